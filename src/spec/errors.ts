@@ -1,0 +1,71 @@
+/**
+ * Every error Warden throws carries a `code` (what went wrong, machine-readable), an optional `cause`,
+ * and `isRetryable` (would the same call succeed later without anyone changing anything).
+ *
+ * A user's mistake (bad config, bad flag, unknown task, a repository that is not git) is a `UserError`;
+ * a fault of the system or of something it depends on (database, sandbox, a model vendor) is a
+ * `SystemError`. The command line maps the first to exit code 2.
+ */
+export type ErrorCode =
+  | 'usage'
+  | 'config-invalid'
+  | 'repo-invalid'
+  | 'task-not-found'
+  | 'model-spec-invalid'
+  | 'model-key-missing'
+  | 'model-call-failed'
+  | 'model-reply-invalid'
+  | 'scripted-file-invalid'
+  | 'scripted-turns-exhausted'
+  | 'price-unknown'
+  | 'sandbox-unavailable'
+  | 'sandbox-failed'
+  | 'path-outside-workspace'
+  | 'path-not-found'
+  | 'git-failed'
+  | 'store-failed'
+  | 'journal-corrupt'
+  | 'unsupported';
+
+export interface WardenErrorOptions {
+  cause?: unknown;
+  isRetryable?: boolean;
+  /** A short instruction for the person reading the error: what to do about it. */
+  hint?: string;
+}
+
+export class WardenError extends Error {
+  readonly code: ErrorCode;
+  readonly isRetryable: boolean;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: WardenErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.isRetryable = options.isRetryable ?? false;
+    this.hint = options.hint;
+  }
+}
+
+/** Something the user can fix: a flag, a config field, a path, a task id. */
+export class UserError extends WardenError {}
+
+/** Something broke that the user did not cause: the store, the sandbox, a vendor. */
+export class SystemError extends WardenError {}
+
+/** An optional capability was called on an implementation that does not have it. */
+export class UnsupportedError extends WardenError {
+  constructor(what: string) {
+    super('unsupported', `${what} is not supported by this implementation`);
+  }
+}
+
+/** Turns anything thrown into a one-line message, keeping the hint when there is one. */
+export function describeError(error: unknown): string {
+  if (error instanceof WardenError) {
+    return error.hint ? `${error.message}\n  hint: ${error.hint}` : error.message;
+  }
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

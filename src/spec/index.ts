@@ -1,0 +1,20 @@
+export { describeError, SystemError, UnsupportedError, UserError, WardenError } from './errors.ts';
+export type { ErrorCode, WardenErrorOptions } from './errors.ts';
+export { ENV } from './env.ts';
+export type { EnvName, Environment } from './env.ts';
+export { SANDBOX_WORKDIR } from './sandbox.ts';
+export type { ExecOptions, ExecResult, SandboxDriver } from './sandbox.ts';
+export { EVENT_TYPES } from './types.ts';
+export type {
+  Cost,
+  Decision,
+  DecisionKind,
+  EventType,
+  JournalEvent,
+  JournalEventBase,
+  NormalizedUsage,
+  StopReason,
+  Task,
+  TaskStatus,
+  ToolCall,
+} from './types.ts';

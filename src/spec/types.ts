@@ -1,0 +1,103 @@
+/** A task's lifecycle as the store records it. */
+export type TaskStatus = 'running' | 'succeeded' | 'failed' | 'stopped';
+
+/** Why the agent loop ended. `finished` is the only reason that can lead to `succeeded`. */
+export type StopReason =
+  | 'finished'
+  | 'max-steps'
+  | 'wall-time'
+  | 'budget'
+  | 'stuck'
+  | 'model-error'
+  | 'error';
+
+export interface Task {
+  id: string;
+  /** What the agent was asked to do, in the user's words. */
+  prompt: string;
+  /** Absolute path of the user's repository. */
+  repo: string;
+  /** The commit the task started from. */
+  baseCommit: string;
+  /** The model as the user named it, e.g. `anthropic:claude-opus-4-7` or `scripted:demo.yaml`. */
+  model: string;
+  /** Who started the task (a local user name, a webhook sender...). */
+  requestedBy: string;
+  status: TaskStatus;
+  stopReason: StopReason | null;
+  /** The branch holding the result, once there is one. */
+  branch: string | null;
+  steps: number;
+  costUsd: number;
+  createdAt: string;
+  endedAt: string | null;
+}
+
+/** A tool call as the model asked for it. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  input: unknown;
+}
+
+export type DecisionKind = 'allow' | 'deny' | 'ask';
+
+export interface Decision {
+  decision: DecisionKind;
+  /** Human-readable reasons, one per rule that spoke. */
+  reasons: string[];
+  /** Identifiers of the rules or policies that made the decision. */
+  policyIds: string[];
+}
+
+/** Token counts normalised across vendors. `input` excludes cache reads and writes. */
+export interface NormalizedUsage {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+export interface Cost {
+  usd: number;
+  /** Version of the price table that produced the figure, so a call can be re-priced later. */
+  priceTableVersion: string;
+  /** The price-table entry used (`anthropic:claude-opus-4-7`). */
+  priceKey: string;
+}
+
+/** Fields common to every journal event. */
+export interface JournalEventBase {
+  taskId: string;
+  /** Position in the task's journal, from 1, without gaps. */
+  seq: number;
+  type: string;
+  /** ISO-8601 time the event was recorded. */
+  at: string;
+  /** SHA-256 (hex) of the previous event of the task; 64 zeros for the first. */
+  prevHash: string;
+  /** SHA-256 (hex) over this event's canonical JSON (without `hash`). */
+  hash: string;
+}
+
+/** A journal event: the common fields plus the fields of its type. */
+export type JournalEvent = JournalEventBase & { [field: string]: unknown };
+
+/** The event types the journal knows today, noun-then-verb. */
+export const EVENT_TYPES = [
+  'task-start',
+  'task-end',
+  'model-request',
+  'model-response',
+  'tool-call-start',
+  'tool-call-end',
+  'decision',
+  'budget-reserve',
+  'budget-exceeded',
+  'stuck-detected',
+  'workspace-ready',
+  'branch-created',
+  'error',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
