@@ -18,3 +18,4 @@ export type {
   TaskStatus,
   ToolCall,
 } from './types.ts';
+export type { NewTask, Store, TaskFilter, TaskUpdate } from './store.ts';

@@ -1,0 +1,81 @@
+import { DatabaseSync } from 'node:sqlite';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSqliteStore, type SqliteStore } from '../store/index.ts';
+import { GENESIS_HASH } from './hash-event.ts';
+import { Journal } from './journal.ts';
+
+describe('Journal', () => {
+  let dir: string;
+  let store: SqliteStore;
+  let journal: Journal;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'warden-journal-'));
+    store = openSqliteStore(join(dir, 'warden.db'));
+    journal = new Journal(store);
+    await store.createTask({
+      id: 't1',
+      prompt: 'fix it',
+      repo: '/repo',
+      baseCommit: 'abc',
+      model: 'scripted:x',
+      requestedBy: 'tester',
+      createdAt: new Date().toISOString(),
+    });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('chains events with seq, prevHash and a SHA-256 of their content', async () => {
+    const first = await journal.append('t1', 'task-start', { prompt: 'fix it' });
+    const second = await journal.append('t1', 'tool-call-start', { tool: 'shell', input: { command: 'ls' } });
+    expect(first.seq).toBe(1);
+    expect(first.prevHash).toBe(GENESIS_HASH);
+    expect(second.seq).toBe(2);
+    expect(second.prevHash).toBe(first.hash);
+    expect(second.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(await journal.verify('t1')).toEqual({ ok: true, events: 2 });
+  });
+
+  it('keeps order under concurrent appends', async () => {
+    await Promise.all(Array.from({ length: 25 }, (_, index) => journal.append('t1', 'decision', { index })));
+    const events = await journal.events('t1');
+    expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 25 }, (_, index) => index + 1));
+    expect((await journal.verify('t1')).ok).toBe(true);
+  });
+
+  it('detects an event edited in the database after the fact', async () => {
+    await journal.append('t1', 'task-start', { prompt: 'fix it' });
+    await journal.append('t1', 'tool-call-start', { tool: 'shell', input: { command: 'ls' } });
+    await journal.append('t1', 'task-end', { status: 'succeeded' });
+    await store.close();
+    const raw = new DatabaseSync(join(dir, 'warden.db'));
+    raw.prepare('UPDATE events SET body = ? WHERE seq = 2').run(JSON.stringify({ tool: 'shell', input: { command: 'rm -rf /' } }));
+    raw.close();
+    store = openSqliteStore(join(dir, 'warden.db'));
+    const verification = await new Journal(store).verify('t1');
+    expect(verification).toMatchObject({ ok: false, brokenAt: 2, problem: 'content does not match its hash' });
+  });
+
+  it('refuses a second writer that would fork the chain', async () => {
+    await journal.append('t1', 'task-start', {});
+    const other = await store.lastEvent('t1');
+    await expect(store.appendEvent({ ...other!, seq: 1 })).rejects.toMatchObject({ code: 'journal-corrupt' });
+  });
+
+  it('survives a reopen with the chain intact and resumes numbering', async () => {
+    await journal.append('t1', 'task-start', {});
+    await store.close();
+    store = openSqliteStore(join(dir, 'warden.db'));
+    journal = new Journal(store);
+    const next = await journal.append('t1', 'task-end', { status: 'failed' });
+    expect(next.seq).toBe(2);
+    expect((await journal.verify('t1')).ok).toBe(true);
+  });
+});

@@ -1,0 +1,212 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { SystemError } from '../spec/errors.ts';
+import type { NewTask, Store, TaskFilter, TaskUpdate } from '../spec/store.ts';
+import type { JournalEvent, StopReason, Task, TaskStatus } from '../spec/types.ts';
+import { MIGRATIONS } from './migrations.ts';
+
+type Row = Record<string, SQLInputValue>;
+
+/** The journal fields kept in their own columns; everything else is in `body`. */
+const EVENT_COLUMNS = ['taskId', 'seq', 'type', 'at', 'prevHash', 'hash'] as const;
+
+const UPDATE_COLUMNS: Record<keyof TaskUpdate, string> = {
+  status: 'status',
+  stopReason: 'stop_reason',
+  branch: 'branch',
+  steps: 'steps',
+  costUsd: 'cost_usd',
+  endedAt: 'ended_at',
+};
+
+/**
+ * The embedded store: one SQLite file through `node:sqlite`, in WAL mode, migrated on open.
+ * Construct with `openSqliteStore`, which does the I/O.
+ */
+export class SqliteStore implements Store {
+  readonly path: string;
+  readonly #db: DatabaseSync;
+
+  constructor(path: string, db: DatabaseSync) {
+    this.path = path;
+    this.#db = db;
+  }
+
+  async createTask(task: NewTask): Promise<Task> {
+    this.#run(
+      `INSERT INTO tasks (id, prompt, repo, base_commit, model, requested_by, status, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`,
+      [task.id, task.prompt, task.repo, task.baseCommit, task.model, task.requestedBy, task.createdAt],
+    );
+    return (await this.getTask(task.id))!;
+  }
+
+  async updateTask(id: string, update: TaskUpdate): Promise<Task> {
+    const entries = Object.entries(update).filter(([, value]) => value !== undefined);
+    if (entries.length > 0) {
+      const assignments = entries.map(([key]) => `${UPDATE_COLUMNS[key as keyof TaskUpdate]} = ?`).join(', ');
+      this.#run(`UPDATE tasks SET ${assignments} WHERE id = ?`, [
+        ...entries.map(([, value]) => value as SQLInputValue),
+        id,
+      ]);
+    }
+    const task = await this.getTask(id);
+    if (!task) throw new SystemError('store-failed', `task ${id} vanished from the store during an update`);
+    return task;
+  }
+
+  async getTask(id: string): Promise<Task | undefined> {
+    const row = this.#db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
+    return row ? toTask(row) : undefined;
+  }
+
+  async findTasks(prefix: string): Promise<Task[]> {
+    const escaped = prefix.replace(/[\\%_]/g, (char) => `\\${char}`);
+    const rows = this.#db
+      .prepare(`SELECT * FROM tasks WHERE id LIKE ? ESCAPE '\\' ORDER BY created_at DESC LIMIT 20`)
+      .all(`${escaped}%`) as Row[];
+    return rows.map(toTask);
+  }
+
+  async listTasks(filter: TaskFilter = {}): Promise<Task[]> {
+    const where = filter.status ? 'WHERE status = ?' : '';
+    const parameters: SQLInputValue[] = filter.status ? [filter.status] : [];
+    const rows = this.#db
+      .prepare(`SELECT * FROM tasks ${where} ORDER BY created_at DESC, id DESC LIMIT ?`)
+      .all(...parameters, filter.limit ?? 50) as Row[];
+    return rows.map(toTask);
+  }
+
+  async appendEvent(event: JournalEvent): Promise<void> {
+    const body: Record<string, unknown> = { ...event };
+    for (const column of EVENT_COLUMNS) delete body[column];
+    this.#transaction(() => {
+      const last = this.#db.prepare('SELECT MAX(seq) AS seq FROM events WHERE task_id = ?').get(event.taskId) as {
+        seq: number | null;
+      };
+      const expected = (last.seq ?? 0) + 1;
+      if (event.seq !== expected) {
+        throw new SystemError(
+          'journal-corrupt',
+          `journal of task ${event.taskId}: event seq ${event.seq} is out of order (next is ${expected})`,
+        );
+      }
+      this.#db
+        .prepare('INSERT INTO events (task_id, seq, type, at, prev_hash, hash, body) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(event.taskId, event.seq, event.type, event.at, event.prevHash, event.hash, JSON.stringify(body));
+    });
+  }
+
+  async listEvents(taskId: string): Promise<JournalEvent[]> {
+    const rows = this.#db.prepare('SELECT * FROM events WHERE task_id = ? ORDER BY seq').all(taskId) as Row[];
+    return rows.map(toEvent);
+  }
+
+  async lastEvent(taskId: string): Promise<JournalEvent | undefined> {
+    const row = this.#db.prepare('SELECT * FROM events WHERE task_id = ? ORDER BY seq DESC LIMIT 1').get(taskId) as
+      | Row
+      | undefined;
+    return row ? toEvent(row) : undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  /** Runs `work` in an immediate transaction; any throw rolls everything back. */
+  #transaction(work: () => void): void {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      work();
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  #run(sql: string, parameters: SQLInputValue[]): void {
+    try {
+      this.#db.prepare(sql).run(...parameters);
+    } catch (error) {
+      throw new SystemError('store-failed', `store write failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+/**
+ * Opens (creating if needed) the SQLite store at `path` and applies pending migrations.
+ * Throws `SystemError('store-failed')` when the file cannot be opened or migrated.
+ */
+export function openSqliteStore(path: string): SqliteStore {
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const db = new DatabaseSync(path, { timeout: 5_000 });
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+    migrate(db);
+    return new SqliteStore(path, db);
+  } catch (error) {
+    if (error instanceof SystemError) throw error;
+    throw new SystemError('store-failed', `cannot open the store at ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+function migrate(db: DatabaseSync): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null };
+  const current = row.version ?? 0;
+  if (current > MIGRATIONS.length) {
+    throw new SystemError(
+      'store-failed',
+      `the store was written by a newer Warden (schema ${current}, this one knows ${MIGRATIONS.length})`,
+      { hint: 'upgrade Warden, or point --data-dir at another directory' },
+    );
+  }
+  for (let version = current + 1; version <= MIGRATIONS.length; version++) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(MIGRATIONS[version - 1]!);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
+        version,
+        new Date().toISOString(),
+      );
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}
+
+function toTask(row: Row): Task {
+  return {
+    id: row.id as string,
+    prompt: row.prompt as string,
+    repo: row.repo as string,
+    baseCommit: row.base_commit as string,
+    model: row.model as string,
+    requestedBy: row.requested_by as string,
+    status: row.status as TaskStatus,
+    stopReason: (row.stop_reason as StopReason | null) ?? null,
+    branch: (row.branch as string | null) ?? null,
+    steps: Number(row.steps),
+    costUsd: Number(row.cost_usd),
+    createdAt: row.created_at as string,
+    endedAt: (row.ended_at as string | null) ?? null,
+  };
+}
+
+function toEvent(row: Row): JournalEvent {
+  return {
+    ...(JSON.parse(row.body as string) as Record<string, unknown>),
+    taskId: row.task_id as string,
+    seq: Number(row.seq),
+    type: row.type as string,
+    at: row.at as string,
+    prevHash: row.prev_hash as string,
+    hash: row.hash as string,
+  };
+}
