@@ -19,3 +19,4 @@ export type {
   ToolCall,
 } from './types.ts';
 export type { NewTask, Store, TaskFilter, TaskUpdate } from './store.ts';
+export type { PolicyDecider } from './policy.ts';
