@@ -84,7 +84,7 @@ export class Journal {
     };
     // Store exactly what was hashed: a JSON round trip drops undefined fields and normalises values.
     const stored = JSON.parse(JSON.stringify(unsigned)) as Omit<JournalEvent, 'hash'>;
-    const event: JournalEvent = { ...stored, hash: hashEvent(stored) };
+    const event = { ...stored, hash: hashEvent(stored) } as JournalEvent;
     try {
       await this.#store.appendEvent(event);
     } catch (error) {

@@ -92,7 +92,6 @@ export const EVENT_TYPES = [
   'tool-call-start',
   'tool-call-end',
   'decision',
-  'budget-reserve',
   'budget-exceeded',
   'stuck-detected',
   'workspace-ready',

@@ -1,0 +1,22 @@
+export interface LineItem {
+  sku: string;
+  unitPriceCents: number;
+  quantity: number;
+}
+
+/** Sum of the line items, in cents. */
+export function subtotal(items: readonly LineItem[]): number {
+  return items.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0);
+}
+
+/**
+ * The total after a percentage discount (0-100), rounded to the nearest cent.
+ * A discount outside 0-100 is a caller bug and throws.
+ */
+export function totalWithDiscount(items: readonly LineItem[], discountPercent: number): number {
+  if (discountPercent < 0 || discountPercent > 100) {
+    throw new RangeError(`discount must be between 0 and 100, got ${discountPercent}`);
+  }
+  const gross = subtotal(items);
+  return Math.round(gross - discountPercent);
+}

@@ -1,0 +1,215 @@
+import type { ModelMessage } from 'ai';
+import { z } from 'zod';
+import type { TaskBudget, TaskLimits } from '../guard/index.ts';
+import type { Journal } from '../journal/index.ts';
+import type { ModelClient } from '../model/index.ts';
+import { estimateCostUsd, type PriceTable } from '../model/index.ts';
+import { describeError, UserError, WardenError } from '../spec/errors.ts';
+import type { PolicyDecider } from '../spec/policy.ts';
+import type { StopReason, ToolCall } from '../spec/types.ts';
+import { StuckDetector } from './stuck-detector.ts';
+import type { AnyToolDefinition, ToolContext, ToolResult } from './tools/tool.ts';
+import { truncateForModel } from './truncate-for-model.ts';
+
+/** Characters of a tool's output kept in the journal; the full size is recorded beside it. */
+const JOURNAL_OUTPUT_CHARS = 8_000;
+/** Conservative characters per token for reserving budget: code tokenises denser than prose. */
+const CHARACTERS_PER_TOKEN_ESTIMATE = 3;
+
+export interface AgentLoopSettings {
+  taskId: string;
+  system: string;
+  prompt: string;
+  model: ModelClient;
+  priceTable: PriceTable;
+  tools: readonly AnyToolDefinition[];
+  toolContext: ToolContext;
+  decider: PolicyDecider;
+  journal: Journal;
+  budget: TaskBudget;
+  limits: TaskLimits;
+  maxOutputTokens: number;
+  toolOutputChars: number;
+  /** Milliseconds since some fixed point; injectable for tests. */
+  clock?: () => number;
+}
+
+export interface AgentLoopResult {
+  stopReason: StopReason;
+  /** Model calls made. */
+  steps: number;
+  /** The model's last text. */
+  finalText: string;
+  /** A sentence on why the loop stopped, for people. */
+  detail: string;
+}
+
+/**
+ * The step loop: ask the model, check each tool call against policy, run it, feed the result back,
+ * until the model stops calling tools or a limit is reached. Every model call is reserved against the
+ * budget first and is not made when it could cross a limit. Everything is journaled.
+ */
+export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLoopResult> {
+  const { journal, taskId, budget, limits, model } = settings;
+  const clock = settings.clock ?? (() => performance.now());
+  const startedAt = clock();
+  const deadline = startedAt + limits.maxWallSeconds * 1000;
+  const toolsByName = new Map(settings.tools.map((tool) => [tool.name, tool]));
+  const toolSchemas = Object.fromEntries(
+    settings.tools.map((tool) => [
+      tool.name,
+      { description: tool.description, inputSchema: z.toJSONSchema(tool.input) as Record<string, unknown> },
+    ]),
+  );
+  const stuck = new StuckDetector();
+  const messages: ModelMessage[] = [{ role: 'user', content: settings.prompt }];
+  let steps = 0;
+  let finalText = '';
+  const stop = (stopReason: StopReason, detail: string): AgentLoopResult => ({ stopReason, steps, finalText, detail });
+
+  for (;;) {
+    if (steps >= limits.maxSteps) return stop('max-steps', `reached the limit of ${limits.maxSteps} model calls`);
+    if (clock() >= deadline) return stop('wall-time', `reached the limit of ${limits.maxWallSeconds} seconds`);
+
+    const estimatedInputTokens = Math.ceil(
+      (settings.system.length + JSON.stringify(messages).length + JSON.stringify(toolSchemas).length) /
+        CHARACTERS_PER_TOKEN_ESTIMATE,
+    );
+    const worstCase = {
+      usd: estimateCostUsd(settings.priceTable, model.priceKey, estimatedInputTokens, settings.maxOutputTokens),
+      tokens: estimatedInputTokens + settings.maxOutputTokens,
+    };
+    const reserved = budget.reserve(worstCase);
+    if (!reserved.ok) {
+      await journal.append(taskId, 'budget-exceeded', { limit: reserved.limit, reason: reserved.reason, worstCase });
+      return stop('budget', reserved.reason);
+    }
+
+    steps += 1;
+    await journal.append(taskId, 'model-request', {
+      step: steps,
+      model: model.label,
+      priceKey: model.priceKey,
+      messages: messages.length,
+      estimatedInputTokens,
+      maxOutputTokens: settings.maxOutputTokens,
+      reservedUsd: worstCase.usd,
+    });
+    let turn: Awaited<ReturnType<ModelClient['generate']>>;
+    try {
+      turn = await model.generate({
+        system: settings.system,
+        messages,
+        tools: toolSchemas,
+        maxOutputTokens: settings.maxOutputTokens,
+        abortSignal: AbortSignal.timeout(Math.max(1, Math.ceil(deadline - clock()))),
+      });
+    } catch (error) {
+      budget.settle(reserved.reservation, { usd: 0, tokens: 0 });
+      await journal.append(taskId, 'error', { step: steps, source: 'model', ...errorFields(error) });
+      if (clock() >= deadline) return stop('wall-time', `reached the limit of ${limits.maxWallSeconds} seconds`);
+      return stop(error instanceof UserError ? 'error' : 'model-error', describeError(error));
+    }
+    const tokens = turn.usage.input + turn.usage.output + turn.usage.cacheRead + turn.usage.cacheWrite;
+    budget.settle(reserved.reservation, { usd: turn.cost.usd, tokens });
+    await journal.append(taskId, 'model-response', {
+      step: steps,
+      model: model.label,
+      finishReason: turn.finishReason,
+      text: turn.text,
+      toolCalls: turn.toolCalls,
+      usage: turn.usage,
+      rawUsage: turn.rawUsage,
+      costUsd: turn.cost.usd,
+      priceKey: turn.cost.priceKey,
+      priceTableVersion: turn.cost.priceTableVersion,
+      latencyMs: turn.latencyMs,
+      spentUsd: budget.spentUsd,
+    });
+    if (turn.text) finalText = turn.text;
+    messages.push(...turn.responseMessages);
+    if (turn.toolCalls.length === 0) return stop('finished', 'the model finished');
+
+    const results: ModelMessage = { role: 'tool', content: [] };
+    let verdict: ReturnType<StuckDetector['observe']>;
+    for (const call of turn.toolCalls) {
+      const result = await runToolCall(settings, toolsByName, call);
+      const shown = truncateForModel(result.output, settings.toolOutputChars);
+      results.content.push({
+        type: 'tool-result',
+        toolCallId: call.id,
+        toolName: call.name,
+        output: { type: result.isError ? 'error-text' : 'text', value: shown.text },
+      });
+      verdict ??= stuck.observe(call, { output: result.output, failed: result.isError });
+    }
+    messages.push(results);
+    if (verdict) {
+      await journal.append(taskId, 'stuck-detected', { pattern: verdict.pattern, detail: verdict.detail });
+      return stop('stuck', verdict.detail);
+    }
+  }
+}
+
+/** Validates, decides, runs and journals one tool call. Never throws for a tool's own failure. */
+async function runToolCall(
+  settings: AgentLoopSettings,
+  toolsByName: ReadonlyMap<string, AnyToolDefinition>,
+  call: ToolCall,
+): Promise<ToolResult> {
+  const { journal, taskId } = settings;
+  const tool = toolsByName.get(call.name);
+  const parsed = tool?.input.safeParse(call.input);
+  const decision = await decideSafely(settings.decider, call);
+  await journal.append(taskId, 'decision', {
+    toolCallId: call.id,
+    tool: call.name,
+    decider: settings.decider.name,
+    ...decision,
+  });
+  await journal.append(taskId, 'tool-call-start', { toolCallId: call.id, tool: call.name, input: call.input });
+  const started = performance.now();
+  let result: ToolResult;
+  if (decision.decision !== 'allow') {
+    const verb = decision.decision === 'ask' ? 'needs a human approval, which this run cannot get' : 'was denied';
+    result = { output: `this call ${verb}: ${decision.reasons.join('; ')}`, isError: true };
+  } else if (!tool) {
+    result = { output: `there is no tool named ${call.name}; the tools are ${[...toolsByName.keys()].join(', ')}`, isError: true };
+  } else if (!parsed?.success) {
+    const problems = parsed?.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`);
+    result = { output: `invalid input for ${call.name}: ${problems?.join('; ')}`, isError: true };
+  } else {
+    try {
+      result = await tool.run(parsed.data, settings.toolContext);
+    } catch (error) {
+      result = { output: `${call.name} failed: ${describeError(error)}`, isError: true };
+    }
+  }
+  await journal.append(taskId, 'tool-call-end', {
+    toolCallId: call.id,
+    tool: call.name,
+    output: result.output.slice(0, JOURNAL_OUTPUT_CHARS),
+    outputChars: result.output.length,
+    outputTrimmed: result.output.length > JOURNAL_OUTPUT_CHARS,
+    isError: result.isError,
+    exitCode: result.exitCode,
+    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+  });
+  return result;
+}
+
+/** A decider that throws has not decided: deny. */
+async function decideSafely(decider: PolicyDecider, call: ToolCall) {
+  try {
+    return await decider.decide(call);
+  } catch (error) {
+    return { decision: 'deny' as const, reasons: [`policy error: ${describeError(error)}`], policyIds: ['error'] };
+  }
+}
+
+function errorFields(error: unknown): Record<string, unknown> {
+  if (error instanceof WardenError) {
+    return { code: error.code, message: error.message, retryable: error.isRetryable };
+  }
+  return { code: 'unknown', message: describeError(error) };
+}

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import type { ExecResult } from '../../spec/sandbox.ts';
+import type { ToolDefinition, ToolResult } from './tool.ts';
+
+const ShellInput = z.strictObject({
+  command: z.string().min(1).describe('A shell command, run with /bin/sh -c in the repository root.'),
+  timeout_ms: z.number().int().positive().optional().describe('Kill the command after this many milliseconds.'),
+});
+
+export const shellTool: ToolDefinition<z.infer<typeof ShellInput>> = {
+  name: 'shell',
+  description:
+    'Run a shell command in the repository root inside a sandbox with no network. Use it to run tests, builds and git read commands.',
+  input: ShellInput,
+  async run(input, context) {
+    const timeoutMs = Math.min(input.timeout_ms ?? context.commandTimeoutMs, context.maxCommandTimeoutMs);
+    const result = await context.exec(input.command, { timeoutMs });
+    return formatExec(result, timeoutMs);
+  },
+};
+
+const MAX_MATCHES = 200;
+
+const SearchInput = z.strictObject({
+  pattern: z.string().min(1).describe('Extended regular expression (grep -E) to search for.'),
+  path: z.string().optional().describe('File or directory to search, relative to the repository root.'),
+});
+
+export const searchTool: ToolDefinition<z.infer<typeof SearchInput>> = {
+  name: 'search',
+  description: 'Search file contents for a regular expression; prints file:line:text for each match.',
+  input: SearchInput,
+  async run(input, context) {
+    const target = input.path ?? '.';
+    const command =
+      `grep -rnIE --exclude-dir=.git --exclude-dir=node_modules -e ${quote(input.pattern)} -- ${quote(target)}` +
+      ` | head -n ${MAX_MATCHES + 1}`;
+    const result = await context.exec(command, { timeoutMs: context.commandTimeoutMs });
+    if (result.timedOut) return { output: 'search timed out; narrow the path or the pattern', isError: true };
+    const lines = result.stdout.split('\n').filter(Boolean);
+    if (lines.length === 0) {
+      const problem = result.stderr.trim();
+      return problem
+        ? { output: `search failed: ${problem}`, isError: true }
+        : { output: `no matches for ${input.pattern}`, isError: false };
+    }
+    const shown = lines.slice(0, MAX_MATCHES).map((line) => line.replace(/^\.\//, ''));
+    const more = lines.length > MAX_MATCHES ? `\n[more than ${MAX_MATCHES} matches; narrow the search]` : '';
+    return { output: shown.join('\n') + more, isError: false };
+  },
+};
+
+/** Quotes text for /bin/sh so it is one literal word. */
+export function quote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function formatExec(result: ExecResult, timeoutMs: number): ToolResult {
+  const parts: string[] = [];
+  if (result.timedOut) parts.push(`command timed out after ${timeoutMs} ms and was killed`);
+  else if (result.exitCode === null) parts.push(`command killed by signal ${result.signal}`);
+  else parts.push(`exit code ${result.exitCode}`);
+  if (result.stdout) parts.push(`[stdout]\n${result.stdout}`);
+  if (result.stderr) parts.push(`[stderr]\n${result.stderr}`);
+  if (result.truncated) {
+    parts.push(`[output capped: stdout was ${result.stdoutBytes} bytes, stderr ${result.stderrBytes} bytes]`);
+  }
+  return { output: parts.join('\n'), isError: result.exitCode !== 0, exitCode: result.exitCode };
+}

@@ -1,0 +1,43 @@
+import type { z } from 'zod';
+import type { SandboxDriver } from '../../spec/sandbox.ts';
+
+/**
+ * The narrowed view of the workspace that file tools get: every path is workspace-relative (or under
+ * `/workspace`), resolved with symlinks before use, and refused when it leaves the workspace.
+ */
+export interface WorkspaceFiles {
+  /** The file's bytes. Throws `path-outside-workspace` or `path-not-found`. */
+  read(path: string): Promise<Buffer>;
+  /** Creates or replaces the file (and its parent directories). Refuses `.git/` and escapes. */
+  write(path: string, content: string): Promise<void>;
+  /** Workspace-relative paths of files under `path`, sorted, `.git` and `node_modules` skipped. */
+  list(path: string, limit: number): Promise<{ files: string[]; total: number }>;
+}
+
+/** What a tool may touch while it runs. */
+export interface ToolContext {
+  files: WorkspaceFiles;
+  /** Runs a command inside the sandbox with the workspace as its cwd. */
+  exec: (command: string, options: { timeoutMs: number }) => ReturnType<SandboxDriver['exec']>;
+  commandTimeoutMs: number;
+  maxCommandTimeoutMs: number;
+}
+
+/** A tool's answer. `isError` results still go back to the model, which can correct itself. */
+export interface ToolResult {
+  output: string;
+  isError: boolean;
+  /** For commands: the exit code, `null` when killed. */
+  exitCode?: number | null;
+}
+
+export interface ToolDefinition<Input = unknown> {
+  name: string;
+  description: string;
+  input: z.ZodType<Input>;
+  run(input: Input, context: ToolContext): Promise<ToolResult>;
+}
+
+/** Lets a list hold tools of different input types. */
+// biome-ignore lint/suspicious/noExplicitAny: each tool checks its own input with its schema before running.
+export type AnyToolDefinition = ToolDefinition<any>;

@@ -1,0 +1,14 @@
+/**
+ * Cuts a tool result to `limit` characters for the model, keeping the head and the tail (errors are
+ * often at the end) and saying exactly what was removed.
+ */
+export function truncateForModel(text: string, limit: number): { text: string; truncated: boolean } {
+  if (text.length <= limit) return { text, truncated: false };
+  const head = Math.floor(limit * 0.6);
+  const tail = limit - head;
+  const removed = text.length - head - tail;
+  return {
+    text: `${text.slice(0, head)}\n[… ${removed} characters cut of ${text.length}; showing the first ${head} and the last ${tail} …]\n${text.slice(-tail)}`,
+    truncated: true,
+  };
+}

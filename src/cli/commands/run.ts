@@ -1,0 +1,173 @@
+import path from 'node:path';
+import { type RunTaskResult, runTask } from '../../agent/index.ts';
+import { createFixedRules } from '../../guard/index.ts';
+import { createModelClient, loadPriceTable } from '../../model/index.ts';
+import { createBubblewrapDriver, type DiffStat } from '../../sandbox/index.ts';
+import { UserError } from '../../spec/errors.ts';
+import { parseCommandArgs, positiveNumber } from '../args.ts';
+import { EXIT } from '../exit-codes.ts';
+import type { CommandIo } from '../io.ts';
+import { formatLiveEvent } from '../live-view.ts';
+import { openWardenContext, type WardenContext } from '../warden-context.ts';
+
+export const RUN_HELP = `warden run --repo DIR --task TEXT [options]
+
+Runs an agent on a task in a private copy of the repository's HEAD and saves its change as the
+branch warden/<task-id> in the repository. Your checkout is never touched.
+
+  --repo DIR         the git repository to work on (required)
+  --task TEXT        what the agent should do (required)
+  --model SPEC       anthropic:MODEL, openai:MODEL, openai-compatible:MODEL@URL or scripted:FILE
+  --config FILE      config file (default: <data dir>/config.yaml when present)
+  --max-usd N        spending limit for this task in USD
+  --max-steps N      most model calls for this task
+  --no-branch        do not create the result branch
+  --data-dir DIR     Warden's data directory (default: $WARDEN_HOME or ~/.warden)
+  --json             print only the result as one JSON object
+
+Exit codes: 0 succeeded, 1 failed, 2 usage or config error, 3 stopped by a limit.
+`;
+
+/** The JSON `warden run --json` prints: the documented contract. */
+export interface RunReport {
+  taskId: string;
+  status: string;
+  branch: string | null;
+  steps: number;
+  costUsd: number;
+  stopReason: string | null;
+  detail: string;
+  model: string;
+  diffStat: DiffStat | null;
+  workedFromHead: boolean;
+  trace: string;
+}
+
+export async function runCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseCommandArgs('run', argv, {
+    repo: { type: 'string' },
+    task: { type: 'string' },
+    model: { type: 'string' },
+    'max-usd': { type: 'string' },
+    'max-steps': { type: 'string' },
+    'no-branch': { type: 'boolean' },
+  });
+  if (values.help) {
+    io.out(RUN_HELP);
+    return EXIT.ok;
+  }
+  if (!values.repo) throw new UserError('usage', 'warden run: --repo DIR is required', { hint: 'see `warden run --help`' });
+  if (!values.task?.trim()) throw new UserError('usage', 'warden run: --task TEXT is required', { hint: 'see `warden run --help`' });
+  const maxUsd = positiveNumber('max-usd', values['max-usd']);
+  const maxSteps = positiveNumber('max-steps', values['max-steps']);
+  const context = openWardenContext({ dataDir: values['data-dir'], config: values.config, env: io.env });
+  try {
+    const result = await executeRun(context, io, {
+      repo: path.resolve(io.cwd, values.repo),
+      task: values.task,
+      model: values.model,
+      maxUsd,
+      maxSteps,
+      createBranch: !values['no-branch'],
+      json: Boolean(values.json),
+    });
+    const report = toReport(result);
+    io.out(values.json ? `${JSON.stringify(report)}\n` : formatReport(report));
+    return exitCodeOf(report.status);
+  } finally {
+    await context.close();
+  }
+}
+
+export interface RunRequest {
+  repo: string;
+  task: string;
+  model: string | undefined;
+  maxUsd?: number | undefined;
+  maxSteps?: number | undefined;
+  createBranch: boolean;
+  json: boolean;
+}
+
+/** Builds the parts a task needs from the context and runs it, showing progress on a terminal. */
+export async function executeRun(context: WardenContext, io: CommandIo, request: RunRequest): Promise<RunTaskResult> {
+  const { config } = context;
+  const modelName = request.model ?? config.model;
+  const priceTable = loadPriceTable();
+  const model = await createModelClient({ spec: modelName, env: context.env, priceTable });
+  const live = io.interactive && !request.json;
+  const unsubscribe = live
+    ? context.journal.subscribe((event) => {
+        const line = formatLiveEvent(event);
+        if (line) io.err(line);
+      })
+    : () => {};
+  try {
+    return await runTask({
+      store: context.store,
+      journal: context.journal,
+      sandbox: createBubblewrapDriver(),
+      decider: createFixedRules(),
+      model,
+      modelName,
+      priceTable,
+      repo: request.repo,
+      prompt: request.task,
+      scratchDir: context.scratchDir,
+      createBranch: request.createBranch,
+      requestedBy: context.env.USER ?? 'local',
+      limits: {
+        ...config.budget,
+        maxUsd: request.maxUsd ?? config.budget.maxUsd,
+        maxSteps: request.maxSteps ?? config.budget.maxSteps,
+      },
+      commandTimeoutMs: config.sandbox.commandTimeoutMs,
+      maxCommandTimeoutMs: config.sandbox.maxCommandTimeoutMs,
+      maxOutputBytes: config.sandbox.maxOutputBytes,
+      maxOutputTokens: config.agent.maxOutputTokens,
+      toolOutputChars: config.agent.toolOutputChars,
+      onStart: (task) => {
+        if (live) io.err(`task ${task.id} on ${task.repo} with ${model.label}\n`);
+      },
+    });
+  } finally {
+    unsubscribe();
+  }
+}
+
+export function toReport(result: RunTaskResult): RunReport {
+  const { task } = result;
+  return {
+    taskId: task.id,
+    status: task.status,
+    branch: task.branch,
+    steps: task.steps,
+    costUsd: task.costUsd,
+    stopReason: task.stopReason,
+    detail: result.detail,
+    model: task.model,
+    diffStat: result.branch ? result.branch.stat : null,
+    workedFromHead: result.dirty,
+    trace: `warden trace ${task.id}`,
+  };
+}
+
+export function formatReport(report: RunReport): string {
+  const lines = [`task ${report.taskId}: ${report.status} (${report.stopReason}) — ${report.detail}`];
+  if (report.workedFromHead) lines.push('note: the repository had uncommitted changes; the agent worked from HEAD without them');
+  if (report.branch && report.diffStat) {
+    const { filesChanged, insertions, deletions } = report.diffStat;
+    lines.push(`branch: ${report.branch}  (${filesChanged} file${filesChanged === 1 ? '' : 's'} changed, +${insertions} -${deletions})`);
+  } else {
+    lines.push('branch: none (no change to save)');
+  }
+  lines.push(`steps: ${report.steps}   cost: $${report.costUsd.toFixed(4)}`);
+  lines.push(`trace: ${report.trace}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function exitCodeOf(status: string): number {
+  if (status === 'succeeded') return EXIT.ok;
+  if (status === 'stopped') return EXIT.stopped;
+  return EXIT.failed;
+}

@@ -1,0 +1,37 @@
+import { parseCommandArgs, positiveNumber } from '../args.ts';
+import { EXIT } from '../exit-codes.ts';
+import type { CommandIo } from '../io.ts';
+import { openWardenContext } from '../warden-context.ts';
+
+export const TASKS_HELP = `warden tasks [--limit N] [--json]
+
+Lists recent tasks, newest first: id, status, stop reason, steps, cost, branch and the task text.
+`;
+
+export async function tasksCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseCommandArgs('tasks', argv, { limit: { type: 'string' } });
+  if (values.help) {
+    io.out(TASKS_HELP);
+    return EXIT.ok;
+  }
+  const limit = positiveNumber('limit', values.limit);
+  const context = openWardenContext({ dataDir: values['data-dir'], config: values.config, env: io.env });
+  try {
+    const tasks = await context.store.listTasks({ limit: limit ?? 20 });
+    if (values.json) {
+      io.out(`${JSON.stringify(tasks)}\n`);
+    } else if (tasks.length === 0) {
+      io.err('no tasks yet; start one with `warden run` or try `warden demo`\n');
+    } else {
+      for (const task of tasks) {
+        const prompt = task.prompt.length > 50 ? `${task.prompt.slice(0, 47)}...` : task.prompt;
+        io.out(
+          `${task.id}  ${task.status.padEnd(9)}  ${(task.stopReason ?? '').padEnd(10)}  ${String(task.steps).padStart(3)} steps  $${task.costUsd.toFixed(4)}  ${task.branch ?? '-'}  ${prompt}\n`,
+        );
+      }
+    }
+    return EXIT.ok;
+  } finally {
+    await context.close();
+  }
+}

@@ -1,0 +1,97 @@
+import { UserError } from '../../spec/errors.ts';
+import type { Store } from '../../spec/store.ts';
+import type { JournalEvent, Task } from '../../spec/types.ts';
+import { parseCommandArgs } from '../args.ts';
+import { EXIT } from '../exit-codes.ts';
+import type { CommandIo } from '../io.ts';
+import { openWardenContext } from '../warden-context.ts';
+
+export const TRACE_HELP = `warden trace TASK [--json]
+
+Shows a task's trajectory in order: every model call, decision and tool call, with costs. TASK may be
+a unique prefix of the id. With --json, prints the journal events as a JSON array. The hash chain is
+verified on every read; a broken chain is reported.
+`;
+
+export async function traceCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('trace', argv, {}, 1);
+  if (values.help) {
+    io.out(TRACE_HELP);
+    return EXIT.ok;
+  }
+  const [taskArgument] = positionals;
+  if (!taskArgument) throw new UserError('usage', 'warden trace: which task? give its id', { hint: 'list them with `warden tasks`' });
+  const context = openWardenContext({ dataDir: values['data-dir'], config: values.config, env: io.env });
+  try {
+    const task = await findTask(context.store, taskArgument);
+    const events = await context.journal.events(task.id);
+    const verification = await context.journal.verify(task.id);
+    if (!verification.ok) {
+      io.err(`warning: the journal of ${task.id} is broken at event ${verification.brokenAt}: ${verification.problem}\n`);
+    }
+    if (values.json) {
+      io.out(`${JSON.stringify(events)}\n`);
+    } else {
+      io.out(`task ${task.id}  ${task.status}${task.stopReason ? ` (${task.stopReason})` : ''}  $${task.costUsd.toFixed(4)}\n`);
+      io.out(`  ${task.prompt}\n`);
+      for (const event of events) io.out(formatEvent(event));
+      io.out(`journal: ${events.length} events, chain ${verification.ok ? 'verified' : 'BROKEN'}\n`);
+    }
+    return verification.ok ? EXIT.ok : EXIT.failed;
+  } finally {
+    await context.close();
+  }
+}
+
+/** The task with this id, or the only one whose id starts with it. */
+export async function findTask(store: Store, idOrPrefix: string): Promise<Task> {
+  const exact = await store.getTask(idOrPrefix);
+  if (exact) return exact;
+  const matches = await store.findTasks(idOrPrefix);
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length === 0) {
+    throw new UserError('task-not-found', `no task ${JSON.stringify(idOrPrefix)}`, { hint: 'list tasks with `warden tasks`' });
+  }
+  throw new UserError('task-not-found', `${JSON.stringify(idOrPrefix)} matches ${matches.length} tasks; give more of the id`, {
+    hint: matches.map((task) => task.id).join(', '),
+  });
+}
+
+function formatEvent(event: JournalEvent): string {
+  const head = `${String(event.seq).padStart(4)}  ${event.at.slice(11, 23)}  ${event.type.padEnd(16)}`;
+  return `${head}  ${describe(event)}\n`;
+}
+
+function describe(event: JournalEvent): string {
+  switch (event.type) {
+    case 'task-start':
+      return `${event.model} on ${event.repo} @ ${String(event.baseCommit).slice(0, 12)}`;
+    case 'model-request':
+      return `step ${event.step}: ${event.model}, ~${event.estimatedInputTokens} tokens in, reserved $${Number(event.reservedUsd).toFixed(4)}`;
+    case 'model-response': {
+      const usage = event.usage as Record<string, number>;
+      const calls = (event.toolCalls as { name: string }[]).map((call) => call.name).join(', ') || 'no tool calls';
+      const text = event.text ? `  "${oneLine(String(event.text), 60)}"` : '';
+      return `step ${event.step}: ${calls}; in ${usage.input} out ${usage.output} cache r/w ${usage.cacheRead}/${usage.cacheWrite}; $${Number(event.costUsd).toFixed(4)}${text}`;
+    }
+    case 'decision':
+      return `${event.tool}: ${event.decision} (${(event.policyIds as string[]).join(', ')})`;
+    case 'tool-call-start':
+      return `${event.tool} ${oneLine(JSON.stringify(event.input), 100)}`;
+    case 'tool-call-end':
+      return `${event.tool} ${event.isError ? 'error' : 'ok'}${event.exitCode === undefined || event.exitCode === null ? '' : ` exit ${event.exitCode}`} ${event.durationMs} ms, ${event.outputChars} chars: ${oneLine(String(event.output), 60)}`;
+    case 'branch-created':
+      return `${event.branch} at ${String(event.commit).slice(0, 12)}`;
+    case 'task-end':
+      return `${event.status} (${event.stopReason}): ${event.detail}`;
+    default: {
+      const { taskId, seq, type, at, prevHash, hash, ...fields } = event;
+      return oneLine(JSON.stringify(fields), 120);
+    }
+  }
+}
+
+function oneLine(text: string, length: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > length ? `${flat.slice(0, length - 1)}…` : flat;
+}

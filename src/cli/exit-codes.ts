@@ -1,0 +1,10 @@
+/** Exit codes of every `warden` command, as documented in the README. */
+export const EXIT = {
+  ok: 0,
+  /** The task failed (an error, the model gave up, the change could not be saved). */
+  failed: 1,
+  /** A usage or config error: bad flag, bad config, unknown task, unusable repository. */
+  usage: 2,
+  /** Stopped by a limit: budget, steps, wall time, or stuck detection. */
+  stopped: 3,
+} as const;

@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { type Config, loadConfig } from '../config/index.ts';
+import { Journal } from '../journal/index.ts';
+import { ENV, type Environment } from '../spec/env.ts';
+import type { Store } from '../spec/store.ts';
+import { openSqliteStore } from '../store/index.ts';
+
+/** Everything a command needs, built once at the edge and passed down. */
+export interface WardenContext {
+  home: string;
+  config: Config;
+  /** The config file that was read, `undefined` when the defaults are in use. */
+  configPath: string | undefined;
+  store: Store;
+  journal: Journal;
+  scratchDir: string;
+  env: Environment;
+  close(): Promise<void>;
+}
+
+/** Where Warden keeps its data: `--data-dir`, else `WARDEN_HOME`, else `~/.warden`. */
+export function resolveHome(dataDir: string | undefined, env: Environment): string {
+  return path.resolve(dataDir ?? env[ENV.home] ?? path.join(homedir(), '.warden'));
+}
+
+/** The config file in force: `--config`, else `<home>/config.yaml` when it exists. */
+export function resolveConfigPath(flag: string | undefined, home: string): string | undefined {
+  if (flag !== undefined) return path.resolve(flag);
+  const candidate = path.join(home, 'config.yaml');
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+export function openWardenContext(options: { dataDir?: string; config?: string; env: Environment }): WardenContext {
+  const home = resolveHome(options.dataDir, options.env);
+  const configPath = resolveConfigPath(options.config, home);
+  const config = loadConfig(configPath);
+  const store = openSqliteStore(path.join(home, 'warden.db'));
+  return {
+    home,
+    config,
+    configPath,
+    store,
+    journal: new Journal(store),
+    scratchDir: path.join(home, 'scratch'),
+    env: options.env,
+    close: () => store.close(),
+  };
+}
