@@ -6,13 +6,12 @@ import type { ModelClient } from '../model/index.ts';
 import { estimateCostUsd, type PriceTable } from '../model/index.ts';
 import { describeError, UserError, WardenError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
-import type { StopReason, ToolCall } from '../spec/types.ts';
+import type { StopReason } from '../spec/types.ts';
+import { runToolCall } from './run-tool-call.ts';
 import { StuckDetector } from './stuck-detector.ts';
-import type { AnyToolDefinition, ToolContext, ToolResult } from './tools/tool.ts';
+import type { AnyToolDefinition, ToolContext } from './tools/tool.ts';
 import { truncateForModel } from './truncate-for-model.ts';
 
-/** Characters of a tool's output kept in the journal; the full size is recorded beside it. */
-const JOURNAL_OUTPUT_CHARS = 8_000;
 /** Conservative characters per token for reserving budget: code tokenises denser than prose. */
 const CHARACTERS_PER_TOKEN_ESTIMATE = 3;
 
@@ -133,7 +132,10 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
     const results: ModelMessage = { role: 'tool', content: [] };
     let verdict: ReturnType<StuckDetector['observe']>;
     for (const call of turn.toolCalls) {
-      const result = await runToolCall(settings, toolsByName, call);
+      const result = await runToolCall(
+        { journal, taskId, decider: settings.decider, tools: toolsByName, context: settings.toolContext },
+        call,
+      );
       const shown = truncateForModel(result.output, settings.toolOutputChars);
       results.content.push({
         type: 'tool-result',
@@ -148,62 +150,6 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
       await journal.append(taskId, 'stuck-detected', { pattern: verdict.pattern, detail: verdict.detail });
       return stop('stuck', verdict.detail);
     }
-  }
-}
-
-/** Validates, decides, runs and journals one tool call. Never throws for a tool's own failure. */
-async function runToolCall(
-  settings: AgentLoopSettings,
-  toolsByName: ReadonlyMap<string, AnyToolDefinition>,
-  call: ToolCall,
-): Promise<ToolResult> {
-  const { journal, taskId } = settings;
-  const tool = toolsByName.get(call.name);
-  const parsed = tool?.input.safeParse(call.input);
-  const decision = await decideSafely(settings.decider, call);
-  await journal.append(taskId, 'decision', {
-    toolCallId: call.id,
-    tool: call.name,
-    decider: settings.decider.name,
-    ...decision,
-  });
-  await journal.append(taskId, 'tool-call-start', { toolCallId: call.id, tool: call.name, input: call.input });
-  const started = performance.now();
-  let result: ToolResult;
-  if (decision.decision !== 'allow') {
-    const verb = decision.decision === 'ask' ? 'needs a human approval, which this run cannot get' : 'was denied';
-    result = { output: `this call ${verb}: ${decision.reasons.join('; ')}`, isError: true };
-  } else if (!tool) {
-    result = { output: `there is no tool named ${call.name}; the tools are ${[...toolsByName.keys()].join(', ')}`, isError: true };
-  } else if (!parsed?.success) {
-    const problems = parsed?.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`);
-    result = { output: `invalid input for ${call.name}: ${problems?.join('; ')}`, isError: true };
-  } else {
-    try {
-      result = await tool.run(parsed.data, settings.toolContext);
-    } catch (error) {
-      result = { output: `${call.name} failed: ${describeError(error)}`, isError: true };
-    }
-  }
-  await journal.append(taskId, 'tool-call-end', {
-    toolCallId: call.id,
-    tool: call.name,
-    output: result.output.slice(0, JOURNAL_OUTPUT_CHARS),
-    outputChars: result.output.length,
-    outputTrimmed: result.output.length > JOURNAL_OUTPUT_CHARS,
-    isError: result.isError,
-    exitCode: result.exitCode,
-    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-  });
-  return result;
-}
-
-/** A decider that throws has not decided: deny. */
-async function decideSafely(decider: PolicyDecider, call: ToolCall) {
-  try {
-    return await decider.decide(call);
-  } catch (error) {
-    return { decision: 'deny' as const, reasons: [`policy error: ${describeError(error)}`], policyIds: ['error'] };
   }
 }
 

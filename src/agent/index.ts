@@ -1,4 +1,6 @@
 export { runAgentLoop } from './agent-loop.ts';
+export { runToolCall } from './run-tool-call.ts';
+export type { ToolCallSettings } from './run-tool-call.ts';
 export type { AgentLoopResult, AgentLoopSettings } from './agent-loop.ts';
 export { runTask } from './run-task.ts';
 export type { RunTaskResult, RunTaskSettings } from './run-task.ts';

@@ -28,3 +28,17 @@ describe('config', () => {
     expect(text).toMatch(/^ {2}maxUsd: 2$/m);
   });
 });
+
+describe('config reference', () => {
+  it('documents every config field in the README', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { ConfigSchema } = await import('./config-schema.ts');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const defaults = ConfigSchema.parse({}) as Record<string, unknown>;
+    const fields = Object.entries(defaults).flatMap(([key, value]) =>
+      typeof value === 'object' && value !== null ? Object.keys(value).map((field) => `${key}.${field}`) : [key],
+    );
+    const missing = fields.filter((field) => !readme.includes(`\`${field}\``));
+    expect(missing).toEqual([]);
+  });
+});

@@ -1,0 +1,17 @@
+export type { ModelCallErrorOptions } from './model-call-error.ts';
+export { ModelCallError } from './model-call-error.ts';
+export type {
+  ModelClient,
+  ModelClientOptions,
+  ModelRequest,
+  ModelTool,
+  ModelTurn,
+} from './model-client.ts';
+export { createModelClient } from './model-client.ts';
+export type { ModelProvider, ModelSpec } from './model-spec.ts';
+export { parseModelSpec } from './model-spec.ts';
+export type { ModelPrice, ModelTier, PricedUsage, PriceTable } from './price-table.ts';
+export { costOf, estimateCostUsd, loadPriceTable, priceFor, UNPRICED_KEY } from './price-table.ts';
+export type { ScriptedFile, ScriptedTurn, ScriptedUsage } from './scripted-file.ts';
+export { parseScriptedFile, readScriptedFile } from './scripted-file.ts';
+export { ScriptedModel } from './scripted-model.ts';

@@ -1,0 +1,33 @@
+import type { LanguageModelUsage } from 'ai';
+import type { PricedUsage } from '../price-table.ts';
+
+/**
+ * Normalises the AI SDK's usage: `input` is the input that was neither read from nor written to a cache
+ * (the SDK's `inputTokens` is the total including both, so using it would count cache tokens twice).
+ * `cacheWrite1h` comes from Anthropic's `cache_creation.ephemeral_1h_input_tokens` in the raw usage,
+ * capped at `cacheWrite` (a streamed reply may update the total without repeating the split).
+ */
+export function normalizeUsage(usage: LanguageModelUsage): PricedUsage {
+  const details = usage.inputTokenDetails;
+  const cacheRead = details?.cacheReadTokens ?? 0;
+  const cacheWrite = details?.cacheWriteTokens ?? 0;
+  const input = details?.noCacheTokens ?? (usage.inputTokens ?? 0) - cacheRead - cacheWrite;
+  const normalized: PricedUsage = {
+    input: Math.max(0, input),
+    output: usage.outputTokens ?? 0,
+    cacheRead,
+    cacheWrite,
+  };
+  const written1h = Math.min(oneHourWrites(usage.raw), cacheWrite);
+  if (written1h > 0) normalized.cacheWrite1h = written1h;
+  return normalized;
+}
+
+function oneHourWrites(raw: unknown): number {
+  if (typeof raw !== 'object' || raw === null || !('cache_creation' in raw)) return 0;
+  const creation = raw.cache_creation;
+  if (typeof creation !== 'object' || creation === null || !('ephemeral_1h_input_tokens' in creation))
+    return 0;
+  const tokens = creation.ephemeral_1h_input_tokens;
+  return typeof tokens === 'number' && tokens > 0 ? tokens : 0;
+}

@@ -1,0 +1,208 @@
+import { basename } from 'node:path';
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import type { JSONSchema7, LanguageModelUsage, ModelMessage, ToolSet } from 'ai';
+import { generateText, jsonSchema, streamText, tool } from 'ai';
+import type { Cost, Environment, ToolCall } from '../spec/index.ts';
+import type { CallContext } from './internal/map-model-error.ts';
+import { mapModelError } from './internal/map-model-error.ts';
+import { normalizeUsage } from './internal/normalize-usage.ts';
+import { createVendorModel } from './internal/vendor-model.ts';
+import type { ModelProvider, ModelSpec } from './model-spec.ts';
+import { parseModelSpec } from './model-spec.ts';
+import type { PricedUsage, PriceTable } from './price-table.ts';
+import { costOf, loadPriceTable, priceFor, UNPRICED_KEY } from './price-table.ts';
+import { readScriptedFile } from './scripted-file.ts';
+import { ScriptedModel } from './scripted-model.ts';
+
+/** A tool the model may call; Warden runs it, the model only asks. */
+export interface ModelTool {
+  description: string;
+  /** JSON Schema of the tool's input (an object schema). */
+  inputSchema: Record<string, unknown>;
+}
+
+/** One model call. */
+export interface ModelRequest {
+  system: string;
+  messages: ModelMessage[];
+  tools: Record<string, ModelTool>;
+  maxOutputTokens: number;
+  abortSignal?: AbortSignal;
+}
+
+/** What one model call returned, normalised across vendors. */
+export interface ModelTurn {
+  text: string;
+  /**
+   * Every tool call the model made, in order, including calls to tools that do not exist; each needs
+   * exactly one tool result from the caller. Inputs are NOT validated against the tool's schema.
+   */
+  toolCalls: ToolCall[];
+  /** The AI SDK's unified reason: `stop`, `tool-calls`, `length`, `content-filter`, `error` or `other`. */
+  finishReason: string;
+  usage: PricedUsage;
+  /** The usage exactly as the vendor reported it (for a scripted model: the file's `usage`). */
+  rawUsage: unknown;
+  cost: Cost;
+  latencyMs: number;
+  /** The assistant message to append to the conversation before the tool results. */
+  responseMessages: ModelMessage[];
+}
+
+/** A model ready to be called. */
+export interface ModelClient {
+  /** How to show the model to people; a scripted model always shows as `scripted:…`. */
+  readonly label: string;
+  /** The price-table entry each call is charged as; {@link UNPRICED_KEY} for an unpriced script. */
+  readonly priceKey: string;
+  readonly provider: ModelProvider;
+  /**
+   * Makes one model call (no retries, no tool execution).
+   *
+   * @throws ModelCallError (`model-call-failed`) when the vendor or network failed; see `isRetryable`
+   *   and `retryAfterMs`. SystemError `model-reply-invalid` when the reply could not be read.
+   *   UserError `scripted-turns-exhausted` when a scripted file has no turn left.
+   */
+  generate(request: ModelRequest): Promise<ModelTurn>;
+}
+
+export interface ModelClientOptions {
+  /** `anthropic:MODEL`, `openai:MODEL`, `openai-compatible:MODEL@BASE_URL` or `scripted:PATH`. */
+  spec: string | ModelSpec;
+  /** Where keys and base URLs come from (see `ENV`). */
+  env: Environment;
+  /** Default: the table shipped with Warden. */
+  priceTable?: PriceTable;
+  /** Replaces `fetch` for vendor calls (tests, proxies). */
+  fetch?: typeof globalThis.fetch;
+  /** Stream the reply (SSE) instead of waiting for one body; the result is the same. Default false. */
+  streaming?: boolean;
+}
+
+/**
+ * Creates a model client. Reads the file of a `scripted:` spec; makes no vendor call.
+ *
+ * A scripted file's `model` names the price key it is charged as; without one the key is
+ * {@link UNPRICED_KEY} and every turn costs 0. Vendor models are keyed `provider:model`
+ * (`openai-compatible:llama3` for `openai-compatible:llama3@http://…`).
+ *
+ * @throws UserError `model-spec-invalid`, `model-key-missing` (naming the variable), `price-unknown`
+ *   (the model has no price: a call would have no cost), `path-not-found` or `scripted-file-invalid`.
+ */
+export async function createModelClient(options: ModelClientOptions): Promise<ModelClient> {
+  const spec = typeof options.spec === 'string' ? parseModelSpec(options.spec) : options.spec;
+  const priceTable = options.priceTable ?? loadPriceTable();
+  let model: LanguageModelV3;
+  let label: string;
+  let priceKey: string;
+  let context: CallContext;
+  if (spec.provider === 'scripted') {
+    const script = await readScriptedFile(spec.path);
+    model = new ScriptedModel(script, spec.path);
+    priceKey = script.model ?? UNPRICED_KEY;
+    label = `scripted:${basename(spec.path)} (${script.model ? `priced as ${script.model}` : 'unpriced'})`;
+    context = { label, keyVariable: undefined };
+  } else {
+    const vendor = createVendorModel(spec, options.env, options.fetch);
+    model = vendor.model;
+    priceKey = `${spec.provider}:${spec.model}`;
+    label = spec.text;
+    context = { label, keyVariable: vendor.keyVariable };
+  }
+  if (priceKey !== UNPRICED_KEY) priceFor(priceTable, priceKey);
+  const call = options.streaming ? callStreaming : callOnce;
+
+  return {
+    label,
+    priceKey,
+    provider: spec.provider,
+    async generate(request) {
+      const started = performance.now();
+      let reply: Reply;
+      try {
+        reply = await call(model, request);
+      } catch (error) {
+        throw mapModelError(error, context);
+      }
+      const latencyMs = Math.round(performance.now() - started);
+      const usage = normalizeUsage(reply.usage);
+      return {
+        text: reply.text,
+        toolCalls: reply.toolCalls.map((call) => ({
+          id: call.toolCallId,
+          name: call.toolName,
+          input: call.input,
+        })),
+        finishReason: reply.finishReason,
+        usage,
+        rawUsage: reply.usage.raw,
+        cost: costOf(priceTable, priceKey, usage),
+        latencyMs,
+        // The SDK answers calls to unknown tools itself with a `tool` message; the caller answers every
+        // call, so only the assistant message is kept.
+        responseMessages: reply.messages.filter((message) => message.role === 'assistant'),
+      };
+    },
+  };
+}
+
+interface Reply {
+  text: string;
+  toolCalls: { toolCallId: string; toolName: string; input: unknown }[];
+  finishReason: string;
+  usage: LanguageModelUsage;
+  messages: ModelMessage[];
+}
+
+function settingsOf(model: LanguageModelV3, request: ModelRequest) {
+  return {
+    model,
+    system: request.system,
+    messages: request.messages,
+    tools: toolSetOf(request.tools),
+    maxOutputTokens: request.maxOutputTokens,
+    abortSignal: request.abortSignal,
+    maxRetries: 0,
+  };
+}
+
+async function callOnce(model: LanguageModelV3, request: ModelRequest): Promise<Reply> {
+  const result = await generateText(settingsOf(model, request));
+  return {
+    text: result.text,
+    toolCalls: result.toolCalls,
+    finishReason: result.finishReason,
+    usage: result.usage,
+    messages: result.response.messages,
+  };
+}
+
+async function callStreaming(model: LanguageModelV3, request: ModelRequest): Promise<Reply> {
+  // Errors arrive as stream parts; the first one is the one to report.
+  let failure: { error: unknown } | undefined;
+  const result = streamText({ ...settingsOf(model, request), onError: () => {} });
+  for await (const part of result.fullStream) {
+    if (part.type === 'error' && failure === undefined) failure = { error: part.error };
+  }
+  if (failure !== undefined) throw failure.error;
+  const [text, toolCalls, finishReason, usage, response] = await Promise.all([
+    result.text,
+    result.toolCalls,
+    result.finishReason,
+    result.usage,
+    result.response,
+  ]);
+  return { text, toolCalls, finishReason, usage, messages: response.messages };
+}
+
+function toolSetOf(tools: Record<string, ModelTool>): ToolSet {
+  return Object.fromEntries(
+    Object.entries(tools).map(([name, definition]) => [
+      name,
+      tool({
+        description: definition.description,
+        inputSchema: jsonSchema(definition.inputSchema as JSONSchema7),
+      }),
+    ]),
+  );
+}

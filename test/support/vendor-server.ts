@@ -1,0 +1,228 @@
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SystemError } from '../../src/spec/index.ts';
+
+/**
+ * A local HTTP server that speaks the Anthropic Messages API (`POST /v1/messages`) and the OpenAI Chat
+ * Completions API (`POST /v1/chat/completions`), for testing model clients without a vendor. It replays
+ * queued replies in order (whatever the route) and records every request it receives.
+ */
+
+/** One server-sent event. Anthropic names its events; OpenAI sends data only. */
+export interface SseEvent {
+  event?: string;
+  data: string;
+}
+
+interface ReplyBase {
+  /** Default 200. */
+  status?: number;
+  headers?: Record<string, string>;
+}
+
+/** What the server answers to one request. */
+export type VendorReply =
+  | (ReplyBase & { kind: 'json'; body: unknown })
+  | (ReplyBase & { kind: 'text'; body: string; contentType?: string })
+  | (ReplyBase & { kind: 'sse'; events: SseEvent[] });
+
+/** A request as the server received it. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  /** The body parsed as JSON, or the raw text when it is not JSON. */
+  body: unknown;
+}
+
+export interface VendorServer {
+  /** `http://127.0.0.1:PORT`, without a trailing slash or `/v1`. */
+  readonly url: string;
+  /** Every request received, in order. */
+  readonly requests: RecordedRequest[];
+  /** Queues replies; each request takes the next one. A request with none queued gets a 500. */
+  reply(...replies: VendorReply[]): void;
+  /** Replies still queued (a test that queued too many has a bug). */
+  readonly pending: number;
+  close(): Promise<void>;
+}
+
+const ROUTES = new Set(['/v1/messages', '/v1/chat/completions']);
+
+/** Starts a vendor server on 127.0.0.1 on a free port. */
+export async function startVendorServer(): Promise<VendorServer> {
+  const requests: RecordedRequest[] = [];
+  const queue: VendorReply[] = [];
+
+  const server = createServer((request, response) => {
+    void handle(request, response).catch((error: unknown) => {
+      response.destroy(error instanceof Error ? error : undefined);
+    });
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const text = await readBody(request);
+    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    const body = parseBody(text);
+    requests.push({ method: request.method ?? '', path, headers: flattenHeaders(request), body });
+    if (request.method !== 'POST' || !ROUTES.has(path)) {
+      return send(
+        response,
+        jsonReply(404, { error: { message: `vendor server: no route ${request.method} ${path}` } }),
+      );
+    }
+    const reply = queue.shift();
+    if (reply === undefined) {
+      return send(
+        response,
+        jsonReply(500, { error: { message: `vendor server: no reply queued for ${path}` } }),
+      );
+    }
+    const wantsStream = typeof body === 'object' && body !== null && 'stream' in body && body.stream === true;
+    if (wantsStream !== isStream(reply) && (reply.status ?? 200) < 300) {
+      const problem = wantsStream ? 'asked for a stream; the queued reply is not one' : 'queued a stream';
+      return send(response, jsonReply(500, { error: { message: `vendor server: the request ${problem}` } }));
+    }
+    send(response, reply);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    reply(...replies) {
+      queue.push(...replies);
+    },
+    get pending() {
+      return queue.length;
+    },
+    close() {
+      server.closeAllConnections();
+      return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
+
+function send(response: ServerResponse, reply: VendorReply): void {
+  const status = reply.status ?? 200;
+  if (reply.kind === 'json') {
+    response.writeHead(status, { 'content-type': 'application/json', ...reply.headers });
+    response.end(JSON.stringify(reply.body));
+  } else if (reply.kind === 'text') {
+    response.writeHead(status, { 'content-type': reply.contentType ?? 'application/json', ...reply.headers });
+    response.end(reply.body);
+  } else {
+    response.writeHead(status, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      ...reply.headers,
+    });
+    for (const event of reply.events) {
+      response.write(`${event.event ? `event: ${event.event}\n` : ''}data: ${event.data}\n\n`);
+    }
+    response.end();
+  }
+}
+
+function isStream(reply: VendorReply): boolean {
+  return reply.kind === 'sse' || (reply.kind === 'text' && reply.contentType === 'text/event-stream');
+}
+
+function jsonReply(status: number, body: unknown): VendorReply {
+  return { kind: 'json', status, body };
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function flattenHeaders(request: IncomingMessage): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(request.headers).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? value.join(', ') : (value ?? ''),
+    ]),
+  );
+}
+
+// Fixtures: recorded wire traffic under test/fixtures/vendor-wire (see its README and NOTICE).
+
+const FIXTURES = new URL('../fixtures/vendor-wire/', import.meta.url);
+
+/** The text of a fixture, e.g. `anthropic/anthropic-text.json`. */
+export function readFixture(name: string): string {
+  return readFileSync(new URL(name, FIXTURES), 'utf8');
+}
+
+/** A recorded `.json` response body, replayed with `status` (default 200). */
+export function jsonFixture(name: string, status = 200): VendorReply {
+  return { kind: 'json', status, body: JSON.parse(readFixture(name)) };
+}
+
+/** A recorded Anthropic stream (`.chunks.txt`), replayed as SSE with each event named by its `type`. */
+export function anthropicStreamFixture(name: string): VendorReply {
+  const events = chunkLines(name).map((data) => {
+    const parsed: unknown = JSON.parse(data);
+    if (
+      typeof parsed !== 'object' ||
+      parsed === null ||
+      !('type' in parsed) ||
+      typeof parsed.type !== 'string'
+    ) {
+      throw new SystemError('usage', `fixture ${name}: a chunk has no "type": ${data.slice(0, 80)}`);
+    }
+    return { event: parsed.type, data };
+  });
+  return { kind: 'sse', events };
+}
+
+/** A recorded OpenAI-style stream (`.chunks.txt`), replayed as SSE and ended with `data: [DONE]`. */
+export function openaiStreamFixture(name: string): VendorReply {
+  return { kind: 'sse', events: [...chunkLines(name).map((data) => ({ data })), { data: '[DONE]' }] };
+}
+
+/** A recorded raw SSE stream (`.sse`), replayed byte for byte. */
+export function sseFixture(name: string): VendorReply {
+  return { kind: 'text', body: readFixture(name), contentType: 'text/event-stream' };
+}
+
+/** An Anthropic error reply (`{"type":"error","error":{type,message}}`), e.g. 429 `rate_limit_error`. */
+export function anthropicError(
+  status: number,
+  type: string,
+  message: string,
+  headers?: Record<string, string>,
+): VendorReply {
+  return { kind: 'json', status, headers, body: { type: 'error', error: { type, message } } };
+}
+
+/** An OpenAI error reply (`{"error":{message,type,param,code}}`). */
+export function openaiError(
+  status: number,
+  type: string,
+  message: string,
+  headers?: Record<string, string>,
+): VendorReply {
+  return { kind: 'json', status, headers, body: { error: { message, type, param: null, code: type } } };
+}
+
+function chunkLines(name: string): string[] {
+  return readFixture(name)
+    .split('\n')
+    .filter((line) => line.trim() !== '');
+}
