@@ -10,7 +10,7 @@ import type { StopReason } from '../spec/types.ts';
 import { runToolCall } from './run-tool-call.ts';
 import { StuckDetector } from './stuck-detector.ts';
 import type { AnyToolDefinition, ToolContext } from './tools/tool.ts';
-import { truncateForModel } from './truncate-for-model.ts';
+import { truncateText } from './truncate-text.ts';
 
 /** Conservative characters per token for reserving budget: code tokenises denser than prose. */
 const CHARACTERS_PER_TOKEN_ESTIMATE = 3;
@@ -64,23 +64,39 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
   const messages: ModelMessage[] = [{ role: 'user', content: settings.prompt }];
   let steps = 0;
   let finalText = '';
-  const stop = (stopReason: StopReason, detail: string): AgentLoopResult => ({ stopReason, steps, finalText, detail });
+  const stop = (stopReason: StopReason, detail: string): AgentLoopResult => ({
+    stopReason,
+    steps,
+    finalText,
+    detail,
+  });
 
   for (;;) {
-    if (steps >= limits.maxSteps) return stop('max-steps', `reached the limit of ${limits.maxSteps} model calls`);
-    if (clock() >= deadline) return stop('wall-time', `reached the limit of ${limits.maxWallSeconds} seconds`);
+    if (steps >= limits.maxSteps)
+      return stop('max-steps', `reached the limit of ${limits.maxSteps} model calls`);
+    if (clock() >= deadline)
+      return stop('wall-time', `reached the limit of ${limits.maxWallSeconds} seconds`);
 
     const estimatedInputTokens = Math.ceil(
       (settings.system.length + JSON.stringify(messages).length + JSON.stringify(toolSchemas).length) /
         CHARACTERS_PER_TOKEN_ESTIMATE,
     );
     const worstCase = {
-      usd: estimateCostUsd(settings.priceTable, model.priceKey, estimatedInputTokens, settings.maxOutputTokens),
+      usd: estimateCostUsd(
+        settings.priceTable,
+        model.priceKey,
+        estimatedInputTokens,
+        settings.maxOutputTokens,
+      ),
       tokens: estimatedInputTokens + settings.maxOutputTokens,
     };
     const reserved = budget.reserve(worstCase);
     if (!reserved.ok) {
-      await journal.append(taskId, 'budget-exceeded', { limit: reserved.limit, reason: reserved.reason, worstCase });
+      await journal.append(taskId, 'budget-exceeded', {
+        limit: reserved.limit,
+        reason: reserved.reason,
+        worstCase,
+      });
       return stop('budget', reserved.reason);
     }
 
@@ -106,7 +122,8 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
     } catch (error) {
       budget.settle(reserved.reservation, { usd: 0, tokens: 0 });
       await journal.append(taskId, 'error', { step: steps, source: 'model', ...errorFields(error) });
-      if (clock() >= deadline) return stop('wall-time', `reached the limit of ${limits.maxWallSeconds} seconds`);
+      if (clock() >= deadline)
+        return stop('wall-time', `reached the limit of ${limits.maxWallSeconds} seconds`);
       return stop(error instanceof UserError ? 'error' : 'model-error', describeError(error));
     }
     const tokens = turn.usage.input + turn.usage.output + turn.usage.cacheRead + turn.usage.cacheWrite;
@@ -136,7 +153,7 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
         { journal, taskId, decider: settings.decider, tools: toolsByName, context: settings.toolContext },
         call,
       );
-      const shown = truncateForModel(result.output, settings.toolOutputChars);
+      const shown = truncateText(result.output, settings.toolOutputChars);
       results.content.push({
         type: 'tool-result',
         toolCallId: call.id,

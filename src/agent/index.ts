@@ -1,13 +1,19 @@
-export { runAgentLoop } from './agent-loop.ts';
-export { runToolCall } from './run-tool-call.ts';
-export type { ToolCallSettings } from './run-tool-call.ts';
 export type { AgentLoopResult, AgentLoopSettings } from './agent-loop.ts';
-export { runTask } from './run-task.ts';
+export { runAgentLoop } from './agent-loop.ts';
 export type { RunTaskResult, RunTaskSettings } from './run-task.ts';
-export { DEFAULT_STUCK_THRESHOLDS, StuckDetector } from './stuck-detector.ts';
+export { runTask } from './run-task.ts';
+export type { ToolCallSettings } from './run-tool-call.ts';
+export { runToolCall } from './run-tool-call.ts';
 export type { StuckThresholds, StuckVerdict } from './stuck-detector.ts';
+export { DEFAULT_STUCK_THRESHOLDS, StuckDetector } from './stuck-detector.ts';
 export { SYSTEM_PROMPT } from './system-prompt.ts';
 export { newTaskId } from './task-id.ts';
 export { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
-export type { AnyToolDefinition, ToolContext, ToolDefinition, ToolResult, WorkspaceFiles } from './tools/tool.ts';
+export type {
+  AnyToolDefinition,
+  ToolContext,
+  ToolDefinition,
+  ToolResult,
+  WorkspaceFiles,
+} from './tools/tool.ts';
 export { createWorkspaceFiles } from './tools/workspace-files.ts';

@@ -95,7 +95,9 @@ export async function runTask(settings: RunTaskSettings): Promise<RunTaskResult>
       baseCommit: workspace.baseCommit,
       dirty: workspace.dirty,
       sandbox: settings.sandbox.name,
-      note: workspace.dirty ? 'the repository had uncommitted changes; the task works from HEAD without them' : undefined,
+      note: workspace.dirty
+        ? 'the repository had uncommitted changes; the task works from HEAD without them'
+        : undefined,
     });
 
     const budget = new TaskBudget(settings.limits);
@@ -138,7 +140,10 @@ export async function runTask(settings: RunTaskSettings): Promise<RunTaskResult>
     let branch: BranchResult | null = null;
     if (settings.createBranch) {
       try {
-        branch = await workspace.createBranch(taskId, commitMessage(taskId, settings.prompt, STATUS_OF[stopReason]));
+        branch = await workspace.createBranch(
+          taskId,
+          commitMessage(taskId, settings.prompt, STATUS_OF[stopReason]),
+        );
         if (branch) await journal.append(taskId, 'branch-created', { ...branch });
       } catch (error) {
         stopReason = 'error';

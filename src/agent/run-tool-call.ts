@@ -3,6 +3,7 @@ import { describeError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { Decision, ToolCall } from '../spec/types.ts';
 import type { AnyToolDefinition, ToolContext, ToolResult } from './tools/tool.ts';
+import { truncateText } from './truncate-text.ts';
 
 /** Characters of a tool's output kept in the journal; the full size is recorded beside it. */
 const JOURNAL_OUTPUT_CHARS = 8_000;
@@ -27,16 +28,26 @@ export async function runToolCall(settings: ToolCallSettings, call: ToolCall): P
     decider: settings.decider.name,
     ...decision,
   });
-  await journal.append(taskId, 'tool-call-start', { toolCallId: call.id, tool: call.name, input: call.input });
+  await journal.append(taskId, 'tool-call-start', {
+    toolCallId: call.id,
+    tool: call.name,
+    input: call.input,
+  });
   const started = performance.now();
   let result: ToolResult;
   if (decision.decision !== 'allow') {
-    const verb = decision.decision === 'ask' ? 'needs a human approval, which this run cannot get' : 'was denied';
+    const verb =
+      decision.decision === 'ask' ? 'needs a human approval, which this run cannot get' : 'was denied';
     result = { output: `this call ${verb}: ${decision.reasons.join('; ')}`, isError: true };
   } else if (!tool) {
-    result = { output: `there is no tool named ${call.name}; the tools are ${[...toolsByName.keys()].join(', ')}`, isError: true };
+    result = {
+      output: `there is no tool named ${call.name}; the tools are ${[...toolsByName.keys()].join(', ')}`,
+      isError: true,
+    };
   } else if (!parsed?.success) {
-    const problems = parsed?.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`);
+    const problems = parsed?.error.issues.map(
+      (issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`,
+    );
     result = { output: `invalid input for ${call.name}: ${problems?.join('; ')}`, isError: true };
   } else {
     try {
@@ -45,12 +56,13 @@ export async function runToolCall(settings: ToolCallSettings, call: ToolCall): P
       result = { output: `${call.name} failed: ${describeError(error)}`, isError: true };
     }
   }
+  const journaled = truncateText(result.output, JOURNAL_OUTPUT_CHARS);
   await journal.append(taskId, 'tool-call-end', {
     toolCallId: call.id,
     tool: call.name,
-    output: result.output.slice(0, JOURNAL_OUTPUT_CHARS),
+    output: journaled.text,
     outputChars: result.output.length,
-    outputTrimmed: result.output.length > JOURNAL_OUTPUT_CHARS,
+    outputTrimmed: journaled.truncated,
     isError: result.isError,
     exitCode: result.exitCode,
     durationMs: Math.round((performance.now() - started) * 1000) / 1000,

@@ -23,7 +23,9 @@ describe('StuckDetector', () => {
     const detector = new StuckDetector();
     expect(detector.observe(shell('make'), { output: 'error 1', failed: true })).toBeUndefined();
     expect(detector.observe(shell('make'), { output: 'error 2', failed: true })).toBeUndefined();
-    expect(detector.observe(shell('make'), { output: 'error 3', failed: true })?.pattern).toBe('repeated-failure');
+    expect(detector.observe(shell('make'), { output: 'error 3', failed: true })?.pattern).toBe(
+      'repeated-failure',
+    );
   });
 
   it('stops on two calls alternating over six steps', () => {

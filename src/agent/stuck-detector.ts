@@ -25,7 +25,11 @@ export interface StuckThresholds {
   alternatingWindow: number;
 }
 
-export const DEFAULT_STUCK_THRESHOLDS: StuckThresholds = { sameResult: 4, sameFailure: 3, alternatingWindow: 6 };
+export const DEFAULT_STUCK_THRESHOLDS: StuckThresholds = {
+  sameResult: 4,
+  sameFailure: 3,
+  alternatingWindow: 6,
+};
 
 /**
  * Watches the tool calls of one task for the three shapes of a loop: the same call returning the same
@@ -69,7 +73,9 @@ export class StuckDetector {
     const recent = this.#history.slice(-window);
     const [first, second] = recent;
     if (!first || !second || first.callKey === second.callKey) return undefined;
-    const alternates = recent.every((item, index) => item.callKey === (index % 2 === 0 ? first : second).callKey);
+    const alternates = recent.every(
+      (item, index) => item.callKey === (index % 2 === 0 ? first : second).callKey,
+    );
     if (!alternates) return undefined;
     return {
       pattern: 'alternating',

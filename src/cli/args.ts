@@ -15,13 +15,27 @@ export const COMMON_OPTIONS = {
  * Strict argument parsing: an unknown flag or a missing value is a `UserError('usage')` that names the
  * command and points at its help.
  */
-export function parseCommandArgs<T extends Options>(command: string, argv: string[], options: T, positionals = 0) {
+export function parseCommandArgs<T extends Options>(
+  command: string,
+  argv: string[],
+  options: T,
+  positionals = 0,
+) {
   try {
-    const parsed = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, strict: true, allowPositionals: true });
+    const parsed = parseArgs({
+      args: argv,
+      options: { ...COMMON_OPTIONS, ...options },
+      strict: true,
+      allowPositionals: true,
+    });
     if (parsed.positionals.length > positionals) {
-      throw new UserError('usage', `warden ${command}: unexpected argument ${JSON.stringify(parsed.positionals[positionals])}`, {
-        hint: `see \`warden ${command} --help\``,
-      });
+      throw new UserError(
+        'usage',
+        `warden ${command}: unexpected argument ${JSON.stringify(parsed.positionals[positionals])}`,
+        {
+          hint: `see \`warden ${command} --help\``,
+        },
+      );
     }
     return parsed;
   } catch (error) {

@@ -9,7 +9,9 @@ export function formatLiveEvent(event: JournalEvent): string | undefined {
     case 'model-response':
       return `step ${event.step}  ${event.model}  ${toolSummary(event.toolCalls)}  $${fixed(event.costUsd)} (total $${fixed(event.spentUsd)})\n`;
     case 'decision':
-      return event.decision === 'allow' ? undefined : `        ${event.tool}: ${event.decision} — ${(event.reasons as string[]).join('; ')}\n`;
+      return event.decision === 'allow'
+        ? undefined
+        : `        ${event.tool}: ${event.decision} — ${(event.reasons as string[]).join('; ')}\n`;
     case 'tool-call-end':
       return `        ${event.tool} ${event.isError ? 'failed' : 'ok'}${event.exitCode !== undefined && event.exitCode !== null ? ` (exit ${event.exitCode})` : ''}  ${Math.round(Number(event.durationMs))} ms\n`;
     case 'budget-exceeded':

@@ -32,7 +32,11 @@ export function resolveConfigPath(flag: string | undefined, home: string): strin
   return existsSync(candidate) ? candidate : undefined;
 }
 
-export function openWardenContext(options: { dataDir?: string; config?: string; env: Environment }): WardenContext {
+export function openWardenContext(options: {
+  dataDir?: string;
+  config?: string;
+  env: Environment;
+}): WardenContext {
   const home = resolveHome(options.dataDir, options.env);
   const configPath = resolveConfigPath(options.config, home);
   const config = loadConfig(configPath);

@@ -11,7 +11,8 @@ describe('config', () => {
   });
 
   it('names every bad field by its path', () => {
-    const attempt = () => parseConfig('budget:\n  maxUsd: "lots"\n  maxStep: 3\nsandbox:\n  commandTimeoutMs: -1\n');
+    const attempt = () =>
+      parseConfig('budget:\n  maxUsd: "lots"\n  maxStep: 3\nsandbox:\n  commandTimeoutMs: -1\n');
     expect(attempt).toThrow(/budget\.maxUsd: /);
     expect(attempt).toThrow(/sandbox\.commandTimeoutMs: /);
     expect(attempt).toThrow(/maxStep/);
@@ -36,7 +37,9 @@ describe('config reference', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const defaults = ConfigSchema.parse({}) as Record<string, unknown>;
     const fields = Object.entries(defaults).flatMap(([key, value]) =>
-      typeof value === 'object' && value !== null ? Object.keys(value).map((field) => `${key}.${field}`) : [key],
+      typeof value === 'object' && value !== null
+        ? Object.keys(value).map((field) => `${key}.${field}`)
+        : [key],
     );
     const missing = fields.filter((field) => !readme.includes(`\`${field}\``));
     expect(missing).toEqual([]);

@@ -33,9 +33,13 @@ export function loadConfig(path: string | undefined): Config {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UserError('config-invalid', `cannot read the config file ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new UserError(
+      'config-invalid',
+      `cannot read the config file ${path}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   return parseConfig(text, path);
 }

@@ -18,7 +18,8 @@ export function createFixedRules(): PolicyDecider {
     name: 'fixed-rules',
     async decide(call: ToolCall): Promise<Decision> {
       if (!KNOWN_TOOLS.has(call.name)) return deny('unknown-tool', `there is no tool named ${call.name}`);
-      if (!FILE_TOOLS.has(call.name)) return allow('sandboxed-shell', 'shell commands run inside the sandbox');
+      if (!FILE_TOOLS.has(call.name))
+        return allow('sandboxed-shell', 'shell commands run inside the sandbox');
       const path = pathOf(call.input);
       const relative = workspaceRelative(path);
       if (relative === undefined) return deny('outside-workspace', `${path} is outside the workspace`);

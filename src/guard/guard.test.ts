@@ -46,9 +46,9 @@ describe('fixed rules', () => {
   it('denies writes under .git but allows reading there', async () => {
     const denied = await call('write_file', { path: '.git/hooks/pre-commit', content: '#!/bin/sh' });
     expect(denied).toMatchObject({ decision: 'deny', policyIds: ['git-internals'] });
-    expect((await call('edit_file', { path: 'sub/.git/config', old_string: 'a', new_string: 'b' })).decision).toBe(
-      'deny',
-    );
+    expect(
+      (await call('edit_file', { path: 'sub/.git/config', old_string: 'a', new_string: 'b' })).decision,
+    ).toBe('deny');
     expect((await call('read_file', { path: '.git/HEAD' })).decision).toBe('allow');
   });
 

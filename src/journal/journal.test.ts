@@ -1,7 +1,7 @@
-import { DatabaseSync } from 'node:sqlite';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore, type SqliteStore } from '../store/index.ts';
 import { GENESIS_HASH } from './hash-event.ts';
@@ -56,11 +56,17 @@ describe('Journal', () => {
     await journal.append('t1', 'task-end', { status: 'succeeded' });
     await store.close();
     const raw = new DatabaseSync(join(dir, 'warden.db'));
-    raw.prepare('UPDATE events SET body = ? WHERE seq = 2').run(JSON.stringify({ tool: 'shell', input: { command: 'rm -rf /' } }));
+    raw
+      .prepare('UPDATE events SET body = ? WHERE seq = 2')
+      .run(JSON.stringify({ tool: 'shell', input: { command: 'rm -rf /' } }));
     raw.close();
     store = openSqliteStore(join(dir, 'warden.db'));
     const verification = await new Journal(store).verify('t1');
-    expect(verification).toMatchObject({ ok: false, brokenAt: 2, problem: 'content does not match its hash' });
+    expect(verification).toMatchObject({
+      ok: false,
+      brokenAt: 2,
+      problem: 'content does not match its hash',
+    });
   });
 
   it('refuses a second writer that would fork the chain', async () => {

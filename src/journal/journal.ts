@@ -59,13 +59,28 @@ export class Journal {
     let previousHash = GENESIS_HASH;
     for (const [index, event] of events.entries()) {
       if (event.seq !== index + 1) {
-        return { ok: false, events: events.length, brokenAt: event.seq, problem: `expected seq ${index + 1}` };
+        return {
+          ok: false,
+          events: events.length,
+          brokenAt: event.seq,
+          problem: `expected seq ${index + 1}`,
+        };
       }
       if (event.prevHash !== previousHash) {
-        return { ok: false, events: events.length, brokenAt: event.seq, problem: 'link to the previous event broken' };
+        return {
+          ok: false,
+          events: events.length,
+          brokenAt: event.seq,
+          problem: 'link to the previous event broken',
+        };
       }
       if (hashEvent(event) !== event.hash) {
-        return { ok: false, events: events.length, brokenAt: event.seq, problem: 'content does not match its hash' };
+        return {
+          ok: false,
+          events: events.length,
+          brokenAt: event.seq,
+          problem: 'content does not match its hash',
+        };
       }
       previousHash = event.hash;
     }

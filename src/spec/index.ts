@@ -1,10 +1,11 @@
-export { describeError, SystemError, UnsupportedError, UserError, WardenError } from './errors.ts';
-export type { ErrorCode, WardenErrorOptions } from './errors.ts';
+export type { Environment, EnvName } from './env.ts';
 export { ENV } from './env.ts';
-export type { EnvName, Environment } from './env.ts';
-export { SANDBOX_WORKDIR } from './sandbox.ts';
+export type { ErrorCode, WardenErrorOptions } from './errors.ts';
+export { describeError, SystemError, UnsupportedError, UserError, WardenError } from './errors.ts';
+export type { PolicyDecider } from './policy.ts';
 export type { ExecOptions, ExecResult, SandboxDriver } from './sandbox.ts';
-export { EVENT_TYPES } from './types.ts';
+export { SANDBOX_WORKDIR } from './sandbox.ts';
+export type { NewTask, Store, TaskFilter, TaskUpdate } from './store.ts';
 export type {
   Cost,
   Decision,
@@ -18,5 +19,4 @@ export type {
   TaskStatus,
   ToolCall,
 } from './types.ts';
-export type { NewTask, Store, TaskFilter, TaskUpdate } from './store.ts';
-export type { PolicyDecider } from './policy.ts';
+export { EVENT_TYPES } from './types.ts';

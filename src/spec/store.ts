@@ -1,7 +1,10 @@
 import type { JournalEvent, StopReason, Task, TaskStatus } from './types.ts';
 
 /** The fields a task is created with; the rest start empty. */
-export type NewTask = Pick<Task, 'id' | 'prompt' | 'repo' | 'baseCommit' | 'model' | 'requestedBy' | 'createdAt'>;
+export type NewTask = Pick<
+  Task,
+  'id' | 'prompt' | 'repo' | 'baseCommit' | 'model' | 'requestedBy' | 'createdAt'
+>;
 
 /** What may change on a task after it was created. */
 export interface TaskUpdate {

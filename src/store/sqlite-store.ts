@@ -82,7 +82,9 @@ export class SqliteStore implements Store {
     const body: Record<string, unknown> = { ...event };
     for (const column of EVENT_COLUMNS) delete body[column];
     this.#transaction(() => {
-      const last = this.#db.prepare('SELECT MAX(seq) AS seq FROM events WHERE task_id = ?').get(event.taskId) as {
+      const last = this.#db
+        .prepare('SELECT MAX(seq) AS seq FROM events WHERE task_id = ?')
+        .get(event.taskId) as {
         seq: number | null;
       };
       const expected = (last.seq ?? 0) + 1;
@@ -93,7 +95,9 @@ export class SqliteStore implements Store {
         );
       }
       this.#db
-        .prepare('INSERT INTO events (task_id, seq, type, at, prev_hash, hash, body) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO events (task_id, seq, type, at, prev_hash, hash, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
         .run(event.taskId, event.seq, event.type, event.at, event.prevHash, event.hash, JSON.stringify(body));
     });
   }
@@ -104,9 +108,9 @@ export class SqliteStore implements Store {
   }
 
   async lastEvent(taskId: string): Promise<JournalEvent | undefined> {
-    const row = this.#db.prepare('SELECT * FROM events WHERE task_id = ? ORDER BY seq DESC LIMIT 1').get(taskId) as
-      | Row
-      | undefined;
+    const row = this.#db
+      .prepare('SELECT * FROM events WHERE task_id = ? ORDER BY seq DESC LIMIT 1')
+      .get(taskId) as Row | undefined;
     return row ? toEvent(row) : undefined;
   }
 
@@ -130,7 +134,9 @@ export class SqliteStore implements Store {
     try {
       this.#db.prepare(sql).run(...parameters);
     } catch (error) {
-      throw new SystemError('store-failed', `store write failed: ${(error as Error).message}`, { cause: error });
+      throw new SystemError('store-failed', `store write failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 }
@@ -155,8 +161,12 @@ export function openSqliteStore(path: string): SqliteStore {
 }
 
 function migrate(db: DatabaseSync): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null };
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+  );
+  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as {
+    version: number | null;
+  };
   const current = row.version ?? 0;
   if (current > MIGRATIONS.length) {
     throw new SystemError(

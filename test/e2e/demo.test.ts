@@ -20,7 +20,9 @@ describe('warden demo (scripted model, real git, real bubblewrap, real SQLite)',
     // The branch holds the fix, committed by the agent, with the task and trace as trailers.
     const fixed = git(report.repo, 'show', `${report.branch}:src/cart.ts`);
     expect(fixed).toContain('Math.round((gross * (100 - discountPercent)) / 100)');
-    expect(git(report.repo, 'log', '-1', '--format=%an <%ae>', report.branch)).toBe('Warden Agent <agent@warden.local>');
+    expect(git(report.repo, 'log', '-1', '--format=%an <%ae>', report.branch)).toBe(
+      'Warden Agent <agent@warden.local>',
+    );
     const message = git(report.repo, 'log', '-1', '--format=%B', report.branch);
     expect(message).toContain(`Warden-Task: ${report.taskId}`);
     expect(message).toContain(`Warden-Trace: warden trace ${report.taskId}`);

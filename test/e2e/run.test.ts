@@ -27,10 +27,15 @@ describe('warden run contracts', () => {
       ...extra,
     ]);
   const trace = async (taskId: string) =>
-    JSON.parse((await runWarden(['trace', taskId, '--json', ...home()])).stdout) as Array<Record<string, unknown>>;
+    JSON.parse((await runWarden(['trace', taskId, '--json', ...home()])).stdout) as Array<
+      Record<string, unknown>
+    >;
 
   beforeAll(() => {
-    repo = makeRepo(path.join(work.dir, 'repo'), { 'README.md': '# hello\n', 'data.bin': Buffer.from([0, 1, 2, 255]) });
+    repo = makeRepo(path.join(work.dir, 'repo'), {
+      'README.md': '# hello\n',
+      'data.bin': Buffer.from([0, 1, 2, 255]),
+    });
   });
   afterAll(work.cleanup);
 
@@ -44,7 +49,8 @@ describe('warden run contracts', () => {
     });
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
-    for (const key of ['taskId', 'status', 'branch', 'steps', 'costUsd', 'stopReason']) expect(report).toHaveProperty(key);
+    for (const key of ['taskId', 'status', 'branch', 'steps', 'costUsd', 'stopReason'])
+      expect(report).toHaveProperty(key);
     expect(report).toMatchObject({ status: 'succeeded', steps: 2, stopReason: 'finished' });
     expect(git(repo, 'show', `${report.branch}:notes/todo.md`)).toBe('ship it');
   });
@@ -53,17 +59,44 @@ describe('warden run contracts', () => {
     const unknown = await runWarden(['run', '--repo', repo, '--task', 'x', '--frobnicate', ...home()]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/frobnicate/);
-    const missing = await runWarden(['run', '--repo', path.join(work.dir, 'nope'), '--task', 'x', '--model', 'scripted:x', ...home()]);
+    const missing = await runWarden([
+      'run',
+      '--repo',
+      path.join(work.dir, 'nope'),
+      '--task',
+      'x',
+      '--model',
+      'scripted:x',
+      ...home(),
+    ]);
     expect(missing.code).toBe(2);
     const plain = scratch('plain');
-    const notGit = await runWarden(['run', '--repo', plain.dir, '--task', 'x', '--model', `scripted:${writeScript(work.dir, { turns: [done] })}`, ...home()]);
+    const notGit = await runWarden([
+      'run',
+      '--repo',
+      plain.dir,
+      '--task',
+      'x',
+      '--model',
+      `scripted:${writeScript(work.dir, { turns: [done] })}`,
+      ...home(),
+    ]);
     plain.cleanup();
     expect(notGit.code).toBe(2);
     expect(notGit.stderr).toMatch(/not a git/i);
   });
 
   it('names the missing key variable and every bad config field', async () => {
-    const keyless = await runWarden(['run', '--repo', repo, '--task', 'x', '--model', 'anthropic:claude-opus-4-7', ...home()]);
+    const keyless = await runWarden([
+      'run',
+      '--repo',
+      repo,
+      '--task',
+      'x',
+      '--model',
+      'anthropic:claude-opus-4-7',
+      ...home(),
+    ]);
     expect(keyless.code).toBe(2);
     expect(keyless.stderr).toContain('ANTHROPIC_API_KEY');
     const config = path.join(work.dir, 'bad.yaml');
@@ -77,7 +110,16 @@ describe('warden run contracts', () => {
   it('rejects a malformed scripted file with exit 2 and fails clearly when the script runs out', async () => {
     const malformed = path.join(work.dir, 'broken.json');
     writeFileSync(malformed, '{"turns": [{"tool_calls": [{"input": {}}]}]}');
-    const bad = await runWarden(['run', '--repo', repo, '--task', 'x', '--model', `scripted:${malformed}`, ...home()]);
+    const bad = await runWarden([
+      'run',
+      '--repo',
+      repo,
+      '--task',
+      'x',
+      '--model',
+      `scripted:${malformed}`,
+      ...home(),
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/turns\.0\.tool_calls\.0\.name/);
     const short = await run({ turns: [shell('true')] });
@@ -91,7 +133,11 @@ describe('warden run contracts', () => {
     expect(steps.code).toBe(3);
     expect(JSON.parse(steps.stdout)).toMatchObject({ status: 'stopped', stopReason: 'max-steps', steps: 1 });
 
-    const poor = await run({ model: 'openai:gpt-5.4-pro', turns: [shell('true'), done] }, '--max-usd', '0.01');
+    const poor = await run(
+      { model: 'openai:gpt-5.4-pro', turns: [shell('true'), done] },
+      '--max-usd',
+      '0.01',
+    );
     expect(poor.code).toBe(3);
     const report = JSON.parse(poor.stdout);
     expect(report).toMatchObject({ status: 'stopped', stopReason: 'budget', costUsd: 0 });
@@ -130,14 +176,12 @@ describe('warden run contracts', () => {
 
   it('kills a command at its timeout and caps an output flood', async () => {
     const result = await run({
-      turns: [
-        shell('sleep 30', { timeout_ms: 500 }),
-        shell('yes flood | head -c 5000000'),
-        done,
-      ],
+      turns: [shell('sleep 30', { timeout_ms: 500 }), shell('yes flood | head -c 5000000'), done],
     });
     expect(result.code).toBe(0);
-    const ends = (await trace(JSON.parse(result.stdout).taskId)).filter((event) => event.type === 'tool-call-end');
+    const ends = (await trace(JSON.parse(result.stdout).taskId)).filter(
+      (event) => event.type === 'tool-call-end',
+    );
     expect(String(ends[0]!.output)).toMatch(/timed out after 500 ms/);
     expect(Number(ends[0]!.durationMs)).toBeLessThan(10_000);
     expect(String(ends[1]!.output)).toMatch(/output capped: stdout was 5000000 bytes/);

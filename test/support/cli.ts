@@ -22,7 +22,11 @@ export function runWarden(
     for (const key of ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY'] as const) {
       if (!options.env || !(key in options.env)) delete env[key];
     }
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -68,7 +72,11 @@ export function git(dir: string, ...args: string[]): string {
 }
 
 /** Writes a scripted model file and returns its path. */
-export function writeScript(dir: string, script: { model?: string; turns: unknown[] }, name = 'script.json'): string {
+export function writeScript(
+  dir: string,
+  script: { model?: string; turns: unknown[] },
+  name = 'script.json',
+): string {
   const file = path.join(dir, name);
   writeFileSync(file, JSON.stringify(script));
   return file;

@@ -4,7 +4,12 @@ import type { ToolDefinition, ToolResult } from './tool.ts';
 
 const ShellInput = z.strictObject({
   command: z.string().min(1).describe('A shell command, run with /bin/sh -c in the repository root.'),
-  timeout_ms: z.number().int().positive().optional().describe('Kill the command after this many milliseconds.'),
+  timeout_ms: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('Kill the command after this many milliseconds.'),
 });
 
 export const shellTool: ToolDefinition<z.infer<typeof ShellInput>> = {
@@ -60,10 +65,10 @@ function formatExec(result: ExecResult, timeoutMs: number): ToolResult {
   if (result.timedOut) parts.push(`command timed out after ${timeoutMs} ms and was killed`);
   else if (result.exitCode === null) parts.push(`command killed by signal ${result.signal}`);
   else parts.push(`exit code ${result.exitCode}`);
-  if (result.stdout) parts.push(`[stdout]\n${result.stdout}`);
-  if (result.stderr) parts.push(`[stderr]\n${result.stderr}`);
   if (result.truncated) {
     parts.push(`[output capped: stdout was ${result.stdoutBytes} bytes, stderr ${result.stderrBytes} bytes]`);
   }
+  if (result.stdout) parts.push(`[stdout]\n${result.stdout}`);
+  if (result.stderr) parts.push(`[stderr]\n${result.stderr}`);
   return { output: parts.join('\n'), isError: result.exitCode !== 0, exitCode: result.exitCode };
 }

@@ -15,19 +15,26 @@ export const readFileTool: ToolDefinition<z.infer<typeof ReadFileInput>> = {
   input: ReadFileInput,
   async run(input, context) {
     const bytes = await context.files.read(input.path);
-    if (looksBinary(bytes)) return { output: `${input.path} is a binary file (${bytes.length} bytes); not shown.`, isError: false };
+    if (looksBinary(bytes))
+      return { output: `${input.path} is a binary file (${bytes.length} bytes); not shown.`, isError: false };
     const decoded = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
     const lines = decoded.split('\n');
     const start = (input.offset ?? 1) - 1;
     const count = Math.min(input.limit ?? MAX_READ_LINES, MAX_READ_LINES);
     const shown = lines.slice(start, start + count);
-    const numbered = shown.map((line, index) => `${String(start + index + 1).padStart(6)}\t${line}`).join('\n');
+    const numbered = shown
+      .map((line, index) => `${String(start + index + 1).padStart(6)}\t${line}`)
+      .join('\n');
     const notes: string[] = [];
-    if (decoded.includes('\uFFFD') && !isValidUtf8(bytes)) notes.push('[file is not valid UTF-8; bad bytes shown as \uFFFD]');
+    if (decoded.includes('\uFFFD') && !isValidUtf8(bytes))
+      notes.push('[file is not valid UTF-8; bad bytes shown as \uFFFD]');
     if (start + count < lines.length) {
-      notes.push(`[showing lines ${start + 1}-${start + shown.length} of ${lines.length}; use offset to read more]`);
+      notes.push(
+        `[showing lines ${start + 1}-${start + shown.length} of ${lines.length}; use offset to read more]`,
+      );
     }
-    if (shown.length === 0) notes.push(`[the file has ${lines.length} lines; offset ${start + 1} is past the end]`);
+    if (shown.length === 0)
+      notes.push(`[the file has ${lines.length} lines; offset ${start + 1} is past the end]`);
     return { output: [numbered, ...notes].filter(Boolean).join('\n'), isError: false };
   },
 };
@@ -59,11 +66,15 @@ export const editFileTool: ToolDefinition<z.infer<typeof EditFileInput>> = {
   input: EditFileInput,
   async run(input, context) {
     const bytes = await context.files.read(input.path);
-    if (looksBinary(bytes)) return { output: `${input.path} is a binary file; edit_file works on text`, isError: true };
+    if (looksBinary(bytes))
+      return { output: `${input.path} is a binary file; edit_file works on text`, isError: true };
     const text = bytes.toString('utf8');
     const first = text.indexOf(input.old_string);
     if (first === -1) {
-      return { output: `old_string was not found in ${input.path}; read the file and copy the text exactly`, isError: true };
+      return {
+        output: `old_string was not found in ${input.path}; read the file and copy the text exactly`,
+        isError: true,
+      };
     }
     if (text.indexOf(input.old_string, first + 1) !== -1) {
       return {
@@ -81,7 +92,10 @@ export const editFileTool: ToolDefinition<z.infer<typeof EditFileInput>> = {
 const MAX_LISTED = 500;
 
 const ListFilesInput = z.strictObject({
-  path: z.string().optional().describe('Directory to list, relative to the repository root (default: the root).'),
+  path: z
+    .string()
+    .optional()
+    .describe('Directory to list, relative to the repository root (default: the root).'),
 });
 
 export const listFilesTool: ToolDefinition<z.infer<typeof ListFilesInput>> = {
@@ -90,7 +104,8 @@ export const listFilesTool: ToolDefinition<z.infer<typeof ListFilesInput>> = {
   input: ListFilesInput,
   async run(input, context) {
     const { files, total } = await context.files.list(input.path ?? '.', MAX_LISTED);
-    const more = total > files.length ? `\n[showing ${files.length} of ${total} files; list a subdirectory]` : '';
+    const more =
+      total > files.length ? `\n[showing ${files.length} of ${total} files; list a subdirectory]` : '';
     return { output: files.length === 0 ? '(no files)' : files.join('\n') + more, isError: false };
   },
 };

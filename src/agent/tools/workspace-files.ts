@@ -20,9 +20,13 @@ export function createWorkspaceFiles(workspaceDir: string): WorkspaceFiles {
       try {
         const { size } = await handle.stat();
         if (size > MAX_FILE_BYTES) {
-          throw new UserError('usage', `${userPath} is ${size} bytes; the file tools read at most ${MAX_FILE_BYTES}`, {
-            hint: 'use the shell tool (head, sed -n) for a part of it',
-          });
+          throw new UserError(
+            'usage',
+            `${userPath} is ${size} bytes; the file tools read at most ${MAX_FILE_BYTES}`,
+            {
+              hint: 'use the shell tool (head, sed -n) for a part of it',
+            },
+          );
         }
         return await handle.readFile();
       } finally {
@@ -54,12 +58,15 @@ export function createWorkspaceFiles(workspaceDir: string): WorkspaceFiles {
           entries = await opendir(directory);
         } catch (error) {
           if (directory === start) {
-            throw new UserError('path-not-found', `${userPath}: not a directory in the workspace`, { cause: error });
+            throw new UserError('path-not-found', `${userPath}: not a directory in the workspace`, {
+              cause: error,
+            });
           }
           return;
         }
         const children: { name: string; isDirectory: boolean }[] = [];
-        for await (const entry of entries) children.push({ name: entry.name, isDirectory: entry.isDirectory() });
+        for await (const entry of entries)
+          children.push({ name: entry.name, isDirectory: entry.isDirectory() });
         children.sort((left, right) => left.name.localeCompare(right.name));
         for (const child of children) {
           const full = path.join(directory, child.name);

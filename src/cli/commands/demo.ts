@@ -40,7 +40,9 @@ export async function demoCommand(argv: string[], io: CommandIo): Promise<number
     });
     if (!values.json) {
       io.err(`demo repository: ${repo}\n`);
-      io.err('model: SCRIPTED (replays examples/demo/fix-discount.scripted.yaml; priced as anthropic:claude-opus-4-7)\n\n');
+      io.err(
+        'model: SCRIPTED (replays examples/demo/fix-discount.scripted.yaml; priced as anthropic:claude-opus-4-7)\n\n',
+      );
     }
     const result = await executeRun(context, io, {
       repo,

@@ -56,8 +56,10 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
     io.out(RUN_HELP);
     return EXIT.ok;
   }
-  if (!values.repo) throw new UserError('usage', 'warden run: --repo DIR is required', { hint: 'see `warden run --help`' });
-  if (!values.task?.trim()) throw new UserError('usage', 'warden run: --task TEXT is required', { hint: 'see `warden run --help`' });
+  if (!values.repo)
+    throw new UserError('usage', 'warden run: --repo DIR is required', { hint: 'see `warden run --help`' });
+  if (!values.task?.trim())
+    throw new UserError('usage', 'warden run: --task TEXT is required', { hint: 'see `warden run --help`' });
   const maxUsd = positiveNumber('max-usd', values['max-usd']);
   const maxSteps = positiveNumber('max-steps', values['max-steps']);
   const context = openWardenContext({ dataDir: values['data-dir'], config: values.config, env: io.env });
@@ -90,7 +92,11 @@ export interface RunRequest {
 }
 
 /** Builds the parts a task needs from the context and runs it, showing progress on a terminal. */
-export async function executeRun(context: WardenContext, io: CommandIo, request: RunRequest): Promise<RunTaskResult> {
+export async function executeRun(
+  context: WardenContext,
+  io: CommandIo,
+  request: RunRequest,
+): Promise<RunTaskResult> {
   const { config } = context;
   const modelName = request.model ?? config.model;
   const priceTable = loadPriceTable();
@@ -154,10 +160,13 @@ export function toReport(result: RunTaskResult): RunReport {
 
 export function formatReport(report: RunReport): string {
   const lines = [`task ${report.taskId}: ${report.status} (${report.stopReason}) — ${report.detail}`];
-  if (report.workedFromHead) lines.push('note: the repository had uncommitted changes; the agent worked from HEAD without them');
+  if (report.workedFromHead)
+    lines.push('note: the repository had uncommitted changes; the agent worked from HEAD without them');
   if (report.branch && report.diffStat) {
     const { filesChanged, insertions, deletions } = report.diffStat;
-    lines.push(`branch: ${report.branch}  (${filesChanged} file${filesChanged === 1 ? '' : 's'} changed, +${insertions} -${deletions})`);
+    lines.push(
+      `branch: ${report.branch}  (${filesChanged} file${filesChanged === 1 ? '' : 's'} changed, +${insertions} -${deletions})`,
+    );
   } else {
     lines.push('branch: none (no change to save)');
   }

@@ -20,19 +20,26 @@ export async function traceCommand(argv: string[], io: CommandIo): Promise<numbe
     return EXIT.ok;
   }
   const [taskArgument] = positionals;
-  if (!taskArgument) throw new UserError('usage', 'warden trace: which task? give its id', { hint: 'list them with `warden tasks`' });
+  if (!taskArgument)
+    throw new UserError('usage', 'warden trace: which task? give its id', {
+      hint: 'list them with `warden tasks`',
+    });
   const context = openWardenContext({ dataDir: values['data-dir'], config: values.config, env: io.env });
   try {
     const task = await findTask(context.store, taskArgument);
     const events = await context.journal.events(task.id);
     const verification = await context.journal.verify(task.id);
     if (!verification.ok) {
-      io.err(`warning: the journal of ${task.id} is broken at event ${verification.brokenAt}: ${verification.problem}\n`);
+      io.err(
+        `warning: the journal of ${task.id} is broken at event ${verification.brokenAt}: ${verification.problem}\n`,
+      );
     }
     if (values.json) {
       io.out(`${JSON.stringify(events)}\n`);
     } else {
-      io.out(`task ${task.id}  ${task.status}${task.stopReason ? ` (${task.stopReason})` : ''}  $${task.costUsd.toFixed(4)}\n`);
+      io.out(
+        `task ${task.id}  ${task.status}${task.stopReason ? ` (${task.stopReason})` : ''}  $${task.costUsd.toFixed(4)}\n`,
+      );
       io.out(`  ${task.prompt}\n`);
       for (const event of events) io.out(formatEvent(event));
       io.out(`journal: ${events.length} events, chain ${verification.ok ? 'verified' : 'BROKEN'}\n`);
@@ -50,11 +57,17 @@ export async function findTask(store: Store, idOrPrefix: string): Promise<Task> 
   const matches = await store.findTasks(idOrPrefix);
   if (matches.length === 1) return matches[0]!;
   if (matches.length === 0) {
-    throw new UserError('task-not-found', `no task ${JSON.stringify(idOrPrefix)}`, { hint: 'list tasks with `warden tasks`' });
+    throw new UserError('task-not-found', `no task ${JSON.stringify(idOrPrefix)}`, {
+      hint: 'list tasks with `warden tasks`',
+    });
   }
-  throw new UserError('task-not-found', `${JSON.stringify(idOrPrefix)} matches ${matches.length} tasks; give more of the id`, {
-    hint: matches.map((task) => task.id).join(', '),
-  });
+  throw new UserError(
+    'task-not-found',
+    `${JSON.stringify(idOrPrefix)} matches ${matches.length} tasks; give more of the id`,
+    {
+      hint: matches.map((task) => task.id).join(', '),
+    },
+  );
 }
 
 function formatEvent(event: JournalEvent): string {
@@ -70,7 +83,8 @@ function describe(event: JournalEvent): string {
       return `step ${event.step}: ${event.model}, ~${event.estimatedInputTokens} tokens in, reserved $${Number(event.reservedUsd).toFixed(4)}`;
     case 'model-response': {
       const usage = event.usage as Record<string, number>;
-      const calls = (event.toolCalls as { name: string }[]).map((call) => call.name).join(', ') || 'no tool calls';
+      const calls =
+        (event.toolCalls as { name: string }[]).map((call) => call.name).join(', ') || 'no tool calls';
       const text = event.text ? `  "${oneLine(String(event.text), 60)}"` : '';
       return `step ${event.step}: ${calls}; in ${usage.input} out ${usage.output} cache r/w ${usage.cacheRead}/${usage.cacheWrite}; $${Number(event.costUsd).toFixed(4)}${text}`;
     }

@@ -1,8 +1,8 @@
 /**
- * Cuts a tool result to `limit` characters for the model, keeping the head and the tail (errors are
+ * Cuts text (a tool result, for the model or the journal) to `limit` characters, keeping the head and the tail (errors are
  * often at the end) and saying exactly what was removed.
  */
-export function truncateForModel(text: string, limit: number): { text: string; truncated: boolean } {
+export function truncateText(text: string, limit: number): { text: string; truncated: boolean } {
   if (text.length <= limit) return { text, truncated: false };
   const head = Math.floor(limit * 0.6);
   const tail = limit - head;

@@ -1,0 +1,42 @@
+import { runGit } from './git.ts';
+
+/** The size of a change, as `git diff --numstat` counts it. Binary files count as changed, with no lines. */
+export interface DiffStat {
+  filesChanged: number;
+  insertions: number;
+  deletions: number;
+}
+
+/**
+ * Counts the files, inserted lines and deleted lines that `commit` changes relative to its first parent
+ * (or to the empty tree for a root commit), in the repository at `cwd`.
+ *
+ * @throws SystemError `git-failed` when the commit cannot be read.
+ */
+export async function readDiffStat(cwd: string, commit: string): Promise<DiffStat> {
+  const { stdout } = await runGit(
+    [
+      'diff-tree',
+      '--root',
+      '--no-commit-id',
+      '-r',
+      '--numstat',
+      '-z',
+      '--no-renames',
+      '--no-ext-diff',
+      '--no-textconv',
+      commit,
+    ],
+    { cwd },
+  );
+  const stat: DiffStat = { filesChanged: 0, insertions: 0, deletions: 0 };
+  // With -z and no renames every record is "<added>\t<deleted>\t<path>\0"; binary files show "-".
+  for (const record of stdout.split('\0')) {
+    const [added, deleted] = record.split('\t');
+    if (added === undefined || deleted === undefined) continue;
+    stat.filesChanged += 1;
+    stat.insertions += Number.parseInt(added, 10) || 0;
+    stat.deletions += Number.parseInt(deleted, 10) || 0;
+  }
+  return stat;
+}

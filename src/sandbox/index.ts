@@ -1,0 +1,10 @@
+export type { BubblewrapSettings } from './bubblewrap-driver.ts';
+export { createBubblewrapDriver } from './bubblewrap-driver.ts';
+export type { DiffStat } from './diff-stat.ts';
+export { readDiffStat } from './diff-stat.ts';
+export type { GitIdentity, GitResult, RunGitOptions } from './git.ts';
+export { runGit } from './git.ts';
+export type { ResolveOptions } from './safe-path.ts';
+export { openNoFollow, resolveInWorkspace } from './safe-path.ts';
+export type { BranchResult, Workspace, WorkspaceSettings } from './workspace.ts';
+export { AGENT_IDENTITY, createWorkspace } from './workspace.ts';

@@ -1,0 +1,137 @@
+import { constants } from 'node:fs';
+import { type FileHandle, lstat, open, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { SystemError, UserError } from '../spec/errors.ts';
+import { SANDBOX_WORKDIR } from '../spec/sandbox.ts';
+
+export interface ResolveOptions {
+  /** Refuse paths under any `.git` directory, where a planted hook or config would run on the host. */
+  forWrite: boolean;
+}
+
+function outside(userPath: string, why: string): UserError {
+  return new UserError('path-outside-workspace', `${userPath}: ${why}`, {
+    hint: `use a path relative to the workspace root, or one under ${SANDBOX_WORKDIR}/`,
+  });
+}
+
+function isInside(root: string, candidate: string): boolean {
+  const relative = path.relative(root, candidate);
+  return (
+    relative === '' ||
+    (!relative.startsWith(`..${path.sep}`) && relative !== '..' && !path.isAbsolute(relative))
+  );
+}
+
+function touchesGitDir(root: string, candidate: string): boolean {
+  return path
+    .relative(root, candidate)
+    .split(path.sep)
+    .some((segment) => segment.toLowerCase() === '.git');
+}
+
+/** The real path of the longest existing prefix of `candidate`, with the rest appended unchanged. */
+async function realpathOfExistingPrefix(candidate: string, userPath: string): Promise<string> {
+  const rest: string[] = [];
+  let current = candidate;
+  for (;;) {
+    try {
+      return path.join(await realpath(current), ...rest.reverse());
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw outside(userPath, `cannot be resolved (${code})`);
+      // A component that exists but cannot be resolved is a dangling symbolic link: following it
+      // later (mkdir, open with O_CREAT) could create something anywhere.
+      const exists = await lstat(current).then(
+        () => true,
+        () => false,
+      );
+      if (exists)
+        throw outside(userPath, 'goes through a symbolic link that points nowhere; refusing to follow it');
+      const parent = path.dirname(current);
+      if (parent === current) return candidate;
+      rest.push(path.basename(current));
+      current = parent;
+    }
+  }
+}
+
+/**
+ * Turns a path a model gave (relative to the workspace, or absolute under `/workspace`) into an absolute
+ * host path inside `workspaceDir`, with symbolic links resolved. Paths need not exist yet; the existing
+ * part is resolved with `realpath`.
+ *
+ * This checks a moment in time: open the result with {@link openNoFollow} so a final component swapped
+ * for a symbolic link afterwards is refused.
+ *
+ * @throws UserError `path-outside-workspace` when the path (before or after resolving links) leaves the
+ *   workspace, contains a NUL byte, or (with `forWrite`) is under a `.git` directory.
+ */
+export async function resolveInWorkspace(
+  workspaceDir: string,
+  userPath: string,
+  options: ResolveOptions,
+): Promise<string> {
+  if (userPath === '' || userPath.includes('\0'))
+    throw outside(JSON.stringify(userPath), 'is not a valid path');
+  const root = await realpath(workspaceDir);
+  let relative: string;
+  if (userPath === SANDBOX_WORKDIR || userPath.startsWith(`${SANDBOX_WORKDIR}/`)) {
+    relative = `.${userPath.slice(SANDBOX_WORKDIR.length)}`;
+  } else if (path.isAbsolute(userPath)) {
+    const absolute = path.resolve(userPath);
+    const base = isInside(root, absolute) ? root : path.resolve(workspaceDir);
+    if (!isInside(base, absolute)) throw outside(userPath, `is outside the workspace (${SANDBOX_WORKDIR})`);
+    relative = path.relative(base, absolute) || '.';
+  } else {
+    relative = userPath;
+  }
+
+  const candidate = path.resolve(root, relative);
+  if (!isInside(root, candidate)) throw outside(userPath, 'climbs out of the workspace with ".."');
+  if (options.forWrite && touchesGitDir(root, candidate)) {
+    throw outside(userPath, 'is inside .git; the repository metadata cannot be written');
+  }
+  const real = await realpathOfExistingPrefix(candidate, userPath);
+  if (!isInside(root, real))
+    throw outside(userPath, 'is a symbolic link (or goes through one) that leads outside the workspace');
+  if (options.forWrite && touchesGitDir(root, real)) {
+    throw outside(
+      userPath,
+      'leads into .git through a symbolic link; the repository metadata cannot be written',
+    );
+  }
+  return real;
+}
+
+/**
+ * Opens a host path that {@link resolveInWorkspace} returned, with `O_NOFOLLOW`: a symbolic link swapped
+ * in as the final component after the check is refused instead of followed. (Intermediate directories
+ * are not covered; the check above is what keeps them inside.) `read` opens read-only; `write` creates
+ * or truncates with mode 0644.
+ *
+ * @throws UserError `path-outside-workspace` when the final component is a symbolic link;
+ *   `path-not-found` when a component is missing or not a directory; `usage` when it is a directory.
+ * @throws SystemError `sandbox-failed` for any other failure to open (permissions, I/O).
+ */
+export async function openNoFollow(filePath: string, mode: 'read' | 'write'): Promise<FileHandle> {
+  const flags =
+    mode === 'read'
+      ? constants.O_RDONLY | constants.O_NOFOLLOW
+      : constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+  const name = path.basename(filePath);
+  try {
+    return await open(filePath, flags, 0o644);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw outside(name, 'is a symbolic link; refusing to follow it');
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new UserError('path-not-found', `${name}: no such file in the workspace`, { cause: error });
+    }
+    if (code === 'EISDIR')
+      throw new UserError('usage', `${name}: is a directory, not a file`, { cause: error });
+    throw new SystemError('sandbox-failed', `${name}: cannot be opened (${code ?? 'unknown error'})`, {
+      cause: error,
+    });
+  }
+}

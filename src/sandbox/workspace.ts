@@ -1,0 +1,238 @@
+import { mkdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { SystemError, UserError } from '../spec/errors.ts';
+import { type DiffStat, readDiffStat } from './diff-stat.ts';
+import { type GitIdentity, runGit } from './git.ts';
+
+/** The identity every agent commit carries. */
+export const AGENT_IDENTITY: GitIdentity = { name: 'Warden Agent', email: 'agent@warden.local' };
+
+export interface WorkspaceSettings {
+  /** The user's repository (any directory inside its work tree). It is only ever read, plus the result branch. */
+  repo: string;
+  /** Where task workspaces live; the workspace is `<scratchDir>/<taskId>/repo`. */
+  scratchDir: string;
+  taskId: string;
+}
+
+/** The branch a task's changes were brought into the user's repository as. */
+export interface BranchResult {
+  /** `warden/<taskId>`. */
+  branch: string;
+  /** The commit the branch points at. */
+  commit: string;
+  stat: DiffStat;
+}
+
+/** A private clone of the user's HEAD that an agent may change freely. */
+export interface Workspace {
+  /** Absolute path of the clone's work tree. */
+  readonly dir: string;
+  /** The commit the workspace was checked out at (the user's HEAD). */
+  readonly baseCommit: string;
+  /** Whether the user's work tree had uncommitted changes; those are not in the workspace. */
+  readonly dirty: boolean;
+  /**
+   * Commits everything in the workspace as the agent, with `message` (trailers included) verbatim, and
+   * fetches that commit into the user's repository as `warden/<taskId>` without touching the user's work
+   * tree, index or HEAD. Returns `null` when nothing changed.
+   *
+   * @throws SystemError `git-failed` when committing or fetching fails (for example when the branch
+   *   already exists and points elsewhere, or is checked out).
+   */
+  createBranch(taskId: string, message: string): Promise<BranchResult | null>;
+  /** Deletes the workspace and everything under `<scratchDir>/<taskId>`. */
+  destroy(): Promise<void>;
+}
+
+const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+function checkTaskId(taskId: string): void {
+  if (!TASK_ID_PATTERN.test(taskId)) {
+    throw new UserError('usage', `task id ${JSON.stringify(taskId)} cannot name a workspace or a branch`, {
+      hint: 'use letters, digits, "-" and "_" only (at most 128 characters)',
+    });
+  }
+}
+
+function repoInvalid(message: string, hint: string, cause?: unknown): UserError {
+  return new UserError('repo-invalid', message, { hint, cause });
+}
+
+/** Finds the work tree root of the user's repository, or explains why `repo` is not one. */
+async function findWorkTree(repo: string): Promise<string> {
+  const absolute = path.resolve(repo);
+  const info = await stat(absolute).catch(() => null);
+  if (!info?.isDirectory()) {
+    throw repoInvalid(
+      `${absolute} does not exist or is not a directory`,
+      'pass the path of a git repository',
+    );
+  }
+  let inside: string;
+  try {
+    inside = (await runGit(['rev-parse', '--is-inside-work-tree'], { cwd: absolute })).stdout.trim();
+  } catch (error) {
+    const text = error instanceof Error ? error.message : '';
+    if (text.includes('dubious ownership')) {
+      throw repoInvalid(
+        `${absolute} belongs to another user, so git refuses to work in it`,
+        'run Warden as the owner of the repository',
+        error,
+      );
+    }
+    throw repoInvalid(
+      `${absolute} is not a git repository`,
+      'run `git init` there, or pass a repository',
+      error,
+    );
+  }
+  if (inside !== 'true') {
+    throw repoInvalid(`${absolute} is not inside a git work tree (a bare repository?)`, 'pass a checkout');
+  }
+  return (await runGit(['rev-parse', '--show-toplevel'], { cwd: absolute })).stdout.trim();
+}
+
+async function resolveHead(workTree: string): Promise<string> {
+  try {
+    return (await runGit(['rev-parse', '--verify', 'HEAD^{commit}'], { cwd: workTree })).stdout.trim();
+  } catch (error) {
+    throw repoInvalid(
+      `${workTree} has no commits yet`,
+      'commit something first: Warden works from HEAD',
+      error,
+    );
+  }
+}
+
+/**
+ * Settings that empty every filter driver the repository configures, so that `status` compares content
+ * without running a clean filter the repository's config names (which could be any command).
+ */
+async function neutralizeFilters(workTree: string): Promise<Record<string, string>> {
+  const { stdout } = await runGit(
+    ['config', '--null', '--get-regexp', '^filter\\..*\\.(clean|smudge|process)$'],
+    {
+      cwd: workTree,
+    },
+  ).catch(() => ({ stdout: '' }));
+  const settings: Record<string, string> = {};
+  for (const record of stdout.split('\0')) {
+    const key = record.split('\n')[0];
+    if (!key) continue;
+    const name = key.slice('filter.'.length, key.lastIndexOf('.'));
+    for (const field of ['clean', 'smudge', 'process']) settings[`filter.${name}.${field}`] = '';
+    settings[`filter.${name}.required`] = 'false';
+  }
+  return settings;
+}
+
+async function isDirty(workTree: string): Promise<boolean> {
+  const config = await neutralizeFilters(workTree);
+  const { stdout } = await runGit(['status', '--porcelain', '--ignore-submodules=all'], {
+    cwd: workTree,
+    config,
+  });
+  return stdout.trim() !== '';
+}
+
+/** Clones exactly HEAD through the pack protocol: nothing is hard-linked or shared with the user's repo. */
+async function cloneHead(workTree: string, dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  // An empty template: no sample hooks, no description, nothing copied from the host's git installation.
+  await runGit(['init', '--quiet', '--template=', dir], { cwd: dir });
+  await runGit(
+    ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', workTree, 'HEAD:refs/warden/base'],
+    {
+      cwd: dir,
+    },
+  );
+  const commit = (
+    await runGit(['rev-parse', '--verify', 'refs/warden/base^{commit}'], { cwd: dir })
+  ).stdout.trim();
+  await runGit(['checkout', '--quiet', '--detach', commit], { cwd: dir });
+  return commit;
+}
+
+/**
+ * Makes a fresh workspace for a task: a clone of the user's HEAD at `<scratchDir>/<taskId>/repo`. The
+ * user's checkout is only read; uncommitted changes are not included (see `dirty`). No hook, fsmonitor
+ * or filter of the user's repository runs.
+ *
+ * @throws UserError `repo-invalid` when `repo` is missing, not a git work tree, or has no commits;
+ *   `usage` when `taskId` cannot name a directory and a branch, or its workspace already exists.
+ * @throws SystemError `git-failed` when cloning fails.
+ */
+export async function createWorkspace(settings: WorkspaceSettings): Promise<Workspace> {
+  checkTaskId(settings.taskId);
+  const workTree = await findWorkTree(settings.repo);
+  const headBefore = await resolveHead(workTree);
+  const dirty = await isDirty(workTree);
+
+  const taskDir = path.join(path.resolve(settings.scratchDir), settings.taskId);
+  await mkdir(path.dirname(taskDir), { recursive: true });
+  try {
+    await mkdir(taskDir);
+  } catch (error) {
+    throw new UserError('usage', `a workspace for task ${settings.taskId} already exists at ${taskDir}`, {
+      cause: error,
+      hint: 'use a new task id, or remove the old workspace',
+    });
+  }
+  const dir = path.join(taskDir, 'repo');
+  let baseCommit: string;
+  try {
+    baseCommit = await cloneHead(workTree, dir);
+  } catch (error) {
+    await rm(taskDir, { recursive: true, force: true });
+    throw error;
+  }
+  // HEAD moving between the two reads is harmless: the workspace records what it actually got.
+  const changedDuringClone = baseCommit !== headBefore;
+
+  return {
+    dir,
+    baseCommit,
+    dirty: dirty || changedDuringClone,
+    async createBranch(taskId, message) {
+      checkTaskId(taskId);
+      await runGit(['add', '--all'], { cwd: dir });
+      const staged = await runGit(['diff', '--cached', '--name-only', '--no-ext-diff', '--no-textconv'], {
+        cwd: dir,
+      });
+      if (staged.stdout.trim() === '') return null;
+      await runGit(
+        ['commit', '--quiet', '--no-verify', '--no-gpg-sign', '--cleanup=whitespace', '--file=-'],
+        {
+          cwd: dir,
+          input: message,
+          identity: AGENT_IDENTITY,
+        },
+      );
+      const commit = (await runGit(['rev-parse', '--verify', 'HEAD^{commit}'], { cwd: dir })).stdout.trim();
+      const branch = `warden/${taskId}`;
+      await runGit(
+        [
+          'fetch',
+          '--quiet',
+          '--no-tags',
+          '--no-write-fetch-head',
+          '--no-recurse-submodules',
+          dir,
+          `HEAD:refs/heads/${branch}`,
+        ],
+        { cwd: workTree },
+      );
+      const landed = (
+        await runGit(['rev-parse', '--verify', `refs/heads/${branch}^{commit}`], { cwd: workTree })
+      ).stdout.trim();
+      if (landed !== commit) {
+        throw new SystemError('git-failed', `branch ${branch} points at ${landed}, expected ${commit}`);
+      }
+      return { branch, commit, stat: await readDiffStat(dir, commit) };
+    },
+    async destroy() {
+      await rm(taskDir, { recursive: true, force: true });
+    },
+  };
+}
