@@ -28,6 +28,8 @@ export class Journal {
   readonly #now: () => Date;
   readonly #listeners = new Set<EventListener>();
   readonly #tails = new Map<string, Promise<unknown>>();
+  /** The last event this journal wrote per task, so an append needs no read. */
+  readonly #heads = new Map<string, { seq: number; hash: string }>();
 
   constructor(store: Store, options: { now?: () => Date } = {}) {
     this.#store = store;
@@ -88,7 +90,7 @@ export class Journal {
   }
 
   async #appendNow(taskId: string, type: EventType, fields: EventFields): Promise<JournalEvent> {
-    const last = await this.#store.lastEvent(taskId);
+    const last = this.#heads.get(taskId) ?? (await this.#store.lastEvent(taskId));
     const unsigned = {
       ...fields,
       taskId,
@@ -102,7 +104,10 @@ export class Journal {
     const event = { ...stored, hash: hashEvent(stored) } as JournalEvent;
     try {
       await this.#store.appendEvent(event);
+      this.#heads.set(taskId, { seq: event.seq, hash: event.hash });
     } catch (error) {
+      // Another writer may have moved the chain on; read the head again next time.
+      this.#heads.delete(taskId);
       if (error instanceof SystemError) throw error;
       throw new SystemError('store-failed', `cannot append to the journal of ${taskId}`, { cause: error });
     }
