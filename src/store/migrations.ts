@@ -1,33 +1,7 @@
+import { TASKS_AND_EVENTS } from './migrations/0001-tasks-and-events.ts';
+
 /**
- * Schema migrations for the embedded store, applied in order inside one transaction each. Append new
- * migrations; never edit one that has shipped.
+ * Schema migrations for the embedded store, applied in order, each in its own transaction. Each lives
+ * in `migrations/NNNN-name.ts`. Append new migrations; never edit one that has shipped.
  */
-export const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE tasks (
-     id TEXT PRIMARY KEY,
-     prompt TEXT NOT NULL,
-     repo TEXT NOT NULL,
-     base_commit TEXT NOT NULL,
-     model TEXT NOT NULL,
-     requested_by TEXT NOT NULL,
-     status TEXT NOT NULL,
-     stop_reason TEXT,
-     branch TEXT,
-     steps INTEGER NOT NULL DEFAULT 0,
-     cost_usd REAL NOT NULL DEFAULT 0,
-     created_at TEXT NOT NULL,
-     ended_at TEXT
-   );
-   CREATE INDEX tasks_created_at ON tasks (created_at);
-   CREATE TABLE events (
-     task_id TEXT NOT NULL REFERENCES tasks (id),
-     seq INTEGER NOT NULL,
-     type TEXT NOT NULL,
-     at TEXT NOT NULL,
-     prev_hash TEXT NOT NULL,
-     hash TEXT NOT NULL,
-     body TEXT NOT NULL,
-     PRIMARY KEY (task_id, seq)
-   ) WITHOUT ROWID;
-   CREATE INDEX events_type_at ON events (type, at);`,
-];
+export const MIGRATIONS: readonly string[] = [TASKS_AND_EVENTS];

@@ -33,6 +33,14 @@ export class SqliteStore implements Store {
     this.#db = db;
   }
 
+  /**
+   * The open database, for the other SQLite-backed stores of this process (spend ledger, approvals…)
+   * that share the file and its migrations. Not for use outside `src/store/`.
+   */
+  get database(): DatabaseSync {
+    return this.#db;
+  }
+
   async createTask(task: NewTask): Promise<Task> {
     this.#run(
       `INSERT INTO tasks (id, prompt, repo, base_commit, model, requested_by, status, created_at)
