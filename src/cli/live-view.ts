@@ -1,33 +1,57 @@
 import type { JournalEvent } from '../spec/types.ts';
 
 /**
- * One line per step on a terminal: the model call with its cost and the running total, then each tool
- * call with the decision on it and how it ended.
+ * The live view of a running task on a terminal: one line per model call (what it cost and the running
+ * total), one line per tool call (what it ran, the decision on it, how it ended). Returns a function
+ * from a journal event to the text to print, if any.
  */
-export function formatLiveEvent(event: JournalEvent): string | undefined {
-  switch (event.type) {
-    case 'model-response':
-      return `step ${event.step}  ${event.model}  ${toolSummary(event.toolCalls)}  $${fixed(event.costUsd)} (total $${fixed(event.spentUsd)})\n`;
-    case 'decision':
-      return event.decision === 'allow'
-        ? undefined
-        : `        ${event.tool}: ${event.decision} — ${(event.reasons as string[]).join('; ')}\n`;
-    case 'tool-call-end':
-      return `        ${event.tool} ${event.isError ? 'failed' : 'ok'}${event.exitCode !== undefined && event.exitCode !== null ? ` (exit ${event.exitCode})` : ''}  ${Math.round(Number(event.durationMs))} ms\n`;
-    case 'budget-exceeded':
-      return `budget: ${event.reason}\n`;
-    case 'stuck-detected':
-      return `stuck: ${event.detail}\n`;
-    case 'error':
-      return `error: ${event.message}\n`;
-    default:
-      return undefined;
-  }
+export function createLiveView(): (event: JournalEvent) => string | undefined {
+  const pending = new Map<string, { decision: string; input: string }>();
+  return (event) => {
+    switch (event.type) {
+      case 'model-response': {
+        const said = event.text ? `  “${oneLine(String(event.text), 70)}”` : '';
+        return `step ${event.step}  $${fixed(event.costUsd)} (total $${fixed(event.spentUsd)})${said}\n`;
+      }
+      case 'decision':
+        pending.set(String(event.toolCallId), { decision: String(event.decision), input: '' });
+        return event.decision === 'allow'
+          ? undefined
+          : `  ${event.tool}: ${event.decision} — ${(event.reasons as string[]).join('; ')}\n`;
+      case 'tool-call-start': {
+        const entry = pending.get(String(event.toolCallId));
+        if (entry) entry.input = describeInput(event.input);
+        return undefined;
+      }
+      case 'tool-call-end': {
+        const entry = pending.get(String(event.toolCallId));
+        pending.delete(String(event.toolCallId));
+        const outcome = event.isError ? 'failed' : 'ok';
+        const exit = typeof event.exitCode === 'number' ? ` exit ${event.exitCode}` : '';
+        return `  ${event.tool} ${entry?.input ?? ''}  [${entry?.decision ?? '?'}] ${outcome}${exit}  ${Math.round(Number(event.durationMs))} ms\n`;
+      }
+      case 'budget-exceeded':
+        return `stopped: ${event.reason}\n`;
+      case 'stuck-detected':
+        return `stopped, stuck: ${event.detail}\n`;
+      case 'error':
+        return `error: ${event.message}\n`;
+      default:
+        return undefined;
+    }
+  };
 }
 
-function toolSummary(calls: unknown): string {
-  if (!Array.isArray(calls) || calls.length === 0) return 'answers';
-  return `calls ${calls.map((call) => (call as { name: string }).name).join(', ')}`;
+function describeInput(input: unknown): string {
+  if (typeof input !== 'object' || input === null) return '';
+  const fields = input as Record<string, unknown>;
+  const main = fields.command ?? fields.pattern ?? fields.path;
+  return oneLine(typeof main === 'string' ? main : JSON.stringify(input), 60);
+}
+
+function oneLine(text: string, length: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > length ? `${flat.slice(0, length - 1)}…` : flat;
 }
 
 function fixed(value: unknown): string {

@@ -7,7 +7,7 @@ import { UserError } from '../../spec/errors.ts';
 import { parseCommandArgs, positiveNumber } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
-import { formatLiveEvent } from '../live-view.ts';
+import { createLiveView } from '../live-view.ts';
 import { openWardenContext, type WardenContext } from '../warden-context.ts';
 
 export const RUN_HELP = `warden run --repo DIR --task TEXT [options]
@@ -102,9 +102,10 @@ export async function executeRun(
   const priceTable = loadPriceTable();
   const model = await createModelClient({ spec: modelName, env: context.env, priceTable });
   const live = io.interactive && !request.json;
+  const view = createLiveView();
   const unsubscribe = live
     ? context.journal.subscribe((event) => {
-        const line = formatLiveEvent(event);
+        const line = view(event);
         if (line) io.err(line);
       })
     : () => {};

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import type { JournalEvent } from '../spec/types.ts';
+import { createLiveView } from './live-view.ts';
+
+const event = (type: string, fields: Record<string, unknown>): JournalEvent =>
+  ({ taskId: 't', seq: 1, type, at: '', prevHash: '', hash: '', ...fields }) as JournalEvent;
+
+describe('live view', () => {
+  it('shows each step with its spend, and each tool call with its decision and outcome', () => {
+    const view = createLiveView();
+    const lines = [
+      event('model-response', { step: 2, costUsd: 0.0169, spentUsd: 0.0326, text: 'Run the tests.' }),
+      event('decision', { toolCallId: 'c1', tool: 'shell', decision: 'allow', reasons: [] }),
+      event('tool-call-start', { toolCallId: 'c1', tool: 'shell', input: { command: 'npm test' } }),
+      event('tool-call-end', {
+        toolCallId: 'c1',
+        tool: 'shell',
+        isError: true,
+        exitCode: 1,
+        durationMs: 641.2,
+      }),
+      event('decision', {
+        toolCallId: 'c2',
+        tool: 'write_file',
+        decision: 'deny',
+        reasons: ['writes under .git/'],
+      }),
+    ]
+      .map(view)
+      .filter(Boolean);
+    expect(lines).toEqual([
+      'step 2  $0.0169 (total $0.0326)  “Run the tests.”\n',
+      '  shell npm test  [allow] failed exit 1  641 ms\n',
+      '  write_file: deny — writes under .git/\n',
+    ]);
+  });
+});
