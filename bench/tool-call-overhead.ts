@@ -39,6 +39,7 @@ export async function benchToolCallOverhead(count = 2000) {
       decider: createFixedRules(),
       tools: new Map([[noop.name, noop]]),
       context: {} as never,
+      outputChars: 16_000,
     };
     const bare = await timeEach(count, () => noop.run({ path: 'src/index.ts' }, {} as never));
     const full = await timeEach(count, (index) =>

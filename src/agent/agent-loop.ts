@@ -1,4 +1,4 @@
-import type { ModelMessage } from 'ai';
+import type { ModelMessage, ToolResultPart } from 'ai';
 import { z } from 'zod';
 import type { TaskBudget, TaskLimits } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
@@ -6,11 +6,12 @@ import type { ModelClient } from '../model/index.ts';
 import { estimateCostUsd, type PriceTable } from '../model/index.ts';
 import { describeError, UserError, WardenError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
-import type { StopReason } from '../spec/types.ts';
+import type { StopReason, ToolCall } from '../spec/types.ts';
+import type { ApprovalGate } from './approval-gate.ts';
+import type { ResumeState } from './replay-journal.ts';
 import { runToolCall } from './run-tool-call.ts';
-import { StuckDetector } from './stuck-detector.ts';
+import { StuckDetector, type StuckVerdict } from './stuck-detector.ts';
 import type { AnyToolDefinition, ToolContext } from './tools/tool.ts';
-import { truncateText } from './truncate-text.ts';
 
 /** Conservative characters per token for reserving budget: code tokenises denser than prose. */
 const CHARACTERS_PER_TOKEN_ESTIMATE = 3;
@@ -24,6 +25,10 @@ export interface AgentLoopSettings {
   tools: readonly AnyToolDefinition[];
   toolContext: ToolContext;
   decider: PolicyDecider;
+  /** Answers `ask` decisions; without one, `ask` is refused as if denied. */
+  approvals?: ApprovalGate | undefined;
+  /** Continue a task from its journal instead of starting from the prompt. */
+  resume?: ResumeState | undefined;
   journal: Journal;
   budget: TaskBudget;
   limits: TaskLimits;
@@ -61,15 +66,58 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
     ]),
   );
   const stuck = new StuckDetector();
-  const messages: ModelMessage[] = [{ role: 'user', content: settings.prompt }];
-  let steps = 0;
-  let finalText = '';
+  const resume = settings.resume;
+  const messages: ModelMessage[] = resume
+    ? [...resume.messages]
+    : [{ role: 'user', content: settings.prompt }];
+  let steps = resume?.steps ?? 0;
+  let finalText = resume?.finalText ?? '';
   const stop = (stopReason: StopReason, detail: string): AgentLoopResult => ({
     stopReason,
     steps,
     finalText,
     detail,
   });
+  const toolSettings = {
+    journal,
+    taskId,
+    decider: settings.decider,
+    approvals: settings.approvals,
+    tools: toolsByName,
+    context: settings.toolContext,
+    outputChars: settings.toolOutputChars,
+  };
+
+  /** Runs one step's tool calls; returns a result when the loop must stop (paused or stuck). */
+  const runStep = async (
+    calls: readonly ToolCall[],
+    finished: readonly ToolResultPart[],
+  ): Promise<AgentLoopResult | undefined> => {
+    const content: ToolResultPart[] = [...finished];
+    let verdict: StuckVerdict | undefined;
+    for (const call of calls) {
+      const outcome = await runToolCall(toolSettings, call);
+      if (outcome.kind === 'paused') {
+        return stop('awaiting-approval', `${call.name} waits for a human approval (${outcome.approvalId})`);
+      }
+      content.push({
+        type: 'tool-result',
+        toolCallId: call.id,
+        toolName: call.name,
+        output: { type: outcome.result.isError ? 'error-text' : 'text', value: outcome.shown },
+      });
+      verdict ??= stuck.observe(call, { output: outcome.result.output, failed: outcome.result.isError });
+    }
+    messages.push({ role: 'tool', content });
+    if (!verdict) return undefined;
+    await journal.append(taskId, 'stuck-detected', { pattern: verdict.pattern, detail: verdict.detail });
+    return stop('stuck', verdict.detail);
+  };
+
+  if (resume && resume.pendingCalls.length > 0) {
+    const stopped = await runStep(resume.pendingCalls, resume.finishedResults);
+    if (stopped) return stopped;
+  }
 
   for (;;) {
     if (steps >= limits.maxSteps)
@@ -146,27 +194,8 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
     messages.push(...turn.responseMessages);
     if (turn.toolCalls.length === 0) return stop('finished', 'the model finished');
 
-    const results: ModelMessage = { role: 'tool', content: [] };
-    let verdict: ReturnType<StuckDetector['observe']>;
-    for (const call of turn.toolCalls) {
-      const result = await runToolCall(
-        { journal, taskId, decider: settings.decider, tools: toolsByName, context: settings.toolContext },
-        call,
-      );
-      const shown = truncateText(result.output, settings.toolOutputChars);
-      results.content.push({
-        type: 'tool-result',
-        toolCallId: call.id,
-        toolName: call.name,
-        output: { type: result.isError ? 'error-text' : 'text', value: shown.text },
-      });
-      verdict ??= stuck.observe(call, { output: result.output, failed: result.isError });
-    }
-    messages.push(results);
-    if (verdict) {
-      await journal.append(taskId, 'stuck-detected', { pattern: verdict.pattern, detail: verdict.detail });
-      return stop('stuck', verdict.detail);
-    }
+    const stopped = await runStep(turn.toolCalls, []);
+    if (stopped) return stopped;
   }
 }
 

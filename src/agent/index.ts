@@ -1,8 +1,11 @@
 export type { AgentLoopResult, AgentLoopSettings } from './agent-loop.ts';
 export { runAgentLoop } from './agent-loop.ts';
+export type { ApprovalGate, ApprovalStatus } from './approval-gate.ts';
+export type { ResumeState } from './replay-journal.ts';
+export { replayJournal } from './replay-journal.ts';
 export type { RunTaskResult, RunTaskSettings } from './run-task.ts';
 export { runTask } from './run-task.ts';
-export type { ToolCallSettings } from './run-tool-call.ts';
+export type { ToolCallOutcome, ToolCallSettings } from './run-tool-call.ts';
 export { runToolCall } from './run-tool-call.ts';
 export type { StuckThresholds, StuckVerdict } from './stuck-detector.ts';
 export { DEFAULT_STUCK_THRESHOLDS, StuckDetector } from './stuck-detector.ts';

@@ -56,6 +56,7 @@ const STATUS_OF: Record<StopReason, TaskStatus> = {
   'wall-time': 'stopped',
   budget: 'stopped',
   stuck: 'stopped',
+  'awaiting-approval': 'awaiting_approval',
   'model-error': 'failed',
   error: 'failed',
 };

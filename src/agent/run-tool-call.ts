@@ -2,22 +2,32 @@ import type { Journal } from '../journal/index.ts';
 import { describeError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { Decision, ToolCall } from '../spec/types.ts';
+import type { ApprovalGate } from './approval-gate.ts';
 import type { AnyToolDefinition, ToolContext, ToolResult } from './tools/tool.ts';
 import { truncateText } from './truncate-text.ts';
-
-/** Characters of a tool's output kept in the journal; the full size is recorded beside it. */
-const JOURNAL_OUTPUT_CHARS = 8_000;
 
 export interface ToolCallSettings {
   taskId: string;
   journal: Journal;
   decider: PolicyDecider;
+  /** Answers `ask` decisions; without one, `ask` is refused as if denied. */
+  approvals?: ApprovalGate | undefined;
   tools: ReadonlyMap<string, AnyToolDefinition>;
   context: ToolContext;
+  /** Characters of the result the model sees (and the journal keeps); the cut is stated. */
+  outputChars: number;
 }
 
-/** Validates, decides, runs and journals one tool call. Never throws for a tool's own failure. */
-export async function runToolCall(settings: ToolCallSettings, call: ToolCall): Promise<ToolResult> {
+export type ToolCallOutcome =
+  | { kind: 'done'; result: ToolResult /** What the model sees. */; shown: string }
+  | { kind: 'paused'; approvalId: string };
+
+/**
+ * Validates, decides, runs and journals one tool call. A call that policy answers with `ask` runs only
+ * once a human approved exactly it; until then the outcome is `paused` and nothing ran. Never throws
+ * for a tool's own failure: the failure is the result the model gets.
+ */
+export async function runToolCall(settings: ToolCallSettings, call: ToolCall): Promise<ToolCallOutcome> {
   const { journal, taskId, tools: toolsByName } = settings;
   const tool = toolsByName.get(call.name);
   const parsed = tool?.input.safeParse(call.input);
@@ -28,6 +38,20 @@ export async function runToolCall(settings: ToolCallSettings, call: ToolCall): P
     decider: settings.decider.name,
     ...decision,
   });
+  let refusal: string | undefined;
+  if (decision.decision === 'deny') {
+    refusal = `this call was denied by policy: ${decision.reasons.join('; ')}`;
+  } else if (decision.decision === 'ask') {
+    if (!settings.approvals) {
+      refusal = `this call needs a human approval, which this run cannot get: ${decision.reasons.join('; ')}`;
+    } else {
+      const approval = await settings.approvals.request(taskId, call, decision);
+      if (approval.status === 'pending') return { kind: 'paused', approvalId: approval.approvalId };
+      if (approval.status === 'denied') {
+        refusal = `a human (${approval.by}) denied this call: ${approval.reason || 'no reason given'}. Do not retry it; find another way or finish.`;
+      }
+    }
+  }
   await journal.append(taskId, 'tool-call-start', {
     toolCallId: call.id,
     tool: call.name,
@@ -35,15 +59,11 @@ export async function runToolCall(settings: ToolCallSettings, call: ToolCall): P
   });
   const started = performance.now();
   let result: ToolResult;
-  if (decision.decision !== 'allow') {
-    const verb =
-      decision.decision === 'ask' ? 'needs a human approval, which this run cannot get' : 'was denied';
-    result = { output: `this call ${verb}: ${decision.reasons.join('; ')}`, isError: true };
+  if (refusal !== undefined) {
+    result = { output: refusal, isError: true };
   } else if (!tool) {
-    result = {
-      output: `there is no tool named ${call.name}; the tools are ${[...toolsByName.keys()].join(', ')}`,
-      isError: true,
-    };
+    const known = [...toolsByName.keys()].join(', ');
+    result = { output: `there is no tool named ${call.name}; the tools are ${known}`, isError: true };
   } else if (!parsed?.success) {
     const problems = parsed?.error.issues.map(
       (issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`,
@@ -56,18 +76,18 @@ export async function runToolCall(settings: ToolCallSettings, call: ToolCall): P
       result = { output: `${call.name} failed: ${describeError(error)}`, isError: true };
     }
   }
-  const journaled = truncateText(result.output, JOURNAL_OUTPUT_CHARS);
+  const shown = truncateText(result.output, settings.outputChars);
   await journal.append(taskId, 'tool-call-end', {
     toolCallId: call.id,
     tool: call.name,
-    output: journaled.text,
+    output: shown.text,
     outputChars: result.output.length,
-    outputTrimmed: journaled.truncated,
+    outputTrimmed: shown.truncated,
     isError: result.isError,
     exitCode: result.exitCode,
     durationMs: Math.round((performance.now() - started) * 1000) / 1000,
   });
-  return result;
+  return { kind: 'done', result, shown: shown.text };
 }
 
 /** A decider that throws has not decided: deny. */

@@ -1,5 +1,5 @@
 /** A task's lifecycle as the store records it. */
-export type TaskStatus = 'running' | 'succeeded' | 'failed' | 'stopped';
+export type TaskStatus = 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'stopped';
 
 /** Why the agent loop ended. `finished` is the only reason that can lead to `succeeded`. */
 export type StopReason =
@@ -8,6 +8,7 @@ export type StopReason =
   | 'wall-time'
   | 'budget'
   | 'stuck'
+  | 'awaiting-approval'
   | 'model-error'
   | 'error';
 

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import type { JournalEvent } from '../spec/types.ts';
+import { replayJournal } from './replay-journal.ts';
+
+let seq = 0;
+const event = (type: string, fields: Record<string, unknown>): JournalEvent =>
+  ({ taskId: 't', seq: ++seq, type, at: '', prevHash: '', hash: '', ...fields }) as JournalEvent;
+const usage = { input: 100, output: 10, cacheRead: 5, cacheWrite: 0 };
+
+describe('replayJournal', () => {
+  const events = [
+    event('task-start', { prompt: 'fix the bug' }),
+    event('model-request', { step: 1 }),
+    event('model-response', {
+      step: 1,
+      text: 'looking',
+      toolCalls: [{ id: 'call_1', name: 'list_files', input: {} }],
+      usage,
+      costUsd: 0.01,
+    }),
+    event('decision', { toolCallId: 'call_1', decision: 'allow' }),
+    event('tool-call-start', { toolCallId: 'call_1', tool: 'list_files', input: {} }),
+    event('tool-call-end', { toolCallId: 'call_1', tool: 'list_files', output: 'a.ts', isError: false }),
+    event('model-request', { step: 2 }),
+    event('model-response', {
+      step: 2,
+      text: '',
+      toolCalls: [
+        { id: 'call_2', name: 'shell', input: { command: 'npm test' } },
+        { id: 'call_3', name: 'shell', input: { command: 'git push' } },
+        { id: 'call_4', name: 'read_file', input: { path: 'a.ts' } },
+      ],
+      usage,
+      costUsd: 0.02,
+    }),
+    event('tool-call-end', { toolCallId: 'call_2', tool: 'shell', output: 'exit code 1', isError: true }),
+    event('decision', { toolCallId: 'call_3', decision: 'ask' }),
+  ];
+
+  it('rebuilds the conversation the model saw, and what was spent, without calling anything', () => {
+    const state = replayJournal(events);
+    expect(state.steps).toBe(2);
+    expect(state.spentUsd).toBeCloseTo(0.03, 10);
+    expect(state.spentTokens).toBe(230);
+    expect(state.messages).toEqual([
+      { role: 'user', content: 'fix the bug' },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'looking' },
+          { type: 'tool-call', toolCallId: 'call_1', toolName: 'list_files', input: {} },
+        ],
+      },
+      {
+        role: 'tool',
+        content: [
+          {
+            type: 'tool-result',
+            toolCallId: 'call_1',
+            toolName: 'list_files',
+            output: { type: 'text', value: 'a.ts' },
+          },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'tool-call', toolCallId: 'call_2', toolName: 'shell', input: { command: 'npm test' } },
+          { type: 'tool-call', toolCallId: 'call_3', toolName: 'shell', input: { command: 'git push' } },
+          { type: 'tool-call', toolCallId: 'call_4', toolName: 'read_file', input: { path: 'a.ts' } },
+        ],
+      },
+    ]);
+  });
+
+  it('keeps the calls of the last step that have not run, in order, and the results of those that have', () => {
+    const state = replayJournal(events);
+    expect(state.pendingCalls.map((call) => call.id)).toEqual(['call_3', 'call_4']);
+    expect(state.finishedResults).toEqual([
+      {
+        type: 'tool-result',
+        toolCallId: 'call_2',
+        toolName: 'shell',
+        output: { type: 'error-text', value: 'exit code 1' },
+      },
+    ]);
+  });
+
+  it('refuses a journal that does not start with the task', () => {
+    expect(() => replayJournal(events.slice(1))).toThrow(/task start/);
+  });
+});

@@ -1,0 +1,81 @@
+import type { ModelMessage, ToolResultPart } from 'ai';
+import { SystemError } from '../spec/errors.ts';
+import type { JournalEvent, ToolCall } from '../spec/types.ts';
+
+/** Where a task stood when its journal ends: enough to continue without calling the model again. */
+export interface ResumeState {
+  /** The conversation so far, ending with the last assistant message. */
+  messages: ModelMessage[];
+  /** Results of the last step's calls that already ran, in call order. */
+  finishedResults: ToolResultPart[];
+  /** The last step's calls that have not run yet (the first one is the call that waited for approval). */
+  pendingCalls: ToolCall[];
+  /** Model calls made so far. */
+  steps: number;
+  spentUsd: number;
+  spentTokens: number;
+  finalText: string;
+}
+
+/**
+ * Rebuilds the conversation of a task from its journal: the prompt, each model reply (text and tool
+ * calls) and each tool result exactly as the model saw it. Model calls already paid for are not made
+ * again; tool calls already run are not run again.
+ *
+ * @throws SystemError `journal-corrupt` when the journal does not start with `task-start`.
+ */
+export function replayJournal(events: readonly JournalEvent[]): ResumeState {
+  const start = events[0];
+  if (start?.type !== 'task-start' || typeof start.prompt !== 'string') {
+    throw new SystemError('journal-corrupt', 'cannot resume: the journal does not begin with the task start');
+  }
+  const messages: ModelMessage[] = [{ role: 'user', content: start.prompt }];
+  let calls: ToolCall[] = [];
+  let results = new Map<string, ToolResultPart>();
+  const state = { steps: 0, spentUsd: 0, spentTokens: 0, finalText: '' };
+  const flush = () => {
+    if (calls.length === 0) return;
+    messages.push({ role: 'tool', content: calls.map((call) => results.get(call.id)!) });
+  };
+
+  for (const event of events) {
+    if (event.type === 'model-response') {
+      flush();
+      calls = (event.toolCalls as ToolCall[]) ?? [];
+      results = new Map();
+      const text = typeof event.text === 'string' ? event.text : '';
+      messages.push({
+        role: 'assistant',
+        content: [
+          ...(text ? [{ type: 'text' as const, text }] : []),
+          ...calls.map((call) => ({
+            type: 'tool-call' as const,
+            toolCallId: call.id,
+            toolName: call.name,
+            input: call.input,
+          })),
+        ],
+      });
+      const usage = event.usage as { input: number; output: number; cacheRead: number; cacheWrite: number };
+      state.steps = Number(event.step);
+      state.spentUsd += Number(event.costUsd);
+      state.spentTokens += usage.input + usage.output + usage.cacheRead + usage.cacheWrite;
+      if (text) state.finalText = text;
+    } else if (event.type === 'tool-call-end') {
+      const id = String(event.toolCallId);
+      results.set(id, {
+        type: 'tool-result',
+        toolCallId: id,
+        toolName: String(event.tool),
+        output: { type: event.isError ? 'error-text' : 'text', value: String(event.output) },
+      });
+    }
+  }
+  const pendingCalls = calls.filter((call) => !results.has(call.id));
+  if (pendingCalls.length === 0) {
+    flush();
+    return { ...state, messages, finishedResults: [], pendingCalls };
+  }
+  const finishedResults = calls.filter((call) => results.has(call.id)).map((call) => results.get(call.id)!);
+  return { ...state, messages, finishedResults, pendingCalls };
+}
