@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ModelMessage } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../spec/index.ts';
-import type { ModelRequest } from './model-client.ts';
+import type { ModelRequest, ModelTurn } from './model-client.ts';
 import { createModelClient } from './model-client.ts';
 import { loadPriceTable } from './price-table.ts';
 import { parseScriptedFile } from './scripted-file.ts';
@@ -34,6 +34,30 @@ const request: ModelRequest = {
   maxOutputTokens: 512,
 };
 
+/**
+ * A conversation with `client`: each call sees the replies (and tool results) of the ones before, as
+ * in the agent loop. The scripted model picks its turn from that history.
+ */
+function conversation(client: { generate: (request: ModelRequest) => Promise<ModelTurn> }) {
+  const history = [...request.messages];
+  return async (): Promise<ModelTurn> => {
+    const turn = await client.generate({ ...request, messages: [...history] });
+    history.push(...turn.responseMessages);
+    if (turn.toolCalls.length > 0) {
+      history.push({
+        role: 'tool',
+        content: turn.toolCalls.map((call) => ({
+          type: 'tool-result' as const,
+          toolCallId: call.id,
+          toolName: call.name,
+          output: { type: 'text' as const, value: 'ok' },
+        })),
+      });
+    }
+    return turn;
+  };
+}
+
 const YAML_SCRIPT = `
 model: anthropic:claude-opus-4-7
 turns:
@@ -59,9 +83,10 @@ describe('scripted model', () => {
       priceTable,
     });
 
-    const first = await client.generate(request);
-    const second = await client.generate(request);
-    const third = await client.generate(request);
+    const next = conversation(client);
+    const first = await next();
+    const second = await next();
+    const third = await next();
 
     expect(first.text).toBe('Let me run the tests.');
     expect(first.toolCalls).toEqual([
@@ -135,10 +160,11 @@ describe('scripted model', () => {
   it('says how many turns the file has when the agent asks for one more', async () => {
     const path = await scriptFile('short.yaml', 'turns:\n  - text: one\n  - text: two\n');
     const client = await createModelClient({ spec: `scripted:${path}`, env: {}, priceTable });
-    await client.generate(request);
-    await client.generate(request);
+    const next = conversation(client);
+    await next();
+    await next();
 
-    const error = await client.generate(request).catch((caught: unknown) => caught);
+    const error = await next().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UserError);
     expect(error).toMatchObject({
       code: 'scripted-turns-exhausted',
@@ -154,8 +180,9 @@ describe('scripted model', () => {
       priceTable,
       streaming: true,
     });
-    const first = await client.generate(request);
-    const second = await client.generate(request);
+    const next = conversation(client);
+    const first = await next();
+    const second = await next();
 
     expect(first.text).toBe('Let me run the tests.');
     expect(first.toolCalls.map((call) => call.id)).toEqual(['call_1', 'call_2']);

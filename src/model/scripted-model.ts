@@ -17,7 +17,9 @@ const CHARACTERS_PER_TOKEN = 4;
  * A language model that replays a scripted file's turns in order, one per call, for offline demos and
  * tests. It speaks the AI SDK's `LanguageModelV3` interface, so everything above it runs unchanged.
  *
- * Tool call ids are `call_1`, `call_2`, … counted across the whole file. A turn without `usage` reports an
+ * The turn replayed is the number of assistant replies already in the prompt, so a conversation rebuilt
+ * from a journal continues where it stopped. Tool call ids are `call_1`, `call_2`, … counted across the
+ * conversation. A turn without `usage` reports an
  * estimate: the prompt's characters (as JSON) / 4 in, the reply's characters / 4 out, and `usage.raw` is
  * `{ estimated: true, input_tokens, output_tokens }`; with `usage`, `raw` is the file's object as written.
  * Constructing one does no I/O.
@@ -29,17 +31,10 @@ export class ScriptedModel implements LanguageModelV3 {
   readonly modelId: string;
   readonly supportedUrls: Record<string, RegExp[]> = {};
   readonly #turns: readonly ScriptedTurn[];
-  #nextTurn = 0;
-  #nextCallNumber = 1;
 
   constructor(script: ScriptedFile, path: string) {
     this.modelId = path;
     this.#turns = script.turns;
-  }
-
-  /** How many turns have been replayed so far. */
-  get turnsUsed(): number {
-    return this.#nextTurn;
   }
 
   /**
@@ -49,13 +44,18 @@ export class ScriptedModel implements LanguageModelV3 {
    */
   async doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
     options.abortSignal?.throwIfAborted();
-    const turn = this.#takeTurn();
+    // The turn to replay is the number of replies already in the conversation, so a task resumed from
+    // its journal continues where it stopped instead of starting the script over.
+    const replies = options.prompt.filter((message) => message.role === 'assistant');
+    let nextCallNumber =
+      1 + replies.flatMap((message) => message.content).filter((part) => part.type === 'tool-call').length;
+    const turn = this.#turnAt(replies.length);
     const content: LanguageModelV3Content[] = [];
     if (turn.text !== undefined) content.push({ type: 'text', text: turn.text });
     for (const call of turn.tool_calls ?? []) {
       content.push({
         type: 'tool-call',
-        toolCallId: `call_${this.#nextCallNumber++}`,
+        toolCallId: `call_${nextCallNumber++}`,
         toolName: call.name,
         input: JSON.stringify(call.input),
       });
@@ -99,16 +99,15 @@ export class ScriptedModel implements LanguageModelV3 {
     };
   }
 
-  #takeTurn(): ScriptedTurn {
-    const turn = this.#turns[this.#nextTurn];
+  #turnAt(index: number): ScriptedTurn {
+    const turn = this.#turns[index];
     if (turn === undefined) {
       throw new UserError(
         'scripted-turns-exhausted',
-        `scripted model file ${this.modelId} has ${this.#turns.length} turns; the agent asked for turn ${this.#nextTurn + 1}`,
+        `scripted model file ${this.modelId} has ${this.#turns.length} turns; the agent asked for turn ${index + 1}`,
         { hint: 'add turns to the file, or lower the step limit' },
       );
     }
-    this.#nextTurn += 1;
     return turn;
   }
 }
