@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createBubblewrapDriver } from '../src/sandbox/index.ts';
 import { buildBubblewrapArguments } from '../src/sandbox/internal/bubblewrap-arguments.ts';
+import { prepareProtectedMounts } from '../src/sandbox/internal/protected-mounts.ts';
+import { parseProtectedPaths } from '../src/sandbox/protected-paths.ts';
+import { DEFAULT_PROTECTED_PATHS } from '../src/spec/sandbox.ts';
 import { summarize } from './stats.ts';
 
 function spawnAndWait(program: string, args: string[]): Promise<void> {
@@ -22,12 +25,10 @@ export async function benchSandboxStartup(rounds = 40) {
   const workspace = mkdtempSync(path.join(tmpdir(), 'warden-bench-sandbox-'));
   mkdirSync(path.join(workspace, '.git'));
   try {
-    const driver = createBubblewrapDriver();
-    await driver.check();
-    const bareArgs = await buildBubblewrapArguments(
-      { workspaceDir: workspace, nodeDir: path.dirname(process.execPath), env: {} },
-      'true',
-    );
+    const sandbox = await createBubblewrapDriver().create({ workspaceDir: workspace });
+    // The bare run gets the same mounts (protected paths included, their placeholders made outside the
+    // timing), without Warden's per-command work: placeholders, cgroup, rlimits, the disk-use check.
+    const entries = parseProtectedPaths(DEFAULT_PROTECTED_PATHS);
     const options = { timeoutMs: 10_000, maxOutputBytes: 65_536 };
     const sandboxed: number[] = [];
     const bare: number[] = [];
@@ -38,8 +39,19 @@ export async function benchSandboxStartup(rounds = 40) {
       samples.push(performance.now() - started);
     };
     for (let round = 0; round < rounds; round++) {
-      await time(sandboxed, () => driver.exec(workspace, 'true', options));
+      await time(sandboxed, () => sandbox.exec('true', options));
+      const mounts = await prepareProtectedMounts(workspace, entries);
+      const bareArgs = await buildBubblewrapArguments(
+        {
+          workspaceDir: workspace,
+          nodeDir: path.dirname(process.execPath),
+          env: {},
+          workspaceMounts: mounts.args,
+        },
+        'true',
+      );
       await time(bare, () => spawnAndWait('bwrap', bareArgs));
+      await mounts.cleanup();
       await time(plain, () => spawnAndWait('/bin/sh', ['-c', 'true']));
     }
     const sandboxedMs = summarize(sandboxed).median;

@@ -5,7 +5,7 @@ import type { ModelClient, PriceTable } from '../model/index.ts';
 import { type BranchResult, createWorkspace } from '../sandbox/index.ts';
 import { describeError, WardenError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
-import type { SandboxDriver } from '../spec/sandbox.ts';
+import type { ResourceLimits, SandboxDriver } from '../spec/sandbox.ts';
 import type { Store } from '../spec/store.ts';
 import type { StopReason, Task, TaskStatus } from '../spec/types.ts';
 import { runAgentLoop } from './agent-loop.ts';
@@ -34,6 +34,10 @@ export interface RunTaskSettings {
   commandTimeoutMs: number;
   maxCommandTimeoutMs: number;
   maxOutputBytes: number;
+  /** Resource limits per command; missing fields take the driver's defaults. */
+  sandboxLimits?: Partial<ResourceLimits>;
+  /** Workspace paths the agent may not change; default `DEFAULT_PROTECTED_PATHS`. */
+  protectedPaths?: readonly string[];
   maxOutputTokens: number;
   toolOutputChars: number;
   /** Called with the task id as soon as the task exists (before the first model call). */
@@ -55,6 +59,8 @@ const STATUS_OF: Record<StopReason, TaskStatus> = {
   'max-steps': 'stopped',
   'wall-time': 'stopped',
   budget: 'stopped',
+  'budget-daily': 'stopped',
+  breaker: 'stopped',
   stuck: 'stopped',
   'awaiting-approval': 'awaiting_approval',
   'model-error': 'failed',
@@ -73,6 +79,16 @@ export async function runTask(settings: RunTaskSettings): Promise<RunTaskResult>
   await settings.sandbox.check();
   const taskId = newTaskId();
   const workspace = await createWorkspace({ repo: settings.repo, scratchDir: settings.scratchDir, taskId });
+  const sandbox = await settings.sandbox
+    .create({
+      workspaceDir: workspace.dir,
+      limits: settings.sandboxLimits,
+      protectedPaths: settings.protectedPaths,
+    })
+    .catch(async (error: unknown) => {
+      await workspace.destroy();
+      throw error;
+    });
   try {
     let task = await store.createTask({
       id: taskId,
@@ -115,9 +131,9 @@ export async function runTask(settings: RunTaskSettings): Promise<RunTaskResult>
         priceTable: settings.priceTable,
         tools: BUILTIN_TOOLS,
         toolContext: {
-          files: createWorkspaceFiles(workspace.dir),
+          files: createWorkspaceFiles(workspace.dir, settings.protectedPaths),
           exec: (command, options) =>
-            settings.sandbox.exec(workspace.dir, command, {
+            sandbox.exec(command, {
               timeoutMs: options.timeoutMs,
               maxOutputBytes: settings.maxOutputBytes,
             }),
@@ -173,6 +189,7 @@ export async function runTask(settings: RunTaskSettings): Promise<RunTaskResult>
     });
     return { task, branch, detail, dirty: workspace.dirty, finalText };
   } finally {
+    await sandbox.destroy();
     await workspace.destroy();
   }
 }

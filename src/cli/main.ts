@@ -1,6 +1,18 @@
 import { describeError, UserError, WardenError } from '../spec/errors.ts';
+import {
+  APPROVALS_HELP,
+  APPROVE_HELP,
+  approvalsCommand,
+  approveCommand,
+  DENY_HELP,
+  denyCommand,
+} from './commands/approvals.ts';
+import { BREAKERS_HELP, breakersCommand } from './commands/breakers.ts';
+import { COST_HELP, costCommand } from './commands/cost.ts';
 import { DEMO_HELP, demoCommand } from './commands/demo.ts';
 import { INIT_HELP, initCommand } from './commands/init.ts';
+import { MODELS_HELP, modelsCommand } from './commands/models.ts';
+import { POLICY_HELP, policyCommand } from './commands/policy.ts';
 import { RUN_HELP, runCommand } from './commands/run.ts';
 import { TASKS_HELP, tasksCommand } from './commands/tasks.ts';
 import { TRACE_HELP, traceCommand } from './commands/trace.ts';
@@ -15,6 +27,13 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   trace: { run: traceCommand, help: TRACE_HELP },
   init: { run: initCommand, help: INIT_HELP },
   demo: { run: demoCommand, help: DEMO_HELP },
+  policy: { run: policyCommand, help: POLICY_HELP },
+  models: { run: modelsCommand, help: MODELS_HELP },
+  cost: { run: costCommand, help: COST_HELP },
+  breakers: { run: breakersCommand, help: BREAKERS_HELP },
+  approvals: { run: approvalsCommand, help: APPROVALS_HELP },
+  approve: { run: approveCommand, help: APPROVE_HELP },
+  deny: { run: denyCommand, help: DENY_HELP },
 };
 
 const USAGE = `warden — run AI coding agents in a sandbox, on a budget, with every step journaled
@@ -26,6 +45,13 @@ usage: warden <command> [options]
   trace    show a task's trajectory (every model call, decision and tool call)
   init     write a commented starter config
   demo     run the offline demo (scripted model, sample repository)
+  policy   test, check, explain, backtest policy bundles; decision statistics
+  models   list priced models, tiers and prices
+  cost     spend, cost per successful outcome, cache hit ratio, unit economics
+  breakers show circuit breakers; "breakers reset" closes them
+  approvals  list pending approval requests
+  approve  approve a pending request: warden approve ID
+  deny     deny a pending request: warden deny ID [--reason TEXT]
 
 Every command takes --data-dir DIR, --config FILE, --json and --help.
 Exit codes: 0 ok, 1 task failed, 2 usage or config error, 3 stopped by a limit.

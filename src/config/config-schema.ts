@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_PROTECTED_PATHS } from '../spec/sandbox.ts';
 
 const positive = (description: string) => z.number().positive().describe(description);
 const positiveInt = (description: string) => z.number().int().positive().describe(description);
@@ -21,6 +22,34 @@ export const SandboxSchema = z
     maxOutputBytes: positiveInt(
       'Bytes of stdout and of stderr kept per command; the rest is counted.',
     ).default(1_000_000),
+    limits: z
+      .strictObject({
+        memoryMb: positiveInt('Memory of one command, all its processes together, in MiB.').default(4096),
+        processes: positiveInt('Processes and threads one command may have alive at once.').default(512),
+        cpuSeconds: positiveInt('CPU seconds per process.').default(900),
+        fileSizeMb: positiveInt('Largest file a command may write, in MiB.').default(1024),
+        workspaceMb: positiveInt(
+          'Disk the workspace may use after a command, in MiB (also the size of the private /tmp).',
+        ).default(8192),
+      })
+      .prefault({})
+      .describe(
+        'Resource limits of each sandboxed command; see the README section "Sandbox" for how each is enforced.',
+      ),
+    protectedPaths: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine((entry) => !entry.startsWith('/') && !entry.split('/').includes('..'), {
+            message: 'must be relative to the workspace, without ".."',
+          }),
+      )
+      .default([...DEFAULT_PROTECTED_PATHS])
+      .describe(
+        'Workspace paths the agent may not create or change (read-only in the sandbox, refused by the file tools); a trailing "/" marks a directory. `.git` is always protected. Replaces the default list: ' +
+          DEFAULT_PROTECTED_PATHS.join(', '),
+      ),
   })
   .describe('How agent commands run inside the sandbox.');
 
@@ -35,6 +64,122 @@ export const AgentSchema = z
   })
   .describe('The agent step loop.');
 
+const nullableLimit = (description: string) =>
+  z.number().positive().nullable().describe(`${description} null: no limit.`).default(null);
+
+export const PricingSchema = z
+  .strictObject({
+    tablePath: z
+      .string()
+      .min(1)
+      .nullable()
+      .describe(
+        "A price table in LiteLLM's model_prices_and_context_window.json layout to use instead of the shipped one. null: the shipped table.",
+      )
+      .default(null),
+  })
+  .describe('Model prices.');
+
+export const RouterSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .describe('Route model calls by tier instead of always using `model`.')
+      .default(false),
+    tiers: z
+      .partialRecord(z.enum(['top', 'mid', 'small', 'nano']), z.array(z.string().min(1)).min(1))
+      .describe(
+        'Ordered model specs per tier; a call falls back down its tier list. Tiers left out take their models from the price table.',
+      )
+      .default({}),
+    routes: z
+      .record(z.string().regex(/^(agent|stage|kind):\S+$/), z.enum(['top', 'mid', 'small', 'nano']))
+      .describe(
+        'Tier by `agent:NAME`, `stage:NAME` or `kind:NAME`; the most specific match wins (kind, then stage, then agent).',
+      )
+      .default({}),
+    defaultTier: z
+      .enum(['top', 'mid', 'small', 'nano'])
+      .describe('Tier used when no route matches.')
+      .default('mid'),
+    cascade: z
+      .boolean()
+      .describe(
+        "Run the cheapest suitable tier first and escalate one tier only when the stage's check fails.",
+      )
+      .default(true),
+    maxAttempts: positiveInt(
+      'Calls per model before falling back to the next one on 429, 5xx, timeouts or overload.',
+    ).default(2),
+    backoffBaseMs: positiveInt(
+      'First retry delay, in milliseconds, doubled per attempt, with full jitter; retry-after wins when given.',
+    ).default(500),
+    backoffMaxMs: positiveInt('Longest wait before a retry, in milliseconds.').default(30_000),
+  })
+  .describe('Model-tier routing, fallback and cascade.');
+
+export const LimitsSchema = z
+  .strictObject({
+    agentDailyUsd: nullableLimit('Most one agent may spend per UTC day, in USD, across all its tasks.'),
+    agentDailyTokens: nullableLimit('Most tokens one agent may use per UTC day.'),
+    teamDailyUsd: nullableLimit('Most one team may spend per UTC day, in USD.'),
+    teamDailyTokens: nullableLimit('Most tokens one team may use per UTC day.'),
+    fleetDailyUsd: nullableLimit('Most the whole installation may spend per UTC day, in USD.'),
+    fleetDailyTokens: nullableLimit('Most tokens the whole installation may use per UTC day.'),
+  })
+  .describe(
+    'Spend limits shared by concurrent tasks, reserved before every call (the per-task limit is `budget`).',
+  );
+
+export const BreakersSchema = z
+  .strictObject({
+    toolErrorWindow: positiveInt('Tool calls in the sliding window of the tool-error breaker.').default(20),
+    toolErrorRate: z
+      .number()
+      .gt(0)
+      .max(1)
+      .describe('Share of failed tool calls in the window that opens the tool-error breaker.')
+      .default(0.5),
+    providerFailures: positiveInt(
+      'Consecutive failed calls to one model that open its provider breaker.',
+    ).default(5),
+    providerOpenSeconds: positive(
+      'Seconds a provider breaker stays open before one half-open probe call.',
+    ).default(60),
+    openSeconds: positive(
+      'Seconds a spend, tool-error or loop breaker stays open before it closes on its own.',
+    ).default(3600),
+  })
+  .describe('Circuit breakers that stop work in a scope; `warden breakers reset` closes them.');
+
+export const EconomicsSchema = z
+  .strictObject({
+    valuePerSuccessUsd: z
+      .number()
+      .nonnegative()
+      .describe('What one successful task is worth (e.g. engineer time saved), in USD, for `warden cost`.')
+      .default(14),
+    setupCostUsd: z
+      .number()
+      .nonnegative()
+      .describe('One-off cost of the rollout, in USD; `warden cost` reports the days to pay it back.')
+      .default(0),
+  })
+  .describe('Unit economics reported by `warden cost`.');
+
+export const WebhookSchema = z
+  .strictObject({
+    url: z
+      .url({ protocol: /^https?$/ })
+      .nullable()
+      .describe('Where breaker events are posted as Slack-compatible JSON ({"text": …}). null: no post.')
+      .default(null),
+    timeoutMs: positiveInt(
+      'Milliseconds to wait for the webhook before giving up (the breaker still opens).',
+    ).default(5000),
+  })
+  .describe('Notifications.');
+
 export const ConfigSchema = z
   .strictObject({
     model: z
@@ -47,6 +192,12 @@ export const ConfigSchema = z
     budget: BudgetSchema.prefault({}),
     sandbox: SandboxSchema.prefault({}),
     agent: AgentSchema.prefault({}),
+    pricing: PricingSchema.prefault({}),
+    router: RouterSchema.prefault({}),
+    limits: LimitsSchema.prefault({}),
+    breakers: BreakersSchema.prefault({}),
+    economics: EconomicsSchema.prefault({}),
+    webhook: WebhookSchema.prefault({}),
   })
   .describe('Warden configuration (YAML or JSON).');
 

@@ -10,8 +10,15 @@ export type {
 export { createModelClient } from './model-client.ts';
 export type { ModelProvider, ModelSpec } from './model-spec.ts';
 export { parseModelSpec } from './model-spec.ts';
-export type { ModelPrice, ModelTier, PricedUsage, PriceTable } from './price-table.ts';
-export { costOf, estimateCostUsd, loadPriceTable, priceFor, UNPRICED_KEY } from './price-table.ts';
+export type { LongContextPrice, ModelPrice, ModelTier, PricedUsage, PriceTable } from './price-table.ts';
+export {
+  costOf,
+  estimateCostUsd,
+  loadPriceTable,
+  MODEL_TIERS,
+  priceFor,
+  UNPRICED_KEY,
+} from './price-table.ts';
 export type { ScriptedFile, ScriptedTurn, ScriptedUsage } from './scripted-file.ts';
 export { parseScriptedFile, readScriptedFile } from './scripted-file.ts';
 export { ScriptedModel } from './scripted-model.ts';

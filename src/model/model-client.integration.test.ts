@@ -399,18 +399,12 @@ describe('openai chat completions', () => {
 
 describe('openai-compatible', () => {
   const compatiblePrices = loadPriceTable({
-    version: 'test',
-    models: {
-      'openai-compatible:claude-haiku-4-5': {
-        input: 1,
-        output: 5,
-        cacheWrite: 1.25,
-        cacheWrite1h: 2,
-        cacheRead: 0.1,
-        batchDiscount: 0,
-        tier: 'small',
-        contextWindow: 200000,
-      },
+    'claude-haiku-4-5': {
+      litellm_provider: 'openai-compatible',
+      mode: 'chat',
+      input_cost_per_token: 1e-6,
+      output_cost_per_token: 5e-6,
+      warden_tier: 'small',
     },
   });
 

@@ -32,6 +32,8 @@ async function hostProcessesWith(marker: string): Promise<string[]> {
 
 describe.skipIf(!bubblewrapInstalled)('bubblewrap driver (skipped when bwrap is not installed)', () => {
   const driver = createBubblewrapDriver();
+  const execIn = async (workspaceDir: string, command: string, execOptions: ExecOptions) =>
+    await (await driver.create({ workspaceDir })).exec(command, execOptions);
   let workspace: string;
   let outsideDir: string;
 
@@ -50,7 +52,7 @@ describe.skipIf(!bubblewrapInstalled)('bubblewrap driver (skipped when bwrap is 
   });
 
   test('runs the command in /workspace, which is writable and shared with the host', async () => {
-    const result = await driver.exec(workspace, 'pwd; echo hello > made-inside.txt; exit 3', options);
+    const result = await execIn(workspace, 'pwd; echo hello > made-inside.txt; exit 3', options);
     expect(result.stdout).toBe('/workspace\n');
     expect(result.exitCode).toBe(3);
     expect(result.timedOut).toBe(false);
@@ -70,7 +72,7 @@ describe.skipIf(!bubblewrapInstalled)('bubblewrap driver (skipped when bwrap is 
         ".on('connect', () => { console.log('connected'); process.exit(0); })",
         ".on('error', (error) => { console.log(error.code); process.exit(7); });",
       ].join('');
-      const result = await driver.exec(workspace, `node -e "${script}"`, options);
+      const result = await execIn(workspace, `node -e "${script}"`, options);
       expect(result.stderr).toBe('');
       expect(result.stdout).toBe('lo\nECONNREFUSED\n');
       expect(result.exitCode).toBe(7);
@@ -80,22 +82,22 @@ describe.skipIf(!bubblewrapInstalled)('bubblewrap driver (skipped when bwrap is 
   });
 
   test('node from the host is available inside', async () => {
-    const result = await driver.exec(workspace, 'node -p process.version', options);
+    const result = await execIn(workspace, 'node -p process.version', options);
     expect(result.stdout.trim()).toBe(process.version);
   });
 
   test('writes outside /workspace and /tmp fail', async () => {
     for (const target of ['/usr/x', '/etc/x', '/x', '/bin/x']) {
-      const result = await driver.exec(workspace, `touch ${target}`, options);
+      const result = await execIn(workspace, `touch ${target}`, options);
       expect(result.exitCode, target).not.toBe(0);
       expect(result.stderr, target).toContain('Read-only file system');
     }
-    const scratch = await driver.exec(workspace, 'touch /tmp/x && echo ok', options);
+    const scratch = await execIn(workspace, 'touch /tmp/x && echo ok', options);
     expect(scratch.stdout).toBe('ok\n');
   });
 
   test('/workspace/.git is read-only', async () => {
-    const result = await driver.exec(
+    const result = await execIn(
       workspace,
       'mkdir /workspace/.git/hooks; echo evil >> .git/config; rm .git/config; mv .git moved; echo done',
       options,
@@ -106,7 +108,7 @@ describe.skipIf(!bubblewrapInstalled)('bubblewrap driver (skipped when bwrap is 
   });
 
   test('the host home, root home and other host directories are not visible', async () => {
-    const result = await driver.exec(
+    const result = await execIn(
       workspace,
       `ls -d "${os.homedir()}" /root /home "${outsideDir}" /var/run/docker.sock /etc/shadow 2>&1; echo "[$HOME]"`,
       options,
@@ -128,7 +130,7 @@ describe.skipIf(!bubblewrapInstalled)('bubblewrap driver (skipped when bwrap is 
   test('the environment is an allow-list plus options.env', async () => {
     vi.stubEnv('WARDEN_TEST_HOST_SECRET', 'do-not-leak');
     try {
-      const result = await driver.exec(workspace, 'env', { ...options, env: { EXTRA_SETTING: 'given' } });
+      const result = await execIn(workspace, 'env', { ...options, env: { EXTRA_SETTING: 'given' } });
       expect(result.stdout).not.toContain('do-not-leak');
       expect(result.stdout).not.toContain('WARDEN_TEST_HOST_SECRET');
       const names = result.stdout
@@ -144,7 +146,7 @@ describe.skipIf(!bubblewrapInstalled)('bubblewrap driver (skipped when bwrap is 
   });
 
   test('a command past its timeout is killed and reported', async () => {
-    const result = await driver.exec(workspace, 'sleep 30', { ...options, timeoutMs: 300 });
+    const result = await execIn(workspace, 'sleep 30', { ...options, timeoutMs: 300 });
     expect(result.timedOut).toBe(true);
     expect(result.exitCode).toBeNull();
     expect(result.signal).toBe('SIGKILL');
@@ -159,7 +161,7 @@ describe.skipIf(!bubblewrapInstalled)('bubblewrap driver (skipped when bwrap is 
       `(setsid sh -c 'sleep 60; : ${marker}' &)`,
       `for attempt in 1 2 3 4 5 6 7 8 9 10; do cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' ' | grep -q '[s]leep 60; : ${marker}' && { echo alive; break; }; sleep 0.1; done`,
     ].join('; ');
-    const result = await driver.exec(workspace, command, options);
+    const result = await execIn(workspace, command, options);
     expect(result.stdout).toBe('alive\n');
     expect(result.durationMs).toBeLessThan(3000);
     await vi.waitFor(async () => expect(await hostProcessesWith(marker)).toEqual([]), { timeout: 3000 });
@@ -167,7 +169,7 @@ describe.skipIf(!bubblewrapInstalled)('bubblewrap driver (skipped when bwrap is 
 
   test('a double-forked sleeper does not survive a timeout either', async () => {
     const marker = `warden-sleeper-timeout-${process.pid}-${Date.now()}`;
-    const result = await driver.exec(
+    const result = await execIn(
       workspace,
       `(setsid sh -c 'sleep 60; : ${marker}' > /dev/null 2>&1 &); sleep 30`,
       { ...options, timeoutMs: 300 },
@@ -177,7 +179,7 @@ describe.skipIf(!bubblewrapInstalled)('bubblewrap driver (skipped when bwrap is 
   });
 
   test('floods are capped per stream, with full sizes counted', async () => {
-    const result = await driver.exec(
+    const result = await execIn(
       workspace,
       'head -c 1000000 /dev/zero | tr "\\0" a; head -c 5000 /dev/zero >&2',
       {
@@ -194,7 +196,7 @@ describe.skipIf(!bubblewrapInstalled)('bubblewrap driver (skipped when bwrap is 
   });
 
   test('binary output is decoded with replacement characters', async () => {
-    const result = await driver.exec(workspace, "printf '\\377\\376\\000ok'", options);
+    const result = await execIn(workspace, "printf '\\377\\376\\000ok'", options);
     expect(result.stdout).toBe('\uFFFD\uFFFD\0ok');
     expect(result.stdoutBytes).toBe(5);
     expect(result.truncated).toBe(false);
@@ -204,7 +206,7 @@ describe.skipIf(!bubblewrapInstalled)('bubblewrap driver (skipped when bwrap is 
     const linked = await mkdtemp(path.join(os.tmpdir(), 'warden-bwrap-link-'));
     try {
       await import('node:fs/promises').then((fs) => fs.symlink(outsideDir, path.join(linked, '.git')));
-      await expect(driver.exec(linked, 'true', options)).rejects.toMatchObject({ code: 'sandbox-failed' });
+      await expect(execIn(linked, 'true', options)).rejects.toMatchObject({ code: 'sandbox-failed' });
     } finally {
       await rm(linked, { recursive: true, force: true });
     }
@@ -213,7 +215,7 @@ describe.skipIf(!bubblewrapInstalled)('bubblewrap driver (skipped when bwrap is 
   test('a sandboxed true costs little', async () => {
     const runs = 10;
     const started = performance.now();
-    for (let index = 0; index < runs; index += 1) await driver.exec(workspace, 'true', options);
+    for (let index = 0; index < runs; index += 1) await execIn(workspace, 'true', options);
     const perRun = (performance.now() - started) / runs;
     console.info(`sandboxed true: ${perRun.toFixed(1)} ms per run`);
     expect(perRun).toBeLessThan(1000);
@@ -232,8 +234,8 @@ describe('bubblewrap driver without bubblewrap', () => {
     });
   });
 
-  test('exec() refuses instead of running unsandboxed', async () => {
-    await expect(driver.exec(os.tmpdir(), 'true', options)).rejects.toMatchObject({
+  test('create() refuses instead of running unsandboxed', async () => {
+    await expect(driver.create({ workspaceDir: os.tmpdir() })).rejects.toMatchObject({
       code: 'sandbox-unavailable',
     });
   });

@@ -1,10 +1,29 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { SystemError, UserError } from '../spec/errors.ts';
-import type { ExecOptions, ExecResult, SandboxDriver } from '../spec/sandbox.ts';
+import {
+  DEFAULT_PROTECTED_PATHS,
+  DEFAULT_RESOURCE_LIMITS,
+  type ExecOptions,
+  type ExecResult,
+  type LimitName,
+  type ResourceLimits,
+  type Sandbox,
+  type SandboxDriver,
+} from '../spec/sandbox.ts';
 import { buildBubblewrapArguments, type SandboxLayout } from './internal/bubblewrap-arguments.ts';
 import { type CappedOutput, createCappedOutput } from './internal/capped-output.ts';
+import {
+  type CgroupPlan,
+  type CommandCgroup,
+  createCommandCgroup,
+  findCgroupPlan,
+} from './internal/cgroup-limits.ts';
+import { createHostFiles } from './internal/host-files.ts';
+import { prepareProtectedMounts, removePlaceholders } from './internal/protected-mounts.ts';
+import { measureDiskUse } from './internal/workspace-usage.ts';
+import { parseProtectedPaths } from './protected-paths.ts';
 
 export interface BubblewrapSettings {
   /** The bubblewrap binary. Default: `bwrap`, looked up on the host's PATH. */
@@ -19,6 +38,15 @@ export interface BubblewrapSettings {
 
 /** How long output pipes may stay open after bubblewrap itself has exited. */
 const PIPE_GRACE_MS = 250;
+/** How often a running command's cgroup is asked whether the process limit was hit. */
+const PROCESS_LIMIT_POLL_MS = 100;
+/** Exit statuses of a shell whose command died of SIGXCPU / SIGXFSZ. */
+const EXIT_CPU = 128 + 24;
+const EXIT_FILE_SIZE = 128 + 25;
+
+/** How programs say an allocation failed at the data-size rlimit (it is reached before the cgroup's). */
+const MEMORY_FAILURE =
+  /out of memory|Cannot allocate memory|Failed to allocate memory|ERR_MEMORY_ALLOCATION_FAILED|MemoryError|bad_alloc/i;
 
 const INSTALL_HINT = 'install bubblewrap: apt-get install bubblewrap';
 
@@ -29,43 +57,69 @@ interface RawRun {
   stdout: CappedOutput;
   stderr: CappedOutput;
   timedOut: boolean;
+  processLimitKilled: boolean;
   durationMs: number;
 }
 
 /**
  * The default sandbox driver: each command runs under bubblewrap with no network, a read-only system,
- * the workspace as its only writable host directory (its `.git` read-only), a private /tmp, no
- * capabilities and an allow-listed environment. The whole process tree dies with the command: on
- * timeout, bubblewrap's process group is killed and its pid namespace goes with it. Never falls back
- * to running unsandboxed.
+ * the workspace as its only writable host directory (protected paths read-only), a private size-capped
+ * /tmp, no capabilities and an allow-listed environment. Limits: memory and processes through a
+ * per-command cgroup where the host lets Warden make one (v2 delegated, or v1), plus per-process rlimits
+ * (CPU time, file size, data size, processes) always; workspace disk use is measured after each
+ * command; wall time and output are enforced here. The whole process tree dies with the command: on
+ * timeout bubblewrap is killed, its pid namespace goes with it, and the cgroup is emptied. Never falls
+ * back to running unsandboxed.
  */
 export function createBubblewrapDriver(settings: BubblewrapSettings = {}): SandboxDriver {
   const bwrapPath = settings.bwrapPath ?? 'bwrap';
   const nodeDir = settings.nodeDir === undefined ? path.dirname(process.execPath) : settings.nodeDir;
   let checked: Promise<void> | null = null;
+  let cgroupPlan: Promise<CgroupPlan | null> | null = null;
 
-  async function run(layout: SandboxLayout, command: string, options: ExecOptions): Promise<RawRun> {
+  async function run(
+    layout: SandboxLayout,
+    command: string,
+    options: ExecOptions,
+    cgroup: CommandCgroup | null,
+  ): Promise<RawRun> {
     const args = await buildBubblewrapArguments(layout, command);
     const stdout = createCappedOutput(options.maxOutputBytes);
     const stderr = createCappedOutput(options.maxOutputBytes);
     const status = createCappedOutput(64 * 1024);
     const startedAt = performance.now();
+    // With a cgroup, bubblewrap's child waits on fd 4 until it has been moved into it.
+    const blockArgs = cgroup ? ['--block-fd', '4'] : [];
 
     return await new Promise<RawRun>((resolve, reject) => {
-      const child = spawn(bwrapPath, ['--json-status-fd', '3', ...args], {
-        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      const child = spawn(bwrapPath, ['--json-status-fd', '3', ...blockArgs, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe', ...(cgroup ? (['pipe'] as const) : [])],
         // Only for finding bubblewrap; the sandbox itself starts from --clearenv.
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
         // Its own process group, so a timeout can kill bubblewrap and everything it started at once.
         detached: true,
       });
-      const streams = child.stdio.slice(1) as Readable[];
+      const streams = child.stdio.slice(1, 4) as Readable[];
+      const unblock = cgroup ? (child.stdio[4] as Writable) : null;
       child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
       child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
-      streams[2]?.on('data', (chunk: Buffer) => status.push(chunk));
+      let joined = false;
+      streams[2]?.on('data', (chunk: Buffer) => {
+        status.push(chunk);
+        if (!cgroup || joined) return;
+        const match = status.text().match(/"child-pid": (\d+)/);
+        if (!match) return;
+        joined = true;
+        cgroup.join(Number(match[1])).then(
+          () => unblock?.end('x'),
+          () => killTree(),
+        );
+      });
+      unblock?.on('error', () => {});
       const closed = Promise.all(streams.map((stream) => new Promise((done) => stream.once('close', done))));
 
       let timedOut = false;
+      let processLimitKilled = false;
       const killTree = () => {
         if (child.pid === undefined) return;
         try {
@@ -78,9 +132,21 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
         timedOut = true;
         killTree();
       }, options.timeoutMs);
+      // A command at its process limit is ended: a fork bomb must not keep the machine busy until the
+      // timeout (the cgroup has no notification that works on v1, hence the poll).
+      const poll = cgroup
+        ? setInterval(() => {
+            cgroup.processLimitHit().then((hit) => {
+              if (!hit) return;
+              processLimitKilled = true;
+              killTree();
+            });
+          }, PROCESS_LIMIT_POLL_MS)
+        : null;
 
       child.on('error', (error) => {
         clearTimeout(timer);
+        if (poll) clearInterval(poll);
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') {
           reject(
@@ -100,6 +166,7 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
 
       child.on('exit', (exitCode, signal) => {
         clearTimeout(timer);
+        if (poll) clearInterval(poll);
         // The pid namespace is gone with bubblewrap, so the pipes close at once; should anything still
         // hold them, stop waiting after a grace period rather than hang.
         const grace = setTimeout(() => {
@@ -114,6 +181,7 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
             stdout,
             stderr,
             timedOut,
+            processLimitKilled,
             durationMs: Math.round(performance.now() - startedAt),
           });
         });
@@ -121,54 +189,136 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
     });
   }
 
+  async function check(): Promise<void> {
+    if (checked) return await checked;
+    const attempt = (async () => {
+      const result = await run(
+        { workspaceDir: null, nodeDir, env: {} },
+        'true',
+        { timeoutMs: 10_000, maxOutputBytes: 4096 },
+        null,
+      );
+      if (!result.started || result.exitCode !== 0) {
+        const detail =
+          result.stderr.text().trim() || (result.timedOut ? 'timed out' : `exit code ${result.exitCode}`);
+        throw new UserError('sandbox-unavailable', `bubblewrap cannot create a sandbox here: ${detail}`, {
+          hint: `${INSTALL_HINT}; it also needs user namespaces (check kernel.unprivileged_userns_clone and AppArmor)`,
+        });
+      }
+    })();
+    checked = attempt;
+    // A failure is not remembered: installing bubblewrap should not need a restart.
+    attempt.catch(() => {
+      checked = null;
+    });
+    return await attempt;
+  }
+
   return {
     name: 'bubblewrap',
+    check,
 
-    async check() {
-      if (checked) return await checked;
-      const attempt = (async () => {
-        const result = await run({ workspaceDir: null, nodeDir, env: {} }, 'true', {
-          timeoutMs: 10_000,
-          maxOutputBytes: 4096,
-        });
-        if (!result.started || result.exitCode !== 0) {
-          const detail =
-            result.stderr.text().trim() || (result.timedOut ? 'timed out' : `exit code ${result.exitCode}`);
-          throw new UserError('sandbox-unavailable', `bubblewrap cannot create a sandbox here: ${detail}`, {
-            hint: `${INSTALL_HINT}; it also needs user namespaces (check kernel.unprivileged_userns_clone and AppArmor)`,
-          });
-        }
-      })();
-      checked = attempt;
-      // A failure is not remembered: installing bubblewrap should not need a restart.
-      attempt.catch(() => {
-        checked = null;
-      });
-      return await attempt;
-    },
+    async create(sandboxSettings): Promise<Sandbox> {
+      await check();
+      const workspaceDir = path.resolve(sandboxSettings.workspaceDir);
+      const limits: ResourceLimits = { ...DEFAULT_RESOURCE_LIMITS, ...sandboxSettings.limits };
+      const protectedPaths = sandboxSettings.protectedPaths ?? DEFAULT_PROTECTED_PATHS;
+      // `.git` is always protected, whatever the configured list says.
+      const entries = parseProtectedPaths([...protectedPaths, '.git/']);
+      const files = createHostFiles(workspaceDir, protectedPaths);
+      let destroyed = false;
+      // Empty directory placeholders of missing protected paths stay until `destroy` (git ignores them).
+      const placeholders: string[] = [];
+      const alive = () => {
+        if (destroyed) throw new SystemError('sandbox-failed', 'this sandbox has been destroyed');
+      };
 
-    async exec(workspaceDir, command, options): Promise<ExecResult> {
-      const result = await run(
-        { workspaceDir: path.resolve(workspaceDir), nodeDir, env: options.env ?? {} },
-        command,
-        options,
-      );
-      if (!result.started && !result.timedOut) {
-        throw new SystemError(
-          'sandbox-failed',
-          `bubblewrap could not set up the sandbox: ${result.stderr.text().trim()}`,
-        );
-      }
       return {
-        exitCode: result.exitCode,
-        signal: result.signal,
-        stdout: result.stdout.text(),
-        stderr: result.stderr.text(),
-        stdoutBytes: result.stdout.bytes,
-        stderrBytes: result.stderr.bytes,
-        truncated: result.stdout.truncated || result.stderr.truncated,
-        timedOut: result.timedOut,
-        durationMs: result.durationMs,
+        workspaceDir,
+        async readFile(userPath) {
+          alive();
+          return await files.readFile(userPath);
+        },
+        async writeFile(userPath, content) {
+          alive();
+          await files.writeFile(userPath, content);
+        },
+        async destroy() {
+          if (destroyed) return;
+          destroyed = true;
+          removePlaceholders(placeholders);
+        },
+
+        async exec(command, options): Promise<ExecResult> {
+          alive();
+          cgroupPlan ??= findCgroupPlan().catch(() => null);
+          const plan = await cgroupPlan;
+          const mounts = await prepareProtectedMounts(workspaceDir, entries);
+          let cgroup: CommandCgroup | null = null;
+          let result: RawRun;
+          let cgroupReport = { memory: false, processes: false };
+          try {
+            cgroup = plan ? await createCommandCgroup(plan, limits) : null;
+            result = await run(
+              { workspaceDir, nodeDir, env: options.env ?? {}, workspaceMounts: mounts.args, limits },
+              command,
+              options,
+              cgroup,
+            );
+          } finally {
+            if (cgroup) cgroupReport = await cgroup.close();
+            placeholders.push(...(await mounts.cleanup({ keepDirectories: true })));
+          }
+          if (!result.started && !result.timedOut) {
+            throw new SystemError(
+              'sandbox-failed',
+              `bubblewrap could not set up the sandbox: ${result.stderr.text().trim()}`,
+            );
+          }
+          const exceeded = new Set<LimitName>();
+          const notes: string[] = [];
+          const stderrText = result.stderr.text();
+          const outputs = `${result.stdout.text()}\n${stderrText}`;
+          if (result.timedOut) exceeded.add('wall-time');
+          if (result.stdout.truncated || result.stderr.truncated) exceeded.add('output');
+          if (result.processLimitKilled || cgroupReport.processes) {
+            exceeded.add('processes');
+            notes.push(`warden: the command reached the process limit (${limits.processes}) and was killed`);
+          }
+          if (cgroupReport.memory || MEMORY_FAILURE.test(outputs)) {
+            exceeded.add('memory');
+            notes.push(`warden: the command reached the memory limit (${limits.memoryBytes} bytes)`);
+          }
+          if (result.exitCode === EXIT_CPU || outputs.includes('CPU time limit exceeded'))
+            exceeded.add('cpu');
+          if (result.exitCode === EXIT_FILE_SIZE || outputs.includes('File size limit exceeded')) {
+            exceeded.add('file-size');
+            notes.push(`warden: a file reached the file size limit (${limits.fileSizeBytes} bytes)`);
+          }
+          const used = await measureDiskUse(workspaceDir, limits.workspaceBytes);
+          if (used > limits.workspaceBytes) {
+            exceeded.add('disk');
+            notes.push(
+              `warden: the workspace uses more than its disk limit (${limits.workspaceBytes} bytes); free space before going on`,
+            );
+          }
+          const stderr =
+            notes.length > 0
+              ? `${stderrText}${stderrText && !stderrText.endsWith('\n') ? '\n' : ''}${notes.join('\n')}\n`
+              : stderrText;
+          return {
+            exitCode: result.exitCode,
+            signal: result.signal,
+            stdout: result.stdout.text(),
+            stderr,
+            stdoutBytes: result.stdout.bytes,
+            stderrBytes: result.stderr.bytes,
+            truncated: result.stdout.truncated || result.stderr.truncated,
+            timedOut: result.timedOut,
+            limitsExceeded: [...exceeded],
+            durationMs: result.durationMs,
+          };
+        },
       };
     },
   };

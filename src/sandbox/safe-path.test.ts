@@ -28,7 +28,11 @@ afterAll(async () => {
   await rm(outside, { recursive: true, force: true });
 });
 
-async function refusal(userPath: string, forWrite: boolean): Promise<UserError> {
+async function refusal(
+  userPath: string,
+  forWrite: boolean,
+  code: 'path-outside-workspace' | 'path-protected' = 'path-outside-workspace',
+): Promise<UserError> {
   const error = await resolveInWorkspace(workspace, userPath, { forWrite }).then(
     (resolved) => {
       throw new Error(`expected ${userPath} to be refused, got ${resolved}`);
@@ -36,7 +40,7 @@ async function refusal(userPath: string, forWrite: boolean): Promise<UserError> 
     (caught: unknown) => caught,
   );
   expect(error).toBeInstanceOf(UserError);
-  expect(error).toMatchObject({ code: 'path-outside-workspace' });
+  expect(error).toMatchObject({ code });
   return error as UserError;
 }
 
@@ -82,14 +86,39 @@ describe('resolveInWorkspace', () => {
   });
 
   test('refuses writes under .git but allows reads', async () => {
-    await refusal('.git/hooks/pre-commit', true);
-    await refusal('/workspace/.git/config', true);
-    await refusal('src/.git/config', true);
-    await refusal('.GIT/config', true);
-    const error = await refusal('git-link/config', true);
-    expect(error.message).toContain('.git');
+    await refusal('.git/hooks/pre-commit', true, 'path-protected');
+    await refusal('/workspace/.git/config', true, 'path-protected');
+    await refusal('src/.git/config', true, 'path-protected');
+    await refusal('.GIT/config', true, 'path-protected');
+    const error = await refusal('git-link/config', true, 'path-protected');
+    expect(error.message).toContain('needs approval');
     expect(await resolveInWorkspace(workspace, '.git/config', { forWrite: false })).toBe(
       path.join(workspace, '.git', 'config'),
+    );
+  });
+
+  test('refuses writes to protected paths, present or not, and says it needs approval', async () => {
+    const error = await refusal('.github/workflows/release.yml', true, 'path-protected');
+    expect(error.message).toBe(
+      '.github/workflows/release.yml: is a protected path (repository metadata, CI, hooks, agent or editor config); changing it needs approval',
+    );
+    for (const protectedPath of [
+      '.envrc',
+      '.npmrc',
+      '.husky/pre-commit',
+      '.claude/settings.json',
+      '.mcp.json',
+    ])
+      await refusal(protectedPath, true, 'path-protected');
+    await refusal('/workspace/warden.yaml', true, 'path-protected');
+    expect(await resolveInWorkspace(workspace, '.github/ISSUE_TEMPLATE/bug.md', { forWrite: true })).toBe(
+      path.join(workspace, '.github', 'ISSUE_TEMPLATE', 'bug.md'),
+    );
+    expect(
+      await resolveInWorkspace(workspace, '.envrc', { forWrite: true, protectedPaths: ['.github/'] }),
+    ).toBe(path.join(workspace, '.envrc'));
+    expect(await resolveInWorkspace(workspace, '.envrc', { forWrite: false })).toBe(
+      path.join(workspace, '.envrc'),
     );
   });
 

@@ -3,10 +3,24 @@ import { type FileHandle, lstat, open, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { SystemError, UserError } from '../spec/errors.ts';
 import { SANDBOX_WORKDIR } from '../spec/sandbox.ts';
+import { isProtectedPath } from './protected-paths.ts';
 
 export interface ResolveOptions {
-  /** Refuse paths under any `.git` directory, where a planted hook or config would run on the host. */
+  /**
+   * Refuse protected paths (see {@link isProtectedPath}: `.git` at any depth, CI definitions, hook
+   * managers, agent and editor configs…), where a planted file would run on the host or be trusted.
+   */
   forWrite: boolean;
+  /** The protected list for `forWrite`. Default: `DEFAULT_PROTECTED_PATHS`. */
+  protectedPaths?: readonly string[];
+}
+
+function protectedError(userPath: string): UserError {
+  return new UserError(
+    'path-protected',
+    `${userPath}: is a protected path (repository metadata, CI, hooks, agent or editor config); changing it needs approval`,
+    { hint: 'leave it unchanged, or ask the operator to make this change' },
+  );
 }
 
 function outside(userPath: string, why: string): UserError {
@@ -23,11 +37,8 @@ function isInside(root: string, candidate: string): boolean {
   );
 }
 
-function touchesGitDir(root: string, candidate: string): boolean {
-  return path
-    .relative(root, candidate)
-    .split(path.sep)
-    .some((segment) => segment.toLowerCase() === '.git');
+function touchesProtected(root: string, candidate: string, options: ResolveOptions): boolean {
+  return isProtectedPath(path.relative(root, candidate), options.protectedPaths);
 }
 
 /** The real path of the longest existing prefix of `candidate`, with the rest appended unchanged. */
@@ -65,7 +76,8 @@ async function realpathOfExistingPrefix(candidate: string, userPath: string): Pr
  * for a symbolic link afterwards is refused.
  *
  * @throws UserError `path-outside-workspace` when the path (before or after resolving links) leaves the
- *   workspace, contains a NUL byte, or (with `forWrite`) is under a `.git` directory.
+ *   workspace or contains a NUL byte; `path-protected` when (with `forWrite`) it is a protected path,
+ *   before or after resolving links.
  */
 export async function resolveInWorkspace(
   workspaceDir: string,
@@ -89,18 +101,11 @@ export async function resolveInWorkspace(
 
   const candidate = path.resolve(root, relative);
   if (!isInside(root, candidate)) throw outside(userPath, 'climbs out of the workspace with ".."');
-  if (options.forWrite && touchesGitDir(root, candidate)) {
-    throw outside(userPath, 'is inside .git; the repository metadata cannot be written');
-  }
+  if (options.forWrite && touchesProtected(root, candidate, options)) throw protectedError(userPath);
   const real = await realpathOfExistingPrefix(candidate, userPath);
   if (!isInside(root, real))
     throw outside(userPath, 'is a symbolic link (or goes through one) that leads outside the workspace');
-  if (options.forWrite && touchesGitDir(root, real)) {
-    throw outside(
-      userPath,
-      'leads into .git through a symbolic link; the repository metadata cannot be written',
-    );
-  }
+  if (options.forWrite && touchesProtected(root, real, options)) throw protectedError(userPath);
   return real;
 }
 

@@ -15,6 +15,10 @@ export const ENV = {
   openaiBaseUrl: 'OPENAI_BASE_URL',
   /** API key for an `openai-compatible` endpoint, when it needs one. */
   compatibleKey: 'OPENAI_COMPATIBLE_API_KEY',
+  /** A Docker engine for the optional Docker sandbox driver (read by dockerode; its tests run when set). */
+  dockerHost: 'DOCKER_HOST',
+  /** API key of the optional E2B sandbox driver (its tests run when set). */
+  e2bKey: 'E2B_API_KEY',
   /** Set by CI systems; tests refuse to skip a suite when it is `true`. */
   ci: 'CI',
 } as const;

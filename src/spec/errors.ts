@@ -22,9 +22,23 @@ export type ErrorCode =
   | 'sandbox-failed'
   | 'path-outside-workspace'
   | 'path-not-found'
+  | 'path-protected'
   | 'git-failed'
   | 'store-failed'
   | 'journal-corrupt'
+  | 'webhook-failed'
+  | 'batch-failed'
+  | 'policy-bundle-invalid'
+  | 'approval-not-found'
+  | 'approval-decided'
+  | 'approval-expired'
+  | 'credential-refused'
+  | 'credential-failed'
+  | 'action-refused'
+  | 'action-invalid'
+  | 'action-in-doubt'
+  | 'forge-failed'
+  | 'deploy-failed'
   | 'unsupported';
 
 export interface WardenErrorOptions {

@@ -7,6 +7,8 @@ export type StopReason =
   | 'max-steps'
   | 'wall-time'
   | 'budget'
+  | 'budget-daily'
+  | 'breaker'
   | 'stuck'
   | 'awaiting-approval'
   | 'model-error'
@@ -98,6 +100,11 @@ export const EVENT_TYPES = [
   'workspace-ready',
   'branch-created',
   'error',
+  'route-decision',
+  'breaker-open',
+  'approval-request',
+  'approval-decision',
+  'action-result',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,1 +1,16 @@
+export { SqliteActionStore } from './actions-store.ts';
+export type { ApprovalStoreSettings } from './approvals-store.ts';
+export { approvalContentHash, DEFAULT_APPROVAL_TTL_MS, SqliteApprovalStore } from './approvals-store.ts';
+export type { BreakerKind, BreakerRecord, BreakerState } from './breaker-store.ts';
+export { SqliteBreakerStore } from './breaker-store.ts';
+export type {
+  SpendEntry,
+  SpendEntryRow,
+  SpendReservation,
+  SpendReserveOutcome,
+  SpendWindow,
+  TaskOutcome,
+  TaskOutcomeRow,
+} from './spend-store.ts';
+export { NANOS_PER_USD, SqliteSpendStore, utcDay } from './spend-store.ts';
 export { openSqliteStore, SqliteStore } from './sqlite-store.ts';

@@ -20,6 +20,8 @@ interface ReplyBase {
   /** Default 200. */
   status?: number;
   headers?: Record<string, string>;
+  /** Injected latency: milliseconds to wait before answering. Default 0. */
+  delayMs?: number;
 }
 
 /** What the server answers to one request. */
@@ -45,6 +47,12 @@ export interface VendorServer {
   readonly requests: RecordedRequest[];
   /** Queues replies; each request takes the next one. A request with none queued gets a 500. */
   reply(...replies: VendorReply[]): void;
+  /**
+   * Answers every request for which `handler` returns a reply, before the queue is consulted (by model,
+   * by path, a rate limit for the first N calls…); `undefined` falls through to the queue. Replaces any
+   * earlier handler; `undefined` removes it.
+   */
+  respond(handler: ((request: RecordedRequest) => VendorReply | undefined) | undefined): void;
   /** Replies still queued (a test that queued too many has a bug). */
   readonly pending: number;
   close(): Promise<void>;
@@ -56,6 +64,7 @@ const ROUTES = new Set(['/v1/messages', '/v1/chat/completions']);
 export async function startVendorServer(): Promise<VendorServer> {
   const requests: RecordedRequest[] = [];
   const queue: VendorReply[] = [];
+  let handler: ((request: RecordedRequest) => VendorReply | undefined) | undefined;
 
   const server = createServer((request, response) => {
     void handle(request, response).catch((error: unknown) => {
@@ -67,7 +76,10 @@ export async function startVendorServer(): Promise<VendorServer> {
     const text = await readBody(request);
     const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
     const body = parseBody(text);
-    requests.push({ method: request.method ?? '', path, headers: flattenHeaders(request), body });
+    const recorded = { method: request.method ?? '', path, headers: flattenHeaders(request), body };
+    requests.push(recorded);
+    const handled = handler?.(recorded);
+    if (handled !== undefined) return send(response, handled);
     if (request.method !== 'POST' || !ROUTES.has(path)) {
       return send(
         response,
@@ -86,7 +98,7 @@ export async function startVendorServer(): Promise<VendorServer> {
       const problem = wantsStream ? 'asked for a stream; the queued reply is not one' : 'queued a stream';
       return send(response, jsonReply(500, { error: { message: `vendor server: the request ${problem}` } }));
     }
-    send(response, reply);
+    await send(response, reply);
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -98,6 +110,9 @@ export async function startVendorServer(): Promise<VendorServer> {
     reply(...replies) {
       queue.push(...replies);
     },
+    respond(next) {
+      handler = next;
+    },
     get pending() {
       return queue.length;
     },
@@ -108,7 +123,8 @@ export async function startVendorServer(): Promise<VendorServer> {
   };
 }
 
-function send(response: ServerResponse, reply: VendorReply): void {
+async function send(response: ServerResponse, reply: VendorReply): Promise<void> {
+  if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
   const status = reply.status ?? 200;
   if (reply.kind === 'json') {
     response.writeHead(status, { 'content-type': 'application/json', ...reply.headers });

@@ -65,6 +65,8 @@ function formatExec(result: ExecResult, timeoutMs: number): ToolResult {
   if (result.timedOut) parts.push(`command timed out after ${timeoutMs} ms and was killed`);
   else if (result.exitCode === null) parts.push(`command killed by signal ${result.signal}`);
   else parts.push(`exit code ${result.exitCode}`);
+  const limits = result.limitsExceeded.filter((limit) => limit !== 'wall-time' && limit !== 'output');
+  if (limits.length > 0) parts.push(`[sandbox limits reached: ${limits.join(', ')}]`);
   if (result.truncated) {
     parts.push(`[output capped: stdout was ${result.stdoutBytes} bytes, stderr ${result.stderrBytes} bytes]`);
   }

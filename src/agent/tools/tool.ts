@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { SandboxDriver } from '../../spec/sandbox.ts';
+import type { ExecResult } from '../../spec/sandbox.ts';
 
 /**
  * The narrowed view of the workspace that file tools get: every path is workspace-relative (or under
@@ -8,7 +8,7 @@ import type { SandboxDriver } from '../../spec/sandbox.ts';
 export interface WorkspaceFiles {
   /** The file's bytes. Throws `path-outside-workspace` or `path-not-found`. */
   read(path: string): Promise<Buffer>;
-  /** Creates or replaces the file (and its parent directories). Refuses `.git/` and escapes. */
+  /** Creates or replaces the file (and its parent directories). Refuses protected paths and escapes. */
   write(path: string, content: string): Promise<void>;
   /** Workspace-relative paths of files under `path`, sorted, `.git` and `node_modules` skipped. */
   list(path: string, limit: number): Promise<{ files: string[]; total: number }>;
@@ -18,7 +18,7 @@ export interface WorkspaceFiles {
 export interface ToolContext {
   files: WorkspaceFiles;
   /** Runs a command inside the sandbox with the workspace as its cwd. */
-  exec: (command: string, options: { timeoutMs: number }) => ReturnType<SandboxDriver['exec']>;
+  exec: (command: string, options: { timeoutMs: number }) => Promise<ExecResult>;
   commandTimeoutMs: number;
   maxCommandTimeoutMs: number;
 }

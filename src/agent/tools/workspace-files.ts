@@ -11,8 +11,13 @@ const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
 /**
  * The file view the tools get: every path is resolved inside `workspaceDir` (symlinks included) and
  * opened without following a final symbolic link, so a link swapped in after the check is refused.
+ * Writes to protected paths (`protectedPaths`, default `DEFAULT_PROTECTED_PATHS`) are refused with
+ * `path-protected`.
  */
-export function createWorkspaceFiles(workspaceDir: string): WorkspaceFiles {
+export function createWorkspaceFiles(
+  workspaceDir: string,
+  protectedPaths?: readonly string[],
+): WorkspaceFiles {
   return {
     async read(userPath) {
       const target = await resolveInWorkspace(workspaceDir, userPath, { forWrite: false });
@@ -35,10 +40,10 @@ export function createWorkspaceFiles(workspaceDir: string): WorkspaceFiles {
     },
 
     async write(userPath, content) {
-      const target = await resolveInWorkspace(workspaceDir, userPath, { forWrite: true });
+      const target = await resolveInWorkspace(workspaceDir, userPath, { forWrite: true, protectedPaths });
       await mkdir(path.dirname(target), { recursive: true });
       // Resolve again: the parent directories now exist and one of them may have been a link.
-      const checked = await resolveInWorkspace(workspaceDir, userPath, { forWrite: true });
+      const checked = await resolveInWorkspace(workspaceDir, userPath, { forWrite: true, protectedPaths });
       const handle = await openNoFollow(checked, 'write');
       try {
         await handle.writeFile(content, 'utf8');

@@ -131,6 +131,14 @@ export async function executeRun(
       commandTimeoutMs: config.sandbox.commandTimeoutMs,
       maxCommandTimeoutMs: config.sandbox.maxCommandTimeoutMs,
       maxOutputBytes: config.sandbox.maxOutputBytes,
+      sandboxLimits: {
+        memoryBytes: config.sandbox.limits.memoryMb * 1024 ** 2,
+        processes: config.sandbox.limits.processes,
+        cpuSeconds: config.sandbox.limits.cpuSeconds,
+        fileSizeBytes: config.sandbox.limits.fileSizeMb * 1024 ** 2,
+        workspaceBytes: config.sandbox.limits.workspaceMb * 1024 ** 2,
+      },
+      protectedPaths: config.sandbox.protectedPaths,
       maxOutputTokens: config.agent.maxOutputTokens,
       toolOutputChars: config.agent.toolOutputChars,
       onStart: (task) => {

@@ -1,7 +1,7 @@
 import { lstat, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { SystemError } from '../../spec/errors.ts';
-import { SANDBOX_WORKDIR } from '../../spec/sandbox.ts';
+import { type ResourceLimits, SANDBOX_WORKDIR } from '../../spec/sandbox.ts';
 
 /** Where the host's node binary directory appears inside the sandbox. */
 export const SANDBOX_NODE_DIR = '/opt/warden-node/bin';
@@ -45,6 +45,32 @@ export interface SandboxLayout {
   nodeDir: string | null;
   /** Variables set on top of the allow-listed base environment. */
   env: Readonly<Record<string, string>>;
+  /** Extra mount arguments over the workspace (the protected paths), applied after it is mounted. */
+  workspaceMounts?: readonly string[];
+  /** Per-process rlimits set before the command starts, and the size of /tmp; `null` for none. */
+  limits?: ResourceLimits | null;
+}
+
+/** Extra CPU seconds between SIGXCPU (the soft limit, which says what happened) and SIGKILL. */
+const CPU_GRACE_SECONDS = 5;
+
+/**
+ * The shell line that sets hard rlimits, then runs the command in the same shell: CPU time, largest file,
+ * data segment (memory per process) and processes (counted per user: it only binds when Warden does
+ * not run as root, see the README). Capabilities are dropped, so the command cannot raise them.
+ */
+function limitScript(limits: ResourceLimits): string {
+  const settings = [
+    `-S -t ${limits.cpuSeconds}`,
+    `-H -t ${limits.cpuSeconds + CPU_GRACE_SECONDS}`,
+    `-f ${Math.max(1, Math.floor(limits.fileSizeBytes / 512))}`,
+    `-d ${Math.max(1, Math.floor(limits.memoryBytes / 1024))}`,
+    `-p ${limits.processes}`,
+    '-c 0',
+  ];
+  // `eval` in the same shell rather than `exec /bin/sh -c`: a second exec costs as much as the rest of
+  // the startup. `set --` first, so the command sees no positional parameters, as under `sh -c`.
+  return `${settings.map((setting) => `ulimit ${setting}`).join(' && ')} || exit 125; eval "set --; $1"`;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -56,13 +82,15 @@ async function kindOf(hostPath: string): Promise<'link' | 'other' | null> {
 }
 
 /**
- * The bubblewrap command line (without the program) for one sandbox: every namespace unshared (no
- * network but an isolated loopback), read-only system, an empty root that is read-only too, a fresh
- * /tmp, the workspace as the only writable host directory with its `.git` read-only, all capabilities
- * dropped, and an environment built from an allow-list.
+ * The bubblewrap command line (without the program) for one sandbox: a new session, death with its
+ * parent, every namespace unshared (no network but an isolated loopback; no nested user namespaces),
+ * read-only system, an empty root that is read-only too, its own /proc, a minimal /dev (null, zero,
+ * full, random, urandom, tty), a fresh size-capped /tmp, the workspace as the only writable host
+ * directory (protected paths mounted read-only over it by the caller), all capabilities dropped, rlimits
+ * set before the command, and an environment built from an allow-list. Nothing else of the host is
+ * mounted: no home directory, /root, /run (agent sockets, docker.sock), /var, /sys or Warden's data dir.
  *
- * @throws SystemError `sandbox-failed` when the workspace's `.git` is a symbolic link (it would be
- *   mounted wherever it points).
+ * @throws SystemError `sandbox-failed` for an environment variable name that is not a plain identifier.
  */
 export async function buildBubblewrapArguments(layout: SandboxLayout, command: string): Promise<string[]> {
   const args = [
@@ -83,7 +111,9 @@ export async function buildBubblewrapArguments(layout: SandboxLayout, command: s
     else if (kind === 'other') args.push('--ro-bind', entry, entry);
   }
   for (const entry of ETC_ENTRIES) args.push('--ro-bind-try', entry, entry);
-  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+  args.push('--proc', '/proc', '--dev', '/dev');
+  if (layout.limits) args.push('--size', String(layout.limits.workspaceBytes));
+  args.push('--tmpfs', '/tmp');
 
   let searchPath = SYSTEM_PATH;
   if (layout.nodeDir !== null && !isUnder('/usr', layout.nodeDir)) {
@@ -92,13 +122,7 @@ export async function buildBubblewrapArguments(layout: SandboxLayout, command: s
   }
 
   if (layout.workspaceDir !== null) {
-    args.push('--bind', layout.workspaceDir, SANDBOX_WORKDIR);
-    const gitDir = path.join(layout.workspaceDir, '.git');
-    const gitKind = await kindOf(gitDir);
-    if (gitKind === 'link') {
-      throw new SystemError('sandbox-failed', 'the workspace .git is a symbolic link; refusing to mount it');
-    }
-    if (gitKind === 'other') args.push('--ro-bind', gitDir, `${SANDBOX_WORKDIR}/.git`);
+    args.push('--bind', layout.workspaceDir, SANDBOX_WORKDIR, ...(layout.workspaceMounts ?? []));
     args.push('--chdir', SANDBOX_WORKDIR);
   } else {
     args.push('--chdir', '/tmp');
@@ -118,7 +142,8 @@ export async function buildBubblewrapArguments(layout: SandboxLayout, command: s
       throw new SystemError('sandbox-failed', `invalid environment variable name ${JSON.stringify(name)}`);
     args.push('--setenv', name, value);
   }
-  args.push('/bin/sh', '-c', command);
+  if (layout.limits) args.push('/bin/sh', '-c', limitScript(layout.limits), '/bin/sh', command);
+  else args.push('/bin/sh', '-c', command);
   return args;
 }
 

@@ -1,0 +1,63 @@
+import { CircuitBreakers } from '../../guard/index.ts';
+import { UserError } from '../../spec/errors.ts';
+import { SqliteBreakerStore } from '../../store/index.ts';
+import { parseCommandArgs } from '../args.ts';
+import { EXIT } from '../exit-codes.ts';
+import type { CommandIo } from '../io.ts';
+import { openReporting } from './cost.ts';
+
+export const BREAKERS_HELP = `warden breakers [--json]
+warden breakers reset [SCOPE]
+
+Shows the circuit breakers (spend, tool-errors, provider, loop): scope, state (closed, open,
+half-open), why, and when an open one closes by itself. With --json prints an array of objects with
+scope, kind, state, reason, openedAt, closesAt and trips. \`reset\` closes every open breaker, or only
+those of SCOPE (e.g. agent:fixer, team:payments, fleet, model:anthropic:claude-opus-4-7).
+`;
+
+export async function breakersCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('breakers', argv, {}, 2);
+  if (values.help) {
+    io.out(BREAKERS_HELP);
+    return EXIT.ok;
+  }
+  const [action, scope] = positionals;
+  if (action !== undefined && action !== 'reset') {
+    throw new UserError('usage', `warden breakers: unknown action ${JSON.stringify(action)}`, {
+      hint: 'use `warden breakers reset [SCOPE]`',
+    });
+  }
+  const { config, store } = openReporting(values, io);
+  try {
+    const breakers = new CircuitBreakers({
+      book: new SqliteBreakerStore(store.database),
+      settings: config.breakers,
+    });
+    if (action === 'reset') {
+      const closed = breakers.reset(scope);
+      if (values.json) io.out(`${JSON.stringify(closed)}\n`);
+      else
+        io.err(
+          closed.length === 0
+            ? 'no open breaker to reset\n'
+            : `closed ${closed.map((breaker) => `${breaker.kind} on ${breaker.scope}`).join(', ')}\n`,
+        );
+      return EXIT.ok;
+    }
+    const list = breakers.list();
+    if (values.json) {
+      io.out(`${JSON.stringify(list)}\n`);
+    } else if (list.length === 0) {
+      io.err('no breaker has ever opened\n');
+    } else {
+      for (const breaker of list) {
+        io.out(
+          `${breaker.state.padEnd(9)}  ${breaker.kind.padEnd(11)}  ${breaker.scope.padEnd(32)}  ${breaker.closesAt && breaker.state !== 'closed' ? `until ${breaker.closesAt}  ` : ''}${breaker.reason}\n`,
+        );
+      }
+    }
+    return EXIT.ok;
+  } finally {
+    await store.close();
+  }
+}

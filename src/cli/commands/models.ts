@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../../config/index.ts';
+import type { ModelPrice, PriceTable } from '../../model/index.ts';
+import { loadPriceTable, MODEL_TIERS } from '../../model/index.ts';
+import { UserError } from '../../spec/errors.ts';
+import { parseCommandArgs } from '../args.ts';
+import { EXIT } from '../exit-codes.ts';
+import type { CommandIo } from '../io.ts';
+import { resolveConfigPath, resolveHome } from '../warden-context.ts';
+
+export const MODELS_HELP = `warden models [--json]
+
+Lists the priced models: provider, model, tier and prices in USD per million tokens — input, output,
+cache write (5-minute and 1-hour), cache read, batch input and output, and the long-context rates. The
+table is LiteLLM's model_prices_and_context_window.json layout; set pricing.tablePath to use another.
+`;
+
+export async function modelsCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseCommandArgs('models', argv, {});
+  if (values.help) {
+    io.out(MODELS_HELP);
+    return EXIT.ok;
+  }
+  const home = resolveHome(values['data-dir'], io.env);
+  const config = loadConfig(resolveConfigPath(values.config, home));
+  const table = readTable(config.pricing.tablePath);
+  const rows = sortedModels(table);
+  if (values.json) {
+    io.out(
+      `${JSON.stringify({ version: table.version, models: rows.map(([key, price]) => ({ key, ...price })) })}\n`,
+    );
+    return EXIT.ok;
+  }
+  io.out(`price table ${table.version} (USD per million tokens)\n`);
+  io.out(
+    `${['key', 'tier', 'input', 'output', 'write 5m', 'write 1h', 'read', 'batch in', 'batch out', 'context', '>200k in/out'].join('\t')}\n`,
+  );
+  for (const [key, price] of rows) {
+    io.out(
+      `${[
+        key,
+        price.tier ?? '-',
+        price.input,
+        price.output,
+        price.cacheWrite,
+        price.cacheWrite1h ?? '-',
+        price.cacheRead,
+        price.batchInput ?? '-',
+        price.batchOutput ?? '-',
+        price.contextWindow ?? '-',
+        price.longContext ? `${price.longContext.input}/${price.longContext.output}` : '-',
+      ].join('\t')}\n`,
+    );
+  }
+  return EXIT.ok;
+}
+
+/**
+ * The price table at `path` (LiteLLM layout), or the shipped one when `path` is `null`.
+ *
+ * @throws UserError `config-invalid` when the file cannot be read or is not a valid table.
+ */
+export function readTable(path: string | null): PriceTable {
+  if (path === null) return loadPriceTable();
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UserError('config-invalid', `cannot read the price table ${path}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UserError('config-invalid', `the price table ${path} is not JSON: ${(error as Error).message}`);
+  }
+  return loadPriceTable(json);
+}
+
+function sortedModels(table: PriceTable): [string, ModelPrice][] {
+  const rank = (price: ModelPrice) => (price.tier ? MODEL_TIERS.indexOf(price.tier) : MODEL_TIERS.length);
+  return Object.entries(table.models).sort(
+    ([leftKey, left], [rightKey, right]) =>
+      left.provider.localeCompare(right.provider) ||
+      rank(left) - rank(right) ||
+      leftKey.localeCompare(rightKey),
+  );
+}

@@ -1,0 +1,297 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  backtestPolicy,
+  createCedarPolicyEngine,
+  createShellParser,
+  defaultBundleDir,
+  type JournalOfTask,
+  loadPolicyBundle,
+  policyStats,
+  runPolicyTests,
+} from '../../policy/index.ts';
+import { describeError, UserError } from '../../spec/errors.ts';
+import { parseCommandArgs } from '../args.ts';
+import { EXIT } from '../exit-codes.ts';
+import type { CommandIo } from '../io.ts';
+import { openWardenContext } from '../warden-context.ts';
+
+export const POLICY_HELP = `warden policy <subcommand> [options]
+
+  test [DIR]        run the bundle's test cases (DIR/tests/*.yaml); exit 0 when all hold, 1 otherwise
+  check [DIR]       parse the bundle and validate every policy against its schema; exit 1 when invalid
+  explain --tool NAME --input JSON [--bundle DIR] [--workspace DIR]
+                    the decision for one tool call, the policies that made it and the facts they saw
+  stats [--since DURATION]
+                    rejection and ask rates per agent, tool and policy, from the journals
+  backtest --bundle DIR [--since DURATION] [--examples N]
+                    replay recorded tool calls against a candidate bundle: newly denied, asked, allowed
+
+DIR and --bundle default to the bundle that ships with Warden (policies/default).
+DURATION: a number and a unit, e.g. 30m, 12h, 7d.
+Options: --json for machine-readable output; --data-dir DIR for stats and backtest.
+Exit codes: 0 ok, 1 a failed case or an invalid bundle, 2 usage.
+`;
+
+/** `warden policy ...`: test, check, explain, stats and backtest policy bundles. */
+export async function policyCommand(argv: string[], io: CommandIo): Promise<number> {
+  const [subcommand, ...rest] = argv;
+  switch (subcommand) {
+    case 'test':
+      return testBundle(rest, io);
+    case 'check':
+      return checkBundle(rest, io);
+    case 'explain':
+      return explain(rest, io);
+    case 'stats':
+      return stats(rest, io);
+    case 'backtest':
+      return backtest(rest, io);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      io.out(POLICY_HELP);
+      return subcommand === undefined ? EXIT.usage : EXIT.ok;
+    default:
+      throw new UserError('usage', `warden policy: unknown subcommand ${JSON.stringify(subcommand)}`, {
+        hint: 'see `warden policy --help`',
+      });
+  }
+}
+
+async function testBundle(argv: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('policy test', argv, {}, 1);
+  if (values.help) return help(io);
+  const dir = path.resolve(io.cwd, positionals[0] ?? defaultBundleDir());
+  let report: Awaited<ReturnType<typeof runPolicyTests>>;
+  try {
+    report = await runPolicyTests(dir);
+  } catch (error) {
+    io.err(`warden policy test: ${describeError(error)}\n`);
+    return EXIT.failed;
+  }
+  if (values.json) io.out(`${JSON.stringify(report)}\n`);
+  else {
+    for (const failure of report.failures) {
+      io.out(
+        `FAIL ${failure.name}: expected ${failure.expected}, got ${failure.actual}${failure.policyIds.length > 0 ? ` (${failure.policyIds.join(', ')})` : ''}\n`,
+      );
+      for (const reason of failure.reasons) io.out(`     ${reason}\n`);
+    }
+    io.out(
+      `${report.passed} passed, ${report.failures.length} failed (bundle ${report.bundleHash.slice(0, 12)})\n`,
+    );
+  }
+  return report.failures.length === 0 ? EXIT.ok : EXIT.failed;
+}
+
+async function checkBundle(argv: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('policy check', argv, {}, 1);
+  if (values.help) return help(io);
+  const dir = path.resolve(io.cwd, positionals[0] ?? defaultBundleDir());
+  try {
+    const bundle = loadPolicyBundle(dir);
+    const summary = {
+      dir,
+      hash: bundle.hash,
+      policies: bundle.policies.length,
+      entities: bundle.entities.size,
+    };
+    if (values.json) io.out(`${JSON.stringify({ valid: true, ...summary })}\n`);
+    else
+      io.out(
+        `ok: ${summary.policies} policies and ${summary.entities} entities valid against the schema (bundle ${bundle.hash.slice(0, 12)})\n`,
+      );
+    return EXIT.ok;
+  } catch (error) {
+    if (values.json) io.out(`${JSON.stringify({ valid: false, error: describeError(error) })}\n`);
+    io.err(`warden policy check: ${describeError(error)}\n`);
+    return EXIT.failed;
+  }
+}
+
+async function explain(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseCommandArgs('policy explain', argv, {
+    tool: { type: 'string' },
+    input: { type: 'string' },
+    bundle: { type: 'string' },
+    workspace: { type: 'string' },
+    agent: { type: 'string' },
+    team: { type: 'string' },
+    'trust-tier': { type: 'string' },
+    unparsable: { type: 'string' },
+  });
+  if (values.help) return help(io);
+  if (values.tool === undefined || values.input === undefined) {
+    throw new UserError('usage', 'warden policy explain needs --tool NAME and --input JSON', {
+      hint: 'see `warden policy --help`',
+    });
+  }
+  let input: unknown;
+  try {
+    input = JSON.parse(values.input);
+  } catch (error) {
+    throw new UserError('usage', `--input is not JSON: ${(error as Error).message}`);
+  }
+  const unparsable = values.unparsable ?? 'ask';
+  if (unparsable !== 'ask' && unparsable !== 'deny')
+    throw new UserError('usage', '--unparsable must be ask or deny');
+  const trustTier = Number(values['trust-tier'] ?? '1');
+  if (!Number.isInteger(trustTier)) throw new UserError('usage', '--trust-tier must be an integer');
+  const bundle = loadPolicyBundle(path.resolve(io.cwd, values.bundle ?? defaultBundleDir()));
+  const engine = createCedarPolicyEngine({
+    bundle,
+    principal: { agent: values.agent ?? 'explain', team: values.team ?? 'default', trustTier },
+    workspace: { hostDir: path.resolve(io.cwd, values.workspace ?? '.') },
+    unparsable,
+  });
+  const explanation = await engine.explain({ id: 'explain', name: values.tool, input });
+  if (values.json) {
+    io.out(`${JSON.stringify(explanation)}\n`);
+    return EXIT.ok;
+  }
+  io.out(`decision: ${explanation.decision}\n`);
+  io.out(`policies: ${explanation.policyIds.join(', ') || '(none)'}\n`);
+  for (const reason of explanation.reasons) io.out(`  - ${reason}\n`);
+  if (explanation.unparsable !== undefined) io.out(`unparsable: ${explanation.unparsable}\n`);
+  for (const evaluation of explanation.evaluations) {
+    io.out(
+      `\n${evaluation.action} on ${evaluation.resource.type} ${JSON.stringify(evaluation.resource.id)}: ${evaluation.decision} (${evaluation.policyIds.join(', ') || 'no policy'})\n`,
+    );
+    io.out(`  facts: ${JSON.stringify(evaluation.context)}\n`);
+  }
+  io.out(`bundle: ${explanation.bundleHash}\n`);
+  return EXIT.ok;
+}
+
+async function readJournals(
+  io: CommandIo,
+  values: { 'data-dir'?: string | undefined; config?: string | undefined },
+) {
+  const context = openWardenContext({ dataDir: values['data-dir'], config: values.config, env: io.env });
+  try {
+    const journals: Array<JournalOfTask & { taskId: string }> = [];
+    for (const task of await context.store.listTasks()) {
+      const events = await context.store.listEvents(task.id);
+      const start = events.find((event) => event.type === 'task-start');
+      const agent = typeof start?.agent === 'string' ? start.agent : task.requestedBy;
+      journals.push({ taskId: task.id, agent, events });
+    }
+    return journals;
+  } finally {
+    await context.close();
+  }
+}
+
+async function stats(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseCommandArgs('policy stats', argv, { since: { type: 'string' } });
+  if (values.help) return help(io);
+  const since = sinceDate(values.since);
+  const report = policyStats(await readJournals(io, values), since);
+  if (values.json) {
+    io.out(`${JSON.stringify(report)}\n`);
+    return EXIT.ok;
+  }
+  if (report.decisions === 0) {
+    io.err('no decisions recorded yet\n');
+    return EXIT.ok;
+  }
+  io.out(`${report.decisions} decisions\n`);
+  for (const [title, rows] of [
+    ['agent', report.byAgent],
+    ['tool', report.byTool],
+    ['policy', report.byPolicy],
+  ] as const) {
+    io.out(`\nby ${title}:\n`);
+    for (const row of rows) {
+      io.out(
+        `  ${row.key.padEnd(34)} ${String(row.total).padStart(6)}  denied ${percent(row.rejectionRate)}  asked ${percent(row.askRate)}\n`,
+      );
+    }
+  }
+  return EXIT.ok;
+}
+
+async function backtest(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseCommandArgs('policy backtest', argv, {
+    bundle: { type: 'string' },
+    since: { type: 'string' },
+    examples: { type: 'string' },
+    unparsable: { type: 'string' },
+  });
+  if (values.help) return help(io);
+  if (values.bundle === undefined)
+    throw new UserError('usage', 'warden policy backtest needs --bundle DIR', {
+      hint: 'see `warden policy --help`',
+    });
+  const examples = Number(values.examples ?? '5');
+  if (!Number.isInteger(examples) || examples < 0)
+    throw new UserError('usage', '--examples must be a whole number');
+  const since = sinceDate(values.since);
+  const bundle = loadPolicyBundle(path.resolve(io.cwd, values.bundle));
+  const journals = await readJournals(io, values);
+  // The original workspaces are gone: paths are judged against an empty one, so symlinks do not replay.
+  const workspace = mkdtempSync(path.join(tmpdir(), 'warden-backtest-'));
+  const shellParser = createShellParser();
+  try {
+    const report = await backtestPolicy(
+      journals,
+      (journal) =>
+        createCedarPolicyEngine({
+          bundle,
+          principal: { agent: journal.agent, team: 'default', trustTier: 1 },
+          workspace: { hostDir: workspace },
+          unparsable: values.unparsable === 'deny' ? 'deny' : 'ask',
+          shellParser,
+        }),
+      { since, examples },
+    );
+    if (values.json) {
+      io.out(`${JSON.stringify({ bundleHash: bundle.hash, ...report })}\n`);
+      return EXIT.ok;
+    }
+    io.out(
+      `replayed ${report.replayed} tool calls against bundle ${bundle.hash.slice(0, 12)}: ${report.unchanged} unchanged\n`,
+    );
+    for (const [title, bucket] of [
+      ['newly denied', report.newlyDenied],
+      ['newly asked', report.newlyAsked],
+      ['newly allowed', report.newlyAllowed],
+    ] as const) {
+      io.out(`${title}: ${bucket.count}\n`);
+      for (const example of bucket.examples) {
+        io.out(
+          `  ${example.taskId} ${example.tool} ${JSON.stringify(example.input)}: ${example.before} -> ${example.after} (${example.policyIds.join(', ') || 'no policy'})\n`,
+        );
+      }
+    }
+    return EXIT.ok;
+  } finally {
+    rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
+function help(io: CommandIo): number {
+  io.out(POLICY_HELP);
+  return EXIT.ok;
+}
+
+function percent(rate: number): string {
+  return `${(rate * 100).toFixed(1)}%`.padStart(6);
+}
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `7d` → the date seven days ago; `undefined` → `undefined`. @throws UserError `usage` on a bad duration. */
+function sinceDate(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)([smhdw])$/.exec(value);
+  if (!match)
+    throw new UserError(
+      'usage',
+      `--since must be a duration like 30m, 12h or 7d, got ${JSON.stringify(value)}`,
+    );
+  return new Date(Date.now() - Number(match[1]) * (UNITS[match[2] as string] as number));
+}

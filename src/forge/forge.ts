@@ -1,0 +1,56 @@
+import type { PullRequest, PullRequestComment } from '../spec/actions.ts';
+
+/** A branch to push: a commit of a host-side repository (the task's workspace) onto a forge branch. */
+export interface PushRequest {
+  /** The host directory of the repository holding the commit. */
+  sourceDir: string;
+  /** The full commit id to push. */
+  commit: string;
+  /** The forge branch to create or fast-forward (never forced). */
+  branch: string;
+}
+
+export interface PushResult {
+  branch: string;
+  commit: string;
+  /** What the branch pointed at before; `null` when the push created it. */
+  previous: string | null;
+}
+
+export interface OpenPullRequest {
+  head: string;
+  base: string;
+  title: string;
+  body: string;
+}
+
+export interface PullRequestUpdate {
+  title?: string;
+  body?: string;
+  state?: 'open' | 'closed';
+  base?: string;
+}
+
+/**
+ * Where branches and pull requests live: a local bare repository, or GitHub. The action gateway is the
+ * only caller; it has already checked policy, branch rules and credentials. Pushes are never forced.
+ */
+export interface Forge {
+  /** `local` or `github`. */
+  readonly kind: string;
+  /** The repository as policy and credentials name it (`owner/name`, or the local forge's name). */
+  readonly repository: string;
+  /** The branch pull requests go into by default. */
+  defaultBranch(): Promise<string>;
+  /** Branches the forge protects; pushes to them are always refused. */
+  protectedBranches(): Promise<string[]>;
+  /**
+   * Creates or fast-forwards a branch. Optional: a forge without it throws `unsupported` through the
+   * gateway.
+   */
+  pushBranch?(request: PushRequest): Promise<PushResult>;
+  openPullRequest(request: OpenPullRequest): Promise<PullRequest>;
+  updatePullRequest(number: number, update: PullRequestUpdate): Promise<PullRequest>;
+  comment(number: number, body: string): Promise<PullRequestComment>;
+  requestReview(number: number, reviewers: readonly string[]): Promise<PullRequest>;
+}

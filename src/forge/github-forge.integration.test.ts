@@ -1,0 +1,144 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCredentialBroker } from '../credentials/index.ts';
+import { GitHubForge } from './github-forge.ts';
+import {
+  type GitHubTestServer,
+  type RecordedRequest,
+  startGitHubTestServer,
+} from './internal/github-test-server.ts';
+
+const INSTALLATION_TOKEN = 'ghs_narrowedInstallationToken0123456789';
+
+function pull(number: number, body: Record<string, unknown>, reviewers: string[] = []) {
+  return {
+    number,
+    head: { ref: (body.head as string) ?? 'warden/fix' },
+    base: { ref: (body.base as string) ?? 'main' },
+    title: (body.title as string) ?? 'Fix',
+    body: (body.body as string) ?? '',
+    state: (body.state as string) ?? 'open',
+    html_url: `https://github.test/acme/app/pull/${number}`,
+    requested_reviewers: reviewers.map((login) => ({ login })),
+  };
+}
+
+describe('GitHubForge against a local GitHub REST server', () => {
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  let server: GitHubTestServer;
+  let forge: GitHubForge;
+
+  beforeEach(async () => {
+    server = await startGitHubTestServer([
+      [
+        'POST',
+        /^\/app\/installations\/(\d+)\/access_tokens$/,
+        (request) => ({
+          status: 201,
+          body: {
+            token: INSTALLATION_TOKEN,
+            expires_at: '2030-01-01T00:00:00Z',
+            permissions: (request.body as { permissions: unknown }).permissions,
+          },
+        }),
+      ],
+      [
+        'POST',
+        /^\/repos\/acme\/app\/pulls$/,
+        (request) => ({ status: 201, body: pull(7, request.body as never) }),
+      ],
+      [
+        'PATCH',
+        /^\/repos\/acme\/app\/pulls\/(\d+)$/,
+        (request, match) => ({ status: 200, body: pull(Number(match[1]), request.body as never) }),
+      ],
+      [
+        'POST',
+        /^\/repos\/acme\/app\/issues\/(\d+)\/comments$/,
+        (request, match) =>
+          match[1] === '404'
+            ? { status: 404, body: { message: 'Not Found' } }
+            : {
+                status: 201,
+                body: {
+                  id: 99,
+                  body: (request.body as { body: string }).body,
+                  html_url: 'https://github.test/c/99',
+                },
+              },
+      ],
+      [
+        'POST',
+        /^\/repos\/acme\/app\/pulls\/(\d+)\/requested_reviewers$/,
+        (request, match) => ({
+          status: 201,
+          body: pull(Number(match[1]), {}, (request.body as { reviewers: string[] }).reviewers),
+        }),
+      ],
+      ['GET', /^\/repos\/acme\/app$/, () => ({ status: 200, body: { default_branch: 'trunk' } })],
+      ['GET', /^\/repos\/acme\/app\/branches$/, () => ({ status: 200, body: [{ name: 'release' }] })],
+    ]);
+    const broker = createCredentialBroker({
+      github: { appId: 1, privateKey, installationId: 5, baseUrl: server.baseUrl },
+    });
+    forge = new GitHubForge({
+      owner: 'acme',
+      name: 'app',
+      baseUrl: server.baseUrl,
+      token: async (permissions) => (await broker.githubToken({ repository: 'app', permissions })).token,
+    });
+  });
+  afterEach(() => server.close());
+
+  const restCalls = (): RecordedRequest[] =>
+    server.requests.filter((request) => request.path.startsWith('/repos/'));
+
+  it('opens, updates, comments on and requests review of a pull request with a narrowed token', async () => {
+    const opened = await forge.openPullRequest({
+      head: 'warden/fix',
+      base: 'main',
+      title: 'Fix it',
+      body: 'Why',
+    });
+    expect(opened).toMatchObject({ number: 7, head: 'warden/fix', base: 'main', state: 'open' });
+    const updated = await forge.updatePullRequest(7, { title: 'Fix it better', state: 'closed' });
+    expect(updated).toMatchObject({ title: 'Fix it better', state: 'closed' });
+    expect(await forge.comment(7, 'Tests pass.')).toMatchObject({
+      id: 99,
+      pullRequest: 7,
+      body: 'Tests pass.',
+    });
+    expect((await forge.requestReview(7, ['alice'])).reviewers).toEqual(['alice']);
+
+    expect(restCalls().map((request) => [request.method, request.path, request.body])).toEqual([
+      ['POST', '/repos/acme/app/pulls', { head: 'warden/fix', base: 'main', title: 'Fix it', body: 'Why' }],
+      ['PATCH', '/repos/acme/app/pulls/7', { title: 'Fix it better', state: 'closed' }],
+      ['POST', '/repos/acme/app/issues/7/comments', { body: 'Tests pass.' }],
+      ['POST', '/repos/acme/app/pulls/7/requested_reviewers', { reviewers: ['alice'] }],
+    ]);
+    for (const request of restCalls()) expect(request.authorization).toBe(`token ${INSTALLATION_TOKEN}`);
+    const tokenRequests = server.requests.filter((request) => request.path.startsWith('/app/'));
+    expect(tokenRequests.length).toBeGreaterThan(0);
+    for (const request of tokenRequests) {
+      expect(request.authorization).toMatch(/^bearer ey/i);
+      expect(request.body).toEqual({ repositories: ['app'], permissions: { pull_requests: 'write' } });
+    }
+  });
+
+  it('reads the default and protected branches', async () => {
+    expect(await forge.defaultBranch()).toBe('trunk');
+    expect(await forge.protectedBranches()).toEqual(['trunk', 'release']);
+    const branches = restCalls().find((request) => request.path.includes('/branches'));
+    expect(branches?.path).toContain('protected=true');
+  });
+
+  it('turns a refusal into forge-failed without the token', async () => {
+    const error = (await forge.comment(404, 'x').catch((caught: unknown) => caught)) as Error;
+    expect(error).toMatchObject({ code: 'forge-failed', message: expect.stringContaining('HTTP 404') });
+    expect(JSON.stringify(error) + error.message).not.toContain(INSTALLATION_TOKEN);
+  });
+});

@@ -1,0 +1,156 @@
+import { Octokit } from '@octokit/rest';
+import type { PullRequest, PullRequestComment } from '../spec/actions.ts';
+import { SystemError } from '../spec/errors.ts';
+import type { Forge, OpenPullRequest, PullRequestUpdate } from './forge.ts';
+
+/** GitHub App permissions, as the token source is asked for them. */
+export type GitHubPermissionSet = Readonly<Record<string, 'read' | 'write'>>;
+
+export interface GitHubForgeSettings {
+  owner: string;
+  /** The repository name, without the owner. */
+  name: string;
+  /** The REST API base URL. Default `https://api.github.com`. */
+  baseUrl?: string;
+  /**
+   * Hands out a token for this repository with the given permissions (the credential broker's
+   * installation tokens). Called for every request, so the source decides about caching.
+   */
+  token: (permissions: GitHubPermissionSet) => Promise<string>;
+}
+
+const PULL_REQUESTS_WRITE: GitHubPermissionSet = { pull_requests: 'write' };
+const METADATA_READ: GitHubPermissionSet = { metadata: 'read' };
+
+type GitHubPull = {
+  number: number;
+  head: { ref: string };
+  base: { ref: string };
+  title: string;
+  body?: string | null;
+  state: string;
+  html_url: string;
+  requested_reviewers?: Array<{ login: string }> | null;
+};
+
+/**
+ * GitHub through Octokit's REST client, each call with an installation token narrowed to the
+ * repository and the least permission the call needs. Pushing is not offered: the hardened git refuses
+ * every network transport, so branches reach GitHub by another path (not built yet).
+ */
+export class GitHubForge implements Forge {
+  readonly kind = 'github';
+  readonly repository: string;
+  readonly #settings: GitHubForgeSettings;
+
+  constructor(settings: GitHubForgeSettings) {
+    this.#settings = settings;
+    this.repository = `${settings.owner}/${settings.name}`;
+  }
+
+  async defaultBranch(): Promise<string> {
+    const octokit = await this.#client(METADATA_READ);
+    const response = await this.#call('read the repository', () =>
+      octokit.rest.repos.get({ owner: this.#settings.owner, repo: this.#settings.name }),
+    );
+    return response.data.default_branch;
+  }
+
+  async protectedBranches(): Promise<string[]> {
+    const octokit = await this.#client(METADATA_READ);
+    const response = await this.#call('list protected branches', () =>
+      octokit.rest.repos.listBranches({
+        owner: this.#settings.owner,
+        repo: this.#settings.name,
+        protected: true,
+        per_page: 100,
+      }),
+    );
+    return [await this.defaultBranch(), ...response.data.map((branch) => branch.name)];
+  }
+
+  async openPullRequest(request: OpenPullRequest): Promise<PullRequest> {
+    const octokit = await this.#client(PULL_REQUESTS_WRITE);
+    const response = await this.#call('open a pull request', () =>
+      octokit.rest.pulls.create({ owner: this.#settings.owner, repo: this.#settings.name, ...request }),
+    );
+    return toPullRequest(response.data as GitHubPull);
+  }
+
+  async updatePullRequest(number: number, update: PullRequestUpdate): Promise<PullRequest> {
+    const octokit = await this.#client(PULL_REQUESTS_WRITE);
+    const response = await this.#call(`update pull request #${number}`, () =>
+      octokit.rest.pulls.update({
+        owner: this.#settings.owner,
+        repo: this.#settings.name,
+        pull_number: number,
+        ...update,
+      }),
+    );
+    return toPullRequest(response.data as GitHubPull);
+  }
+
+  async comment(number: number, body: string): Promise<PullRequestComment> {
+    const octokit = await this.#client(PULL_REQUESTS_WRITE);
+    const response = await this.#call(`comment on pull request #${number}`, () =>
+      octokit.rest.issues.createComment({
+        owner: this.#settings.owner,
+        repo: this.#settings.name,
+        issue_number: number,
+        body,
+      }),
+    );
+    return {
+      id: response.data.id,
+      pullRequest: number,
+      body: response.data.body ?? body,
+      url: response.data.html_url,
+    };
+  }
+
+  async requestReview(number: number, reviewers: readonly string[]): Promise<PullRequest> {
+    const octokit = await this.#client(PULL_REQUESTS_WRITE);
+    const response = await this.#call(`request review on pull request #${number}`, () =>
+      octokit.rest.pulls.requestReviewers({
+        owner: this.#settings.owner,
+        repo: this.#settings.name,
+        pull_number: number,
+        reviewers: [...reviewers],
+      }),
+    );
+    return toPullRequest(response.data as GitHubPull);
+  }
+
+  async #client(permissions: GitHubPermissionSet): Promise<Octokit> {
+    const token = await this.#settings.token(permissions);
+    return new Octokit({ auth: token, baseUrl: this.#settings.baseUrl ?? 'https://api.github.com' });
+  }
+
+  /** Runs one REST call; a failure becomes `forge-failed` with GitHub's status and message, no headers. */
+  async #call<T>(what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new SystemError(
+        'forge-failed',
+        `GitHub refused to ${what} in ${this.repository}${status ? ` (HTTP ${status})` : ''}: ${message}`,
+        { isRetryable: status === undefined || status >= 500 },
+      );
+    }
+  }
+}
+
+function toPullRequest(pull: GitHubPull): PullRequest {
+  return {
+    number: pull.number,
+    head: pull.head.ref,
+    base: pull.base.ref,
+    title: pull.title,
+    body: pull.body ?? '',
+    state: pull.state === 'closed' ? 'closed' : 'open',
+    url: pull.html_url,
+    reviewers: (pull.requested_reviewers ?? []).map((reviewer) => reviewer.login),
+  };
+}

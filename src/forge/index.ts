@@ -1,0 +1,5 @@
+export type { Forge, OpenPullRequest, PullRequestUpdate, PushRequest, PushResult } from './forge.ts';
+export type { GitHubForgeSettings, GitHubPermissionSet } from './github-forge.ts';
+export { GitHubForge } from './github-forge.ts';
+export type { LocalForgeSettings } from './local-forge.ts';
+export { LocalForge } from './local-forge.ts';

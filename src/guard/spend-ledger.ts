@@ -1,0 +1,213 @@
+import type { SpendEntry, SpendReservation, SpendWindow, SqliteSpendStore } from '../store/index.ts';
+import { utcDay } from '../store/index.ts';
+
+/** Who a model call is charged to. Every call is charged to its task and the fleet. */
+export interface SpendScopes {
+  taskId: string;
+  /** `undefined`: no per-agent window. */
+  agent?: string | undefined;
+  /** `undefined`: no per-team window. */
+  team?: string | undefined;
+}
+
+/** The limits of each scope; `null` is no limit. Daily scopes reset at 00:00 UTC. */
+export interface SpendLimits {
+  taskUsd: number | null;
+  taskTokens: number | null;
+  agentDailyUsd: number | null;
+  agentDailyTokens: number | null;
+  teamDailyUsd: number | null;
+  teamDailyTokens: number | null;
+  fleetDailyUsd: number | null;
+  fleetDailyTokens: number | null;
+}
+
+/** The scope kinds a refusal can name. */
+export type SpendScopeKind = 'task' | 'agent-day' | 'team-day' | 'fleet-day';
+
+/** A reservation held for one call, with whom it is charged to. */
+export interface LedgerReservation {
+  readonly scopes: SpendScopes;
+  readonly held: SpendReservation;
+  readonly usd: number;
+  readonly tokens: number;
+}
+
+/** What `reserve` answers: a reservation, or a refusal naming the scope and the limit. */
+export type LedgerReserveResult =
+  | { ok: true; reservation: LedgerReservation }
+  | {
+      ok: false;
+      scope: SpendScopeKind;
+      /** The stored scope, e.g. `agent:fixer`. */
+      scopeId: string;
+      limit: 'usd' | 'tokens' | 'unpriced';
+      reason: string;
+    };
+
+/** The call's details booked with its cost (everything but who and how much). */
+export type SpendDetails = Omit<SpendEntry, 'taskId' | 'agent' | 'team' | 'usd' | 'tokens'>;
+
+export interface SpendLedgerSettings {
+  book: SqliteSpendStore;
+  limits: SpendLimits;
+  /** Default: the system clock. */
+  clock?: () => Date;
+  /** A reservation not settled within this time is released (its worker died). Default 1 hour. */
+  reservationTtlMs?: number;
+}
+
+/**
+ * The spend ledger every model call goes through: `reserve` the worst case (estimated input plus maximum
+ * output at the model's price) against the task, its agent's and team's day and the fleet's day — all or
+ * nothing, atomically across concurrent tasks and processes — then `settle` with what the vendor
+ * reported. Spend never passes a limit, not even by one call, as long as the worst case is an upper bound.
+ */
+export class SpendLedger {
+  readonly #book: SqliteSpendStore;
+  readonly #limits: SpendLimits;
+  readonly #clock: () => Date;
+  readonly #ttlMs: number;
+
+  constructor(settings: SpendLedgerSettings) {
+    this.#book = settings.book;
+    this.#limits = settings.limits;
+    this.#clock = settings.clock ?? (() => new Date());
+    this.#ttlMs = settings.reservationTtlMs ?? 3_600_000;
+  }
+
+  /**
+   * Holds `worstCase` in every window of `scopes`, or refuses naming the first scope it would pass. A
+   * call on an unpriced model (`worstCase.unpriced`) is refused wherever a USD limit applies: its cost is
+   * unknown, so it could otherwise spend past the limit unseen.
+   *
+   * @throws SystemError `store-failed` when the ledger cannot be written (no call may then be made).
+   */
+  reserve(
+    scopes: SpendScopes,
+    worstCase: { usd: number; tokens: number; unpriced?: boolean },
+  ): LedgerReserveResult {
+    const windows = this.windowsOf(scopes);
+    if (worstCase.unpriced) {
+      const limited = windows.find((window) => window.limitUsd !== null);
+      if (limited) {
+        return {
+          ok: false,
+          scope: kindOf(limited.scope),
+          scopeId: limited.scope,
+          limit: 'unpriced',
+          reason: `the model has no price, so its calls cannot be charged against the $${limited.limitUsd} limit of ${limited.scope}`,
+        };
+      }
+    }
+    const outcome = this.#book.reserve({
+      windows,
+      usd: worstCase.usd,
+      tokens: worstCase.tokens,
+      now: this.#clock(),
+      ttlMs: this.#ttlMs,
+    });
+    if (outcome.ok) {
+      return {
+        ok: true,
+        reservation: { scopes, held: outcome.reservation, usd: worstCase.usd, tokens: worstCase.tokens },
+      };
+    }
+    const scope = kindOf(outcome.scope);
+    const where = scope === 'task' ? 'this task' : `${outcome.scope} today (${outcome.window})`;
+    const reason =
+      outcome.limit === 'usd'
+        ? `the next call could cost up to $${worstCase.usd.toFixed(4)}; with $${outcome.committed.toFixed(4)} spent or held by ${where} that would pass its $${outcome.limitValue} limit`
+        : `the next call could use up to ${worstCase.tokens} tokens; with ${outcome.committed} used or held by ${where} that would pass its ${outcome.limitValue} token limit`;
+    return { ok: false, scope, scopeId: outcome.scope, limit: outcome.limit, reason };
+  }
+
+  /**
+   * Releases the reservation and books what the call cost; with `details`, the call is booked as an
+   * entry for reports. Settling twice books once.
+   */
+  settle(
+    reservation: LedgerReservation,
+    actual: { usd: number; tokens: number },
+    details?: SpendDetails,
+  ): void {
+    const entry = details && {
+      ...details,
+      taskId: reservation.scopes.taskId,
+      agent: reservation.scopes.agent ?? null,
+      team: reservation.scopes.team ?? null,
+      usd: actual.usd,
+      tokens: actual.tokens,
+    };
+    this.#book.settle(reservation.held, actual, entry, this.#clock());
+  }
+
+  /** Releases a reservation whose call was never made or failed without a charge. */
+  release(reservation: LedgerReservation): void {
+    this.#book.settle(reservation.held, { usd: 0, tokens: 0 }, undefined, this.#clock());
+  }
+
+  /** Spent (settled) USD and tokens of each window of `scopes`, by stored scope. */
+  spent(scopes: SpendScopes): Record<string, { usd: number; tokens: number }> {
+    return Object.fromEntries(
+      this.windowsOf(scopes).map((window) => {
+        const totals = this.#book.totals(window.scope, window.window);
+        return [window.scope, { usd: totals.spentUsd, tokens: totals.spentTokens }];
+      }),
+    );
+  }
+
+  /** The windows a call of `scopes` is charged to now: task, agent day, team day, fleet day. */
+  windowsOf(scopes: SpendScopes): SpendWindow[] {
+    const day = utcDay(this.#clock());
+    const limits = this.#limits;
+    const windows: SpendWindow[] = [
+      {
+        scope: `task:${scopes.taskId}`,
+        window: 'all',
+        limitUsd: limits.taskUsd,
+        limitTokens: limits.taskTokens,
+      },
+    ];
+    if (scopes.agent !== undefined) {
+      windows.push({
+        scope: `agent:${scopes.agent}`,
+        window: day,
+        limitUsd: limits.agentDailyUsd,
+        limitTokens: limits.agentDailyTokens,
+      });
+    }
+    if (scopes.team !== undefined) {
+      windows.push({
+        scope: `team:${scopes.team}`,
+        window: day,
+        limitUsd: limits.teamDailyUsd,
+        limitTokens: limits.teamDailyTokens,
+      });
+    }
+    windows.push({
+      scope: 'fleet',
+      window: day,
+      limitUsd: limits.fleetDailyUsd,
+      limitTokens: limits.fleetDailyTokens,
+    });
+    return windows;
+  }
+}
+
+/** The breaker scopes of a call: the ones `CircuitBreakers.check` should look at. */
+export function breakerScopesOf(scopes: SpendScopes, modelKey?: string): string[] {
+  const result = [`task:${scopes.taskId}`];
+  if (scopes.agent !== undefined) result.push(`agent:${scopes.agent}`);
+  if (scopes.team !== undefined) result.push(`team:${scopes.team}`);
+  result.push('fleet');
+  if (modelKey !== undefined) result.push(`model:${modelKey}`);
+  return result;
+}
+
+function kindOf(scope: string): SpendScopeKind {
+  if (scope.startsWith('task:')) return 'task';
+  if (scope.startsWith('agent:')) return 'agent-day';
+  if (scope.startsWith('team:')) return 'team-day';
+  return 'fleet-day';
+}

@@ -1,0 +1,342 @@
+import { posix } from 'node:path';
+import { z } from 'zod';
+import { describeError } from '../spec/errors.ts';
+import type { ActionRequest, PolicyDecision, PolicyEngine, PolicyResource } from '../spec/policy.ts';
+import { SANDBOX_WORKDIR } from '../spec/sandbox.ts';
+import type { DecisionKind, ToolCall } from '../spec/types.ts';
+import { type EntityJson, statefulIsAuthorized } from './internal/cedar.ts';
+import { stricter } from './internal/combine-decisions.ts';
+import { entityKey, loadPolicyBundle, type PolicyBundle } from './load-policy-bundle.ts';
+import { deriveShellFacts, type ShellFacts } from './shell-facts.ts';
+import { createShellParser, type ShellParser } from './shell-parser.ts';
+import { createWorkspacePaths } from './workspace-paths.ts';
+
+const NAMESPACE = 'Warden';
+
+/** Who the agent is, as policies see `principal`. */
+export interface PolicyPrincipal {
+  agent: string;
+  team: string;
+  /** 0 untrusted, 1 standard, 2 trusted, 3 operator-grade. */
+  trustTier: number;
+}
+
+export interface CedarPolicyEngineSettings {
+  /** A bundle directory, read on first use; ignored when `bundle` is given. */
+  bundleDir?: string;
+  /** A bundle already loaded (shared by many engines: it is parsed once). */
+  bundle?: PolicyBundle;
+  principal: PolicyPrincipal;
+  /** `hostDir`: where the workspace is on the host. `protectedPaths`: default `DEFAULT_PROTECTED_PATHS`. */
+  workspace: { hostDir: string; protectedPaths?: readonly string[] };
+  /** What a command line that cannot be parsed gets. */
+  unparsable: 'ask' | 'deny';
+  /** A decision that takes longer than this denies (default 1000 ms). */
+  timeoutMs?: number;
+  /** Shares one bash parser between engines; default: a parser of its own, loaded on first use. */
+  shellParser?: ShellParser;
+}
+
+/** One Cedar request made for a decision, with its outcome: what `warden policy explain` shows. */
+export interface PolicyEvaluation {
+  action: string;
+  resource: PolicyResource;
+  context: Record<string, unknown>;
+  decision: DecisionKind;
+  reasons: string[];
+  policyIds: string[];
+}
+
+export interface PolicyExplanation extends PolicyDecision {
+  evaluations: PolicyEvaluation[];
+  /** Why the command line could not be parsed; `undefined` when it was (or when it is not a shell call). */
+  unparsable: string | undefined;
+}
+
+/** The Cedar engine: `decide`, `decideAction`, plus `explain` and `load` for tools and fail-fast starts. */
+export interface CedarPolicyEngine extends PolicyEngine {
+  /** Loads (once) and returns the bundle. @throws UserError `policy-bundle-invalid`. */
+  load(): Promise<PolicyBundle>;
+  /** The decision with every Cedar request behind it and the facts given to each. Never throws. */
+  explain(call: ToolCall): Promise<PolicyExplanation>;
+}
+
+const FILE_TOOLS: Record<string, string> = {
+  read_file: 'tool.read_file',
+  write_file: 'tool.write_file',
+  edit_file: 'tool.edit_file',
+  list_files: 'tool.list_files',
+  search: 'tool.search',
+};
+
+const PathInput = z.object({ path: z.string().optional(), pattern: z.string().optional() });
+const ShellInput = z.object({ command: z.string() });
+
+/**
+ * A `PolicyEngine` on Cedar (`@cedar-policy/cedar-wasm`). Nothing is read or parsed at construction:
+ * the bundle loads on first use (call `load()` to fail fast) and is parsed once. A shell call is parsed
+ * into simple commands (tree-sitter-bash) and each is one Cedar request of `tool.shell`; file tools are
+ * one request on the resolved path. A permit with `@ask` that matches yields `ask`; deny beats ask beats
+ * allow; any error or timeout denies.
+ */
+export function createCedarPolicyEngine(settings: CedarPolicyEngineSettings): CedarPolicyEngine {
+  const paths = createWorkspacePaths(settings.workspace);
+  const parser = settings.shellParser ?? createShellParser();
+  const timeoutMs = settings.timeoutMs ?? 1000;
+  let loaded: { bundle: PolicyBundle; policySetId: string; schemaId: string } | undefined;
+
+  const ensure = () => {
+    if (loaded) return loaded;
+    const bundle = settings.bundle ?? loadPolicyBundle(settings.bundleDir ?? '');
+    loaded = { bundle, policySetId: bundle.policySetId, schemaId: bundle.schemaId };
+    return loaded;
+  };
+
+  const principalEntities = (): EntityJson[] => [
+    {
+      uid: { type: `${NAMESPACE}::Agent`, id: settings.principal.agent },
+      attrs: {
+        name: settings.principal.agent,
+        team: settings.principal.team,
+        trustTier: settings.principal.trustTier,
+      },
+      parents: [{ type: `${NAMESPACE}::Team`, id: settings.principal.team }],
+    },
+  ];
+
+  /** The resource entity and its ancestors from the bundle: only what the request needs. */
+  const resourceEntities = (bundle: PolicyBundle, resource: PolicyResource): EntityJson[] => {
+    const found: EntityJson[] = [];
+    const queue = [entityKey(`${NAMESPACE}::${resource.type}`, resource.id)];
+    const seen = new Set<string>();
+    while (queue.length > 0) {
+      const key = queue.shift() as string;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const entity = bundle.entities.get(key);
+      if (!entity) continue;
+      found.push(entity);
+      for (const parent of entity.parents) {
+        if ('type' in parent) queue.push(entityKey(parent.type, parent.id));
+      }
+    }
+    return found;
+  };
+
+  const evaluate = (
+    action: string,
+    resource: PolicyResource,
+    context: Record<string, unknown>,
+    validate: boolean,
+  ): PolicyEvaluation => {
+    const { bundle, schemaId } = ensure();
+    const answer = statefulIsAuthorized({
+      principal: { type: `${NAMESPACE}::Agent`, id: settings.principal.agent },
+      action: { type: `${NAMESPACE}::Action`, id: action },
+      resource: { type: `${NAMESPACE}::${resource.type}`, id: resource.id },
+      context: context as never,
+      preparsedPolicySetId: bundle.policySetFor(action),
+      // Tool facts are built by typed code; requests from other callers are checked against the schema.
+      ...(validate ? { preparsedSchemaName: schemaId, validateRequest: true } : {}),
+      entities: [...principalEntities(), ...resourceEntities(bundle, resource)],
+    });
+    const base = { action, resource, context };
+    if (answer.type === 'failure') {
+      return {
+        ...base,
+        decision: 'deny',
+        reasons: answer.errors.map((error) => `policy error: ${error.message}`),
+        policyIds: ['error'],
+      };
+    }
+    const { decision, diagnostics } = answer.response;
+    if (diagnostics.errors.length > 0) {
+      return {
+        ...base,
+        decision: 'deny',
+        reasons: diagnostics.errors.map(
+          (error) => `policy ${error.policyId} failed to evaluate: ${error.error.message}`,
+        ),
+        policyIds: diagnostics.errors.map((error) => error.policyId),
+      };
+    }
+    const matched = diagnostics.reason.map((id) => bundle.policies.find((policy) => policy.id === id));
+    if (decision === 'deny') {
+      if (matched.length === 0) {
+        return {
+          ...base,
+          decision: 'deny',
+          reasons: [`no policy permits ${action} on ${resource.type} ${JSON.stringify(resource.id)}`],
+          policyIds: [],
+        };
+      }
+      return {
+        ...base,
+        decision: 'deny',
+        reasons: matched.map((policy) => policy?.reason ?? `forbidden by ${policy?.id}`),
+        policyIds: diagnostics.reason,
+      };
+    }
+    const asking = matched.filter((policy) => policy?.ask !== undefined);
+    if (asking.length > 0) {
+      return {
+        ...base,
+        decision: 'ask',
+        reasons: asking.map((policy) => policy?.ask as string),
+        policyIds: asking.map((policy) => policy?.id as string),
+      };
+    }
+    return {
+      ...base,
+      decision: 'allow',
+      reasons: matched.map((policy) => policy?.reason ?? `permitted by ${policy?.id}`),
+      policyIds: diagnostics.reason,
+    };
+  };
+
+  const shellEvaluations = async (
+    command: string,
+  ): Promise<{ evaluations: PolicyEvaluation[]; unparsable: string | undefined }> => {
+    const parsed = await parser.parse(command);
+    const { bundle } = ensure();
+    const evaluations: PolicyEvaluation[] = [];
+    for (const simple of parsed.commands) {
+      const facts: ShellFacts = deriveShellFacts(simple, paths, command);
+      const { resolvedWrites: _shown, ...context } = facts;
+      const pair = `${facts.program} ${facts.subcommand}`;
+      const id =
+        facts.subcommand !== '' && bundle.entities.has(entityKey(`${NAMESPACE}::Command`, pair))
+          ? pair
+          : facts.program;
+      const evaluation = evaluate('tool.shell', { type: 'Command', id }, context, false);
+      evaluations.push({ ...evaluation, context: facts });
+    }
+    return { evaluations, unparsable: parsed.unparsable };
+  };
+
+  const explainCall = async (call: ToolCall): Promise<PolicyExplanation> => {
+    const { bundle } = ensure();
+    const started = performance.now();
+    let evaluations: PolicyEvaluation[];
+    let unparsable: string | undefined;
+    if (call.name === 'shell') {
+      const input = ShellInput.safeParse(call.input);
+      if (!input.success) return refusal(bundle, 'the shell call has no command string', 'invalid-input');
+      ({ evaluations, unparsable } = await shellEvaluations(input.data.command));
+    } else if (FILE_TOOLS[call.name] !== undefined) {
+      const input = PathInput.safeParse(call.input);
+      if (!input.success) return refusal(bundle, `the ${call.name} call has no usable path`, 'invalid-input');
+      const given = input.data.path ?? '.';
+      const resolved = paths.resolve(given, SANDBOX_WORKDIR);
+      const inWorkspace = resolved.place === 'workspace' || resolved.place === 'protected';
+      const context: Record<string, unknown> = {
+        path: given,
+        relativePath: resolved.relativePath,
+        inWorkspace,
+        protected: resolved.place === 'protected',
+        ...(call.name === 'search' ? { pattern: input.data.pattern ?? '' } : {}),
+      };
+      const id = inWorkspace ? resolved.relativePath || '.' : posix.normalize(resolved.relativePath);
+      evaluations = [evaluate(FILE_TOOLS[call.name] as string, { type: 'Path', id }, context, false)];
+    } else {
+      return refusal(bundle, `there is no tool named ${call.name}`, 'unknown-tool');
+    }
+    if (performance.now() - started > timeoutMs) {
+      return refusal(bundle, `the policy decision took longer than ${timeoutMs} ms`, 'timeout');
+    }
+    return combine(bundle, evaluations, unparsable);
+  };
+
+  const combine = (
+    bundle: PolicyBundle,
+    evaluations: PolicyEvaluation[],
+    unparsable: string | undefined,
+  ): PolicyExplanation => {
+    let decision: DecisionKind = 'allow';
+    for (const evaluation of evaluations) decision = stricter(decision, evaluation.decision);
+    if (unparsable !== undefined) decision = stricter(decision, settings.unparsable);
+    if (evaluations.length === 0 && unparsable === undefined) {
+      return {
+        decision: 'allow',
+        reasons: ['nothing to run'],
+        policyIds: [],
+        bundleHash: bundle.hash,
+        evaluations,
+        unparsable,
+      };
+    }
+    const deciding = evaluations.filter((evaluation) => evaluation.decision === decision);
+    const reasons: string[] = [];
+    const policyIds: string[] = [];
+    if (unparsable !== undefined && decision === settings.unparsable) {
+      reasons.push(`the command could not be parsed: ${unparsable}`);
+      policyIds.push('unparsable');
+    }
+    for (const evaluation of deciding) {
+      const line = typeof evaluation.context.line === 'string' ? `\`${evaluation.context.line}\`: ` : '';
+      for (const reason of evaluation.reasons)
+        if (!reasons.includes(line + reason)) reasons.push(line + reason);
+      for (const id of evaluation.policyIds) if (!policyIds.includes(id)) policyIds.push(id);
+    }
+    return { decision, reasons, policyIds, bundleHash: bundle.hash, evaluations, unparsable };
+  };
+
+  const failClosed = (error: unknown): PolicyExplanation => ({
+    decision: 'deny',
+    reasons: [`policy error: ${describeError(error)}`],
+    policyIds: ['error'],
+    bundleHash: loaded?.bundle.hash ?? '',
+    evaluations: [],
+    unparsable: undefined,
+  });
+
+  const strip = ({ decision, reasons, policyIds, bundleHash }: PolicyExplanation): PolicyDecision => ({
+    decision,
+    reasons,
+    policyIds,
+    bundleHash,
+  });
+
+  return {
+    get name() {
+      return loaded ? `cedar:${loaded.bundle.hash.slice(0, 12)}` : 'cedar';
+    },
+    async load() {
+      return ensure().bundle;
+    },
+    async explain(call) {
+      try {
+        return await explainCall(call);
+      } catch (error) {
+        return failClosed(error);
+      }
+    },
+    async decide(call) {
+      try {
+        return strip(await explainCall(call));
+      } catch (error) {
+        return strip(failClosed(error));
+      }
+    },
+    async decideAction(request: ActionRequest) {
+      try {
+        const { bundle } = ensure();
+        const evaluation = evaluate(request.action, request.resource, { ...request.context }, true);
+        return strip(combine(bundle, [evaluation], undefined));
+      } catch (error) {
+        return strip(failClosed(error));
+      }
+    },
+  };
+}
+
+function refusal(bundle: PolicyBundle, reason: string, id: string): PolicyExplanation {
+  return {
+    decision: 'deny',
+    reasons: [reason],
+    policyIds: [id],
+    bundleHash: bundle.hash,
+    evaluations: [],
+    unparsable: undefined,
+  };
+}

@@ -1,0 +1,296 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { UserError } from '../spec/errors.ts';
+import {
+  checkParseEntities,
+  checkParsePolicySet,
+  checkParseSchema,
+  type EntityJson,
+  policySetTextToParts,
+  policyToJson,
+  preparsePolicySet,
+  preparseSchema,
+  schemaToJson,
+  validate,
+} from './internal/cedar.ts';
+import { describeCedarError, lineAndColumn } from './internal/describe-cedar-error.ts';
+
+/** One policy of a bundle, with what Warden reads from its annotations. */
+export interface BundlePolicy {
+  /** `@id("...")`, else `file.cedar:line`. Unique in the bundle. */
+  id: string;
+  /** Where it is written: `shell.cedar:12`. */
+  source: string;
+  effect: 'permit' | 'forbid';
+  /** The `@ask("why")` text: a permit that matches yields `ask`. `undefined` on plain policies. */
+  ask: string | undefined;
+  /** `@reason("...")`, the human-readable reason given when the policy decides. */
+  reason: string | undefined;
+  text: string;
+}
+
+/** A bundle that parsed and validated against its schema: ready to evaluate. */
+export interface PolicyBundle {
+  /** The directory it came from; `undefined` for a bundle built in memory. */
+  dir: string | undefined;
+  /** SHA-256 (hex) over the schema, the policy files and the entities. */
+  hash: string;
+  schema: string;
+  policies: BundlePolicy[];
+  /** The bundle's own entities (command groups...), keyed by `Type::"id"`. */
+  entities: ReadonlyMap<string, EntityJson>;
+  /** Where Cedar keeps the parsed policy set and schema (by content hash) for evaluation. */
+  policySetId: string;
+  schemaId: string;
+  /**
+   * The parsed policy set to evaluate for an action: only the policies whose scope can match it
+   * (Cedar's cost grows with the set). `undefined` for an action no policy names: use `policySetId`.
+   */
+  policySetFor(action: string): string;
+}
+
+/** A bundle's raw content: what `loadPolicyBundle` reads from a directory. */
+export interface PolicyBundleSource {
+  dir?: string;
+  /** `.cedar` files: name (for messages) and text. */
+  files: { name: string; text: string }[];
+  /** The Cedar schema, in Cedar's schema syntax. */
+  schema: string;
+  /** The text of `entities.json`, when there is one. */
+  entities?: string;
+}
+
+export const SCHEMA_FILE = 'schema.cedarschema';
+export const ENTITIES_FILE = 'entities.json';
+
+/**
+ * Reads a bundle directory: every `*.cedar` file at its top level, `schema.cedarschema` and the optional
+ * `entities.json`, then compiles it (see `compilePolicyBundle`).
+ *
+ * @throws UserError `policy-bundle-invalid` when the directory, a file, a policy or the schema is wrong;
+ *   the message names the file and, when Cedar gives one, the line and column.
+ */
+export function loadPolicyBundle(dir: string): PolicyBundle {
+  const absolute = path.resolve(dir);
+  if (!existsSync(absolute)) throw invalid(`${absolute}: no such policy bundle directory`);
+  const names = readdirSync(absolute)
+    .filter((name) => name.endsWith('.cedar'))
+    .sort();
+  const schemaPath = path.join(absolute, SCHEMA_FILE);
+  if (!existsSync(schemaPath)) throw invalid(`${absolute}: the bundle has no ${SCHEMA_FILE}`);
+  const entitiesPath = path.join(absolute, ENTITIES_FILE);
+  return compilePolicyBundle({
+    dir: absolute,
+    files: names.map((name) => ({ name, text: readFileSync(path.join(absolute, name), 'utf8') })),
+    schema: readFileSync(schemaPath, 'utf8'),
+    ...(existsSync(entitiesPath) ? { entities: readFileSync(entitiesPath, 'utf8') } : {}),
+  });
+}
+
+const EntitiesFile = z.array(
+  z.object({
+    uid: z.object({ type: z.string(), id: z.string() }),
+    attrs: z.record(z.string(), z.unknown()).default({}),
+    parents: z.array(z.object({ type: z.string(), id: z.string() })).default([]),
+  }),
+);
+
+/**
+ * Parses and validates a bundle: the schema parses; every policy file parses and validates against the
+ * schema in strict mode; `@id`s are unique; `@ask` appears only on permits; the entities fit the schema.
+ * Policies are parsed here, once; evaluation reuses the result.
+ *
+ * @throws UserError `policy-bundle-invalid` with every problem found, one per line, each located.
+ */
+export function compilePolicyBundle(source: PolicyBundleSource): PolicyBundle {
+  const problems: string[] = [];
+  const schemaAnswer = checkParseSchema(source.schema);
+  if (schemaAnswer.type === 'failure') {
+    for (const error of schemaAnswer.errors)
+      problems.push(describeCedarError(SCHEMA_FILE, source.schema, error));
+    throw invalid(problems.join('\n'));
+  }
+  if (source.files.length === 0) problems.push('the bundle has no .cedar policy file');
+  const policies: BundlePolicy[] = [];
+  for (const file of source.files) {
+    const parsed = checkParsePolicySet({ staticPolicies: file.text });
+    if (parsed.type === 'failure') {
+      for (const error of parsed.errors) problems.push(describeCedarError(file.name, file.text, error));
+      continue;
+    }
+    const validation = validate({
+      schema: source.schema,
+      policies: { staticPolicies: file.text },
+      validationSettings: { mode: 'strict' },
+    });
+    if (validation.type === 'failure') {
+      for (const error of validation.errors) problems.push(describeCedarError(file.name, file.text, error));
+      continue;
+    }
+    for (const error of validation.validationErrors) {
+      problems.push(describeCedarError(file.name, file.text, error.error));
+    }
+    policies.push(...splitPolicies(file, problems));
+  }
+  const seen = new Map<string, string>();
+  for (const policy of policies) {
+    const earlier = seen.get(policy.id);
+    if (earlier !== undefined)
+      problems.push(`${policy.source}: @id("${policy.id}") is already used at ${earlier}`);
+    seen.set(policy.id, policy.source);
+  }
+  const entities = parseEntities(source, problems);
+  if (problems.length > 0) throw invalid(problems.join('\n'));
+  const hash = createHash('sha256');
+  hash.update(`schema\0${source.schema}\0`);
+  for (const file of source.files) hash.update(`file\0${file.name}\0${file.text}\0`);
+  hash.update(`entities\0${source.entities ?? ''}`);
+  const digest = hash.digest('hex');
+  // Parsed once here; Cedar keeps the result by id, so every engine on this bundle evaluates without parsing.
+  const policySetId = `warden-policies-${digest}`;
+  const schemaId = `warden-schema-${digest}`;
+  const byAction = policiesByAction(policies, source.schema);
+  const setIds = new Map<string, string>();
+  for (const [action, members] of [['*', byAction.get('*') ?? policies] as const, ...byAction]) {
+    const id = action === '*' ? policySetId : `${policySetId}:${action}`;
+    const parsedSet = preparsePolicySet(id, {
+      staticPolicies: Object.fromEntries(members.map((policy) => [policy.id, policy.text])),
+    });
+    if (parsedSet.type === 'failure')
+      throw invalid(parsedSet.errors.map((error) => error.message).join('\n'));
+    setIds.set(action, id);
+  }
+  const parsedSchema = preparseSchema(schemaId, source.schema);
+  if (parsedSchema.type === 'failure')
+    throw invalid(parsedSchema.errors.map((error) => error.message).join('\n'));
+  return {
+    dir: source.dir,
+    hash: digest,
+    schema: source.schema,
+    policies,
+    entities,
+    policySetId,
+    schemaId,
+    policySetFor: (action) => setIds.get(action) ?? policySetId,
+  };
+}
+
+/**
+ * Groups policies by the actions their scope names. A policy on every action joins every group; the
+ * `*` group holds the policies on every action (for actions no policy names). When the schema has action
+ * groups, scopes cannot be resolved here, so there is one group with everything.
+ */
+function policiesByAction(policies: BundlePolicy[], schema: string): Map<string, BundlePolicy[]> {
+  const groups = new Map<string, BundlePolicy[]>();
+  const json = schemaToJson(schema);
+  const hasActionGroups =
+    json.type === 'failure' ||
+    Object.values(json.json).some((namespace) =>
+      Object.values(namespace.actions).some((action) => (action.memberOf ?? []).length > 0),
+    );
+  if (hasActionGroups) return groups;
+  const everywhere: BundlePolicy[] = [];
+  const named = new Map<BundlePolicy, string[]>();
+  for (const policy of policies) {
+    const answer = policyToJson(policy.text);
+    const scope = answer.type === 'success' ? answer.json.action : { op: 'All' as const };
+    const uids =
+      scope.op === '==' && 'entity' in scope
+        ? [scope.entity]
+        : scope.op === 'in'
+          ? 'entities' in scope
+            ? scope.entities
+            : [scope.entity]
+          : undefined;
+    if (uids === undefined) everywhere.push(policy);
+    else
+      named.set(
+        policy,
+        uids.map((uid) => ('__entity' in uid ? uid.__entity.id : uid.id)),
+      );
+  }
+  for (const [policy, actions] of named) {
+    for (const action of actions) groups.set(action, [...(groups.get(action) ?? []), policy]);
+  }
+  for (const [action, members] of groups) groups.set(action, [...members, ...everywhere]);
+  groups.set('*', everywhere);
+  return groups;
+}
+
+function splitPolicies(file: { name: string; text: string }, problems: string[]): BundlePolicy[] {
+  const parts = policySetTextToParts(file.text);
+  if (parts.type === 'failure') {
+    for (const error of parts.errors) problems.push(describeCedarError(file.name, file.text, error));
+    return [];
+  }
+  if (parts.policy_templates.length > 0) problems.push(`${file.name}: policy templates are not supported`);
+  const located = parts.policies
+    .map((text) => ({
+      text,
+      offset: Buffer.byteLength(file.text.slice(0, Math.max(0, file.text.indexOf(text)))),
+    }))
+    .sort((left, right) => left.offset - right.offset);
+  const policies: BundlePolicy[] = [];
+  for (const { text, offset } of located) {
+    const line = lineAndColumn(file.text, offset).split(':')[0];
+    const source = `${file.name}:${line}`;
+    const json = policyToJson(text);
+    if (json.type === 'failure') {
+      for (const error of json.errors) problems.push(describeCedarError(source, text, error));
+      continue;
+    }
+    const annotations = json.json.annotations ?? {};
+    const effect = json.json.effect;
+    if (effect === 'forbid' && annotations.ask !== undefined) {
+      problems.push(`${source}: @ask is only meaningful on a permit policy (a forbid always denies)`);
+    }
+    policies.push({
+      id: annotations.id ?? source,
+      source,
+      effect,
+      ask: annotations.ask === undefined ? undefined : annotations.ask || 'a human must approve this call',
+      reason: annotations.reason,
+      text,
+    });
+  }
+  return policies;
+}
+
+function parseEntities(source: PolicyBundleSource, problems: string[]): Map<string, EntityJson> {
+  const entities = new Map<string, EntityJson>();
+  if (source.entities === undefined) return entities;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(source.entities);
+  } catch (error) {
+    problems.push(`${ENTITIES_FILE}: not JSON (${(error as Error).message})`);
+    return entities;
+  }
+  const parsed = EntitiesFile.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues)
+      problems.push(`${ENTITIES_FILE}: ${issue.path.join('.')}: ${issue.message}`);
+    return entities;
+  }
+  const checked = checkParseEntities({ entities: parsed.data as EntityJson[], schema: source.schema });
+  if (checked.type === 'failure') {
+    for (const error of checked.errors) problems.push(`${ENTITIES_FILE}: ${error.message}`);
+    return entities;
+  }
+  for (const entity of parsed.data)
+    entities.set(entityKey(entity.uid.type, entity.uid.id), entity as EntityJson);
+  return entities;
+}
+
+/** The key of an entity in `PolicyBundle.entities`: `Warden::Command::"git push"`. */
+export function entityKey(type: string, id: string): string {
+  return `${type}::${JSON.stringify(id)}`;
+}
+
+function invalid(message: string): UserError {
+  return new UserError('policy-bundle-invalid', `invalid policy bundle:\n${message}`, {
+    hint: 'run `warden policy check DIR` after fixing the bundle',
+  });
+}

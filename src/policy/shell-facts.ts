@@ -1,0 +1,131 @@
+import { hasHiddenCharacters, hasMixedScripts } from './internal/suspicious-characters.ts';
+import { programName, skipOptions } from './internal/unwrap-command.ts';
+import type { ShellWord } from './internal/word-value.ts';
+import { pathLikeArguments, writeTargets } from './internal/write-targets.ts';
+import type { ShellCommand } from './shell-command.ts';
+import type { WorkspacePaths } from './workspace-paths.ts';
+
+/** The facts about one simple command that a bundle sees as `context` of `tool.shell`. */
+export interface ShellFacts {
+  program: string;
+  commandWord: string;
+  subcommand: string;
+  args: string[];
+  flags: string[];
+  line: string;
+  wrappers: string[];
+  inputsFrom: string[];
+  opaque: boolean;
+  dynamicCommand: boolean;
+  definedFunction: boolean;
+  riskyEnvironment: boolean;
+  writesOutside: boolean;
+  writesProtected: boolean;
+  readsOutside: boolean;
+  uncertainWrites: boolean;
+  hiddenCharacters: boolean;
+  mixedScripts: boolean;
+  /** Not given to Cedar: the write targets as resolved, for `warden policy explain`. */
+  [extra: string]: unknown;
+}
+
+/** Global options that take a value, so the subcommand is found after them (`git -C dir push`). */
+const VALUE_OPTIONS: Record<string, Set<string>> = {
+  git: new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--exec-path', '--config-env']),
+  npm: new Set(['--prefix', '-w', '--workspace', '--userconfig', '--registry']),
+  pnpm: new Set(['-C', '--dir', '--filter', '-F']),
+  yarn: new Set(['--cwd']),
+  cargo: new Set(['--manifest-path', '-Z', '--config', '-C']),
+  go: new Set(['-C']),
+};
+
+/**
+ * Turns one parsed simple command into facts: its program and subcommand, options, and where its
+ * writes and reads land once resolved against the workspace (symlinks followed).
+ */
+export function deriveShellFacts(
+  command: ShellCommand,
+  paths: WorkspacePaths,
+  wholeLine: string,
+): ShellFacts {
+  const head = command.argv[0];
+  const program = head === undefined ? '' : head.literal ? programName(head.value) : head.text;
+  const args = command.argv.slice(1);
+  const start = skipOptions(args, VALUE_OPTIONS[program] ?? new Set());
+  const subcommand = args[start]?.literal ? (args[start]?.value ?? '') : '';
+  const flags = new Set<string>();
+  for (const word of args) {
+    if (!word.value.startsWith('-') || word.value === '-' || word.value === '--') continue;
+    flags.add(word.value.includes('=') ? word.value.slice(0, word.value.indexOf('=')) : word.value);
+    if (/^-[A-Za-z]{2,}$/.test(word.value)) for (const letter of word.value.slice(1)) flags.add(`-${letter}`);
+  }
+  const expand = (words: ShellWord[]) =>
+    words.flatMap((word) =>
+      word.value === '{}' && command.placeholderPaths !== undefined ? command.placeholderPaths : [word],
+    );
+  const writes = expand([...command.redirectWrites, ...writeTargets(program, args)]);
+  const writingProgram = writeTargets(program, args).length > 0 || isWriter(program);
+  const reads = expand([...command.redirectReads, ...pathLikeArguments(args)]);
+  let writesOutside = false;
+  let writesProtected = false;
+  let uncertainWrites = command.appendedArguments && writingProgram;
+  const resolvedWrites: string[] = [];
+  for (const word of writes) {
+    if (!word.literal) {
+      uncertainWrites = true;
+      continue;
+    }
+    const resolved = paths.resolve(word.value, command.cwd, { write: true });
+    resolvedWrites.push(`${resolved.relativePath || '.'} (${resolved.place})`);
+    if (resolved.place === 'outside') writesOutside = true;
+    else if (resolved.place === 'protected') writesProtected = true;
+    else if (resolved.place === 'uncertain') uncertainWrites = true;
+  }
+  if (writingProgram && args.some((word) => !word.literal && !word.value.startsWith('-')))
+    uncertainWrites = true;
+  const readsOutside = reads.some(
+    (word) => word.literal && paths.resolve(word.value, command.cwd).place === 'outside',
+  );
+  return {
+    program,
+    commandWord: head?.text ?? '',
+    subcommand,
+    args: args.map((word) => word.value),
+    flags: [...flags],
+    line: command.line,
+    wrappers: command.wrappers,
+    inputsFrom: [...new Set(command.inputsFrom)],
+    opaque: command.opaque,
+    dynamicCommand: head !== undefined && !head.literal,
+    definedFunction: command.definedFunction,
+    riskyEnvironment: command.riskyEnvironment,
+    writesOutside,
+    writesProtected,
+    readsOutside,
+    uncertainWrites,
+    hiddenCharacters: hasHiddenCharacters(wholeLine),
+    mixedScripts: hasMixedScripts(wholeLine),
+    resolvedWrites,
+  };
+}
+
+function isWriter(program: string): boolean {
+  return [
+    'rm',
+    'rmdir',
+    'unlink',
+    'shred',
+    'mv',
+    'cp',
+    'ln',
+    'install',
+    'chmod',
+    'chown',
+    'chgrp',
+    'truncate',
+    'dd',
+    'tee',
+    'touch',
+    'mkdir',
+  ].includes(program);
+}

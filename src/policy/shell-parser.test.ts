@@ -1,0 +1,83 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { deriveShellFacts } from './shell-facts.ts';
+import { createShellParser } from './shell-parser.ts';
+import { createWorkspacePaths } from './workspace-paths.ts';
+
+const workspace = mkdtempSync(path.join(tmpdir(), 'warden-shell-'));
+mkdirSync(path.join(workspace, 'src'));
+symlinkSync('/etc', path.join(workspace, 'etc-link'));
+symlinkSync('/workspace/.git', path.join(workspace, 'git-link'));
+afterAll(() => rmSync(workspace, { recursive: true, force: true }));
+const parser = createShellParser();
+const paths = createWorkspacePaths({ hostDir: workspace });
+const facts = async (command: string) => {
+  const parsed = await parser.parse(command);
+  return parsed.commands.map((simple) => deriveShellFacts(simple, paths, command));
+};
+
+describe('shell facts', () => {
+  it('finds every simple command, with wrappers peeled and what feeds each', async () => {
+    const found = await facts(
+      'timeout 5 env FOO=1 npx -y prettier@3 --check . | tee out.txt && echo $(git rev-parse HEAD)',
+    );
+    expect(found.map((fact) => fact.program)).toEqual([
+      'timeout',
+      'env',
+      'npx',
+      'prettier',
+      'tee',
+      'git',
+      'echo',
+    ]);
+    expect(found[3]).toMatchObject({ wrappers: ['timeout', 'env', 'npx'], flags: ['--check'] });
+    expect(found[4]?.inputsFrom).toEqual(expect.arrayContaining(['timeout', 'prettier']));
+    expect(found[6]?.inputsFrom).toContain('git');
+  });
+
+  it('removes quotes and escapes before naming the program', async () => {
+    for (const command of ["'g'it push", 'g\\it push', "$'\\x67it' push", '"git" push']) {
+      expect((await facts(command))[0]).toMatchObject({ program: 'git', subcommand: 'push' });
+    }
+    expect((await facts('git -C sub -c x=y push'))[0]).toMatchObject({ subcommand: 'push' });
+  });
+
+  it('resolves write targets, symlinks and cd included', async () => {
+    expect((await facts('echo x > etc-link/passwd'))[0]).toMatchObject({ writesOutside: true });
+    expect((await facts('rm -rf git-link/hooks'))[0]).toMatchObject({
+      writesProtected: true,
+      writesOutside: false,
+    });
+    expect((await facts('cd src && rm -rf ../..'))[1]).toMatchObject({ writesOutside: true });
+    expect((await facts('cd "$DIR" && rm -rf build'))[1]).toMatchObject({ uncertainWrites: true });
+    expect((await facts('rm -rf /workspace/src'))[0]).toMatchObject({
+      writesOutside: false,
+      writesProtected: false,
+    });
+    expect((await facts('cp a.txt /tmp/b.txt'))[0]).toMatchObject({ writesOutside: false });
+  });
+
+  it('marks opaque, computed and environment-changing commands', async () => {
+    expect((await facts('eval "$X"'))[0]).toMatchObject({ opaque: true });
+    expect((await facts('$TOOL run'))[0]).toMatchObject({ dynamicCommand: true });
+    expect((await facts('PATH=/tmp ls'))[0]).toMatchObject({ riskyEnvironment: true });
+    expect((await facts('export LD_PRELOAD=/x.so; ls'))[1]).toMatchObject({ riskyEnvironment: true });
+    expect((await facts('f() { ls; }; f')).at(-1)).toMatchObject({ program: 'f', definedFunction: true });
+  });
+
+  it('flags hidden and look-alike characters, not other scripts', async () => {
+    expect((await facts('ls\u200b -la'))[0]).toMatchObject({ hiddenCharacters: true });
+    expect((await facts('gіt status'))[0]).toMatchObject({ mixedScripts: true });
+    expect((await facts('echo "привет мир"'))[0]).toMatchObject({
+      mixedScripts: false,
+      hiddenCharacters: false,
+    });
+  });
+
+  it('reports what it cannot parse', async () => {
+    expect((await parser.parse('echo "open')).unparsable).toMatch(/syntax error/);
+    expect((await parser.parse('ls -la')).unparsable).toBeUndefined();
+  });
+});

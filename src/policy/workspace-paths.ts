@@ -1,0 +1,159 @@
+import { lstatSync, readlinkSync } from 'node:fs';
+import path, { posix } from 'node:path';
+import { SANDBOX_WORKDIR } from '../spec/sandbox.ts';
+
+/** Paths that change how the repository, its CI, its hooks or the agent's tools behave. */
+export const DEFAULT_PROTECTED_PATHS: readonly string[] = [
+  '.git/',
+  '.github/workflows/',
+  '.husky/',
+  '.githooks/',
+  '.envrc',
+  '.npmrc',
+  '.claude/',
+  '.cursor/',
+  '.vscode/',
+  '.mcp.json',
+  'warden.yaml',
+  '.warden/',
+];
+
+/** Where a path lands once resolved. `scratch` is /tmp and the harmless devices (/dev/null...). */
+export type PathPlace = 'workspace' | 'protected' | 'scratch' | 'outside' | 'uncertain';
+
+export interface ResolvedPath {
+  place: PathPlace;
+  /** Relative to the workspace root ("" for the root) when inside; the absolute sandbox path otherwise. */
+  relativePath: string;
+}
+
+/** Resolves paths as a command inside the sandbox would see them. */
+export interface WorkspacePaths {
+  /**
+   * Resolves `value` against `cwd` (a sandbox path; `undefined` when unknown), following symlinks in
+   * the workspace on the host. `/workspace/...` is the workspace root. A write to a directory that
+   * holds a protected path (the root, for one) counts as protected. A glob is judged by what it could
+   * match.
+   */
+  resolve(value: string, cwd: string | undefined, options?: { write?: boolean }): ResolvedPath;
+}
+
+const SCRATCH = [
+  /^\/tmp(\/|$)/,
+  /^\/var\/tmp(\/|$)/,
+  /^\/dev\/(null|zero|stdout|stderr|tty|fd\/\d+)$/,
+  /^\/proc\/self\/fd\/\d+$/,
+];
+const GLOB = /[*?[]/;
+const MAX_LINKS = 40;
+
+/**
+ * Path resolution for one workspace: `hostDir` is where the workspace lives on the host (it appears at
+ * `/workspace` in the sandbox); `protectedPaths` are workspace-relative, a trailing `/` marking a
+ * directory (default: `DEFAULT_PROTECTED_PATHS`). Any `.git` segment is protected wherever it is.
+ */
+export function createWorkspacePaths(settings: {
+  hostDir: string;
+  protectedPaths?: readonly string[] | undefined;
+}): WorkspacePaths {
+  const protectedEntries = (settings.protectedPaths ?? DEFAULT_PROTECTED_PATHS).map((entry) =>
+    posix.normalize(entry).replace(/^\.\/|\/+$/g, ''),
+  );
+  const hostDir = path.resolve(settings.hostDir);
+
+  const isProtected = (relative: string, write: boolean): boolean => {
+    if (relative.split('/').includes('.git')) return true;
+    return protectedEntries.some((entry) => {
+      if (relative === entry || relative.startsWith(`${entry}/`)) return true;
+      // Removing or moving a directory that holds a protected path changes that path too.
+      return write && (relative === '' || entry.startsWith(`${relative}/`));
+    });
+  };
+
+  const couldMatchProtected = (relative: string): boolean => {
+    // The literal directory before the first glob segment, and the glob below it.
+    const segments = relative.split('/');
+    const globAt = segments.findIndex((segment) => GLOB.test(segment));
+    const prefix = segments.slice(0, globAt).join('/');
+    const pattern = globToRegExp(segments.slice(globAt).join('/'));
+    const candidates = [...protectedEntries, '.git'];
+    return candidates.some((entry) => {
+      if (prefix !== '' && !entry.startsWith(`${prefix}/`)) return false;
+      const rest = prefix === '' ? entry : entry.slice(prefix.length + 1);
+      const parts = rest.split('/');
+      // The glob matches the protected path or one of its parent directories.
+      return parts.some((_, index) => pattern.test(parts.slice(0, index + 1).join('/')));
+    });
+  };
+
+  return {
+    resolve(value, cwd, options = {}) {
+      const write = options.write === true;
+      if (value.startsWith('~')) return { place: 'outside', relativePath: value };
+      if (!value.startsWith('/') && cwd === undefined) return { place: 'uncertain', relativePath: value };
+      const absolute = posix.resolve(cwd ?? SANDBOX_WORKDIR, value);
+      const followed = followLinks(hostDir, absolute);
+      if (followed === undefined) return { place: 'uncertain', relativePath: absolute };
+      if (followed !== SANDBOX_WORKDIR && !followed.startsWith(`${SANDBOX_WORKDIR}/`)) {
+        return {
+          place: SCRATCH.some((pattern) => pattern.test(followed)) ? 'scratch' : 'outside',
+          relativePath: followed,
+        };
+      }
+      const relative = followed === SANDBOX_WORKDIR ? '' : followed.slice(SANDBOX_WORKDIR.length + 1);
+      const guarded = GLOB.test(relative)
+        ? couldMatchProtected(relative) || isProtected(relative, write)
+        : isProtected(relative, write);
+      return { place: guarded ? 'protected' : 'workspace', relativePath: relative };
+    },
+  };
+}
+
+/**
+ * Follows symlinks inside the workspace the way the sandbox would: a link to `/workspace/x` stays in
+ * the workspace, a link to `/etc` leaves it. Returns the sandbox path, or `undefined` when links loop.
+ */
+function followLinks(hostDir: string, absolute: string): string | undefined {
+  let pending = absolute.split('/').filter(Boolean);
+  let resolved = '/';
+  for (let hops = 0; pending.length > 0; ) {
+    const segment = pending.shift() as string;
+    const next = posix.join(resolved, segment);
+    if (next !== SANDBOX_WORKDIR && !next.startsWith(`${SANDBOX_WORKDIR}/`)) {
+      // Outside the workspace: the host's own layout is not the sandbox's, so stop following here.
+      return posix.join(next, ...pending);
+    }
+    const hostPath = path.join(hostDir, next.slice(SANDBOX_WORKDIR.length));
+    let target: string | undefined;
+    try {
+      if (next !== SANDBOX_WORKDIR && lstatSync(hostPath).isSymbolicLink()) target = readlinkSync(hostPath);
+    } catch {
+      target = undefined;
+    }
+    if (target === undefined) {
+      resolved = next;
+      continue;
+    }
+    if (++hops > MAX_LINKS) return undefined;
+    pending = [...target.split('/').filter(Boolean), ...pending];
+    resolved = target.startsWith('/') ? '/' : resolved;
+  }
+  return posix.normalize(resolved);
+}
+
+function globToRegExp(glob: string): RegExp {
+  let source = '';
+  for (const character of glob) {
+    if (character === '*') source += '[^/]*';
+    else if (character === '?') source += '[^/]';
+    else if (character === '[') source += '[';
+    else if (character === ']') source += ']';
+    else source += character.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  try {
+    // Like the shell, a glob does not match a leading dot unless it says so.
+    return new RegExp(`^${glob.startsWith('.') ? '' : '(?!\\.)'}${source}$`);
+  } catch {
+    return /^/;
+  }
+}

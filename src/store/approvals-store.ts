@@ -1,0 +1,188 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import canonicalize from 'canonicalize';
+import type {
+  ApprovalDecisionInput,
+  ApprovalFilter,
+  ApprovalRequest,
+  ApprovalState,
+  ApprovalStore,
+  ApprovalSubject,
+  NewApprovalRequest,
+} from '../spec/approvals.ts';
+import { SystemError, UserError } from '../spec/errors.ts';
+
+type Row = Record<string, SQLInputValue>;
+
+/** How long a request (and an approval it gets) counts, unless configured: 24 hours. */
+export const DEFAULT_APPROVAL_TTL_MS = 24 * 60 * 60 * 1000;
+
+export interface ApprovalStoreSettings {
+  /** Life of a request and of the approval it gets, in milliseconds. Default 24 hours. */
+  ttlMs?: number;
+  /** The clock; tests pass their own. */
+  now?: () => Date;
+}
+
+/**
+ * SHA-256 (hex) over the RFC 8785 canonical JSON of what is asked for: the tool and its exact input, or
+ * the action and its exact parameters. Any change in the call changes the hash.
+ */
+export function approvalContentHash(subject: ApprovalSubject): string {
+  const normalised =
+    subject.kind === 'tool'
+      ? { kind: 'tool', tool: subject.tool, input: subject.input ?? null }
+      : { kind: 'action', action: subject.action, parameters: subject.parameters ?? null };
+  const canonical = canonicalize(JSON.parse(JSON.stringify(normalised)));
+  return createHash('sha256')
+    .update(canonical ?? '')
+    .digest('hex');
+}
+
+/**
+ * The approval inbox in the embedded SQLite file (shared through `SqliteStore.database`). `expired` is
+ * computed when read: a pending or approved request past `expiresAt` reads as `expired`; a denial stays
+ * a denial.
+ */
+export class SqliteApprovalStore implements ApprovalStore {
+  readonly #db: DatabaseSync;
+  readonly #ttlMs: number;
+  readonly #now: () => Date;
+
+  constructor(database: DatabaseSync, settings: ApprovalStoreSettings = {}) {
+    this.#db = database;
+    this.#ttlMs = settings.ttlMs ?? DEFAULT_APPROVAL_TTL_MS;
+    this.#now = settings.now ?? (() => new Date());
+  }
+
+  async file(request: NewApprovalRequest): Promise<ApprovalRequest> {
+    const now = this.#now();
+    const id = `apr-${randomBytes(5).toString('hex')}`;
+    const subject = request.subject;
+    const tool = subject.kind === 'tool' ? subject.tool : subject.action;
+    const input = subject.kind === 'tool' ? subject.input : subject.parameters;
+    this.#write(
+      `INSERT INTO approvals (id, task_id, kind, tool, input, reasons, policy_ids, content_hash, created_at,
+         expires_at, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
+      [
+        id,
+        request.taskId,
+        subject.kind,
+        tool,
+        JSON.stringify(input ?? null),
+        JSON.stringify(request.reasons),
+        JSON.stringify(request.policyIds),
+        approvalContentHash(subject),
+        now.toISOString(),
+        new Date(now.getTime() + this.#ttlMs).toISOString(),
+      ],
+    );
+    return (await this.get(id))!;
+  }
+
+  async get(id: string): Promise<ApprovalRequest | undefined> {
+    const row = this.#db.prepare('SELECT * FROM approvals WHERE id = ?').get(id) as Row | undefined;
+    return row ? this.#toRequest(row) : undefined;
+  }
+
+  async findApproval(taskId: string, contentHash: string): Promise<ApprovalRequest | undefined> {
+    const row = this.#db
+      .prepare(
+        `SELECT * FROM approvals WHERE task_id = ? AND content_hash = ?
+         ORDER BY created_at DESC, rowid DESC LIMIT 1`,
+      )
+      .get(taskId, contentHash) as Row | undefined;
+    return row ? this.#toRequest(row) : undefined;
+  }
+
+  async list(filter: ApprovalFilter = {}): Promise<ApprovalRequest[]> {
+    const conditions: string[] = [];
+    const parameters: SQLInputValue[] = [];
+    if (filter.taskId !== undefined) {
+      conditions.push('task_id = ?');
+      parameters.push(filter.taskId);
+    }
+    const now = this.#now().toISOString();
+    if (filter.status === 'pending' || filter.status === 'approved') {
+      conditions.push('status = ? AND expires_at > ?');
+      parameters.push(filter.status, now);
+    } else if (filter.status === 'expired') {
+      conditions.push(`status IN ('pending', 'approved') AND expires_at <= ?`);
+      parameters.push(now);
+    } else if (filter.status === 'denied') {
+      conditions.push(`status = 'denied'`);
+    }
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const rows = this.#db
+      .prepare(`SELECT * FROM approvals ${where} ORDER BY created_at DESC, rowid DESC LIMIT ?`)
+      .all(...parameters, filter.limit ?? 100) as Row[];
+    return rows.map((row) => this.#toRequest(row));
+  }
+
+  async decide(id: string, decision: ApprovalDecisionInput): Promise<ApprovalRequest> {
+    const current = await this.get(id);
+    if (!current) {
+      throw new UserError('approval-not-found', `no approval request has the id ${JSON.stringify(id)}`, {
+        hint: 'list pending requests with `warden approvals`',
+      });
+    }
+    if (current.status === 'expired') {
+      throw new UserError('approval-expired', `approval request ${id} expired at ${current.expiresAt}`, {
+        hint: 'resume the task to file a new request',
+      });
+    }
+    if (current.status !== 'pending') {
+      throw new UserError(
+        'approval-decided',
+        `approval request ${id} was already ${current.status} by ${current.decidedBy ?? 'someone'}`,
+      );
+    }
+    const status = decision.approve ? 'approved' : 'denied';
+    // The status guard makes a concurrent second decision a no-op we can detect.
+    const changes = this.#write(
+      `UPDATE approvals SET status = ?, decided_by = ?, decided_at = ?, decision_reason = ?
+       WHERE id = ? AND status = 'pending'`,
+      [status, decision.by, this.#now().toISOString(), decision.reason ?? null, id],
+    );
+    if (changes === 0) {
+      throw new UserError('approval-decided', `approval request ${id} was decided by someone else meanwhile`);
+    }
+    return (await this.get(id))!;
+  }
+
+  #write(sql: string, parameters: SQLInputValue[]): number {
+    try {
+      return Number(this.#db.prepare(sql).run(...parameters).changes);
+    } catch (error) {
+      throw new SystemError('store-failed', `approval store write failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  #toRequest(row: Row): ApprovalRequest {
+    const stored = row.status as 'pending' | 'approved' | 'denied';
+    const expiresAt = row.expires_at as string;
+    const expired = stored !== 'denied' && Date.parse(expiresAt) <= this.#now().getTime();
+    const status: ApprovalState = expired ? 'expired' : stored;
+    const reasons = JSON.parse(row.reasons as string) as string[];
+    return {
+      id: row.id as string,
+      taskId: row.task_id as string,
+      kind: row.kind as ApprovalRequest['kind'],
+      tool: row.tool as string,
+      input: JSON.parse(row.input as string) as unknown,
+      reason: reasons.join('; '),
+      reasons,
+      policyIds: JSON.parse(row.policy_ids as string) as string[],
+      contentHash: row.content_hash as string,
+      createdAt: row.created_at as string,
+      expiresAt,
+      status,
+      decidedBy: (row.decided_by as string | null) ?? null,
+      decidedAt: (row.decided_at as string | null) ?? null,
+      decisionReason: (row.decision_reason as string | null) ?? null,
+    };
+  }
+}
