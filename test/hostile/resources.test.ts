@@ -32,7 +32,14 @@ describe('hostile: exhausting the host', () => {
   it('leaves no process behind: a double-forked sleeper dies with its command', async () => {
     const marker = `sleeper${Math.random().toString(36).slice(2, 8)}`;
     const outcome = await runHostile(canaries, 'sleeper', { 'README.md': 'hi\n' }, [
-      { tool_calls: [{ name: 'shell', input: { command: `(setsid sh -c 'exec -a ${marker} sleep 300' &) ; sleep 60`, timeout_ms: 1000 } }] },
+      {
+        tool_calls: [
+          {
+            name: 'shell',
+            input: { command: `(setsid sh -c 'exec -a ${marker} sleep 300' &) ; sleep 60`, timeout_ms: 1000 },
+          },
+        ],
+      },
     ]);
     expect(outcome.outputs[0]).toMatch(/timed out/);
     expect(hostProcesses(marker)).toEqual([]);
