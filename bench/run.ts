@@ -1,5 +1,8 @@
 // `npm run bench`: every benchmark figure Warden claims, each measured in this run against its baseline.
+import { benchRouterOverhead } from './cost-router-overhead.ts';
 import { benchDemoWallTime } from './demo-wall-time.ts';
+import { benchEgressDownload } from './egress-download.ts';
+import { benchPolicyDecisions } from './policy-decisions.ts';
 import { benchSandboxStartup } from './sandbox-startup.ts';
 import { benchToolCallOverhead } from './tool-call-overhead.ts';
 
@@ -7,15 +10,30 @@ const format = (value: number, digits = 1) => value.toFixed(digits);
 
 const overhead = await benchToolCallOverhead();
 console.log(
-  `(a) harness overhead per tool call (validate, decide, 3 journal events, dispatch): median ${format(overhead.median)} µs, p99 ${format(overhead.p99)} µs`,
+  `(a) harness overhead per tool call (validate, Cedar decision, 3 journal events, dispatch): median ${format(overhead.median)} µs, p99 ${format(overhead.p99)} µs`,
 );
 
 const sandbox = await benchSandboxStartup();
 console.log(
-  `(b) sandboxed \`true\` ${format(sandbox.sandboxedMs, 2)} ms vs bare bwrap ${format(sandbox.bareMs, 2)} ms: ratio ${format(sandbox.vsBare, 2)}; vs plain spawn ${format(sandbox.plainMs, 2)} ms: ratio ${format(sandbox.vsPlain, 2)}`,
+  `(b) sandboxed \`true\` ${format(sandbox.sandboxedMs, 2)} ms vs bare bwrap with the same mounts ${format(sandbox.bareMs, 2)} ms: ratio ${format(sandbox.vsBare, 2)}; vs plain spawn ${format(sandbox.plainMs, 2)} ms: ratio ${format(sandbox.vsPlain, 2)}`,
 );
 
 const demo = await benchDemoWallTime();
 console.log(
   `(c) demo wall time ${format(demo.wallMs, 0)} ms vs its commands' time ${format(demo.commandMs, 0)} ms: ratio ${format(demo.ratio, 2)}`,
+);
+
+const egress = await benchEgressDownload();
+console.log(
+  `(d) 10 MB through the egress proxy: CONNECT tunnel ${format(egress.tunnelledMs)} ms, forwarded ${format(egress.forwardedMs)} ms vs direct ${format(egress.directMs)} ms: ratios ${format(egress.tunnelledRatio, 2)} / ${format(egress.forwardedRatio, 2)}`,
+);
+
+const policy = await benchPolicyDecisions();
+console.log(
+  `(e) policy decision (parse + evaluate) on ${policy.commands} commands: median ${format(policy.median)} µs, p99 ${format(policy.p99)} µs (parse alone ${format(policy.parseMedian)} µs); ratio to a sandboxed \`true\`: ${format(policy.median / 1000 / sandbox.sandboxedMs, 3)}`,
+);
+
+const router = await benchRouterOverhead();
+console.log(
+  `(f) breaker check + ledger reserve/settle + breaker record per model call: median ${format(router.median)} µs, p99 ${format(router.p99)} µs`,
 );

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { type AnyToolDefinition, runToolCall } from '../src/agent/index.ts';
-import { createFixedRules } from '../src/guard/index.ts';
 import { Journal } from '../src/journal/index.ts';
+import { createCedarPolicyEngine, defaultBundleDir, loadPolicyBundle } from '../src/policy/index.ts';
 import { openSqliteStore } from '../src/store/index.ts';
 import { summarize, timeEach } from './stats.ts';
 
 /**
- * (a) What Warden adds around one tool call — input validation, the policy decision, three journal
+ * (a) What Warden adds around one tool call — input validation, the Cedar policy decision, three journal
  * events (hashed, chained, written to SQLite) and dispatch — with a tool that does nothing, so the
  * command's own time is not in the figure.
  */
@@ -36,7 +36,12 @@ export async function benchToolCallOverhead(count = 2000) {
     const settings = {
       taskId: 'bench',
       journal,
-      decider: createFixedRules(),
+      decider: createCedarPolicyEngine({
+        bundle: loadPolicyBundle(defaultBundleDir()),
+        principal: { agent: 'bench', team: 'bench', trustTier: 1 },
+        workspace: { hostDir: dir },
+        unparsable: 'ask',
+      }),
       tools: new Map([[noop.name, noop]]),
       context: {} as never,
       outputChars: 16_000,

@@ -1,9 +1,9 @@
 import type { ModelMessage, ToolResultPart } from 'ai';
 import { z } from 'zod';
-import type { TaskBudget, TaskLimits } from '../guard/index.ts';
+import type { GuardStop, TaskGuard } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { ModelClient } from '../model/index.ts';
-import { estimateCostUsd, type PriceTable } from '../model/index.ts';
+import { costOf, estimateCostUsd, type PricedUsage, type PriceTable, priceFor } from '../model/index.ts';
 import { describeError, UserError, WardenError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { StopReason, ToolCall } from '../spec/types.ts';
@@ -15,6 +15,14 @@ import type { AnyToolDefinition, ToolContext } from './tools/tool.ts';
 
 /** Conservative characters per token for reserving budget: code tokenises denser than prose. */
 const CHARACTERS_PER_TOKEN_ESTIMATE = 3;
+
+/** Limits of the loop itself; spending limits are the guard's. */
+export interface LoopLimits {
+  /** Most model calls for the task. */
+  maxSteps: number;
+  /** Most wall-clock seconds for this run of the task. */
+  maxWallSeconds: number;
+}
 
 export interface AgentLoopSettings {
   taskId: string;
@@ -30,8 +38,11 @@ export interface AgentLoopSettings {
   /** Continue a task from its journal instead of starting from the prompt. */
   resume?: ResumeState | undefined;
   journal: Journal;
-  budget: TaskBudget;
-  limits: TaskLimits;
+  /** Reserves and books every model call; stops the task on a limit or an open breaker. */
+  guard: TaskGuard;
+  /** Price key of the top-tier model the cost report compares against. */
+  counterfactualKey: string;
+  limits: LoopLimits;
   maxOutputTokens: number;
   toolOutputChars: number;
   /** Milliseconds since some fixed point; injectable for tests. */
@@ -54,7 +65,7 @@ export interface AgentLoopResult {
  * budget first and is not made when it could cross a limit. Everything is journaled.
  */
 export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLoopResult> {
-  const { journal, taskId, budget, limits, model } = settings;
+  const { journal, taskId, guard, limits, model } = settings;
   const clock = settings.clock ?? (() => performance.now());
   const startedAt = clock();
   const deadline = startedAt + limits.maxWallSeconds * 1000;
@@ -95,6 +106,7 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
   ): Promise<AgentLoopResult | undefined> => {
     const content: ToolResultPart[] = [...finished];
     let verdict: StuckVerdict | undefined;
+    let breaker: GuardStop | undefined;
     for (const call of calls) {
       const outcome = await runToolCall(toolSettings, call);
       if (outcome.kind === 'paused') {
@@ -107,11 +119,15 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
         output: { type: outcome.result.isError ? 'error-text' : 'text', value: outcome.shown },
       });
       verdict ??= stuck.observe(call, { output: outcome.result.output, failed: outcome.result.isError });
+      breaker ??= await guard.afterToolCall(outcome.result.isError);
     }
     messages.push({ role: 'tool', content });
-    if (!verdict) return undefined;
-    await journal.append(taskId, 'stuck-detected', { pattern: verdict.pattern, detail: verdict.detail });
-    return stop('stuck', verdict.detail);
+    if (verdict) {
+      await journal.append(taskId, 'stuck-detected', { pattern: verdict.pattern, detail: verdict.detail });
+      await guard.onLoop(verdict.detail);
+      return stop('stuck', verdict.detail);
+    }
+    return breaker ? stop(breaker.stopReason, breaker.reason) : undefined;
   };
 
   if (resume && resume.pendingCalls.length > 0) {
@@ -138,14 +154,14 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
       ),
       tokens: estimatedInputTokens + settings.maxOutputTokens,
     };
-    const reserved = budget.reserve(worstCase);
+    const reserved = await guard.beforeModelCall(model.priceKey, worstCase);
     if (!reserved.ok) {
-      await journal.append(taskId, 'budget-exceeded', {
-        limit: reserved.limit,
+      await journal.append(taskId, reserved.stopReason === 'breaker' ? 'breaker-open' : 'budget-exceeded', {
+        stopReason: reserved.stopReason,
         reason: reserved.reason,
         worstCase,
       });
-      return stop('budget', reserved.reason);
+      return stop(reserved.stopReason, reserved.reason);
     }
 
     steps += 1;
@@ -168,14 +184,31 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
         abortSignal: AbortSignal.timeout(Math.max(1, Math.ceil(deadline - clock()))),
       });
     } catch (error) {
-      budget.settle(reserved.reservation, { usd: 0, tokens: 0 });
+      await guard.afterFailedModelCall(reserved.reservation, model.priceKey, describeError(error));
       await journal.append(taskId, 'error', { step: steps, source: 'model', ...errorFields(error) });
       if (clock() >= deadline)
         return stop('wall-time', `reached the limit of ${limits.maxWallSeconds} seconds`);
       return stop(error instanceof UserError ? 'error' : 'model-error', describeError(error));
     }
     const tokens = turn.usage.input + turn.usage.output + turn.usage.cacheRead + turn.usage.cacheWrite;
-    budget.settle(reserved.reservation, { usd: turn.cost.usd, tokens });
+    await guard.afterModelCall(
+      reserved.reservation,
+      model.priceKey,
+      { usd: turn.cost.usd, tokens },
+      {
+        stage: null,
+        priceKey: turn.cost.priceKey,
+        priceTableVersion: turn.cost.priceTableVersion,
+        tier: tierOf(settings.priceTable, turn.cost.priceKey),
+        batch: false,
+        input: turn.usage.input,
+        output: turn.usage.output,
+        cacheRead: turn.usage.cacheRead,
+        cacheWrite: turn.usage.cacheWrite,
+        cacheWrite1h: turn.usage.cacheWrite1h ?? 0,
+        topTierUsd: counterfactualUsd(settings.priceTable, settings.counterfactualKey, turn.usage),
+      },
+    );
     await journal.append(taskId, 'model-response', {
       step: steps,
       model: model.label,
@@ -188,7 +221,7 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
       priceKey: turn.cost.priceKey,
       priceTableVersion: turn.cost.priceTableVersion,
       latencyMs: turn.latencyMs,
-      spentUsd: budget.spentUsd,
+      spentUsd: guard.spent.usd,
     });
     if (turn.text) finalText = turn.text;
     messages.push(...turn.responseMessages);
@@ -197,6 +230,16 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
     const stopped = await runStep(turn.toolCalls, []);
     if (stopped) return stopped;
   }
+}
+
+/** The tier of a priced model, `null` for an unpriced (scripted) one. */
+function tierOf(table: PriceTable, key: string): string | null {
+  return Object.hasOwn(table.models, key) ? (priceFor(table, key).tier ?? null) : null;
+}
+
+/** What the same usage would have cost on the comparison model; `null` when it has no price. */
+function counterfactualUsd(table: PriceTable, key: string, usage: PricedUsage): number | null {
+  return Object.hasOwn(table.models, key) ? costOf(table, key, usage).usd : null;
 }
 
 function errorFields(error: unknown): Record<string, unknown> {

@@ -1,10 +1,10 @@
-export type { AgentLoopResult, AgentLoopSettings } from './agent-loop.ts';
+export type { AgentLoopResult, AgentLoopSettings, LoopLimits } from './agent-loop.ts';
 export { runAgentLoop } from './agent-loop.ts';
 export type { ApprovalGate, ApprovalStatus } from './approval-gate.ts';
 export type { ResumeState } from './replay-journal.ts';
 export { replayJournal } from './replay-journal.ts';
-export type { RunTaskResult, RunTaskSettings } from './run-task.ts';
-export { runTask } from './run-task.ts';
+export type { NewTaskRequest, RunTaskResult, TaskRuntime } from './run-task.ts';
+export { resumeTask, runTask } from './run-task.ts';
 export type { ToolCallOutcome, ToolCallSettings } from './run-tool-call.ts';
 export { runToolCall } from './run-tool-call.ts';
 export type { StuckThresholds, StuckVerdict } from './stuck-detector.ts';

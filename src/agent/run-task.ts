@@ -1,36 +1,41 @@
-import type { TaskLimits } from '../guard/index.ts';
-import { TaskBudget } from '../guard/index.ts';
+import type { CircuitBreakers, SpendLedger } from '../guard/index.ts';
+import { TaskGuard } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { ModelClient, PriceTable } from '../model/index.ts';
-import { type BranchResult, createWorkspace } from '../sandbox/index.ts';
-import { describeError, WardenError } from '../spec/errors.ts';
+import { type BranchResult, createWorkspace, reopenWorkspace, type Workspace } from '../sandbox/index.ts';
+import { describeError, UserError, WardenError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { ResourceLimits, SandboxDriver } from '../spec/sandbox.ts';
 import type { Store } from '../spec/store.ts';
 import type { StopReason, Task, TaskStatus } from '../spec/types.ts';
-import { runAgentLoop } from './agent-loop.ts';
+import { type LoopLimits, runAgentLoop } from './agent-loop.ts';
+import type { ApprovalGate } from './approval-gate.ts';
+import { type ResumeState, replayJournal } from './replay-journal.ts';
 import { SYSTEM_PROMPT } from './system-prompt.ts';
 import { newTaskId } from './task-id.ts';
 import { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
 import { createWorkspaceFiles } from './tools/workspace-files.ts';
 
-export interface RunTaskSettings {
+/** Everything a task runs with, built once at the edge. */
+export interface TaskRuntime {
   store: Store;
   journal: Journal;
   sandbox: SandboxDriver;
-  decider: PolicyDecider;
+  /** The policy decider for a task whose workspace is at `workspaceDir` (paths are judged there). */
+  createDecider: (workspaceDir: string) => PolicyDecider;
+  /** Files and answers approval requests; without one, `ask` is refused as if denied. */
+  approvals?: ApprovalGate | undefined;
+  ledger: SpendLedger;
+  breakers?: CircuitBreakers | undefined;
+  /** The agent and team every call is charged to. */
+  agent: { name: string; team: string };
   model: ModelClient;
-  /** The model as the user named it, recorded on the task. */
-  modelName: string;
   priceTable: PriceTable;
-  repo: string;
-  prompt: string;
-  /** Where workspaces are created; each task gets its own directory, removed at the end. */
+  /** Price key of the top-tier model the cost report compares against. */
+  counterfactualKey: string;
+  /** Where workspaces are created; each task gets its own directory, removed when the task ends. */
   scratchDir: string;
-  /** `false` leaves the user's repository without a result branch (`--no-branch`). */
-  createBranch: boolean;
-  requestedBy: string;
-  limits: TaskLimits;
+  limits: LoopLimits;
   commandTimeoutMs: number;
   maxCommandTimeoutMs: number;
   maxOutputBytes: number;
@@ -40,14 +45,24 @@ export interface RunTaskSettings {
   protectedPaths?: readonly string[];
   maxOutputTokens: number;
   toolOutputChars: number;
-  /** Called with the task id as soon as the task exists (before the first model call). */
+  /** Called with the task as soon as it exists (before the first model call). */
   onStart?: (task: Task) => void;
+}
+
+export interface NewTaskRequest {
+  repo: string;
+  prompt: string;
+  /** The model as the user named it, recorded on the task. */
+  modelName: string;
+  requestedBy: string;
+  /** `false` leaves the user's repository without a result branch (`--no-branch`). */
+  createBranch: boolean;
 }
 
 export interface RunTaskResult {
   task: Task;
   branch: BranchResult | null;
-  /** A sentence on why the task ended. */
+  /** A sentence on why the task ended (or paused). */
   detail: string;
   /** The user's tree had uncommitted changes, which the task did not see. */
   dirty: boolean;
@@ -70,82 +85,141 @@ const STATUS_OF: Record<StopReason, TaskStatus> = {
 /**
  * Takes one task from a prompt to a branch: a private workspace cloned from the repository's HEAD, the
  * agent loop inside the sandbox, then the change committed as `warden/<task-id>` in the user's
- * repository. The user's checkout is never touched. The workspace is removed whatever happens.
+ * repository. The user's checkout is never touched. A task that waits for an approval keeps its
+ * workspace for `resumeTask`; any other end removes it.
  *
  * @throws UserError when the repository is unusable (nothing is recorded then: no task was started).
  */
-export async function runTask(settings: RunTaskSettings): Promise<RunTaskResult> {
-  const { store, journal } = settings;
-  await settings.sandbox.check();
+export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Promise<RunTaskResult> {
+  await runtime.sandbox.check();
   const taskId = newTaskId();
-  const workspace = await createWorkspace({ repo: settings.repo, scratchDir: settings.scratchDir, taskId });
-  const sandbox = await settings.sandbox
+  const workspace = await createWorkspace({ repo: request.repo, scratchDir: runtime.scratchDir, taskId });
+  let task: Task;
+  try {
+    task = await runtime.store.createTask({
+      id: taskId,
+      prompt: request.prompt,
+      repo: request.repo,
+      baseCommit: workspace.baseCommit,
+      model: request.modelName,
+      requestedBy: request.requestedBy,
+      createdAt: new Date().toISOString(),
+    });
+    await runtime.journal.append(taskId, 'task-start', {
+      prompt: request.prompt,
+      repo: request.repo,
+      baseCommit: workspace.baseCommit,
+      model: runtime.model.label,
+      requestedBy: request.requestedBy,
+      agent: runtime.agent.name,
+      team: runtime.agent.team,
+      createBranch: request.createBranch,
+      limits: runtime.limits,
+    });
+    await runtime.journal.append(taskId, 'workspace-ready', {
+      baseCommit: workspace.baseCommit,
+      dirty: workspace.dirty,
+      sandbox: runtime.sandbox.name,
+      note: workspace.dirty
+        ? 'the repository had uncommitted changes; the task works from HEAD without them'
+        : undefined,
+    });
+  } catch (error) {
+    await workspace.destroy();
+    throw error;
+  }
+  runtime.onStart?.(task);
+  return driveTask(runtime, task, workspace, { createBranch: request.createBranch });
+}
+
+/**
+ * Continues a task that waits for an approval, from its journal: model calls already made are not made
+ * (or paid) again, tool calls already run are not run again, and the call that waited runs if a human
+ * approved it, or goes back to the model as denied.
+ *
+ * @throws UserError `task-not-found`, or `task-not-resumable` when the task is not waiting.
+ */
+export async function resumeTask(runtime: TaskRuntime, taskId: string): Promise<RunTaskResult> {
+  const task = await runtime.store.getTask(taskId);
+  if (!task)
+    throw new UserError('task-not-found', `no task ${taskId}`, { hint: 'list tasks with `warden tasks`' });
+  if (task.status !== 'awaiting_approval') {
+    throw new UserError(
+      'task-not-resumable',
+      `task ${taskId} is ${task.status}; only a task awaiting approval resumes`,
+    );
+  }
+  await runtime.sandbox.check();
+  const events = await runtime.journal.events(taskId);
+  const resume = replayJournal(events);
+  const createBranch = events[0]?.createBranch !== false;
+  const workspace = await reopenWorkspace({ repo: task.repo, scratchDir: runtime.scratchDir, taskId });
+  await runtime.store.updateTask(taskId, { status: 'running' });
+  await runtime.journal.append(taskId, 'task-resume', {
+    steps: resume.steps,
+    pendingCalls: resume.pendingCalls.length,
+  });
+  runtime.onStart?.(task);
+  return driveTask(runtime, task, workspace, { createBranch, resume });
+}
+
+/** Runs the loop in the task's workspace and records how it ended. */
+async function driveTask(
+  runtime: TaskRuntime,
+  task: Task,
+  workspace: Workspace,
+  options: { createBranch: boolean; resume?: ResumeState },
+): Promise<RunTaskResult> {
+  const { journal, store } = runtime;
+  const taskId = task.id;
+  let keepWorkspace = false;
+  const sandbox = await runtime.sandbox
     .create({
       workspaceDir: workspace.dir,
-      limits: settings.sandboxLimits,
-      protectedPaths: settings.protectedPaths,
+      limits: runtime.sandboxLimits,
+      protectedPaths: runtime.protectedPaths,
     })
     .catch(async (error: unknown) => {
       await workspace.destroy();
       throw error;
     });
   try {
-    let task = await store.createTask({
-      id: taskId,
-      prompt: settings.prompt,
-      repo: settings.repo,
-      baseCommit: workspace.baseCommit,
-      model: settings.modelName,
-      requestedBy: settings.requestedBy,
-      createdAt: new Date().toISOString(),
+    const guard = new TaskGuard({
+      scopes: { taskId, agent: runtime.agent.name, team: runtime.agent.team },
+      ledger: runtime.ledger,
+      breakers: runtime.breakers,
     });
-    settings.onStart?.(task);
-    await journal.append(taskId, 'task-start', {
-      prompt: settings.prompt,
-      repo: settings.repo,
-      baseCommit: workspace.baseCommit,
-      model: settings.model.label,
-      requestedBy: settings.requestedBy,
-      limits: settings.limits,
-    });
-    await journal.append(taskId, 'workspace-ready', {
-      baseCommit: workspace.baseCommit,
-      dirty: workspace.dirty,
-      sandbox: settings.sandbox.name,
-      note: workspace.dirty
-        ? 'the repository had uncommitted changes; the task works from HEAD without them'
-        : undefined,
-    });
-
-    const budget = new TaskBudget(settings.limits);
     let stopReason: StopReason;
     let detail: string;
-    let steps = 0;
-    let finalText = '';
+    let steps = options.resume?.steps ?? 0;
+    let finalText = options.resume?.finalText ?? '';
     try {
       const outcome = await runAgentLoop({
         taskId,
         system: SYSTEM_PROMPT,
-        prompt: settings.prompt,
-        model: settings.model,
-        priceTable: settings.priceTable,
+        prompt: task.prompt,
+        resume: options.resume,
+        model: runtime.model,
+        priceTable: runtime.priceTable,
+        counterfactualKey: runtime.counterfactualKey,
         tools: BUILTIN_TOOLS,
         toolContext: {
-          files: createWorkspaceFiles(workspace.dir, settings.protectedPaths),
-          exec: (command, options) =>
+          files: createWorkspaceFiles(workspace.dir, runtime.protectedPaths),
+          exec: (command, execOptions) =>
             sandbox.exec(command, {
-              timeoutMs: options.timeoutMs,
-              maxOutputBytes: settings.maxOutputBytes,
+              timeoutMs: execOptions.timeoutMs,
+              maxOutputBytes: runtime.maxOutputBytes,
             }),
-          commandTimeoutMs: settings.commandTimeoutMs,
-          maxCommandTimeoutMs: settings.maxCommandTimeoutMs,
+          commandTimeoutMs: runtime.commandTimeoutMs,
+          maxCommandTimeoutMs: runtime.maxCommandTimeoutMs,
         },
-        decider: settings.decider,
+        decider: runtime.createDecider(workspace.dir),
+        approvals: runtime.approvals,
         journal,
-        budget,
-        limits: settings.limits,
-        maxOutputTokens: settings.maxOutputTokens,
-        toolOutputChars: settings.toolOutputChars,
+        guard,
+        limits: runtime.limits,
+        maxOutputTokens: runtime.maxOutputTokens,
+        toolOutputChars: runtime.toolOutputChars,
       });
       ({ stopReason, detail, steps, finalText } = outcome);
     } catch (error) {
@@ -155,11 +229,13 @@ export async function runTask(settings: RunTaskSettings): Promise<RunTaskResult>
     }
 
     let branch: BranchResult | null = null;
-    if (settings.createBranch) {
+    if (stopReason === 'awaiting-approval') {
+      keepWorkspace = true;
+    } else if (options.createBranch) {
       try {
         branch = await workspace.createBranch(
           taskId,
-          commitMessage(taskId, settings.prompt, STATUS_OF[stopReason]),
+          commitMessage(taskId, task.prompt, STATUS_OF[stopReason]),
         );
         if (branch) await journal.append(taskId, 'branch-created', { ...branch });
       } catch (error) {
@@ -170,27 +246,28 @@ export async function runTask(settings: RunTaskSettings): Promise<RunTaskResult>
     }
 
     const status = STATUS_OF[stopReason];
-    await journal.append(taskId, 'task-end', {
+    const spent = guard.spent;
+    await journal.append(taskId, keepWorkspace ? 'task-pause' : 'task-end', {
       status,
       stopReason,
       detail,
       steps,
-      costUsd: budget.spentUsd,
-      tokens: budget.spentTokens,
+      costUsd: spent.usd,
+      tokens: spent.tokens,
       branch: branch?.branch,
     });
-    task = await store.updateTask(taskId, {
+    const updated = await store.updateTask(taskId, {
       status,
       stopReason,
       steps,
-      costUsd: budget.spentUsd,
+      costUsd: spent.usd,
       branch: branch?.branch ?? null,
-      endedAt: new Date().toISOString(),
+      endedAt: keepWorkspace ? null : new Date().toISOString(),
     });
-    return { task, branch, detail, dirty: workspace.dirty, finalText };
+    return { task: updated, branch, detail, dirty: workspace.dirty, finalText };
   } finally {
     await sandbox.destroy();
-    await workspace.destroy();
+    if (!keepWorkspace) await workspace.destroy();
   }
 }
 

@@ -7,4 +7,6 @@ export const EXIT = {
   usage: 2,
   /** Stopped by a limit: budget, steps, wall time, or stuck detection. */
   stopped: 3,
+  /** The task waits for a human approval: `warden approvals`, then `warden resume TASK`. */
+  awaitingApproval: 4,
 } as const;

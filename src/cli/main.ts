@@ -13,6 +13,7 @@ import { DEMO_HELP, demoCommand } from './commands/demo.ts';
 import { INIT_HELP, initCommand } from './commands/init.ts';
 import { MODELS_HELP, modelsCommand } from './commands/models.ts';
 import { POLICY_HELP, policyCommand } from './commands/policy.ts';
+import { RESUME_HELP, resumeCommand } from './commands/resume.ts';
 import { RUN_HELP, runCommand } from './commands/run.ts';
 import { TASKS_HELP, tasksCommand } from './commands/tasks.ts';
 import { TRACE_HELP, traceCommand } from './commands/trace.ts';
@@ -23,6 +24,7 @@ type Command = (argv: string[], io: CommandIo) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   run: { run: runCommand, help: RUN_HELP },
+  resume: { run: resumeCommand, help: RESUME_HELP },
   tasks: { run: tasksCommand, help: TASKS_HELP },
   trace: { run: traceCommand, help: TRACE_HELP },
   init: { run: initCommand, help: INIT_HELP },
@@ -41,6 +43,7 @@ const USAGE = `warden — run AI coding agents in a sandbox, on a budget, with e
 usage: warden <command> [options]
 
   run      run an agent on a task in a repository; the change comes back as a branch
+  resume   continue a task that waited for an approval
   tasks    list recent tasks
   trace    show a task's trajectory (every model call, decision and tool call)
   init     write a commented starter config
@@ -54,7 +57,7 @@ usage: warden <command> [options]
   deny     deny a pending request: warden deny ID [--reason TEXT]
 
 Every command takes --data-dir DIR, --config FILE, --json and --help.
-Exit codes: 0 ok, 1 task failed, 2 usage or config error, 3 stopped by a limit.
+Exit codes: 0 ok, 1 task failed, 2 usage or config error, 3 stopped by a limit, 4 awaiting approval.
 `;
 
 /** Runs one command line and returns its exit code. Errors are printed, never thrown. */

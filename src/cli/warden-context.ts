@@ -4,8 +4,7 @@ import path from 'node:path';
 import { type Config, loadConfig } from '../config/index.ts';
 import { Journal } from '../journal/index.ts';
 import { ENV, type Environment } from '../spec/env.ts';
-import type { Store } from '../spec/store.ts';
-import { openSqliteStore } from '../store/index.ts';
+import { openSqliteStore, type SqliteStore } from '../store/index.ts';
 
 /** Everything a command needs, built once at the edge and passed down. */
 export interface WardenContext {
@@ -13,7 +12,7 @@ export interface WardenContext {
   config: Config;
   /** The config file that was read, `undefined` when the defaults are in use. */
   configPath: string | undefined;
-  store: Store;
+  store: SqliteStore;
   journal: Journal;
   scratchDir: string;
   env: Environment;

@@ -58,6 +58,25 @@ export const AgentSchema = z
     maxOutputTokens: positiveInt(
       'Maximum output tokens per model call (also the budget reservation).',
     ).default(4096),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)
+      .describe(
+        'Name of the agent: its tasks are charged to it (daily limits, breakers, reports) and policies see it.',
+      )
+      .default('coder'),
+    team: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)
+      .describe('Team the agent belongs to (team daily limits, reports, policies).')
+      .default('default'),
+    trustTier: z
+      .number()
+      .int()
+      .min(0)
+      .max(3)
+      .describe('How far policies trust this agent: 0 untrusted … 3 most trusted.')
+      .default(1),
     toolOutputChars: positiveInt(
       'Characters of a tool result shown to the model; the rest is cut, and said so.',
     ).default(16_000),
@@ -159,6 +178,12 @@ export const EconomicsSchema = z
       .nonnegative()
       .describe('What one successful task is worth (e.g. engineer time saved), in USD, for `warden cost`.')
       .default(14),
+    counterfactualModel: z
+      .string()
+      .describe(
+        'Price key `warden cost` compares against: what the same calls would have cost all on this top-tier model.',
+      )
+      .default('anthropic:claude-opus-4-7'),
     setupCostUsd: z
       .number()
       .nonnegative()
@@ -180,6 +205,23 @@ export const WebhookSchema = z
   })
   .describe('Notifications.');
 
+export const PolicySchema = z
+  .strictObject({
+    bundle: z
+      .string()
+      .nullable()
+      .describe(
+        'Directory of the Cedar policy bundle every tool call is checked against. null: the built-in default bundle.',
+      )
+      .default(null),
+    unparsable: z
+      .enum(['ask', 'deny'])
+      .describe('What a shell command that cannot be parsed gets: ask a human, or deny.')
+      .default('ask'),
+    approvalTtlHours: positive('Hours an approval request (and an approval) stays valid.').default(24),
+  })
+  .describe('The policy engine that decides allow / deny / ask for every tool call.');
+
 export const ConfigSchema = z
   .strictObject({
     model: z
@@ -196,6 +238,7 @@ export const ConfigSchema = z
     router: RouterSchema.prefault({}),
     limits: LimitsSchema.prefault({}),
     breakers: BreakersSchema.prefault({}),
+    policy: PolicySchema.prefault({}),
     economics: EconomicsSchema.prefault({}),
     webhook: WebhookSchema.prefault({}),
   })

@@ -2,7 +2,6 @@ export type { BreakerEvent, BreakerSettings, CircuitBreakersSettings } from './c
 export { CircuitBreakers, nextUtcMidnight } from './circuit-breakers.ts';
 export type { CostFigures, CostGrouping, CostReport, ReportTask } from './cost-report.ts';
 export { buildCostReport } from './cost-report.ts';
-export { createFixedRules } from './fixed-rules.ts';
 export type { WebhookTarget } from './post-webhook.ts';
 export { breakerMessage, postWebhook } from './post-webhook.ts';
 export type {
@@ -15,5 +14,5 @@ export type {
   SpendScopes,
 } from './spend-ledger.ts';
 export { breakerScopesOf, SpendLedger } from './spend-ledger.ts';
-export type { Reservation, ReserveResult, TaskLimits } from './task-budget.ts';
-export { TaskBudget } from './task-budget.ts';
+export type { GuardReserveResult, GuardStop, TaskGuardSettings } from './task-guard.ts';
+export { TaskGuard } from './task-guard.ts';

@@ -37,4 +37,4 @@ export { openNoFollow, resolveInWorkspace } from './safe-path.ts';
 export type { SandboxConformanceOptions } from './sandbox-conformance.ts';
 export { runSandboxConformance } from './sandbox-conformance.ts';
 export type { BranchResult, Workspace, WorkspaceSettings } from './workspace.ts';
-export { AGENT_IDENTITY, createWorkspace } from './workspace.ts';
+export { AGENT_IDENTITY, createWorkspace, reopenWorkspace } from './workspace.ts';

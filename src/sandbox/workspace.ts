@@ -190,10 +190,52 @@ export async function createWorkspace(settings: WorkspaceSettings): Promise<Work
   // HEAD moving between the two reads is harmless: the workspace records what it actually got.
   const changedDuringClone = baseCommit !== headBefore;
 
+  return workspaceAt({ workTree, taskDir, baseCommit, dirty: dirty || changedDuringClone });
+}
+
+/**
+ * Opens the workspace a paused task left behind (`<scratchDir>/<taskId>/repo`), with the agent's changes
+ * so far, so the task can go on where it stopped.
+ *
+ * @throws UserError `repo-invalid` when the user's repository is gone; `task-not-resumable` when the
+ *   workspace is gone.
+ */
+export async function reopenWorkspace(settings: WorkspaceSettings): Promise<Workspace> {
+  checkTaskId(settings.taskId);
+  const workTree = await findWorkTree(settings.repo);
+  const taskDir = path.join(path.resolve(settings.scratchDir), settings.taskId);
+  let baseCommit: string;
+  try {
+    const dir = path.join(taskDir, 'repo');
+    baseCommit = (
+      await runGit(['rev-parse', '--verify', 'refs/warden/base^{commit}'], { cwd: dir })
+    ).stdout.trim();
+  } catch (error) {
+    throw new UserError(
+      'task-not-resumable',
+      `the workspace of task ${settings.taskId} is gone (${taskDir})`,
+      {
+        cause: error,
+        hint: 'start the task again with `warden run`',
+      },
+    );
+  }
+  return workspaceAt({ workTree, taskDir, baseCommit, dirty: false });
+}
+
+/** The workspace object over a clone at `<taskDir>/repo` of the user's work tree. */
+function workspaceAt(settings: {
+  workTree: string;
+  taskDir: string;
+  baseCommit: string;
+  dirty: boolean;
+}): Workspace {
+  const dir = path.join(settings.taskDir, 'repo');
+  const { workTree, taskDir } = settings;
   return {
     dir,
-    baseCommit,
-    dirty: dirty || changedDuringClone,
+    baseCommit: settings.baseCommit,
+    dirty: settings.dirty,
     async createBranch(taskId, message) {
       checkTaskId(taskId);
       await runGit(['add', '--all'], { cwd: dir });

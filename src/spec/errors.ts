@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'config-invalid'
   | 'repo-invalid'
   | 'task-not-found'
+  | 'task-not-resumable'
   | 'model-spec-invalid'
   | 'model-key-missing'
   | 'model-call-failed'

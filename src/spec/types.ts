@@ -90,6 +90,8 @@ export type JournalEvent = JournalEventBase & { [field: string]: unknown };
 export const EVENT_TYPES = [
   'task-start',
   'task-end',
+  'task-pause',
+  'task-resume',
   'model-request',
   'model-response',
   'tool-call-start',

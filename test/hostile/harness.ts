@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { makeRepo, runWarden, scratch, writeScript } from '../support/cli.ts';
+
+const DEFAULT_BUNDLE = fileURLToPath(new URL('../../policies/default/', import.meta.url));
 
 /** What a hostile run may have touched on the host, and what it reported. */
 export interface HostileOutcome {
@@ -29,7 +32,20 @@ export async function createCanaries() {
   writeFileSync(canaryFile, 'untouched\n');
   const home = path.join(root.dir, 'home');
   mkdirSync(home, { recursive: true });
-  writeFileSync(path.join(home, 'config.yaml'), 'budget:\n  maxUsd: 1\n');
+  // The sandbox must hold when every other layer has been talked round: these suites run beneath a
+  // policy bundle that allows everything, so what they show is the sandbox's containment alone.
+  const bundle = path.join(root.dir, 'permit-all');
+  mkdirSync(bundle);
+  copyFileSync(path.join(DEFAULT_BUNDLE, 'schema.cedarschema'), path.join(bundle, 'schema.cedarschema'));
+  copyFileSync(path.join(DEFAULT_BUNDLE, 'entities.json'), path.join(bundle, 'entities.json'));
+  writeFileSync(
+    path.join(bundle, 'permit-all.cedar'),
+    '@id("permit-all")\npermit (principal, action, resource);\n',
+  );
+  writeFileSync(
+    path.join(home, 'config.yaml'),
+    `budget:\n  maxUsd: 1\npolicy:\n  bundle: ${JSON.stringify(bundle)}\n`,
+  );
 
   const httpHits: string[] = [];
   const http = createServer((request, response) => {

@@ -1,13 +1,12 @@
 import path from 'node:path';
-import { type RunTaskResult, runTask } from '../../agent/index.ts';
-import { createFixedRules } from '../../guard/index.ts';
-import { createModelClient, loadPriceTable } from '../../model/index.ts';
-import { createBubblewrapDriver, type DiffStat } from '../../sandbox/index.ts';
+import { type RunTaskResult, runTask, type TaskRuntime } from '../../agent/index.ts';
+import type { DiffStat } from '../../sandbox/index.ts';
 import { UserError } from '../../spec/errors.ts';
 import { parseCommandArgs, positiveNumber } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
 import { createLiveView } from '../live-view.ts';
+import { createTaskRuntime, recordOutcome } from '../task-runtime.ts';
 import { openWardenContext, type WardenContext } from '../warden-context.ts';
 
 export const RUN_HELP = `warden run --repo DIR --task TEXT [options]
@@ -25,7 +24,7 @@ branch warden/<task-id> in the repository. Your checkout is never touched.
   --data-dir DIR     Warden's data directory (default: $WARDEN_HOME or ~/.warden)
   --json             print only the result as one JSON object
 
-Exit codes: 0 succeeded, 1 failed, 2 usage or config error, 3 stopped by a limit.
+Exit codes: 0 succeeded, 1 failed, 2 usage or config error, 3 stopped by a limit, 4 awaiting approval.
 `;
 
 /** The JSON `warden run --json` prints: the documented contract. */
@@ -97,11 +96,31 @@ export async function executeRun(
   io: CommandIo,
   request: RunRequest,
 ): Promise<RunTaskResult> {
-  const { config } = context;
-  const modelName = request.model ?? config.model;
-  const priceTable = loadPriceTable();
-  const model = await createModelClient({ spec: modelName, env: context.env, priceTable });
-  const live = io.interactive && !request.json;
+  const { runtime, modelName } = await createTaskRuntime(context, io, request);
+  return await withLiveView(context, io, request.json, runtime, async () => {
+    const result = await runTask(runtime, {
+      repo: request.repo,
+      prompt: request.task,
+      modelName,
+      requestedBy: context.env.USER ?? 'local',
+      createBranch: request.createBranch,
+    });
+    recordOutcome(context, runtime, result.task.id, result.task.status);
+    return result;
+  });
+}
+
+/** Shows the task's steps live on a terminal (not with --json or when piped) while `work` runs. */
+export async function withLiveView<T>(
+  context: WardenContext,
+  io: CommandIo,
+  json: boolean,
+  runtime: TaskRuntime,
+  work: () => Promise<T>,
+): Promise<T> {
+  const live = io.interactive && !json;
+  if (live)
+    runtime.onStart = (task) => io.err(`task ${task.id} on ${task.repo} with ${runtime.model.label}\n`);
   const view = createLiveView();
   const unsubscribe = live
     ? context.journal.subscribe((event) => {
@@ -110,41 +129,7 @@ export async function executeRun(
       })
     : () => {};
   try {
-    return await runTask({
-      store: context.store,
-      journal: context.journal,
-      sandbox: createBubblewrapDriver(),
-      decider: createFixedRules(),
-      model,
-      modelName,
-      priceTable,
-      repo: request.repo,
-      prompt: request.task,
-      scratchDir: context.scratchDir,
-      createBranch: request.createBranch,
-      requestedBy: context.env.USER ?? 'local',
-      limits: {
-        ...config.budget,
-        maxUsd: request.maxUsd ?? config.budget.maxUsd,
-        maxSteps: request.maxSteps ?? config.budget.maxSteps,
-      },
-      commandTimeoutMs: config.sandbox.commandTimeoutMs,
-      maxCommandTimeoutMs: config.sandbox.maxCommandTimeoutMs,
-      maxOutputBytes: config.sandbox.maxOutputBytes,
-      sandboxLimits: {
-        memoryBytes: config.sandbox.limits.memoryMb * 1024 ** 2,
-        processes: config.sandbox.limits.processes,
-        cpuSeconds: config.sandbox.limits.cpuSeconds,
-        fileSizeBytes: config.sandbox.limits.fileSizeMb * 1024 ** 2,
-        workspaceBytes: config.sandbox.limits.workspaceMb * 1024 ** 2,
-      },
-      protectedPaths: config.sandbox.protectedPaths,
-      maxOutputTokens: config.agent.maxOutputTokens,
-      toolOutputChars: config.agent.toolOutputChars,
-      onStart: (task) => {
-        if (live) io.err(`task ${task.id} on ${task.repo} with ${model.label}\n`);
-      },
-    });
+    return await work();
   } finally {
     unsubscribe();
   }
@@ -171,7 +156,11 @@ export function formatReport(report: RunReport): string {
   const lines = [`task ${report.taskId}: ${report.status} (${report.stopReason}) — ${report.detail}`];
   if (report.workedFromHead)
     lines.push('note: the repository had uncommitted changes; the agent worked from HEAD without them');
-  if (report.branch && report.diffStat) {
+  if (report.status === 'awaiting_approval') {
+    lines.push(
+      `waiting for a human: see \`warden approvals\`, then \`warden approve ID\` or \`warden deny ID\`, then \`warden resume ${report.taskId}\``,
+    );
+  } else if (report.branch && report.diffStat) {
     const { filesChanged, insertions, deletions } = report.diffStat;
     lines.push(
       `branch: ${report.branch}  (${filesChanged} file${filesChanged === 1 ? '' : 's'} changed, +${insertions} -${deletions})`,
@@ -187,5 +176,6 @@ export function formatReport(report: RunReport): string {
 export function exitCodeOf(status: string): number {
   if (status === 'succeeded') return EXIT.ok;
   if (status === 'stopped') return EXIT.stopped;
+  if (status === 'awaiting_approval') return EXIT.awaitingApproval;
   return EXIT.failed;
 }

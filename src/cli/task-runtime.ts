@@ -1,0 +1,111 @@
+import { ApprovalInbox } from '../actions/index.ts';
+import type { TaskRuntime } from '../agent/index.ts';
+import { CircuitBreakers, postWebhook, SpendLedger } from '../guard/index.ts';
+import { createModelClient, loadPriceTable } from '../model/index.ts';
+import { createCedarPolicyEngine, defaultBundleDir, loadPolicyBundle } from '../policy/index.ts';
+import { createBubblewrapDriver } from '../sandbox/index.ts';
+import { SqliteApprovalStore, SqliteBreakerStore, SqliteSpendStore } from '../store/index.ts';
+import type { CommandIo } from './io.ts';
+import type { WardenContext } from './warden-context.ts';
+
+/** What a command may override of the config for one run. */
+export interface RuntimeOverrides {
+  model?: string | undefined;
+  maxUsd?: number | undefined;
+  maxSteps?: number | undefined;
+}
+
+/**
+ * Builds everything a task runs with from the context and the config: the model client, the sandbox
+ * driver, the Cedar policy engine, the approval inbox, the spend ledger and the circuit breakers.
+ * Throws the user's mistakes (bad model spec, missing key, bad bundle) before any task starts.
+ */
+export async function createTaskRuntime(
+  context: WardenContext,
+  io: CommandIo,
+  overrides: RuntimeOverrides,
+): Promise<{ runtime: TaskRuntime; modelName: string }> {
+  const { config, store, journal } = context;
+  const modelName = overrides.model ?? config.model;
+  const priceTable = loadPriceTable();
+  const model = await createModelClient({ spec: modelName, env: context.env, priceTable });
+  const bundle = loadPolicyBundle(config.policy.bundle ?? defaultBundleDir());
+  const agent = { name: config.agent.name, team: config.agent.team };
+  const ledger = new SpendLedger({
+    book: new SqliteSpendStore(store.database),
+    limits: {
+      taskUsd: overrides.maxUsd ?? config.budget.maxUsd,
+      taskTokens: config.budget.maxTokens,
+      ...config.limits,
+    },
+  });
+  const webhook = config.webhook.url;
+  const breakers = new CircuitBreakers({
+    book: new SqliteBreakerStore(store.database),
+    settings: config.breakers,
+    notify: async (breaker) => {
+      io.err(`breaker open: ${breaker.kind} on ${breaker.scope}: ${breaker.reason}\n`);
+      if (webhook) await postWebhook({ url: webhook, timeoutMs: config.webhook.timeoutMs }, breaker);
+    },
+    onNotifyError: (error) => io.err(`warning: the breaker webhook failed: ${(error as Error).message}\n`),
+  });
+  const approvals = new ApprovalInbox({
+    store: new SqliteApprovalStore(store.database, { ttlMs: config.policy.approvalTtlHours * 3_600_000 }),
+    journal,
+  });
+  const runtime: TaskRuntime = {
+    store,
+    journal,
+    sandbox: createBubblewrapDriver(),
+    createDecider: (workspaceDir) =>
+      createCedarPolicyEngine({
+        bundle,
+        principal: { agent: agent.name, team: agent.team, trustTier: config.agent.trustTier },
+        workspace: { hostDir: workspaceDir, protectedPaths: config.sandbox.protectedPaths },
+        unparsable: config.policy.unparsable,
+      }),
+    approvals,
+    ledger,
+    breakers,
+    agent,
+    model,
+    priceTable,
+    counterfactualKey: config.economics.counterfactualModel,
+    scratchDir: context.scratchDir,
+    limits: {
+      maxSteps: overrides.maxSteps ?? config.budget.maxSteps,
+      maxWallSeconds: config.budget.maxWallSeconds,
+    },
+    commandTimeoutMs: config.sandbox.commandTimeoutMs,
+    maxCommandTimeoutMs: config.sandbox.maxCommandTimeoutMs,
+    maxOutputBytes: config.sandbox.maxOutputBytes,
+    sandboxLimits: {
+      memoryBytes: config.sandbox.limits.memoryMb * 1024 ** 2,
+      processes: config.sandbox.limits.processes,
+      cpuSeconds: config.sandbox.limits.cpuSeconds,
+      fileSizeBytes: config.sandbox.limits.fileSizeMb * 1024 ** 2,
+      workspaceBytes: config.sandbox.limits.workspaceMb * 1024 ** 2,
+    },
+    protectedPaths: config.sandbox.protectedPaths,
+    maxOutputTokens: config.agent.maxOutputTokens,
+    toolOutputChars: config.agent.toolOutputChars,
+  };
+  return { runtime, modelName };
+}
+
+/** Books a finished task's outcome for `warden cost`; a task still waiting has none yet. */
+export function recordOutcome(
+  context: WardenContext,
+  runtime: TaskRuntime,
+  taskId: string,
+  status: string,
+): void {
+  if (status !== 'succeeded' && status !== 'failed' && status !== 'stopped') return;
+  new SqliteSpendStore(context.store.database).recordOutcome({
+    taskId,
+    outcome: status,
+    agent: runtime.agent.name,
+    team: runtime.agent.team,
+    earlyExit: false,
+  });
+}

@@ -1,0 +1,114 @@
+import type { CircuitBreakers } from './circuit-breakers.ts';
+import { nextUtcMidnight } from './circuit-breakers.ts';
+import {
+  breakerScopesOf,
+  type LedgerReservation,
+  type SpendDetails,
+  type SpendLedger,
+  type SpendScopes,
+} from './spend-ledger.ts';
+
+/** Why the guard stops a task: a limit of the task, a daily limit of a wider scope, or an open breaker. */
+export type GuardStop = { stopReason: 'budget' | 'budget-daily' | 'breaker'; reason: string };
+
+export type GuardReserveResult = { ok: true; reservation: LedgerReservation } | ({ ok: false } & GuardStop);
+
+export interface TaskGuardSettings {
+  scopes: SpendScopes;
+  ledger: SpendLedger;
+  /** `undefined`: no breakers (spend limits still apply). */
+  breakers?: CircuitBreakers | undefined;
+  /** Default: the system clock. */
+  clock?: () => Date;
+}
+
+/**
+ * What stands between one task and its spending: before each model call the open breakers of its scopes
+ * are checked and the worst case is reserved in the ledger (task, agent day, team day, fleet day); after
+ * it the reservation is settled with what the vendor reported, and tool outcomes and loops feed the
+ * breakers. Every refusal names its scope.
+ */
+export class TaskGuard {
+  readonly scopes: SpendScopes;
+  readonly #ledger: SpendLedger;
+  readonly #breakers: CircuitBreakers | undefined;
+  readonly #clock: () => Date;
+
+  constructor(settings: TaskGuardSettings) {
+    this.scopes = settings.scopes;
+    this.#ledger = settings.ledger;
+    this.#breakers = settings.breakers;
+    this.#clock = settings.clock ?? (() => new Date());
+  }
+
+  /** What this task has spent so far, across all its runs. */
+  get spent(): { usd: number; tokens: number } {
+    return this.#ledger.spent(this.scopes)[`task:${this.scopes.taskId}`] ?? { usd: 0, tokens: 0 };
+  }
+
+  /** Checks the breakers, then reserves `worstCase` for a call on `modelKey`. */
+  async beforeModelCall(
+    modelKey: string,
+    worstCase: { usd: number; tokens: number },
+  ): Promise<GuardReserveResult> {
+    const open = this.#breakers?.check(breakerScopesOf(this.scopes, modelKey));
+    if (open) {
+      return {
+        ok: false,
+        stopReason: 'breaker',
+        reason: `the ${open.kind} breaker of ${open.scope} is open: ${open.reason}`,
+      };
+    }
+    const reserved = this.#ledger.reserve(this.scopes, worstCase);
+    if (reserved.ok) return reserved;
+    if (reserved.scope === 'task') return { ok: false, stopReason: 'budget', reason: reserved.reason };
+    await this.#breakers?.record({
+      type: 'spend-limit',
+      scope: reserved.scopeId,
+      detail: reserved.reason,
+      closesAt: nextUtcMidnight(this.#clock()),
+    });
+    return { ok: false, stopReason: 'budget-daily', reason: `${reserved.scopeId}: ${reserved.reason}` };
+  }
+
+  /** Books a call that answered. */
+  async afterModelCall(
+    reservation: LedgerReservation,
+    modelKey: string,
+    actual: { usd: number; tokens: number },
+    details: SpendDetails,
+  ): Promise<void> {
+    this.#ledger.settle(reservation, actual, details);
+    await this.#breakers?.record({ type: 'model-call', modelKey, failed: false });
+  }
+
+  /** Releases the reservation of a call that failed, and counts the failure against the model. */
+  async afterFailedModelCall(
+    reservation: LedgerReservation,
+    modelKey: string,
+    detail: string,
+  ): Promise<void> {
+    this.#ledger.release(reservation);
+    await this.#breakers?.record({ type: 'model-call', modelKey, failed: true, detail });
+  }
+
+  /** Counts a tool outcome; returns a stop when this opened (or found open) a breaker of the task. */
+  async afterToolCall(failed: boolean): Promise<GuardStop | undefined> {
+    if (!this.#breakers) return undefined;
+    const scopes = breakerScopesOf(this.scopes);
+    await this.#breakers.record({ type: 'tool-call', scopes, failed });
+    const open = this.#breakers.check(scopes);
+    return open
+      ? { stopReason: 'breaker', reason: `the ${open.kind} breaker of ${open.scope} is open: ${open.reason}` }
+      : undefined;
+  }
+
+  /**
+   * Records a loop as the task's loop breaker (shown by `warden breakers`). It stops this task only: one
+   * stuck task should not block its agent; a storm of failing calls across tasks trips the agent's
+   * tool-error breaker instead.
+   */
+  async onLoop(detail: string): Promise<void> {
+    await this.#breakers?.record({ type: 'loop', scope: `task:${this.scopes.taskId}`, detail });
+  }
+}
