@@ -186,20 +186,36 @@ export class ActionGateway {
   }
 
   async #decide(call: ActionCall, parameters: unknown): Promise<Decision> {
-    const request = describeRequest(this.#settings.forge.repository, call, parameters);
     let decision: Decision;
+    const request = describeRequest(this.#settings.forge.repository, call, parameters);
     try {
+      if (request.resource.branch !== undefined) {
+        const { forge } = this.#settings;
+        const defaultBranch = await forge.defaultBranch();
+        request.context.defaultBranch = request.resource.branch === defaultBranch;
+        request.context.protectedBranch = (await forge.protectedBranches()).includes(request.resource.branch);
+      }
       decision = await this.#settings.decider.decideAction(request);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       decision = { decision: 'deny', reasons: [`policy could not decide: ${why}`], policyIds: [] };
     }
     if (call.action === 'deploy' && decision.decision !== 'deny') {
-      return {
+      decision = {
+        ...decision,
         decision: 'ask',
         reasons: [...decision.reasons, 'a deploy always needs a human approval'],
         policyIds: [...decision.policyIds, DEPLOY_APPROVAL_RULE_ID],
       };
+    }
+    // Journaled like a tool call's decision (with the request, so a backtest can decide it again).
+    const journal = this.#settings.journal;
+    if (journal) {
+      await journal.append(
+        call.taskId,
+        'decision',
+        this.#settings.broker.redactValue({ tool: call.action, action: call.action, request, ...decision }),
+      );
     }
     return decision;
   }
@@ -290,7 +306,11 @@ function describeRequest(repository: string, call: ActionCall, parameters: unkno
   if (typeof fields.head === 'string') resource.branch = fields.head;
   if (typeof fields.number === 'number') resource.pullRequest = fields.number;
   if (typeof fields.environment === 'string') resource.environment = fields.environment;
-  return { action: call.action, resource, context: { taskId: call.taskId, parameters } };
+  return {
+    action: call.action,
+    resource,
+    context: { taskId: call.taskId, parameters, force: fields.force === true },
+  };
 }
 
 function reasonsOf(decision: Decision): { reasons: string[]; policyIds: string[] } {

@@ -12,6 +12,8 @@ export { ApprovalInbox } from './approval-inbox.ts';
 export type { RedactText } from './approval-journal.ts';
 export { journalApprovalDecision, journalApprovalRequest } from './approval-journal.ts';
 export { refusePush, WARDEN_BRANCH_PREFIX } from './branch-rules.ts';
+export type { Delivery, DeliveryRequest } from './deliver-branch.ts';
+export { deliverBranch } from './deliver-branch.ts';
 export type { DeployRequest, DeployResult, DeployTarget } from './deploy-target.ts';
 export { runDeploy } from './deploy-target.ts';
 export { actionIdempotencyKey } from './idempotency-key.ts';

@@ -222,6 +222,58 @@ export const PolicySchema = z
   })
   .describe('The policy engine that decides allow / deny / ask for every tool call.');
 
+export const ForgeSchema = z
+  .strictObject({
+    kind: z
+      .enum(['none', 'local', 'github'])
+      .describe(
+        "Where a succeeded task's branch is delivered as a pull request, through the action gateway: none (the branch stays in your repository), local (a bare git repository as the remote, pull requests recorded in Warden's store) or github (a GitHub App installation).",
+      )
+      .default('none'),
+    remote: z
+      .string()
+      .min(1)
+      .nullable()
+      .describe('The bare git repository the local forge pushes to (kind: local).')
+      .default(null),
+    protectedBranches: z
+      .array(z.string().min(1))
+      .describe('Branches never pushed to, besides the default branch (which never is).')
+      .default([]),
+    reviewers: z
+      .array(z.string().min(1))
+      .describe(
+        'Reviewers requested on every pull request Warden opens (the policy decides `forge.request_review`).',
+      )
+      .default([]),
+    github: z
+      .strictObject({
+        owner: z.string().min(1).describe('The repository owner (kind: github).'),
+        repo: z.string().min(1).describe('The repository name, without the owner (kind: github).'),
+        appId: z.union([z.string().min(1), z.number().int().positive()]).describe('The GitHub App id.'),
+        installationId: z.number().int().positive().describe("The App's installation id on the repository."),
+        privateKeyFile: z
+          .string()
+          .min(1)
+          .describe("The App's private key (PEM) file; read by the host only, never shown to the agent."),
+        apiUrl: z
+          .string()
+          .url()
+          .describe('The REST API base URL (GitHub Enterprise: https://HOST/api/v3).')
+          .default('https://api.github.com'),
+      })
+      .nullable()
+      .describe('The GitHub App Warden acts as (kind: github).')
+      .default(null),
+  })
+  .superRefine((forge, context) => {
+    if (forge.kind === 'local' && forge.remote === null)
+      context.addIssue({ code: 'custom', path: ['remote'], message: 'kind local needs remote: the bare repository path' });
+    if (forge.kind === 'github' && forge.github === null)
+      context.addIssue({ code: 'custom', path: ['github'], message: 'kind github needs the github section (owner, repo, appId, installationId, privateKeyFile)' });
+  })
+  .describe('Delivery of results as pull requests.');
+
 export const ConfigSchema = z
   .strictObject({
     model: z
@@ -241,6 +293,7 @@ export const ConfigSchema = z
     policy: PolicySchema.prefault({}),
     economics: EconomicsSchema.prefault({}),
     webhook: WebhookSchema.prefault({}),
+    forge: ForgeSchema.prefault({}),
   })
   .describe('Warden configuration (YAML or JSON).');
 

@@ -1,7 +1,8 @@
 import { Octokit } from '@octokit/rest';
 import type { PullRequest, PullRequestComment } from '../spec/actions.ts';
-import { SystemError } from '../spec/errors.ts';
-import type { Forge, OpenPullRequest, PullRequestUpdate } from './forge.ts';
+import { SystemError, WardenError } from '../spec/errors.ts';
+import type { Forge, OpenPullRequest, PullRequestUpdate, PushRequest, PushResult } from './forge.ts';
+import { octokitGitData, pushThroughGitData } from './internal/github-push.ts';
 
 /** GitHub App permissions, as the token source is asked for them. */
 export type GitHubPermissionSet = Readonly<Record<string, 'read' | 'write'>>;
@@ -21,6 +22,7 @@ export interface GitHubForgeSettings {
 
 const PULL_REQUESTS_WRITE: GitHubPermissionSet = { pull_requests: 'write' };
 const METADATA_READ: GitHubPermissionSet = { metadata: 'read' };
+const CONTENTS_WRITE: GitHubPermissionSet = { contents: 'write' };
 
 type GitHubPull = {
   number: number;
@@ -35,8 +37,9 @@ type GitHubPull = {
 
 /**
  * GitHub through Octokit's REST client, each call with an installation token narrowed to the
- * repository and the least permission the call needs. Pushing is not offered: the hardened git refuses
- * every network transport, so branches reach GitHub by another path (not built yet).
+ * repository and the least permission the call needs. Pushes go through the Git Data API (blobs, a
+ * tree, a commit, a ref moved without force), since Warden's hardened git refuses every network
+ * transport.
  */
 export class GitHubForge implements Forge {
   readonly kind = 'github';
@@ -67,6 +70,14 @@ export class GitHubForge implements Forge {
       }),
     );
     return [await this.defaultBranch(), ...response.data.map((branch) => branch.name)];
+  }
+
+  async pushBranch(request: PushRequest): Promise<PushResult> {
+    const octokit = await this.#client(CONTENTS_WRITE);
+    const { owner, name } = this.#settings;
+    return await this.#call(`push ${request.branch}`, () =>
+      pushThroughGitData(octokitGitData(octokit, owner, name), request),
+    );
   }
 
   async openPullRequest(request: OpenPullRequest): Promise<PullRequest> {
@@ -131,6 +142,7 @@ export class GitHubForge implements Forge {
     try {
       return await work();
     } catch (error) {
+      if (error instanceof WardenError) throw error;
       const status = (error as { status?: number }).status;
       const message = error instanceof Error ? error.message : String(error);
       throw new SystemError(

@@ -1,12 +1,17 @@
+import type { ActionDecisionRequest } from '../spec/actions.ts';
 import type { PolicyEngine } from '../spec/policy.ts';
-import type { DecisionKind, ToolCall } from '../spec/types.ts';
+import type { Decision, DecisionKind, ToolCall } from '../spec/types.ts';
+import { asActionDecider } from './action-decider.ts';
 import type { JournalOfTask } from './policy-stats.ts';
 
-/** One recorded call whose decision would change. */
+/** One recorded call or action whose decision would change. */
 export interface BacktestExample {
   taskId: string;
+  /** The tool call's id; for an external action, `action@SEQ` (the decision event's position). */
   toolCallId: string;
+  /** The tool, or the action (`forge.push`). */
   tool: string;
+  /** The tool's input, or the action's policy request. */
   input: unknown;
   before: DecisionKind;
   after: DecisionKind;
@@ -23,8 +28,9 @@ export interface BacktestReport {
 }
 
 /**
- * Replays recorded tool calls against a candidate engine: every `tool-call-start` (its `input`) paired
- * with the `decision` event of the same `toolCallId`, decided again. `engineFor` builds the engine for a
+ * Replays recorded tool calls and actions against a candidate engine: every `tool-call-start` (its
+ * `input`) paired with the `decision` event of the same `toolCallId`, and every action's `decision`
+ * event (it carries the gateway's request), decided again. `engineFor` builds the engine for a
  * task (its agent); `since` skips older calls; `examples` caps the examples kept per kind.
  */
 export async function backtestPolicy(
@@ -52,20 +58,39 @@ export async function backtestPolicy(
       }
     }
     const engine = engineFor(journal);
+    const actions = asActionDecider(engine);
     for (const event of journal.events) {
-      if (
-        event.type !== 'tool-call-start' ||
-        typeof event.toolCallId !== 'string' ||
-        typeof event.tool !== 'string'
-      )
-        continue;
       if (options.since !== undefined && new Date(event.at) < options.since) continue;
-      const before = recorded.get(event.toolCallId);
-      if (before === undefined) continue;
-      const call: ToolCall = { id: event.toolCallId, name: event.tool, input: event.input };
-      const after = await engine.decide(call);
+      let replay: { id: string; tool: string; input: unknown; before: DecisionKind } | undefined;
+      let after: Decision;
+      if (
+        event.type === 'tool-call-start' &&
+        typeof event.toolCallId === 'string' &&
+        typeof event.tool === 'string'
+      ) {
+        const before = recorded.get(event.toolCallId);
+        if (before === undefined) continue;
+        replay = { id: event.toolCallId, tool: event.tool, input: event.input, before };
+        const call: ToolCall = { id: event.toolCallId, name: event.tool, input: event.input };
+        after = await engine.decide(call);
+      } else if (event.type === 'decision' && typeof event.action === 'string' && event.request) {
+        const request = event.request as ActionDecisionRequest;
+        replay = {
+          id: `${event.action}@${event.seq}`,
+          tool: event.action,
+          input: request,
+          before: event.decision as DecisionKind,
+        };
+        after = await actions.decideAction(request).catch((error: unknown) => ({
+          decision: 'deny' as const,
+          reasons: [`policy could not decide: ${(error as Error).message}`],
+          policyIds: [],
+        }));
+      } else {
+        continue;
+      }
       report.replayed += 1;
-      if (after.decision === before) {
+      if (after.decision === replay.before) {
         report.unchanged += 1;
         continue;
       }
@@ -79,10 +104,10 @@ export async function backtestPolicy(
       if (bucket.examples.length < limit) {
         bucket.examples.push({
           taskId: journal.taskId,
-          toolCallId: event.toolCallId,
-          tool: event.tool,
-          input: event.input,
-          before,
+          toolCallId: replay.id,
+          tool: replay.tool,
+          input: replay.input,
+          before: replay.before,
           after: after.decision,
           policyIds: after.policyIds,
           reasons: after.reasons,

@@ -1,3 +1,4 @@
+export { asActionDecider, toPolicyRequest } from './action-decider.ts';
 export type { BacktestExample, BacktestReport } from './backtest-policy.ts';
 export { backtestPolicy } from './backtest-policy.ts';
 export type {

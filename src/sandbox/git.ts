@@ -22,6 +22,8 @@ export interface RunGitOptions {
 
 export interface GitResult {
   stdout: string;
+  /** The same output as bytes, for binary content (`git cat-file blob`). */
+  stdoutBytes: Buffer;
   stderr: string;
 }
 
@@ -115,8 +117,10 @@ export async function runGit(args: readonly string[], options: RunGitOptions): P
       );
     });
     child.on('close', (exitCode, signal) => {
+      const stdoutBytes = Buffer.concat(stdout);
       const result = {
-        stdout: Buffer.concat(stdout).toString('utf8'),
+        stdout: stdoutBytes.toString('utf8'),
+        stdoutBytes,
         stderr: Buffer.concat(stderr).toString('utf8'),
       };
       if (exitCode === 0) {

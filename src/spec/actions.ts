@@ -22,7 +22,10 @@ export interface ActionDecisionRequest {
     pullRequest?: number;
     environment?: string;
   };
-  /** Facts Warden derived: the task, the action's parameters, the default branch. */
+  /**
+   * Facts Warden derived: `taskId`, the action's `parameters`, `force`, and for an action on a branch
+   * whether it is the forge's `defaultBranch` or one of its `protectedBranch`es (booleans).
+   */
   context: Record<string, unknown>;
 }
 

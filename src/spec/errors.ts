@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'webhook-failed'
   | 'batch-failed'
   | 'policy-bundle-invalid'
+  | 'policy-request-invalid'
   | 'approval-not-found'
   | 'approval-decided'
   | 'approval-expired'

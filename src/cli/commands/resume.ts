@@ -1,6 +1,7 @@
 import { resumeTask } from '../../agent/index.ts';
 import { UserError } from '../../spec/errors.ts';
 import { parseCommandArgs } from '../args.ts';
+import { deliverResult } from '../deliver-result.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
 import { createTaskRuntime, recordOutcome } from '../task-runtime.ts';
@@ -34,7 +35,7 @@ export async function resumeCommand(argv: string[], io: CommandIo): Promise<numb
       recordOutcome(context, runtime, resumed.task.id, resumed.task.status);
       return resumed;
     });
-    const report = toReport(result);
+    const report = toReport(result, await deliverResult(context, result.task));
     io.out(values.json ? `${JSON.stringify(report)}\n` : formatReport(report));
     return exitCodeOf(report.status);
   } finally {

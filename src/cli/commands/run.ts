@@ -1,8 +1,10 @@
 import path from 'node:path';
+import type { Delivery } from '../../actions/index.ts';
 import { type RunTaskResult, runTask, type TaskRuntime } from '../../agent/index.ts';
 import type { DiffStat } from '../../sandbox/index.ts';
 import { UserError } from '../../spec/errors.ts';
 import { parseCommandArgs, positiveNumber } from '../args.ts';
+import { deliverResult } from '../deliver-result.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
 import { createLiveView } from '../live-view.ts';
@@ -40,6 +42,10 @@ export interface RunReport {
   diffStat: DiffStat | null;
   workedFromHead: boolean;
   trace: string;
+  /** The pull request the result was delivered as; `null` without a forge or when delivery did not open one. */
+  pullRequest: { number: number; url: string } | null;
+  /** How delivery to the forge went; `null` when nothing was delivered (no forge, no success, no branch). */
+  delivery: { status: string; detail: string } | null;
 }
 
 export async function runCommand(argv: string[], io: CommandIo): Promise<number> {
@@ -72,7 +78,8 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
       createBranch: !values['no-branch'],
       json: Boolean(values.json),
     });
-    const report = toReport(result);
+    const delivery = await deliverResult(context, result.task);
+    const report = toReport(result, delivery);
     io.out(values.json ? `${JSON.stringify(report)}\n` : formatReport(report));
     return exitCodeOf(report.status);
   } finally {
@@ -135,7 +142,7 @@ export async function withLiveView<T>(
   }
 }
 
-export function toReport(result: RunTaskResult): RunReport {
+export function toReport(result: RunTaskResult, delivery: Delivery | null = null): RunReport {
   const { task } = result;
   return {
     taskId: task.id,
@@ -149,6 +156,10 @@ export function toReport(result: RunTaskResult): RunReport {
     diffStat: result.branch ? result.branch.stat : null,
     workedFromHead: result.dirty,
     trace: `warden trace ${task.id}`,
+    pullRequest: delivery?.pullRequest
+      ? { number: delivery.pullRequest.number, url: delivery.pullRequest.url }
+      : null,
+    delivery: delivery ? { status: delivery.status, detail: delivery.detail } : null,
   };
 }
 
@@ -168,6 +179,7 @@ export function formatReport(report: RunReport): string {
   } else {
     lines.push('branch: none (no change to save)');
   }
+  if (report.delivery) lines.push(`pull request: ${report.delivery.detail}`);
   lines.push(`steps: ${report.steps}   cost: $${report.costUsd.toFixed(4)}`);
   lines.push(`trace: ${report.trace}`);
   return `${lines.join('\n')}\n`;

@@ -37,7 +37,7 @@ export async function startGitHubTestServer(
       body: text ? (JSON.parse(text) as unknown) : undefined,
     };
     requests.push(recorded);
-    const pathname = recorded.path.split('?')[0]!;
+    const pathname = decodeURIComponent(recorded.path.split('?')[0]!);
     for (const [method, pattern, route] of routes) {
       const match = method === recorded.method ? pathname.match(pattern) : null;
       if (!match) continue;
