@@ -1,11 +1,12 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCredentialBroker } from '../credentials/index.ts';
-import { GitHubForge } from './github-forge.ts';
+import type { GitHubForge } from './github-forge.ts';
 import {
   type GitHubTestServer,
+  installationTokenRoute,
   type RecordedRequest,
   startGitHubTestServer,
+  testAppPrivateKey,
+  testGitHubForge,
 } from './internal/github-test-server.ts';
 
 const INSTALLATION_TOKEN = 'ghs_narrowedInstallationToken0123456789';
@@ -24,28 +25,13 @@ function pull(number: number, body: Record<string, unknown>, reviewers: string[]
 }
 
 describe('GitHubForge against a local GitHub REST server', () => {
-  const { privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
+  const privateKey = testAppPrivateKey();
   let server: GitHubTestServer;
   let forge: GitHubForge;
 
   beforeEach(async () => {
     server = await startGitHubTestServer([
-      [
-        'POST',
-        /^\/app\/installations\/(\d+)\/access_tokens$/,
-        (request) => ({
-          status: 201,
-          body: {
-            token: INSTALLATION_TOKEN,
-            expires_at: '2030-01-01T00:00:00Z',
-            permissions: (request.body as { permissions: unknown }).permissions,
-          },
-        }),
-      ],
+      installationTokenRoute(INSTALLATION_TOKEN),
       [
         'POST',
         /^\/repos\/acme\/app\/pulls$/,
@@ -82,15 +68,7 @@ describe('GitHubForge against a local GitHub REST server', () => {
       ['GET', /^\/repos\/acme\/app$/, () => ({ status: 200, body: { default_branch: 'trunk' } })],
       ['GET', /^\/repos\/acme\/app\/branches$/, () => ({ status: 200, body: [{ name: 'release' }] })],
     ]);
-    const broker = createCredentialBroker({
-      github: { appId: 1, privateKey, installationId: 5, baseUrl: server.baseUrl },
-    });
-    forge = new GitHubForge({
-      owner: 'acme',
-      name: 'app',
-      baseUrl: server.baseUrl,
-      token: async (permissions) => (await broker.githubToken({ repository: 'app', permissions })).token,
-    });
+    forge = testGitHubForge(server, privateKey);
   });
   afterEach(() => server.close());
 

@@ -1,12 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCredentialBroker } from '../credentials/index.ts';
-import { GitHubForge } from './github-forge.ts';
-import { type GitHubTestServer, startGitHubTestServer } from './internal/github-test-server.ts';
+import type { GitHubForge } from './github-forge.ts';
+import {
+  baseCommitRoute,
+  type GitHubTestServer,
+  installationTokenRoute,
+  startGitHubTestServer,
+  testAppPrivateKey,
+  testGitHubForge,
+} from './internal/github-test-server.ts';
 
 const GITHUB_COMMIT = 'c0ffee0000000000000000000000000000000001';
 
@@ -18,11 +24,7 @@ function blobId(content: Buffer): string {
 }
 
 describe('GitHubForge pushes a branch through the Git Data API (local GitHub server)', () => {
-  const { privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
+  const privateKey = testAppPrivateKey();
   let server: GitHubTestServer;
   let forge: GitHubForge;
   let repo: string;
@@ -59,26 +61,8 @@ describe('GitHubForge pushes a branch through the Git Data API (local GitHub ser
     existingBranch = null;
 
     server = await startGitHubTestServer([
-      [
-        'POST',
-        /^\/app\/installations\/(\d+)\/access_tokens$/,
-        (request) => ({
-          status: 201,
-          body: {
-            token: 'ghs_pushToken',
-            expires_at: '2030-01-01T00:00:00Z',
-            permissions: (request.body as { permissions: unknown }).permissions,
-          },
-        }),
-      ],
-      [
-        'GET',
-        /^\/repos\/acme\/app\/git\/commits\/([0-9a-f]+)$/,
-        (_request, match) =>
-          match[1] === base
-            ? { status: 200, body: { sha: base, tree: { sha: 'base-tree' } } }
-            : { status: 404, body: { message: 'Not Found' } },
-      ],
+      installationTokenRoute('ghs_pushToken'),
+      baseCommitRoute(() => base),
       [
         'POST',
         /^\/repos\/acme\/app\/git\/blobs$/,
@@ -100,15 +84,7 @@ describe('GitHubForge pushes a branch through the Git Data API (local GitHub ser
       ['POST', /^\/repos\/acme\/app\/git\/refs$/, () => ({ status: 201, body: {} })],
       ['PATCH', /^\/repos\/acme\/app\/git\/refs\/heads\/warden\/t1$/, () => ({ status: 200, body: {} })],
     ]);
-    const broker = createCredentialBroker({
-      github: { appId: 1, privateKey, installationId: 5, baseUrl: server.baseUrl },
-    });
-    forge = new GitHubForge({
-      owner: 'acme',
-      name: 'app',
-      baseUrl: server.baseUrl,
-      token: async (permissions) => (await broker.githubToken({ repository: 'app', permissions })).token,
-    });
+    forge = testGitHubForge(server, privateKey);
   });
   afterEach(async () => {
     await server.close();

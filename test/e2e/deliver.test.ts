@@ -1,9 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitHubTestServer } from '../../src/forge/internal/github-test-server.ts';
+import {
+  baseCommitRoute,
+  installationTokenRoute,
+  startGitHubTestServer,
+  testAppPrivateKey,
+} from '../../src/forge/internal/github-test-server.ts';
 import { defaultBundleDir } from '../../src/policy/index.ts';
 import { git, makeRepo, runWarden, scratch, writeScript } from '../support/cli.ts';
 
@@ -126,37 +130,15 @@ describe('delivery as a pull request through the action gateway (real CLI, local
   });
 
   it('delivers to GitHub as the App: the commit through the Git Data API, then the pull request', async () => {
-    const { privateKey } = generateKeyPairSync('rsa', {
-      modulusLength: 2048,
-      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-      publicKeyEncoding: { type: 'spki', format: 'pem' },
-    });
+    const privateKey = testAppPrivateKey();
     const keyFile = path.join(work.dir, 'app.pem');
     writeFileSync(keyFile, privateKey);
     const base = git(repo, 'rev-parse', 'HEAD');
     const server = await startGitHubTestServer([
-      [
-        'POST',
-        /^\/app\/installations\/5\/access_tokens$/,
-        (request) => ({
-          status: 201,
-          body: {
-            token: 'ghs_e2eInstallationToken',
-            expires_at: '2030-01-01T00:00:00Z',
-            permissions: (request.body as { permissions: unknown }).permissions,
-          },
-        }),
-      ],
+      installationTokenRoute('ghs_e2eInstallationToken'),
       ['GET', /^\/repos\/acme\/app$/, () => ({ status: 200, body: { default_branch: 'main' } })],
       ['GET', /^\/repos\/acme\/app\/branches$/, () => ({ status: 200, body: [] })],
-      [
-        'GET',
-        /^\/repos\/acme\/app\/git\/commits\/([0-9a-f]+)$/,
-        (_request, match) =>
-          match[1] === base
-            ? { status: 200, body: { sha: base, tree: { sha: 'base-tree' } } }
-            : { status: 404, body: { message: 'Not Found' } },
-      ],
+      baseCommitRoute(() => base),
       ['POST', /^\/repos\/acme\/app\/git\/blobs$/, () => ({ status: 201, body: { sha: 'blob-1' } })],
       ['POST', /^\/repos\/acme\/app\/git\/trees$/, () => ({ status: 201, body: { sha: 'tree-1' } })],
       ['POST', /^\/repos\/acme\/app\/git\/commits$/, () => ({ status: 201, body: { sha: 'a'.repeat(40) } })],

@@ -1,5 +1,8 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createCredentialBroker } from '../../credentials/index.ts';
+import { GitHubForge } from '../github-forge.ts';
 
 /** One request the fake GitHub received. */
 export interface RecordedRequest {
@@ -68,5 +71,55 @@ function readBody(incoming: IncomingMessage): Promise<string> {
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     incoming.on('error', reject);
+  });
+}
+
+/** A fresh RSA private key (PEM) for a test GitHub App. */
+export function testAppPrivateKey(): string {
+  return generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  }).privateKey;
+}
+
+/** The route that mints installation tokens: every installation gets `token`, with the permissions asked. */
+export function installationTokenRoute(token: string): readonly [string, RegExp, Route] {
+  return [
+    'POST',
+    /^\/app\/installations\/(\d+)\/access_tokens$/,
+    (request) => ({
+      status: 201,
+      body: {
+        token,
+        expires_at: '2030-01-01T00:00:00Z',
+        permissions: (request.body as { permissions: unknown }).permissions,
+      },
+    }),
+  ];
+}
+
+/** The route that answers for the commits of acme/app: `base` exists (its tree is `base-tree`), no other. */
+export function baseCommitRoute(base: () => string): readonly [string, RegExp, Route] {
+  return [
+    'GET',
+    /^\/repos\/acme\/app\/git\/commits\/([0-9a-f]+)$/,
+    (_request, match) =>
+      match[1] === base()
+        ? { status: 200, body: { sha: base(), tree: { sha: 'base-tree' } } }
+        : { status: 404, body: { message: 'Not Found' } },
+  ];
+}
+
+/** A forge on acme/app acting as App 1 (installation 5) against the test server. */
+export function testGitHubForge(server: GitHubTestServer, privateKey: string): GitHubForge {
+  const broker = createCredentialBroker({
+    github: { appId: 1, privateKey, installationId: 5, baseUrl: server.baseUrl },
+  });
+  return new GitHubForge({
+    owner: 'acme',
+    name: 'app',
+    baseUrl: server.baseUrl,
+    token: async (permissions) => (await broker.githubToken({ repository: 'app', permissions })).token,
   });
 }
