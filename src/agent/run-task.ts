@@ -5,7 +5,7 @@ import type { ModelClient, PriceTable } from '../model/index.ts';
 import { type BranchResult, createWorkspace, reopenWorkspace, type Workspace } from '../sandbox/index.ts';
 import { describeError, UserError, WardenError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
-import type { ResourceLimits, SandboxDriver } from '../spec/sandbox.ts';
+import type { ResourceLimits, SandboxDriver, SandboxEgress } from '../spec/sandbox.ts';
 import type { Store } from '../spec/store.ts';
 import type { StopReason, Task, TaskStatus } from '../spec/types.ts';
 import { type LoopLimits, runAgentLoop } from './agent-loop.ts';
@@ -43,6 +43,8 @@ export interface TaskRuntime {
   sandboxLimits?: Partial<ResourceLimits>;
   /** Workspace paths the agent may not change; default `DEFAULT_PROTECTED_PATHS`. */
   protectedPaths?: readonly string[];
+  /** What the sandbox may reach through the egress proxy; each connection is journaled. Default: nothing. */
+  egress?: Omit<SandboxEgress, 'onConnection'> | undefined;
   maxOutputTokens: number;
   toolOutputChars: number;
   /** Called with the task as soon as it exists (before the first model call). */
@@ -173,11 +175,21 @@ async function driveTask(
   const { journal, store } = runtime;
   const taskId = task.id;
   let keepWorkspace = false;
+  // Connections are reported when they end; their journal entries are chained so none is lost or reordered.
+  let connections = Promise.resolve();
   const sandbox = await runtime.sandbox
     .create({
       workspaceDir: workspace.dir,
       limits: runtime.sandboxLimits,
       protectedPaths: runtime.protectedPaths,
+      egress: runtime.egress && {
+        ...runtime.egress,
+        onConnection: (connection) => {
+          connections = connections
+            .then(() => journal.append(taskId, 'net-connect', { ...connection }))
+            .then(() => undefined);
+        },
+      },
     })
     .catch(async (error: unknown) => {
       await workspace.destroy();
@@ -245,6 +257,8 @@ async function driveTask(
       }
     }
 
+    // A journal that cannot take them fails the task below, in `finally`, where the wait is repeated.
+    await connections.catch(() => {});
     const status = STATUS_OF[stopReason];
     const spent = guard.spent;
     await journal.append(taskId, keepWorkspace ? 'task-pause' : 'task-end', {
@@ -267,6 +281,7 @@ async function driveTask(
     return { task: updated, branch, detail, dirty: workspace.dirty, finalText };
   } finally {
     await sandbox.destroy();
+    await connections;
     if (!keepWorkspace) await workspace.destroy();
   }
 }

@@ -30,6 +30,10 @@ export function createLiveView(): (event: JournalEvent) => string | undefined {
         const exit = typeof event.exitCode === 'number' ? ` exit ${event.exitCode}` : '';
         return `  ${event.tool} ${entry?.input ?? ''}  [${entry?.decision ?? '?'}] ${outcome}${exit}  ${Math.round(Number(event.durationMs))} ms\n`;
       }
+      case 'net-connect':
+        return event.decision === 'allow'
+          ? undefined
+          : `  network: ${event.host}:${event.port} refused — ${event.reason}\n`;
       case 'budget-exceeded':
         return `stopped: ${event.reason}\n`;
       case 'stuck-detected':

@@ -6,6 +6,7 @@ import { createCedarPolicyEngine, defaultBundleDir, loadPolicyBundle } from '../
 import { createBubblewrapDriver } from '../sandbox/index.ts';
 import { SqliteApprovalStore, SqliteBreakerStore, SqliteSpendStore } from '../store/index.ts';
 import type { CommandIo } from './io.ts';
+import { sandboxEgressOf } from './sandbox-egress-config.ts';
 import type { WardenContext } from './warden-context.ts';
 
 /** What a command may override of the config for one run. */
@@ -87,6 +88,7 @@ export async function createTaskRuntime(
       workspaceBytes: config.sandbox.limits.workspaceMb * 1024 ** 2,
     },
     protectedPaths: config.sandbox.protectedPaths,
+    egress: sandboxEgressOf(config, context.env),
     maxOutputTokens: config.agent.maxOutputTokens,
     toolOutputChars: config.agent.toolOutputChars,
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EGRESS_GROUPS, type EgressGroupName } from '../sandbox/index.ts';
 import { DEFAULT_PROTECTED_PATHS } from '../spec/sandbox.ts';
 
 const positive = (description: string) => z.number().positive().describe(description);
@@ -14,6 +15,51 @@ export const BudgetSchema = z
     maxWallSeconds: positive('Most wall-clock seconds a task may run.').default(900),
   })
   .describe('Per-task limits; whichever is reached first stops the task with exit code 3.');
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+
+const EgressSchema = z
+  .strictObject({
+    allow: z
+      .array(z.string().min(1))
+      .describe(
+        "Hosts the sandbox may reach through Warden's proxy: exact names or `*.suffix` (which does not match the bare domain), each with an optional `:port` (default 80 and 443).",
+      )
+      .default([]),
+    groups: z
+      .array(z.enum(Object.keys(EGRESS_GROUPS) as [EgressGroupName, ...EgressGroupName[]]))
+      .describe(`Named host groups to allow: ${Object.keys(EGRESS_GROUPS).join(', ')}.`)
+      .default([]),
+    secrets: z
+      .array(
+        z.strictObject({
+          name: envName.describe('The variable inside the sandbox that holds the placeholder.'),
+          fromEnv: envName.describe("The host's environment variable holding the real value."),
+          hosts: z
+            .array(z.string().min(1))
+            .describe('Hosts whose plain-HTTP requests get the real value in place of the placeholder.')
+            .default([]),
+        }),
+      )
+      .describe('Credentials the sandbox sees only as placeholders; the proxy puts the real value back.')
+      .default([]),
+    upstreams: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+          url: z.string().url(),
+          secret: envName.optional(),
+          header: z.string().min(1).optional(),
+          scheme: z.string().optional(),
+          urlEnv: z.array(envName).optional(),
+        }),
+      )
+      .describe(
+        'Credentialed upstreams reached as `<proxy>/_upstream/NAME/`: the proxy forwards to `url`, adding the named secret.',
+      )
+      .default([]),
+  })
+  .describe('The way out of the sandbox: none unless listed here.');
 
 export const SandboxSchema = z
   .strictObject({
@@ -50,6 +96,7 @@ export const SandboxSchema = z
         'Workspace paths the agent may not create or change (read-only in the sandbox, refused by the file tools); a trailing "/" marks a directory. `.git` is always protected. Replaces the default list: ' +
           DEFAULT_PROTECTED_PATHS.join(', '),
       ),
+    egress: EgressSchema.prefault({}),
   })
   .describe('How agent commands run inside the sandbox.');
 
@@ -268,9 +315,17 @@ export const ForgeSchema = z
   })
   .superRefine((forge, context) => {
     if (forge.kind === 'local' && forge.remote === null)
-      context.addIssue({ code: 'custom', path: ['remote'], message: 'kind local needs remote: the bare repository path' });
+      context.addIssue({
+        code: 'custom',
+        path: ['remote'],
+        message: 'kind local needs remote: the bare repository path',
+      });
     if (forge.kind === 'github' && forge.github === null)
-      context.addIssue({ code: 'custom', path: ['github'], message: 'kind github needs the github section (owner, repo, appId, installationId, privateKeyFile)' });
+      context.addIssue({
+        code: 'custom',
+        path: ['github'],
+        message: 'kind github needs the github section (owner, repo, appId, installationId, privateKeyFile)',
+      });
   })
   .describe('Delivery of results as pull requests.');
 

@@ -12,7 +12,12 @@ import {
   type Sandbox,
   type SandboxDriver,
 } from '../spec/sandbox.ts';
-import { buildBubblewrapArguments, type SandboxLayout } from './internal/bubblewrap-arguments.ts';
+import type { EgressResolver } from './egress-resolver.ts';
+import {
+  buildBubblewrapArguments,
+  SANDBOX_NODE_DIR,
+  type SandboxLayout,
+} from './internal/bubblewrap-arguments.ts';
 import { type CappedOutput, createCappedOutput } from './internal/capped-output.ts';
 import {
   type CgroupPlan,
@@ -22,6 +27,7 @@ import {
 } from './internal/cgroup-limits.ts';
 import { createHostFiles } from './internal/host-files.ts';
 import { prepareProtectedMounts, removePlaceholders } from './internal/protected-mounts.ts';
+import { egressWanted, type SandboxEgressRuntime, startSandboxEgress } from './internal/sandbox-egress.ts';
 import { measureDiskUse } from './internal/workspace-usage.ts';
 import { parseProtectedPaths } from './protected-paths.ts';
 
@@ -34,6 +40,11 @@ export interface BubblewrapSettings {
    * `null` leaves node out (a node under /usr is visible anyway).
    */
   nodeDir?: string | null;
+  /**
+   * How the egress proxy resolves names. Default: the host's DNS, every answer checked against the
+   * forbidden ranges. Tests pass `createStaticEgressResolver` to reach a server on 127.0.0.1.
+   */
+  egressResolver?: EgressResolver;
 }
 
 /** How long output pipes may stay open after bubblewrap itself has exited. */
@@ -226,6 +237,14 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
       // `.git` is always protected, whatever the configured list says.
       const entries = parseProtectedPaths([...protectedPaths, '.git/']);
       const files = createHostFiles(workspaceDir, protectedPaths);
+      // The relay runs on the node the sandbox sees: under /usr as it is, else where the driver mounts it.
+      const nodeInside =
+        nodeDir === null || !path.relative('/usr', nodeDir).startsWith('..')
+          ? path.join(nodeDir ?? '/usr/bin', 'node')
+          : path.join(SANDBOX_NODE_DIR, 'node');
+      const egress: SandboxEgressRuntime | null = egressWanted(sandboxSettings.egress)
+        ? await startSandboxEgress(sandboxSettings.egress, nodeInside, settings.egressResolver)
+        : null;
       let destroyed = false;
       // Empty directory placeholders of missing protected paths stay until `destroy` (git ignores them).
       const placeholders: string[] = [];
@@ -247,6 +266,7 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
           if (destroyed) return;
           destroyed = true;
           removePlaceholders(placeholders);
+          await egress?.close();
         },
 
         async exec(command, options): Promise<ExecResult> {
@@ -260,8 +280,15 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
           try {
             cgroup = plan ? await createCommandCgroup(plan, limits) : null;
             result = await run(
-              { workspaceDir, nodeDir, env: options.env ?? {}, workspaceMounts: mounts.args, limits },
-              command,
+              {
+                workspaceDir,
+                nodeDir,
+                env: { ...egress?.env, ...options.env },
+                workspaceMounts: mounts.args,
+                limits,
+                extraMounts: egress?.bwrapArguments,
+              },
+              egress ? egress.wrapCommand(command) : command,
               options,
               cgroup,
             );

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { SystemError, UserError } from '../spec/errors.ts';
+import { SystemError, UnsupportedError, UserError } from '../spec/errors.ts';
 import {
   DEFAULT_PROTECTED_PATHS,
   DEFAULT_RESOURCE_LIMITS,
@@ -14,6 +14,7 @@ import {
 import { createCappedOutput } from './internal/capped-output.ts';
 import { createHostFiles } from './internal/host-files.ts';
 import { prepareProtectedMounts } from './internal/protected-mounts.ts';
+import { egressWanted } from './internal/sandbox-egress.ts';
 import { measureDiskUse } from './internal/workspace-usage.ts';
 import { parseProtectedPaths } from './protected-paths.ts';
 
@@ -61,6 +62,7 @@ export function createDockerDriver(settings: DockerSettings = {}): SandboxDriver
     name: 'docker',
     check,
     async create(sandboxSettings): Promise<Sandbox> {
+      if (egressWanted(sandboxSettings.egress)) throw new UnsupportedError('egress from the docker driver');
       await check();
       const engine = await docker();
       const workspaceDir = path.resolve(sandboxSettings.workspaceDir);

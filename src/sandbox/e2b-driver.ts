@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SystemError, UserError } from '../spec/errors.ts';
+import { SystemError, UnsupportedError, UserError } from '../spec/errors.ts';
 import {
   DEFAULT_PROTECTED_PATHS,
   type ExecResult,
@@ -10,6 +10,7 @@ import {
   type SandboxDriver,
 } from '../spec/sandbox.ts';
 import { createCappedOutput } from './internal/capped-output.ts';
+import { egressWanted } from './internal/sandbox-egress.ts';
 import { isProtectedPath } from './protected-paths.ts';
 
 export interface E2bSettings {
@@ -57,6 +58,7 @@ export function createE2bDriver(settings: E2bSettings): SandboxDriver {
         throw new UserError('sandbox-unavailable', 'no E2B API key', { hint: 'set E2B_API_KEY' });
     },
     async create(sandboxSettings): Promise<Sandbox> {
+      if (egressWanted(sandboxSettings.egress)) throw new UnsupportedError('egress from the E2B driver');
       await this.check();
       const E2bSandbox = await load();
       const protectedPaths = sandboxSettings.protectedPaths ?? DEFAULT_PROTECTED_PATHS;

@@ -1,44 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { UserError } from '../spec/errors.ts';
+import type { EgressSecret, EgressUpstream } from '../spec/sandbox.ts';
 import { createEgressAllowList, type EgressAllowList } from './egress-allow-list.ts';
 
-/** A credential a tool inside the sandbox needs; the sandbox only ever sees a placeholder for it. */
-export interface EgressSecret {
-  /** The environment variable inside the sandbox that holds the placeholder (`NPM_TOKEN`). */
-  name: string;
-  /** The real value; it stays on the host. */
-  value: string;
-  /**
-   * Allow-list entries (`registry.npmjs.org`, `*.example.com`, optional `:port`) of the hosts whose
-   * plain-HTTP requests get the placeholder replaced by the value. Empty or undefined: none (the secret
-   * then only reaches its credentialed upstreams).
-   */
-  hosts?: readonly string[];
-}
-
-/**
- * A credentialed upstream: the sandbox talks plain HTTP to `<proxy>/_upstream/<name>/…` and the proxy
- * forwards to `url` (normally https) adding the real credential, so no TLS interception is needed.
- */
-export interface EgressUpstream {
-  /** Lower-case name used in the path (`npm` → `/_upstream/npm/`). */
-  name: string;
-  /**
-   * Where requests go, e.g. `https://registry.npmjs.org/`. Set by the operator and trusted: it is not
-   * subject to the allow-list or the private-address check (an internal registry is a normal target),
-   * which is also how tests point it at `http://127.0.0.1:<port>/`.
-   */
-  url: string;
-  /** The `name` of the `EgressSecret` to send; undefined sends no credential (a plain mirror). */
-  secret?: string;
-  /** Header carrying the credential. Default `authorization`. */
-  header?: string;
-  /** Prefix of the header value (`Bearer` → `Bearer <value>`); `''` sends the bare value. Default `Bearer`. */
-  scheme?: string;
-  /** Environment variables inside the sandbox set to this upstream's URL (`npm_config_registry`). */
-  urlEnv?: readonly string[];
-}
+export type { EgressSecret, EgressUpstream } from '../spec/sandbox.ts';
 
 /** One placeholder the proxy replaces. `reveal()` is the only way to the value; it is not serialised. */
 export interface EgressSubstitution {

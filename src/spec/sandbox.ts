@@ -85,6 +85,81 @@ export interface SandboxSettings {
   limits?: Partial<ResourceLimits>;
   /** Default: {@link DEFAULT_PROTECTED_PATHS}. */
   protectedPaths?: readonly string[];
+  /**
+   * The way out through Warden's egress proxy. Undefined, or an empty allow-list with no upstreams: no
+   * network at all (only the sandbox's own loopback).
+   */
+  egress?: SandboxEgress;
+}
+
+/** A credential a tool inside the sandbox needs; the sandbox only ever sees a placeholder for it. */
+export interface EgressSecret {
+  /** The environment variable inside the sandbox that holds the placeholder (`NPM_TOKEN`). */
+  name: string;
+  /** The real value; it stays on the host. */
+  value: string;
+  /**
+   * Allow-list entries (`registry.npmjs.org`, `*.example.com`, optional `:port`) of the hosts whose
+   * plain-HTTP requests get the placeholder replaced by the value. Empty or undefined: none (the secret
+   * then only reaches its credentialed upstreams).
+   */
+  hosts?: readonly string[];
+}
+
+/**
+ * A credentialed upstream: the sandbox talks plain HTTP to `<proxy>/_upstream/<name>/…` and the proxy
+ * forwards to `url` (normally https) adding the real credential, so no TLS interception is needed.
+ */
+export interface EgressUpstream {
+  /** Lower-case name used in the path (`npm` → `/_upstream/npm/`). */
+  name: string;
+  /**
+   * Where requests go, e.g. `https://registry.npmjs.org/`. Set by the operator and trusted: it is not
+   * subject to the allow-list or the private-address check (an internal registry is a normal target).
+   */
+  url: string;
+  /** The `name` of the `EgressSecret` to send; undefined sends no credential (a plain mirror). */
+  secret?: string;
+  /** Header carrying the credential. Default `authorization`. */
+  header?: string;
+  /** Prefix of the header value (`Bearer` → `Bearer <value>`); `''` sends the bare value. Default `Bearer`. */
+  scheme?: string;
+  /** Environment variables inside the sandbox set to this upstream's URL (`npm_config_registry`). */
+  urlEnv?: readonly string[];
+}
+
+/** One connection or request through the egress proxy, allowed or refused. Never holds a secret. */
+export interface EgressConnection {
+  /** The target host as the client named it, normalised (lower case, literal addresses canonical). */
+  host: string;
+  /** The target port; 0 when the request was refused before a port was known. */
+  port: number;
+  /** `CONNECT` for a tunnel, otherwise the HTTP method. */
+  method: string;
+  decision: 'allow' | 'refuse';
+  /** Why: `on the allow-list`, `not on the allow-list`, `address is loopback`, `credentialed upstream npm`, … */
+  reason: string;
+  /** Bytes from the sandbox to the target (request body, or tunnel payload). */
+  bytesUp: number;
+  /** Bytes from the target back to the sandbox. */
+  bytesDown: number;
+  /** When the request arrived, ISO 8601. */
+  at: string;
+  durationMs: number;
+  /** What went wrong after an allowed decision (the target did not answer, …); undefined if nothing. */
+  error?: string;
+}
+
+/** What a sandbox may reach outside, all through Warden's proxy on the host. */
+export interface SandboxEgress {
+  /** Host names (exact, or `*.suffix`, which does not match the bare domain), each with an optional `:port`. */
+  allow: readonly string[];
+  /** Credentials the sandbox sees only as placeholders. Default: none. */
+  secrets?: readonly EgressSecret[];
+  /** Credentialed upstreams. Default: none. */
+  upstreams?: readonly EgressUpstream[];
+  /** Called once per connection or request, allowed or refused, when it ends. */
+  onConnection?: (connection: EgressConnection) => void;
 }
 
 /** One workspace's isolated environment. Calls after `destroy` throw `sandbox-failed`. */

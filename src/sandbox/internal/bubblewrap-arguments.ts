@@ -49,6 +49,8 @@ export interface SandboxLayout {
   workspaceMounts?: readonly string[];
   /** Per-process rlimits set before the command starts, and the size of /tmp; `null` for none. */
   limits?: ResourceLimits | null;
+  /** Mounts added last, before the root is made read-only (the egress proxy's socket and relay). */
+  extraMounts?: readonly string[];
 }
 
 /** Extra CPU seconds between SIGXCPU (the soft limit, which says what happened) and SIGKILL. */
@@ -127,7 +129,7 @@ export async function buildBubblewrapArguments(layout: SandboxLayout, command: s
   } else {
     args.push('--chdir', '/tmp');
   }
-  args.push('--remount-ro', '/', '--cap-drop', 'ALL', '--clearenv');
+  args.push(...(layout.extraMounts ?? []), '--remount-ro', '/', '--cap-drop', 'ALL', '--clearenv');
 
   const environment: Record<string, string> = {
     PATH: searchPath,

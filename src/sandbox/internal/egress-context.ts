@@ -1,30 +1,11 @@
 import { connect, type Socket } from 'node:net';
 import { SystemError } from '../../spec/errors.ts';
+import type { EgressConnection } from '../../spec/sandbox.ts';
 import type { EgressAllowList } from '../egress-allow-list.ts';
 import type { EgressResolver } from '../egress-resolver.ts';
 import type { EgressSecretSettings } from '../egress-secrets.ts';
 
-/** One connection or request through the proxy, allowed or refused, as handed to `onConnection`. */
-export interface EgressConnection {
-  /** The target host as the client named it, normalised (lower case, literal addresses canonical). */
-  host: string;
-  /** The target port; 0 when the request was refused before a port was known. */
-  port: number;
-  /** `CONNECT` for a tunnel, otherwise the HTTP method. */
-  method: string;
-  decision: 'allow' | 'refuse';
-  /** Why: `on the allow-list`, `not on the allow-list`, `address is loopback`, `credentialed upstream npm`, … */
-  reason: string;
-  /** Bytes from the sandbox to the target (request body, or tunnel payload). */
-  bytesUp: number;
-  /** Bytes from the target back to the sandbox. */
-  bytesDown: number;
-  /** When the request arrived, ISO 8601. */
-  at: string;
-  durationMs: number;
-  /** What went wrong after an allowed decision (the target did not answer, …); undefined if nothing. */
-  error?: string;
-}
+export type { EgressConnection } from '../../spec/sandbox.ts';
 
 /** What the request handlers share. */
 export interface EgressContext {

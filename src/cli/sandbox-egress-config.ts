@@ -1,0 +1,36 @@
+import type { Config } from '../config/index.ts';
+import { EGRESS_GROUPS } from '../sandbox/index.ts';
+import type { Environment } from '../spec/env.ts';
+import { UserError } from '../spec/errors.ts';
+import type { SandboxEgress } from '../spec/sandbox.ts';
+
+/**
+ * The sandbox's egress from the config: the allow-list with its groups expanded, secrets with their
+ * real values read from the host's environment (never from the config file), and the upstreams.
+ * `undefined` when nothing is allowed: the sandbox then has no network at all.
+ *
+ * @throws UserError `config-invalid` naming the variable when a secret's host variable is not set.
+ */
+export function sandboxEgressOf(
+  config: Config,
+  env: Environment,
+): Omit<SandboxEgress, 'onConnection'> | undefined {
+  const { allow, groups, secrets, upstreams } = config.sandbox.egress;
+  const hosts = [...allow, ...groups.flatMap((group) => EGRESS_GROUPS[group])];
+  if (hosts.length === 0 && upstreams.length === 0) return undefined;
+  return {
+    allow: hosts,
+    secrets: secrets.map((secret, index) => {
+      const value = env[secret.fromEnv];
+      if (!value) {
+        throw new UserError(
+          'config-invalid',
+          `sandbox.egress.secrets.${index}.fromEnv: the variable ${secret.fromEnv} is not set`,
+          { hint: `export ${secret.fromEnv} on the host, or remove the secret` },
+        );
+      }
+      return { name: secret.name, value, hosts: secret.hosts };
+    }),
+    upstreams: upstreams.map((upstream) => ({ ...upstream })),
+  };
+}
