@@ -35,5 +35,5 @@ console.log(
 
 const router = await benchRouterOverhead();
 console.log(
-  `(f) breaker check + ledger reserve/settle + breaker record per model call: median ${format(router.median)} µs, p99 ${format(router.p99)} µs`,
+  `(f) router and breakers per model call (breaker check, ledger reserve/settle, router pick and provider record): median ${format(router.median)} µs, p99 ${format(router.p99)} µs`,
 );

@@ -24,6 +24,19 @@ export interface LoopLimits {
   maxWallSeconds: number;
 }
 
+/**
+ * Verification when the model says it is finished, and the tiers to escalate to when it fails (the
+ * cascade). Without one, the model's word ends the task.
+ */
+export interface TaskCheck {
+  /** The check as people read it (`npm test`). */
+  name: string;
+  /** Runs the check; never throws for a failing check. */
+  run(): Promise<{ passed: boolean; summary: string; output: string }>;
+  /** The models of the tiers above the starting one, cheapest first; empty: a failed check fails the task. */
+  higher: readonly ModelClient[];
+}
+
 export interface AgentLoopSettings {
   taskId: string;
   system: string;
@@ -42,6 +55,8 @@ export interface AgentLoopSettings {
   guard: TaskGuard;
   /** Price key of the top-tier model the cost report compares against. */
   counterfactualKey: string;
+  /** Undefined: no check, the model's word ends the task. */
+  check?: TaskCheck | undefined;
   limits: LoopLimits;
   maxOutputTokens: number;
   toolOutputChars: number;
@@ -65,7 +80,9 @@ export interface AgentLoopResult {
  * budget first and is not made when it could cross a limit. Everything is journaled.
  */
 export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLoopResult> {
-  const { journal, taskId, guard, limits, model } = settings;
+  const { journal, taskId, guard, limits } = settings;
+  let model = settings.model;
+  let escalations = 0;
   const clock = settings.clock ?? (() => performance.now());
   const startedAt = clock();
   const deadline = startedAt + limits.maxWallSeconds * 1000;
@@ -154,7 +171,10 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
       ),
       tokens: estimatedInputTokens + settings.maxOutputTokens,
     };
-    const reserved = await guard.beforeModelCall(model.priceKey, worstCase);
+    const reserved = await guard.beforeModelCall(
+      model.tracksProviderHealth ? null : model.priceKey,
+      worstCase,
+    );
     if (!reserved.ok) {
       await journal.append(taskId, reserved.stopReason === 'breaker' ? 'breaker-open' : 'budget-exceeded', {
         stopReason: reserved.stopReason,
@@ -182,9 +202,16 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
         tools: toolSchemas,
         maxOutputTokens: settings.maxOutputTokens,
         abortSignal: AbortSignal.timeout(Math.max(1, Math.ceil(deadline - clock()))),
+        onRouteDecision: async (decision) => {
+          await journal.append(taskId, 'route-decision', { step: steps, ...decision });
+        },
       });
     } catch (error) {
-      await guard.afterFailedModelCall(reserved.reservation, model.priceKey, describeError(error));
+      await guard.afterFailedModelCall(
+        reserved.reservation,
+        model.tracksProviderHealth ? null : model.priceKey,
+        describeError(error),
+      );
       await journal.append(taskId, 'error', { step: steps, source: 'model', ...errorFields(error) });
       if (clock() >= deadline)
         return stop('wall-time', `reached the limit of ${limits.maxWallSeconds} seconds`);
@@ -193,7 +220,7 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
     const tokens = turn.usage.input + turn.usage.output + turn.usage.cacheRead + turn.usage.cacheWrite;
     await guard.afterModelCall(
       reserved.reservation,
-      model.priceKey,
+      turn.cost.priceKey,
       { usd: turn.cost.usd, tokens },
       {
         stage: null,
@@ -225,7 +252,37 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
     });
     if (turn.text) finalText = turn.text;
     messages.push(...turn.responseMessages);
-    if (turn.toolCalls.length === 0) return stop('finished', 'the model finished');
+    if (turn.toolCalls.length === 0) {
+      const check = settings.check;
+      if (!check) return stop('finished', 'the model finished');
+      const result = await check.run();
+      await journal.append(taskId, 'check', {
+        step: steps,
+        check: check.name,
+        passed: result.passed,
+        summary: result.summary,
+        output: result.output,
+      });
+      if (result.passed) return stop('finished', `the model finished and ${check.name} passed`);
+      const next = check.higher[escalations];
+      if (!next) return stop('check-failed', `${check.name} failed: ${result.summary}`);
+      escalations += 1;
+      await journal.append(taskId, 'route-decision', {
+        step: steps,
+        kind: 'escalate',
+        model: next.label,
+        tier: 'tier' in next ? next.tier : next.label,
+        attempt: 1,
+        reason: `${check.name} failed: ${result.summary}`,
+        waitMs: 0,
+      });
+      model = next;
+      messages.push({
+        role: 'user',
+        content: `The check \`${check.name}\` failed (${result.summary}):\n${result.output}\nFix the cause, then finish.`,
+      });
+      continue;
+    }
 
     const stopped = await runStep(turn.toolCalls, []);
     if (stopped) return stopped;

@@ -1,6 +1,8 @@
-export type { AgentLoopResult, AgentLoopSettings, LoopLimits } from './agent-loop.ts';
+export type { AgentLoopResult, AgentLoopSettings, LoopLimits, TaskCheck } from './agent-loop.ts';
 export { runAgentLoop } from './agent-loop.ts';
 export type { ApprovalGate, ApprovalStatus } from './approval-gate.ts';
+export type { EarlyExit, PreCheck } from './pre-checks.ts';
+export { runPreChecks } from './pre-checks.ts';
 export type { ResumeState } from './replay-journal.ts';
 export { replayJournal } from './replay-journal.ts';
 export type { NewTaskRequest, RunTaskResult, TaskRuntime } from './run-task.ts';

@@ -5,16 +5,18 @@ import type { ModelClient, PriceTable } from '../model/index.ts';
 import { type BranchResult, createWorkspace, reopenWorkspace, type Workspace } from '../sandbox/index.ts';
 import { describeError, UserError, WardenError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
-import type { ResourceLimits, SandboxDriver, SandboxEgress } from '../spec/sandbox.ts';
+import type { ResourceLimits, Sandbox, SandboxDriver, SandboxEgress } from '../spec/sandbox.ts';
 import type { Store } from '../spec/store.ts';
 import type { StopReason, Task, TaskStatus } from '../spec/types.ts';
-import { type LoopLimits, runAgentLoop } from './agent-loop.ts';
+import { type LoopLimits, runAgentLoop, type TaskCheck } from './agent-loop.ts';
 import type { ApprovalGate } from './approval-gate.ts';
+import { type PreCheck, runPreChecks } from './pre-checks.ts';
 import { type ResumeState, replayJournal } from './replay-journal.ts';
 import { SYSTEM_PROMPT } from './system-prompt.ts';
 import { newTaskId } from './task-id.ts';
 import { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
 import { createWorkspaceFiles } from './tools/workspace-files.ts';
+import { truncateText } from './truncate-text.ts';
 
 /** Everything a task runs with, built once at the edge. */
 export interface TaskRuntime {
@@ -49,6 +51,15 @@ export interface TaskRuntime {
   toolOutputChars: number;
   /** Called with the task as soon as it exists (before the first model call). */
   onStart?: (task: Task) => void;
+  /**
+   * A command run in the sandbox when the model says it is finished (`npm test`); exit 0 passes. A failure
+   * escalates to `higherTiers` one at a time, then fails the task. Undefined: the model's word ends it.
+   */
+  check?: string | null | undefined;
+  /** The models of the tiers above `model`, cheapest first (the cascade). Default: none. */
+  higherTiers?: readonly ModelClient[];
+  /** Cheap deterministic checks run before the first model call; the first that matches ends the task. */
+  preChecks?: readonly PreCheck[];
 }
 
 export interface NewTaskRequest {
@@ -79,6 +90,9 @@ const STATUS_OF: Record<StopReason, TaskStatus> = {
   'budget-daily': 'stopped',
   breaker: 'stopped',
   stuck: 'stopped',
+  'check-failed': 'failed',
+  'already-done': 'already-done',
+  'not-actionable': 'not-actionable',
   'awaiting-approval': 'awaiting_approval',
   'model-error': 'failed',
   error: 'failed',
@@ -201,39 +215,52 @@ async function driveTask(
       ledger: runtime.ledger,
       breakers: runtime.breakers,
     });
-    let stopReason: StopReason;
-    let detail: string;
     let steps = options.resume?.steps ?? 0;
     let finalText = options.resume?.finalText ?? '';
+    const execute = (command: string, timeoutMs: number) =>
+      sandbox.exec(command, { timeoutMs, maxOutputBytes: runtime.maxOutputBytes });
+    let { stopReason, detail }: { stopReason: StopReason; detail: string } = {
+      stopReason: 'error',
+      detail: '',
+    };
     try {
-      const outcome = await runAgentLoop({
-        taskId,
-        system: SYSTEM_PROMPT,
-        prompt: task.prompt,
-        resume: options.resume,
-        model: runtime.model,
-        priceTable: runtime.priceTable,
-        counterfactualKey: runtime.counterfactualKey,
-        tools: BUILTIN_TOOLS,
-        toolContext: {
-          files: createWorkspaceFiles(workspace.dir, runtime.protectedPaths),
-          exec: (command, execOptions) =>
-            sandbox.exec(command, {
-              timeoutMs: execOptions.timeoutMs,
-              maxOutputBytes: runtime.maxOutputBytes,
-            }),
-          commandTimeoutMs: runtime.commandTimeoutMs,
-          maxCommandTimeoutMs: runtime.maxCommandTimeoutMs,
-        },
-        decider: runtime.createDecider(workspace.dir),
-        approvals: runtime.approvals,
-        journal,
-        guard,
-        limits: runtime.limits,
-        maxOutputTokens: runtime.maxOutputTokens,
-        toolOutputChars: runtime.toolOutputChars,
-      });
-      ({ stopReason, detail, steps, finalText } = outcome);
+      // Pre-checks run once, before the first model call; a resumed task is past them.
+      const early = options.resume
+        ? undefined
+        : await runPreChecks(
+            runtime.preChecks ?? [],
+            (command) => execute(command, runtime.commandTimeoutMs),
+            (fields) => journal.append(taskId, 'pre-check', fields),
+          );
+      const outcome =
+        early ??
+        (await runAgentLoop({
+          taskId,
+          system: SYSTEM_PROMPT,
+          prompt: task.prompt,
+          resume: options.resume,
+          model: runtime.model,
+          priceTable: runtime.priceTable,
+          counterfactualKey: runtime.counterfactualKey,
+          check: checkOf(runtime, (command) => execute(command, runtime.maxCommandTimeoutMs)),
+          tools: BUILTIN_TOOLS,
+          toolContext: {
+            files: createWorkspaceFiles(workspace.dir, runtime.protectedPaths),
+            exec: (command, execOptions) => execute(command, execOptions.timeoutMs),
+            commandTimeoutMs: runtime.commandTimeoutMs,
+            maxCommandTimeoutMs: runtime.maxCommandTimeoutMs,
+          },
+          decider: runtime.createDecider(workspace.dir),
+          approvals: runtime.approvals,
+          journal,
+          guard,
+          limits: runtime.limits,
+          maxOutputTokens: runtime.maxOutputTokens,
+          toolOutputChars: runtime.toolOutputChars,
+        }));
+      stopReason = outcome.stopReason;
+      detail = outcome.detail;
+      if ('steps' in outcome) ({ steps, finalText } = outcome);
     } catch (error) {
       stopReason = 'error';
       detail = describeError(error);
@@ -284,6 +311,26 @@ async function driveTask(
     await connections;
     if (!keepWorkspace) await workspace.destroy();
   }
+}
+
+/** The task's check, run in its sandbox, with the cascade's higher tiers; undefined without a check. */
+function checkOf(
+  runtime: TaskRuntime,
+  execute: (command: string) => ReturnType<Sandbox['exec']>,
+): TaskCheck | undefined {
+  const command = runtime.check;
+  if (!command) return undefined;
+  return {
+    name: command,
+    higher: runtime.higherTiers ?? [],
+    async run() {
+      const result = await execute(command);
+      const passed = result.exitCode === 0 && !result.timedOut;
+      const summary = result.timedOut ? 'timed out' : `exit ${result.exitCode}`;
+      const output = truncateText(`${result.stdout}\n${result.stderr}`.trim(), runtime.toolOutputChars).text;
+      return { passed, summary, output };
+    },
+  };
 }
 
 function commitMessage(taskId: string, prompt: string, status: TaskStatus): string {

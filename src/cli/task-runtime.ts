@@ -1,12 +1,18 @@
 import { ApprovalInbox } from '../actions/index.ts';
 import type { TaskRuntime } from '../agent/index.ts';
 import { CircuitBreakers, postWebhook, SpendLedger } from '../guard/index.ts';
-import { createModelClient, loadPriceTable } from '../model/index.ts';
+import { loadPriceTable } from '../model/index.ts';
 import { createCedarPolicyEngine, defaultBundleDir, loadPolicyBundle } from '../policy/index.ts';
 import { createBubblewrapDriver } from '../sandbox/index.ts';
-import { SqliteApprovalStore, SqliteBreakerStore, SqliteSpendStore } from '../store/index.ts';
+import {
+  SqliteApprovalStore,
+  SqliteBreakerStore,
+  SqliteSpendStore,
+  type TaskOutcome,
+} from '../store/index.ts';
 import type { CommandIo } from './io.ts';
 import { sandboxEgressOf } from './sandbox-egress-config.ts';
+import { createTaskModels } from './task-models.ts';
 import type { WardenContext } from './warden-context.ts';
 
 /** What a command may override of the config for one run. */
@@ -27,9 +33,7 @@ export async function createTaskRuntime(
   overrides: RuntimeOverrides,
 ): Promise<{ runtime: TaskRuntime; modelName: string }> {
   const { config, store, journal } = context;
-  const modelName = overrides.model ?? config.model;
   const priceTable = loadPriceTable();
-  const model = await createModelClient({ spec: modelName, env: context.env, priceTable });
   const bundle = loadPolicyBundle(config.policy.bundle ?? defaultBundleDir());
   const agent = { name: config.agent.name, team: config.agent.team };
   const ledger = new SpendLedger({
@@ -49,6 +53,14 @@ export async function createTaskRuntime(
       if (webhook) await postWebhook({ url: webhook, timeoutMs: config.webhook.timeoutMs }, breaker);
     },
     onNotifyError: (error) => io.err(`warning: the breaker webhook failed: ${(error as Error).message}\n`),
+  });
+  const { model, higherTiers, modelName } = await createTaskModels({
+    config,
+    env: context.env,
+    priceTable,
+    requested: overrides.model,
+    breakers,
+    warn: io.err,
   });
   const approvals = new ApprovalInbox({
     store: new SqliteApprovalStore(store.database, { ttlMs: config.policy.approvalTtlHours * 3_600_000 }),
@@ -91,6 +103,9 @@ export async function createTaskRuntime(
     egress: sandboxEgressOf(config, context.env),
     maxOutputTokens: config.agent.maxOutputTokens,
     toolOutputChars: config.agent.toolOutputChars,
+    check: config.agent.check,
+    higherTiers,
+    preChecks: config.agent.preChecks,
   };
   return { runtime, modelName };
 }
@@ -102,12 +117,12 @@ export function recordOutcome(
   taskId: string,
   status: string,
 ): void {
-  if (status !== 'succeeded' && status !== 'failed' && status !== 'stopped') return;
+  if (status === 'running' || status === 'awaiting_approval') return;
   new SqliteSpendStore(context.store.database).recordOutcome({
     taskId,
-    outcome: status,
+    outcome: status as TaskOutcome,
     agent: runtime.agent.name,
     team: runtime.agent.team,
-    earlyExit: false,
+    earlyExit: status === 'already-done' || status === 'not-actionable',
   });
 }

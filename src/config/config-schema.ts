@@ -127,6 +127,26 @@ export const AgentSchema = z
     toolOutputChars: positiveInt(
       'Characters of a tool result shown to the model; the rest is cut, and said so.',
     ).default(16_000),
+    check: z
+      .string()
+      .min(1)
+      .nullable()
+      .describe(
+        "The stage's verification, run in the sandbox when the model says it is finished (`npm test`): exit 0 passes; a failure escalates one tier (router.cascade) or fails the task. null: the model's word ends the task.",
+      )
+      .default(null),
+    preChecks: z
+      .array(
+        z.strictObject({
+          command: z.string().min(1),
+          when: z.enum(['exit-0', 'exit-nonzero']),
+          outcome: z.enum(['already-done', 'not-actionable']),
+        }),
+      )
+      .describe(
+        'Cheap commands run in the sandbox before any model call; the first whose exit status matches `when` ends the task with `outcome`.',
+      )
+      .default([]),
   })
   .describe('The agent step loop.');
 

@@ -46,12 +46,15 @@ export class TaskGuard {
     return this.#ledger.spent(this.scopes)[`task:${this.scopes.taskId}`] ?? { usd: 0, tokens: 0 };
   }
 
-  /** Checks the breakers, then reserves `worstCase` for a call on `modelKey`. */
+  /**
+   * Checks the breakers, then reserves `worstCase` for a call on `modelKey` (`null`: a routed call, whose
+   * router skips models with an open provider breaker itself).
+   */
   async beforeModelCall(
-    modelKey: string,
+    modelKey: string | null,
     worstCase: { usd: number; tokens: number },
   ): Promise<GuardReserveResult> {
-    const open = this.#breakers?.check(breakerScopesOf(this.scopes, modelKey));
+    const open = this.#breakers?.check(breakerScopesOf(this.scopes, modelKey ?? undefined));
     if (open) {
       return {
         ok: false,
@@ -82,14 +85,18 @@ export class TaskGuard {
     await this.#breakers?.record({ type: 'model-call', modelKey, failed: false });
   }
 
-  /** Releases the reservation of a call that failed, and counts the failure against the model. */
+  /**
+   * Releases the reservation of a call that failed, and counts the failure against the model (`null`: a
+   * routed call, whose router counted each model's failures itself).
+   */
   async afterFailedModelCall(
     reservation: LedgerReservation,
-    modelKey: string,
+    modelKey: string | null,
     detail: string,
   ): Promise<void> {
     this.#ledger.release(reservation);
-    await this.#breakers?.record({ type: 'model-call', modelKey, failed: true, detail });
+    if (modelKey !== null)
+      await this.#breakers?.record({ type: 'model-call', modelKey, failed: true, detail });
   }
 
   /** Counts a tool outcome; returns a stop when this opened (or found open) a breaker of the task. */

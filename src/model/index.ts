@@ -8,6 +8,14 @@ export type {
   ModelTurn,
 } from './model-client.ts';
 export { createModelClient } from './model-client.ts';
+export type {
+  ProviderHealth,
+  RouteDecision,
+  RoutedModelClient,
+  RoutedModelSettings,
+  RoutePlan,
+} from './model-router.ts';
+export { createRoutedModelClient, pickTier, tierModelSpecs, tiersFrom } from './model-router.ts';
 export type { ModelProvider, ModelSpec } from './model-spec.ts';
 export { parseModelSpec } from './model-spec.ts';
 export type { LongContextPrice, ModelPrice, ModelTier, PricedUsage, PriceTable } from './price-table.ts';

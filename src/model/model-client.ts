@@ -7,6 +7,7 @@ import type { CallContext } from './internal/map-model-error.ts';
 import { mapModelError } from './internal/map-model-error.ts';
 import { normalizeUsage } from './internal/normalize-usage.ts';
 import { createVendorModel } from './internal/vendor-model.ts';
+import type { RouteDecision } from './model-router.ts';
 import type { ModelProvider, ModelSpec } from './model-spec.ts';
 import { parseModelSpec } from './model-spec.ts';
 import type { PricedUsage, PriceTable } from './price-table.ts';
@@ -28,6 +29,8 @@ export interface ModelRequest {
   tools: Record<string, ModelTool>;
   maxOutputTokens: number;
   abortSignal?: AbortSignal;
+  /** Told of every routing decision a routed client takes for this call; undefined: not told. */
+  onRouteDecision?: (decision: RouteDecision) => Promise<void>;
 }
 
 /** What one model call returned, normalised across vendors. */
@@ -56,6 +59,8 @@ export interface ModelClient {
   /** The price-table entry each call is charged as; {@link UNPRICED_KEY} for an unpriced script. */
   readonly priceKey: string;
   readonly provider: ModelProvider;
+  /** True when the client records its models' provider health itself (a routed client with breakers). */
+  readonly tracksProviderHealth?: boolean;
   /**
    * Makes one model call (no retries, no tool execution).
    *

@@ -1,5 +1,14 @@
 /** A task's lifecycle as the store records it. */
-export type TaskStatus = 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'stopped';
+export type TaskStatus =
+  | 'running'
+  | 'awaiting_approval'
+  | 'succeeded'
+  | 'failed'
+  | 'stopped'
+  /** A pre-check found the work already done, before any planner call. */
+  | 'already-done'
+  /** A pre-check found nothing to act on, before any planner call. */
+  | 'not-actionable';
 
 /** Why the agent loop ended. `finished` is the only reason that can lead to `succeeded`. */
 export type StopReason =
@@ -10,6 +19,9 @@ export type StopReason =
   | 'budget-daily'
   | 'breaker'
   | 'stuck'
+  | 'check-failed'
+  | 'already-done'
+  | 'not-actionable'
   | 'awaiting-approval'
   | 'model-error'
   | 'error';
@@ -108,6 +120,8 @@ export const EVENT_TYPES = [
   'approval-decision',
   'action-result',
   'net-connect',
+  'check',
+  'pre-check',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -28,7 +28,7 @@ async function startRegistry(
     [
       "import net from 'node:net';",
       "import dns from 'node:dns/promises';",
-      'const check = async (response) => { if (!response.ok) throw new Error(`HTTP ${response.status}`); };',
+      "const check = async (response) => { if (!response.ok) throw new Error('HTTP ' + response.status); };",
       attempt('direct', `await check(await fetch('${home}'));`),
       "import http from 'node:http';",
       // Straight at the proxy, in absolute form, for the host's loopback as a literal and as a number.

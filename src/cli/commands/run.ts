@@ -186,7 +186,7 @@ export function formatReport(report: RunReport): string {
 }
 
 export function exitCodeOf(status: string): number {
-  if (status === 'succeeded') return EXIT.ok;
+  if (status === 'succeeded' || status === 'already-done' || status === 'not-actionable') return EXIT.ok;
   if (status === 'stopped') return EXIT.stopped;
   if (status === 'awaiting_approval') return EXIT.awaitingApproval;
   return EXIT.failed;

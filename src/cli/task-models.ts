@@ -1,0 +1,95 @@
+import type { Config } from '../config/index.ts';
+import type { CircuitBreakers } from '../guard/index.ts';
+import type { ModelTier } from '../model/index.ts';
+import {
+  createModelClient,
+  createRoutedModelClient,
+  type ModelClient,
+  type PriceTable,
+  pickTier,
+  type RoutedModelClient,
+  tierModelSpecs,
+  tiersFrom,
+} from '../model/index.ts';
+import type { Environment } from '../spec/env.ts';
+import { UserError, WardenError } from '../spec/errors.ts';
+
+/** The prefix of the model name recorded on a routed task (`router:mid`). */
+const ROUTED = 'router:';
+
+/** The models a task runs with: the one it starts on and, for the cascade, the tiers above it. */
+export interface TaskModels {
+  model: ModelClient;
+  higherTiers: ModelClient[];
+  /** What the task records as its model: the spec, or `router:TIER`. */
+  modelName: string;
+}
+
+/**
+ * A named model (`--model`, or `model` in the config when the router is off) as a single client; with
+ * `router.enabled`, the routed tier for this agent and, when `router.cascade` is on, each tier above it.
+ * A tier's model whose key is missing is left out with a warning; a tier left with none is an error.
+ *
+ * @throws UserError as `createModelClient` does, or `config-invalid` when the starting tier has no model.
+ */
+export async function createTaskModels(settings: {
+  config: Config;
+  env: Environment;
+  priceTable: PriceTable;
+  /** `--model`, or the model a resumed task recorded. */
+  requested: string | undefined;
+  breakers: CircuitBreakers | undefined;
+  warn: (message: string) => void;
+}): Promise<TaskModels> {
+  const { config, env, priceTable, requested } = settings;
+  const routed = config.router.enabled && (requested === undefined || requested.startsWith(ROUTED));
+  if (!routed) {
+    const spec = requested ?? config.model;
+    if (spec.startsWith(ROUTED)) {
+      throw new UserError('config-invalid', `the task was routed (${spec}) but router.enabled is false`);
+    }
+    return { model: await createModelClient({ spec, env, priceTable }), higherTiers: [], modelName: spec };
+  }
+  const start = requested
+    ? (requested.slice(ROUTED.length) as ModelTier)
+    : pickTier(config.router, { agent: config.agent.name });
+  const ladder: RoutedModelClient[] = [];
+  for (const tier of config.router.cascade ? tiersFrom(start) : [start]) {
+    const candidates: ModelClient[] = [];
+    for (const spec of tierModelSpecs(config.router, priceTable, tier)) {
+      try {
+        candidates.push(await createModelClient({ spec, env, priceTable }));
+      } catch (error) {
+        if (!(error instanceof WardenError) || error.code !== 'model-key-missing') throw error;
+        settings.warn(`warning: ${spec} left out of the ${tier} tier: ${error.message}\n`);
+      }
+    }
+    if (candidates.length === 0) {
+      if (tier === start) {
+        throw new UserError('config-invalid', `router: the ${tier} tier has no usable model`, {
+          hint: `list models under router.tiers.${tier}, and set their vendors' API keys`,
+        });
+      }
+      continue;
+    }
+    const breakers = settings.breakers;
+    ladder.push(
+      createRoutedModelClient({
+        tier,
+        candidates,
+        maxAttempts: config.router.maxAttempts,
+        backoffBaseMs: config.router.backoffBaseMs,
+        backoffMaxMs: config.router.backoffMaxMs,
+        priceTable,
+        health: breakers && {
+          isOpen: (modelKey) => breakers.check([`model:${modelKey}`]) !== undefined,
+          record: async (modelKey, failed, detail) => {
+            await breakers.record({ type: 'model-call', modelKey, failed, detail });
+          },
+        },
+      }),
+    );
+  }
+  const [model, ...higherTiers] = ladder;
+  return { model: model!, higherTiers, modelName: `${ROUTED}${start}` };
+}
