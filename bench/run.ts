@@ -1,4 +1,6 @@
 // `npm run bench`: every benchmark figure Warden claims, each measured in this run against its baseline.
+import { benchCostPerSuccess } from './cost-per-success.ts';
+import { benchPromptCache } from './cost-prompt-cache.ts';
 import { benchRouterOverhead } from './cost-router-overhead.ts';
 import { benchDemoWallTime } from './demo-wall-time.ts';
 import { benchEgressDownload } from './egress-download.ts';
@@ -36,4 +38,14 @@ console.log(
 const router = await benchRouterOverhead();
 console.log(
   `(f) router and breakers per model call (breaker check, ledger reserve/settle, router pick and provider record): median ${format(router.median)} µs, p99 ${format(router.p99)} µs`,
+);
+
+const cache = await benchPromptCache();
+console.log(
+  `(g) ${cache.steps}-step agent loop, input tokens read from the prompt cache (simulated Anthropic prefix cache): Warden's breakpoints ${format(cache.warden.readShare * 100)}% vs system prompt only ${format(cache.naive.readShare * 100)}%: ratio ${format(cache.ratio, 2)}`,
+);
+
+const perSuccess = benchCostPerSuccess(cache.warden);
+console.log(
+  `(h) demo workload, modeled cost per successful task: all on the top tier without cache $${format(perSuccess.topOnlyUsd, 4)} vs routed and cached $${format(perSuccess.routedUsd, 4)}: ratio ${format(perSuccess.ratio, 2)}`,
 );

@@ -3,6 +3,7 @@ import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { JSONSchema7, LanguageModelUsage, ModelMessage, ToolSet } from 'ai';
 import { generateText, jsonSchema, streamText, tool } from 'ai';
 import type { Cost, Environment, ToolCall } from '../spec/index.ts';
+import { withAnthropicCacheBreakpoints } from './internal/cache-layout.ts';
 import type { CallContext } from './internal/map-model-error.ts';
 import { mapModelError } from './internal/map-model-error.ts';
 import { normalizeUsage } from './internal/normalize-usage.ts';
@@ -160,10 +161,15 @@ interface Reply {
 }
 
 function settingsOf(model: LanguageModelV3, request: ModelRequest) {
+  // Anthropic caches only where asked: Warden places the breakpoints. OpenAI caches any repeated prefix
+  // by itself, which the agent loop keeps byte-stable (it only appends).
+  const anthropic = model.provider.startsWith('anthropic');
   return {
     model,
-    system: request.system,
-    messages: request.messages,
+    system: anthropic ? undefined : request.system,
+    messages: anthropic ? withAnthropicCacheBreakpoints(request.system, request.messages) : request.messages,
+    // The only system message is Warden's own system prompt, moved there to carry its breakpoint.
+    allowSystemInMessages: anthropic,
     tools: toolSetOf(request.tools),
     maxOutputTokens: request.maxOutputTokens,
     abortSignal: request.abortSignal,
