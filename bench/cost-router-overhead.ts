@@ -61,6 +61,7 @@ export async function benchRouterOverhead(count = 2000) {
       cost: costOf(table, key, { input: 1000, output: 1000, cacheRead: 10_000, cacheWrite: 0 }),
       latencyMs: 0,
       responseMessages: [],
+      batch: false,
     };
     const instant: ModelClient = {
       label: key,

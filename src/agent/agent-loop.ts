@@ -227,7 +227,7 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
         priceKey: turn.cost.priceKey,
         priceTableVersion: turn.cost.priceTableVersion,
         tier: tierOf(settings.priceTable, turn.cost.priceKey),
-        batch: false,
+        batch: turn.batch,
         input: turn.usage.input,
         output: turn.usage.output,
         cacheRead: turn.usage.cacheRead,
@@ -247,6 +247,7 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
       costUsd: turn.cost.usd,
       priceKey: turn.cost.priceKey,
       priceTableVersion: turn.cost.priceTableVersion,
+      batch: turn.batch,
       latencyMs: turn.latencyMs,
       spentUsd: guard.spent.usd,
     });

@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.ts';
 import type { CircuitBreakers } from '../guard/index.ts';
-import type { ModelTier } from '../model/index.ts';
+import type { BatchSettings, ModelTier } from '../model/index.ts';
 import {
   createModelClient,
   createRoutedModelClient,
@@ -39,16 +39,22 @@ export async function createTaskModels(settings: {
   /** `--model`, or the model a resumed task recorded. */
   requested: string | undefined;
   breakers: CircuitBreakers | undefined;
+  /** `agent.batch`: every call through the vendor's batch API. */
+  batch: BatchSettings | undefined;
   warn: (message: string) => void;
 }): Promise<TaskModels> {
-  const { config, env, priceTable, requested } = settings;
+  const { config, env, priceTable, requested, batch } = settings;
   const routed = config.router.enabled && (requested === undefined || requested.startsWith(ROUTED));
   if (!routed) {
     const spec = requested ?? config.model;
     if (spec.startsWith(ROUTED)) {
       throw new UserError('config-invalid', `the task was routed (${spec}) but router.enabled is false`);
     }
-    return { model: await createModelClient({ spec, env, priceTable }), higherTiers: [], modelName: spec };
+    return {
+      model: await createModelClient({ spec, env, priceTable, batch }),
+      higherTiers: [],
+      modelName: spec,
+    };
   }
   const start = requested
     ? (requested.slice(ROUTED.length) as ModelTier)
@@ -58,7 +64,7 @@ export async function createTaskModels(settings: {
     const candidates: ModelClient[] = [];
     for (const spec of tierModelSpecs(config.router, priceTable, tier)) {
       try {
-        candidates.push(await createModelClient({ spec, env, priceTable }));
+        candidates.push(await createModelClient({ spec, env, priceTable, batch }));
       } catch (error) {
         if (!(error instanceof WardenError) || error.code !== 'model-key-missing') throw error;
         settings.warn(`warning: ${spec} left out of the ${tier} tier: ${error.message}\n`);

@@ -6,6 +6,7 @@ import { createCedarPolicyEngine, defaultBundleDir, loadPolicyBundle } from '../
 import { createBubblewrapDriver } from '../sandbox/index.ts';
 import {
   SqliteApprovalStore,
+  SqliteBatchStore,
   SqliteBreakerStore,
   SqliteSpendStore,
   type TaskOutcome,
@@ -60,6 +61,7 @@ export async function createTaskRuntime(
     priceTable,
     requested: overrides.model,
     breakers,
+    batch: config.agent.batch ? { book: new SqliteBatchStore(store.database) } : undefined,
     warn: io.err,
   });
   const approvals = new ApprovalInbox({

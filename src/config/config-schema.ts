@@ -147,6 +147,12 @@ export const AgentSchema = z
         'Cheap commands run in the sandbox before any model call; the first whose exit status matches `when` ends the task with `outcome`.',
       )
       .default([]),
+    batch: z
+      .boolean()
+      .describe(
+        "Not latency-sensitive (evals, nightly jobs): every model call goes through the vendor's batch API (Anthropic Message Batches, OpenAI Batch) at the batch price, waiting durably; a restarted task polls the batch it already submitted.",
+      )
+      .default(false),
   })
   .describe('The agent step loop.');
 

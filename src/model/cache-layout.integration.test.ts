@@ -1,7 +1,7 @@
 import type { ModelMessage } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonFixture, startVendorServer, type VendorServer } from '../../test/support/vendor-server.ts';
-import { createModelClient } from './model-client.ts';
+import { createModelClient, type ModelClient } from './model-client.ts';
 import { loadPriceTable } from './price-table.ts';
 
 let server: VendorServer;
@@ -59,6 +59,13 @@ describe('prompt cache layout (local Anthropic and OpenAI servers)', () => {
     },
   };
 
+  /** One call with the conversation's first `earlier` messages, then one with all of it. */
+  const callTwice = async (client: ModelClient, earlier: number) => {
+    for (const messages of [conversation.slice(0, earlier), conversation]) {
+      await client.generate({ system: 'You are careful.', messages, tools, maxOutputTokens: 100 });
+    }
+  };
+
   it('marks the system prompt, the newest message and the previous call’s newest message for Anthropic', async () => {
     const client = await createModelClient({
       spec: 'anthropic:claude-sonnet-4-6',
@@ -66,18 +73,7 @@ describe('prompt cache layout (local Anthropic and OpenAI servers)', () => {
       priceTable: loadPriceTable(),
     });
     server.reply(jsonFixture('anthropic/anthropic-text.json'), jsonFixture('anthropic/anthropic-text.json'));
-    await client.generate({
-      system: 'You are careful.',
-      messages: conversation.slice(0, 1),
-      tools,
-      maxOutputTokens: 100,
-    });
-    await client.generate({
-      system: 'You are careful.',
-      messages: conversation,
-      tools,
-      maxOutputTokens: 100,
-    });
+    await callTwice(client, 1);
     const [first, second] = server.requests.map((request) => request.body as Body);
     expect(breakpoints(first!)).toEqual(['system', 'user@0']);
     // Anthropic groups tool results into user turns: messages are user, assistant, user, assistant, user.
@@ -95,18 +91,7 @@ describe('prompt cache layout (local Anthropic and OpenAI servers)', () => {
       priceTable: loadPriceTable(),
     });
     server.reply(jsonFixture('openai-chat/openai-text.json'), jsonFixture('openai-chat/openai-text.json'));
-    await client.generate({
-      system: 'You are careful.',
-      messages: conversation.slice(0, 3),
-      tools,
-      maxOutputTokens: 100,
-    });
-    await client.generate({
-      system: 'You are careful.',
-      messages: conversation,
-      tools,
-      maxOutputTokens: 100,
-    });
+    await callTwice(client, 3);
     const [first, second] = server.requests.map(
       (request) => request.body as { messages: unknown[]; tools: unknown },
     );

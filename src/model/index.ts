@@ -1,3 +1,4 @@
+export type { BatchSettings } from './internal/batch-fetch.ts';
 export type { ModelCallErrorOptions } from './model-call-error.ts';
 export { ModelCallError } from './model-call-error.ts';
 export type {

@@ -3,6 +3,8 @@ import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { JSONSchema7, LanguageModelUsage, ModelMessage, ToolSet } from 'ai';
 import { generateText, jsonSchema, streamText, tool } from 'ai';
 import type { Cost, Environment, ToolCall } from '../spec/index.ts';
+import { UserError } from '../spec/index.ts';
+import { type BatchSettings, createBatchFetch } from './internal/batch-fetch.ts';
 import { withAnthropicCacheBreakpoints } from './internal/cache-layout.ts';
 import type { CallContext } from './internal/map-model-error.ts';
 import { mapModelError } from './internal/map-model-error.ts';
@@ -51,6 +53,8 @@ export interface ModelTurn {
   latencyMs: number;
   /** The assistant message to append to the conversation before the tool results. */
   responseMessages: ModelMessage[];
+  /** The call went through the vendor's batch API and is priced at the batch rate. */
+  batch: boolean;
 }
 
 /** A model ready to be called. */
@@ -83,6 +87,11 @@ export interface ModelClientOptions {
   fetch?: typeof globalThis.fetch;
   /** Stream the reply (SSE) instead of waiting for one body; the result is the same. Default false. */
   streaming?: boolean;
+  /**
+   * Send every call through the vendor's batch API at the batch price, waiting durably (Anthropic and
+   * OpenAI; not streamed). Undefined: synchronous calls. A scripted model ignores it.
+   */
+  batch?: BatchSettings | undefined;
 }
 
 /**
@@ -109,14 +118,24 @@ export async function createModelClient(options: ModelClientOptions): Promise<Mo
     label = `scripted:${basename(spec.path)} (${script.model ? `priced as ${script.model}` : 'unpriced'})`;
     context = { label, keyVariable: undefined };
   } else {
-    const vendor = createVendorModel(spec, options.env, options.fetch);
+    let fetch = options.fetch;
+    if (options.batch) {
+      if (spec.provider === 'openai-compatible') {
+        throw new UserError('config-invalid', `${spec.text}: an openai-compatible server has no batch API`, {
+          hint: 'set agent.batch to false, or route this agent to anthropic: or openai: models',
+        });
+      }
+      fetch = createBatchFetch(spec.provider, options.fetch ?? globalThis.fetch, options.batch);
+    }
+    const vendor = createVendorModel(spec, options.env, fetch);
     model = vendor.model;
     priceKey = `${spec.provider}:${spec.model}`;
     label = spec.text;
     context = { label, keyVariable: vendor.keyVariable };
   }
   if (priceKey !== UNPRICED_KEY) priceFor(priceTable, priceKey);
-  const call = options.streaming ? callStreaming : callOnce;
+  const batch = options.batch !== undefined && spec.provider !== 'scripted';
+  const call = options.streaming && !batch ? callStreaming : callOnce;
 
   return {
     label,
@@ -142,11 +161,12 @@ export async function createModelClient(options: ModelClientOptions): Promise<Mo
         finishReason: reply.finishReason,
         usage,
         rawUsage: reply.usage.raw,
-        cost: costOf(priceTable, priceKey, usage),
+        cost: costOf(priceTable, priceKey, usage, { batch }),
         latencyMs,
         // The SDK answers calls to unknown tools itself with a `tool` message; the caller answers every
         // call, so only the assistant message is kept.
         responseMessages: reply.messages.filter((message) => message.role === 'assistant'),
+        batch,
       };
     },
   };

@@ -1,9 +1,15 @@
 import { TASKS_AND_EVENTS } from './migrations/0001-tasks-and-events.ts';
 import { SPEND_AND_BREAKERS } from './migrations/0002-spend-and-breakers.ts';
 import { APPROVALS_AND_ACTIONS } from './migrations/0003-approvals-and-actions.ts';
+import { MODEL_BATCHES } from './migrations/0004-model-batches.ts';
 
 /**
  * Schema migrations for the embedded store, applied in order, each in its own transaction. Each lives
  * in `migrations/NNNN-name.ts`. Append new migrations; never edit one that has shipped.
  */
-export const MIGRATIONS: readonly string[] = [TASKS_AND_EVENTS, SPEND_AND_BREAKERS, APPROVALS_AND_ACTIONS];
+export const MIGRATIONS: readonly string[] = [
+  TASKS_AND_EVENTS,
+  SPEND_AND_BREAKERS,
+  APPROVALS_AND_ACTIONS,
+  MODEL_BATCHES,
+];

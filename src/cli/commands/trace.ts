@@ -86,7 +86,7 @@ function describe(event: JournalEvent): string {
       const calls =
         (event.toolCalls as { name: string }[]).map((call) => call.name).join(', ') || 'no tool calls';
       const text = event.text ? `  "${oneLine(String(event.text), 60)}"` : '';
-      return `step ${event.step}: ${calls}; in ${usage.input} out ${usage.output} cache r/w ${usage.cacheRead}/${usage.cacheWrite}; $${Number(event.costUsd).toFixed(4)}${text}`;
+      return `step ${event.step}: ${calls}; in ${usage.input} out ${usage.output} cache r/w ${usage.cacheRead}/${usage.cacheWrite}; $${Number(event.costUsd).toFixed(4)}${event.batch ? ' (batch)' : ''}${text}`;
     }
     case 'decision':
       return `${event.tool}: ${event.decision} (${(event.policyIds as string[]).join(', ')})`;
