@@ -81,8 +81,9 @@ export interface AgentLoopResult {
  */
 export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLoopResult> {
   const { journal, taskId, guard, limits } = settings;
-  let model = settings.model;
-  let escalations = 0;
+  // A resumed task continues on the tier its cascade had reached.
+  let escalations = settings.resume?.escalations ?? 0;
+  let model = escalations > 0 ? settings.check?.higher[escalations - 1] : settings.model;
   const clock = settings.clock ?? (() => performance.now());
   const startedAt = clock();
   const deadline = startedAt + limits.maxWallSeconds * 1000;
@@ -146,6 +147,13 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
     }
     return breaker ? stop(breaker.stopReason, breaker.reason) : undefined;
   };
+
+  if (!model) {
+    return stop(
+      'error',
+      `the task had escalated ${escalations} tier(s) above its first, but the config has no such tier now`,
+    );
+  }
 
   if (resume && resume.pendingCalls.length > 0) {
     const stopped = await runStep(resume.pendingCalls, resume.finishedResults);
@@ -278,16 +286,18 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
         waitMs: 0,
       });
       model = next;
-      messages.push({
-        role: 'user',
-        content: `The check \`${check.name}\` failed (${result.summary}):\n${result.output}\nFix the cause, then finish.`,
-      });
+      messages.push({ role: 'user', content: checkFailedMessage(check.name, result.summary, result.output) });
       continue;
     }
 
     const stopped = await runStep(turn.toolCalls, []);
     if (stopped) return stopped;
   }
+}
+
+/** What the model is told when the check fails and the task moves up a tier (replayed on resume). */
+export function checkFailedMessage(name: string, summary: string, output: string): string {
+  return `The check \`${name}\` failed (${summary}):\n${output}\nFix the cause, then finish.`;
 }
 
 /** The tier of a priced model, `null` for an unpriced (scripted) one. */

@@ -86,6 +86,27 @@ describe('replayJournal', () => {
     ]);
   });
 
+  it('replays a failed check that moved the task up a tier, so the task goes on at that tier', () => {
+    const state = replayJournal([
+      event('task-start', { prompt: 'make the check pass' }),
+      event('model-response', { step: 1, text: 'looks fine', toolCalls: [], usage, costUsd: 0.01 }),
+      event('check', { step: 1, check: 'npm test', passed: false, summary: 'exit 1', output: '1 failing' }),
+      event('route-decision', { step: 1, kind: 'escalate', tier: 'mid', reason: 'npm test failed: exit 1' }),
+      event('model-response', {
+        step: 2,
+        text: '',
+        toolCalls: [{ id: 'call_9', name: 'shell', input: { command: 'factor 12' } }],
+        usage,
+        costUsd: 0.02,
+      }),
+      event('decision', { toolCallId: 'call_9', decision: 'ask' }),
+    ]);
+    expect(state.escalations).toBe(1);
+    expect(state.messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    expect(state.messages[2]!.content).toMatch(/^The check `npm test` failed \(exit 1\):\n1 failing\n/);
+    expect(state.pendingCalls.map((call) => call.id)).toEqual(['call_9']);
+  });
+
   it('refuses a journal that does not start with the task', () => {
     expect(() => replayJournal(events.slice(1))).toThrow(/task start/);
   });

@@ -1,6 +1,7 @@
 import type { ModelMessage, ToolResultPart } from 'ai';
 import { SystemError } from '../spec/errors.ts';
 import type { JournalEvent, ToolCall } from '../spec/types.ts';
+import { checkFailedMessage } from './agent-loop.ts';
 
 /** Where a task stood when its journal ends: enough to continue without calling the model again. */
 export interface ResumeState {
@@ -15,12 +16,14 @@ export interface ResumeState {
   spentUsd: number;
   spentTokens: number;
   finalText: string;
+  /** Tiers the cascade had moved up: the task continues on that tier. */
+  escalations: number;
 }
 
 /**
  * Rebuilds the conversation of a task from its journal: the prompt, each model reply (text and tool
- * calls) and each tool result exactly as the model saw it. Model calls already paid for are not made
- * again; tool calls already run are not run again.
+ * calls), each tool result and each failed check that moved the task up a tier, exactly as the model
+ * saw them. Model calls already paid for are not made again; tool calls already run are not run again.
  *
  * @throws SystemError `journal-corrupt` when the journal does not start with `task-start`.
  */
@@ -32,7 +35,8 @@ export function replayJournal(events: readonly JournalEvent[]): ResumeState {
   const messages: ModelMessage[] = [{ role: 'user', content: start.prompt }];
   let calls: ToolCall[] = [];
   let results = new Map<string, ToolResultPart>();
-  const state = { steps: 0, spentUsd: 0, spentTokens: 0, finalText: '' };
+  const state = { steps: 0, spentUsd: 0, spentTokens: 0, finalText: '', escalations: 0 };
+  let failedCheck: JournalEvent | undefined;
   const flush = () => {
     if (calls.length === 0) return;
     messages.push({ role: 'tool', content: calls.map((call) => results.get(call.id)!) });
@@ -61,6 +65,15 @@ export function replayJournal(events: readonly JournalEvent[]): ResumeState {
       state.spentUsd += Number(event.costUsd);
       state.spentTokens += usage.input + usage.output + usage.cacheRead + usage.cacheWrite;
       if (text) state.finalText = text;
+    } else if (event.type === 'check') {
+      failedCheck = event.passed ? undefined : event;
+    } else if (event.type === 'route-decision' && event.kind === 'escalate' && failedCheck) {
+      const { check, summary, output } = failedCheck;
+      messages.push({
+        role: 'user',
+        content: checkFailedMessage(String(check), String(summary), String(output)),
+      });
+      state.escalations += 1;
     } else if (event.type === 'tool-call-end') {
       const id = String(event.toolCallId);
       results.set(id, {

@@ -38,6 +38,8 @@ export async function createTaskModels(settings: {
   priceTable: PriceTable;
   /** `--model`, or the model a resumed task recorded. */
   requested: string | undefined;
+  /** The task's kind, for `router.routes` `kind:NAME`. */
+  kind?: string | undefined;
   breakers: CircuitBreakers | undefined;
   /** `agent.batch`: every call through the vendor's batch API. */
   batch: BatchSettings | undefined;
@@ -56,9 +58,16 @@ export async function createTaskModels(settings: {
       modelName: spec,
     };
   }
-  const start = requested
-    ? (requested.slice(ROUTED.length) as ModelTier)
-    : pickTier(config.router, { agent: config.agent.name });
+  let start: ModelTier;
+  let because: string;
+  if (requested) {
+    start = requested.slice(ROUTED.length) as ModelTier;
+    because = `named ${requested}`;
+  } else {
+    const picked = pickTier(config.router, { agent: config.agent.name, kind: settings.kind });
+    start = picked.tier;
+    because = picked.route === 'defaultTier' ? 'router.defaultTier' : `route ${picked.route}`;
+  }
   const ladder: RoutedModelClient[] = [];
   for (const tier of config.router.cascade ? tiersFrom(start) : [start]) {
     const candidates: ModelClient[] = [];
@@ -82,6 +91,7 @@ export async function createTaskModels(settings: {
     ladder.push(
       createRoutedModelClient({
         tier,
+        because: tier === start ? because : undefined,
         candidates,
         maxAttempts: config.router.maxAttempts,
         backoffBaseMs: config.router.backoffBaseMs,

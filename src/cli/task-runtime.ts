@@ -21,6 +21,8 @@ export interface RuntimeOverrides {
   model?: string | undefined;
   maxUsd?: number | undefined;
   maxSteps?: number | undefined;
+  /** The task's kind (`--kind`), matched against `router.routes` `kind:NAME`. */
+  kind?: string | undefined;
 }
 
 /**
@@ -60,6 +62,7 @@ export async function createTaskRuntime(
     env: context.env,
     priceTable,
     requested: overrides.model,
+    kind: overrides.kind,
     breakers,
     batch: config.agent.batch ? { book: new SqliteBatchStore(store.database) } : undefined,
     warn: io.err,

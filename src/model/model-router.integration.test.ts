@@ -162,10 +162,13 @@ describe('route plans', () => {
     defaultTier: 'mid',
   };
   it('picks the most specific route: kind, then stage, then agent, else the default', () => {
-    expect(pickTier(plan, { agent: 'fixer', stage: 'plan', kind: 'triage' })).toBe('nano');
-    expect(pickTier(plan, { agent: 'fixer', stage: 'plan' })).toBe('top');
-    expect(pickTier(plan, { agent: 'fixer' })).toBe('small');
-    expect(pickTier(plan, { agent: 'other' })).toBe('mid');
+    expect(pickTier(plan, { agent: 'fixer', stage: 'plan', kind: 'triage' })).toEqual({
+      tier: 'nano',
+      route: 'kind:triage',
+    });
+    expect(pickTier(plan, { agent: 'fixer', stage: 'plan' })).toEqual({ tier: 'top', route: 'stage:plan' });
+    expect(pickTier(plan, { agent: 'fixer' })).toEqual({ tier: 'small', route: 'agent:fixer' });
+    expect(pickTier(plan, { agent: 'other' })).toEqual({ tier: 'mid', route: 'defaultTier' });
   });
   it('takes configured tiers as given and the rest from the price table, cheapest first', () => {
     expect(tierModelSpecs(plan, priceTable, 'mid')).toEqual(['openai:gpt-5.1']);

@@ -30,6 +30,8 @@ export interface ProviderHealth {
 
 export interface RoutedModelSettings {
   tier: string;
+  /** Why calls start on this tier (`route kind:triage`), said in the first `pick` decision's reason. */
+  because?: string | undefined;
   /** The tier's models in fallback order; at least one. */
   candidates: readonly ModelClient[];
   /** Calls per model before moving to the next one (on 429, 5xx, timeouts, overload). */
@@ -83,7 +85,7 @@ export function createRoutedModelClient(settings: RoutedModelSettings): RoutedMo
     async generate(request: ModelRequest): Promise<ModelTurn> {
       const decide = (decision: RouteDecision) => request.onRouteDecision?.(decision) ?? Promise.resolve();
       let failure: unknown;
-      let why = `first model of the ${tier} tier`;
+      let why = `first model of the ${tier} tier${settings.because ? ` (${settings.because})` : ''}`;
       for (const [index, client] of candidates.entries()) {
         if (health?.isOpen(client.priceKey)) {
           await decide({
@@ -160,17 +162,24 @@ export interface RoutePlan {
   defaultTier: ModelTier;
 }
 
-/** The tier for a call: the most specific route that matches (kind, then stage, then agent), else the default. */
-export function pickTier(plan: RoutePlan, key: { agent?: string; stage?: string; kind?: string }): ModelTier {
+/**
+ * The tier for a call: the most specific route that matches (kind, then stage, then agent), else the
+ * default; `route` says which (`kind:triage`, or `defaultTier`), for the journal.
+ */
+export function pickTier(
+  plan: RoutePlan,
+  key: { agent?: string | undefined; stage?: string | undefined; kind?: string | undefined },
+): { tier: ModelTier; route: string } {
   for (const [prefix, name] of [
     ['kind', key.kind],
     ['stage', key.stage],
     ['agent', key.agent],
   ] as const) {
-    const tier = name === undefined ? undefined : plan.routes[`${prefix}:${name}`];
-    if (tier) return tier;
+    const route = `${prefix}:${name}`;
+    const tier = name === undefined ? undefined : plan.routes[route];
+    if (tier) return { tier, route };
   }
-  return plan.defaultTier;
+  return { tier: plan.defaultTier, route: 'defaultTier' };
 }
 
 /**

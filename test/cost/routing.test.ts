@@ -92,6 +92,95 @@ describe('model tiers: cascade on a failed check, early exit before any model ca
     ]);
   });
 
+  it('a task paused for approval after escalating resumes on the tier it had reached', async () => {
+    const small = writeScript(
+      work.dir,
+      { model: 'anthropic:claude-haiku-4-5', turns: [finish('looks fine')] },
+      'small-pause.json',
+    );
+    const ask = {
+      tool_calls: [{ name: 'shell', input: { command: 'factor 12' } }],
+      usage: { input_tokens: 2000, output_tokens: 30 },
+    };
+    const mid = writeScript(
+      work.dir,
+      { model: 'anthropic:claude-sonnet-4-6', turns: [unused, ask, writeDone, finish('fixed')] },
+      'mid-pause.json',
+    );
+    const top = writeScript(
+      work.dir,
+      { model: 'anthropic:claude-opus-4-7', turns: [unused] },
+      'top-pause.json',
+    );
+    const paused = await run('pause', router(small, mid, top));
+    expect(paused.code, paused.stderr).toBe(4);
+    const home = ['--data-dir', path.join(work.dir, 'home-pause')];
+    const approvals = JSON.parse((await runWarden(['approvals', '--json', ...home])).stdout);
+    expect((await runWarden(['approve', String(approvals[0].id), ...home])).code).toBe(0);
+
+    const resumed = await runWarden([
+      'resume',
+      String(paused.report.taskId),
+      '--json',
+      '--config',
+      path.join(work.dir, 'pause.json'),
+      ...home,
+    ]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'succeeded', steps: 4 });
+    const trace = JSON.parse(
+      (await runWarden(['trace', String(paused.report.taskId), '--json', ...home])).stdout,
+    );
+    const answered = (trace as Array<Record<string, unknown>>)
+      .filter((event) => event.type === 'model-response')
+      .map((event) => event.priceKey);
+    expect(answered).toEqual([
+      'anthropic:claude-haiku-4-5',
+      'anthropic:claude-sonnet-4-6',
+      'anthropic:claude-sonnet-4-6',
+      'anthropic:claude-sonnet-4-6',
+    ]);
+  });
+
+  it('starts a task on the tier its --kind routes to', async () => {
+    const nano = writeScript(
+      work.dir,
+      { model: 'openai:gpt-5.4-nano', turns: [writeDone, finish('triaged')] },
+      'nano.json',
+    );
+    const configFile = path.join(work.dir, 'kind.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        router: {
+          enabled: true,
+          defaultTier: 'top',
+          cascade: false,
+          routes: { 'kind:triage': 'nano' },
+          tiers: { nano: [`scripted:${nano}`], top: [`scripted:${nano}`] },
+        },
+      }),
+    );
+    const home = path.join(work.dir, 'home-kind');
+    const args = ['run', '--repo', repo, '--task', 'label the issue', '--config', configFile];
+    const result = await runWarden([...args, '--kind', 'triage', '--json', '--data-dir', home]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ status: 'succeeded', model: 'router:nano' });
+    const trace = JSON.parse(
+      (await runWarden(['trace', report.taskId, '--json', '--data-dir', home])).stdout,
+    );
+    expect(trace.find((event: { type: string }) => event.type === 'route-decision')).toMatchObject({
+      kind: 'pick',
+      tier: 'nano',
+      reason: 'first model of the nano tier (route kind:triage)',
+    });
+
+    const bad = await runWarden([...args, '--kind', 'no spaces', '--data-dir', home]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--kind "no spaces" is not a name/);
+  });
+
   it('does not escalate when the check passes the first time', async () => {
     const small = writeScript(
       work.dir,

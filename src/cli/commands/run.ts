@@ -22,6 +22,8 @@ branch warden/<task-id> in the repository. Your checkout is never touched.
   --config FILE      config file (default: <data dir>/config.yaml when present)
   --max-usd N        spending limit for this task in USD
   --max-steps N      most model calls for this task
+  --kind NAME        the kind of task (ci-fix, dependency-update, …): picks the tier of a
+                     router.routes entry kind:NAME
   --no-branch        do not create the result branch
   --data-dir DIR     Warden's data directory (default: $WARDEN_HOME or ~/.warden)
   --json             print only the result as one JSON object
@@ -55,6 +57,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
     model: { type: 'string' },
     'max-usd': { type: 'string' },
     'max-steps': { type: 'string' },
+    kind: { type: 'string' },
     'no-branch': { type: 'boolean' },
   });
   if (values.help) {
@@ -67,6 +70,11 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
     throw new UserError('usage', 'warden run: --task TEXT is required', { hint: 'see `warden run --help`' });
   const maxUsd = positiveNumber('max-usd', values['max-usd']);
   const maxSteps = positiveNumber('max-steps', values['max-steps']);
+  if (values.kind !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(values.kind)) {
+    throw new UserError('usage', `warden run: --kind ${JSON.stringify(values.kind)} is not a name`, {
+      hint: 'letters, digits, ".", "_" and "-", as in router.routes kind:NAME',
+    });
+  }
   const context = openWardenContext({ dataDir: values['data-dir'], config: values.config, env: io.env });
   try {
     const result = await executeRun(context, io, {
@@ -75,6 +83,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
       model: values.model,
       maxUsd,
       maxSteps,
+      kind: values.kind,
       createBranch: !values['no-branch'],
       json: Boolean(values.json),
     });
@@ -93,6 +102,7 @@ export interface RunRequest {
   model: string | undefined;
   maxUsd?: number | undefined;
   maxSteps?: number | undefined;
+  kind?: string | undefined;
   createBranch: boolean;
   json: boolean;
 }
