@@ -7,7 +7,7 @@ import { describeError, UserError, WardenError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { ResourceLimits, Sandbox, SandboxDriver, SandboxEgress } from '../spec/sandbox.ts';
 import type { Store } from '../spec/store.ts';
-import type { StopReason, Task, TaskStatus } from '../spec/types.ts';
+import type { JournalEvent, StopReason, Task, TaskStatus } from '../spec/types.ts';
 import { type LoopLimits, runAgentLoop, type TaskCheck } from './agent-loop.ts';
 import type { ApprovalGate } from './approval-gate.ts';
 import { type PreCheck, runPreChecks } from './pre-checks.ts';
@@ -80,6 +80,8 @@ export interface RunTaskResult {
   /** The user's tree had uncommitted changes, which the task did not see. */
   dirty: boolean;
   finalText: string;
+  /** Input tokens the task's model calls read from a prompt cache, over all their input; `null` without calls. */
+  cacheHitRatio: number | null;
 }
 
 const STATUS_OF: Record<StopReason, TaskStatus> = {
@@ -288,6 +290,7 @@ async function driveTask(
     await connections.catch(() => {});
     const status = STATUS_OF[stopReason];
     const spent = guard.spent;
+    const cacheHitRatio = cacheHitRatioOf(await journal.events(taskId));
     await journal.append(taskId, keepWorkspace ? 'task-pause' : 'task-end', {
       status,
       stopReason,
@@ -295,6 +298,7 @@ async function driveTask(
       steps,
       costUsd: spent.usd,
       tokens: spent.tokens,
+      cacheHitRatio,
       branch: branch?.branch,
     });
     const updated = await store.updateTask(taskId, {
@@ -305,12 +309,25 @@ async function driveTask(
       branch: branch?.branch ?? null,
       endedAt: keepWorkspace ? null : new Date().toISOString(),
     });
-    return { task: updated, branch, detail, dirty: workspace.dirty, finalText };
+    return { task: updated, branch, detail, dirty: workspace.dirty, finalText, cacheHitRatio };
   } finally {
     await sandbox.destroy();
     await connections;
     if (!keepWorkspace) await workspace.destroy();
   }
+}
+
+/** The share of the task's input tokens (all its model calls, before and after any pause) read from a cache. */
+function cacheHitRatioOf(events: readonly JournalEvent[]): number | null {
+  let cached = 0;
+  let input = 0;
+  for (const event of events) {
+    if (event.type !== 'model-response') continue;
+    const usage = event.usage as { input: number; cacheRead: number; cacheWrite: number };
+    cached += usage.cacheRead;
+    input += usage.input + usage.cacheRead + usage.cacheWrite;
+  }
+  return input === 0 ? null : cached / input;
 }
 
 /** The task's check, run in its sandbox, with the cascade's higher tiers; undefined without a check. */

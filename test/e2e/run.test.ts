@@ -55,6 +55,22 @@ describe('warden run contracts', () => {
     expect(git(repo, 'show', `${report.branch}:notes/todo.md`)).toBe('ship it');
   });
 
+  it('reports the share of input tokens the task read from the prompt cache', async () => {
+    const result = await run({
+      model: 'anthropic:claude-sonnet-4-6',
+      turns: [
+        {
+          tool_calls: [{ name: 'list_files', input: {} }],
+          usage: { input_tokens: 1000, output_tokens: 20, cache_creation_input_tokens: 3000 },
+        },
+        { text: 'done', usage: { input_tokens: 200, output_tokens: 10, cache_read_input_tokens: 3800 } },
+      ],
+    });
+    expect(result.code, result.stderr).toBe(0);
+    // 3 800 cached of 1 000 + 3 000 + 200 + 3 800 input tokens.
+    expect(JSON.parse(result.stdout).cacheHitRatio).toBeCloseTo(3800 / 8000, 10);
+  });
+
   it('exits 2 on an unknown flag, a missing repository and a directory that is not git', async () => {
     const unknown = await runWarden(['run', '--repo', repo, '--task', 'x', '--frobnicate', ...home()]);
     expect(unknown.code).toBe(2);

@@ -38,6 +38,8 @@ export interface RunReport {
   branch: string | null;
   steps: number;
   costUsd: number;
+  /** Share of the task's input tokens read from a prompt cache; `null` when it made no model call. */
+  cacheHitRatio: number | null;
   stopReason: string | null;
   detail: string;
   model: string;
@@ -160,6 +162,7 @@ export function toReport(result: RunTaskResult, delivery: Delivery | null = null
     branch: task.branch,
     steps: task.steps,
     costUsd: task.costUsd,
+    cacheHitRatio: result.cacheHitRatio,
     stopReason: task.stopReason,
     detail: result.detail,
     model: task.model,
@@ -190,7 +193,9 @@ export function formatReport(report: RunReport): string {
     lines.push('branch: none (no change to save)');
   }
   if (report.delivery) lines.push(`pull request: ${report.delivery.detail}`);
-  lines.push(`steps: ${report.steps}   cost: $${report.costUsd.toFixed(4)}`);
+  const cache =
+    report.cacheHitRatio === null ? '' : `   cache hit: ${Math.round(report.cacheHitRatio * 100)}%`;
+  lines.push(`steps: ${report.steps}   cost: $${report.costUsd.toFixed(4)}${cache}`);
   lines.push(`trace: ${report.trace}`);
   return `${lines.join('\n')}\n`;
 }
