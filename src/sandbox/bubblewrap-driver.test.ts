@@ -51,6 +51,21 @@ describe.skipIf(!bubblewrapInstalled)('bubblewrap driver (skipped when bwrap is 
     await rm(outsideDir, { recursive: true, force: true });
   });
 
+  test('runs every command under a seccomp filter: io_uring, keyrings, BPF and unshare fail with EPERM', async () => {
+    // System call numbers of this machine's architecture; perl's `syscall` reaches them directly.
+    const numbers = process.arch === 'arm64' ? [425, 219, 280, 97] : [425, 250, 321, 272];
+    const calls = numbers.map((nr) => `syscall(${nr}, 0, 0, 0); print 0+$!, " ";`).join(' ');
+    const result = await execIn(workspace, `grep Seccomp: /proc/self/status; perl -e '${calls}'`, options);
+    expect(result.stdout).toBe('Seccomp:\t2\n1 1 1 1 ');
+    // Ordinary work is untouched: files, processes, node.
+    const ordinary = await execIn(
+      workspace,
+      'node -e "console.log(require(\'os\').cpus().length > 0)"',
+      options,
+    );
+    expect(ordinary).toMatchObject({ exitCode: 0, stdout: 'true\n' });
+  });
+
   test('runs the command in /workspace, which is writable and shared with the host', async () => {
     const result = await execIn(workspace, 'pwd; echo hello > made-inside.txt; exit 3', options);
     expect(result.stdout).toBe('/workspace\n');

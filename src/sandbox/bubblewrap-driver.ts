@@ -28,6 +28,7 @@ import {
 import { createHostFiles } from './internal/host-files.ts';
 import { prepareProtectedMounts, removePlaceholders } from './internal/protected-mounts.ts';
 import { egressWanted, type SandboxEgressRuntime, startSandboxEgress } from './internal/sandbox-egress.ts';
+import { seccompProgram } from './internal/seccomp-filter.ts';
 import { measureDiskUse } from './internal/workspace-usage.ts';
 import { parseProtectedPaths } from './protected-paths.ts';
 
@@ -60,6 +61,8 @@ const MEMORY_FAILURE =
   /out of memory|Cannot allocate memory|Failed to allocate memory|ERR_MEMORY_ALLOCATION_FAILED|MemoryError|bad_alloc/i;
 
 const INSTALL_HINT = 'install bubblewrap: apt-get install bubblewrap';
+/** The seccomp filter every command runs under; `undefined` on an architecture without syscall numbers. */
+const SECCOMP_PROGRAM = seccompProgram();
 
 interface RawRun {
   exitCode: number | null;
@@ -99,12 +102,22 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
     const stderr = createCappedOutput(options.maxOutputBytes);
     const status = createCappedOutput(64 * 1024);
     const startedAt = performance.now();
-    // With a cgroup, bubblewrap's child waits on fd 4 until it has been moved into it.
+    // With a cgroup, bubblewrap's child waits on fd 4 until it has been moved into it. The seccomp
+    // filter comes on the next fd.
     const blockArgs = cgroup ? ['--block-fd', '4'] : [];
+    const seccompFd = cgroup ? 5 : 4;
+    const seccompArgs = SECCOMP_PROGRAM ? ['--seccomp', String(seccompFd)] : [];
 
     return await new Promise<RawRun>((resolve, reject) => {
-      const child = spawn(bwrapPath, ['--json-status-fd', '3', ...blockArgs, ...args], {
-        stdio: ['ignore', 'pipe', 'pipe', 'pipe', ...(cgroup ? (['pipe'] as const) : [])],
+      const child = spawn(bwrapPath, ['--json-status-fd', '3', ...blockArgs, ...seccompArgs, ...args], {
+        stdio: [
+          'ignore',
+          'pipe',
+          'pipe',
+          'pipe',
+          ...(cgroup ? (['pipe'] as const) : []),
+          ...(SECCOMP_PROGRAM ? (['pipe'] as const) : []),
+        ],
         // Only for finding bubblewrap; the sandbox itself starts from --clearenv.
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
         // Its own process group, so a timeout can kill bubblewrap and everything it started at once.
@@ -112,6 +125,11 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
       });
       const streams = child.stdio.slice(1, 4) as Readable[];
       const unblock = cgroup ? (child.stdio[4] as Writable) : null;
+      if (SECCOMP_PROGRAM) {
+        const filter = (child.stdio as unknown as Writable[])[seccompFd]!;
+        filter.on('error', () => {});
+        filter.end(SECCOMP_PROGRAM);
+      }
       child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
       child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
       let joined = false;
