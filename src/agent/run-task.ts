@@ -1,13 +1,13 @@
 import type { CircuitBreakers, SpendLedger } from '../guard/index.ts';
-import { TaskGuard } from '../guard/index.ts';
+import { cacheHitRatio, TaskGuard } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
-import type { ModelClient, PriceTable } from '../model/index.ts';
+import type { ModelClient, PricedUsage, PriceTable } from '../model/index.ts';
 import { type BranchResult, createWorkspace, reopenWorkspace, type Workspace } from '../sandbox/index.ts';
 import { describeError, UserError, WardenError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { ResourceLimits, Sandbox, SandboxDriver, SandboxEgress } from '../spec/sandbox.ts';
 import type { Store } from '../spec/store.ts';
-import type { JournalEvent, StopReason, Task, TaskStatus } from '../spec/types.ts';
+import type { StopReason, Task, TaskStatus } from '../spec/types.ts';
 import { type LoopLimits, runAgentLoop, type TaskCheck } from './agent-loop.ts';
 import type { ApprovalGate } from './approval-gate.ts';
 import { type PreCheck, runPreChecks } from './pre-checks.ts';
@@ -290,7 +290,9 @@ async function driveTask(
     await connections.catch(() => {});
     const status = STATUS_OF[stopReason];
     const spent = guard.spent;
-    const cacheHitRatio = cacheHitRatioOf(await journal.events(taskId));
+    // Every model call of the task, those before a pause included.
+    const calls = (await journal.events(taskId)).filter((event) => event.type === 'model-response');
+    const cacheHit = cacheHitRatio(calls.map((event) => event.usage as PricedUsage));
     await journal.append(taskId, keepWorkspace ? 'task-pause' : 'task-end', {
       status,
       stopReason,
@@ -298,7 +300,7 @@ async function driveTask(
       steps,
       costUsd: spent.usd,
       tokens: spent.tokens,
-      cacheHitRatio,
+      cacheHitRatio: cacheHit,
       branch: branch?.branch,
     });
     const updated = await store.updateTask(taskId, {
@@ -309,25 +311,12 @@ async function driveTask(
       branch: branch?.branch ?? null,
       endedAt: keepWorkspace ? null : new Date().toISOString(),
     });
-    return { task: updated, branch, detail, dirty: workspace.dirty, finalText, cacheHitRatio };
+    return { task: updated, branch, detail, dirty: workspace.dirty, finalText, cacheHitRatio: cacheHit };
   } finally {
     await sandbox.destroy();
     await connections;
     if (!keepWorkspace) await workspace.destroy();
   }
-}
-
-/** The share of the task's input tokens (all its model calls, before and after any pause) read from a cache. */
-function cacheHitRatioOf(events: readonly JournalEvent[]): number | null {
-  let cached = 0;
-  let input = 0;
-  for (const event of events) {
-    if (event.type !== 'model-response') continue;
-    const usage = event.usage as { input: number; cacheRead: number; cacheWrite: number };
-    cached += usage.cacheRead;
-    input += usage.input + usage.cacheRead + usage.cacheWrite;
-  }
-  return input === 0 ? null : cached / input;
 }
 
 /** The task's check, run in its sandbox, with the cascade's higher tiers; undefined without a check. */

@@ -101,17 +101,29 @@ export function buildCostReport(input: {
   return report;
 }
 
+/**
+ * Input tokens read from a prompt cache over all input tokens (uncached, cache reads and cache writes)
+ * of these calls; `null` when they had no input.
+ */
+export function cacheHitRatio(
+  calls: Iterable<{ input: number; cacheRead: number; cacheWrite: number }>,
+): number | null {
+  let cached = 0;
+  let input = 0;
+  for (const call of calls) {
+    cached += call.cacheRead;
+    input += call.input + call.cacheRead + call.cacheWrite;
+  }
+  return input === 0 ? null : cached / input;
+}
+
 function figures(entries: readonly SpendEntryRow[], tasks: readonly ReportTask[]): CostFigures {
   let spendUsd = 0;
   let topTier = 0;
-  let cached = 0;
-  let input = 0;
   const tiers: Record<string, number> = {};
   for (const entry of entries) {
     spendUsd += entry.usd;
     topTier += entry.topTierUsd ?? entry.usd;
-    cached += entry.cacheRead;
-    input += entry.input + entry.cacheRead + entry.cacheWrite;
     const tier = entry.tier ?? 'unranked';
     tiers[tier] = (tiers[tier] ?? 0) + 1;
   }
@@ -122,7 +134,7 @@ function figures(entries: readonly SpendEntryRow[], tasks: readonly ReportTask[]
     succeeded,
     costPerSuccessUsd: succeeded === 0 ? null : spendUsd / succeeded,
     topTierCounterfactualUsd: topTier,
-    cacheHitRatio: input === 0 ? null : cached / input,
+    cacheHitRatio: cacheHitRatio(entries),
     tierShare: Object.fromEntries(
       Object.entries(tiers).map(([tier, count]) => [tier, count / entries.length]),
     ),

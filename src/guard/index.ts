@@ -1,7 +1,7 @@
 export type { BreakerEvent, BreakerSettings, CircuitBreakersSettings } from './circuit-breakers.ts';
 export { CircuitBreakers, nextUtcMidnight } from './circuit-breakers.ts';
 export type { CostFigures, CostGrouping, CostReport, ReportTask } from './cost-report.ts';
-export { buildCostReport } from './cost-report.ts';
+export { buildCostReport, cacheHitRatio } from './cost-report.ts';
 export type { WebhookTarget } from './post-webhook.ts';
 export { breakerMessage, postWebhook } from './post-webhook.ts';
 export type {

@@ -14,6 +14,9 @@ const writeDone = {
   tool_calls: [{ name: 'write_file', input: { path: 'DONE', content: 'fixed\n' } }],
   usage: { input_tokens: 2000, output_tokens: 50 },
 };
+/** The price key of the model that answered each call, in order. */
+const answeredBy = (events: Array<Record<string, unknown>>) =>
+  events.filter((event) => event.type === 'model-response').map((event) => event.priceKey);
 const finish = (text: string) => ({ text, usage: { input_tokens: 2000, output_tokens: 20 } });
 
 describe('model tiers: cascade on a failed check, early exit before any model call (real CLI)', () => {
@@ -84,8 +87,7 @@ describe('model tiers: cascade on a failed check, early exit before any model ca
     expect(escalations).toEqual([
       expect.objectContaining({ tier: 'mid', reason: 'test -f DONE failed: exit 1' }),
     ]);
-    const answered = events.filter((event) => event.type === 'model-response').map((event) => event.priceKey);
-    expect(answered).toEqual([
+    expect(answeredBy(events)).toEqual([
       'anthropic:claude-haiku-4-5',
       'anthropic:claude-sonnet-4-6',
       'anthropic:claude-sonnet-4-6',
@@ -131,10 +133,7 @@ describe('model tiers: cascade on a failed check, early exit before any model ca
     const trace = JSON.parse(
       (await runWarden(['trace', String(paused.report.taskId), '--json', ...home])).stdout,
     );
-    const answered = (trace as Array<Record<string, unknown>>)
-      .filter((event) => event.type === 'model-response')
-      .map((event) => event.priceKey);
-    expect(answered).toEqual([
+    expect(answeredBy(trace)).toEqual([
       'anthropic:claude-haiku-4-5',
       'anthropic:claude-sonnet-4-6',
       'anthropic:claude-sonnet-4-6',

@@ -32,7 +32,7 @@ export function createBatchFetch(vendor: Vendor, base: Fetch, settings: BatchSet
   const sleep = settings.sleep ?? ((milliseconds, signal) => sleepFor(milliseconds, undefined, { signal }));
   const pollMs = settings.pollMs ?? 2000;
   const maxPollMs = settings.maxPollMs ?? 60_000;
-  const path = vendor === 'anthropic' ? '/messages' : '/chat/completions';
+  const { path, submit, poll } = PROTOCOLS[vendor];
 
   return (async (input: Parameters<Fetch>[0], init?: Parameters<Fetch>[1]) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
@@ -48,22 +48,13 @@ export function createBatchFetch(vendor: Vendor, base: Fetch, settings: BatchSet
 
     let batchId = (await settings.book.waiting(requestHash))?.batchId;
     if (batchId === undefined) {
-      const submitted =
-        vendor === 'anthropic'
-          ? await call(`${root}/messages/batches`, {
-              method: 'POST',
-              body: JSON.stringify({ requests: [{ custom_id: requestHash, params: JSON.parse(body) }] }),
-            })
-          : await submitOpenAi(call, root, headers, requestHash, body);
+      const submitted = await submit(call, root, headers, requestHash, body);
       if (!submitted.ok) return submitted;
       batchId = String(((await submitted.json()) as { id: string }).id);
       await settings.book.submitted({ requestHash, vendor, batchId });
     }
     for (let wait = pollMs; ; wait = Math.min(wait * 2, maxPollMs)) {
-      const answer =
-        vendor === 'anthropic'
-          ? await pollAnthropic(call, root, batchId, requestHash)
-          : await pollOpenAi(call, root, batchId, requestHash);
+      const answer = await poll(call, root, batchId, requestHash);
       if (answer) {
         await settings.book.ended(requestHash);
         return answer;
@@ -74,6 +65,13 @@ export function createBatchFetch(vendor: Vendor, base: Fetch, settings: BatchSet
 }
 
 type Call = (target: string, options?: RequestInit) => Promise<Response>;
+
+async function submitAnthropic(call: Call, root: string, _headers: Headers, customId: string, body: string) {
+  return await call(`${root}/messages/batches`, {
+    method: 'POST',
+    body: JSON.stringify({ requests: [{ custom_id: customId, params: JSON.parse(body) }] }),
+  });
+}
 
 /** The result when the batch has ended; `undefined` while it runs. */
 async function pollAnthropic(call: Call, root: string, id: string, customId: string) {
@@ -147,6 +145,12 @@ async function pollOpenAi(call: Call, root: string, id: string, customId: string
     504,
   );
 }
+
+/** Each vendor's synchronous endpoint, and how a call to it is submitted as a batch and polled. */
+const PROTOCOLS = {
+  anthropic: { path: '/messages', submit: submitAnthropic, poll: pollAnthropic },
+  openai: { path: '/chat/completions', submit: submitOpenAi, poll: pollOpenAi },
+} as const;
 
 function findLine(text: string, customId: string): unknown {
   for (const line of text.split('\n')) {
