@@ -8,6 +8,7 @@ import {
   SqliteApprovalStore,
   SqliteBatchStore,
   SqliteBreakerStore,
+  SqliteOutcomeStore,
   SqliteSpendStore,
   type TaskOutcome,
 } from '../store/index.ts';
@@ -123,7 +124,7 @@ export function recordOutcome(
   status: string,
 ): void {
   if (status === 'running' || status === 'awaiting_approval') return;
-  new SqliteSpendStore(context.store.database).recordOutcome({
+  new SqliteOutcomeStore(context.store.database).record({
     taskId,
     outcome: status as TaskOutcome,
     agent: runtime.agent.name,

@@ -4,14 +4,14 @@ export { approvalContentHash, DEFAULT_APPROVAL_TTL_MS, SqliteApprovalStore } fro
 export { SqliteBatchStore } from './batch-store.ts';
 export type { BreakerKind, BreakerRecord, BreakerState } from './breaker-store.ts';
 export { SqliteBreakerStore } from './breaker-store.ts';
+export type { TaskOutcome, TaskOutcomeRow } from './outcome-store.ts';
+export { SqliteOutcomeStore } from './outcome-store.ts';
 export type {
   SpendEntry,
   SpendEntryRow,
   SpendReservation,
   SpendReserveOutcome,
   SpendWindow,
-  TaskOutcome,
-  TaskOutcomeRow,
 } from './spend-store.ts';
 export { NANOS_PER_USD, SqliteSpendStore, utcDay } from './spend-store.ts';
 export { openSqliteStore, SqliteStore } from './sqlite-store.ts';

@@ -63,20 +63,6 @@ export interface SpendEntryRow extends SpendEntry {
   at: string;
 }
 
-/** A task's outcome: how reports count it. */
-export type TaskOutcome = 'succeeded' | 'failed' | 'stopped' | 'already-done' | 'not-actionable';
-
-export interface TaskOutcomeRow {
-  taskId: string;
-  outcome: TaskOutcome;
-  agent: string | null;
-  team: string | null;
-  /** Ended by a pre-check before any planner call. */
-  earlyExit: boolean;
-  day: string;
-  at: string;
-}
-
 type Row = Record<string, SQLInputValue>;
 
 /**
@@ -242,42 +228,6 @@ export class SqliteSpendStore {
       .prepare(`SELECT * FROM spend_entries ${where} ORDER BY id`)
       .all(...parameters) as Row[];
     return rows.map(toEntry);
-  }
-
-  /** Records (or replaces) a task's outcome. */
-  recordOutcome(outcome: Omit<TaskOutcomeRow, 'day' | 'at'>, now = new Date()): void {
-    this.#run(
-      `INSERT INTO task_outcomes (task_id, outcome, agent, team, early_exit, day, at) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (task_id) DO UPDATE SET outcome = excluded.outcome, agent = excluded.agent,
-         team = excluded.team, early_exit = excluded.early_exit, day = excluded.day, at = excluded.at`,
-      [
-        outcome.taskId,
-        outcome.outcome,
-        outcome.agent,
-        outcome.team,
-        outcome.earlyExit ? 1 : 0,
-        utcDay(now),
-        now.toISOString(),
-      ],
-    );
-  }
-
-  /** Outcomes recorded at or after `sinceAt` (ISO time); all when undefined. */
-  outcomes(filter: { sinceAt?: string } = {}): TaskOutcomeRow[] {
-    const rows = (
-      filter.sinceAt === undefined
-        ? this.#db.prepare('SELECT * FROM task_outcomes ORDER BY at').all()
-        : this.#db.prepare('SELECT * FROM task_outcomes WHERE at >= ? ORDER BY at').all(filter.sinceAt)
-    ) as Row[];
-    return rows.map((row) => ({
-      taskId: row.task_id as string,
-      outcome: row.outcome as TaskOutcome,
-      agent: (row.agent as string | null) ?? null,
-      team: (row.team as string | null) ?? null,
-      earlyExit: Number(row.early_exit) === 1,
-      day: row.day as string,
-      at: row.at as string,
-    }));
   }
 
   #releaseExpired(now: Date): void {

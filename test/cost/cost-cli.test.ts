@@ -5,7 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { CircuitBreakers, SpendLedger } from '../../src/guard/index.ts';
 import { costOf, loadPriceTable } from '../../src/model/index.ts';
-import { openSqliteStore, SqliteBreakerStore, SqliteSpendStore } from '../../src/store/index.ts';
+import {
+  openSqliteStore,
+  SqliteBreakerStore,
+  SqliteOutcomeStore,
+  SqliteSpendStore,
+} from '../../src/store/index.ts';
 
 let home: string;
 
@@ -29,6 +34,7 @@ beforeAll(async () => {
   home = mkdtempSync(path.join(tmpdir(), 'warden-cost-'));
   const store = openSqliteStore(path.join(home, 'warden.db'));
   const book = new SqliteSpendStore(store.database);
+  const outcomes = new SqliteOutcomeStore(store.database);
   const unlimited = {
     taskUsd: null,
     taskTokens: null,
@@ -65,10 +71,10 @@ beforeAll(async () => {
       },
     );
   }
-  book.recordOutcome({ taskId: 't1', outcome: 'succeeded', agent: 'fixer', team: null, earlyExit: false });
-  book.recordOutcome({ taskId: 't2', outcome: 'failed', agent: 'fixer', team: null, earlyExit: false });
-  book.recordOutcome({ taskId: 't3', outcome: 'succeeded', agent: 'reviewer', team: null, earlyExit: false });
-  book.recordOutcome({ taskId: 't4', outcome: 'already-done', agent: 'fixer', team: null, earlyExit: true });
+  outcomes.record({ taskId: 't1', outcome: 'succeeded', agent: 'fixer', team: null, earlyExit: false });
+  outcomes.record({ taskId: 't2', outcome: 'failed', agent: 'fixer', team: null, earlyExit: false });
+  outcomes.record({ taskId: 't3', outcome: 'succeeded', agent: 'reviewer', team: null, earlyExit: false });
+  outcomes.record({ taskId: 't4', outcome: 'already-done', agent: 'fixer', team: null, earlyExit: true });
   await new CircuitBreakers({
     book: new SqliteBreakerStore(store.database),
     settings: {

@@ -4,7 +4,7 @@ import type { CostGrouping, ReportTask } from '../../guard/index.ts';
 import { buildCostReport } from '../../guard/index.ts';
 import { UserError } from '../../spec/errors.ts';
 import type { SqliteStore } from '../../store/index.ts';
-import { openSqliteStore, SqliteSpendStore } from '../../store/index.ts';
+import { openSqliteStore, SqliteOutcomeStore, SqliteSpendStore } from '../../store/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
@@ -51,7 +51,9 @@ export async function costCommand(argv: string[], io: CommandIo): Promise<number
   try {
     const book = new SqliteSpendStore(store.database);
     const entries = book.entries({ sinceAt });
-    const outcomes = new Map(book.outcomes({ sinceAt }).map((outcome) => [outcome.taskId, outcome]));
+    const outcomes = new Map(
+      new SqliteOutcomeStore(store.database).list({ sinceAt }).map((outcome) => [outcome.taskId, outcome]),
+    );
     const taskIds = new Set([
       ...entries.map((entry) => entry.taskId).filter((id) => id !== null),
       ...outcomes.keys(),
