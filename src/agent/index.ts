@@ -13,6 +13,8 @@ export type { StuckThresholds, StuckVerdict } from './stuck-detector.ts';
 export { DEFAULT_STUCK_THRESHOLDS, StuckDetector } from './stuck-detector.ts';
 export { SYSTEM_PROMPT } from './system-prompt.ts';
 export { newTaskId } from './task-id.ts';
+export type { LimitChange, ResumeLimits, SandboxBounds, TaskLimits } from './task-limits.ts';
+export { limitsForResume, parseRecordedLimits } from './task-limits.ts';
 export { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
 export type {
   AnyToolDefinition,

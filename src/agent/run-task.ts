@@ -14,6 +14,7 @@ import { type PreCheck, runPreChecks } from './pre-checks.ts';
 import { type ResumeState, replayJournal } from './replay-journal.ts';
 import { SYSTEM_PROMPT } from './system-prompt.ts';
 import { newTaskId } from './task-id.ts';
+import type { LimitChange, TaskLimits } from './task-limits.ts';
 import { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
 import { createWorkspaceFiles } from './tools/workspace-files.ts';
 import { truncateText } from './truncate-text.ts';
@@ -37,6 +38,8 @@ export interface TaskRuntime {
   counterfactualKey: string;
   /** Where workspaces are created; each task gets its own directory, removed when the task ends. */
   scratchDir: string;
+  /** Everything that bounds the task, recorded at its start; the fields below are derived from it. */
+  taskLimits: TaskLimits;
   limits: LoopLimits;
   commandTimeoutMs: number;
   maxCommandTimeoutMs: number;
@@ -132,7 +135,7 @@ export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Pr
       agent: runtime.agent.name,
       team: runtime.agent.team,
       createBranch: request.createBranch,
-      limits: runtime.limits,
+      limits: runtime.taskLimits,
     });
     await runtime.journal.append(taskId, 'workspace-ready', {
       baseCommit: workspace.baseCommit,
@@ -157,7 +160,11 @@ export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Pr
  *
  * @throws UserError `task-not-found`, or `task-not-resumable` when the task is not waiting.
  */
-export async function resumeTask(runtime: TaskRuntime, taskId: string): Promise<RunTaskResult> {
+export async function resumeTask(
+  runtime: TaskRuntime,
+  taskId: string,
+  options: { limitChanges?: readonly LimitChange[] } = {},
+): Promise<RunTaskResult> {
   const task = await runtime.store.getTask(taskId);
   if (!task)
     throw new UserError('task-not-found', `no task ${taskId}`, { hint: 'list tasks with `warden tasks`' });
@@ -177,6 +184,14 @@ export async function resumeTask(runtime: TaskRuntime, taskId: string): Promise<
     steps: resume.steps,
     pendingCalls: resume.pendingCalls.length,
   });
+  // The resume runs under the limits the task started with; any difference (tightened, or loosened
+  // because the operator said so) is on the record.
+  if (options.limitChanges && options.limitChanges.length > 0) {
+    await runtime.journal.append(taskId, 'limits-changed', {
+      changes: options.limitChanges,
+      limits: runtime.taskLimits,
+    });
+  }
   runtime.onStart?.(task);
   return driveTask(runtime, task, workspace, { createBranch, resume });
 }

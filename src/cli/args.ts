@@ -56,3 +56,12 @@ export function positiveNumber(flag: string, value: string | undefined): number 
   }
   return number;
 }
+
+/** A whole-number flag: absent is `undefined`; anything but a positive integer is a usage error. */
+export function positiveInteger(flag: string, value: string | undefined): number | undefined {
+  const number = positiveNumber(flag, value);
+  if (number !== undefined && !Number.isSafeInteger(number)) {
+    throw new UserError('usage', `--${flag} must be a whole number, got ${JSON.stringify(value)}`);
+  }
+  return number;
+}

@@ -1,5 +1,11 @@
 import { ApprovalInbox } from '../actions/index.ts';
-import type { TaskRuntime } from '../agent/index.ts';
+import {
+  type LimitChange,
+  limitsForResume,
+  parseRecordedLimits,
+  type TaskLimits,
+  type TaskRuntime,
+} from '../agent/index.ts';
 import { CircuitBreakers, postWebhook, SpendLedger } from '../guard/index.ts';
 import { loadPriceTable } from '../model/index.ts';
 import { createCedarPolicyEngine, defaultBundleDir, loadPolicyBundle } from '../policy/index.ts';
@@ -24,6 +30,11 @@ export interface RuntimeOverrides {
   maxSteps?: number | undefined;
   /** The task's kind (`--kind`), matched against `router.routes` `kind:NAME`. */
   kind?: string | undefined;
+  /**
+   * A resumed task: the limits it recorded at its start (its `task-start` event's `limits`), which it
+   * keeps; the current config may only tighten them, unless `allowLoosen`.
+   */
+  resume?: { taskId: string; recorded: unknown; allowLoosen: boolean } | undefined;
 }
 
 /**
@@ -35,19 +46,11 @@ export async function createTaskRuntime(
   context: WardenContext,
   io: CommandIo,
   overrides: RuntimeOverrides,
-): Promise<{ runtime: TaskRuntime; modelName: string }> {
+): Promise<{ runtime: TaskRuntime; modelName: string; limitChanges: LimitChange[] }> {
   const { config, store, journal } = context;
   const priceTable = loadPriceTable();
   const bundle = loadPolicyBundle(config.policy.bundle ?? defaultBundleDir());
   const agent = { name: config.agent.name, team: config.agent.team };
-  const ledger = new SpendLedger({
-    book: new SqliteSpendStore(store.database),
-    limits: {
-      taskUsd: overrides.maxUsd ?? config.budget.maxUsd,
-      taskTokens: config.budget.maxTokens,
-      ...config.limits,
-    },
-  });
   const webhook = config.webhook.url;
   const breakers = new CircuitBreakers({
     book: new SqliteBreakerStore(store.database),
@@ -67,6 +70,40 @@ export async function createTaskRuntime(
     breakers,
     batch: config.agent.batch ? { book: new SqliteBatchStore(store.database) } : undefined,
     warn: io.err,
+  });
+  const egress = sandboxEgressOf(config, context.env);
+  const current: TaskLimits = {
+    maxSteps: overrides.maxSteps ?? config.budget.maxSteps,
+    maxWallSeconds: config.budget.maxWallSeconds,
+    maxUsd: overrides.maxUsd ?? config.budget.maxUsd,
+    maxTokens: config.budget.maxTokens,
+    sandbox: {
+      memoryBytes: config.sandbox.limits.memoryMb * 1024 ** 2,
+      processes: config.sandbox.limits.processes,
+      cpuSeconds: config.sandbox.limits.cpuSeconds,
+      fileSizeBytes: config.sandbox.limits.fileSizeMb * 1024 ** 2,
+      workspaceBytes: config.sandbox.limits.workspaceMb * 1024 ** 2,
+      commandTimeoutMs: config.sandbox.commandTimeoutMs,
+      maxCommandTimeoutMs: config.sandbox.maxCommandTimeoutMs,
+      maxOutputBytes: config.sandbox.maxOutputBytes,
+    },
+    egressHosts: egressHostsOf(egress),
+    policyBundleHash: bundle.hash,
+    models: [model.label, ...higherTiers.map((tier) => tier.label)],
+    priceTableVersion: priceTable.version,
+  };
+  const { resume } = overrides;
+  const { limits, changes } = resume
+    ? limitsForResume(
+        resume.taskId,
+        parseRecordedLimits(resume.taskId, resume.recorded),
+        current,
+        resume.allowLoosen,
+      )
+    : { limits: current, changes: [] };
+  const ledger = new SpendLedger({
+    book: new SqliteSpendStore(store.database),
+    limits: { ...config.limits, taskUsd: limits.maxUsd, taskTokens: limits.maxTokens },
   });
   const approvals = new ApprovalInbox({
     store: new SqliteApprovalStore(store.database, { ttlMs: config.policy.approvalTtlHours * 3_600_000 }),
@@ -91,29 +128,27 @@ export async function createTaskRuntime(
     priceTable,
     counterfactualKey: config.economics.counterfactualModel,
     scratchDir: context.scratchDir,
-    limits: {
-      maxSteps: overrides.maxSteps ?? config.budget.maxSteps,
-      maxWallSeconds: config.budget.maxWallSeconds,
-    },
-    commandTimeoutMs: config.sandbox.commandTimeoutMs,
-    maxCommandTimeoutMs: config.sandbox.maxCommandTimeoutMs,
-    maxOutputBytes: config.sandbox.maxOutputBytes,
+    taskLimits: limits,
+    limits: { maxSteps: limits.maxSteps, maxWallSeconds: limits.maxWallSeconds },
+    commandTimeoutMs: limits.sandbox.commandTimeoutMs,
+    maxCommandTimeoutMs: limits.sandbox.maxCommandTimeoutMs,
+    maxOutputBytes: limits.sandbox.maxOutputBytes,
     sandboxLimits: {
-      memoryBytes: config.sandbox.limits.memoryMb * 1024 ** 2,
-      processes: config.sandbox.limits.processes,
-      cpuSeconds: config.sandbox.limits.cpuSeconds,
-      fileSizeBytes: config.sandbox.limits.fileSizeMb * 1024 ** 2,
-      workspaceBytes: config.sandbox.limits.workspaceMb * 1024 ** 2,
+      memoryBytes: limits.sandbox.memoryBytes,
+      processes: limits.sandbox.processes,
+      cpuSeconds: limits.sandbox.cpuSeconds,
+      fileSizeBytes: limits.sandbox.fileSizeBytes,
+      workspaceBytes: limits.sandbox.workspaceBytes,
     },
     protectedPaths: config.sandbox.protectedPaths,
-    egress: sandboxEgressOf(config, context.env),
+    egress,
     maxOutputTokens: config.agent.maxOutputTokens,
     toolOutputChars: config.agent.toolOutputChars,
     check: config.agent.check,
     higherTiers,
     preChecks: config.agent.preChecks,
   };
-  return { runtime, modelName };
+  return { runtime, modelName, limitChanges: changes };
 }
 
 /** Books a finished task's outcome for `warden cost`; a task still waiting has none yet. */
@@ -131,4 +166,11 @@ export function recordOutcome(
     team: runtime.agent.team,
     earlyExit: status === 'already-done' || status === 'not-actionable',
   });
+}
+
+/** The hosts an egress setting lets the sandbox reach, upstreams included, sorted: what a task records. */
+function egressHostsOf(egress: ReturnType<typeof sandboxEgressOf>): string[] {
+  if (!egress) return [];
+  const upstreams = (egress.upstreams ?? []).map((upstream) => `upstream:${upstream.name}=${upstream.url}`);
+  return [...new Set([...egress.allow, ...upstreams])].sort();
 }

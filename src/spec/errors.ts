@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'repo-invalid'
   | 'task-not-found'
   | 'task-not-resumable'
+  | 'limits-loosened'
+  | 'data-dir-invalid'
   | 'model-spec-invalid'
   | 'model-key-missing'
   | 'model-call-failed'

@@ -104,6 +104,7 @@ export const EVENT_TYPES = [
   'task-end',
   'task-pause',
   'task-resume',
+  'limits-changed',
   'model-request',
   'model-response',
   'tool-call-start',

@@ -1,6 +1,6 @@
 import { resumeTask } from '../../agent/index.ts';
 import { UserError } from '../../spec/errors.ts';
-import { parseCommandArgs } from '../args.ts';
+import { parseCommandArgs, positiveInteger, positiveNumber } from '../args.ts';
 import { deliverResult } from '../deliver-result.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
@@ -9,15 +9,32 @@ import { openWardenContext } from '../warden-context.ts';
 import { exitCodeOf, formatReport, toReport, withLiveView } from './run.ts';
 import { findTask } from './trace.ts';
 
-export const RESUME_HELP = `warden resume TASK [--json]
+export const RESUME_HELP = `warden resume TASK [--max-usd N] [--max-steps N] [--allow-loosen] [--json]
 
 Continues a task that waits for an approval (exit code 4 of \`warden run\`), once the request is
 approved or denied. Model calls already made are not made or paid again; tool calls already run are
 not run again. Prints the same result as \`warden run\`, with the same exit codes.
+
+The task keeps the limits it started with (budget, steps, wall time, sandbox limits, egress, policy
+bundle, models, price table). The current config and the flags may tighten them; a resume that would
+loosen any of them is refused (exit 2) unless --allow-loosen is given, and every change is journaled.
+
+  --max-usd N        a lower spending limit for the task, in USD
+  --max-steps N      a lower limit on model calls for the task
+  --allow-loosen     accept looser limits than the task started with (journaled as limits-changed)
 `;
 
 export async function resumeCommand(argv: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('resume', argv, {}, 1);
+  const { values, positionals } = parseCommandArgs(
+    'resume',
+    argv,
+    {
+      'max-usd': { type: 'string' },
+      'max-steps': { type: 'string' },
+      'allow-loosen': { type: 'boolean' },
+    },
+    1,
+  );
   if (values.help) {
     io.out(RESUME_HELP);
     return EXIT.ok;
@@ -26,12 +43,20 @@ export async function resumeCommand(argv: string[], io: CommandIo): Promise<numb
   if (!taskArgument) {
     throw new UserError('usage', 'warden resume: which task? give its id', { hint: 'see `warden tasks`' });
   }
+  const maxUsd = positiveNumber('max-usd', values['max-usd']);
+  const maxSteps = positiveInteger('max-steps', values['max-steps']);
   const context = openWardenContext({ dataDir: values['data-dir'], config: values.config, env: io.env });
   try {
     const task = await findTask(context.store, taskArgument);
-    const { runtime } = await createTaskRuntime(context, io, { model: task.model });
+    const [start] = await context.journal.events(task.id);
+    const { runtime, limitChanges } = await createTaskRuntime(context, io, {
+      model: task.model,
+      maxUsd,
+      maxSteps,
+      resume: { taskId: task.id, recorded: start?.limits, allowLoosen: Boolean(values['allow-loosen']) },
+    });
     const result = await withLiveView(context, io, Boolean(values.json), runtime, async () => {
-      const resumed = await resumeTask(runtime, task.id);
+      const resumed = await resumeTask(runtime, task.id, { limitChanges });
       recordOutcome(context, runtime, resumed.task.id, resumed.task.status);
       return resumed;
     });

@@ -3,7 +3,7 @@ import type { Delivery } from '../../actions/index.ts';
 import { type RunTaskResult, runTask, type TaskRuntime } from '../../agent/index.ts';
 import type { DiffStat } from '../../sandbox/index.ts';
 import { UserError } from '../../spec/errors.ts';
-import { parseCommandArgs, positiveNumber } from '../args.ts';
+import { parseCommandArgs, positiveInteger, positiveNumber } from '../args.ts';
 import { deliverResult } from '../deliver-result.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
@@ -71,7 +71,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   if (!values.task?.trim())
     throw new UserError('usage', 'warden run: --task TEXT is required', { hint: 'see `warden run --help`' });
   const maxUsd = positiveNumber('max-usd', values['max-usd']);
-  const maxSteps = positiveNumber('max-steps', values['max-steps']);
+  const maxSteps = positiveInteger('max-steps', values['max-steps']);
   if (values.kind !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(values.kind)) {
     throw new UserError('usage', `warden run: --kind ${JSON.stringify(values.kind)} is not a name`, {
       hint: 'letters, digits, ".", "_" and "-", as in router.routes kind:NAME',
