@@ -113,8 +113,16 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
     decider: settings.decider,
     approvals: settings.approvals,
     tools: toolsByName,
-    context: settings.toolContext,
+    // Every tool call, and every command inside one, ends by the task's deadline.
+    context: {
+      ...settings.toolContext,
+      exec: (command: string, options: { timeoutMs: number }) =>
+        settings.toolContext.exec(command, {
+          timeoutMs: Math.max(1, Math.min(options.timeoutMs, Math.ceil(deadline - clock()))),
+        }),
+    },
     outputChars: settings.toolOutputChars,
+    remainingMs: () => Math.max(0, deadline - clock()),
   };
 
   /** Runs one step's tool calls; returns a result when the loop must stop (paused or stuck). */

@@ -16,6 +16,8 @@ export interface ToolCallSettings {
   context: ToolContext;
   /** Characters of the result the model sees (and the journal keeps); the cut is stated. */
   outputChars: number;
+  /** Milliseconds a call may still take: the task's remaining wall time. Undefined: no bound. */
+  remainingMs?: () => number;
 }
 
 export type ToolCallOutcome =
@@ -31,7 +33,11 @@ export async function runToolCall(settings: ToolCallSettings, call: ToolCall): P
   const { journal, taskId, tools: toolsByName } = settings;
   const tool = toolsByName.get(call.name);
   const parsed = tool?.input.safeParse(call.input);
-  const decision = await decideSafely(settings.decider, call);
+  // A call to a tool that does not exist can do nothing; it is refused as such, without asking policy
+  // to judge a name the model made up (`__proto__`, `constructor`…).
+  const decision: Decision = tool
+    ? await decideSafely(settings.decider, call)
+    : { decision: 'deny', reasons: [`there is no tool named ${call.name}`], policyIds: ['no-such-tool'] };
   await journal.append(taskId, 'decision', {
     toolCallId: call.id,
     tool: call.name,
@@ -39,7 +45,9 @@ export async function runToolCall(settings: ToolCallSettings, call: ToolCall): P
     ...decision,
   });
   let refusal: string | undefined;
-  if (decision.decision === 'deny') {
+  if (!tool) {
+    refusal = `there is no tool named ${call.name}; the tools are ${[...toolsByName.keys()].join(', ')}`;
+  } else if (decision.decision === 'deny') {
     refusal = `this call was denied by policy: ${decision.reasons.join('; ')}`;
   } else if (decision.decision === 'ask') {
     if (!settings.approvals) {
@@ -59,11 +67,8 @@ export async function runToolCall(settings: ToolCallSettings, call: ToolCall): P
   });
   const started = performance.now();
   let result: ToolResult;
-  if (refusal !== undefined) {
-    result = { output: refusal, isError: true };
-  } else if (!tool) {
-    const known = [...toolsByName.keys()].join(', ');
-    result = { output: `there is no tool named ${call.name}; the tools are ${known}`, isError: true };
+  if (refusal !== undefined || !tool) {
+    result = { output: refusal ?? `there is no tool named ${call.name}`, isError: true };
   } else if (!parsed?.success) {
     const problems = parsed?.error.issues.map(
       (issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`,
@@ -71,7 +76,7 @@ export async function runToolCall(settings: ToolCallSettings, call: ToolCall): P
     result = { output: `invalid input for ${call.name}: ${problems?.join('; ')}`, isError: true };
   } else {
     try {
-      result = await tool.run(parsed.data, settings.context);
+      result = await runBounded(tool, parsed.data, settings);
     } catch (error) {
       result = { output: `${call.name} failed: ${describeError(error)}`, isError: true };
     }
@@ -96,5 +101,37 @@ async function decideSafely(decider: PolicyDecider, call: ToolCall): Promise<Dec
     return await decider.decide(call);
   } catch (error) {
     return { decision: 'deny', reasons: [`policy error: ${describeError(error)}`], policyIds: ['error'] };
+  }
+}
+
+/**
+ * Runs the tool, but waits no longer than its own timeout or the task's remaining wall time, whichever
+ * is shorter: a tool that hangs becomes a failed call and the loop goes on to its own limits.
+ */
+async function runBounded(
+  tool: AnyToolDefinition,
+  input: unknown,
+  settings: ToolCallSettings,
+): Promise<ToolResult> {
+  const remaining = settings.remainingMs?.() ?? Number.POSITIVE_INFINITY;
+  const limitMs = Math.max(0, Math.min(tool.timeoutMs ?? Number.POSITIVE_INFINITY, remaining));
+  if (!Number.isFinite(limitMs)) return tool.run(input, settings.context);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<ToolResult>((resolve) => {
+    timer = setTimeout(() => {
+      const why =
+        limitMs < (tool.timeoutMs ?? Number.POSITIVE_INFINITY)
+          ? "the task's wall time ran out"
+          : `its limit is ${limitMs} ms`;
+      resolve({
+        output: `${tool.name} did not finish in ${limitMs} ms (${why}); it was abandoned`,
+        isError: true,
+      });
+    }, limitMs);
+  });
+  try {
+    return await Promise.race([tool.run(input, settings.context), expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -113,20 +113,26 @@ export async function resolveInWorkspace(
  * Opens a host path that {@link resolveInWorkspace} returned, with `O_NOFOLLOW`: a symbolic link swapped
  * in as the final component after the check is refused instead of followed. (Intermediate directories
  * are not covered; the check above is what keeps them inside.) `read` opens read-only; `write` creates
- * or truncates with mode 0644.
+ * or truncates with mode 0644. Only a regular file is returned: the open is non-blocking, so a FIFO, a
+ * socket or a device the agent made cannot hold Warden, and it is refused once opened.
  *
  * @throws UserError `path-outside-workspace` when the final component is a symbolic link;
- *   `path-not-found` when a component is missing or not a directory; `usage` when it is a directory.
+ *   `path-not-found` when a component is missing or not a directory; `usage` when it is a directory or
+ *   not a regular file.
  * @throws SystemError `sandbox-failed` for any other failure to open (permissions, I/O).
  */
 export async function openNoFollow(filePath: string, mode: 'read' | 'write'): Promise<FileHandle> {
+  // O_NONBLOCK: opening a FIFO without a writer (or reader) would otherwise wait forever. It does not
+  // change reads and writes of regular files.
+  const common = constants.O_NOFOLLOW | constants.O_NONBLOCK;
   const flags =
     mode === 'read'
-      ? constants.O_RDONLY | constants.O_NOFOLLOW
-      : constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+      ? constants.O_RDONLY | common
+      : constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | common;
   const name = path.basename(filePath);
+  let handle: FileHandle;
   try {
-    return await open(filePath, flags, 0o644);
+    handle = await open(filePath, flags, 0o644);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') throw outside(name, 'is a symbolic link; refusing to follow it');
@@ -135,8 +141,27 @@ export async function openNoFollow(filePath: string, mode: 'read' | 'write'): Pr
     }
     if (code === 'EISDIR')
       throw new UserError('usage', `${name}: is a directory, not a file`, { cause: error });
+    // A FIFO with no reader (write) or a socket (either way).
+    if (code === 'ENXIO' || code === 'EOPNOTSUPP') throw notRegular(name);
     throw new SystemError('sandbox-failed', `${name}: cannot be opened (${code ?? 'unknown error'})`, {
       cause: error,
     });
   }
+  const info = await handle.stat().catch(async (error: unknown) => {
+    await handle.close();
+    throw new SystemError('sandbox-failed', `${name}: cannot be read`, { cause: error });
+  });
+  if (!info.isFile()) {
+    await handle.close();
+    throw notRegular(name);
+  }
+  return handle;
+}
+
+function notRegular(name: string): UserError {
+  return new UserError(
+    'usage',
+    `${name}: is not a regular file (a FIFO, socket or device); the file tools read and write regular files only`,
+    { hint: 'use the shell tool if you really need it' },
+  );
 }

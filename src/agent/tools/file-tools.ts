@@ -3,6 +3,9 @@ import type { ToolDefinition } from './tool.ts';
 
 const MAX_READ_LINES = 2000;
 
+/** File tools touch one file or walk one tree on the host; anything slower than this is stuck. */
+export const FILE_TOOL_TIMEOUT_MS = 30_000;
+
 const ReadFileInput = z.strictObject({
   path: z.string().min(1).describe('File path, relative to the repository root.'),
   offset: z.number().int().min(1).optional().describe('First line to read (1-based).'),
@@ -11,6 +14,7 @@ const ReadFileInput = z.strictObject({
 
 export const readFileTool: ToolDefinition<z.infer<typeof ReadFileInput>> = {
   name: 'read_file',
+  timeoutMs: FILE_TOOL_TIMEOUT_MS,
   description: 'Read a text file of the repository, with line numbers. Use offset and limit for long files.',
   input: ReadFileInput,
   async run(input, context) {
@@ -46,6 +50,7 @@ const WriteFileInput = z.strictObject({
 
 export const writeFileTool: ToolDefinition<z.infer<typeof WriteFileInput>> = {
   name: 'write_file',
+  timeoutMs: FILE_TOOL_TIMEOUT_MS,
   description: 'Create a file or replace its whole content. Parent directories are created.',
   input: WriteFileInput,
   async run(input, context) {
@@ -62,6 +67,7 @@ const EditFileInput = z.strictObject({
 
 export const editFileTool: ToolDefinition<z.infer<typeof EditFileInput>> = {
   name: 'edit_file',
+  timeoutMs: FILE_TOOL_TIMEOUT_MS,
   description: 'Replace one exact occurrence of old_string with new_string in a file.',
   input: EditFileInput,
   async run(input, context) {
@@ -100,6 +106,7 @@ const ListFilesInput = z.strictObject({
 
 export const listFilesTool: ToolDefinition<z.infer<typeof ListFilesInput>> = {
   name: 'list_files',
+  timeoutMs: FILE_TOOL_TIMEOUT_MS,
   description: 'List the files under a directory, recursively (skips .git and node_modules).',
   input: ListFilesInput,
   async run(input, context) {

@@ -35,6 +35,11 @@ export interface ToolDefinition<Input = unknown> {
   name: string;
   description: string;
   input: z.ZodType<Input>;
+  /**
+   * Most milliseconds a call may take before it is abandoned as failed; undefined: bounded only by the
+   * task's wall time (commands have their own timeout inside the sandbox).
+   */
+  timeoutMs?: number;
   run(input: Input, context: ToolContext): Promise<ToolResult>;
 }
 
