@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
-import { SystemError } from '../spec/errors.ts';
+import { SystemError, WardenError } from '../spec/errors.ts';
 import type { NewTask, Store, TaskFilter, TaskUpdate } from '../spec/store.ts';
 import type { JournalEvent, StopReason, Task, TaskStatus } from '../spec/types.ts';
+import { ensureDirectory } from './ensure-directory.ts';
 import { MIGRATIONS } from './migrations.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -155,13 +155,13 @@ export class SqliteStore implements Store {
  */
 export function openSqliteStore(path: string): SqliteStore {
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    if (path !== ':memory:') ensureDirectory(dirname(path));
     const db = new DatabaseSync(path, { timeout: 5_000 });
     db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
     migrate(db);
     return new SqliteStore(path, db);
   } catch (error) {
-    if (error instanceof SystemError) throw error;
+    if (error instanceof WardenError) throw error;
     throw new SystemError('store-failed', `cannot open the store at ${path}: ${(error as Error).message}`, {
       cause: error,
     });

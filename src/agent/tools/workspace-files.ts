@@ -1,7 +1,9 @@
+import { realpathSync } from 'node:fs';
 import { mkdir, opendir } from 'node:fs/promises';
 import path from 'node:path';
 import { openNoFollow, resolveInWorkspace } from '../../sandbox/index.ts';
-import { UserError } from '../../spec/errors.ts';
+import { SystemError, UserError, WardenError } from '../../spec/errors.ts';
+import { SANDBOX_WORKDIR } from '../../spec/sandbox.ts';
 import type { WorkspaceFiles } from './tool.ts';
 
 /** Largest file the file tools read into memory. */
@@ -18,6 +20,10 @@ export function createWorkspaceFiles(
   workspaceDir: string,
   protectedPaths?: readonly string[],
 ): WorkspaceFiles {
+  return withoutHostPaths(workspaceDir, hostFiles(workspaceDir, protectedPaths));
+}
+
+function hostFiles(workspaceDir: string, protectedPaths?: readonly string[]): WorkspaceFiles {
   return {
     async read(userPath) {
       const target = await resolveInWorkspace(workspaceDir, userPath, { forWrite: false });
@@ -87,4 +93,37 @@ export function createWorkspaceFiles(
       return { files, total };
     },
   };
+}
+
+/**
+ * The same view, but an error the model sees never names a host path: the workspace's location on the
+ * host (and so the data directory) is replaced by the sandbox's `/workspace`.
+ */
+function withoutHostPaths(workspaceDir: string, files: WorkspaceFiles): WorkspaceFiles {
+  const hostRoots = [...new Set([path.resolve(workspaceDir), realOrSame(workspaceDir)])].sort(
+    (left, right) => right.length - left.length,
+  );
+  const hide = (error: unknown): never => {
+    const message = error instanceof Error ? error.message : String(error);
+    let shown = message;
+    for (const root of hostRoots) shown = shown.split(root).join(SANDBOX_WORKDIR);
+    if (error instanceof WardenError && shown === message) throw error;
+    if (error instanceof UserError)
+      throw new UserError(error.code, shown, { hint: error.hint, cause: error });
+    const code = error instanceof WardenError ? error.code : 'sandbox-failed';
+    throw new SystemError(code, shown, { cause: error });
+  };
+  return {
+    read: (userPath) => files.read(userPath).catch(hide),
+    write: (userPath, content) => files.write(userPath, content).catch(hide),
+    list: (userPath, limit) => files.list(userPath, limit).catch(hide),
+  };
+}
+
+function realOrSame(directory: string): string {
+  try {
+    return realpathSync(directory);
+  } catch {
+    return path.resolve(directory);
+  }
 }
