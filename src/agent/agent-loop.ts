@@ -2,19 +2,17 @@ import type { ModelMessage, ToolResultPart } from 'ai';
 import { z } from 'zod';
 import type { GuardStop, TaskGuard } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
-import type { ModelClient } from '../model/index.ts';
-import { costOf, estimateCostUsd, type PricedUsage, type PriceTable, priceFor } from '../model/index.ts';
+import type { ModelClient, RoutedModelClient } from '../model/index.ts';
+import { costOf, type PricedUsage, type PriceTable, priceFor, validateUsage } from '../model/index.ts';
 import { describeError, UserError, WardenError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { StopReason, ToolCall } from '../spec/types.ts';
 import type { ApprovalGate } from './approval-gate.ts';
 import type { ResumeState } from './replay-journal.ts';
+import { reserveBound } from './reserve-bound.ts';
 import { runToolCall } from './run-tool-call.ts';
 import { StuckDetector, type StuckVerdict } from './stuck-detector.ts';
 import type { AnyToolDefinition, ToolContext } from './tools/tool.ts';
-
-/** Conservative characters per token for reserving budget: code tokenises denser than prose. */
-const CHARACTERS_PER_TOKEN_ESTIMATE = 3;
 
 /** Limits of the loop itself; spending limits are the guard's. */
 export interface LoopLimits {
@@ -166,19 +164,15 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
     if (clock() >= deadline)
       return stop('wall-time', `reached the limit of ${limits.maxWallSeconds} seconds`);
 
-    const estimatedInputTokens = Math.ceil(
-      (settings.system.length + JSON.stringify(messages).length + JSON.stringify(toolSchemas).length) /
-        CHARACTERS_PER_TOKEN_ESTIMATE,
-    );
-    const worstCase = {
-      usd: estimateCostUsd(
-        settings.priceTable,
-        model.priceKey,
-        estimatedInputTokens,
-        settings.maxOutputTokens,
-      ),
-      tokens: estimatedInputTokens + settings.maxOutputTokens,
-    };
+    // A true upper bound, not an estimate: a reply whose usage passes it is a provider error.
+    const bound = reserveBound({
+      priceTable: settings.priceTable,
+      priceKeys: priceKeysOf(model),
+      request: { system: settings.system, messages, tools: toolSchemas },
+      maxOutputTokens: settings.maxOutputTokens,
+    });
+    const estimatedInputTokens = bound.inputTokens;
+    const worstCase = { usd: bound.usd, tokens: bound.tokens };
     const reserved = await guard.beforeModelCall(
       model.tracksProviderHealth ? null : model.priceKey,
       worstCase,
@@ -225,25 +219,64 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
         return stop('wall-time', `reached the limit of ${limits.maxWallSeconds} seconds`);
       return stop(error instanceof UserError ? 'error' : 'model-error', describeError(error));
     }
-    const tokens = turn.usage.input + turn.usage.output + turn.usage.cacheRead + turn.usage.cacheWrite;
+    const verdict = validateUsage(turn.usage, turn.cost.usd, {
+      ...bound,
+      contextWindow: contextWindowOf(settings.priceTable, turn.cost.priceKey),
+    });
+    // Impossible or missing usage books the reservation: never a negative amount, never above it.
+    const bookedUsage: PricedUsage =
+      verdict.kind === 'ok'
+        ? turn.usage
+        : { input: bound.inputTokens, output: bound.outputTokens, cacheRead: 0, cacheWrite: 0 };
+    const spendDetails = {
+      stage: null,
+      priceKey: turn.cost.priceKey,
+      priceTableVersion: turn.cost.priceTableVersion,
+      tier: tierOf(settings.priceTable, turn.cost.priceKey),
+      batch: turn.batch,
+      input: bookedUsage.input,
+      output: bookedUsage.output,
+      cacheRead: bookedUsage.cacheRead,
+      cacheWrite: bookedUsage.cacheWrite,
+      cacheWrite1h: bookedUsage.cacheWrite1h ?? 0,
+      topTierUsd: counterfactualUsd(settings.priceTable, settings.counterfactualKey, bookedUsage),
+    };
+    if (verdict.kind === 'anomaly') {
+      const detail = `${model.label} reported impossible usage (${verdict.reason}); the call was booked at its $${bound.usd.toFixed(4)} reservation`;
+      await guard.afterAnomalousModelCall(reserved.reservation, turn.cost.priceKey, spendDetails, detail);
+      await journal.append(taskId, 'usage-anomaly', {
+        step: steps,
+        model: model.label,
+        priceKey: turn.cost.priceKey,
+        reason: verdict.reason,
+        rawUsage: turn.rawUsage ?? null,
+        usage: turn.usage,
+        claimedUsd: Number.isFinite(turn.cost.usd) ? turn.cost.usd : null,
+        reservedUsd: bound.usd,
+        reservedTokens: bound.tokens,
+      });
+      return stop('model-error', detail);
+    }
+    const tokens = bookedUsage.input + bookedUsage.output + bookedUsage.cacheRead + bookedUsage.cacheWrite;
+    const bookedUsd = verdict.kind === 'ok' ? turn.cost.usd : bound.usd;
     await guard.afterModelCall(
       reserved.reservation,
       turn.cost.priceKey,
-      { usd: turn.cost.usd, tokens },
-      {
-        stage: null,
-        priceKey: turn.cost.priceKey,
-        priceTableVersion: turn.cost.priceTableVersion,
-        tier: tierOf(settings.priceTable, turn.cost.priceKey),
-        batch: turn.batch,
-        input: turn.usage.input,
-        output: turn.usage.output,
-        cacheRead: turn.usage.cacheRead,
-        cacheWrite: turn.usage.cacheWrite,
-        cacheWrite1h: turn.usage.cacheWrite1h ?? 0,
-        topTierUsd: counterfactualUsd(settings.priceTable, settings.counterfactualKey, turn.usage),
-      },
+      { usd: bookedUsd, tokens },
+      spendDetails,
     );
+    if (verdict.kind === 'missing') {
+      await journal.append(taskId, 'usage-missing', {
+        step: steps,
+        model: model.label,
+        priceKey: turn.cost.priceKey,
+        reason: verdict.reason,
+        rawUsage: turn.rawUsage ?? null,
+        reservedUsd: bound.usd,
+        reservedTokens: bound.tokens,
+      });
+      turn = { ...turn, cost: { ...turn.cost, usd: bookedUsd } };
+    }
     await journal.append(taskId, 'model-response', {
       step: steps,
       model: model.label,
@@ -303,6 +336,17 @@ export function checkFailedMessage(name: string, summary: string, output: string
 /** The tier of a priced model, `null` for an unpriced (scripted) one. */
 function tierOf(table: PriceTable, key: string): string | null {
   return Object.hasOwn(table.models, key) ? (priceFor(table, key).tier ?? null) : null;
+}
+
+/** Every model a call on `model` may be answered by: a routed client's candidates, else itself. */
+function priceKeysOf(model: ModelClient): string[] {
+  const candidates = (model as Partial<RoutedModelClient>).candidates;
+  return candidates ? candidates.map((client) => client.priceKey) : [model.priceKey];
+}
+
+/** Tokens the model accepts in one request; `undefined` when the table does not say or has no price. */
+function contextWindowOf(table: PriceTable, key: string): number | undefined {
+  return Object.hasOwn(table.models, key) ? priceFor(table, key).contextWindow : undefined;
 }
 
 /** What the same usage would have cost on the comparison model; `null` when it has no price. */

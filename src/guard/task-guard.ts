@@ -86,6 +86,21 @@ export class TaskGuard {
   }
 
   /**
+   * Books a call whose reported usage was impossible (a provider error): the call's whole reservation is
+   * booked, never the claimed amount, and the failure is counted against the model that answered, so a
+   * provider that keeps lying opens its breaker.
+   */
+  async afterAnomalousModelCall(
+    reservation: LedgerReservation,
+    modelKey: string,
+    details: SpendDetails,
+    detail: string,
+  ): Promise<void> {
+    this.#ledger.settle(reservation, { usd: reservation.usd, tokens: reservation.tokens }, details);
+    await this.#breakers?.record({ type: 'model-call', modelKey, failed: true, detail });
+  }
+
+  /**
    * Releases the reservation of a call that failed, and counts the failure against the model (`null`: a
    * routed call, whose router counted each model's failures itself).
    */

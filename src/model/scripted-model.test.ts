@@ -233,7 +233,7 @@ describe('parseScriptedFile', () => {
 
   it('names the file and the path of each bad field', () => {
     const error = failure(
-      'turns:\n  - text: ok\n  - tool_calls:\n      - input: {}\n    usage: { input_tokens: -1, output_tokens: 3 }\n',
+      'turns:\n  - text: ok\n  - tool_calls:\n      - input: {}\n    usage: { input_tokens: "many", output_tokens: 3 }\n',
       'bad.yaml',
     );
     expect(error.code).toBe('scripted-file-invalid');

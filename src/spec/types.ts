@@ -106,6 +106,8 @@ export const EVENT_TYPES = [
   'task-resume',
   'model-request',
   'model-response',
+  'usage-anomaly',
+  'usage-missing',
   'tool-call-start',
   'tool-call-end',
   'decision',
