@@ -65,6 +65,9 @@ export class TaskGuard {
     const reserved = this.#ledger.reserve(this.scopes, worstCase);
     if (reserved.ok) return reserved;
     if (reserved.scope === 'task') return { ok: false, stopReason: 'budget', reason: reserved.reason };
+    // An unreadable window is not a limit reached: refuse this call without opening a spend breaker.
+    if (reserved.limit === 'unreadable')
+      return { ok: false, stopReason: 'budget-daily', reason: `${reserved.scopeId}: ${reserved.reason}` };
     await this.#breakers?.record({
       type: 'spend-limit',
       scope: reserved.scopeId,
