@@ -2,12 +2,12 @@ import type { ModelMessage, ToolResultPart } from 'ai';
 import { z } from 'zod';
 import type { GuardStop, TaskGuard } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
-import type { ModelClient, RoutedModelClient } from '../model/index.ts';
-import { costOf, type PricedUsage, type PriceTable, priceFor, validateUsage } from '../model/index.ts';
+import type { ModelClient, PriceTable, RoutedModelClient } from '../model/index.ts';
 import { describeError, UserError, WardenError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { StopReason, ToolCall } from '../spec/types.ts';
 import type { ApprovalGate } from './approval-gate.ts';
+import { bookModelCall } from './book-model-call.ts';
 import type { ResumeState } from './replay-journal.ts';
 import { reserveBound } from './reserve-bound.ts';
 import { runToolCall } from './run-tool-call.ts';
@@ -219,64 +219,20 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
         return stop('wall-time', `reached the limit of ${limits.maxWallSeconds} seconds`);
       return stop(error instanceof UserError ? 'error' : 'model-error', describeError(error));
     }
-    const verdict = validateUsage(turn.usage, turn.cost.usd, {
-      ...bound,
-      contextWindow: contextWindowOf(settings.priceTable, turn.cost.priceKey),
+    const booking = await bookModelCall({
+      taskId,
+      step: steps,
+      label: model.label,
+      journal,
+      guard,
+      priceTable: settings.priceTable,
+      counterfactualKey: settings.counterfactualKey,
+      reservation: reserved.reservation,
+      bound,
+      turn,
     });
-    // Impossible or missing usage books the reservation: never a negative amount, never above it.
-    const bookedUsage: PricedUsage =
-      verdict.kind === 'ok'
-        ? turn.usage
-        : { input: bound.inputTokens, output: bound.outputTokens, cacheRead: 0, cacheWrite: 0 };
-    const spendDetails = {
-      stage: null,
-      priceKey: turn.cost.priceKey,
-      priceTableVersion: turn.cost.priceTableVersion,
-      tier: tierOf(settings.priceTable, turn.cost.priceKey),
-      batch: turn.batch,
-      input: bookedUsage.input,
-      output: bookedUsage.output,
-      cacheRead: bookedUsage.cacheRead,
-      cacheWrite: bookedUsage.cacheWrite,
-      cacheWrite1h: bookedUsage.cacheWrite1h ?? 0,
-      topTierUsd: counterfactualUsd(settings.priceTable, settings.counterfactualKey, bookedUsage),
-    };
-    if (verdict.kind === 'anomaly') {
-      const detail = `${model.label} reported impossible usage (${verdict.reason}); the call was booked at its $${bound.usd.toFixed(4)} reservation`;
-      await guard.afterAnomalousModelCall(reserved.reservation, turn.cost.priceKey, spendDetails, detail);
-      await journal.append(taskId, 'usage-anomaly', {
-        step: steps,
-        model: model.label,
-        priceKey: turn.cost.priceKey,
-        reason: verdict.reason,
-        rawUsage: turn.rawUsage ?? null,
-        usage: turn.usage,
-        claimedUsd: Number.isFinite(turn.cost.usd) ? turn.cost.usd : null,
-        reservedUsd: bound.usd,
-        reservedTokens: bound.tokens,
-      });
-      return stop('model-error', detail);
-    }
-    const tokens = bookedUsage.input + bookedUsage.output + bookedUsage.cacheRead + bookedUsage.cacheWrite;
-    const bookedUsd = verdict.kind === 'ok' ? turn.cost.usd : bound.usd;
-    await guard.afterModelCall(
-      reserved.reservation,
-      turn.cost.priceKey,
-      { usd: bookedUsd, tokens },
-      spendDetails,
-    );
-    if (verdict.kind === 'missing') {
-      await journal.append(taskId, 'usage-missing', {
-        step: steps,
-        model: model.label,
-        priceKey: turn.cost.priceKey,
-        reason: verdict.reason,
-        rawUsage: turn.rawUsage ?? null,
-        reservedUsd: bound.usd,
-        reservedTokens: bound.tokens,
-      });
-      turn = { ...turn, cost: { ...turn.cost, usd: bookedUsd } };
-    }
+    if (booking.stop !== undefined) return stop('model-error', booking.stop);
+    turn = booking.turn;
     await journal.append(taskId, 'model-response', {
       step: steps,
       model: model.label,
@@ -333,25 +289,10 @@ export function checkFailedMessage(name: string, summary: string, output: string
   return `The check \`${name}\` failed (${summary}):\n${output}\nFix the cause, then finish.`;
 }
 
-/** The tier of a priced model, `null` for an unpriced (scripted) one. */
-function tierOf(table: PriceTable, key: string): string | null {
-  return Object.hasOwn(table.models, key) ? (priceFor(table, key).tier ?? null) : null;
-}
-
 /** Every model a call on `model` may be answered by: a routed client's candidates, else itself. */
 function priceKeysOf(model: ModelClient): string[] {
   const candidates = (model as Partial<RoutedModelClient>).candidates;
   return candidates ? candidates.map((client) => client.priceKey) : [model.priceKey];
-}
-
-/** Tokens the model accepts in one request; `undefined` when the table does not say or has no price. */
-function contextWindowOf(table: PriceTable, key: string): number | undefined {
-  return Object.hasOwn(table.models, key) ? priceFor(table, key).contextWindow : undefined;
-}
-
-/** What the same usage would have cost on the comparison model; `null` when it has no price. */
-function counterfactualUsd(table: PriceTable, key: string, usage: PricedUsage): number | null {
-  return Object.hasOwn(table.models, key) ? costOf(table, key, usage).usd : null;
 }
 
 function errorFields(error: unknown): Record<string, unknown> {
