@@ -2,19 +2,17 @@ import type { ModelMessage, ToolResultPart } from 'ai';
 import { z } from 'zod';
 import type { GuardStop, TaskGuard } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
-import type { ModelClient } from '../model/index.ts';
-import { costOf, estimateCostUsd, type PricedUsage, type PriceTable, priceFor } from '../model/index.ts';
+import type { ModelClient, PriceTable, RoutedModelClient } from '../model/index.ts';
 import { describeError, UserError, WardenError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { StopReason, ToolCall } from '../spec/types.ts';
 import type { ApprovalGate } from './approval-gate.ts';
+import { bookModelCall } from './book-model-call.ts';
 import type { ResumeState } from './replay-journal.ts';
+import { reserveBound } from './reserve-bound.ts';
 import { runToolCall } from './run-tool-call.ts';
 import { StuckDetector, type StuckVerdict } from './stuck-detector.ts';
 import type { AnyToolDefinition, ToolContext } from './tools/tool.ts';
-
-/** Conservative characters per token for reserving budget: code tokenises denser than prose. */
-const CHARACTERS_PER_TOKEN_ESTIMATE = 3;
 
 /** Limits of the loop itself; spending limits are the guard's. */
 export interface LoopLimits {
@@ -174,19 +172,15 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
     if (clock() >= deadline)
       return stop('wall-time', `reached the limit of ${limits.maxWallSeconds} seconds`);
 
-    const estimatedInputTokens = Math.ceil(
-      (settings.system.length + JSON.stringify(messages).length + JSON.stringify(toolSchemas).length) /
-        CHARACTERS_PER_TOKEN_ESTIMATE,
-    );
-    const worstCase = {
-      usd: estimateCostUsd(
-        settings.priceTable,
-        model.priceKey,
-        estimatedInputTokens,
-        settings.maxOutputTokens,
-      ),
-      tokens: estimatedInputTokens + settings.maxOutputTokens,
-    };
+    // A true upper bound, not an estimate: a reply whose usage passes it is a provider error.
+    const bound = reserveBound({
+      priceTable: settings.priceTable,
+      priceKeys: priceKeysOf(model),
+      request: { system: settings.system, messages, tools: toolSchemas },
+      maxOutputTokens: settings.maxOutputTokens,
+    });
+    const estimatedInputTokens = bound.inputTokens;
+    const worstCase = { usd: bound.usd, tokens: bound.tokens };
     const reserved = await guard.beforeModelCall(
       model.tracksProviderHealth ? null : model.priceKey,
       worstCase,
@@ -233,25 +227,20 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
         return stop('wall-time', `reached the limit of ${limits.maxWallSeconds} seconds`);
       return stop(error instanceof UserError ? 'error' : 'model-error', describeError(error));
     }
-    const tokens = turn.usage.input + turn.usage.output + turn.usage.cacheRead + turn.usage.cacheWrite;
-    await guard.afterModelCall(
-      reserved.reservation,
-      turn.cost.priceKey,
-      { usd: turn.cost.usd, tokens },
-      {
-        stage: null,
-        priceKey: turn.cost.priceKey,
-        priceTableVersion: turn.cost.priceTableVersion,
-        tier: tierOf(settings.priceTable, turn.cost.priceKey),
-        batch: turn.batch,
-        input: turn.usage.input,
-        output: turn.usage.output,
-        cacheRead: turn.usage.cacheRead,
-        cacheWrite: turn.usage.cacheWrite,
-        cacheWrite1h: turn.usage.cacheWrite1h ?? 0,
-        topTierUsd: counterfactualUsd(settings.priceTable, settings.counterfactualKey, turn.usage),
-      },
-    );
+    const booking = await bookModelCall({
+      taskId,
+      step: steps,
+      label: model.label,
+      journal,
+      guard,
+      priceTable: settings.priceTable,
+      counterfactualKey: settings.counterfactualKey,
+      reservation: reserved.reservation,
+      bound,
+      turn,
+    });
+    if (booking.stop !== undefined) return stop('model-error', booking.stop);
+    turn = booking.turn;
     await journal.append(taskId, 'model-response', {
       step: steps,
       model: model.label,
@@ -308,14 +297,10 @@ export function checkFailedMessage(name: string, summary: string, output: string
   return `The check \`${name}\` failed (${summary}):\n${output}\nFix the cause, then finish.`;
 }
 
-/** The tier of a priced model, `null` for an unpriced (scripted) one. */
-function tierOf(table: PriceTable, key: string): string | null {
-  return Object.hasOwn(table.models, key) ? (priceFor(table, key).tier ?? null) : null;
-}
-
-/** What the same usage would have cost on the comparison model; `null` when it has no price. */
-function counterfactualUsd(table: PriceTable, key: string, usage: PricedUsage): number | null {
-  return Object.hasOwn(table.models, key) ? costOf(table, key, usage).usd : null;
+/** Every model a call on `model` may be answered by: a routed client's candidates, else itself. */
+function priceKeysOf(model: ModelClient): string[] {
+  const candidates = (model as Partial<RoutedModelClient>).candidates;
+  return candidates ? candidates.map((client) => client.priceKey) : [model.priceKey];
 }
 
 function errorFields(error: unknown): Record<string, unknown> {

@@ -46,6 +46,16 @@ export function createLiveView(): (event: JournalEvent) => string | undefined {
   };
 }
 
+/** The warning to print for a call whose usage was missing or impossible; `undefined` for other events. */
+export function usageWarning(event: JournalEvent): string | undefined {
+  const reserved = `$${fixed(event.reservedUsd)}`;
+  if (event.type === 'usage-missing')
+    return `warning: step ${event.step}: ${event.model} reported no usage; booked its ${reserved} reservation\n`;
+  if (event.type === 'usage-anomaly')
+    return `warning: step ${event.step}: ${event.model} reported impossible usage (${event.reason}); booked its ${reserved} reservation, counted as a provider error\n`;
+  return undefined;
+}
+
 function describeInput(input: unknown): string {
   if (typeof input !== 'object' || input === null) return '';
   const fields = input as Record<string, unknown>;

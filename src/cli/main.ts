@@ -10,6 +10,7 @@ import {
 import { BREAKERS_HELP, breakersCommand } from './commands/breakers.ts';
 import { COST_HELP, costCommand } from './commands/cost.ts';
 import { DEMO_HELP, demoCommand } from './commands/demo.ts';
+import { DOCTOR_HELP, doctorCommand } from './commands/doctor.ts';
 import { INIT_HELP, initCommand } from './commands/init.ts';
 import { MODELS_HELP, modelsCommand } from './commands/models.ts';
 import { POLICY_HELP, policyCommand } from './commands/policy.ts';
@@ -33,6 +34,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   models: { run: modelsCommand, help: MODELS_HELP },
   cost: { run: costCommand, help: COST_HELP },
   breakers: { run: breakersCommand, help: BREAKERS_HELP },
+  doctor: { run: doctorCommand, help: DOCTOR_HELP },
   approvals: { run: approvalsCommand, help: APPROVALS_HELP },
   approve: { run: approveCommand, help: APPROVE_HELP },
   deny: { run: denyCommand, help: DENY_HELP },
@@ -52,6 +54,7 @@ usage: warden <command> [options]
   models   list priced models, tiers and prices
   cost     spend, cost per successful outcome, cache hit ratio, unit economics
   breakers show circuit breakers; "breakers reset" closes them
+  doctor   check the store: out-of-range spend, reservations held past their time
   approvals  list pending approval requests
   approve  approve a pending request: warden approve ID
   deny     deny a pending request: warden deny ID [--reason TEXT]

@@ -41,7 +41,8 @@ export type LedgerReserveResult =
       scope: SpendScopeKind;
       /** The stored scope, e.g. `agent:fixer`. */
       scopeId: string;
-      limit: 'usd' | 'tokens' | 'unpriced';
+      /** `unreadable`: the window's stored totals are out of range or corrupt (see `warden doctor`). */
+      limit: 'usd' | 'tokens' | 'unpriced' | 'unreadable';
       reason: string;
     };
 
@@ -115,6 +116,15 @@ export class SpendLedger {
     }
     const scope = kindOf(outcome.scope);
     const where = scope === 'task' ? 'this task' : `${outcome.scope} today (${outcome.window})`;
+    if (outcome.limit === 'unreadable') {
+      return {
+        ok: false,
+        scope,
+        scopeId: outcome.scope,
+        limit: 'unreadable',
+        reason: `the spend totals of ${outcome.scope} (${outcome.window}) cannot be read (out of range or corrupt), so its limit cannot be enforced and no call is charged to it; run \`warden doctor\``,
+      };
+    }
     const reason =
       outcome.limit === 'usd'
         ? `the next call could cost up to $${worstCase.usd.toFixed(4)}; with $${outcome.committed.toFixed(4)} spent or held by ${where} that would pass its $${outcome.limitValue} limit`
@@ -147,14 +157,17 @@ export class SpendLedger {
     this.#book.settle(reservation.held, { usd: 0, tokens: 0 }, undefined, this.#clock());
   }
 
-  /** Spent (settled) USD and tokens of each window of `scopes`, by stored scope. */
+  /**
+   * Spent (settled) USD and tokens of each window of `scopes`, by stored scope; a window whose totals
+   * cannot be read is left out (reserving in it is refused while a limit applies).
+   */
   spent(scopes: SpendScopes): Record<string, { usd: number; tokens: number }> {
-    return Object.fromEntries(
-      this.windowsOf(scopes).map((window) => {
-        const totals = this.#book.totals(window.scope, window.window);
-        return [window.scope, { usd: totals.spentUsd, tokens: totals.spentTokens }];
-      }),
-    );
+    const spent: Record<string, { usd: number; tokens: number }> = {};
+    for (const window of this.windowsOf(scopes)) {
+      const totals = this.#book.totals(window.scope, window.window);
+      if (totals) spent[window.scope] = { usd: totals.spentUsd, tokens: totals.spentTokens };
+    }
+    return spent;
   }
 
   /** The windows a call of `scopes` is charged to now: task, agent day, team day, fleet day. */

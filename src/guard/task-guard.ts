@@ -65,6 +65,9 @@ export class TaskGuard {
     const reserved = this.#ledger.reserve(this.scopes, worstCase);
     if (reserved.ok) return reserved;
     if (reserved.scope === 'task') return { ok: false, stopReason: 'budget', reason: reserved.reason };
+    // An unreadable window is not a limit reached: refuse this call without opening a spend breaker.
+    if (reserved.limit === 'unreadable')
+      return { ok: false, stopReason: 'budget-daily', reason: `${reserved.scopeId}: ${reserved.reason}` };
     await this.#breakers?.record({
       type: 'spend-limit',
       scope: reserved.scopeId,
@@ -83,6 +86,21 @@ export class TaskGuard {
   ): Promise<void> {
     this.#ledger.settle(reservation, actual, details);
     await this.#breakers?.record({ type: 'model-call', modelKey, failed: false });
+  }
+
+  /**
+   * Books a call whose reported usage was impossible (a provider error): the call's whole reservation is
+   * booked, never the claimed amount, and the failure is counted against the model that answered, so a
+   * provider that keeps lying opens its breaker.
+   */
+  async afterAnomalousModelCall(
+    reservation: LedgerReservation,
+    modelKey: string,
+    details: SpendDetails,
+    detail: string,
+  ): Promise<void> {
+    this.#ledger.settle(reservation, { usd: reservation.usd, tokens: reservation.tokens }, details);
+    await this.#breakers?.record({ type: 'model-call', modelKey, failed: true, detail });
   }
 
   /**

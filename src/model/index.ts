@@ -31,3 +31,5 @@ export {
 export type { ScriptedFile, ScriptedTurn, ScriptedUsage } from './scripted-file.ts';
 export { parseScriptedFile, readScriptedFile } from './scripted-file.ts';
 export { ScriptedModel } from './scripted-model.ts';
+export type { UsageLimits, UsageVerdict } from './validate-usage.ts';
+export { validateUsage } from './validate-usage.ts';

@@ -70,6 +70,8 @@ export interface PriceTable {
  */
 export interface PricedUsage extends NormalizedUsage {
   cacheWrite1h?: number;
+  /** The reply reported no usage (every count is then 0); `undefined`: it did. */
+  missing?: true;
 }
 
 const LONG_CONTEXT_THRESHOLD = 200_000;

@@ -5,7 +5,9 @@ import { z } from 'zod';
 import { UserError } from '../spec/index.ts';
 import { describeIssues } from './internal/describe-issues.ts';
 
-const tokens = z.number().int().nonnegative();
+// Any number, on purpose: a scripted model must be able to lie about usage (negative, huge, fractional)
+// so tests can prove that usage is validated where it is booked, not where it is read.
+const tokens = z.number();
 
 const usageSchema = z
   .strictObject({
@@ -21,7 +23,10 @@ const usageSchema = z
       .optional()
       .describe('how the cache writes split between 5-minute and 1-hour lifetimes'),
   })
-  .describe("the turn's token usage, in Anthropic's shape; absent means estimated from characters");
+  .nullable()
+  .describe(
+    "the turn's token usage, in Anthropic's shape; absent means estimated from characters, null means the reply reports none",
+  );
 
 const toolCallSchema = z.strictObject({
   name: z.string().min(1).describe('the tool to call, e.g. shell'),

@@ -110,6 +110,31 @@ describe('scripted model', () => {
     expect(third).toMatchObject({ text: 'done', toolCalls: [], finishReason: 'stop' });
   });
 
+  it('replays usage that lies (negative, huge) as written, and a null usage as none reported', async () => {
+    const client = await createModelClient({
+      spec: `scripted:${await scriptFile(
+        'lies.json',
+        JSON.stringify({
+          model: 'anthropic:claude-haiku-4-5',
+          turns: [
+            { text: 'a', usage: { input_tokens: 1e15, output_tokens: -50 } },
+            { text: 'b', usage: null },
+          ],
+        }),
+      )}`,
+      env: {},
+      priceTable,
+    });
+    const first = await client.generate(request);
+    expect(first.usage).toEqual({ input: 1e15, output: -50, cacheRead: 0, cacheWrite: 0 });
+    expect(first.rawUsage).toEqual({ input_tokens: 1e15, output_tokens: -50 });
+    const second = await client.generate({
+      ...request,
+      messages: [...messages, ...first.responseMessages, { role: 'user', content: 'go on' }],
+    });
+    expect(second.usage).toEqual({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, missing: true });
+  });
+
   it('is labelled scripted and charged at the price key the file names', async () => {
     const client = await createModelClient({
       spec: `scripted:${await scriptFile('priced.yaml', YAML_SCRIPT)}`,
@@ -233,7 +258,7 @@ describe('parseScriptedFile', () => {
 
   it('names the file and the path of each bad field', () => {
     const error = failure(
-      'turns:\n  - text: ok\n  - tool_calls:\n      - input: {}\n    usage: { input_tokens: -1, output_tokens: 3 }\n',
+      'turns:\n  - text: ok\n  - tool_calls:\n      - input: {}\n    usage: { input_tokens: "many", output_tokens: 3 }\n',
       'bad.yaml',
     );
     expect(error.code).toBe('scripted-file-invalid');

@@ -21,7 +21,8 @@ const CHARACTERS_PER_TOKEN = 4;
  * from a journal continues where it stopped. Tool call ids are `call_1`, `call_2`, … counted across the
  * conversation. A turn without `usage` reports an
  * estimate: the prompt's characters (as JSON) / 4 in, the reply's characters / 4 out, and `usage.raw` is
- * `{ estimated: true, input_tokens, output_tokens }`; with `usage`, `raw` is the file's object as written.
+ * `{ estimated: true, input_tokens, output_tokens }`; with `usage`, `raw` is the file's object as written
+ * (any numbers, negative and huge included: the file may lie); with `usage: null` the reply reports none.
  * Constructing one does no I/O.
  */
 export class ScriptedModel implements LanguageModelV3 {
@@ -113,6 +114,13 @@ export class ScriptedModel implements LanguageModelV3 {
 }
 
 function usageOf(turn: ScriptedTurn, options: LanguageModelV3CallOptions): LanguageModelV3Usage {
+  if (turn.usage === null) {
+    // A reply that reports no usage at all, as a broken gateway might.
+    return {
+      inputTokens: { total: undefined, noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
+      outputTokens: { total: undefined, text: undefined, reasoning: undefined },
+    };
+  }
   const usage = turn.usage ?? estimateUsage(turn, options);
   const cacheRead = turn.usage?.cache_read_input_tokens ?? 0;
   const cacheWrite = turn.usage?.cache_creation_input_tokens ?? 0;

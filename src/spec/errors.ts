@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'path-protected'
   | 'git-failed'
   | 'store-failed'
+  | 'spend-out-of-range'
   | 'journal-corrupt'
   | 'webhook-failed'
   | 'batch-failed'

@@ -107,6 +107,8 @@ export const EVENT_TYPES = [
   'limits-changed',
   'model-request',
   'model-response',
+  'usage-anomaly',
+  'usage-missing',
   'tool-call-start',
   'tool-call-end',
   'decision',

@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { SystemError } from '../spec/errors.ts';
+import { storedCount } from './stored-count.ts';
 
 /** Nano-dollars per dollar: money is summed as integers so a limit holds to the cent and beyond. */
 export const NANOS_PER_USD = 1_000_000_000;
+
+/**
+ * Most one reservation or booked call may hold, in nano-dollars ($100,000) and in tokens (10^12). Far
+ * above any real call, far below 2^53: ninety calls at the cap still sum exactly.
+ */
+export const MAX_CALL_NANOS = 100_000 * NANOS_PER_USD;
+export const MAX_CALL_TOKENS = 1_000_000_000_000;
 
 /** One spend window a reservation draws on, with its limits (`null`: no limit). */
 export interface SpendWindow {
@@ -23,14 +31,17 @@ export interface SpendReservation {
   readonly tokens: number;
 }
 
-/** What `reserve` answers. On refusal, the first window that would have crossed its limit. */
+/**
+ * What `reserve` answers. On refusal, the first window that would have crossed its limit, or whose stored
+ * totals cannot be read (`unreadable`: out of range or corrupt; it refuses while a limit applies to it).
+ */
 export type SpendReserveOutcome =
   | { ok: true; reservation: SpendReservation }
   | {
       ok: false;
       scope: string;
       window: string;
-      limit: 'usd' | 'tokens';
+      limit: 'usd' | 'tokens' | 'unreadable';
       /** Spent plus held in the window, in USD or tokens (the unit of `limit`). */
       committed: number;
       limitValue: number;
@@ -63,6 +74,22 @@ export interface SpendEntryRow extends SpendEntry {
   at: string;
 }
 
+/** A stored entry that could not be read back (out of range or corrupt), left out of what was read. */
+export interface UnreadableSpendEntry {
+  id: number;
+  taskId: string | null;
+  day: string;
+  reason: string;
+}
+
+/** Spent and held amounts of one window, as stored. */
+interface WindowAmounts {
+  spentNanos: number;
+  spentTokens: number;
+  heldNanos: number;
+  heldTokens: number;
+}
+
 type Row = Record<string, SQLInputValue>;
 
 /**
@@ -81,9 +108,11 @@ export class SqliteSpendStore {
   /**
    * Holds `usd` and `tokens` in every window, or refuses when any window's spent plus held plus this
    * request would pass its limit. Reservations older than `ttlMs` are released first (a crashed worker
-   * must not hold budget forever).
+   * must not hold budget forever). A window with a limit whose stored totals cannot be read refuses
+   * (fails closed); one without a limit has nothing to enforce and is only added to.
    *
-   * @throws SystemError `store-failed` when the database cannot be written.
+   * @throws SystemError `spend-out-of-range` when the amounts are not within 0 and the per-call caps,
+   *   `store-failed` when the database cannot be written.
    */
   reserve(request: {
     windows: readonly SpendWindow[];
@@ -94,10 +123,15 @@ export class SqliteSpendStore {
   }): SpendReserveOutcome {
     const nanos = Math.ceil(request.usd * NANOS_PER_USD);
     const tokens = Math.ceil(request.tokens);
+    checkAmounts('reservation', nanos, tokens);
     return this.#transaction(() => {
       this.#releaseExpired(request.now);
       for (const window of request.windows) {
         const current = this.#window(window.scope, window.window);
+        if (current === undefined) {
+          if (window.limitUsd === null && window.limitTokens === null) continue;
+          return refusal(window, 'unreadable', 0, window.limitUsd ?? window.limitTokens ?? 0);
+        }
         if (window.limitUsd !== null) {
           const limitNanos = Math.round(window.limitUsd * NANOS_PER_USD);
           const committed = current.spentNanos + current.heldNanos;
@@ -144,7 +178,9 @@ export class SqliteSpendStore {
    * Releases the reservation and books what the call really cost in every one of its windows, with the
    * call's entry (none for a call that was never made). Settling twice books once.
    *
-   * @throws SystemError `store-failed` when the database cannot be written.
+   * @throws SystemError `spend-out-of-range` when an amount or a count of the entry is not an integer
+   *   within 0 and the per-call caps (nothing is booked then), `store-failed` when the database cannot
+   *   be written.
    */
   settle(
     reservation: SpendReservation,
@@ -154,6 +190,8 @@ export class SqliteSpendStore {
   ): void {
     const nanos = Math.round(actual.usd * NANOS_PER_USD);
     const tokens = Math.round(actual.tokens);
+    checkAmounts('booking', nanos, tokens);
+    if (entry) checkEntry(entry);
     this.#transaction(() => {
       const row = this.#db.prepare('SELECT state FROM spend_reservations WHERE id = ?').get(reservation.id) as
         | { state: string }
@@ -197,12 +235,16 @@ export class SqliteSpendStore {
     });
   }
 
-  /** Spent and held in one window, USD and tokens; zeros for a window never used. */
+  /**
+   * Spent and held in one window, USD and tokens; zeros for a window never used; `undefined` when the
+   * stored totals cannot be read (out of range or corrupt: see `warden doctor`).
+   */
   totals(
     scope: string,
     window: string,
-  ): { spentUsd: number; spentTokens: number; heldUsd: number; heldTokens: number } {
+  ): { spentUsd: number; spentTokens: number; heldUsd: number; heldTokens: number } | undefined {
     const current = this.#window(scope, window);
+    if (current === undefined) return undefined;
     return {
       spentUsd: current.spentNanos / NANOS_PER_USD,
       spentTokens: current.spentTokens,
@@ -211,8 +253,15 @@ export class SqliteSpendStore {
     };
   }
 
-  /** Entries booked at or after `sinceAt` (ISO time) and of `taskId`, oldest first; a filter left undefined matches all. */
-  entries(filter: { sinceAt?: string; taskId?: string } = {}): SpendEntryRow[] {
+  /**
+   * Entries booked at or after `sinceAt` (ISO time) and of `taskId`, oldest first; a filter left undefined
+   * matches all. An entry that cannot be read back (an amount out of range or negative, written by an older
+   * version) is left out and passed to `onUnreadable`, so one bad row never stops a report.
+   */
+  entries(
+    filter: { sinceAt?: string; taskId?: string } = {},
+    onUnreadable: (entry: UnreadableSpendEntry) => void = () => {},
+  ): SpendEntryRow[] {
     const conditions: string[] = [];
     const parameters: SQLInputValue[] = [];
     if (filter.sinceAt !== undefined) {
@@ -224,18 +273,32 @@ export class SqliteSpendStore {
       parameters.push(filter.taskId);
     }
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    const rows = this.#db
-      .prepare(`SELECT * FROM spend_entries ${where} ORDER BY id`)
-      .all(...parameters) as Row[];
-    return rows.map(toEntry);
+    const statement = this.#db.prepare(`SELECT * FROM spend_entries ${where} ORDER BY id`);
+    statement.setReadBigInts(true);
+    const entries: SpendEntryRow[] = [];
+    for (const row of statement.all(...parameters) as Row[]) {
+      const entry = toEntry(row);
+      if (typeof entry !== 'string') {
+        entries.push(entry);
+        continue;
+      }
+      onUnreadable({
+        id: Number(row.id),
+        taskId: (row.task_id as string | null) ?? null,
+        day: String(row.day),
+        reason: entry,
+      });
+    }
+    return entries;
   }
 
   #releaseExpired(now: Date): void {
-    const expired = this.#db
-      .prepare(
-        `SELECT id, windows, nanos, tokens FROM spend_reservations WHERE state = 'held' AND expires_at < ?`,
-      )
-      .all(now.toISOString()) as Row[];
+    const statement = this.#db.prepare(
+      `SELECT id, windows, nanos, tokens FROM spend_reservations WHERE state = 'held' AND expires_at < ?`,
+    );
+    // Amounts go back to SQLite as read (bigints), never through a number that could throw or round.
+    statement.setReadBigInts(true);
+    const expired = statement.all(now.toISOString()) as Row[];
     for (const row of expired) {
       for (const window of JSON.parse(row.windows as string) as { scope: string; window: string }[]) {
         this.#db
@@ -243,24 +306,32 @@ export class SqliteSpendStore {
             `UPDATE spend_windows SET held_nanos = MAX(0, held_nanos - ?), held_tokens = MAX(0, held_tokens - ?)
              WHERE scope = ? AND window = ?`,
           )
-          .run(row.nanos as number, row.tokens as number, window.scope, window.window);
+          .run(row.nanos ?? 0, row.tokens ?? 0, window.scope, window.window);
       }
       this.#db.prepare(`UPDATE spend_reservations SET state = 'expired' WHERE id = ?`).run(row.id as string);
     }
   }
 
-  #window(scope: string, window: string) {
-    const row = this.#db
-      .prepare(
-        'SELECT spent_nanos, spent_tokens, held_nanos, held_tokens FROM spend_windows WHERE scope = ? AND window = ?',
-      )
-      .get(scope, window) as Row | undefined;
-    return {
-      spentNanos: Number(row?.spent_nanos ?? 0),
-      spentTokens: Number(row?.spent_tokens ?? 0),
-      heldNanos: Number(row?.held_nanos ?? 0),
-      heldTokens: Number(row?.held_tokens ?? 0),
-    };
+  /** The window's amounts; zeros when it was never used; `undefined` when one cannot be read exactly. */
+  #window(scope: string, window: string): WindowAmounts | undefined {
+    const statement = this.#db.prepare(
+      'SELECT spent_nanos, spent_tokens, held_nanos, held_tokens FROM spend_windows WHERE scope = ? AND window = ?',
+    );
+    statement.setReadBigInts(true);
+    const row = statement.get(scope, window) as Row | undefined;
+    if (row === undefined) return { spentNanos: 0, spentTokens: 0, heldNanos: 0, heldTokens: 0 };
+    const spentNanos = storedCount(row.spent_nanos);
+    const spentTokens = storedCount(row.spent_tokens);
+    const heldNanos = storedCount(row.held_nanos);
+    const heldTokens = storedCount(row.held_tokens);
+    if (
+      spentNanos === undefined ||
+      spentTokens === undefined ||
+      heldNanos === undefined ||
+      heldTokens === undefined
+    )
+      return undefined;
+    return { spentNanos, spentTokens, heldNanos, heldTokens };
   }
 
   #insertEntry(reservationId: string, entry: SpendEntry, nanos: number, tokens: number, now: Date): void {
@@ -334,14 +405,30 @@ export function utcDay(time: Date): string {
 
 function refusal(
   window: SpendWindow,
-  limit: 'usd' | 'tokens',
+  limit: 'usd' | 'tokens' | 'unreadable',
   committed: number,
   limitValue: number,
 ): SpendReserveOutcome {
   return { ok: false, scope: window.scope, window: window.window, limit, committed, limitValue };
 }
 
-function toEntry(row: Row): SpendEntryRow {
+/** The entry of a row read with big integers, or why it cannot be read. */
+function toEntry(row: Row): SpendEntryRow | string {
+  const counts = {
+    usd_nanos: storedCount(row.usd_nanos),
+    tokens: storedCount(row.tokens),
+    input_tokens: storedCount(row.input_tokens),
+    output_tokens: storedCount(row.output_tokens),
+    cache_read_tokens: storedCount(row.cache_read_tokens),
+    cache_write_tokens: storedCount(row.cache_write_tokens),
+    cache_write_1h_tokens: storedCount(row.cache_write_1h_tokens),
+  };
+  const bad = Object.entries(counts).find(([, value]) => value === undefined);
+  if (bad) return `${bad[0]} ${String(row[bad[0]])} is not an integer between 0 and 2^53`;
+  const topTier = row.top_tier_nanos === null ? null : storedCount(row.top_tier_nanos);
+  if (topTier === undefined)
+    return `top_tier_nanos ${String(row.top_tier_nanos)} is not an integer between 0 and 2^53`;
+  const count = (name: keyof typeof counts) => counts[name] ?? 0;
   return {
     taskId: (row.task_id as string | null) ?? null,
     agent: (row.agent as string | null) ?? null,
@@ -351,15 +438,45 @@ function toEntry(row: Row): SpendEntryRow {
     priceTableVersion: row.price_table_version as string,
     tier: (row.tier as string | null) ?? null,
     batch: Number(row.batch) === 1,
-    usd: Number(row.usd_nanos) / NANOS_PER_USD,
-    tokens: Number(row.tokens),
-    input: Number(row.input_tokens),
-    output: Number(row.output_tokens),
-    cacheRead: Number(row.cache_read_tokens),
-    cacheWrite: Number(row.cache_write_tokens),
-    cacheWrite1h: Number(row.cache_write_1h_tokens),
-    topTierUsd: row.top_tier_nanos === null ? null : Number(row.top_tier_nanos) / NANOS_PER_USD,
+    usd: count('usd_nanos') / NANOS_PER_USD,
+    tokens: count('tokens'),
+    input: count('input_tokens'),
+    output: count('output_tokens'),
+    cacheRead: count('cache_read_tokens'),
+    cacheWrite: count('cache_write_tokens'),
+    cacheWrite1h: count('cache_write_1h_tokens'),
+    topTierUsd: topTier === null ? null : topTier / NANOS_PER_USD,
     day: row.day as string,
     at: row.at as string,
   };
+}
+
+/**
+ * Refuses an amount to write that is not an integer within 0 and the per-call caps, so every stored
+ * amount, and every sum of a day's, stays exact in a JavaScript number.
+ */
+function checkAmounts(what: string, nanos: number, tokens: number): void {
+  if (!inRange(nanos, MAX_CALL_NANOS) || !inRange(tokens, MAX_CALL_TOKENS)) {
+    throw new SystemError(
+      'spend-out-of-range',
+      `refusing a ${what} of ${nanos} nano-dollars and ${tokens} tokens: amounts must be integers between 0 and $${MAX_CALL_NANOS / NANOS_PER_USD} and ${MAX_CALL_TOKENS} tokens`,
+      { hint: 'this is a bug in the caller: usage must be validated before it is booked' },
+    );
+  }
+}
+
+function checkEntry(entry: SpendEntry): void {
+  const counts = [entry.input, entry.output, entry.cacheRead, entry.cacheWrite, entry.cacheWrite1h];
+  const topTier = entry.topTierUsd === null ? 0 : Math.round(entry.topTierUsd * NANOS_PER_USD);
+  if (counts.every((count) => inRange(count, MAX_CALL_TOKENS)) && inRange(topTier, Number.MAX_SAFE_INTEGER))
+    return;
+  throw new SystemError(
+    'spend-out-of-range',
+    `refusing a spend entry with counts ${counts.join(', ')} and top-tier cost $${entry.topTierUsd}: counts must be integers between 0 and ${MAX_CALL_TOKENS}`,
+    { hint: 'this is a bug in the caller: usage must be validated before it is booked' },
+  );
+}
+
+function inRange(value: number, max: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0 && value <= max;
 }

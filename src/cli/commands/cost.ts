@@ -50,7 +50,12 @@ export async function costCommand(argv: string[], io: CommandIo): Promise<number
   const { config, store } = openReporting(values, io);
   try {
     const book = new SqliteSpendStore(store.database);
-    const entries = book.entries({ sinceAt });
+    // A row that cannot be read (written out of range by an older version) is left out, loudly.
+    const entries = book.entries({ sinceAt }, (entry) =>
+      io.err(
+        `warning: spend entry ${entry.id} (task ${entry.taskId ?? '-'}, ${entry.day}) left out of the report: ${entry.reason}; run \`warden doctor\`\n`,
+      ),
+    );
     const outcomes = new Map(
       new SqliteOutcomeStore(store.database).list({ sinceAt }).map((outcome) => [outcome.taskId, outcome]),
     );

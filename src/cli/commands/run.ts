@@ -7,7 +7,7 @@ import { parseCommandArgs, positiveInteger, positiveNumber } from '../args.ts';
 import { deliverResult } from '../deliver-result.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
-import { createLiveView } from '../live-view.ts';
+import { createLiveView, usageWarning } from '../live-view.ts';
 import { createTaskRuntime, recordOutcome } from '../task-runtime.ts';
 import { openWardenContext, type WardenContext } from '../warden-context.ts';
 
@@ -147,10 +147,16 @@ export async function withLiveView<T>(
         if (line) io.err(line);
       })
     : () => {};
+  // Booking problems are warned about on stderr even when the output is JSON.
+  const unsubscribeWarnings = context.journal.subscribe((event) => {
+    const line = usageWarning(event);
+    if (line) io.err(line);
+  });
   try {
     return await work();
   } finally {
     unsubscribe();
+    unsubscribeWarnings();
   }
 }
 

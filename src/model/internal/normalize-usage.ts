@@ -6,15 +6,24 @@ import type { PricedUsage } from '../price-table.ts';
  * (the SDK's `inputTokens` is the total including both, so using it would count cache tokens twice).
  * `cacheWrite1h` comes from Anthropic's `cache_creation.ephemeral_1h_input_tokens` in the raw usage,
  * capped at `cacheWrite` (a streamed reply may update the total without repeating the split).
+ *
+ * Numbers are passed on as the vendor gave them, negative and huge ones included: they are validated
+ * where they are booked (`validateUsage`), so a lie is caught there rather than hidden here. When the
+ * reply gives both the no-cache count and the total and they disagree, the larger input is kept. A reply
+ * without an input or an output count is marked `missing` (its counts are then 0).
  */
 export function normalizeUsage(usage: LanguageModelUsage): PricedUsage {
+  if (usage.inputTokens === undefined || usage.outputTokens === undefined) {
+    return { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, missing: true };
+  }
   const details = usage.inputTokenDetails;
   const cacheRead = details?.cacheReadTokens ?? 0;
   const cacheWrite = details?.cacheWriteTokens ?? 0;
-  const input = details?.noCacheTokens ?? (usage.inputTokens ?? 0) - cacheRead - cacheWrite;
+  const fromTotal = usage.inputTokens - cacheRead - cacheWrite;
+  const noCache = details?.noCacheTokens;
   const normalized: PricedUsage = {
-    input: Math.max(0, input),
-    output: usage.outputTokens ?? 0,
+    input: noCache === undefined ? fromTotal : Math.max(noCache, fromTotal),
+    output: usage.outputTokens,
     cacheRead,
     cacheWrite,
   };

@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { openSqliteStore, SPEND_CHECKS, type StoreCheck, type StoreFinding } from '../../store/index.ts';
+import { parseCommandArgs } from '../args.ts';
+import { EXIT } from '../exit-codes.ts';
+import type { CommandIo } from '../io.ts';
+import { resolveHome } from '../warden-context.ts';
+
+export const DOCTOR_HELP = `warden doctor [--json]
+
+Checks the data directory's store and prints what it found, each with a hint: spend windows and
+booked calls whose amounts are out of range or negative (written by an older version from usage a
+provider misreported), and reservations held past their time to live. It reads only; it repairs
+nothing. With --json prints {"healthy": bool, "checks": [{name, description, findings: [...]}]}.
+
+Exit codes: 0 healthy, 1 problems found.
+`;
+
+/** Every check `warden doctor` runs, in order. Append new ones here. */
+const CHECKS: readonly StoreCheck[] = [...SPEND_CHECKS];
+
+export async function doctorCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseCommandArgs('doctor', argv, {});
+  if (values.help) {
+    io.out(DOCTOR_HELP);
+    return EXIT.ok;
+  }
+  const home = resolveHome(values['data-dir'], io.env);
+  const store = openSqliteStore(path.join(home, 'warden.db'));
+  const now = new Date();
+  let results: { name: string; description: string; findings: StoreFinding[] }[];
+  try {
+    results = CHECKS.map((check) => ({
+      name: check.name,
+      description: check.description,
+      findings: check.run(store.database, now),
+    }));
+  } finally {
+    await store.close();
+  }
+  const healthy = results.every((result) => result.findings.length === 0);
+  if (values.json) {
+    io.out(`${JSON.stringify({ healthy, checks: results })}\n`);
+  } else {
+    for (const result of results) {
+      if (result.findings.length === 0) {
+        io.out(`ok       ${result.name}: ${result.description}\n`);
+        continue;
+      }
+      io.out(`PROBLEM  ${result.name}: ${result.findings.length} found\n`);
+      for (const finding of result.findings) {
+        io.out(`  ${finding.subject}: ${finding.problem}\n    hint: ${finding.hint}\n`);
+      }
+    }
+  }
+  return healthy ? EXIT.ok : EXIT.failed;
+}
