@@ -4,7 +4,7 @@ import type { GuardStop, TaskGuard } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { ModelClient } from '../model/index.ts';
 import { costOf, estimateCostUsd, type PricedUsage, type PriceTable, priceFor } from '../model/index.ts';
-import { describeError, UserError, WardenError } from '../spec/errors.ts';
+import { BreakerOpenError, describeError, UserError, WardenError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { StopReason, ToolCall } from '../spec/types.ts';
 import type { ApprovalGate } from './approval-gate.ts';
@@ -220,6 +220,12 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
         model.tracksProviderHealth ? null : model.priceKey,
         describeError(error),
       );
+      // A routed client whose every model's provider breaker is open refused before sending anything:
+      // the same stop as the guard's refusal of a single model with an open breaker.
+      if (error instanceof BreakerOpenError) {
+        await journal.append(taskId, 'breaker-open', { stopReason: 'breaker', reason: error.message });
+        return stop('breaker', describeError(error));
+      }
       await journal.append(taskId, 'error', { step: steps, source: 'model', ...errorFields(error) });
       if (clock() >= deadline)
         return stop('wall-time', `reached the limit of ${limits.maxWallSeconds} seconds`);

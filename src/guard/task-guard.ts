@@ -1,5 +1,6 @@
 import type { CircuitBreakers } from './circuit-breakers.ts';
 import { nextUtcMidnight } from './circuit-breakers.ts';
+import { describeOpenBreaker } from './describe-breaker.ts';
 import {
   breakerScopesOf,
   type LedgerReservation,
@@ -55,13 +56,7 @@ export class TaskGuard {
     worstCase: { usd: number; tokens: number },
   ): Promise<GuardReserveResult> {
     const open = this.#breakers?.check(breakerScopesOf(this.scopes, modelKey ?? undefined));
-    if (open) {
-      return {
-        ok: false,
-        stopReason: 'breaker',
-        reason: `the ${open.kind} breaker of ${open.scope} is open: ${open.reason}`,
-      };
-    }
+    if (open) return { ok: false, stopReason: 'breaker', reason: describeOpenBreaker(open).description };
     const reserved = this.#ledger.reserve(this.scopes, worstCase);
     if (reserved.ok) return reserved;
     if (reserved.scope === 'task') return { ok: false, stopReason: 'budget', reason: reserved.reason };
@@ -99,20 +94,21 @@ export class TaskGuard {
       await this.#breakers?.record({ type: 'model-call', modelKey, failed: true, detail });
   }
 
-  /** Counts a tool outcome; returns a stop when this opened (or found open) a breaker of the task. */
+  /**
+   * Counts a tool outcome against the task (and, when the task's breaker opens, as a trip of its agent);
+   * returns a stop when a breaker of the task's scopes is open.
+   */
   async afterToolCall(failed: boolean): Promise<GuardStop | undefined> {
     if (!this.#breakers) return undefined;
-    const scopes = breakerScopesOf(this.scopes);
-    await this.#breakers.record({ type: 'tool-call', scopes, failed });
-    const open = this.#breakers.check(scopes);
-    return open
-      ? { stopReason: 'breaker', reason: `the ${open.kind} breaker of ${open.scope} is open: ${open.reason}` }
-      : undefined;
+    const { taskId, agent } = this.scopes;
+    await this.#breakers.record({ type: 'tool-call', taskId, agent, failed });
+    const open = this.#breakers.check(breakerScopesOf(this.scopes));
+    return open ? { stopReason: 'breaker', reason: describeOpenBreaker(open).description } : undefined;
   }
 
   /**
    * Records a loop as the task's loop breaker (shown by `warden breakers`). It stops this task only: one
-   * stuck task should not block its agent; a storm of failing calls across tasks trips the agent's
+   * stuck task should not block its agent; tool-error trips of several of its tasks open the agent's
    * tool-error breaker instead.
    */
   async onLoop(detail: string): Promise<void> {
