@@ -218,7 +218,7 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
       await guard.afterFailedModelCall(
         reserved.reservation,
         model.tracksProviderHealth ? null : model.priceKey,
-        describeError(error),
+        error,
       );
       // A routed client whose every model's provider breaker is open refused before sending anything:
       // the same stop as the guard's refusal of a single model with an open breaker.

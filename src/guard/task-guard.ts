@@ -1,3 +1,4 @@
+import { describeError, WardenError } from '../spec/errors.ts';
 import type { CircuitBreakers } from './circuit-breakers.ts';
 import { nextUtcMidnight } from './circuit-breakers.ts';
 import { describeOpenBreaker } from './describe-breaker.ts';
@@ -81,17 +82,26 @@ export class TaskGuard {
   }
 
   /**
-   * Releases the reservation of a call that failed, and counts the failure against the model (`null`: a
-   * routed call, whose router counted each model's failures itself).
+   * Releases the reservation of a call that failed, and counts the failure against the model when it
+   * says something about the provider's health: a retryable vendor failure (429, 5xx, timeout, no
+   * answer), after the client's own retries. A refused request (400, a bad key) is the caller's problem,
+   * not the provider's. `null`: a routed call, whose router counted each model's failures itself.
    */
   async afterFailedModelCall(
     reservation: LedgerReservation,
     modelKey: string | null,
-    detail: string,
+    error: unknown,
   ): Promise<void> {
     this.#ledger.release(reservation);
-    if (modelKey !== null)
-      await this.#breakers?.record({ type: 'model-call', modelKey, failed: true, detail });
+    const providerFault =
+      error instanceof WardenError && error.code === 'model-call-failed' && error.isRetryable;
+    if (modelKey !== null && providerFault)
+      await this.#breakers?.record({
+        type: 'model-call',
+        modelKey,
+        failed: true,
+        detail: describeError(error),
+      });
   }
 
   /**
