@@ -86,7 +86,7 @@ describe('circuit breakers (real CLI, one process per task)', () => {
     expect(breakers.filter((breaker: { state: string }) => breaker.state !== 'closed')).toEqual([
       expect.objectContaining({ scope: taskScope, kind: 'tool-errors', state: 'open' }),
     ]);
-  }, 60_000);
+  }, 150_000);
 
   it('seven failing tasks in separate processes open the provider breaker; the eighth sends nothing and exits 3', async () => {
     const config = { model: 'openai:gpt-5.4-mini', breakers: { providerFailures: 7 } };
@@ -111,7 +111,7 @@ describe('circuit breakers (real CLI, one process per task)', () => {
     const again = await run('provider', 'down-9', config);
     expect(again.report.stopReason).toBe('model-error');
     expect(server.requests.length).toBeGreaterThan(before);
-  }, 180_000);
+  }, 300_000);
 
   it('a routed tier whose provider breakers are open stops the same way, counting calls, not attempts', async () => {
     const config = {
@@ -140,5 +140,5 @@ describe('circuit breakers (real CLI, one process per task)', () => {
     expect(refused.report.detail).toContain('the provider breaker of model:openai:gpt-5.4-mini is open');
     expect(refused.report.detail).toContain('warden breakers reset model:openai:gpt-5.4-mini');
     expect(server.requests.length).toBe(before);
-  }, 90_000);
+  }, 150_000);
 });
