@@ -223,6 +223,7 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
       // A routed client whose every model's provider breaker is open refused before sending anything:
       // the same stop as the guard's refusal of a single model with an open breaker.
       if (error instanceof BreakerOpenError) {
+        steps -= 1; // nothing was sent: not a model call
         await journal.append(taskId, 'breaker-open', { stopReason: 'breaker', reason: error.message });
         return stop('breaker', describeError(error));
       }

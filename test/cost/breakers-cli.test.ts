@@ -136,7 +136,7 @@ describe('circuit breakers (real CLI, one process per task)', () => {
     const before = server.requests.length;
     const refused = await run('routed', 'routed-3', config);
     expect(refused.code, refused.stderr).toBe(3);
-    expect(refused.report).toMatchObject({ status: 'stopped', stopReason: 'breaker' });
+    expect(refused.report).toMatchObject({ status: 'stopped', stopReason: 'breaker', steps: 0 });
     expect(refused.report.detail).toContain('the provider breaker of model:openai:gpt-5.4-mini is open');
     expect(refused.report.detail).toContain('warden breakers reset model:openai:gpt-5.4-mini');
     expect(server.requests.length).toBe(before);
