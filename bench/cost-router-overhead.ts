@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { breakerScopesOf, CircuitBreakers, SpendLedger } from '../src/guard/index.ts';
+import { breakerScopesOf, CircuitBreakers, describeOpenBreaker, SpendLedger } from '../src/guard/index.ts';
 import {
   costOf,
   createRoutedModelClient,
@@ -47,6 +47,10 @@ export async function benchRouterOverhead(count = 2000) {
         toolErrorRate: 0.5,
         providerFailures: 5,
         providerOpenSeconds: 60,
+        probeTimeoutSeconds: 300,
+        agentTaskTrips: 3,
+        fleetAgentTrips: 3,
+        tripWindowSeconds: 3600,
         openSeconds: 600,
       },
     });
@@ -77,7 +81,10 @@ export async function benchRouterOverhead(count = 2000) {
       backoffMaxMs: 30_000,
       priceTable: table,
       health: {
-        isOpen: (modelKey) => breakers.check([`model:${modelKey}`]) !== undefined,
+        openBreaker: (modelKey) => {
+          const open = breakers.check([`model:${modelKey}`]);
+          return open && describeOpenBreaker(open);
+        },
         record: async (modelKey, failed) => {
           await breakers.record({ type: 'model-call', modelKey, failed });
         },

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { GuardStop, TaskGuard } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { ModelClient, PriceTable, RoutedModelClient } from '../model/index.ts';
-import { describeError, UserError, WardenError } from '../spec/errors.ts';
+import { BreakerOpenError, describeError, UserError, WardenError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { StopReason, ToolCall } from '../spec/types.ts';
 import type { ApprovalGate } from './approval-gate.ts';
@@ -220,8 +220,15 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
       await guard.afterFailedModelCall(
         reserved.reservation,
         model.tracksProviderHealth ? null : model.priceKey,
-        describeError(error),
+        error,
       );
+      // A routed client whose every model's provider breaker is open refused before sending anything:
+      // the same stop as the guard's refusal of a single model with an open breaker.
+      if (error instanceof BreakerOpenError) {
+        steps -= 1; // nothing was sent: not a model call
+        await journal.append(taskId, 'breaker-open', { stopReason: 'breaker', reason: error.message });
+        return stop('breaker', describeError(error));
+      }
       await journal.append(taskId, 'error', { step: steps, source: 'model', ...errorFields(error) });
       if (clock() >= deadline)
         return stop('wall-time', `reached the limit of ${limits.maxWallSeconds} seconds`);

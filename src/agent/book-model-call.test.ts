@@ -40,6 +40,10 @@ beforeEach(async () => {
       providerFailures: 1,
       providerOpenSeconds: 60,
       openSeconds: 600,
+      agentTaskTrips: 3,
+      fleetAgentTrips: 3,
+      tripWindowSeconds: 3600,
+      probeTimeoutSeconds: 300,
     },
   });
   const limits = {

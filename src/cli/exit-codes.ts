@@ -5,7 +5,7 @@ export const EXIT = {
   failed: 1,
   /** A usage or config error: bad flag, bad config, unknown task, unusable repository. */
   usage: 2,
-  /** Stopped by a limit: budget, steps, wall time, or stuck detection. */
+  /** Stopped by a limit: budget, steps, wall time, stuck detection, or an open circuit breaker. */
   stopped: 3,
   /** The task waits for a human approval: `warden approvals`, then `warden resume TASK`. */
   awaitingApproval: 4,

@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.ts';
-import type { CircuitBreakers } from '../guard/index.ts';
+import { type CircuitBreakers, describeOpenBreaker } from '../guard/index.ts';
 import type { BatchSettings, ModelTier } from '../model/index.ts';
 import {
   createModelClient,
@@ -98,7 +98,10 @@ export async function createTaskModels(settings: {
         backoffMaxMs: config.router.backoffMaxMs,
         priceTable,
         health: breakers && {
-          isOpen: (modelKey) => breakers.check([`model:${modelKey}`]) !== undefined,
+          openBreaker: (modelKey) => {
+            const open = breakers.check([`model:${modelKey}`]);
+            return open && describeOpenBreaker(open);
+          },
           record: async (modelKey, failed, detail) => {
             await breakers.record({ type: 'model-call', modelKey, failed, detail });
           },

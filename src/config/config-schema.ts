@@ -225,21 +225,47 @@ export const LimitsSchema = z
 
 export const BreakersSchema = z
   .strictObject({
-    toolErrorWindow: positiveInt('Tool calls in the sliding window of the tool-error breaker.').default(20),
+    toolErrorWindow: positiveInt(
+      "Tool calls of one task the tool-error breaker judges: the task's last N. It is judged only once the task has made N calls.",
+    ).default(20),
     toolErrorRate: z
       .number()
       .gt(0)
       .max(1)
-      .describe('Share of failed tool calls in the window that opens the tool-error breaker.')
+      .describe(
+        "Share of the task's last toolErrorWindow tool calls that must have failed, strictly more than, to open the task's tool-error breaker (0.5 of 20: 11 failures).",
+      )
       .default(0.5),
+    agentTaskTrips: z
+      .number()
+      .int()
+      .min(2)
+      .describe(
+        "Distinct tasks of one agent whose tool-error breakers opened within tripWindowSeconds that open the agent's tool-error breaker (its other tasks are then refused).",
+      )
+      .default(3),
+    fleetAgentTrips: z
+      .number()
+      .int()
+      .min(2)
+      .describe(
+        "Distinct agents with a task whose tool-error breaker opened within tripWindowSeconds that open the fleet's tool-error breaker (every task is then refused).",
+      )
+      .default(3),
+    tripWindowSeconds: positive(
+      'Seconds over which the task trips that open an agent or fleet tool-error breaker are counted.',
+    ).default(3600),
     providerFailures: positiveInt(
-      'Consecutive failed calls to one model that open its provider breaker.',
+      'Consecutive failed calls to one model (each call after its retries), across all processes, that open its provider breaker.',
     ).default(5),
     providerOpenSeconds: positive(
       'Seconds a provider breaker stays open before one half-open probe call.',
     ).default(60),
+    probeTimeoutSeconds: positive(
+      'Seconds a claimed half-open probe holds its provider breaker; after that, if the probe never reported (its process died), another call may probe.',
+    ).default(300),
     openSeconds: positive(
-      'Seconds a spend, tool-error or loop breaker stays open before it closes on its own.',
+      'Seconds a tool-error or loop breaker stays open before it closes on its own (a spend breaker closes at the next UTC midnight).',
     ).default(3600),
   })
   .describe('Circuit breakers that stop work in a scope; `warden breakers reset` closes them.');

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BreakerRecord, SqliteStore } from '../store/index.ts';
 import { openSqliteStore, SqliteBreakerStore } from '../store/index.ts';
@@ -9,8 +12,12 @@ import { postWebhook } from './post-webhook.ts';
 const settings = {
   toolErrorWindow: 20,
   toolErrorRate: 0.5,
+  agentTaskTrips: 3,
+  fleetAgentTrips: 3,
+  tripWindowSeconds: 3600,
   providerFailures: 3,
   providerOpenSeconds: 60,
+  probeTimeoutSeconds: 120,
   openSeconds: 600,
 };
 
@@ -18,9 +25,9 @@ let store: SqliteStore;
 let now: Date;
 let opened: BreakerRecord[];
 
-function breakers(): CircuitBreakers {
+function breakers(on: SqliteStore = store): CircuitBreakers {
   return new CircuitBreakers({
-    book: new SqliteBreakerStore(store.database),
+    book: new SqliteBreakerStore(on.database),
     settings,
     clock: () => now,
     notify: (breaker) => {
@@ -28,6 +35,19 @@ function breakers(): CircuitBreakers {
     },
   });
 }
+
+/** `count` tool calls of `taskId` run as `agent`; returns the first breaker they opened. */
+async function toolCalls(
+  guard: CircuitBreakers,
+  taskId: string,
+  agent: string | undefined,
+  outcomes: boolean[],
+): Promise<BreakerRecord | undefined> {
+  let trip: BreakerRecord | undefined;
+  for (const failed of outcomes) trip ??= await guard.record({ type: 'tool-call', taskId, agent, failed });
+  return trip;
+}
+const failing = (count: number) => Array.from({ length: count }, () => true);
 
 beforeEach(() => {
   store = openSqliteStore(':memory:');
@@ -40,41 +60,71 @@ afterEach(async () => {
 });
 
 describe('circuit breakers', () => {
-  it('trip on a tool-error storm, stop further work in the scope, and reset', async () => {
+  it("a tool-error storm opens the task's breaker only, judged over a full window, and a reset closes it", async () => {
     const guard = breakers();
-    const scopes = ['task:t1', 'agent:fixer', 'fleet'];
-    for (let index = 0; index < 9; index++)
-      await guard.record({ type: 'tool-call', scopes, failed: index % 2 === 0 });
-    expect(guard.check(scopes)).toBeUndefined();
-    let trip: BreakerRecord | undefined;
-    for (let index = 0; index < 11 && !trip; index++)
-      trip = await guard.record({ type: 'tool-call', scopes, failed: true });
+    const scopes = ['task:t1', 'agent:fixer', 'team:payments', 'fleet'];
+    // 19 failed calls: the window of 20 is not full yet, so no rate is judged.
+    expect(await toolCalls(guard, 't1', 'fixer', failing(19))).toBeUndefined();
+    const trip = await guard.record({ type: 'tool-call', taskId: 't1', agent: 'fixer', failed: true });
     expect(trip).toMatchObject({ scope: 'task:t1', kind: 'tool-errors', state: 'open' });
-    expect(trip!.reason).toMatch(/^11 of the last \d+ tool calls failed/);
-    expect(opened.map((breaker) => breaker.scope)).toEqual(['task:t1', 'agent:fixer', 'fleet']);
-    // Another task of the same agent is stopped too.
-    expect(guard.check(['task:t2', 'agent:fixer'])).toMatchObject({ scope: 'agent:fixer', state: 'open' });
+    expect(trip!.reason).toBe("20 of the task's last 20 tool calls failed (limit: more than 50%)");
+    expect(opened.map((breaker) => breaker.scope)).toEqual(['task:t1']);
+    expect(guard.check(scopes)).toMatchObject({ scope: 'task:t1' });
+    // Another task of the same agent and team goes on.
+    expect(guard.check(['task:t2', 'agent:fixer', 'team:payments', 'fleet'])).toBeUndefined();
     // Another process (a second connection on the same store) sees it.
-    expect(
-      new CircuitBreakers({ book: new SqliteBreakerStore(store.database), settings, clock: () => now }).check(
-        ['fleet'],
-      ),
-    ).toBeDefined();
+    expect(breakers().check(['task:t1'])).toBeDefined();
 
-    expect(guard.reset('agent:fixer').map((breaker) => breaker.scope)).toEqual(['agent:fixer']);
-    expect(guard.check(['agent:fixer'])).toBeUndefined();
-    expect(
-      guard
-        .reset()
-        .map((breaker) => breaker.scope)
-        .sort(),
-    ).toEqual(['fleet', 'task:t1']);
+    expect(guard.reset('task:t1').map((breaker) => breaker.scope)).toEqual(['task:t1']);
     expect(guard.check(scopes)).toBeUndefined();
-    expect(
-      guard
-        .list()
-        .every((breaker) => breaker.state === 'closed' && breaker.reason === 'reset by an operator'),
-    ).toBe(true);
+    expect(guard.list()).toEqual([
+      expect.objectContaining({ state: 'closed', reason: 'reset by an operator' }),
+    ]);
+  });
+
+  it('the rate is exact: half of the window failing keeps it closed, one more failure opens it', async () => {
+    const guard = breakers();
+    const alternating = Array.from({ length: 20 }, (_, index) => index % 2 === 0);
+    expect(await toolCalls(guard, 't1', undefined, alternating)).toBeUndefined();
+    // The 21st call (failed) pushes out the oldest (failed): still 10 of 20.
+    expect(await toolCalls(guard, 't1', undefined, [true])).toBeUndefined();
+    // The 22nd (failed) pushes out a success: 11 of 20.
+    expect(await toolCalls(guard, 't1', undefined, [true])).toMatchObject({ scope: 'task:t1' });
+  });
+
+  it("opens an agent's breaker when several of its tasks trip within the window, the fleet's only across agents", async () => {
+    const guard = breakers();
+    await toolCalls(guard, 'old', 'fixer', failing(20));
+    now = new Date('2026-11-02T11:00:01Z'); // the first trip is now outside the hour
+    await toolCalls(guard, 'a1', 'fixer', failing(20));
+    await toolCalls(guard, 'a2', 'fixer', failing(20));
+    expect(guard.check(['agent:fixer'])).toBeUndefined();
+    await toolCalls(guard, 'a3', 'fixer', failing(20));
+    expect(guard.check(['task:a4', 'agent:fixer'])).toMatchObject({
+      scope: 'agent:fixer',
+      kind: 'tool-errors',
+      reason: 'the tool-error breakers of 3 of its tasks opened within 60 min (limit: 3 tasks)',
+    });
+    // One agent, however many tasks, never opens the fleet's breaker.
+    expect(guard.check(['task:b1', 'agent:reviewer', 'fleet'])).toBeUndefined();
+    await toolCalls(guard, 'b1', 'reviewer', failing(20));
+    expect(guard.check(['fleet'])).toBeUndefined();
+    await toolCalls(guard, 'c1', 'triager', failing(20));
+    expect(guard.check(['fleet'])).toMatchObject({ scope: 'fleet', kind: 'tool-errors' });
+    expect(opened.map((breaker) => breaker.scope)).toEqual([
+      'task:old',
+      'task:a1',
+      'task:a2',
+      'task:a3',
+      'agent:fixer',
+      'task:b1',
+      'task:c1',
+      'fleet',
+    ]);
+    // A reset agent starts counting afresh: one more trip does not re-open it.
+    guard.reset('agent:fixer');
+    await toolCalls(guard, 'a5', 'fixer', failing(20));
+    expect(guard.check(['agent:fixer'])).toBeUndefined();
   });
 
   it('trip on a loop and close on their timer', async () => {
@@ -129,6 +179,52 @@ describe('circuit breakers', () => {
       state: 'closed',
       reason: 'a probe call succeeded',
     });
+  });
+
+  it('count provider failures across processes, share one probe, and free a probe whose process died', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'warden-breakers-'));
+    const file = path.join(work, 'warden.db');
+    const first = openSqliteStore(file);
+    const second = openSqliteStore(file);
+    try {
+      const [one, two] = [breakers(first), breakers(second)];
+      const key = 'openai:gpt-5.4-mini';
+      const scope = `model:${key}`;
+      // Each process makes one failing call at a time, as separate `warden run`s do.
+      expect(await one.record({ type: 'model-call', modelKey: key, failed: true })).toBeUndefined();
+      expect(await two.record({ type: 'model-call', modelKey: key, failed: true })).toBeUndefined();
+      expect(await one.record({ type: 'model-call', modelKey: key, failed: true })).toMatchObject({
+        scope,
+        state: 'open',
+        reason: `3 consecutive calls to ${key} failed`,
+      });
+      expect(two.check([scope])).toMatchObject({ state: 'open' });
+
+      now = new Date('2026-11-02T10:01:00Z');
+      expect(two.check([scope])).toBeUndefined(); // this process claims the probe
+      expect(one.check([scope])).toMatchObject({
+        state: 'half-open',
+        probeUntil: '2026-11-02T10:03:00.000Z',
+      });
+      // The prober dies without reporting; once its claim lapses, exactly one other call probes.
+      now = new Date('2026-11-02T10:03:00Z');
+      expect(one.check([scope])).toBeUndefined();
+      expect(two.check([scope])).toMatchObject({ state: 'half-open' });
+      await one.record({ type: 'model-call', modelKey: key, failed: false });
+      expect(two.check([scope])).toBeUndefined();
+      expect(two.list()).toEqual([
+        expect.objectContaining({
+          scope,
+          state: 'closed',
+          reason: 'a probe call succeeded',
+          probeUntil: null,
+        }),
+      ]);
+    } finally {
+      await first.close();
+      await second.close();
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('a spend breaker stays open until the next UTC day', async () => {

@@ -2,21 +2,30 @@ import type { BreakerKind, BreakerRecord, SqliteBreakerStore } from '../store/in
 
 /** Thresholds of the breakers (the `breakers` config section). */
 export interface BreakerSettings {
-  /** Tool calls in the sliding window of the tool-error breaker. */
+  /** The task's last N tool calls that the tool-error breaker judges, once the task made N. */
   toolErrorWindow: number;
-  /** Share of failed tool calls in the window that opens it (more than this share). */
+  /** Share of those calls that must have failed, strictly more than, to open the task's breaker. */
   toolErrorRate: number;
+  /** Distinct tasks of one agent tripping within `tripWindowSeconds` that open the agent's breaker. */
+  agentTaskTrips: number;
+  /** Distinct agents with a tripping task within `tripWindowSeconds` that open the fleet's breaker. */
+  fleetAgentTrips: number;
+  tripWindowSeconds: number;
   /** Consecutive failed calls to one model that open its provider breaker. */
   providerFailures: number;
   /** Seconds an open provider breaker waits before letting one half-open probe through. */
   providerOpenSeconds: number;
+  /** Seconds a claimed probe holds the breaker before another call may probe. */
+  probeTimeoutSeconds: number;
   /** Seconds a tool-error or loop breaker stays open unless reset. */
   openSeconds: number;
 }
 
 /** Something a breaker counts. Scopes are `task:ID`, `agent:NAME`, `team:NAME`, `fleet`, `model:KEY`. */
 export type BreakerEvent =
-  | { type: 'tool-call'; scopes: readonly string[]; failed: boolean }
+  /** One tool call of a task; `agent`: who the task runs as (`undefined`: counted for the task only). */
+  | { type: 'tool-call'; taskId: string; agent?: string | undefined; failed: boolean }
+  /** One model call, after its retries. */
   | { type: 'model-call'; modelKey: string; failed: boolean; detail?: string }
   | { type: 'loop'; scope: string; detail: string }
   | { type: 'spend-limit'; scope: string; detail: string; closesAt: Date };
@@ -35,10 +44,15 @@ export interface CircuitBreakersSettings {
 }
 
 /**
- * The circuit breakers: spend (a daily limit reached), tool-error rate over a sliding window, provider
- * errors (open after repeated failures, then one half-open probe), and loops. An open breaker stops new
- * work in its scope; it closes on its timer or with `reset`. State lives in the store so every worker
- * sees it; the counting windows live in this object (one per process).
+ * The circuit breakers: spend (a daily limit reached), tool errors, provider errors (open after repeated
+ * failures, then one half-open probe) and loops. An open breaker stops new work in its scope; it closes
+ * on its timer or with `reset`.
+ *
+ * A tool-error breaker opens for the task whose calls failed; an agent's opens only when several of its
+ * tasks tripped within a time window, the fleet's only when tasks of several agents did; no tool-error
+ * breaker opens for a team. State, counters, trips and the half-open probe claim all live in the store
+ * and change inside one immediate transaction, so every process and worker counts into the same windows
+ * and exactly one of them probes.
  */
 export class CircuitBreakers {
   readonly #book: SqliteBreakerStore;
@@ -46,9 +60,6 @@ export class CircuitBreakers {
   readonly #clock: () => Date;
   readonly #notify: CircuitBreakersSettings['notify'];
   readonly #onNotifyError: CircuitBreakersSettings['onNotifyError'];
-  readonly #toolCalls = new Map<string, boolean[]>();
-  readonly #providerFailures = new Map<string, number>();
-  readonly #probing = new Set<string>();
 
   constructor(settings: CircuitBreakersSettings) {
     this.#book = settings.book;
@@ -60,59 +71,83 @@ export class CircuitBreakers {
 
   /**
    * The first breaker that stops work in any of `scopes`, or `undefined` when work may go on. A breaker
-   * whose timer ran out closes here; a provider breaker turns half-open and lets exactly one probe
-   * through (this call returns `undefined` for it; the next calls are stopped until the probe is recorded).
+   * whose timer ran out closes here. A provider breaker whose timer ran out turns half-open and this
+   * call claims its one probe (it returns `undefined`); every other caller, in any process, is stopped
+   * until the probe is recorded or its claim lapses after `probeTimeoutSeconds`.
    */
   check(scopes: readonly string[]): BreakerRecord | undefined {
     const now = this.#clock();
-    for (const breaker of this.#book.notClosed(scopes)) {
-      const key = `${breaker.scope}\u0000${breaker.kind}`;
-      const due = breaker.closesAt !== null && Date.parse(breaker.closesAt) <= now.getTime();
-      if (breaker.state === 'open' && due && breaker.kind === 'provider') {
+    // Most calls find nothing open: answer those without taking the write lock.
+    if (this.#book.notClosed(scopes).length === 0) return undefined;
+    return this.#book.atomically(() => {
+      // Provider breakers last, so a probe is claimed only when nothing else stops the call.
+      const breakers = this.#book
+        .notClosed(scopes)
+        .sort((a, b) => Number(a.kind === 'provider') - Number(b.kind === 'provider'));
+      const probes: BreakerRecord[] = [];
+      for (const breaker of breakers) {
+        const due = breaker.closesAt !== null && Date.parse(breaker.closesAt) <= now.getTime();
+        if (breaker.kind === 'provider') {
+          const lapsed = breaker.probeUntil === null || Date.parse(breaker.probeUntil) <= now.getTime();
+          if ((breaker.state === 'open' && due) || (breaker.state === 'half-open' && lapsed)) {
+            probes.push(breaker);
+            continue;
+          }
+          return breaker;
+        }
+        if (breaker.state === 'open' && due) {
+          this.#book.put({
+            ...breaker,
+            state: 'closed',
+            reason: 'closed by its timer',
+            closesAt: null,
+            updatedAt: now.toISOString(),
+          });
+          continue;
+        }
+        return breaker;
+      }
+      for (const breaker of probes) {
         this.#book.put({
           ...breaker,
           state: 'half-open',
-          reason: `probing: ${breaker.reason}`,
+          reason: breaker.state === 'half-open' ? breaker.reason : `probing: ${breaker.reason}`,
+          probeUntil: this.#after(now, this.#settings.probeTimeoutSeconds).toISOString(),
           updatedAt: now.toISOString(),
         });
-        this.#probing.add(key);
-        continue;
       }
-      if (breaker.state === 'open' && due) {
-        this.#book.put({
-          ...breaker,
-          state: 'closed',
-          reason: 'closed by its timer',
-          closesAt: null,
-          updatedAt: now.toISOString(),
-        });
-        continue;
-      }
-      return breaker;
-    }
-    return undefined;
+      return undefined;
+    });
   }
 
   /**
-   * Counts `event`; returns the breaker it opened, else `undefined`. Opening is journaled by `notify`.
-   * A model call that succeeds closes its half-open provider breaker; one that fails re-opens it.
+   * Counts `event`; returns the first breaker it opened, else `undefined`. Opening is told to `notify`.
+   * A model call that succeeds closes its provider breaker; one that fails re-opens a half-open one.
    */
   async record(event: BreakerEvent): Promise<BreakerRecord | undefined> {
-    switch (event.type) {
-      case 'tool-call':
-        return this.#recordToolCall(event.scopes, event.failed);
-      case 'model-call':
-        return this.#recordModelCall(event.modelKey, event.failed, event.detail);
-      case 'loop':
-        return this.#open(
-          event.scope,
-          'loop',
-          `loop detected: ${event.detail}`,
-          this.#after(this.#settings.openSeconds),
-        );
-      case 'spend-limit':
-        return this.#open(event.scope, 'spend', event.detail, event.closesAt);
-    }
+    const now = this.#clock();
+    const opened = this.#book.atomically((): BreakerRecord[] => {
+      switch (event.type) {
+        case 'tool-call':
+          return this.#recordToolCall(event.taskId, event.agent, event.failed, now);
+        case 'model-call':
+          return this.#recordModelCall(event.modelKey, event.failed, event.detail, now);
+        case 'loop':
+          return [
+            this.#open(
+              event.scope,
+              'loop',
+              `loop detected: ${event.detail}`,
+              this.#after(now, this.#settings.openSeconds),
+              now,
+            ),
+          ];
+        case 'spend-limit':
+          return [this.#open(event.scope, 'spend', event.detail, event.closesAt, now)];
+      }
+    });
+    for (const breaker of opened) await this.#tell(breaker);
+    return opened[0];
   }
 
   /** Every breaker, with run-out timers applied as `check` would. */
@@ -128,121 +163,170 @@ export class CircuitBreakers {
     });
   }
 
-  /** Closes every breaker that is not closed, or only those of `scope`; returns the ones it closed. */
+  /**
+   * Closes every breaker that is not closed, or only those of `scope`, and forgets what they had counted
+   * (a reset agent does not re-open on its tasks' old trips); returns the ones it closed.
+   */
   reset(scope?: string): BreakerRecord[] {
     const now = this.#clock().toISOString();
-    const closed: BreakerRecord[] = [];
-    for (const breaker of this.#book.list()) {
-      if (breaker.state === 'closed' || (scope !== undefined && breaker.scope !== scope)) continue;
-      const record = {
-        ...breaker,
-        state: 'closed' as const,
-        reason: 'reset by an operator',
-        closesAt: null,
-        updatedAt: now,
-      };
-      this.#book.put(record);
-      closed.push(record);
-      this.#toolCalls.delete(breaker.scope);
-      if (breaker.scope.startsWith('model:')) this.#providerFailures.delete(breaker.scope);
-    }
-    return closed;
+    return this.#book.atomically(() => {
+      const closed: BreakerRecord[] = [];
+      for (const breaker of this.#book.list()) {
+        if (breaker.state === 'closed' || (scope !== undefined && breaker.scope !== scope)) continue;
+        const record = {
+          ...breaker,
+          state: 'closed' as const,
+          reason: 'reset by an operator',
+          closesAt: null,
+          probeUntil: null,
+          updatedAt: now,
+        };
+        this.#book.put(record);
+        closed.push(record);
+      }
+      this.#book.forget(scope);
+      return closed;
+    });
   }
 
-  async #recordToolCall(scopes: readonly string[], failed: boolean): Promise<BreakerRecord | undefined> {
+  /** In the caller's transaction: the task's window, then the trips it adds to its agent and the fleet. */
+  #recordToolCall(taskId: string, agent: string | undefined, failed: boolean, now: Date): BreakerRecord[] {
     const { toolErrorWindow, toolErrorRate } = this.#settings;
-    let opened: BreakerRecord | undefined;
-    for (const scope of scopes) {
-      const window = this.#toolCalls.get(scope) ?? [];
-      window.push(failed);
-      if (window.length > toolErrorWindow) window.shift();
-      this.#toolCalls.set(scope, window);
-      const failures = window.filter(Boolean).length;
-      if (failures > toolErrorRate * toolErrorWindow) {
-        this.#toolCalls.set(scope, []);
-        const reason = `${failures} of the last ${window.length} tool calls failed (limit: more than ${Math.round(toolErrorRate * 100)}% of ${toolErrorWindow})`;
-        const record = await this.#open(
-          scope,
+    const scope = `task:${taskId}`;
+    const outcomes = `${this.#book.counter(scope, 'tool-errors').outcomes}${failed ? '1' : '0'}`.slice(
+      -toolErrorWindow,
+    );
+    const failures = [...outcomes].filter((outcome) => outcome === '1').length;
+    // Judged over a full window only: a rate over the first few calls says little.
+    if (outcomes.length < toolErrorWindow || failures <= toolErrorRate * toolErrorWindow) {
+      this.#book.putCounter(scope, 'tool-errors', { failures, outcomes }, now);
+      return [];
+    }
+    this.#book.putCounter(scope, 'tool-errors', { failures: 0, outcomes: '' }, now);
+    const opened = [
+      this.#open(
+        scope,
+        'tool-errors',
+        `${failures} of the task's last ${toolErrorWindow} tool calls failed (limit: more than ${Math.round(toolErrorRate * 100)}%)`,
+        this.#after(now, this.#settings.openSeconds),
+        now,
+      ),
+    ];
+    if (agent === undefined) return opened;
+    const since = this.#after(now, -this.#settings.tripWindowSeconds);
+    const minutes = Math.round(this.#settings.tripWindowSeconds / 60);
+    const agentScope = `agent:${agent}`;
+    this.#book.addTrip(agentScope, scope, now);
+    const tasks = this.#book.countTrips(agentScope, since);
+    if (tasks >= this.#settings.agentTaskTrips && !this.#isOpen(agentScope, 'tool-errors', now)) {
+      opened.push(
+        this.#open(
+          agentScope,
           'tool-errors',
-          reason,
-          this.#after(this.#settings.openSeconds),
-        );
-        opened ??= record;
-      }
+          `the tool-error breakers of ${tasks} of its tasks opened within ${minutes} min (limit: ${this.#settings.agentTaskTrips} tasks)`,
+          this.#after(now, this.#settings.openSeconds),
+          now,
+        ),
+      );
+    }
+    this.#book.addTrip('fleet', agentScope, now);
+    const agents = this.#book.countTrips('fleet', since);
+    if (agents >= this.#settings.fleetAgentTrips && !this.#isOpen('fleet', 'tool-errors', now)) {
+      opened.push(
+        this.#open(
+          'fleet',
+          'tool-errors',
+          `tasks of ${agents} agents tripped their tool-error breakers within ${minutes} min (limit: ${this.#settings.fleetAgentTrips} agents)`,
+          this.#after(now, this.#settings.openSeconds),
+          now,
+        ),
+      );
     }
     return opened;
   }
 
-  async #recordModelCall(
+  /** In the caller's transaction: the model's consecutive failures, and its probe's outcome. */
+  #recordModelCall(
     modelKey: string,
     failed: boolean,
     detail: string | undefined,
-  ): Promise<BreakerRecord | undefined> {
+    now: Date,
+  ): BreakerRecord[] {
     const scope = `model:${modelKey}`;
-    const key = `${scope}\u0000provider`;
     const current = this.#book.get(scope, 'provider');
     if (!failed) {
-      this.#providerFailures.delete(scope);
-      this.#probing.delete(key);
+      this.#book.putCounter(scope, 'provider', { failures: 0, outcomes: '' }, now);
       if (current && current.state !== 'closed') {
         this.#book.put({
           ...current,
           state: 'closed',
-          reason: 'a probe call succeeded',
+          reason: current.state === 'half-open' ? 'a probe call succeeded' : 'a call succeeded',
           closesAt: null,
-          updatedAt: this.#clock().toISOString(),
+          probeUntil: null,
+          updatedAt: now.toISOString(),
         });
       }
-      return undefined;
+      return [];
     }
+    const openSeconds = this.#settings.providerOpenSeconds;
     if (current?.state === 'half-open') {
-      this.#probing.delete(key);
-      return this.#open(
-        scope,
-        'provider',
-        `the probe call failed${detail ? `: ${detail}` : ''}`,
-        this.#after(this.#settings.providerOpenSeconds),
-      );
+      this.#book.putCounter(scope, 'provider', { failures: 0, outcomes: '' }, now);
+      return [
+        this.#open(
+          scope,
+          'provider',
+          `the probe call failed${detail ? `: ${detail}` : ''}`,
+          this.#after(now, openSeconds),
+          now,
+        ),
+      ];
     }
-    const failures = (this.#providerFailures.get(scope) ?? 0) + 1;
-    this.#providerFailures.set(scope, failures);
-    if (failures < this.#settings.providerFailures || current?.state === 'open') return undefined;
-    this.#providerFailures.delete(scope);
+    const failures = this.#book.counter(scope, 'provider').failures + 1;
+    if (failures < this.#settings.providerFailures || current?.state === 'open') {
+      this.#book.putCounter(scope, 'provider', { failures, outcomes: '' }, now);
+      return [];
+    }
+    this.#book.putCounter(scope, 'provider', { failures: 0, outcomes: '' }, now);
     const reason = `${failures} consecutive calls to ${modelKey} failed${detail ? ` (last: ${detail})` : ''}`;
-    return this.#open(scope, 'provider', reason, this.#after(this.#settings.providerOpenSeconds));
+    return [this.#open(scope, 'provider', reason, this.#after(now, openSeconds), now)];
   }
 
-  async #open(
-    scope: string,
-    kind: BreakerKind,
-    reason: string,
-    closesAt: Date | null,
-  ): Promise<BreakerRecord> {
-    const now = this.#clock().toISOString();
+  /** Whether the breaker stops work now (an open one whose timer ran out does not). */
+  #isOpen(scope: string, kind: BreakerKind, now: Date): boolean {
+    const breaker = this.#book.get(scope, kind);
+    if (!breaker || breaker.state === 'closed') return false;
+    return breaker.closesAt === null || Date.parse(breaker.closesAt) > now.getTime();
+  }
+
+  /** Writes an open breaker (in the caller's transaction); `#tell` announces it after the commit. */
+  #open(scope: string, kind: BreakerKind, reason: string, closesAt: Date | null, now: Date): BreakerRecord {
     const previous = this.#book.get(scope, kind);
     const record: BreakerRecord = {
       scope,
       kind,
       state: 'open',
       reason,
-      openedAt: now,
+      openedAt: now.toISOString(),
       closesAt: closesAt?.toISOString() ?? null,
       trips: (previous?.trips ?? 0) + 1,
-      updatedAt: now,
+      updatedAt: now.toISOString(),
+      probeUntil: null,
     };
     this.#book.put(record);
-    if (this.#notify) {
-      try {
-        await this.#notify(record);
-      } catch (error) {
-        this.#onNotifyError?.(error, record);
-      }
-    }
     return record;
   }
 
-  #after(seconds: number): Date {
-    return new Date(this.#clock().getTime() + seconds * 1000);
+  async #tell(breaker: BreakerRecord): Promise<void> {
+    if (!this.#notify) return;
+    try {
+      await this.#notify(breaker);
+    } catch (error) {
+      this.#onNotifyError?.(error, breaker);
+    }
+  }
+
+  #after(now: Date, seconds: number): Date {
+    return new Date(now.getTime() + seconds * 1000);
   }
 }
 

@@ -2,6 +2,7 @@ export type { BreakerEvent, BreakerSettings, CircuitBreakersSettings } from './c
 export { CircuitBreakers, nextUtcMidnight } from './circuit-breakers.ts';
 export type { CostFigures, CostGrouping, CostReport, ReportTask } from './cost-report.ts';
 export { buildCostReport, cacheHitRatio } from './cost-report.ts';
+export { describeOpenBreaker } from './describe-breaker.ts';
 export type { WebhookTarget } from './post-webhook.ts';
 export { breakerMessage, postWebhook } from './post-webhook.ts';
 export type {

@@ -1,5 +1,7 @@
+import { describeError, WardenError } from '../spec/errors.ts';
 import type { CircuitBreakers } from './circuit-breakers.ts';
 import { nextUtcMidnight } from './circuit-breakers.ts';
+import { describeOpenBreaker } from './describe-breaker.ts';
 import {
   breakerScopesOf,
   type LedgerReservation,
@@ -55,13 +57,7 @@ export class TaskGuard {
     worstCase: { usd: number; tokens: number },
   ): Promise<GuardReserveResult> {
     const open = this.#breakers?.check(breakerScopesOf(this.scopes, modelKey ?? undefined));
-    if (open) {
-      return {
-        ok: false,
-        stopReason: 'breaker',
-        reason: `the ${open.kind} breaker of ${open.scope} is open: ${open.reason}`,
-      };
-    }
+    if (open) return { ok: false, stopReason: 'breaker', reason: describeOpenBreaker(open).description };
     const reserved = this.#ledger.reserve(this.scopes, worstCase);
     if (reserved.ok) return reserved;
     if (reserved.scope === 'task') return { ok: false, stopReason: 'budget', reason: reserved.reason };
@@ -104,33 +100,43 @@ export class TaskGuard {
   }
 
   /**
-   * Releases the reservation of a call that failed, and counts the failure against the model (`null`: a
-   * routed call, whose router counted each model's failures itself).
+   * Releases the reservation of a call that failed, and counts the failure against the model when it
+   * says something about the provider's health: a retryable vendor failure (429, 5xx, timeout, no
+   * answer), after the client's own retries. A refused request (400, a bad key) is the caller's problem,
+   * not the provider's. `null`: a routed call, whose router counted each model's failures itself.
    */
   async afterFailedModelCall(
     reservation: LedgerReservation,
     modelKey: string | null,
-    detail: string,
+    error: unknown,
   ): Promise<void> {
     this.#ledger.release(reservation);
-    if (modelKey !== null)
-      await this.#breakers?.record({ type: 'model-call', modelKey, failed: true, detail });
+    const providerFault =
+      error instanceof WardenError && error.code === 'model-call-failed' && error.isRetryable;
+    if (modelKey !== null && providerFault)
+      await this.#breakers?.record({
+        type: 'model-call',
+        modelKey,
+        failed: true,
+        detail: describeError(error),
+      });
   }
 
-  /** Counts a tool outcome; returns a stop when this opened (or found open) a breaker of the task. */
+  /**
+   * Counts a tool outcome against the task (and, when the task's breaker opens, as a trip of its agent);
+   * returns a stop when a breaker of the task's scopes is open.
+   */
   async afterToolCall(failed: boolean): Promise<GuardStop | undefined> {
     if (!this.#breakers) return undefined;
-    const scopes = breakerScopesOf(this.scopes);
-    await this.#breakers.record({ type: 'tool-call', scopes, failed });
-    const open = this.#breakers.check(scopes);
-    return open
-      ? { stopReason: 'breaker', reason: `the ${open.kind} breaker of ${open.scope} is open: ${open.reason}` }
-      : undefined;
+    const { taskId, agent } = this.scopes;
+    await this.#breakers.record({ type: 'tool-call', taskId, agent, failed });
+    const open = this.#breakers.check(breakerScopesOf(this.scopes));
+    return open ? { stopReason: 'breaker', reason: describeOpenBreaker(open).description } : undefined;
   }
 
   /**
    * Records a loop as the task's loop breaker (shown by `warden breakers`). It stops this task only: one
-   * stuck task should not block its agent; a storm of failing calls across tasks trips the agent's
+   * stuck task should not block its agent; tool-error trips of several of its tasks open the agent's
    * tool-error breaker instead.
    */
   async onLoop(detail: string): Promise<void> {

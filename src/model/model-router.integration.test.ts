@@ -6,6 +6,7 @@ import {
   openaiError,
   startVendorServer,
 } from '../../test/support/vendor-server.ts';
+import { BreakerOpenError } from '../spec/errors.ts';
 import { ModelCallError } from './model-call-error.ts';
 import { createModelClient, type ModelRequest } from './model-client.ts';
 import {
@@ -51,7 +52,14 @@ async function midTier(options: { health?: Set<string>; failures?: string[] } = 
     backoffMaxMs: 30_000,
     priceTable,
     health: open && {
-      isOpen: (key) => open.has(key),
+      openBreaker: (key) =>
+        open.has(key)
+          ? {
+              scope: `model:${key}`,
+              kind: 'provider',
+              description: `the provider breaker of model:${key} is open`,
+            }
+          : undefined,
       record: async (key, failed) => {
         recorded.push(`${key} ${failed ? 'failed' : 'ok'}`);
       },
@@ -133,7 +141,7 @@ describe('routed model client against local vendor servers', () => {
 
   it('stops at once on a failure that is not retryable, and fails clearly when every model fails', async () => {
     server.respond(() => anthropicError(400, 'invalid_request_error', 'prompt is too long'));
-    const { client } = await midTier();
+    const { client, recorded } = await midTier({ health: new Set() });
     await expect(client.generate(request([]))).rejects.toMatchObject({ status: 400 });
     expect(server.requests).toHaveLength(1);
 
@@ -147,6 +155,25 @@ describe('routed model client against local vendor servers', () => {
     expect(error).toBeInstanceOf(ModelCallError);
     expect((error as Error).message).toMatch(/^every model of the mid tier failed; last: .*503/);
     expect(server.requests).toHaveLength(4);
+    // The breakers count calls, not attempts: two attempts on each model are one failure of each.
+    expect(recorded).toEqual(['anthropic:claude-sonnet-4-6 failed', 'openai:gpt-5.1 failed']);
+  });
+
+  it('refuses with breaker-open, sending nothing, when every model of the tier has an open breaker', async () => {
+    const { client } = await midTier({ health: new Set(['anthropic:claude-sonnet-4-6', 'openai:gpt-5.1']) });
+    const error = await client.generate(request([])).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(BreakerOpenError);
+    expect(error).toMatchObject({
+      code: 'breaker-open',
+      breakers: [
+        { scope: 'model:anthropic:claude-sonnet-4-6', kind: 'provider' },
+        { scope: 'model:openai:gpt-5.1', kind: 'provider' },
+      ],
+    });
+    expect((error as Error).message).toBe(
+      'every model of the mid tier is unavailable: the provider breaker of model:anthropic:claude-sonnet-4-6 is open; and the provider breaker of model:openai:gpt-5.1 is open',
+    );
+    expect(server.requests).toHaveLength(0);
   });
 
   it('reserves for the priciest candidate, so a fallback never exceeds the budget', async () => {

@@ -1,5 +1,5 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import { describeError } from '../spec/errors.ts';
+import { BreakerOpenError, describeError, type OpenBreakerNotice } from '../spec/errors.ts';
 import { ModelCallError } from './model-call-error.ts';
 import type { ModelClient, ModelRequest, ModelTurn } from './model-client.ts';
 import { estimateCostUsd, MODEL_TIERS, type ModelTier, type PriceTable } from './price-table.ts';
@@ -24,7 +24,12 @@ export interface RouteDecision {
 
 /** What the router knows of providers' health: the provider breakers, per price key. */
 export interface ProviderHealth {
-  isOpen(modelKey: string): boolean;
+  /**
+   * The open breaker that keeps `modelKey` from being called now, or `undefined` when it may be called
+   * (which may claim the breaker's one half-open probe).
+   */
+  openBreaker(modelKey: string): OpenBreakerNotice | undefined;
+  /** Records the outcome of one call to `modelKey`, after its retries on that model. */
   record(modelKey: string, failed: boolean, detail?: string): Promise<void>;
 }
 
@@ -85,9 +90,12 @@ export function createRoutedModelClient(settings: RoutedModelSettings): RoutedMo
     async generate(request: ModelRequest): Promise<ModelTurn> {
       const decide = (decision: RouteDecision) => request.onRouteDecision?.(decision) ?? Promise.resolve();
       let failure: unknown;
+      const skipped: OpenBreakerNotice[] = [];
       let why = `first model of the ${tier} tier${settings.because ? ` (${settings.because})` : ''}`;
       for (const [index, client] of candidates.entries()) {
-        if (health?.isOpen(client.priceKey)) {
+        const open = health?.openBreaker(client.priceKey);
+        if (open) {
+          skipped.push(open);
           await decide({
             kind: 'skip',
             model: client.label,
@@ -111,7 +119,6 @@ export function createRoutedModelClient(settings: RoutedModelSettings): RoutedMo
           } catch (error) {
             if (!(error instanceof ModelCallError) || !error.isRetryable) throw error;
             failure = error;
-            await health?.record(client.priceKey, true, describeError(error));
             const status = error.status === undefined ? 'no answer' : `HTTP ${error.status}`;
             if (attempt === settings.maxAttempts) {
               why = `${status} from ${client.label} ${settings.maxAttempts} times`;
@@ -128,6 +135,8 @@ export function createRoutedModelClient(settings: RoutedModelSettings): RoutedMo
             why = `${status} from ${client.label}${error.retryAfterMs === undefined ? `, backing off ${waitMs} ms` : `, retry-after ${waitMs} ms`}`;
           }
         }
+        // One failed call per model, whatever its retries: the breaker counts calls, not attempts.
+        await health?.record(client.priceKey, true, describeError(failure));
       }
       if (failure instanceof ModelCallError) {
         throw new ModelCallError(`every model of the ${tier} tier failed; last: ${failure.message}`, {
@@ -137,12 +146,9 @@ export function createRoutedModelClient(settings: RoutedModelSettings): RoutedMo
           cause: failure,
         });
       }
-      throw new ModelCallError(
-        `every model of the ${tier} tier is unavailable: their provider breakers are open`,
-        {
-          isRetryable: true,
-          hint: 'see `warden breakers`; they close after breakers.providerOpenSeconds, or with `warden breakers reset`',
-        },
+      throw new BreakerOpenError(
+        `every model of the ${tier} tier is unavailable: ${skipped.map((open) => open.description).join('; and ')}`,
+        skipped,
       );
     },
   };

@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'spend-out-of-range'
   | 'journal-corrupt'
   | 'webhook-failed'
+  | 'breaker-open'
   | 'batch-failed'
   | 'policy-bundle-invalid'
   | 'policy-request-invalid'
@@ -77,6 +78,32 @@ export class SystemError extends WardenError {}
 export class UnsupportedError extends WardenError {
   constructor(what: string) {
     super('unsupported', `${what} is not supported by this implementation`);
+  }
+}
+
+/** An open circuit breaker as a refusal names it: its scope and kind, and a sentence for people. */
+export interface OpenBreakerNotice {
+  /** `model:KEY`, `task:ID`, `agent:NAME`, `team:NAME` or `fleet`. */
+  scope: string;
+  /** `provider`, `tool-errors`, `spend` or `loop`. */
+  kind: string;
+  /** Why it is open, when it closes, and the command that resets it. */
+  description: string;
+}
+
+/**
+ * A call refused because circuit breakers are open (code `breaker-open`): nothing was sent. The task
+ * stops with `breaker`; the same call succeeds once the breakers close, hence retryable.
+ */
+export class BreakerOpenError extends SystemError {
+  readonly breakers: readonly OpenBreakerNotice[];
+
+  constructor(message: string, breakers: readonly OpenBreakerNotice[]) {
+    super('breaker-open', message, {
+      isRetryable: true,
+      hint: 'see `warden breakers`: each open breaker, why, when it closes by itself',
+    });
+    this.breakers = breakers;
   }
 }
 

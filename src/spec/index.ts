@@ -1,7 +1,14 @@
 export type { Environment, EnvName } from './env.ts';
 export { ENV } from './env.ts';
-export type { ErrorCode, WardenErrorOptions } from './errors.ts';
-export { describeError, SystemError, UnsupportedError, UserError, WardenError } from './errors.ts';
+export type { ErrorCode, OpenBreakerNotice, WardenErrorOptions } from './errors.ts';
+export {
+  BreakerOpenError,
+  describeError,
+  SystemError,
+  UnsupportedError,
+  UserError,
+  WardenError,
+} from './errors.ts';
 export type { ActionRequest, PolicyDecider, PolicyDecision, PolicyEngine, PolicyResource } from './policy.ts';
 export type { ExecOptions, ExecResult, SandboxDriver } from './sandbox.ts';
 export { SANDBOX_WORKDIR } from './sandbox.ts';

@@ -7,7 +7,7 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 /** What tripped a breaker. */
 export type BreakerKind = 'spend' | 'tool-errors' | 'provider' | 'loop';
 
-/** One breaker as stored: a scope (`agent:NAME`, `model:KEY`, `fleet`…) and a kind. */
+/** One breaker as stored: a scope (`task:ID`, `agent:NAME`, `model:KEY`, `fleet`…) and a kind. */
 export interface BreakerRecord {
   scope: string;
   kind: BreakerKind;
@@ -21,19 +21,61 @@ export interface BreakerRecord {
   /** How many times it has opened. */
   trips: number;
   updatedAt: string;
+  /**
+   * ISO time the half-open probe claimed by some process lapses (that process died or never called);
+   * `null` when no probe is claimed.
+   */
+  probeUntil: string | null;
+}
+
+/** What a breaker counts between trips. */
+export interface BreakerCounter {
+  /** Consecutive failed calls (provider breakers). */
+  failures: number;
+  /** Recent outcomes, oldest first: `1` failed, `0` succeeded (tool-error breakers). */
+  outcomes: string;
 }
 
 type Row = Record<string, SQLInputValue>;
 
 /**
- * Circuit breakers in the shared SQLite file, so every worker process sees the same open breaker and
- * `warden breakers reset` reaches them all. The constructor does no I/O.
+ * Circuit breakers and their counters in the shared SQLite file, so every worker process sees the same
+ * open breaker, counts into the same windows and `warden breakers reset` reaches them all. Callers
+ * that read, decide and write wrap the three in `atomically`. The constructor does no I/O.
  */
 export class SqliteBreakerStore {
   readonly #db: DatabaseSync;
 
   constructor(database: DatabaseSync) {
     this.#db = database;
+  }
+
+  /**
+   * Runs `work` in one `BEGIN IMMEDIATE` transaction: no other process writes between its reads and its
+   * writes. `work` must be synchronous and must not call `atomically` again.
+   *
+   * @throws SystemError `store-failed` when the store cannot be locked or written (nothing is kept then).
+   */
+  atomically<T>(work: () => T): T {
+    try {
+      this.#db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      throw new SystemError('store-failed', `the breakers are unavailable: ${(error as Error).message}`, {
+        cause: error,
+        isRetryable: true,
+      });
+    }
+    try {
+      const result = work();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      if (error instanceof SystemError) throw error;
+      throw new SystemError('store-failed', `breaker write failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
   }
 
   /** Every breaker, open ones first. */
@@ -56,30 +98,24 @@ export class SqliteBreakerStore {
 
   /** Writes a breaker's state (insert or replace). */
   put(record: BreakerRecord): void {
-    try {
-      this.#db
-        .prepare(
-          `INSERT INTO breakers (scope, kind, state, reason, opened_at, closes_at, trips, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (scope, kind) DO UPDATE SET state = excluded.state, reason = excluded.reason,
-             opened_at = excluded.opened_at, closes_at = excluded.closes_at, trips = excluded.trips,
-             updated_at = excluded.updated_at`,
-        )
-        .run(
-          record.scope,
-          record.kind,
-          record.state,
-          record.reason,
-          record.openedAt,
-          record.closesAt,
-          record.trips,
-          record.updatedAt,
-        );
-    } catch (error) {
-      throw new SystemError('store-failed', `breaker write failed: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+    this.#run(
+      `INSERT INTO breakers (scope, kind, state, reason, opened_at, closes_at, trips, updated_at, probe_until)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (scope, kind) DO UPDATE SET state = excluded.state, reason = excluded.reason,
+         opened_at = excluded.opened_at, closes_at = excluded.closes_at, trips = excluded.trips,
+         updated_at = excluded.updated_at, probe_until = excluded.probe_until`,
+      [
+        record.scope,
+        record.kind,
+        record.state,
+        record.reason,
+        record.openedAt,
+        record.closesAt,
+        record.trips,
+        record.updatedAt,
+        record.probeUntil,
+      ],
+    );
   }
 
   /** The breaker of `scope` and `kind`; `undefined` when it was never written. */
@@ -88,6 +124,67 @@ export class SqliteBreakerStore {
       | Row
       | undefined;
     return row ? toRecord(row) : undefined;
+  }
+
+  /** What the breaker of `scope` and `kind` has counted; zero when nothing. */
+  counter(scope: string, kind: BreakerKind): BreakerCounter {
+    const row = this.#db
+      .prepare('SELECT failures, outcomes FROM breaker_counters WHERE scope = ? AND kind = ?')
+      .get(scope, kind) as Row | undefined;
+    return row
+      ? { failures: Number(row.failures), outcomes: String(row.outcomes) }
+      : { failures: 0, outcomes: '' };
+  }
+
+  /** Writes what the breaker of `scope` and `kind` has counted. */
+  putCounter(scope: string, kind: BreakerKind, counter: BreakerCounter, now: Date): void {
+    this.#run(
+      `INSERT INTO breaker_counters (scope, kind, failures, outcomes, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (scope, kind) DO UPDATE SET failures = excluded.failures, outcomes = excluded.outcomes,
+         updated_at = excluded.updated_at`,
+      [scope, kind, counter.failures, counter.outcomes, now.toISOString()],
+    );
+  }
+
+  /**
+   * Records that the breaker of `source` (`task:ID`, `agent:NAME`) opened, as a trip that the wider
+   * breaker of `scope` counts; a source counts once, at its latest trip.
+   */
+  addTrip(scope: string, source: string, at: Date): void {
+    this.#run(
+      `INSERT INTO breaker_trips (scope, source, at) VALUES (?, ?, ?)
+       ON CONFLICT (scope, source) DO UPDATE SET at = excluded.at`,
+      [scope, source, at.toISOString()],
+    );
+  }
+
+  /** How many distinct sources tripped against `scope` at or after `since`. */
+  countTrips(scope: string, since: Date): number {
+    const row = this.#db
+      .prepare('SELECT COUNT(*) AS trips FROM breaker_trips WHERE scope = ? AND at >= ?')
+      .get(scope, since.toISOString()) as Row;
+    return Number(row.trips);
+  }
+
+  /** Forgets the counters and trips of `scope`, or of every scope. */
+  forget(scope?: string): void {
+    if (scope === undefined) {
+      this.#run('DELETE FROM breaker_counters', []);
+      this.#run('DELETE FROM breaker_trips', []);
+      return;
+    }
+    this.#run('DELETE FROM breaker_counters WHERE scope = ?', [scope]);
+    this.#run('DELETE FROM breaker_trips WHERE scope = ?', [scope]);
+  }
+
+  #run(sql: string, parameters: SQLInputValue[]): void {
+    try {
+      this.#db.prepare(sql).run(...parameters);
+    } catch (error) {
+      throw new SystemError('store-failed', `breaker write failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
   }
 }
 
@@ -101,5 +198,6 @@ function toRecord(row: Row): BreakerRecord {
     closesAt: (row.closes_at as string | null) ?? null,
     trips: Number(row.trips),
     updatedAt: row.updated_at as string,
+    probeUntil: (row.probe_until as string | null) ?? null,
   };
 }

@@ -2,7 +2,7 @@ export { SqliteActionStore } from './actions-store.ts';
 export type { ApprovalStoreSettings } from './approvals-store.ts';
 export { approvalContentHash, DEFAULT_APPROVAL_TTL_MS, SqliteApprovalStore } from './approvals-store.ts';
 export { SqliteBatchStore } from './batch-store.ts';
-export type { BreakerKind, BreakerRecord, BreakerState } from './breaker-store.ts';
+export type { BreakerCounter, BreakerKind, BreakerRecord, BreakerState } from './breaker-store.ts';
 export { SqliteBreakerStore } from './breaker-store.ts';
 export type { TaskOutcome, TaskOutcomeRow } from './outcome-store.ts';
 export { SqliteOutcomeStore } from './outcome-store.ts';

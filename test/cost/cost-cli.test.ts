@@ -82,6 +82,10 @@ beforeAll(async () => {
       toolErrorRate: 0.5,
       providerFailures: 5,
       providerOpenSeconds: 60,
+      probeTimeoutSeconds: 300,
+      agentTaskTrips: 3,
+      fleetAgentTrips: 3,
+      tripWindowSeconds: 3600,
       openSeconds: 600,
     },
   }).record({ type: 'loop', scope: 'agent:fixer', detail: 'the same command 6 times' });

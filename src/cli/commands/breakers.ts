@@ -11,8 +11,10 @@ warden breakers reset [SCOPE]
 
 Shows the circuit breakers (spend, tool-errors, provider, loop): scope, state (closed, open,
 half-open), why, and when an open one closes by itself. With --json prints an array of objects with
-scope, kind, state, reason, openedAt, closesAt and trips. \`reset\` closes every open breaker, or only
-those of SCOPE (e.g. agent:fixer, team:payments, fleet, model:anthropic:claude-opus-4-7).
+scope, kind, state, reason, openedAt, closesAt, trips and probeUntil. \`reset\` closes every open
+breaker, or only those of SCOPE (task:ID, agent:NAME, team:NAME, fleet, model:KEY, e.g.
+model:anthropic:claude-opus-4-7), and forgets what they had counted. A task stopped by a breaker
+names the scope to reset.
 `;
 
 export async function breakersCommand(argv: string[], io: CommandIo): Promise<number> {
