@@ -22,6 +22,10 @@ interface ReplyBase {
   headers?: Record<string, string>;
   /** Injected latency: milliseconds to wait before answering. Default 0. */
   delayMs?: number;
+  /** Never answer: the request hangs until the client gives up (or the server closes). */
+  hang?: boolean;
+  /** For a stream: send this many events, then reset the connection mid-reply. */
+  cutAfterEvents?: number;
 }
 
 /** What the server answers to one request. */
@@ -124,6 +128,7 @@ export async function startVendorServer(): Promise<VendorServer> {
 }
 
 async function send(response: ServerResponse, reply: VendorReply): Promise<void> {
+  if (reply.hang) return;
   if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
   const status = reply.status ?? 200;
   if (reply.kind === 'json') {
@@ -138,7 +143,13 @@ async function send(response: ServerResponse, reply: VendorReply): Promise<void>
       'cache-control': 'no-cache',
       ...reply.headers,
     });
-    for (const event of reply.events) {
+    for (const [index, event] of reply.events.entries()) {
+      if (index === reply.cutAfterEvents) {
+        // Flush what was written, then reset: the client sees a stream that stops mid-reply.
+        await new Promise<void>((resolve) => response.write('', () => resolve()));
+        response.socket?.resetAndDestroy();
+        return;
+      }
       response.write(`${event.event ? `event: ${event.event}\n` : ''}data: ${event.data}\n\n`);
     }
     response.end();
