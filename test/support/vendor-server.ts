@@ -253,3 +253,38 @@ function chunkLines(name: string): string[] {
     .split('\n')
     .filter((line) => line.trim() !== '');
 }
+
+/**
+ * An OpenAI Chat Completions stream (as OpenAI, vLLM, Ollama and llama.cpp send it) of one reply: its
+ * text, its tool calls (`arguments` sent as given, valid JSON or not) and its usage, ended by `[DONE]`.
+ */
+export function openaiChatStream(reply: {
+  text?: string;
+  toolCalls?: { id: string; name: string; arguments: string }[];
+  usage?: { prompt_tokens: number; completion_tokens: number };
+}): VendorReply {
+  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({
+    data: JSON.stringify({
+      id: 'chatcmpl-local',
+      object: 'chat.completion.chunk',
+      created: 1_770_000_000,
+      model: 'local',
+      choices,
+      ...extra,
+    }),
+  });
+  const events = [chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }])];
+  if (reply.text) events.push(chunk([{ index: 0, delta: { content: reply.text }, finish_reason: null }]));
+  for (const [index, call] of (reply.toolCalls ?? []).entries()) {
+    const function_ = { name: call.name, arguments: call.arguments };
+    const delta = { tool_calls: [{ index, id: call.id, type: 'function', function: function_ }] };
+    events.push(chunk([{ index: 0, delta, finish_reason: null }]));
+  }
+  const finish = reply.toolCalls?.length ? 'tool_calls' : 'stop';
+  events.push(chunk([{ index: 0, delta: {}, finish_reason: finish }]));
+  const usage = reply.usage ?? { prompt_tokens: 100, completion_tokens: 10 };
+  events.push(
+    chunk([], { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }),
+  );
+  return { kind: 'sse', events: [...events, { data: '[DONE]' }] };
+}
