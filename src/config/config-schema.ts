@@ -230,16 +230,12 @@ export const ModelSettingsSchema = z
     outputPerMTok: perMTok('output'),
     cacheReadPerMTok: perMTok('cache-read (default: the input price)'),
     cacheWritePerMTok: perMTok('cache-write (default: the input price)'),
-    tier: z
-      .enum(['top', 'mid', 'small', 'nano'])
-      .describe('The tier the router may use the model in; unset: only where named.')
-      .optional(),
     contextWindow: positiveInt('Tokens the model accepts in one request.').optional(),
     timeouts: TimeoutsSchema.describe('Time limits of this model, overriding provider.timeouts.').optional(),
   })
   .superRefine((model, context) => {
     const declared = [model.inputPerMTok, model.outputPerMTok].filter((price) => price !== undefined).length;
-    const extras = [model.cacheReadPerMTok, model.cacheWritePerMTok, model.tier, model.contextWindow];
+    const extras = [model.cacheReadPerMTok, model.cacheWritePerMTok, model.contextWindow];
     if (declared === 1 || (declared === 0 && extras.some((field) => field !== undefined)))
       context.addIssue({
         code: 'custom',

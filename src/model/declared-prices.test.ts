@@ -10,7 +10,6 @@ describe('prices declared in the config', () => {
       'openai-compatible:qwen3@http://127.0.0.1:8000/v1': {
         inputPerMTok: 0.2,
         outputPerMTok: 0.6,
-        tier: 'small',
       },
     });
     expect(priceKeyOf('openai-compatible:qwen3@http://127.0.0.1:8000/v1')).toBe('openai-compatible:qwen3');
@@ -18,7 +17,6 @@ describe('prices declared in the config', () => {
       input: 0.2,
       output: 0.6,
       cacheRead: 0.2,
-      tier: 'small',
     });
     expect(
       costOf(table, 'openai-compatible:qwen3', { input: 1e6, output: 1e6, cacheRead: 0, cacheWrite: 0 }).usd,

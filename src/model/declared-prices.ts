@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UserError } from '../spec/index.ts';
-import type { ModelTier, PriceTable } from './price-table.ts';
+import type { PriceTable } from './price-table.ts';
 
 /** A model's price as declared in the config (`models`), USD per million tokens. */
 export interface DeclaredPrice {
@@ -10,7 +10,6 @@ export interface DeclaredPrice {
   cacheReadPerMTok?: number | undefined;
   /** Default: the input price. */
   cacheWritePerMTok?: number | undefined;
-  tier?: ModelTier | undefined;
   contextWindow?: number | undefined;
 }
 
@@ -59,7 +58,8 @@ export function withDeclaredPrices(
       batchInput: undefined,
       batchOutput: undefined,
       longContext: undefined,
-      tier: entry.tier,
+      // A self-hosted model joins a router tier by being listed in router.tiers with its full spec.
+      tier: undefined,
       contextWindow: entry.contextWindow,
       maxOutputTokens: undefined,
     };
