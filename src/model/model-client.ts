@@ -167,7 +167,8 @@ export async function createModelClient(options: ModelClientOptions): Promise<Mo
   }
   const unpriced = priceKey !== UNPRICED_KEY && priceFor(priceTable, priceKey).unpriced === true;
   const batch = options.batch !== undefined && spec.provider !== 'scripted';
-  const call = options.streaming && !batch ? callStreaming : callOnce;
+  // A scripted model has no wire to watch: streaming it would only add work.
+  const call = options.streaming && !batch && spec.provider !== 'scripted' ? callStreaming : callOnce;
 
   return {
     label,

@@ -173,6 +173,26 @@ describe('timeouts', () => {
 });
 
 describe('the router', () => {
+  it('retries a 429 on the same model and succeeds, telling each decision', async () => {
+    server.reply(openaiError(429, 'rate_limit_exceeded', 'slow down', { 'retry-after-ms': '5' }), stream());
+    const routed = createRoutedModelClient({
+      tier: 'small',
+      candidates: [await compatible()],
+      maxAttempts: 2,
+      backoffBaseMs: 10,
+      backoffMaxMs: 30_000,
+      priceTable,
+      sleep: async () => {},
+    });
+    const decisions: RouteDecision[] = [];
+    const turn = await routed.generate(request(decisions));
+    expect(turn.text).toMatch(/^\*\*Holiday Name:\*\*/);
+    expect(decisions.map(({ kind, attempt, waitMs }) => [kind, attempt, waitMs])).toEqual([
+      ['pick', 1, 0],
+      ['retry', 2, 5],
+    ]);
+  });
+
   it('journals why it gave up on its last model', async () => {
     server.reply(openaiError(429, 'rate_limit_exceeded', 'slow down', { 'retry-after': '600' }));
     const routed = createRoutedModelClient({
