@@ -118,6 +118,19 @@ describe('a self-hosted model through warden run (real CLI)', { timeout: 90_000 
     expect(server.requests).toEqual([]);
   });
 
+  it('warden models lists the prices declared in the config', async () => {
+    const configFile = path.join(work.dir, 'models.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({ models: { [spec]: { inputPerMTok: 0.5, outputPerMTok: 1.5 } } }),
+    );
+    const result = await runWarden(['models', '--json', '--config', configFile, '--data-dir', work.dir]);
+    expect(result.code, result.stderr).toBe(0);
+    const listed = JSON.parse(result.stdout) as { version: string; models: { key: string; input: number }[] };
+    expect(listed.models.find((model) => model.key === 'openai-compatible:m')).toMatchObject({ input: 0.5 });
+    expect(listed.version).toMatch(/\+config-/);
+  });
+
   it('takes prices from pricing.tablePath, and a server that hangs fails the task naming the timeout', async () => {
     const table = path.join(work.dir, 'prices.json');
     writeFileSync(

@@ -35,6 +35,8 @@ export function createTimedFetch(
           new ModelCallError(`${label}: ${what} within ${milliseconds} ms (${field})`, { isRetryable: true }),
         );
       }, milliseconds);
+      // The request's own socket keeps the process alive while it runs; a leftover timer must not.
+      timer.unref();
       timers.add(timer);
       return timer;
     };
