@@ -226,11 +226,15 @@ function toToolCall(call: SdkToolCall): ToolCall {
 
 /** `price-unknown`, with the config that would price the model (or let it run unpriced). */
 function priceMissing(table: PriceTable, key: string, spec: ModelSpec): UserError {
-  const snippet = `models:\n  "${key}":\n    inputPerMTok: 0\n    outputPerMTok: 0`;
-  const unpriced =
-    spec.provider === 'openai-compatible'
-      ? '; or, to run it at $0 labelled unpriced (token limits still apply):\npricing:\n  allowUnpriced: true'
-      : '';
+  // A self-hosted model usually costs nothing per token; a vendor's model must never be guessed at $0.
+  const selfHosted = spec.provider === 'openai-compatible';
+  const prices = selfHosted
+    ? 'inputPerMTok: 0\n    outputPerMTok: 0'
+    : "inputPerMTok: 3.0   # the vendor's price\n    outputPerMTok: 15.0";
+  const snippet = `models:\n  "${key}":\n    ${prices}`;
+  const unpriced = selfHosted
+    ? '; or, to run it at $0 labelled unpriced (token limits still apply):\npricing:\n  allowUnpriced: true'
+    : '';
   return new UserError('price-unknown', `no price for model ${key} in price table ${table.version}`, {
     hint: `declare its price (USD per million tokens) in the config:\n${snippet}${unpriced}\n(or point pricing.tablePath at a table that lists it)`,
   });
