@@ -62,8 +62,10 @@ export interface RoutedModelClient extends ModelClient {
  * The models of one tier as one client: a call starts on the first model whose provider breaker is not
  * open; a retryable failure (429, 5xx, timeout, overload) is retried on the same model up to
  * `maxAttempts` times, waiting `retry-after` when the vendor gave one, else a full-jitter exponential
- * backoff, and then falls back to the next model. Every decision goes to `request.onRouteDecision`. A
- * non-retryable failure (a bad request, a missing key, a garbage reply) ends the call at once.
+ * backoff (the shared policy of `retry-policy.ts`); then, or at once when `retry-after` is above
+ * `backoffMaxMs`, the router gives up on the model and falls back to the next. Every decision, each
+ * `give-up` with its reason included, goes to `request.onRouteDecision`. A non-retryable failure (a
+ * bad request, a missing key, a garbage reply) ends the call at once.
  *
  * `priceKey` is the most expensive candidate's, so a budget reserved for it covers any fallback; each
  * turn's `cost.priceKey` names the model that answered.
