@@ -9,6 +9,7 @@ import type { StopReason, ToolCall } from '../spec/types.ts';
 import type { ApprovalGate } from './approval-gate.ts';
 import { bookModelCall } from './book-model-call.ts';
 import type { ResumeState } from './replay-journal.ts';
+import { replyForJournal } from './reply-for-journal.ts';
 import { reserveBound } from './reserve-bound.ts';
 import { runToolCall } from './run-tool-call.ts';
 import { StuckDetector, type StuckVerdict } from './stuck-detector.ts';
@@ -252,8 +253,7 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
       step: steps,
       model: model.label,
       finishReason: turn.finishReason,
-      text: turn.text,
-      toolCalls: turn.toolCalls,
+      ...replyForJournal(turn),
       usage: turn.usage,
       rawUsage: turn.rawUsage,
       costUsd: turn.cost.usd,

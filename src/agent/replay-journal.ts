@@ -56,7 +56,8 @@ export function replayJournal(events: readonly JournalEvent[]): ResumeState {
             type: 'tool-call' as const,
             toolCallId: call.id,
             toolName: call.name,
-            input: call.input,
+            // As the SDK sent it the first time: arguments that were not JSON went back as `{}`.
+            input: call.inputError === undefined ? call.input : {},
           })),
         ],
       });

@@ -31,6 +31,7 @@ export type ToolCallOutcome =
  */
 export async function runToolCall(settings: ToolCallSettings, call: ToolCall): Promise<ToolCallOutcome> {
   const { journal, taskId, tools: toolsByName } = settings;
+  if (call.inputError !== undefined) return await refuseUnparsed(settings, call, call.inputError);
   const tool = toolsByName.get(call.name);
   const parsed = tool?.input.safeParse(call.input);
   // A call to a tool that does not exist can do nothing; it is refused as such, without asking policy
@@ -93,6 +94,36 @@ export async function runToolCall(settings: ToolCallSettings, call: ToolCall): P
     durationMs: Math.round((performance.now() - started) * 1000) / 1000,
   });
   return { kind: 'done', result, shown: shown.text };
+}
+
+/**
+ * A call whose arguments are not JSON runs nothing, so there is nothing to decide (and no approval to
+ * ask for garbage): the model gets back the raw text it sent and why it could not be read.
+ */
+async function refuseUnparsed(
+  settings: ToolCallSettings,
+  call: ToolCall,
+  reason: string,
+): Promise<ToolCallOutcome> {
+  const raw = typeof call.input === 'string' ? call.input : JSON.stringify(call.input);
+  const output = `${call.name} did not run: ${reason}. The arguments you sent were:\n${raw}\nSend them again as one JSON object that matches the tool's input schema.`;
+  const shown = truncateText(output, settings.outputChars);
+  await settings.journal.append(settings.taskId, 'tool-call-start', {
+    toolCallId: call.id,
+    tool: call.name,
+    input: truncateText(raw, settings.outputChars).text,
+    inputError: reason,
+  });
+  await settings.journal.append(settings.taskId, 'tool-call-end', {
+    toolCallId: call.id,
+    tool: call.name,
+    output: shown.text,
+    outputChars: output.length,
+    outputTrimmed: shown.truncated,
+    isError: true,
+    durationMs: 0,
+  });
+  return { kind: 'done', result: { output, isError: true }, shown: shown.text };
 }
 
 /** A decider that throws has not decided: deny. */

@@ -34,4 +34,18 @@ describe('live view', () => {
       '  write_file: deny — writes under .git/\n',
     ]);
   });
+
+  it('shows a retried model call and why a model was given up on', () => {
+    const view = createLiveView();
+    const retry = { model: 'openai:gpt-5.1', tier: null, attempt: 2 };
+    expect(view(event('route-decision', { ...retry, kind: 'retry', waitMs: 500, reason: 'HTTP 429' }))).toBe(
+      '  retrying openai:gpt-5.1 in 500 ms: HTTP 429\n',
+    );
+    expect(
+      view(event('route-decision', { ...retry, kind: 'give-up', waitMs: 0, reason: 'HTTP 429 3 times' })),
+    ).toBe('  gave up on openai:gpt-5.1: HTTP 429 3 times\n');
+    expect(
+      view(event('route-decision', { ...retry, kind: 'pick', waitMs: 0, reason: 'first' })),
+    ).toBeUndefined();
+  });
 });

@@ -34,6 +34,12 @@ export function createLiveView(): (event: JournalEvent) => string | undefined {
         return event.decision === 'allow'
           ? undefined
           : `  network: ${event.host}:${event.port} refused — ${event.reason}\n`;
+      case 'route-decision':
+        // A model that fails and is retried should not look like a frozen task.
+        if (event.kind === 'retry')
+          return `  retrying ${event.model}${Number(event.waitMs) > 0 ? ` in ${event.waitMs} ms` : ''}: ${event.reason}\n`;
+        if (event.kind === 'give-up') return `  gave up on ${event.model}: ${event.reason}\n`;
+        return undefined;
       case 'budget-exceeded':
         return `stopped: ${event.reason}\n`;
       case 'stuck-detected':

@@ -5,11 +5,15 @@ import {
   createModelClient,
   createRoutedModelClient,
   type ModelClient,
+  type ModelTimeouts,
   type PriceTable,
   pickTier,
+  priceKeyOf,
   type RoutedModelClient,
   tierModelSpecs,
   tiersFrom,
+  withRetries,
+  withUnpricedModel,
 } from '../model/index.ts';
 import type { Environment } from '../spec/env.ts';
 import { UserError, WardenError } from '../spec/errors.ts';
@@ -23,10 +27,13 @@ export interface TaskModels {
   higherTiers: ModelClient[];
   /** What the task records as its model: the spec, or `router:TIER`. */
   modelName: string;
+  /** The price table given, plus a $0 entry for each unpriced model let run (`pricing.allowUnpriced`). */
+  priceTable: PriceTable;
 }
 
 /**
- * A named model (`--model`, or `model` in the config when the router is off) as a single client; with
+ * A named model (`--model`, or `model` in the config when the router is off) as a single client whose
+ * transient failures are retried (`provider.retry`); with
  * `router.enabled`, the routed tier for this agent and, when `router.cascade` is on, each tier above it.
  * A tier's model whose key is missing is left out with a warning; a tier left with none is an error.
  *
@@ -45,18 +52,33 @@ export async function createTaskModels(settings: {
   batch: BatchSettings | undefined;
   warn: (message: string) => void;
 }): Promise<TaskModels> {
-  const { config, env, priceTable, requested, batch } = settings;
+  const { config, env, requested, batch } = settings;
+  let priceTable = settings.priceTable;
+  /** One model's client: streamed, with its timeouts; an unpriced self-hosted model only when allowed. */
+  const clientOf = async (spec: string): Promise<ModelClient> => {
+    if (config.pricing.allowUnpriced && spec.startsWith('openai-compatible:')) {
+      priceTable = withUnpricedModel(priceTable, priceKeyOf(spec));
+    }
+    return await createModelClient({
+      spec,
+      env,
+      priceTable,
+      batch,
+      streaming: config.provider.streaming,
+      timeouts: timeoutsOf(config, spec),
+    });
+  };
   const routed = config.router.enabled && (requested === undefined || requested.startsWith(ROUTED));
   if (!routed) {
     const spec = requested ?? config.model;
     if (spec.startsWith(ROUTED)) {
       throw new UserError('config-invalid', `the task was routed (${spec}) but router.enabled is false`);
     }
-    return {
-      model: await createModelClient({ spec, env, priceTable, batch }),
-      higherTiers: [],
-      modelName: spec,
-    };
+    const model = withRetries(await clientOf(spec), {
+      ...config.provider.retry,
+      capField: 'provider.retry.backoffMaxMs',
+    });
+    return { model, higherTiers: [], modelName: spec, priceTable };
   }
   let start: ModelTier;
   let because: string;
@@ -73,7 +95,7 @@ export async function createTaskModels(settings: {
     const candidates: ModelClient[] = [];
     for (const spec of tierModelSpecs(config.router, priceTable, tier)) {
       try {
-        candidates.push(await createModelClient({ spec, env, priceTable, batch }));
+        candidates.push(await clientOf(spec));
       } catch (error) {
         if (!(error instanceof WardenError) || error.code !== 'model-key-missing') throw error;
         settings.warn(`warning: ${spec} left out of the ${tier} tier: ${error.message}\n`);
@@ -110,5 +132,27 @@ export async function createTaskModels(settings: {
     );
   }
   const [model, ...higherTiers] = ladder;
-  return { model: model!, higherTiers, modelName: `${ROUTED}${start}` };
+  return { model: model!, higherTiers, modelName: `${ROUTED}${start}`, priceTable };
+}
+
+/**
+ * The time limits of `spec`: its `models` entry (by full spec, else by price key) over
+ * `provider.timeouts`, each naming the config field it came from.
+ */
+export function timeoutsOf(config: Config, spec: string): ModelTimeouts {
+  const key = priceKeyOf(spec);
+  const name = Object.hasOwn(config.models, spec)
+    ? spec
+    : Object.hasOwn(config.models, key)
+      ? key
+      : undefined;
+  const own = name === undefined ? undefined : config.models[name]?.timeouts;
+  const field = (limit: 'firstByteMs' | 'totalMs') =>
+    own?.[limit] !== undefined ? `models."${name}".timeouts.${limit}` : `provider.timeouts.${limit}`;
+  return {
+    firstByteMs: own?.firstByteMs ?? config.provider.timeouts.firstByteMs,
+    totalMs: own?.totalMs ?? config.provider.timeouts.totalMs,
+    firstByteField: field('firstByteMs'),
+    totalField: field('totalMs'),
+  };
 }

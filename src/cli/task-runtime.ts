@@ -7,7 +7,6 @@ import {
   type TaskRuntime,
 } from '../agent/index.ts';
 import { CircuitBreakers, postWebhook, SpendLedger } from '../guard/index.ts';
-import { loadPriceTable } from '../model/index.ts';
 import { createCedarPolicyEngine, defaultBundleDir, loadPolicyBundle } from '../policy/index.ts';
 import { createBubblewrapDriver } from '../sandbox/index.ts';
 import {
@@ -21,6 +20,7 @@ import {
 import type { CommandIo } from './io.ts';
 import { sandboxEgressOf } from './sandbox-egress-config.ts';
 import { createTaskModels } from './task-models.ts';
+import { loadConfiguredPriceTable } from './task-price-table.ts';
 import type { WardenContext } from './warden-context.ts';
 
 /** What a command may override of the config for one run. */
@@ -48,7 +48,7 @@ export async function createTaskRuntime(
   overrides: RuntimeOverrides,
 ): Promise<{ runtime: TaskRuntime; modelName: string; limitChanges: LimitChange[] }> {
   const { config, store, journal } = context;
-  const priceTable = loadPriceTable();
+  const configuredPrices = loadConfiguredPriceTable(config);
   const bundle = loadPolicyBundle(config.policy.bundle ?? defaultBundleDir());
   const agent = { name: config.agent.name, team: config.agent.team };
   const webhook = config.webhook.url;
@@ -61,10 +61,10 @@ export async function createTaskRuntime(
     },
     onNotifyError: (error) => io.err(`warning: the breaker webhook failed: ${(error as Error).message}\n`),
   });
-  const { model, higherTiers, modelName } = await createTaskModels({
+  const { model, higherTiers, modelName, priceTable } = await createTaskModels({
     config,
     env: context.env,
-    priceTable,
+    priceTable: configuredPrices,
     requested: overrides.model,
     kind: overrides.kind,
     breakers,

@@ -169,8 +169,82 @@ export const PricingSchema = z
         "A price table in LiteLLM's model_prices_and_context_window.json layout to use instead of the shipped one. null: the shipped table.",
       )
       .default(null),
+    allowUnpriced: z
+      .boolean()
+      .describe(
+        'Let an openai-compatible model with no price (in the table or under `models`) run at $0, labelled unpriced; token limits still apply. false: such a model is refused.',
+      )
+      .default(false),
   })
   .describe('Model prices.');
+
+const TimeoutsSchema = z.strictObject({
+  firstByteMs: positiveInt(
+    'Milliseconds until the first byte of a streamed reply; a call that is not streamed has only totalMs.',
+  ).optional(),
+  totalMs: positiveInt('Milliseconds for one whole call, the reply read to its end.').optional(),
+});
+
+export const ProviderSchema = z
+  .strictObject({
+    streaming: z
+      .boolean()
+      .describe(
+        'Stream vendor replies (SSE): a late first byte and a cut stream are seen at once and retried. Batch and scripted calls are never streamed.',
+      )
+      .default(true),
+    timeouts: z
+      .strictObject({
+        firstByteMs: positiveInt(
+          'Milliseconds until the first byte of a streamed reply; a call that is not streamed has only totalMs.',
+        ).default(60_000),
+        totalMs: positiveInt('Milliseconds for one whole call, the reply read to its end.').default(600_000),
+      })
+      .prefault({})
+      .describe(
+        'Time limits of every vendor call (a timed-out call is retried); `models` can override them per model.',
+      ),
+    retry: z
+      .strictObject({
+        maxAttempts: positiveInt(
+          'Calls of one model call in all, the first included, on 408, 429, 5xx, connection cuts and timeouts.',
+        ).default(3),
+        backoffBaseMs: positiveInt(
+          'First retry delay, in milliseconds, doubled per attempt, with full jitter; retry-after wins when given.',
+        ).default(500),
+        backoffMaxMs: positiveInt(
+          'Longest wait before a retry, in milliseconds; a retry-after above it is given up on at once.',
+        ).default(30_000),
+      })
+      .prefault({})
+      .describe('Retries of a model used without the router (the router has its own, per model of a tier).'),
+  })
+  .describe('How Warden calls model vendors: streaming, timeouts and retries.');
+
+const perMTok = (what: string) =>
+  z.number().nonnegative().describe(`USD per million ${what} tokens.`).optional();
+
+export const ModelSettingsSchema = z
+  .strictObject({
+    inputPerMTok: perMTok('input'),
+    outputPerMTok: perMTok('output'),
+    cacheReadPerMTok: perMTok('cache-read (default: the input price)'),
+    cacheWritePerMTok: perMTok('cache-write (default: the input price)'),
+    contextWindow: positiveInt('Tokens the model accepts in one request.').optional(),
+    timeouts: TimeoutsSchema.describe('Time limits of this model, overriding provider.timeouts.').optional(),
+  })
+  .superRefine((model, context) => {
+    const declared = [model.inputPerMTok, model.outputPerMTok].filter((price) => price !== undefined).length;
+    const extras = [model.cacheReadPerMTok, model.cacheWritePerMTok, model.contextWindow];
+    if (declared === 1 || (declared === 0 && extras.some((field) => field !== undefined)))
+      context.addIssue({
+        code: 'custom',
+        path: [model.inputPerMTok === undefined ? 'inputPerMTok' : 'outputPerMTok'],
+        message: 'a price needs both inputPerMTok and outputPerMTok (0 for a free self-hosted model)',
+      });
+  });
+
+const MODEL_KEY = /^(anthropic|openai|openai-compatible):[^\s@]+(@https?:\/\/\S+)?$/;
 
 export const RouterSchema = z
   .strictObject({
@@ -394,6 +468,21 @@ export const ConfigSchema = z
     sandbox: SandboxSchema.prefault({}),
     agent: AgentSchema.prefault({}),
     pricing: PricingSchema.prefault({}),
+    provider: ProviderSchema.prefault({}),
+    models: z
+      .record(
+        z
+          .string()
+          .regex(
+            MODEL_KEY,
+            'must be a price key (provider:model) or a model spec (openai-compatible:MODEL@URL)',
+          ),
+        ModelSettingsSchema,
+      )
+      .describe(
+        'Per-model settings by price key (`openai-compatible:qwen3`) or full spec (the URL is ignored): prices in USD per million tokens, merged into the price table everywhere, and timeouts.',
+      )
+      .default({}),
     router: RouterSchema.prefault({}),
     limits: LimitsSchema.prefault({}),
     breakers: BreakersSchema.prefault({}),

@@ -30,6 +30,44 @@ describe('config', () => {
   });
 });
 
+describe('model settings', () => {
+  it('reads prices and timeouts per model, keyed by price key or full spec', () => {
+    const config = parseConfig(
+      [
+        'provider:',
+        '  timeouts:',
+        '    firstByteMs: 5000',
+        'models:',
+        '  "openai-compatible:qwen3@http://127.0.0.1:8000/v1":',
+        '    inputPerMTok: 0',
+        '    outputPerMTok: 0',
+        '    timeouts:',
+        '      totalMs: 90000',
+        'pricing:',
+        '  allowUnpriced: true',
+      ].join('\n'),
+    );
+    expect(config.provider).toMatchObject({
+      streaming: true,
+      timeouts: { firstByteMs: 5000, totalMs: 600_000 },
+    });
+    expect(config.provider.retry).toEqual({ maxAttempts: 3, backoffBaseMs: 500, backoffMaxMs: 30_000 });
+    expect(config.models['openai-compatible:qwen3@http://127.0.0.1:8000/v1']).toEqual({
+      inputPerMTok: 0,
+      outputPerMTok: 0,
+      timeouts: { totalMs: 90000 },
+    });
+    expect(config.pricing.allowUnpriced).toBe(true);
+  });
+
+  it('refuses half a price and a key that is not a model', () => {
+    expect(() => parseConfig('models:\n  "openai:gpt-5.1":\n    inputPerMTok: 1\n')).toThrow(/outputPerMTok/);
+    expect(() => parseConfig('models:\n  "gpt-5.1":\n    inputPerMTok: 1\n    outputPerMTok: 1\n')).toThrow(
+      /models\.gpt-5\.1/,
+    );
+  });
+});
+
 describe('config reference', () => {
   it('documents every config field in the README', async () => {
     const { readFileSync } = await import('node:fs');

@@ -11,9 +11,9 @@ export function starterConfig(): string {
   for (const [key, schema] of Object.entries(ConfigSchema.shape)) {
     lines.push(...comment(describe(schema), ''));
     const value = defaults[key];
-    if (typeof value === 'object' && value !== null) {
+    const inner = unwrap(schema);
+    if (typeof value === 'object' && value !== null && inner instanceof z.ZodObject) {
       lines.push(`${key}:`);
-      const inner = unwrap(schema) as z.ZodObject;
       for (const [field, fieldSchema] of Object.entries(inner.shape)) {
         lines.push(...comment(describe(fieldSchema as z.ZodType), '  '));
         lines.push(`  ${field}: ${JSON.stringify((value as Record<string, unknown>)[field])}`);

@@ -1,3 +1,5 @@
+export type { DeclaredPrice } from './declared-prices.ts';
+export { priceKeyOf, withDeclaredPrices, withUnpricedModel } from './declared-prices.ts';
 export type { BatchSettings } from './internal/batch-fetch.ts';
 export type { ModelCallErrorOptions } from './model-call-error.ts';
 export { ModelCallError } from './model-call-error.ts';
@@ -5,6 +7,7 @@ export type {
   ModelClient,
   ModelClientOptions,
   ModelRequest,
+  ModelTimeouts,
   ModelTool,
   ModelTurn,
 } from './model-client.ts';
@@ -28,6 +31,10 @@ export {
   priceFor,
   UNPRICED_KEY,
 } from './price-table.ts';
+export type { RetryPolicy, RetryVerdict } from './retry-policy.ts';
+export { judgeFailure } from './retry-policy.ts';
+export type { RetrySettings } from './retrying-model-client.ts';
+export { withRetries } from './retrying-model-client.ts';
 export type { ScriptedFile, ScriptedTurn, ScriptedUsage } from './scripted-file.ts';
 export { parseScriptedFile, readScriptedFile } from './scripted-file.ts';
 export { ScriptedModel } from './scripted-model.ts';

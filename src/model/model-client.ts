@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { JSONSchema7, LanguageModelUsage, ModelMessage, ToolSet } from 'ai';
-import { generateText, jsonSchema, streamText, tool } from 'ai';
+import { generateText, JSONParseError, jsonSchema, streamText, tool } from 'ai';
 import type { Cost, Environment, ToolCall } from '../spec/index.ts';
 import { UserError } from '../spec/index.ts';
 import { type BatchSettings, createBatchFetch } from './internal/batch-fetch.ts';
@@ -9,6 +9,7 @@ import { withAnthropicCacheBreakpoints } from './internal/cache-layout.ts';
 import type { CallContext } from './internal/map-model-error.ts';
 import { mapModelError } from './internal/map-model-error.ts';
 import { normalizeUsage } from './internal/normalize-usage.ts';
+import { createTimedFetch } from './internal/timed-fetch.ts';
 import { createVendorModel } from './internal/vendor-model.ts';
 import type { RouteDecision } from './model-router.ts';
 import type { ModelProvider, ModelSpec } from './model-spec.ts';
@@ -66,6 +67,8 @@ export interface ModelClient {
   readonly provider: ModelProvider;
   /** True when the client records its models' provider health itself (a routed client with breakers). */
   readonly tracksProviderHealth?: boolean;
+  /** True when the model has no known price and runs at $0 (`pricing.allowUnpriced`); its costs are not real. */
+  readonly unpriced?: boolean;
   /**
    * Makes one model call (no retries, no tool execution).
    *
@@ -74,6 +77,15 @@ export interface ModelClient {
    *   UserError `scripted-turns-exhausted` when a scripted file has no turn left.
    */
   generate(request: ModelRequest): Promise<ModelTurn>;
+}
+
+/** Time limits of one vendor call. */
+export interface ModelTimeouts {
+  firstByteMs: number;
+  totalMs: number;
+  /** Where each limit was set, for the error (`provider.timeouts.firstByteMs`). */
+  firstByteField: string;
+  totalField: string;
 }
 
 export interface ModelClientOptions {
@@ -87,6 +99,11 @@ export interface ModelClientOptions {
   fetch?: typeof globalThis.fetch;
   /** Stream the reply (SSE) instead of waiting for one body; the result is the same. Default false. */
   streaming?: boolean;
+  /**
+   * Time limits of each vendor call (not of a batch); a call past one fails with a retryable
+   * `ModelCallError` naming the limit. `firstByteMs` applies only to a streamed call. Undefined: none.
+   */
+  timeouts?: ModelTimeouts | undefined;
   /**
    * Send every call through the vendor's batch API at the batch price, waiting durably (Anthropic and
    * OpenAI; not streamed). Undefined: synchronous calls. A scripted model ignores it.
@@ -126,6 +143,18 @@ export async function createModelClient(options: ModelClientOptions): Promise<Mo
         });
       }
       fetch = createBatchFetch(spec.provider, options.fetch ?? globalThis.fetch, options.batch);
+    } else if (options.timeouts) {
+      const streamed = options.streaming === true;
+      fetch = createTimedFetch(
+        options.fetch ?? globalThis.fetch,
+        {
+          firstByteMs: streamed ? options.timeouts.firstByteMs : undefined,
+          totalMs: options.timeouts.totalMs,
+          firstByteField: options.timeouts.firstByteField,
+          totalField: options.timeouts.totalField,
+        },
+        spec.text,
+      );
     }
     const vendor = createVendorModel(spec, options.env, fetch);
     model = vendor.model;
@@ -133,14 +162,19 @@ export async function createModelClient(options: ModelClientOptions): Promise<Mo
     label = spec.text;
     context = { label, keyVariable: vendor.keyVariable };
   }
-  if (priceKey !== UNPRICED_KEY) priceFor(priceTable, priceKey);
+  if (priceKey !== UNPRICED_KEY && !Object.hasOwn(priceTable.models, priceKey)) {
+    throw priceMissing(priceTable, priceKey, spec);
+  }
+  const unpriced = priceKey !== UNPRICED_KEY && priceFor(priceTable, priceKey).unpriced === true;
   const batch = options.batch !== undefined && spec.provider !== 'scripted';
-  const call = options.streaming && !batch ? callStreaming : callOnce;
+  // A scripted model has no wire to watch: streaming it would only add work.
+  const call = options.streaming && !batch && spec.provider !== 'scripted' ? callStreaming : callOnce;
 
   return {
     label,
     priceKey,
     provider: spec.provider,
+    ...(unpriced ? { unpriced } : {}),
     async generate(request) {
       const started = performance.now();
       let reply: Reply;
@@ -153,11 +187,7 @@ export async function createModelClient(options: ModelClientOptions): Promise<Mo
       const usage = normalizeUsage(reply.usage);
       return {
         text: reply.text,
-        toolCalls: reply.toolCalls.map((call) => ({
-          id: call.toolCallId,
-          name: call.toolName,
-          input: call.input,
-        })),
+        toolCalls: reply.toolCalls.map(toToolCall),
         finishReason: reply.finishReason,
         usage,
         rawUsage: reply.usage.raw,
@@ -172,9 +202,47 @@ export async function createModelClient(options: ModelClientOptions): Promise<Mo
   };
 }
 
+interface SdkToolCall {
+  toolCallId: string;
+  toolName: string;
+  input: unknown;
+  invalid?: boolean;
+  error?: unknown;
+}
+
+/**
+ * A tool call as Warden keeps it. Arguments that were not JSON stay the raw text the model sent, with
+ * the reason, so the model is told what it sent (the SDK's own message would show them as `{}`).
+ */
+function toToolCall(call: SdkToolCall): ToolCall {
+  const toolCall: ToolCall = { id: call.toolCallId, name: call.toolName, input: call.input };
+  const cause = call.error instanceof Error ? call.error.cause : undefined;
+  if (call.invalid && typeof call.input === 'string' && JSONParseError.isInstance(cause)) {
+    const reason = cause.cause instanceof Error ? ` (${cause.cause.message})` : '';
+    toolCall.inputError = `the arguments are not valid JSON${reason}`;
+  }
+  return toolCall;
+}
+
+/** `price-unknown`, with the config that would price the model (or let it run unpriced). */
+function priceMissing(table: PriceTable, key: string, spec: ModelSpec): UserError {
+  // A self-hosted model usually costs nothing per token; a vendor's model must never be guessed at $0.
+  const selfHosted = spec.provider === 'openai-compatible';
+  const prices = selfHosted
+    ? 'inputPerMTok: 0\n    outputPerMTok: 0'
+    : "inputPerMTok: 3.0   # the vendor's price\n    outputPerMTok: 15.0";
+  const snippet = `models:\n  "${key}":\n    ${prices}`;
+  const unpriced = selfHosted
+    ? '; or, to run it at $0 labelled unpriced (token limits still apply):\npricing:\n  allowUnpriced: true'
+    : '';
+  return new UserError('price-unknown', `no price for model ${key} in price table ${table.version}`, {
+    hint: `declare its price (USD per million tokens) in the config:\n${snippet}${unpriced}\n(or point pricing.tablePath at a table that lists it)`,
+  });
+}
+
 interface Reply {
   text: string;
-  toolCalls: { toolCallId: string; toolName: string; input: unknown }[];
+  toolCalls: SdkToolCall[];
   finishReason: string;
   usage: LanguageModelUsage;
   messages: ModelMessage[];

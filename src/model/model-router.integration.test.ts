@@ -102,10 +102,12 @@ describe('routed model client against local vendor servers', () => {
     expect(decisions.map(({ kind, model, attempt, waitMs }) => [kind, model, attempt, waitMs])).toEqual([
       ['pick', 'anthropic:claude-sonnet-4-6', 1, 0],
       ['retry', 'anthropic:claude-sonnet-4-6', 2, 2000],
+      ['give-up', 'anthropic:claude-sonnet-4-6', 2, 0],
       ['fallback', 'openai:gpt-5.1', 1, 0],
     ]);
     expect(decisions[1]!.reason).toBe('HTTP 429 from anthropic:claude-sonnet-4-6, retry-after 2000 ms');
     expect(decisions[2]!.reason).toBe('HTTP 429 from anthropic:claude-sonnet-4-6 2 times');
+    expect(decisions[3]!.reason).toBe('HTTP 429 from anthropic:claude-sonnet-4-6 2 times');
     expect(server.requests.map((incoming) => incoming.path)).toEqual([
       '/v1/messages',
       '/v1/messages',
@@ -125,8 +127,10 @@ describe('routed model client against local vendor servers', () => {
     expect(waits).toEqual([]);
     expect(decisions.at(-1)).toMatchObject({
       kind: 'fallback',
-      reason: 'HTTP 529 from anthropic:claude-sonnet-4-6 asks to wait 600 s, longer than 30 s',
+      reason:
+        'HTTP 529 from anthropic:claude-sonnet-4-6 asks to wait 600 s, longer than the 30 s cap (router.backoffMaxMs)',
     });
+    expect(decisions.at(-2)).toMatchObject({ kind: 'give-up', model: 'anthropic:claude-sonnet-4-6' });
   });
 
   it('skips a model whose provider breaker is open, and records each model it called', async () => {

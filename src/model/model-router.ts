@@ -3,18 +3,22 @@ import { BreakerOpenError, describeError, type OpenBreakerNotice } from '../spec
 import { ModelCallError } from './model-call-error.ts';
 import type { ModelClient, ModelRequest, ModelTurn } from './model-client.ts';
 import { estimateCostUsd, MODEL_TIERS, type ModelTier, type PriceTable } from './price-table.ts';
+import { judgeFailure, type RetryPolicy, waitBeforeRetry } from './retry-policy.ts';
 
 /** One routing decision, journaled as `route-decision`. */
 export interface RouteDecision {
   /**
    * `pick`: the model a call starts on; `retry`: the same model again after a retryable failure;
    * `fallback`: the next model of the tier; `skip`: a model passed over (its provider breaker is open);
-   * `escalate`: the task moves up one tier (the cascade, after a failed check).
+   * `escalate`: the task moves up one tier (the cascade, after a failed check); `give-up`: no more calls
+   * on this model for this step (attempts used up, or a `retry-after` above the cap), `reason` says why.
+   * A client without a router journals only `retry` and `give-up`.
    */
-  kind: 'pick' | 'retry' | 'fallback' | 'skip' | 'escalate';
+  kind: 'pick' | 'retry' | 'fallback' | 'skip' | 'escalate' | 'give-up';
   /** The model the decision leads to (its label). */
   model: string;
-  tier: string;
+  /** `null` for a single model retried without the router. */
+  tier: string | null;
   /** The attempt on that model, from 1. */
   attempt: number;
   reason: string;
@@ -64,8 +68,10 @@ export interface RoutedModelClient extends ModelClient {
  * The models of one tier as one client: a call starts on the first model whose provider breaker is not
  * open; a retryable failure (429, 5xx, timeout, overload) is retried on the same model up to
  * `maxAttempts` times, waiting `retry-after` when the vendor gave one, else a full-jitter exponential
- * backoff, and then falls back to the next model. Every decision goes to `request.onRouteDecision`. A
- * non-retryable failure (a bad request, a missing key, a garbage reply) ends the call at once.
+ * backoff (the shared policy of `retry-policy.ts`); then, or at once when `retry-after` is above
+ * `backoffMaxMs`, the router gives up on the model and falls back to the next. Every decision, each
+ * `give-up` with its reason included, goes to `request.onRouteDecision`. A non-retryable failure (a
+ * bad request, a missing key, a garbage reply) ends the call at once.
  *
  * `priceKey` is the most expensive candidate's, so a budget reserved for it covers any fallback; each
  * turn's `cost.priceKey` names the model that answered.
@@ -74,7 +80,13 @@ export function createRoutedModelClient(settings: RoutedModelSettings): RoutedMo
   const { candidates, tier, health } = settings;
   const first = candidates[0];
   if (!first) throw new TypeError('a routed model needs at least one candidate');
-  const sleep = settings.sleep ?? ((milliseconds, signal) => sleepFor(milliseconds, undefined, { signal }));
+  const sleep = settings.sleep ?? waitBeforeRetry;
+  const policy: RetryPolicy = {
+    maxAttempts: settings.maxAttempts,
+    backoffBaseMs: settings.backoffBaseMs,
+    backoffMaxMs: settings.backoffMaxMs,
+    capField: 'router.backoffMaxMs',
+  };
   const random = settings.random ?? Math.random;
   const unitCost = (client: ModelClient) => estimateCostUsd(settings.priceTable, client.priceKey, 1e6, 1e6);
   const priciest = candidates.reduce((most, client) => (unitCost(client) > unitCost(most) ? client : most));
@@ -108,7 +120,7 @@ export function createRoutedModelClient(settings: RoutedModelSettings): RoutedMo
           continue;
         }
         let waitMs = 0;
-        for (let attempt = 1; attempt <= settings.maxAttempts; attempt += 1) {
+        for (let attempt = 1; ; attempt += 1) {
           const kind = attempt > 1 ? 'retry' : index === 0 && failure === undefined ? 'pick' : 'fallback';
           await decide({ kind, model: client.label, tier, attempt, reason: why, waitMs });
           if (waitMs > 0) await sleep(waitMs, request.abortSignal);
@@ -117,22 +129,15 @@ export function createRoutedModelClient(settings: RoutedModelSettings): RoutedMo
             await health?.record(client.priceKey, false);
             return turn;
           } catch (error) {
-            if (!(error instanceof ModelCallError) || !error.isRetryable) throw error;
+            const verdict = judgeFailure(policy, error, attempt, client.label, random);
+            if (verdict === undefined) throw error;
             failure = error;
-            const status = error.status === undefined ? 'no answer' : `HTTP ${error.status}`;
-            if (attempt === settings.maxAttempts) {
-              why = `${status} from ${client.label} ${settings.maxAttempts} times`;
+            why = verdict.reason;
+            if (verdict.kind === 'give-up') {
+              await decide({ kind: 'give-up', model: client.label, tier, attempt, reason: why, waitMs: 0 });
               break;
             }
-            const backoff = Math.floor(
-              random() * Math.min(settings.backoffMaxMs, settings.backoffBaseMs * 2 ** (attempt - 1)),
-            );
-            waitMs = error.retryAfterMs ?? backoff;
-            if (waitMs > settings.backoffMaxMs) {
-              why = `${status} from ${client.label} asks to wait ${Math.ceil(waitMs / 1000)} s, longer than ${Math.ceil(settings.backoffMaxMs / 1000)} s`;
-              break;
-            }
-            why = `${status} from ${client.label}${error.retryAfterMs === undefined ? `, backing off ${waitMs} ms` : `, retry-after ${waitMs} ms`}`;
+            waitMs = verdict.waitMs;
           }
         }
         // One failed call per model, whatever its retries: the breaker counts calls, not attempts.

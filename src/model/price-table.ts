@@ -54,6 +54,11 @@ export interface ModelPrice {
   contextWindow: number | undefined;
   /** `undefined` when the table does not say. */
   maxOutputTokens: number | undefined;
+  /**
+   * True for a model with no known price let run at $0 (`pricing.allowUnpriced`): its costs read 0 but
+   * are not real. Undefined for every priced model.
+   */
+  unpriced?: true;
 }
 
 /** A validated price table. */

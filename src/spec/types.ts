@@ -52,7 +52,10 @@ export interface Task {
 export interface ToolCall {
   id: string;
   name: string;
+  /** The parsed arguments; the raw text the model sent when they were not valid JSON (see `inputError`). */
   input: unknown;
+  /** Why the arguments could not be parsed as JSON; undefined when they could. */
+  inputError?: string;
 }
 
 export type DecisionKind = 'allow' | 'deny' | 'ask';

@@ -22,6 +22,10 @@ interface ReplyBase {
   headers?: Record<string, string>;
   /** Injected latency: milliseconds to wait before answering. Default 0. */
   delayMs?: number;
+  /** Never answer: the request hangs until the client gives up (or the server closes). */
+  hang?: boolean;
+  /** For a stream: send this many events, then reset the connection mid-reply. */
+  cutAfterEvents?: number;
 }
 
 /** What the server answers to one request. */
@@ -124,6 +128,7 @@ export async function startVendorServer(): Promise<VendorServer> {
 }
 
 async function send(response: ServerResponse, reply: VendorReply): Promise<void> {
+  if (reply.hang) return;
   if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
   const status = reply.status ?? 200;
   if (reply.kind === 'json') {
@@ -138,7 +143,13 @@ async function send(response: ServerResponse, reply: VendorReply): Promise<void>
       'cache-control': 'no-cache',
       ...reply.headers,
     });
-    for (const event of reply.events) {
+    for (const [index, event] of reply.events.entries()) {
+      if (index === reply.cutAfterEvents) {
+        // Flush what was written, then reset: the client sees a stream that stops mid-reply.
+        await new Promise<void>((resolve) => response.write('', () => resolve()));
+        response.socket?.resetAndDestroy();
+        return;
+      }
       response.write(`${event.event ? `event: ${event.event}\n` : ''}data: ${event.data}\n\n`);
     }
     response.end();
@@ -241,4 +252,39 @@ function chunkLines(name: string): string[] {
   return readFixture(name)
     .split('\n')
     .filter((line) => line.trim() !== '');
+}
+
+/**
+ * An OpenAI Chat Completions stream (as OpenAI, vLLM, Ollama and llama.cpp send it) of one reply: its
+ * text, its tool calls (`arguments` sent as given, valid JSON or not) and its usage, ended by `[DONE]`.
+ */
+export function openaiChatStream(reply: {
+  text?: string;
+  toolCalls?: { id: string; name: string; arguments: string }[];
+  usage?: { prompt_tokens: number; completion_tokens: number };
+}): VendorReply {
+  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({
+    data: JSON.stringify({
+      id: 'chatcmpl-local',
+      object: 'chat.completion.chunk',
+      created: 1_770_000_000,
+      model: 'local',
+      choices,
+      ...extra,
+    }),
+  });
+  const events = [chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }])];
+  if (reply.text) events.push(chunk([{ index: 0, delta: { content: reply.text }, finish_reason: null }]));
+  for (const [index, call] of (reply.toolCalls ?? []).entries()) {
+    const function_ = { name: call.name, arguments: call.arguments };
+    const delta = { tool_calls: [{ index, id: call.id, type: 'function', function: function_ }] };
+    events.push(chunk([{ index: 0, delta, finish_reason: null }]));
+  }
+  const finish = reply.toolCalls?.length ? 'tool_calls' : 'stop';
+  events.push(chunk([{ index: 0, delta: {}, finish_reason: finish }]));
+  const usage = reply.usage ?? { prompt_tokens: 100, completion_tokens: 10 };
+  events.push(
+    chunk([], { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }),
+  );
+  return { kind: 'sse', events: [...events, { data: '[DONE]' }] };
 }

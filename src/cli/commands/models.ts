@@ -1,18 +1,18 @@
-import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../config/index.ts';
 import type { ModelPrice, PriceTable } from '../../model/index.ts';
-import { loadPriceTable, MODEL_TIERS } from '../../model/index.ts';
-import { UserError } from '../../spec/errors.ts';
+import { MODEL_TIERS } from '../../model/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
+import { loadConfiguredPriceTable } from '../task-price-table.ts';
 import { resolveConfigPath, resolveHome } from '../warden-context.ts';
 
 export const MODELS_HELP = `warden models [--json]
 
 Lists the priced models: provider, model, tier and prices in USD per million tokens — input, output,
 cache write (5-minute and 1-hour), cache read, batch input and output, and the long-context rates. The
-table is LiteLLM's model_prices_and_context_window.json layout; set pricing.tablePath to use another.
+table is LiteLLM's model_prices_and_context_window.json layout; set pricing.tablePath to use another,
+and declare prices of models it lacks (self-hosted ones) under models in the config.
 `;
 
 export async function modelsCommand(argv: string[], io: CommandIo): Promise<number> {
@@ -23,7 +23,7 @@ export async function modelsCommand(argv: string[], io: CommandIo): Promise<numb
   }
   const home = resolveHome(values['data-dir'], io.env);
   const config = loadConfig(resolveConfigPath(values.config, home));
-  const table = readTable(config.pricing.tablePath);
+  const table = loadConfiguredPriceTable(config);
   const rows = sortedModels(table);
   if (values.json) {
     io.out(
@@ -53,28 +53,6 @@ export async function modelsCommand(argv: string[], io: CommandIo): Promise<numb
     );
   }
   return EXIT.ok;
-}
-
-/**
- * The price table at `path` (LiteLLM layout), or the shipped one when `path` is `null`.
- *
- * @throws UserError `config-invalid` when the file cannot be read or is not a valid table.
- */
-export function readTable(path: string | null): PriceTable {
-  if (path === null) return loadPriceTable();
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UserError('config-invalid', `cannot read the price table ${path}: ${(error as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new UserError('config-invalid', `the price table ${path} is not JSON: ${(error as Error).message}`);
-  }
-  return loadPriceTable(json);
 }
 
 function sortedModels(table: PriceTable): [string, ModelPrice][] {

@@ -43,6 +43,8 @@ export interface RunReport {
   stopReason: string | null;
   detail: string;
   model: string;
+  /** True when the model has no known price and ran at $0 (`pricing.allowUnpriced`): `costUsd` is not real. */
+  unpriced: boolean;
   diffStat: DiffStat | null;
   workedFromHead: boolean;
   trace: string;
@@ -114,8 +116,9 @@ export async function executeRun(
   context: WardenContext,
   io: CommandIo,
   request: RunRequest,
-): Promise<RunTaskResult> {
+): Promise<RunTaskResult & { unpriced: boolean }> {
   const { runtime, modelName } = await createTaskRuntime(context, io, request);
+  const unpriced = runtime.model.unpriced === true;
   return await withLiveView(context, io, request.json, runtime, async () => {
     const result = await runTask(runtime, {
       repo: request.repo,
@@ -125,7 +128,7 @@ export async function executeRun(
       createBranch: request.createBranch,
     });
     recordOutcome(context, runtime, result.task.id, result.task.status);
-    return result;
+    return { ...result, unpriced };
   });
 }
 
@@ -138,8 +141,12 @@ export async function withLiveView<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   const live = io.interactive && !json;
+  const unpriced = runtime.model.unpriced
+    ? ' — UNPRICED: no price is known, calls are counted at $0 (pricing.allowUnpriced)'
+    : '';
   if (live)
-    runtime.onStart = (task) => io.err(`task ${task.id} on ${task.repo} with ${runtime.model.label}\n`);
+    runtime.onStart = (task) =>
+      io.err(`task ${task.id} on ${task.repo} with ${runtime.model.label}${unpriced}\n`);
   const view = createLiveView();
   const unsubscribe = live
     ? context.journal.subscribe((event) => {
@@ -160,7 +167,10 @@ export async function withLiveView<T>(
   }
 }
 
-export function toReport(result: RunTaskResult, delivery: Delivery | null = null): RunReport {
+export function toReport(
+  result: RunTaskResult & { unpriced?: boolean },
+  delivery: Delivery | null = null,
+): RunReport {
   const { task } = result;
   return {
     taskId: task.id,
@@ -172,6 +182,7 @@ export function toReport(result: RunTaskResult, delivery: Delivery | null = null
     stopReason: task.stopReason,
     detail: result.detail,
     model: task.model,
+    unpriced: result.unpriced === true,
     diffStat: result.branch ? result.branch.stat : null,
     workedFromHead: result.dirty,
     trace: `warden trace ${task.id}`,
@@ -201,7 +212,8 @@ export function formatReport(report: RunReport): string {
   if (report.delivery) lines.push(`pull request: ${report.delivery.detail}`);
   const cache =
     report.cacheHitRatio === null ? '' : `   cache hit: ${Math.round(report.cacheHitRatio * 100)}%`;
-  lines.push(`steps: ${report.steps}   cost: $${report.costUsd.toFixed(4)}${cache}`);
+  const cost = report.unpriced ? 'unpriced (counted as $0)' : `$${report.costUsd.toFixed(4)}`;
+  lines.push(`steps: ${report.steps}   cost: ${cost}${cache}`);
   lines.push(`trace: ${report.trace}`);
   return `${lines.join('\n')}\n`;
 }

@@ -25,10 +25,29 @@ export interface CallContext {
 export function mapModelError(error: unknown, context: CallContext): WardenError {
   if (error instanceof WardenError) return error;
   if (RetryError.isInstance(error)) return mapModelError(error.lastError, context);
+  // A timeout of Warden's own (see timed-fetch) may arrive wrapped by the SDK.
+  const timeout = causeOf(error, (cause) => cause instanceof ModelCallError);
+  if (timeout instanceof ModelCallError) return timeout;
   if (isAbort(error)) {
     return new ModelCallError(`${context.label}: the call was aborted`, { isRetryable: false, cause: error });
   }
+  const cut = causeOf(error, isConnectionCut);
+  if (cut !== undefined) {
+    return new ModelCallError(
+      `${context.label}: the connection was cut before the reply ended: ${messageOf(cut)}`,
+      {
+        isRetryable: true,
+        cause: error,
+      },
+    );
+  }
   if (APICallError.isInstance(error)) return mapApiCallError(error, context);
+  if (InvalidResponseDataError.isInstance(error) && /stream ended without/i.test(error.message)) {
+    return new ModelCallError(`${context.label}: the stream ended before the reply was finished`, {
+      isRetryable: true,
+      cause: error,
+    });
+  }
   if (
     InvalidResponseDataError.isInstance(error) ||
     JSONParseError.isInstance(error) ||
@@ -76,6 +95,32 @@ function replyInvalid(error: Error, context: CallContext): SystemError {
       cause: error,
     },
   );
+}
+
+/** `error` or the first error of its `cause` chain that `matches`; `undefined` when none does. */
+function causeOf(error: unknown, matches: (cause: unknown) => boolean): unknown {
+  let current = error;
+  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth += 1) {
+    if (matches(current)) return current;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return undefined;
+}
+
+/** A socket reset or closed mid-reply (undici's `terminated`, `other side closed`, ECONNRESET). */
+function isConnectionCut(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'UND_ERR_SOCKET' ||
+    (error.name === 'TypeError' && error.message === 'terminated')
+  );
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function isAbort(error: unknown): boolean {
