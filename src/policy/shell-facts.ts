@@ -47,6 +47,7 @@ export function deriveShellFacts(
   command: ShellCommand,
   paths: WorkspacePaths,
   wholeLine: string,
+  lineFacts: LineFacts = describeLine(wholeLine),
 ): ShellFacts {
   const head = command.argv[0];
   const program = head === undefined ? '' : head.literal ? programName(head.value) : head.text;
@@ -103,10 +104,21 @@ export function deriveShellFacts(
     writesProtected,
     readsOutside,
     uncertainWrites,
-    hiddenCharacters: hasHiddenCharacters(wholeLine),
-    mixedScripts: hasMixedScripts(wholeLine),
+    hiddenCharacters: lineFacts.hiddenCharacters,
+    mixedScripts: lineFacts.mixedScripts,
     resolvedWrites,
   };
+}
+
+/** Facts about the whole command line, the same for each of its simple commands. */
+export interface LineFacts {
+  hiddenCharacters: boolean;
+  mixedScripts: boolean;
+}
+
+/** Computes the line's facts once, for a command line whose simple commands are many. */
+export function describeLine(line: string): LineFacts {
+  return { hiddenCharacters: hasHiddenCharacters(line), mixedScripts: hasMixedScripts(line) };
 }
 
 function isWriter(program: string): boolean {
