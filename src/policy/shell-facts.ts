@@ -1,9 +1,11 @@
+import { flagWriteTargets } from './internal/flag-write-targets.ts';
+import { remoteEffects } from './internal/remote-effects.ts';
 import { hasHiddenCharacters, hasMixedScripts } from './internal/suspicious-characters.ts';
 import { programName, skipOptions } from './internal/unwrap-command.ts';
 import type { ShellWord } from './internal/word-value.ts';
 import { pathLikeArguments, writeTargets } from './internal/write-targets.ts';
 import type { ShellCommand } from './shell-command.ts';
-import type { WorkspacePaths } from './workspace-paths.ts';
+import { isSystemReadable, type WorkspacePaths } from './workspace-paths.ts';
 
 /** The facts about one simple command that a bundle sees as `context` of `tool.shell`. */
 export interface ShellFacts {
@@ -23,6 +25,9 @@ export interface ShellFacts {
   writesProtected: boolean;
   readsOutside: boolean;
   uncertainWrites: boolean;
+  publishes: boolean;
+  pushes: boolean;
+  remoteEffectUncertain: boolean;
   hiddenCharacters: boolean;
   mixedScripts: boolean;
   /** Not given to Cedar: the write targets as resolved, for `warden policy explain`. */
@@ -64,19 +69,27 @@ export function deriveShellFacts(
     words.flatMap((word) =>
       word.value === '{}' && command.placeholderPaths !== undefined ? command.placeholderPaths : [word],
     );
-  const writes = expand([...command.redirectWrites, ...writeTargets(program, args)]);
-  const writingProgram = writeTargets(program, args).length > 0 || isWriter(program);
+  const flagged = flagWriteTargets(program, args);
+  const writes = expand([...command.redirectWrites, ...writeTargets(program, args), ...flagged.files]);
+  // A directory written into is judged like a read of it for protection (writing into the workspace
+  // root is not removing it), like a write for everything else.
+  const intoDirectories = expand(flagged.directories);
+  const writingProgram =
+    writeTargets(program, args).length > 0 ||
+    isWriter(program) ||
+    flagged.files.length > 0 ||
+    flagged.directories.length > 0;
   const reads = expand([...command.redirectReads, ...pathLikeArguments(args)]);
   let writesOutside = false;
   let writesProtected = false;
   let uncertainWrites = command.appendedArguments && writingProgram;
   const resolvedWrites: string[] = [];
-  for (const word of writes) {
+  for (const word of [...writes, ...intoDirectories]) {
     if (!word.literal) {
       uncertainWrites = true;
       continue;
     }
-    const resolved = paths.resolve(word.value, command.cwd, { write: true });
+    const resolved = paths.resolve(word.value, command.cwd, { write: !intoDirectories.includes(word) });
     resolvedWrites.push(`${resolved.relativePath || '.'} (${resolved.place})`);
     if (resolved.place === 'outside') writesOutside = true;
     else if (resolved.place === 'protected') writesProtected = true;
@@ -84,9 +97,13 @@ export function deriveShellFacts(
   }
   if (writingProgram && args.some((word) => !word.literal && !word.value.startsWith('-')))
     uncertainWrites = true;
-  const readsOutside = reads.some(
-    (word) => word.literal && paths.resolve(word.value, command.cwd).place === 'outside',
-  );
+  const readsOutside =
+    reads.some((word) => {
+      if (!word.literal) return false;
+      const resolved = paths.resolve(word.value, command.cwd);
+      return resolved.place === 'outside' && !isSystemReadable(resolved.relativePath);
+    }) || [...args, ...command.redirectReads].some((word) => !word.literal && HOME_EXPANSION.test(word.text));
+  const remote = remoteEffects(program, args, command.appendedArguments);
   return {
     program,
     commandWord: head?.text ?? '',
@@ -104,11 +121,17 @@ export function deriveShellFacts(
     writesProtected,
     readsOutside,
     uncertainWrites,
+    publishes: remote.publishes,
+    pushes: remote.pushes,
+    remoteEffectUncertain: remote.uncertain,
     hiddenCharacters: lineFacts.hiddenCharacters,
     mixedScripts: lineFacts.mixedScripts,
     resolvedWrites,
   };
 }
+
+/** A word that starts in the home directory through a variable: `$HOME/.ssh`, `"${HOME}"/.aws`. */
+const HOME_EXPANSION = /^["']?\$\{?(HOME|USERPROFILE|XDG_CONFIG_HOME|XDG_DATA_HOME)\b/;
 
 /** Facts about the whole command line, the same for each of its simple commands. */
 export interface LineFacts {

@@ -150,6 +150,7 @@ export function unwrapCommand(argv: readonly ShellWord[]): Unwrapped[] {
     case 'npm':
     case 'pnpm':
     case 'yarn':
+    case 'bun':
       if (['exec', 'x', 'dlx'].includes(args[0]?.value ?? ''))
         return unwrapNpx(`${program} ${args[0]?.value}`, args.slice(1));
       return [];
