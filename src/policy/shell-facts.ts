@@ -74,11 +74,9 @@ export function deriveShellFacts(
   // A directory written into is judged like a read of it for protection (writing into the workspace
   // root is not removing it), like a write for everything else.
   const intoDirectories = expand(flagged.directories);
-  const writingProgram =
-    writeTargets(program, args).length > 0 ||
-    isWriter(program) ||
-    flagged.files.length > 0 ||
-    flagged.directories.length > 0;
+  // Programs whose operands are what they write: any operand only known at run time is uncertain. (A
+  // target named by an option is judged on its own below.)
+  const writingProgram = writeTargets(program, args).length > 0 || isWriter(program);
   const reads = expand([...command.redirectReads, ...pathLikeArguments(args)]);
   let writesOutside = false;
   let writesProtected = false;

@@ -93,6 +93,7 @@ describe('shell facts', () => {
     }
     expect((await facts('tar -xf x.tar -C .git'))[0]).toMatchObject({ writesProtected: true });
     expect((await facts('curl -o "$OUT" https://example.com'))[0]).toMatchObject({ uncertainWrites: true });
+    expect((await facts('git -C src commit -m "$MESSAGE"'))[0]).toMatchObject({ uncertainWrites: false });
   });
 
   it('recognises publishing and pushing in any spelling', async () => {
