@@ -66,10 +66,15 @@ export function remoteEffects(
 
 function managerEffects(manager: Manager, args: readonly ShellWord[], appended: boolean): RemoteEffects {
   const values = new Set(manager.values ?? []);
+  let optionsEnded = false;
   for (let index = 0; index < args.length; index++) {
     const word = args[index] as ShellWord;
-    if (word.value === '--') break;
-    if (word.value.startsWith('-')) {
+    // `npm -- publish` still publishes: after `--` every word is a positional.
+    if (word.value === '--' && !optionsEnded) {
+      optionsEnded = true;
+      continue;
+    }
+    if (!optionsEnded && word.value.startsWith('-')) {
       if (values.has(word.value)) index += 1;
       continue;
     }
