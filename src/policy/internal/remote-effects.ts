@@ -35,6 +35,18 @@ const GIT_VALUES = new Set([
   '--list-cmds',
 ]);
 
+/** Package managers' entry scripts, run by `node` directly. */
+const NODE_SCRIPTS: Record<string, string> = {
+  'npm-cli.js': 'npm',
+  npm: 'npm',
+  'pnpm.cjs': 'pnpm',
+  'pnpm.js': 'pnpm',
+  pnpm: 'pnpm',
+  'yarn.js': 'yarn',
+  'yarn.cjs': 'yarn',
+  yarn: 'yarn',
+};
+
 const PYTHONS = /^(python|python\d(\.\d+)?|pypy\d?)$/;
 
 /**
@@ -49,6 +61,13 @@ export function remoteEffects(
   appendedArguments: boolean,
 ): RemoteEffects {
   if (program === 'git') return gitEffects(args, appendedArguments);
+  if (program === 'node') {
+    // `node /usr/lib/node_modules/npm/bin/npm-cli.js publish` is npm.
+    const script = args.findIndex((word) => !word.value.startsWith('-'));
+    const name = script < 0 ? '' : (args[script] as ShellWord).value.split('/').pop();
+    const manager = NODE_SCRIPTS[name ?? ''];
+    if (manager !== undefined) return remoteEffects(manager, args.slice(script + 1), appendedArguments);
+  }
   if (PYTHONS.test(program)) return pythonEffects(args, appendedArguments);
   if (program === 'mvn' || program === 'mvnw') {
     return goals(args, appendedArguments, (goal) => /^(deploy|release:|deploy:)/.test(goal));

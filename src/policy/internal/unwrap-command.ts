@@ -103,6 +103,7 @@ export function unwrapCommand(argv: readonly ShellWord[]): Unwrapped[] {
     case 'ionice':
       return inner(program, args, words('-c', '-n', '-p', '--class', '--classdata', '--pid'));
     case 'nohup':
+    case 'corepack':
     case 'builtin':
     case 'setsid':
     case 'unbuffer':
@@ -146,6 +147,7 @@ export function unwrapCommand(argv: readonly ShellWord[]): Unwrapped[] {
     }
     case 'npx':
     case 'bunx':
+    case 'pnpx':
       return unwrapNpx(program, args);
     case 'npm':
     case 'pnpm':
