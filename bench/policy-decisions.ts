@@ -78,11 +78,27 @@ export async function benchPolicyDecisions(count = 1000) {
     const parse = summarize(
       await timeEach(corpus.length, (index) => shellParser.parse(corpus[index] as string)),
     );
+    // Pathological lines stop at the parse limits: their decision costs a bounded amount of work.
+    const pathological = [
+      Array.from({ length: 8000 }, () => 'ls').join(' | '),
+      'ls;'.repeat(21_000),
+      `${'ls;'.repeat(22_000)}rm -rf /`,
+    ];
+    const worst = summarize(
+      await timeEach(pathological.length * 3, (index) =>
+        engine.decide({
+          id: `bench-worst-${index}`,
+          name: 'shell',
+          input: { command: pathological[index % pathological.length] as string },
+        }),
+      ),
+    );
     return {
       median: decision.median,
       p99: decision.p99,
       parseMedian: parse.median,
       parseP99: parse.p99,
+      pathologicalP99: worst.p99,
       commands: corpus.length,
     };
   } finally {

@@ -16,10 +16,16 @@ export function sandboxEgressOf(
   env: Environment,
 ): Omit<SandboxEgress, 'onConnection'> | undefined {
   const { allow, groups, secrets, upstreams } = config.sandbox.egress;
-  const hosts = [...allow, ...groups.flatMap((group) => EGRESS_GROUPS[group])];
+  const named = groups.map((group) =>
+    typeof group === 'string' ? { name: group, allowWrite: false } : group,
+  );
+  const hosts = [...allow, ...named.flatMap((group) => EGRESS_GROUPS[group.name])];
   if (hosts.length === 0 && upstreams.length === 0) return undefined;
+  // Registries reached through a group only read unless the group is granted writes.
+  const readOnly = named.filter((group) => !group.allowWrite).flatMap((group) => EGRESS_GROUPS[group.name]);
   return {
     allow: hosts,
+    readOnly,
     secrets: secrets.map((secret, index) => {
       const value = env[secret.fromEnv];
       if (!value) {
@@ -29,7 +35,7 @@ export function sandboxEgressOf(
           { hint: `export ${secret.fromEnv} on the host, or remove the secret` },
         );
       }
-      return { name: secret.name, value, hosts: secret.hosts };
+      return { name: secret.name, value, hosts: secret.hosts, allowWrite: secret.allowWrite };
     }),
     upstreams: upstreams.map((upstream) => ({ ...upstream })),
   };

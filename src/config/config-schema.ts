@@ -18,6 +18,8 @@ export const BudgetSchema = z
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 
+const groupName = z.enum(Object.keys(EGRESS_GROUPS) as [EgressGroupName, ...EgressGroupName[]]);
+
 const EgressSchema = z
   .strictObject({
     allow: z
@@ -27,8 +29,21 @@ const EgressSchema = z
       )
       .default([]),
     groups: z
-      .array(z.enum(Object.keys(EGRESS_GROUPS) as [EgressGroupName, ...EgressGroupName[]]))
-      .describe(`Named host groups to allow: ${Object.keys(EGRESS_GROUPS).join(', ')}.`)
+      .array(
+        z.union([
+          groupName,
+          z.strictObject({
+            name: groupName,
+            allowWrite: z
+              .boolean()
+              .describe('Let plain-HTTP requests to this group use methods other than GET and HEAD.')
+              .default(false),
+          }),
+        ]),
+      )
+      .describe(
+        `Named host groups to allow: ${Object.keys(EGRESS_GROUPS).join(', ')}. A name alone is read-only (GET and HEAD) for the requests the proxy can see; \`{ name, allowWrite: true }\` lets them write.`,
+      )
       .default([]),
     secrets: z
       .array(
@@ -39,6 +54,12 @@ const EgressSchema = z
             .array(z.string().min(1))
             .describe('Hosts whose plain-HTTP requests get the real value in place of the placeholder.')
             .default([]),
+          allowWrite: z
+            .boolean()
+            .describe(
+              'Let a plain-HTTP request carrying this secret use methods other than GET and HEAD (publishing, for one).',
+            )
+            .default(false),
         }),
       )
       .describe('Credentials the sandbox sees only as placeholders; the proxy puts the real value back.')
@@ -52,6 +73,12 @@ const EgressSchema = z
           header: z.string().min(1).optional(),
           scheme: z.string().optional(),
           urlEnv: z.array(envName).optional(),
+          allowWrite: z
+            .boolean()
+            .describe(
+              'Let requests to this upstream use methods other than GET and HEAD (publishing, for one). Default: read-only.',
+            )
+            .default(false),
         }),
       )
       .describe(

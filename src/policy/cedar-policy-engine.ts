@@ -6,8 +6,9 @@ import { SANDBOX_WORKDIR } from '../spec/sandbox.ts';
 import type { DecisionKind, ToolCall } from '../spec/types.ts';
 import { type EntityJson, statefulIsAuthorized } from './internal/cedar.ts';
 import { stricter } from './internal/combine-decisions.ts';
+import { scanUnjudged } from './internal/scan-unjudged.ts';
 import { entityKey, loadPolicyBundle, type PolicyBundle } from './load-policy-bundle.ts';
-import { deriveShellFacts, type ShellFacts } from './shell-facts.ts';
+import { deriveShellFacts, describeLine, type ShellFacts } from './shell-facts.ts';
 import { createShellParser, type ShellParser } from './shell-parser.ts';
 import { createWorkspacePaths } from './workspace-paths.ts';
 
@@ -31,8 +32,6 @@ export interface CedarPolicyEngineSettings {
   workspace: { hostDir: string; protectedPaths?: readonly string[] };
   /** What a command line that cannot be parsed gets. */
   unparsable: 'ask' | 'deny';
-  /** A decision that takes longer than this denies (default 1000 ms). */
-  timeoutMs?: number;
   /** Shares one bash parser between engines; default: a parser of its own, loaded on first use. */
   shellParser?: ShellParser;
 }
@@ -51,6 +50,8 @@ export interface PolicyExplanation extends PolicyDecision {
   evaluations: PolicyEvaluation[];
   /** Why the command line could not be parsed; `undefined` when it was (or when it is not a shell call). */
   unparsable: string | undefined;
+  /** Which parser limit the command line went past; `undefined` when it was judged whole. */
+  beyondLimits?: string;
 }
 
 /** The Cedar engine: `decide`, `decideAction`, plus `explain` and `load` for tools and fail-fast starts. */
@@ -77,12 +78,13 @@ const ShellInput = z.object({ command: z.string() });
  * the bundle loads on first use (call `load()` to fail fast) and is parsed once. A shell call is parsed
  * into simple commands (tree-sitter-bash) and each is one Cedar request of `tool.shell`; file tools are
  * one request on the resolved path. A permit with `@ask` that matches yields `ask`; deny beats ask beats
- * allow; any error or timeout denies.
+ * allow; any error denies. A command line past the parser's limits (see `ShellParseLimits`) is judged
+ * on the prefix that was parsed, the rest gets a lexical scan for deny-worthy words, and the whole asks
+ * at best. Nothing is timed, so the same call gets the same decision however loaded the machine is.
  */
 export function createCedarPolicyEngine(settings: CedarPolicyEngineSettings): CedarPolicyEngine {
   const paths = createWorkspacePaths(settings.workspace);
   const parser = settings.shellParser ?? createShellParser();
-  const timeoutMs = settings.timeoutMs ?? 1000;
   let loaded: { bundle: PolicyBundle; policySetId: string; schemaId: string } | undefined;
 
   const ensure = () => {
@@ -196,12 +198,16 @@ export function createCedarPolicyEngine(settings: CedarPolicyEngineSettings): Ce
 
   const shellEvaluations = async (
     command: string,
-  ): Promise<{ evaluations: PolicyEvaluation[]; unparsable: string | undefined }> => {
+  ): Promise<{ evaluations: PolicyEvaluation[]; unparsable: string | undefined; beyond?: Beyond }> => {
     const parsed = await parser.parse(command);
     const { bundle } = ensure();
     const evaluations: PolicyEvaluation[] = [];
+    // The text the parser judged: the facts of the line are about it (the rest gets its own scan).
+    const lineFacts = describeLine(
+      command.slice(0, command.length - (parsed.beyondLimits?.unjudged.length ?? 0)),
+    );
     for (const simple of parsed.commands) {
-      const facts: ShellFacts = deriveShellFacts(simple, paths, command);
+      const facts: ShellFacts = deriveShellFacts(simple, paths, command, lineFacts);
       const { resolvedWrites: _shown, ...context } = facts;
       const pair = `${facts.program} ${facts.subcommand}`;
       const id =
@@ -211,18 +217,35 @@ export function createCedarPolicyEngine(settings: CedarPolicyEngineSettings): Ce
       const evaluation = evaluate('tool.shell', { type: 'Command', id }, context, false);
       evaluations.push({ ...evaluation, context: facts });
     }
-    return { evaluations, unparsable: parsed.unparsable };
+    if (parsed.beyondLimits === undefined) return { evaluations, unparsable: parsed.unparsable };
+    const { reason, unjudged } = parsed.beyondLimits;
+    const denied =
+      unjudged.length > MAX_SCANNED_CHARS
+        ? `more than ${MAX_SCANNED_CHARS} characters were left unjudged`
+        : scanUnjudged(unjudged);
+    return {
+      evaluations,
+      unparsable: parsed.unparsable,
+      beyond: {
+        reason,
+        decision: denied === undefined ? 'ask' : 'deny',
+        message:
+          denied === undefined
+            ? `the command is judged only in part (${reason}): a human reads the rest`
+            : `the command is judged only in part (${reason}) and the rest holds ${denied}`,
+      },
+    };
   };
 
   const explainCall = async (call: ToolCall): Promise<PolicyExplanation> => {
     const { bundle } = ensure();
-    const started = performance.now();
     let evaluations: PolicyEvaluation[];
     let unparsable: string | undefined;
+    let beyond: Beyond | undefined;
     if (call.name === 'shell') {
       const input = ShellInput.safeParse(call.input);
       if (!input.success) return refusal(bundle, 'the shell call has no command string', 'invalid-input');
-      ({ evaluations, unparsable } = await shellEvaluations(input.data.command));
+      ({ evaluations, unparsable, beyond } = await shellEvaluations(input.data.command));
     } else if (FILE_TOOLS[call.name] !== undefined) {
       const input = PathInput.safeParse(call.input);
       if (!input.success) return refusal(bundle, `the ${call.name} call has no usable path`, 'invalid-input');
@@ -241,21 +264,20 @@ export function createCedarPolicyEngine(settings: CedarPolicyEngineSettings): Ce
     } else {
       return refusal(bundle, `there is no tool named ${call.name}`, 'unknown-tool');
     }
-    if (performance.now() - started > timeoutMs) {
-      return refusal(bundle, `the policy decision took longer than ${timeoutMs} ms`, 'timeout');
-    }
-    return combine(bundle, evaluations, unparsable);
+    return combine(bundle, evaluations, unparsable, beyond);
   };
 
   const combine = (
     bundle: PolicyBundle,
     evaluations: PolicyEvaluation[],
     unparsable: string | undefined,
+    beyond?: Beyond,
   ): PolicyExplanation => {
     let decision: DecisionKind = 'allow';
     for (const evaluation of evaluations) decision = stricter(decision, evaluation.decision);
     if (unparsable !== undefined) decision = stricter(decision, settings.unparsable);
-    if (evaluations.length === 0 && unparsable === undefined) {
+    if (beyond !== undefined) decision = stricter(decision, beyond.decision);
+    if (evaluations.length === 0 && unparsable === undefined && beyond === undefined) {
       return {
         decision: 'allow',
         reasons: ['nothing to run'],
@@ -268,6 +290,10 @@ export function createCedarPolicyEngine(settings: CedarPolicyEngineSettings): Ce
     const deciding = evaluations.filter((evaluation) => evaluation.decision === decision);
     const reasons: string[] = [];
     const policyIds: string[] = [];
+    if (beyond !== undefined && decision === beyond.decision) {
+      reasons.push(beyond.message);
+      policyIds.push('beyond-limits');
+    }
     if (unparsable !== undefined && decision === settings.unparsable) {
       reasons.push(`the command could not be parsed: ${unparsable}`);
       policyIds.push('unparsable');
@@ -278,7 +304,15 @@ export function createCedarPolicyEngine(settings: CedarPolicyEngineSettings): Ce
         if (!reasons.includes(line + reason)) reasons.push(line + reason);
       for (const id of evaluation.policyIds) if (!policyIds.includes(id)) policyIds.push(id);
     }
-    return { decision, reasons, policyIds, bundleHash: bundle.hash, evaluations, unparsable };
+    return {
+      decision,
+      reasons,
+      policyIds,
+      bundleHash: bundle.hash,
+      evaluations,
+      unparsable,
+      ...(beyond === undefined ? {} : { beyondLimits: beyond.reason }),
+    };
   };
 
   const failClosed = (error: unknown): PolicyExplanation => ({
@@ -328,6 +362,16 @@ export function createCedarPolicyEngine(settings: CedarPolicyEngineSettings): Ce
       }
     },
   };
+}
+
+/** Unjudged text longer than this is not scanned: it is denied. */
+const MAX_SCANNED_CHARS = 1024 * 1024;
+
+/** A command line past the parser's limits: what its unjudged rest makes of the decision. */
+interface Beyond {
+  reason: string;
+  decision: 'ask' | 'deny';
+  message: string;
 }
 
 function refusal(bundle: PolicyBundle, reason: string, id: string): PolicyExplanation {

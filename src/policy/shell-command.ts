@@ -38,4 +38,10 @@ export interface ParsedShell {
   commands: ShellCommand[];
   /** Why the command line could not be parsed; `undefined` when it was. */
   unparsable: string | undefined;
+  /**
+   * Set when the command line costs more than the parser's limits: `commands` then hold only what was
+   * judged before the limit, `unjudged` is the text that was not (a lexical scan is all it gets), and
+   * `reason` says which limit. `undefined` when the whole command line was judged.
+   */
+  beyondLimits: { reason: string; unjudged: string } | undefined;
 }

@@ -1,9 +1,11 @@
+import { flagWriteTargets } from './internal/flag-write-targets.ts';
+import { remoteEffects } from './internal/remote-effects.ts';
 import { hasHiddenCharacters, hasMixedScripts } from './internal/suspicious-characters.ts';
 import { programName, skipOptions } from './internal/unwrap-command.ts';
 import type { ShellWord } from './internal/word-value.ts';
 import { pathLikeArguments, writeTargets } from './internal/write-targets.ts';
 import type { ShellCommand } from './shell-command.ts';
-import type { WorkspacePaths } from './workspace-paths.ts';
+import { isSystemReadable, type WorkspacePaths } from './workspace-paths.ts';
 
 /** The facts about one simple command that a bundle sees as `context` of `tool.shell`. */
 export interface ShellFacts {
@@ -23,6 +25,9 @@ export interface ShellFacts {
   writesProtected: boolean;
   readsOutside: boolean;
   uncertainWrites: boolean;
+  publishes: boolean;
+  pushes: boolean;
+  remoteEffectUncertain: boolean;
   hiddenCharacters: boolean;
   mixedScripts: boolean;
   /** Not given to Cedar: the write targets as resolved, for `warden policy explain`. */
@@ -47,6 +52,7 @@ export function deriveShellFacts(
   command: ShellCommand,
   paths: WorkspacePaths,
   wholeLine: string,
+  lineFacts: LineFacts = describeLine(wholeLine),
 ): ShellFacts {
   const head = command.argv[0];
   const program = head === undefined ? '' : head.literal ? programName(head.value) : head.text;
@@ -63,19 +69,25 @@ export function deriveShellFacts(
     words.flatMap((word) =>
       word.value === '{}' && command.placeholderPaths !== undefined ? command.placeholderPaths : [word],
     );
-  const writes = expand([...command.redirectWrites, ...writeTargets(program, args)]);
+  const flagged = flagWriteTargets(program, args);
+  const writes = expand([...command.redirectWrites, ...writeTargets(program, args), ...flagged.files]);
+  // A directory written into is judged like a read of it for protection (writing into the workspace
+  // root is not removing it), like a write for everything else.
+  const intoDirectories = expand(flagged.directories);
+  // Programs whose operands are what they write: any operand only known at run time is uncertain. (A
+  // target named by an option is judged on its own below.)
   const writingProgram = writeTargets(program, args).length > 0 || isWriter(program);
   const reads = expand([...command.redirectReads, ...pathLikeArguments(args)]);
   let writesOutside = false;
   let writesProtected = false;
   let uncertainWrites = command.appendedArguments && writingProgram;
   const resolvedWrites: string[] = [];
-  for (const word of writes) {
+  for (const word of [...writes, ...intoDirectories]) {
     if (!word.literal) {
       uncertainWrites = true;
       continue;
     }
-    const resolved = paths.resolve(word.value, command.cwd, { write: true });
+    const resolved = paths.resolve(word.value, command.cwd, { write: !intoDirectories.includes(word) });
     resolvedWrites.push(`${resolved.relativePath || '.'} (${resolved.place})`);
     if (resolved.place === 'outside') writesOutside = true;
     else if (resolved.place === 'protected') writesProtected = true;
@@ -83,9 +95,13 @@ export function deriveShellFacts(
   }
   if (writingProgram && args.some((word) => !word.literal && !word.value.startsWith('-')))
     uncertainWrites = true;
-  const readsOutside = reads.some(
-    (word) => word.literal && paths.resolve(word.value, command.cwd).place === 'outside',
-  );
+  const readsOutside =
+    reads.some((word) => {
+      if (!word.literal) return false;
+      const resolved = paths.resolve(word.value, command.cwd);
+      return resolved.place === 'outside' && !isSystemReadable(resolved.relativePath);
+    }) || [...args, ...command.redirectReads].some((word) => !word.literal && HOME_EXPANSION.test(word.text));
+  const remote = remoteEffects(program, args, command.appendedArguments);
   return {
     program,
     commandWord: head?.text ?? '',
@@ -103,10 +119,27 @@ export function deriveShellFacts(
     writesProtected,
     readsOutside,
     uncertainWrites,
-    hiddenCharacters: hasHiddenCharacters(wholeLine),
-    mixedScripts: hasMixedScripts(wholeLine),
+    publishes: remote.publishes,
+    pushes: remote.pushes,
+    remoteEffectUncertain: remote.uncertain,
+    hiddenCharacters: lineFacts.hiddenCharacters,
+    mixedScripts: lineFacts.mixedScripts,
     resolvedWrites,
   };
+}
+
+/** A word that starts in the home directory through a variable: `$HOME/.ssh`, `"${HOME}"/.aws`. */
+const HOME_EXPANSION = /^["']?\$\{?(HOME|USERPROFILE|XDG_CONFIG_HOME|XDG_DATA_HOME)\b/;
+
+/** Facts about the whole command line, the same for each of its simple commands. */
+export interface LineFacts {
+  hiddenCharacters: boolean;
+  mixedScripts: boolean;
+}
+
+/** Computes the line's facts once, for a command line whose simple commands are many. */
+export function describeLine(line: string): LineFacts {
+  return { hiddenCharacters: hasHiddenCharacters(line), mixedScripts: hasMixedScripts(line) };
 }
 
 function isWriter(program: string): boolean {

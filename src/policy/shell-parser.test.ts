@@ -59,6 +59,96 @@ describe('shell facts', () => {
     expect((await facts('cp a.txt /tmp/b.txt'))[0]).toMatchObject({ writesOutside: false });
   });
 
+  it('finds write targets named by options, per program', async () => {
+    for (const command of [
+      'tar -xf x.tar -C /',
+      'tar xzf x.tgz --directory=/etc',
+      'curl -sSLo /etc/x https://example.com',
+      'curl --output /root/x https://example.com',
+      'wget -P /root https://example.com',
+      'git -C .. reset --hard',
+      'git --work-tree=/ checkout .',
+      'git worktree add ../x',
+      'cp --target-directory=/etc a',
+      'unzip x.zip -d /',
+      'pip install -t/usr/lib/x y',
+      'npm install --prefix /usr/local zod',
+    ]) {
+      expect((await facts(command))[0], command).toMatchObject({ writesOutside: true });
+    }
+    for (const command of [
+      'tar -czf out.tgz -C / etc',
+      'tar -xzf x.tgz -C build',
+      'curl -o /dev/null https://example.com',
+      'wget -qO- https://example.com',
+      'git -C . status',
+      'git -C src log',
+      'gcc -O2 -o app main.c',
+      'unzip -q x.zip -d out',
+    ]) {
+      expect((await facts(command))[0], command).toMatchObject({
+        writesOutside: false,
+        writesProtected: false,
+      });
+    }
+    expect((await facts('tar -xf x.tar -C .git'))[0]).toMatchObject({ writesProtected: true });
+    expect((await facts('curl -o "$OUT" https://example.com'))[0]).toMatchObject({ uncertainWrites: true });
+    expect((await facts('git -C src commit -m "$MESSAGE"'))[0]).toMatchObject({ uncertainWrites: false });
+  });
+
+  it('recognises publishing and pushing in any spelling', async () => {
+    for (const command of [
+      'npm --tag beta publish',
+      'npm pub',
+      'npm unp x@1',
+      'bun publish',
+      'yarn npm publish',
+      'pnpm -r publish',
+      'python3 setup.py sdist upload',
+      'python -m twine upload dist/*',
+      'cargo +nightly publish',
+      'gem push x.gem',
+      'mvn clean deploy',
+      'gradle build publish',
+    ]) {
+      expect((await facts(command)).at(-1), command).toMatchObject({ publishes: true });
+    }
+    for (const command of ['git -c x=y push', 'git --no-pager push', 'git subtree push --prefix a o b']) {
+      expect((await facts(command)).at(-1), command).toMatchObject({ pushes: true });
+    }
+    for (const command of ['echo publish | xargs npm', 'npm $VERB', 'echo push | xargs git']) {
+      expect((await facts(command)).at(-1), command).toMatchObject({ remoteEffectUncertain: true });
+    }
+    for (const command of [
+      'npm install publish',
+      'npm run publish',
+      'npm version',
+      'npm install $PKG',
+      'git commit -m push',
+    ]) {
+      expect((await facts(command)).at(-1), command).toMatchObject({
+        publishes: false,
+        pushes: false,
+        remoteEffectUncertain: false,
+      });
+    }
+  });
+
+  it('reads outside the workspace: home and /proc, not the system directories', async () => {
+    for (const command of [
+      'cat ~/.ssh/id_rsa',
+      'cat /proc/1/environ',
+      'cat /etc/shadow',
+      'cat "$HOME/.netrc"',
+      'ls /home',
+    ]) {
+      expect((await facts(command))[0], command).toMatchObject({ readsOutside: true });
+    }
+    for (const command of ['cat /etc/os-release', 'ls /usr/include', 'cat /tmp/x', 'cat src/x']) {
+      expect((await facts(command))[0], command).toMatchObject({ readsOutside: false });
+    }
+  });
+
   it('marks opaque, computed and environment-changing commands', async () => {
     expect((await facts('eval "$X"'))[0]).toMatchObject({ opaque: true });
     expect((await facts('$TOOL run'))[0]).toMatchObject({ dynamicCommand: true });

@@ -45,6 +45,35 @@ const SCRATCH = [
   /^\/proc\/self\/fd\/\d+$/,
 ];
 const GLOB = /[*?[]/;
+
+/**
+ * Outside the workspace, what an ordinary build reads: the system directories the sandbox mounts
+ * read-only (compilers, headers, libraries, CA certificates, `/etc/os-release`) and a few harmless
+ * `/proc` files. Everything else outside — home directories, `/root`, `/proc/<pid>/environ`, Warden's
+ * data directory, `/var`, `/opt` — is not.
+ */
+const SYSTEM_READABLE = [
+  /^\/(usr|bin|sbin|lib|lib32|lib64|libx32)(\/|$)/,
+  /^\/etc(\/|$)/,
+  /^\/proc\/(cpuinfo|meminfo|version|loadavg|uptime|stat|filesystems)$/,
+];
+
+/** Secrets under the system directories: never system-readable. */
+const SYSTEM_SECRETS = [
+  /^\/etc\/(shadow|gshadow|master\.passwd|sudoers|security|ssh|krb5\.keytab|docker|containerd|kubernetes|warden)(\/|-|$)/,
+  /^\/etc\/ssl\/private(\/|$)/,
+  /^\/etc\/.*(secret|token|credential|password|\.key$)/i,
+];
+
+/**
+ * True for an absolute sandbox path outside the workspace that an ordinary build may read (see
+ * `SYSTEM_READABLE`); false for anything else, secrets under `/etc` included.
+ */
+export function isSystemReadable(absolute: string): boolean {
+  const normalised = posix.normalize(absolute);
+  if (SYSTEM_SECRETS.some((pattern) => pattern.test(normalised))) return false;
+  return SYSTEM_READABLE.some((pattern) => pattern.test(normalised));
+}
 const MAX_LINKS = 40;
 
 /**

@@ -21,6 +21,11 @@ export interface EgressProxySettings {
   resolve?: EgressResolver;
   /** Called once per connection or request, allowed or refused, when it ends. Errors it throws are ignored. */
   onConnection: (connection: EgressConnection) => void;
+  /**
+   * Entries (or a compiled list) of allowed hosts whose plain-HTTP requests may only read: GET and HEAD.
+   * Default: none. Credentialed upstreams and secrets carry their own `allowWrite`.
+   */
+  readOnly?: EgressAllowList | readonly string[];
   /** Placeholders to replace and credentialed upstreams, from `createSecretPlaceholders`. Default: none. */
   secrets?: EgressSecretSettings;
   /** Client connections open at once; more are closed at once and recorded as refused. Default 64. */
@@ -62,8 +67,10 @@ export interface EgressProxy {
 export function createEgressProxy(settings: EgressProxySettings): EgressProxy {
   const allow = isCompiled(settings.allow) ? settings.allow : createEgressAllowList(settings.allow);
   const maxConnections = settings.maxConnections ?? 64;
+  const readOnly = settings.readOnly ?? [];
   const context: EgressContext = {
     allow,
+    readOnly: isCompiled(readOnly) ? readOnly : createEgressAllowList(readOnly),
     resolve: settings.resolve ?? resolveWithSystemDns,
     secrets: settings.secrets ?? { substitutions: [], upstreams: [] },
     idleTimeoutMs: settings.idleTimeoutMs ?? 60_000,

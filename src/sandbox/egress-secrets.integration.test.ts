@@ -57,6 +57,12 @@ function makePlaceholders() {
         header: 'X-Api-Key',
         scheme: '',
       },
+      {
+        name: 'publisher',
+        url: `http://127.0.0.1:${serverPort}/publisher/`,
+        secret: 'API_KEY',
+        allowWrite: true,
+      },
     ],
   });
 }
@@ -65,8 +71,13 @@ async function startProxy() {
   const placeholders = makePlaceholders();
   const records: EgressConnection[] = [];
   const proxy = createEgressProxy({
-    allow: [`secret.test:${serverPort}`, `plain.test:${serverPort}`],
-    resolve: createStaticEgressResolver({ 'secret.test': '127.0.0.1', 'plain.test': '127.0.0.1' }),
+    allow: [`secret.test:${serverPort}`, `plain.test:${serverPort}`, `registry.test:${serverPort}`],
+    readOnly: [`registry.test:${serverPort}`],
+    resolve: createStaticEgressResolver({
+      'secret.test': '127.0.0.1',
+      'plain.test': '127.0.0.1',
+      'registry.test': '127.0.0.1',
+    }),
     secrets: placeholders.proxy,
     onConnection: (connection) => records.push(connection),
   });
@@ -137,6 +148,76 @@ describe('secrets stay outside the sandbox', () => {
       headers: { 'x-token': placeholders.env.API_KEY! },
     });
     expect(seen[2]?.headers['x-token']).toBe(placeholders.env.API_KEY);
+  });
+
+  test('a credentialed upstream only reads unless granted writes; the refusal is recorded with its method', async () => {
+    const { port, records } = await startProxy();
+    for (const method of ['PUT', 'POST', 'DELETE', 'PATCH']) {
+      const reply = await requestThroughProxy(port, '/_upstream/npm/left-pad', {
+        method,
+        headers: { host: 'x', 'content-type': 'application/json' },
+        body: '{"name":"left-pad"}',
+      });
+      expect(reply.status, method).toBe(405);
+      expect(reply.body).toMatch(/read-only/);
+    }
+    const absolute = await requestThroughProxy(port, 'http://127.0.0.1:3128/_upstream/npm/left-pad', {
+      method: 'PUT',
+      body: '{}',
+    });
+    expect(absolute.status).toBe(405);
+    expect(seen).toEqual([]);
+    expect(records).toHaveLength(5);
+    expect(records[0]).toMatchObject({
+      method: 'PUT',
+      decision: 'refuse',
+      reason: expect.stringMatching(/PUT refused/),
+    });
+    for (const method of ['GET', 'HEAD']) {
+      expect(
+        (await requestThroughProxy(port, '/_upstream/npm/left-pad', { method, headers: { host: 'x' } }))
+          .status,
+      ).toBe(200);
+    }
+    const granted = await requestThroughProxy(port, '/_upstream/publisher/pkg', {
+      method: 'PUT',
+      headers: { host: 'x' },
+      body: '{}',
+    });
+    expect(granted.status).toBe(200);
+    expect(seen.map((entry) => entry.url)).toEqual([
+      '/registry/left-pad',
+      '/registry/left-pad',
+      '/publisher/pkg',
+    ]);
+    expect(JSON.stringify(records)).not.toContain(REAL);
+  });
+
+  test('plain HTTP to a read-only registry, or carrying a secret, only reads', async () => {
+    const { port, placeholders, records } = await startProxy();
+    const token = placeholders.env.NPM_TOKEN!;
+    const registry = await requestThroughProxy(port, `http://registry.test:${serverPort}/left-pad`, {
+      method: 'PUT',
+      body: '{}',
+    });
+    expect(registry.status).toBe(405);
+    const credentialed = await requestThroughProxy(port, `http://secret.test:${serverPort}/left-pad`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}` },
+      body: '{}',
+    });
+    expect(credentialed.status).toBe(405);
+    expect(seen).toEqual([]);
+    expect(records.map((record) => [record.method, record.decision])).toEqual([
+      ['PUT', 'refuse'],
+      ['PUT', 'refuse'],
+    ]);
+    // Reading still works, and a write without a secret to a host that is not read-only goes through.
+    expect((await requestThroughProxy(port, `http://registry.test:${serverPort}/left-pad`)).status).toBe(200);
+    expect(
+      (await requestThroughProxy(port, `http://secret.test:${serverPort}/x`, { method: 'POST', body: '{}' }))
+        .status,
+    ).toBe(200);
   });
 
   test('CONNECT tunnels are not opened up: the placeholder inside them is left alone', async () => {

@@ -10,6 +10,8 @@ export type { EgressSecret, EgressUpstream } from '../spec/sandbox.ts';
 export interface EgressSubstitution {
   readonly placeholder: string;
   readonly hosts: EgressAllowList;
+  /** Whether a request carrying it may use methods other than GET and HEAD. */
+  readonly allowWrite: boolean;
   reveal(): string;
 }
 
@@ -22,6 +24,8 @@ export interface EgressUpstreamRoute {
   credential(): string | null;
   /** The placeholder of the upstream's own secret, or `null`. */
   readonly placeholder: string | null;
+  /** Whether methods other than GET and HEAD go through. */
+  readonly allowWrite: boolean;
 }
 
 /** What the proxy needs to put real values back: hand it to `createEgressProxy({ secrets })`. */
@@ -45,6 +49,7 @@ const secretSchema = z.object({
     .min(1, 'must not be empty')
     .regex(/^[^\r\n]*$/, 'must be one line'),
   hosts: z.array(z.string()).optional(),
+  allowWrite: z.boolean().optional(),
 });
 const upstreamSchema = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
@@ -66,6 +71,7 @@ const upstreamSchema = z.object({
     .regex(/^[A-Za-z0-9-]*$/, 'must be a single word')
     .optional(),
   urlEnv: z.array(envName).optional(),
+  allowWrite: z.boolean().optional(),
 });
 
 /** The path prefix on the proxy under which upstreams are served. */
@@ -103,6 +109,7 @@ export function createSecretPlaceholders(settings: {
     substitutions.push({
       placeholder,
       hosts: createEgressAllowList(secret.hosts ?? []),
+      allowWrite: secret.allowWrite === true,
       reveal: () => value,
     });
   }
@@ -124,6 +131,7 @@ export function createSecretPlaceholders(settings: {
       url,
       header: (upstream.header ?? 'authorization').toLowerCase(),
       placeholder: secret?.placeholder ?? null,
+      allowWrite: upstream.allowWrite === true,
       credential: () =>
         secret === undefined ? null : scheme === '' ? secret.value : `${scheme} ${secret.value}`,
     };

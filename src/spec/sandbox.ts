@@ -104,6 +104,11 @@ export interface EgressSecret {
    * then only reaches its credentialed upstreams).
    */
   hosts?: readonly string[];
+  /**
+   * Whether a plain-HTTP request carrying this secret may change anything: false (the default) lets
+   * only GET and HEAD through, so a token that can read a registry cannot publish to it.
+   */
+  allowWrite?: boolean;
 }
 
 /**
@@ -126,6 +131,8 @@ export interface EgressUpstream {
   scheme?: string;
   /** Environment variables inside the sandbox set to this upstream's URL (`npm_config_registry`). */
   urlEnv?: readonly string[];
+  /** Whether methods other than GET and HEAD go through (publishing, for one). Default false. */
+  allowWrite?: boolean;
 }
 
 /** One connection or request through the egress proxy, allowed or refused. Never holds a secret. */
@@ -158,6 +165,11 @@ export interface SandboxEgress {
   secrets?: readonly EgressSecret[];
   /** Credentialed upstreams. Default: none. */
   upstreams?: readonly EgressUpstream[];
+  /**
+   * Allow-list entries whose plain-HTTP requests may only read (GET and HEAD): the package registries
+   * of the egress groups not granted writes. Default: none.
+   */
+  readOnly?: readonly string[];
   /** Called once per connection or request, allowed or refused, when it ends. */
   onConnection?: (connection: EgressConnection) => void;
 }

@@ -156,6 +156,7 @@ async function explain(argv: string[], io: CommandIo): Promise<number> {
   io.out(`policies: ${explanation.policyIds.join(', ') || '(none)'}\n`);
   for (const reason of explanation.reasons) io.out(`  - ${reason}\n`);
   if (explanation.unparsable !== undefined) io.out(`unparsable: ${explanation.unparsable}\n`);
+  if (explanation.beyondLimits !== undefined) io.out(`judged in part: ${explanation.beyondLimits}\n`);
   for (const evaluation of explanation.evaluations) {
     io.out(
       `\n${evaluation.action} on ${evaluation.resource.type} ${JSON.stringify(evaluation.resource.id)}: ${evaluation.decision} (${evaluation.policyIds.join(', ') || 'no policy'})\n`,

@@ -27,13 +27,14 @@ const LOOKALIKE =
   /[\u0370-\u03FF\u0400-\u052F\u0530-\u058F\u13A0-\u13FF\u2100-\u214F\uFF01-\uFF5E\u{1D400}-\u{1D7FF}]/u;
 const FULLWIDTH = /[\uFF01-\uFF5E]/u;
 
+const HIDDEN_PATTERN = new RegExp(
+  `[${HIDDEN.map(([low, high]) => `\\u{${low.toString(16)}}-\\u{${high.toString(16)}}`).join('')}]`,
+  'u',
+);
+
 /** True when the text holds a character that hides or disguises what it says. */
 export function hasHiddenCharacters(text: string): boolean {
-  for (const character of text) {
-    const code = character.codePointAt(0) as number;
-    if (HIDDEN.some(([low, high]) => code >= low && code <= high)) return true;
-  }
-  return false;
+  return HIDDEN_PATTERN.test(text);
 }
 
 /**

@@ -103,6 +103,7 @@ export function unwrapCommand(argv: readonly ShellWord[]): Unwrapped[] {
     case 'ionice':
       return inner(program, args, words('-c', '-n', '-p', '--class', '--classdata', '--pid'));
     case 'nohup':
+    case 'corepack':
     case 'builtin':
     case 'setsid':
     case 'unbuffer':
@@ -146,10 +147,12 @@ export function unwrapCommand(argv: readonly ShellWord[]): Unwrapped[] {
     }
     case 'npx':
     case 'bunx':
+    case 'pnpx':
       return unwrapNpx(program, args);
     case 'npm':
     case 'pnpm':
     case 'yarn':
+    case 'bun':
       if (['exec', 'x', 'dlx'].includes(args[0]?.value ?? ''))
         return unwrapNpx(`${program} ${args[0]?.value}`, args.slice(1));
       return [];

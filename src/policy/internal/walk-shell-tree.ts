@@ -5,9 +5,20 @@ import type { ParsedShell, ShellCommand } from '../shell-command.ts';
 import { programName, RISKY_VARIABLES, SHELLS, unwrapCommand } from './unwrap-command.ts';
 import { type ShellWord, wordValue } from './word-value.ts';
 
-/** How deep strings inside strings (`bash -c "eval '...'"`) are followed, and how much is judged. */
-const MAX_DEPTH = 8;
-const MAX_COMMANDS = 500;
+/**
+ * The work one command line may cost, counted while the tree is walked (never measured in time, so the
+ * same command line gets the same answer on an idle or a loaded machine).
+ */
+export interface ShellWalkLimits {
+  /** How deep strings inside strings (`bash -c "eval '...'"`) are followed. */
+  maxDepth: number;
+  /** Syntax nodes visited, over the command line and every string parsed inside it. */
+  maxNodes: number;
+  /** Simple commands judged. */
+  maxCommands: number;
+  /** Characters parsed, over the command line and every string parsed inside it. */
+  maxParsedChars: number;
+}
 
 interface Scope {
   cwd: string | undefined;
@@ -34,34 +45,64 @@ const SUBSTITUTIONS = new Set(['command_substitution', 'process_substitution']);
 
 /**
  * Walks a command line's syntax tree and returns every simple command in it, with wrappers unwrapped
- * and strings run by `eval`, `bash -c` and the like parsed in turn through `parse`. Trees made here are
- * freed before it returns.
+ * and strings run by `eval`, `bash -c` and the like parsed in turn through `parse` (`null`: the parser's
+ * own step budget ran out). The walk stops at the first limit reached and says which, with the text it
+ * left unjudged. Trees made here are freed before it returns.
  */
-export function walkShellTree(text: string, parse: (source: string) => Tree): ParsedShell {
+export function walkShellTree(
+  text: string,
+  parse: (source: string) => Tree | null,
+  limits: ShellWalkLimits,
+): ParsedShell {
   const commands: ShellCommand[] = [];
   const trees: Tree[] = [];
   let unparsable: string | undefined;
+  let stopped: string | undefined;
+  /** Where, in `text`, the top-level statement being walked starts: what is left unjudged on a stop. */
+  let reached = 0;
+  let nodes = 0;
+  let parsedChars = 0;
+
+  const stop = (reason: string) => {
+    stopped ??= reason;
+  };
 
   const parseInto = (source: string, scope: Scope, frame: Frame): string[] => {
-    if (frame.depth > MAX_DEPTH) {
-      unparsable ??= `commands nested more than ${MAX_DEPTH} levels deep`;
+    if (stopped !== undefined) return [];
+    if (frame.depth > limits.maxDepth) {
+      stop(`commands nested more than ${limits.maxDepth} levels deep`);
+      return [];
+    }
+    parsedChars += source.length;
+    if (parsedChars > limits.maxParsedChars) {
+      stop(`more than ${limits.maxParsedChars} characters to parse, nested strings included`);
       return [];
     }
     const tree = parse(source);
+    if (tree === null) {
+      stop('the parser ran out of steps');
+      return [];
+    }
     trees.push(tree);
     if (tree.rootNode.hasError) unparsable ??= describeSyntaxError(tree.rootNode);
     return walk(tree.rootNode, scope, frame);
   };
 
   const push = (command: ShellCommand) => {
-    if (commands.length >= MAX_COMMANDS) {
-      unparsable ??= `more than ${MAX_COMMANDS} simple commands`;
+    if (stopped !== undefined) return;
+    if (commands.length >= limits.maxCommands) {
+      stop(`more than ${limits.maxCommands} simple commands`);
       return;
     }
     commands.push(command);
   };
 
   const walk = (node: Node, scope: Scope, frame: Frame): string[] => {
+    if (stopped !== undefined) return [];
+    if (++nodes > limits.maxNodes) {
+      stop(`more than ${limits.maxNodes} syntax nodes`);
+      return [];
+    }
     switch (node.type) {
       case 'comment':
         return [];
@@ -87,7 +128,7 @@ export function walkShellTree(text: string, parse: (source: string) => Tree): Pa
         for (const stage of node.namedChildren) {
           if (stage === null || stage.type === 'comment') continue;
           const stagePrograms = walk(stage, cloneScope(scope), { ...frame, inputsFrom: upstream });
-          upstream = [...upstream, ...stagePrograms];
+          upstream = [...new Set([...upstream, ...stagePrograms])];
           programs.push(...stagePrograms);
         }
         return programs;
@@ -132,7 +173,12 @@ export function walkShellTree(text: string, parse: (source: string) => Tree): Pa
 
   const children = (node: Node, scope: Scope, frame: Frame): string[] => {
     const programs: string[] = [];
-    for (const child of node.namedChildren) if (child !== null) programs.push(...walk(child, scope, frame));
+    for (const child of node.namedChildren) {
+      if (stopped !== undefined) break;
+      if (child === null) continue;
+      if (frame.depth === 0 && node.type === 'program') reached = child.startIndex;
+      programs.push(...walk(child, scope, frame));
+    }
     return programs;
   };
 
@@ -269,7 +315,11 @@ export function walkShellTree(text: string, parse: (source: string) => Tree): Pa
   } finally {
     for (const tree of trees) tree.delete();
   }
-  return { commands, unparsable };
+  return {
+    commands,
+    unparsable,
+    beyondLimits: stopped === undefined ? undefined : { reason: stopped, unjudged: text.slice(reached) },
+  };
 }
 
 function baseCommand(

@@ -10,6 +10,8 @@ export type { EgressConnection } from '../../spec/sandbox.ts';
 /** What the request handlers share. */
 export interface EgressContext {
   allow: EgressAllowList;
+  /** Hosts whose plain-HTTP requests may only read (GET and HEAD). */
+  readOnly: EgressAllowList;
   resolve: EgressResolver;
   secrets: EgressSecretSettings;
   idleTimeoutMs: number;

@@ -21,6 +21,35 @@ const HOP_BY_HOP = new Set([
 
 type Record = ReturnType<typeof startRecord>;
 
+/** Methods that only read: all a credentialed or read-only target lets through unless granted writes. */
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+/**
+ * Why a plain-HTTP request that would change something must be refused, or `null` when it may go:
+ * the host is read-only (a registry group not granted writes), or the request carries a secret that
+ * was not granted writes.
+ */
+function writeRefusal(
+  context: EgressContext,
+  method: string,
+  host: string,
+  port: number,
+  request: IncomingMessage,
+): string | null {
+  if (READ_METHODS.has(method)) return null;
+  if (context.readOnly.allows(host, port)) return `${method} refused: ${host} is read-only (GET and HEAD)`;
+  const carried = [request.url ?? '', ...request.rawHeaders].join('\n');
+  const secret = context.secrets.substitutions.find(
+    (substitution) =>
+      !substitution.allowWrite &&
+      substitution.hosts.allows(host, port) &&
+      carried.includes(substitution.placeholder),
+  );
+  return secret === undefined
+    ? null
+    : `${method} refused: a credentialed request may only read (GET and HEAD)`;
+}
+
 function refuse(response: ServerResponse, status: number, message: string): void {
   if (response.headersSent) {
     response.destroy();
@@ -172,6 +201,8 @@ export async function handleHttpRequest(
   }
   const verdict = await decideEgress(hostName, port, context.allow, context.resolve);
   if (verdict.decision === 'refuse') return refused(verdict.host, port, 403, verdict.reason);
+  const readOnly = writeRefusal(context, method, verdict.host, port, request);
+  if (readOnly !== null) return refused(verdict.host, port, 405, readOnly);
   const base = { host: verdict.host, port, decision: 'allow' as const, reason: 'on the allow-list' };
   let socket: Awaited<ReturnType<typeof connectFirst>>;
   try {
@@ -208,7 +239,7 @@ function forwardToUpstream(
   const route: EgressUpstreamRoute | undefined = context.secrets.upstreams.find(
     (upstream) => upstream.name === name,
   );
-  const refuseUpstream = (reason: string) => {
+  const refuseUpstream = (reason: string, status = 403) => {
     record.finish({
       host: `upstream:${name}`,
       port: 0,
@@ -217,11 +248,19 @@ function forwardToUpstream(
       bytesUp: 0,
       bytesDown: 0,
     });
-    refuse(response, 403, `upstream ${JSON.stringify(name)}: ${reason}`);
+    refuse(response, status, `upstream ${JSON.stringify(name)}: ${reason}`);
     request.resume();
   };
   if (route === undefined) {
     refuseUpstream('no such credentialed upstream');
+    return;
+  }
+  const method = request.method ?? 'GET';
+  if (!route.allowWrite && !READ_METHODS.has(method)) {
+    refuseUpstream(
+      `${method} refused: the upstream is read-only (GET and HEAD) unless granted allowWrite`,
+      405,
+    );
     return;
   }
   const suffix = slash === -1 ? '' : rest.slice(slash + 1);

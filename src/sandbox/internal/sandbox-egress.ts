@@ -48,6 +48,7 @@ export async function startSandboxEgress(
     });
     const proxy = createEgressProxy({
       allow: egress.allow,
+      readOnly: egress.readOnly ?? [],
       resolve,
       secrets: placeholders.proxy,
       onConnection: egress.onConnection ?? (() => {}),
