@@ -26,7 +26,11 @@ export async function resumeCommand(argv: string[], io: CommandIo): Promise<numb
   if (!taskArgument) {
     throw new UserError('usage', 'warden resume: which task? give its id', { hint: 'see `warden tasks`' });
   }
-  const context = openWardenContext({ dataDir: values['data-dir'], config: values.config, env: io.env });
+  const context = await openWardenContext({
+    dataDir: values['data-dir'],
+    config: values.config,
+    env: io.env,
+  });
   try {
     const task = await findTask(context.store, taskArgument);
     const { runtime } = await createTaskRuntime(context, io, { model: task.model });

@@ -77,7 +77,11 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
       hint: 'letters, digits, ".", "_" and "-", as in router.routes kind:NAME',
     });
   }
-  const context = openWardenContext({ dataDir: values['data-dir'], config: values.config, env: io.env });
+  const context = await openWardenContext({
+    dataDir: values['data-dir'],
+    config: values.config,
+    env: io.env,
+  });
   try {
     const result = await executeRun(context, io, {
       repo: path.resolve(io.cwd, values.repo),
