@@ -12,8 +12,11 @@ import { findTask } from './trace.ts';
 export const RESUME_HELP = `warden resume TASK [--json]
 
 Continues a task that waits for an approval (exit code 4 of \`warden run\`), once the request is
-approved or denied. Model calls already made are not made or paid again; tool calls already run are
-not run again. Prints the same result as \`warden run\`, with the same exit codes.
+approved or denied, or a task that was interrupted (its process died) while its workspace is kept
+(see \`warden tasks\`). Model calls already made are not made or paid again; a model call that had no
+response is made again. Tool calls already run are not run again; one that was cut off runs again
+only if it is read-only (read_file, list_files, search), otherwise the model is told it was
+interrupted. Prints the same result as \`warden run\`, with the same exit codes.
 `;
 
 export async function resumeCommand(argv: string[], io: CommandIo): Promise<number> {

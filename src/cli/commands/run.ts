@@ -208,5 +208,6 @@ export function exitCodeOf(status: string): number {
   if (status === 'succeeded' || status === 'already-done' || status === 'not-actionable') return EXIT.ok;
   if (status === 'stopped') return EXIT.stopped;
   if (status === 'awaiting_approval') return EXIT.awaitingApproval;
+  if (status === 'interrupted') return EXIT.interrupted;
   return EXIT.failed;
 }
