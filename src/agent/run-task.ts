@@ -171,7 +171,7 @@ export async function resumeTask(runtime: TaskRuntime, taskId: string): Promise<
   if (task.status !== 'awaiting_approval' && task.status !== 'interrupted') {
     throw new UserError(
       'task-not-resumable',
-      `task ${taskId} is ${task.status}; only a task awaiting approval or interrupted resumes`,
+      `task ${taskId} is ${task.status}; only a task awaiting approval resumes, or an interrupted one`,
     );
   }
   if (task.status === 'interrupted' && task.resumableUntil === null) {
