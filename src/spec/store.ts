@@ -67,7 +67,7 @@ export interface Store {
   appendCheckpoint(checkpoint: JournalCheckpoint): Promise<void>;
   /** The newest checkpoint, `undefined` before the first. */
   latestCheckpoint(): Promise<JournalCheckpoint | undefined>;
-  /** The newest checkpoint that holds a head for `taskId`, `undefined` when none does. */
+  /** The newest checkpoint whose signed body holds a head for `taskId`, `undefined` when none does. */
   latestCheckpointFor(taskId: string): Promise<JournalCheckpoint | undefined>;
   /** Tasks whose row head moved since the checkpoint that last sealed them (or that none sealed). */
   tasksChangedSinceCheckpoint(): Promise<Task[]>;

@@ -156,10 +156,11 @@ export class SqliteStore implements Store {
 
   async latestCheckpointFor(taskId: string): Promise<JournalCheckpoint | undefined> {
     const row = this.#db
+      // From the signed bodies, not the index: an index pointed at an older checkpoint must not hide a newer one.
       .prepare(
-        `SELECT journal_checkpoints.* FROM journal_sealed_heads
-         JOIN journal_checkpoints ON journal_checkpoints.seq = journal_sealed_heads.checkpoint_seq
-         WHERE journal_sealed_heads.task_id = ?`,
+        `SELECT * FROM journal_checkpoints
+         WHERE EXISTS (SELECT 1 FROM json_each(journal_checkpoints.body, '$.heads') WHERE key = ?)
+         ORDER BY seq DESC LIMIT 1`,
       )
       .get(taskId) as Row | undefined;
     return row ? toCheckpoint(row) : undefined;
