@@ -67,7 +67,7 @@ describe('hostile: tampering with the journal in the database', () => {
     const clean = await trace(original);
     expect(clean.code, clean.stderr).toBe(0);
     expect(clean.stdout).toMatch(/chain verified/);
-  });
+  }, 120_000);
   afterAll(work.cleanup);
 
   it.each([
@@ -75,16 +75,20 @@ describe('hostile: tampering with the journal in the database', () => {
     ['its last ten events', (events: number) => `seq > ${events - 10}`],
     ['all but its first event', () => 'seq > 1'],
     ['all its events', () => 'seq >= 1'],
-  ])('detects the deletion of %s', async (_name, where) => {
-    const home = copy();
-    const events = eventCount(home);
-    expect(events).toBeGreaterThan(11);
-    tamper(home, (db) => db.prepare(`DELETE FROM events WHERE ${where(events)}`).run());
-    const result = await trace(home);
-    expect(result.code).not.toBe(0);
-    expect(result.stdout).not.toMatch(/chain verified/);
-    expect(result.stdout + result.stderr).toMatch(/BROKEN|truncated|missing/i);
-  });
+  ])(
+    'detects the deletion of %s',
+    async (_name, where) => {
+      const home = copy();
+      const events = eventCount(home);
+      expect(events).toBeGreaterThan(11);
+      tamper(home, (db) => db.prepare(`DELETE FROM events WHERE ${where(events)}`).run());
+      const result = await trace(home);
+      expect(result.code).not.toBe(0);
+      expect(result.stdout).not.toMatch(/chain verified/);
+      expect(result.stdout + result.stderr).toMatch(/BROKEN|truncated|missing/i);
+    },
+    60_000,
+  );
 
   it('detects a truncation whose task row was made to agree with it (status running, head moved back)', async () => {
     const home = copy();
@@ -103,7 +107,7 @@ describe('hostile: tampering with the journal in the database', () => {
     expect(result.code).not.toBe(0);
     expect(result.stdout).not.toMatch(/chain verified/);
     expect(result.stdout + result.stderr).toMatch(/checkpoint/i);
-  });
+  }, 60_000);
 
   it('detects an event edited with every hash after it recomputed and the task row updated', async () => {
     const home = copy();
@@ -137,5 +141,5 @@ describe('hostile: tampering with the journal in the database', () => {
     expect(result.code).not.toBe(0);
     expect(result.stdout).not.toMatch(/chain verified/);
     expect(result.stdout + result.stderr).toMatch(/checkpoint/i);
-  });
+  }, 60_000);
 });
