@@ -3,6 +3,13 @@ export { runAgentLoop } from './agent-loop.ts';
 export type { ApprovalGate, ApprovalStatus } from './approval-gate.ts';
 export type { EarlyExit, PreCheck } from './pre-checks.ts';
 export { runPreChecks } from './pre-checks.ts';
+export type { ReapResult, ReapSettings } from './reap-interrupted-tasks.ts';
+export { reapInterruptedTasks } from './reap-interrupted-tasks.ts';
+export {
+  INTERRUPTED_CALL_OUTPUT,
+  READ_ONLY_TOOLS,
+  recordInterruptedCalls,
+} from './record-interrupted-calls.ts';
 export type { ResumeState } from './replay-journal.ts';
 export { replayJournal } from './replay-journal.ts';
 export type { NewTaskRequest, RunTaskResult, TaskRuntime } from './run-task.ts';
@@ -15,6 +22,7 @@ export { SYSTEM_PROMPT } from './system-prompt.ts';
 export { newTaskId } from './task-id.ts';
 export type { LimitChange, ResumeLimits, SandboxBounds, TaskLimits } from './task-limits.ts';
 export { limitsForResume, parseRecordedLimits } from './task-limits.ts';
+export { currentTaskOwner, isOwnerGone } from './task-owner.ts';
 export { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
 export type {
   AnyToolDefinition,

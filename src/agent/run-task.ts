@@ -11,10 +11,12 @@ import type { StopReason, Task, TaskStatus } from '../spec/types.ts';
 import { type LoopLimits, runAgentLoop, type TaskCheck } from './agent-loop.ts';
 import type { ApprovalGate } from './approval-gate.ts';
 import { type PreCheck, runPreChecks } from './pre-checks.ts';
+import { recordInterruptedCalls } from './record-interrupted-calls.ts';
 import { type ResumeState, replayJournal } from './replay-journal.ts';
 import { SYSTEM_PROMPT } from './system-prompt.ts';
 import { newTaskId } from './task-id.ts';
 import type { LimitChange, TaskLimits } from './task-limits.ts';
+import { currentTaskOwner } from './task-owner.ts';
 import { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
 import { createWorkspaceFiles } from './tools/workspace-files.ts';
 import { truncateText } from './truncate-text.ts';
@@ -125,6 +127,7 @@ export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Pr
       model: request.modelName,
       requestedBy: request.requestedBy,
       createdAt: new Date().toISOString(),
+      owner: currentTaskOwner(),
     });
     await runtime.journal.append(taskId, 'task-start', {
       prompt: request.prompt,
@@ -154,11 +157,15 @@ export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Pr
 }
 
 /**
- * Continues a task that waits for an approval, from its journal: model calls already made are not made
- * (or paid) again, tool calls already run are not run again, and the call that waited runs if a human
+ * Continues a task from its journal: one that waits for an approval, or one that was `interrupted` (its
+ * process died) while its workspace is still kept. Model calls already made are not made (or paid)
+ * again; a model call that had no response is made again. Tool calls already run are not run again; one
+ * that had started but not ended runs again only if it is read-only, otherwise the model is told it was
+ * interrupted (see `recordInterruptedCalls`). The call that waited for an approval runs if a human
  * approved it, or goes back to the model as denied.
  *
- * @throws UserError `task-not-found`, or `task-not-resumable` when the task is not waiting.
+ * @throws UserError `task-not-found`, or `task-not-resumable` when the task is neither waiting nor
+ *   interrupted, or its workspace is gone.
  */
 export async function resumeTask(
   runtime: TaskRuntime,
@@ -168,22 +175,29 @@ export async function resumeTask(
   const task = await runtime.store.getTask(taskId);
   if (!task)
     throw new UserError('task-not-found', `no task ${taskId}`, { hint: 'list tasks with `warden tasks`' });
-  if (task.status !== 'awaiting_approval') {
+  if (task.status !== 'awaiting_approval' && task.status !== 'interrupted') {
     throw new UserError(
       'task-not-resumable',
-      `task ${taskId} is ${task.status}; only a task awaiting approval resumes`,
+      `task ${taskId} is ${task.status}; only a task awaiting approval resumes, or an interrupted one`,
     );
   }
+  if (task.status === 'interrupted' && task.resumableUntil === null) {
+    throw new UserError('task-not-resumable', `task ${taskId} was interrupted and its workspace is gone`, {
+      hint: 'start it again with `warden run`',
+    });
+  }
   await runtime.sandbox.check();
+  if (task.status === 'interrupted') await recordInterruptedCalls(runtime.journal, taskId);
   const events = await runtime.journal.events(taskId);
   const resume = replayJournal(events);
   const createBranch = events[0]?.createBranch !== false;
   const workspace = await reopenWorkspace({ repo: task.repo, scratchDir: runtime.scratchDir, taskId });
-  await runtime.store.updateTask(taskId, { status: 'running' });
-  await runtime.journal.append(taskId, 'task-resume', {
-    steps: resume.steps,
-    pendingCalls: resume.pendingCalls.length,
-  });
+  const { task: running } = await runtime.journal.appendAndUpdate(
+    taskId,
+    'task-resume',
+    { steps: resume.steps, pendingCalls: resume.pendingCalls.length, from: task.status },
+    { status: 'running', owner: currentTaskOwner(), resumableUntil: null },
+  );
   // The resume runs under the limits the task started with; any difference (tightened, or loosened
   // because the operator said so) is on the record.
   if (options.limitChanges && options.limitChanges.length > 0) {
@@ -192,8 +206,8 @@ export async function resumeTask(
       limits: runtime.taskLimits,
     });
   }
-  runtime.onStart?.(task);
-  return driveTask(runtime, task, workspace, { createBranch, resume });
+  runtime.onStart?.(running);
+  return driveTask(runtime, running, workspace, { createBranch, resume });
 }
 
 /** Runs the loop in the task's workspace and records how it ended. */
@@ -203,7 +217,7 @@ async function driveTask(
   workspace: Workspace,
   options: { createBranch: boolean; resume?: ResumeState },
 ): Promise<RunTaskResult> {
-  const { journal, store } = runtime;
+  const { journal } = runtime;
   const taskId = task.id;
   let keepWorkspace = false;
   // Connections are reported when they end; their journal entries are chained so none is lost or reordered.
@@ -308,24 +322,29 @@ async function driveTask(
     // Every model call of the task, those before a pause included.
     const calls = (await journal.events(taskId)).filter((event) => event.type === 'model-response');
     const cacheHit = cacheHitRatio(calls.map((event) => event.usage as PricedUsage));
-    await journal.append(taskId, keepWorkspace ? 'task-pause' : 'task-end', {
-      status,
-      stopReason,
-      detail,
-      steps,
-      costUsd: spent.usd,
-      tokens: spent.tokens,
-      cacheHitRatio: cacheHit,
-      branch: branch?.branch,
-    });
-    const updated = await store.updateTask(taskId, {
-      status,
-      stopReason,
-      steps,
-      costUsd: spent.usd,
-      branch: branch?.branch ?? null,
-      endedAt: keepWorkspace ? null : new Date().toISOString(),
-    });
+    // One transaction: the row's status, steps and cost are those of the event that ends the chain.
+    const { task: updated } = await journal.appendAndUpdate(
+      taskId,
+      keepWorkspace ? 'task-pause' : 'task-end',
+      {
+        status,
+        stopReason,
+        detail,
+        steps,
+        costUsd: spent.usd,
+        tokens: spent.tokens,
+        cacheHitRatio: cacheHit,
+        branch: branch?.branch,
+      },
+      {
+        status,
+        stopReason,
+        steps,
+        costUsd: spent.usd,
+        branch: branch?.branch ?? null,
+        endedAt: keepWorkspace ? null : new Date().toISOString(),
+      },
+    );
     return { task: updated, branch, detail, dirty: workspace.dirty, finalText, cacheHitRatio: cacheHit };
   } finally {
     await sandbox.destroy();

@@ -9,4 +9,6 @@ export const EXIT = {
   stopped: 3,
   /** The task waits for a human approval: `warden approvals`, then `warden resume TASK`. */
   awaitingApproval: 4,
+  /** The task was interrupted (its process died) and can be continued: `warden resume TASK`. */
+  interrupted: 5,
 } as const;

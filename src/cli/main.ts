@@ -45,7 +45,7 @@ const USAGE = `warden — run AI coding agents in a sandbox, on a budget, with e
 usage: warden <command> [options]
 
   run      run an agent on a task in a repository; the change comes back as a branch
-  resume   continue a task that waited for an approval
+  resume   continue a task that waited for an approval, or was interrupted
   tasks    list recent tasks
   trace    show a task's trajectory (every model call, decision and tool call)
   init     write a commented starter config
@@ -60,7 +60,8 @@ usage: warden <command> [options]
   deny     deny a pending request: warden deny ID [--reason TEXT]
 
 Every command takes --data-dir DIR, --config FILE, --json and --help.
-Exit codes: 0 ok, 1 task failed, 2 usage or config error, 3 stopped by a limit, 4 awaiting approval.
+Exit codes: 0 ok, 1 task failed (or a broken journal), 2 usage or config error, 3 stopped by a limit,
+4 awaiting approval, 5 interrupted (resume it).
 `;
 
 /** Runs one command line and returns its exit code. Errors are printed, never thrown. */

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { reapInterruptedTasks } from '../agent/index.ts';
 import { type Config, loadConfig } from '../config/index.ts';
-import { Journal } from '../journal/index.ts';
+import { Checkpoints, Journal, loadCheckpointKey } from '../journal/index.ts';
 import { ENV, type Environment } from '../spec/env.ts';
-import { openSqliteStore, type SqliteStore } from '../store/index.ts';
+import { openSqliteStore, SqliteSpendStore, type SqliteStore } from '../store/index.ts';
 
 /** Everything a command needs, built once at the edge and passed down. */
 export interface WardenContext {
@@ -31,23 +32,45 @@ export function resolveConfigPath(flag: string | undefined, home: string): strin
   return existsSync(candidate) ? candidate : undefined;
 }
 
-export function openWardenContext(options: {
+/**
+ * Opens the data directory: the config, the store, the journal with its signed checkpoints. Every start
+ * reaps first: tasks whose process died become `interrupted` (their reservations released), and the
+ * workspaces of tasks interrupted longer ago than `recovery.keepInterruptedHours` are removed.
+ */
+export async function openWardenContext(options: {
   dataDir?: string;
   config?: string;
   env: Environment;
-}): WardenContext {
+}): Promise<WardenContext> {
   const home = resolveHome(options.dataDir, options.env);
   const configPath = resolveConfigPath(options.config, home);
   const config = loadConfig(configPath);
   const store = openSqliteStore(path.join(home, 'warden.db'));
-  return {
-    home,
-    config,
-    configPath,
-    store,
-    journal: new Journal(store),
-    scratchDir: path.join(home, 'scratch'),
-    env: options.env,
-    close: () => store.close(),
-  };
+  try {
+    const journal = new Journal(store, { checkpoints: new Checkpoints(store, loadCheckpointKey(home)) });
+    const scratchDir = path.join(home, 'scratch');
+    const spend = new SqliteSpendStore(store.database);
+    await reapInterruptedTasks({
+      store,
+      journal,
+      scratchDir,
+      keepMs: config.recovery.keepInterruptedHours * 3_600_000,
+      releaseReservations: (taskId, now) => spend.releaseTaskReservations(taskId, now),
+      // An unreadable window (see `warden doctor`) books nothing here rather than stopping every command.
+      bookedUsd: (taskId) => spend.totals(`task:${taskId}`, 'all')?.spentUsd ?? 0,
+    });
+    return {
+      home,
+      config,
+      configPath,
+      store,
+      journal,
+      scratchDir,
+      env: options.env,
+      close: () => store.close(),
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 }

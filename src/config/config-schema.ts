@@ -482,6 +482,18 @@ export const ForgeSchema = z
   })
   .describe('Delivery of results as pull requests.');
 
+export const RecoverySchema = z
+  .strictObject({
+    keepInterruptedHours: z
+      .number()
+      .nonnegative()
+      .describe(
+        'Hours the workspace of an interrupted task (its process died) is kept so `warden resume` can continue it; a later start of Warden removes it after that. 0: removed at the next start.',
+      )
+      .default(24),
+  })
+  .describe('What a start of Warden does with tasks whose process died.');
+
 export const ConfigSchema = z
   .strictObject({
     model: z
@@ -517,6 +529,7 @@ export const ConfigSchema = z
     economics: EconomicsSchema.prefault({}),
     webhook: WebhookSchema.prefault({}),
     forge: ForgeSchema.prefault({}),
+    recovery: RecoverySchema.prefault({}),
   })
   .describe('Warden configuration (YAML or JSON).');
 

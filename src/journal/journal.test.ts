@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore, type SqliteStore } from '../store/index.ts';
-import { GENESIS_HASH } from './hash-event.ts';
+import { CHECKPOINT_KEY_FILE, loadCheckpointKey } from './checkpoint-key.ts';
+import { Checkpoints } from './checkpoints.ts';
+import { GENESIS_HASH, hashEvent } from './hash-event.ts';
 import { Journal } from './journal.ts';
 
 describe('Journal', () => {
@@ -40,11 +42,12 @@ describe('Journal', () => {
     expect(second.seq).toBe(2);
     expect(second.prevHash).toBe(first.hash);
     expect(second.hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(await journal.verify('t1')).toEqual({ ok: true, events: 2 });
+    expect(await journal.verify('t1')).toEqual({ ok: true, events: 2, state: 'incomplete' });
   });
 
   it('keeps order under concurrent appends', async () => {
-    await Promise.all(Array.from({ length: 25 }, (_, index) => journal.append('t1', 'decision', { index })));
+    await journal.append('t1', 'task-start', {});
+    await Promise.all(Array.from({ length: 24 }, (_, index) => journal.append('t1', 'decision', { index })));
     const events = await journal.events('t1');
     expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 25 }, (_, index) => index + 1));
     expect((await journal.verify('t1')).ok).toBe(true);
@@ -80,8 +83,72 @@ describe('Journal', () => {
     await store.close();
     store = openSqliteStore(join(dir, 'warden.db'));
     journal = new Journal(store);
-    const next = await journal.append('t1', 'task-end', { status: 'failed' });
+    const { event: next } = await journal.appendAndUpdate(
+      't1',
+      'task-end',
+      { status: 'failed', steps: 0, costUsd: 0 },
+      { status: 'failed' },
+    );
     expect(next.seq).toBe(2);
-    expect((await journal.verify('t1')).ok).toBe(true);
+    expect(await journal.verify('t1')).toMatchObject({ ok: true, state: 'complete' });
+  });
+
+  it('detects a truncated tail through the head the task row keeps', async () => {
+    await journal.append('t1', 'task-start', {});
+    await journal.append('t1', 'decision', {});
+    await store.close();
+    const raw = new DatabaseSync(join(dir, 'warden.db'));
+    raw.prepare('DELETE FROM events WHERE seq = 2').run();
+    raw.close();
+    store = openSqliteStore(join(dir, 'warden.db'));
+    expect(await new Journal(store).verify('t1')).toMatchObject({ ok: false, problem: /truncated/ });
+  });
+
+  it('detects a finished task whose row disagrees with the event that ends its chain', async () => {
+    await journal.append('t1', 'task-start', {});
+    await journal.appendAndUpdate(
+      't1',
+      'task-end',
+      { status: 'succeeded', steps: 3, costUsd: 0.5 },
+      {
+        status: 'succeeded',
+        steps: 3,
+        costUsd: 0.5,
+      },
+    );
+    expect(await journal.verify('t1')).toMatchObject({ ok: true, state: 'complete' });
+    await store.updateTask('t1', { costUsd: 0.01 });
+    expect(await journal.verify('t1')).toMatchObject({ ok: false, problem: /disagrees.*cost 0.5/ });
+  });
+
+  it('seals checkpoints at run ends and detects a chain rewritten after one', async () => {
+    const checkpoints = new Checkpoints(store, loadCheckpointKey(dir));
+    const sealing = new Journal(store, { checkpoints });
+    await sealing.append('t1', 'task-start', { prompt: 'fix it' });
+    await sealing.appendAndUpdate(
+      't1',
+      'task-end',
+      { status: 'failed', steps: 0, costUsd: 0 },
+      { status: 'failed' },
+    );
+    expect(statSync(join(dir, CHECKPOINT_KEY_FILE)).mode & 0o777).toBe(0o600);
+    expect(await sealing.verify('t1')).toMatchObject({ ok: true, checkpoint: 1 });
+    // Rewrite the first event and re-hash the chain, row head included.
+    const events = await store.listEvents('t1');
+    const first = { ...events[0]!, prompt: 'something else' };
+    first.hash = hashEvent(first);
+    const second = { ...events[1]!, prevHash: first.hash };
+    second.hash = hashEvent(second);
+    await store.close();
+    const raw = new DatabaseSync(join(dir, 'warden.db'));
+    raw.prepare('DELETE FROM events').run();
+    raw.prepare('UPDATE tasks SET head_seq = 0').run();
+    raw.close();
+    store = openSqliteStore(join(dir, 'warden.db'));
+    await store.appendEvent(first);
+    await store.appendEvent(second);
+    const reopened = new Journal(store, { checkpoints: new Checkpoints(store, loadCheckpointKey(dir)) });
+    expect(await new Journal(store).verify('t1')).toMatchObject({ ok: true });
+    expect(await reopened.verify('t1')).toMatchObject({ ok: false, checkpoint: 1, problem: /rewritten/ });
   });
 });

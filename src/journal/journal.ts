@@ -1,7 +1,10 @@
 import { SystemError } from '../spec/errors.ts';
-import type { Store } from '../spec/store.ts';
-import type { EventType, JournalEvent } from '../spec/types.ts';
+import type { Store, TaskUpdate } from '../spec/store.ts';
+import type { EventType, JournalEvent, Task } from '../spec/types.ts';
+import { checkChain } from './check-chain.ts';
+import type { Checkpoints } from './checkpoints.ts';
 import { GENESIS_HASH, hashEvent } from './hash-event.ts';
+import { checkTaskRow } from './internal/check-task-row.ts';
 
 /** The fields of an event besides the ones the journal fills in. */
 export type EventFields = Record<string, unknown>;
@@ -9,14 +12,28 @@ export type EventFields = Record<string, unknown>;
 /** Called after each event is durably stored (for live display, traces...). */
 export type EventListener = (event: JournalEvent) => void;
 
-/** The outcome of re-walking a task's chain. */
+/**
+ * Where a task's journal stands: `complete` ends with the terminal event its row records; `paused`
+ * waits for an approval; `interrupted` was ended by the reaper after its process died; `incomplete` has
+ * no terminal event yet (the task is running, or its process died on another host).
+ */
+export type JournalState = 'complete' | 'paused' | 'interrupted' | 'incomplete';
+
+/** The outcome of re-walking a task's chain against its row and the newest checkpoint that sealed it. */
 export interface ChainVerification {
   ok: boolean;
   events: number;
-  /** The first event whose hash or link does not hold, when `ok` is false. */
+  /** The first event whose hash or link does not hold, when `ok` is false (0: not an event's fault). */
   brokenAt?: number;
   problem?: string;
+  /** Set when `ok`. */
+  state?: JournalState;
+  /** The checkpoint the chain was checked against; `undefined` when none sealed the task yet. */
+  checkpoint?: number;
 }
+
+/** Event types that end a run of a task; sealing a checkpoint follows each. */
+const RUN_ENDS: ReadonlySet<string> = new Set(['task-end', 'task-pause', 'task-interrupted']);
 
 /**
  * The append-only, hash-chained record of every task. Each event carries `seq`, `type`, `at`, its own
@@ -26,22 +43,50 @@ export interface ChainVerification {
 export class Journal {
   readonly #store: Store;
   readonly #now: () => Date;
+  readonly #checkpoints: Checkpoints | undefined;
   readonly #listeners = new Set<EventListener>();
   readonly #tails = new Map<string, Promise<unknown>>();
   /** The last event this journal wrote per task, so an append needs no read. */
   readonly #heads = new Map<string, { seq: number; hash: string }>();
 
-  constructor(store: Store, options: { now?: () => Date } = {}) {
+  /**
+   * `checkpoints`: seals a signed checkpoint after each event that ends a run (`task-end`, `task-pause`,
+   * `task-interrupted`) and checks chains against them; without it neither happens.
+   */
+  constructor(store: Store, options: { now?: () => Date; checkpoints?: Checkpoints } = {}) {
     this.#store = store;
     this.#now = options.now ?? (() => new Date());
+    this.#checkpoints = options.checkpoints;
   }
 
   /** Records an event and returns it as stored. Field names `taskId`, `seq`, `type`, `at` are reserved. */
-  append(taskId: string, type: EventType, fields: EventFields = {}): Promise<JournalEvent> {
+  async append(taskId: string, type: EventType, fields: EventFields = {}): Promise<JournalEvent> {
+    return (await this.appendAndUpdate(taskId, type, fields)).event;
+  }
+
+  /**
+   * Records an event and applies `update` to the task row in the same transaction (how a task's end is
+   * written: the row's status, steps and cost can never disagree with the `task-end` event). After an
+   * event that ends a run, seals a checkpoint.
+   */
+  appendAndUpdate(
+    taskId: string,
+    type: EventType,
+    fields: EventFields,
+    update: TaskUpdate = {},
+  ): Promise<{ event: JournalEvent; task: Task }> {
     const previous = this.#tails.get(taskId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.#appendNow(taskId, type, fields));
+    const next = previous.catch(() => undefined).then(() => this.#appendNow(taskId, type, fields, update));
     this.#tails.set(taskId, next);
-    return next;
+    return next.then(async (written) => {
+      if (RUN_ENDS.has(type)) await this.#checkpoints?.seal();
+      return written;
+    });
+  }
+
+  /** Seals a checkpoint over every head that moved since the last one; see `Checkpoints.seal`. */
+  async seal(): Promise<void> {
+    await this.#checkpoints?.seal();
   }
 
   /** The task's events in order. */
@@ -55,41 +100,38 @@ export class Journal {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Recomputes every hash and link of the task's chain. */
+  /**
+   * Verifies a task's journal: seq without gaps, every link and hash, the row's head (seq and hash) at
+   * the last event, a finished row matched by the terminal event that ends the chain (status, steps,
+   * cost), and the chain passing through the head the newest checkpoint sealed for the task.
+   */
   async verify(taskId: string): Promise<ChainVerification> {
     const events = await this.#store.listEvents(taskId);
-    let previousHash = GENESIS_HASH;
-    for (const [index, event] of events.entries()) {
-      if (event.seq !== index + 1) {
-        return {
-          ok: false,
-          events: events.length,
-          brokenAt: event.seq,
-          problem: `expected seq ${index + 1}`,
-        };
-      }
-      if (event.prevHash !== previousHash) {
-        return {
-          ok: false,
-          events: events.length,
-          brokenAt: event.seq,
-          problem: 'link to the previous event broken',
-        };
-      }
-      if (hashEvent(event) !== event.hash) {
-        return {
-          ok: false,
-          events: events.length,
-          brokenAt: event.seq,
-          problem: 'content does not match its hash',
-        };
-      }
-      previousHash = event.hash;
-    }
-    return { ok: true, events: events.length };
+    const task = await this.#store.getTask(taskId);
+    const broken = (brokenAt: number, problem: string, checkpoint?: number): ChainVerification => ({
+      ok: false,
+      events: events.length,
+      brokenAt,
+      problem,
+      ...(checkpoint === undefined ? {} : { checkpoint }),
+    });
+    const chain = checkChain(events);
+    if (chain.problem) return broken(chain.brokenAt ?? 0, chain.problem);
+    const sealed = await this.#checkpoints?.check(taskId, events);
+    if (sealed) return broken(sealed.brokenAt, sealed.problem, sealed.checkpoint);
+    const checkpoint = this.#checkpoints ? (await this.#store.latestCheckpointFor(taskId))?.seq : undefined;
+    if (!task) return broken(0, `no task ${taskId} in the store`, checkpoint);
+    const row = checkTaskRow(task, events);
+    if ('problem' in row) return broken(row.brokenAt, row.problem, checkpoint);
+    return { ok: true, events: events.length, state: row.state, ...(checkpoint ? { checkpoint } : {}) };
   }
 
-  async #appendNow(taskId: string, type: EventType, fields: EventFields): Promise<JournalEvent> {
+  async #appendNow(
+    taskId: string,
+    type: EventType,
+    fields: EventFields,
+    update: TaskUpdate,
+  ): Promise<{ event: JournalEvent; task: Task }> {
     const last = this.#heads.get(taskId) ?? (await this.#store.lastEvent(taskId));
     const unsigned = {
       ...fields,
@@ -102,8 +144,9 @@ export class Journal {
     // Store exactly what was hashed: a JSON round trip drops undefined fields and normalises values.
     const stored = JSON.parse(JSON.stringify(unsigned)) as Omit<JournalEvent, 'hash'>;
     const event = { ...stored, hash: hashEvent(stored) } as JournalEvent;
+    let task: Task;
     try {
-      await this.#store.appendEvent(event);
+      task = await this.#store.appendEvent(event, update);
       this.#heads.set(taskId, { seq: event.seq, hash: event.hash });
     } catch (error) {
       // Another writer may have moved the chain on; read the head again next time.
@@ -112,6 +155,6 @@ export class Journal {
       throw new SystemError('store-failed', `cannot append to the journal of ${taskId}`, { cause: error });
     }
     for (const listener of this.#listeners) listener(event);
-    return event;
+    return { event, task };
   }
 }

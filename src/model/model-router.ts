@@ -1,4 +1,3 @@
-import { setTimeout as sleepFor } from 'node:timers/promises';
 import { BreakerOpenError, describeError, type OpenBreakerNotice } from '../spec/errors.ts';
 import { ModelCallError } from './model-call-error.ts';
 import type { ModelClient, ModelRequest, ModelTurn } from './model-client.ts';

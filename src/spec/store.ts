@@ -1,10 +1,10 @@
-import type { JournalEvent, StopReason, Task, TaskStatus } from './types.ts';
+import type { JournalEvent, StopReason, Task, TaskOwner, TaskStatus } from './types.ts';
 
 /** The fields a task is created with; the rest start empty. */
 export type NewTask = Pick<
   Task,
   'id' | 'prompt' | 'repo' | 'baseCommit' | 'model' | 'requestedBy' | 'createdAt'
->;
+> & { owner?: TaskOwner | null };
 
 /** What may change on a task after it was created. */
 export interface TaskUpdate {
@@ -14,6 +14,23 @@ export interface TaskUpdate {
   steps?: number;
   costUsd?: number;
   endedAt?: string | null;
+  owner?: TaskOwner | null;
+  resumableUntil?: string | null;
+}
+
+/** A signed seal over the journal heads of tasks; see `docs/architecture/journal.md`. */
+export interface JournalCheckpoint {
+  /** 1, 2, 3… without gaps. */
+  seq: number;
+  at: string;
+  /** Task id to its journal head when the checkpoint was sealed. */
+  heads: Record<string, { seq: number; hash: string }>;
+  /** SHA-256 of the previous checkpoint's canonical body; 64 zeros for the first. */
+  previousHash: string;
+  /** SHA-256 (hex) of this checkpoint's canonical body (everything above). */
+  hash: string;
+  /** Base64 Ed25519 signature over the canonical body. */
+  signature: string;
 }
 
 export interface TaskFilter {
@@ -36,13 +53,23 @@ export interface Store {
   findTasks(prefix: string): Promise<Task[]>;
   listTasks(filter?: TaskFilter): Promise<Task[]>;
   /**
-   * Appends one event. Fails with `journal-corrupt` when `seq` is not the next number for the task
-   * (another writer got there first), so the chain never forks.
+   * Appends one event and, in the same transaction, moves the task row's head (`headSeq`, `headHash`) to
+   * it and applies `update` (the terminal state written with `task-end`), so the row and the chain never
+   * disagree after a crash. Fails with `journal-corrupt` when `seq` is not the next number for the task
+   * (another writer got there first), so the chain never forks. Returns the task as updated.
    */
-  appendEvent(event: JournalEvent): Promise<void>;
+  appendEvent(event: JournalEvent, update?: TaskUpdate): Promise<Task>;
   /** The task's events in `seq` order. */
   listEvents(taskId: string): Promise<JournalEvent[]>;
   /** The last event of the task, `undefined` when it has none. */
   lastEvent(taskId: string): Promise<JournalEvent | undefined>;
+  /** Stores a sealed checkpoint; fails with `journal-corrupt` when its seq is not the next one. */
+  appendCheckpoint(checkpoint: JournalCheckpoint): Promise<void>;
+  /** The newest checkpoint, `undefined` before the first. */
+  latestCheckpoint(): Promise<JournalCheckpoint | undefined>;
+  /** The newest checkpoint whose signed body holds a head for `taskId`, `undefined` when none does. */
+  latestCheckpointFor(taskId: string): Promise<JournalCheckpoint | undefined>;
+  /** Tasks whose row head moved since the checkpoint that last sealed them (or that none sealed). */
+  tasksChangedSinceCheckpoint(): Promise<Task[]>;
   close(): Promise<void>;
 }

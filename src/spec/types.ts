@@ -5,6 +5,8 @@ export type TaskStatus =
   | 'succeeded'
   | 'failed'
   | 'stopped'
+  /** Its process died mid-task (killed, crashed, host rebooted); `warden resume` continues it while its workspace is kept. */
+  | 'interrupted'
   /** A pre-check found the work already done, before any planner call. */
   | 'already-done'
   /** A pre-check found nothing to act on, before any planner call. */
@@ -26,6 +28,20 @@ export type StopReason =
   | 'model-error'
   | 'error';
 
+/**
+ * The process that runs a task, so a later start of Warden can tell a task that is still running from
+ * one whose process is gone. The pid alone is not enough (pids are reused), so the process start time
+ * in clock ticks since boot (`/proc/<pid>/stat` field 22) and the boot id are kept with it.
+ */
+export interface TaskOwner {
+  host: string;
+  pid: number;
+  /** `/proc/sys/kernel/random/boot_id`; `null` where there is none (not Linux). */
+  bootId: string | null;
+  /** Start time of the process in clock ticks after boot; `null` where it cannot be read. */
+  startTicks: string | null;
+}
+
 export interface Task {
   id: string;
   /** What the agent was asked to do, in the user's words. */
@@ -46,6 +62,14 @@ export interface Task {
   costUsd: number;
   createdAt: string;
   endedAt: string | null;
+  /** Seq of the last journal event, written in the same transaction as that event (0: none yet). */
+  headSeq: number;
+  /** Hash of the last journal event (`GENESIS_HASH` when there is none). */
+  headHash: string;
+  /** The process running the task; `null` for tasks recorded before owners were. */
+  owner: TaskOwner | null;
+  /** An interrupted task can be resumed until then; afterwards its workspace is removed. */
+  resumableUntil: string | null;
 }
 
 /** A tool call as the model asked for it. */
@@ -128,6 +152,7 @@ export const EVENT_TYPES = [
   'net-connect',
   'check',
   'pre-check',
+  'task-interrupted',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

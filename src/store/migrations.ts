@@ -2,7 +2,8 @@ import { TASKS_AND_EVENTS } from './migrations/0001-tasks-and-events.ts';
 import { SPEND_AND_BREAKERS } from './migrations/0002-spend-and-breakers.ts';
 import { APPROVALS_AND_ACTIONS } from './migrations/0003-approvals-and-actions.ts';
 import { MODEL_BATCHES } from './migrations/0004-model-batches.ts';
-import { BREAKER_COUNTERS } from './migrations/0007-breaker-counters.ts';
+import { JOURNAL_HEADS_AND_CHECKPOINTS } from './migrations/0005-journal-heads-and-checkpoints.ts';
+import { BREAKER_COUNTERS } from './migrations/0006-breaker-counters.ts';
 
 /**
  * Schema migrations for the embedded store, applied in order, each in its own transaction. Each lives
@@ -13,5 +14,6 @@ export const MIGRATIONS: readonly string[] = [
   SPEND_AND_BREAKERS,
   APPROVALS_AND_ACTIONS,
   MODEL_BATCHES,
+  JOURNAL_HEADS_AND_CHECKPOINTS,
   BREAKER_COUNTERS,
 ];

@@ -1,8 +1,8 @@
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { SystemError, WardenError } from '../spec/errors.ts';
-import type { NewTask, Store, TaskFilter, TaskUpdate } from '../spec/store.ts';
-import type { JournalEvent, StopReason, Task, TaskStatus } from '../spec/types.ts';
+import type { JournalCheckpoint, NewTask, Store, TaskFilter, TaskUpdate } from '../spec/store.ts';
+import type { JournalEvent, StopReason, Task, TaskOwner, TaskStatus } from '../spec/types.ts';
 import { ensureDirectory } from './ensure-directory.ts';
 import { MIGRATIONS } from './migrations.ts';
 
@@ -18,6 +18,8 @@ const UPDATE_COLUMNS: Record<keyof TaskUpdate, string> = {
   steps: 'steps',
   costUsd: 'cost_usd',
   endedAt: 'ended_at',
+  owner: 'owner',
+  resumableUntil: 'resumable_until',
 };
 
 /**
@@ -43,22 +45,24 @@ export class SqliteStore implements Store {
 
   async createTask(task: NewTask): Promise<Task> {
     this.#run(
-      `INSERT INTO tasks (id, prompt, repo, base_commit, model, requested_by, status, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`,
-      [task.id, task.prompt, task.repo, task.baseCommit, task.model, task.requestedBy, task.createdAt],
+      `INSERT INTO tasks (id, prompt, repo, base_commit, model, requested_by, status, created_at, owner)
+       VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
+      [
+        task.id,
+        task.prompt,
+        task.repo,
+        task.baseCommit,
+        task.model,
+        task.requestedBy,
+        task.createdAt,
+        task.owner ? JSON.stringify(task.owner) : null,
+      ],
     );
     return (await this.getTask(task.id))!;
   }
 
   async updateTask(id: string, update: TaskUpdate): Promise<Task> {
-    const entries = Object.entries(update).filter(([, value]) => value !== undefined);
-    if (entries.length > 0) {
-      const assignments = entries.map(([key]) => `${UPDATE_COLUMNS[key as keyof TaskUpdate]} = ?`).join(', ');
-      this.#run(`UPDATE tasks SET ${assignments} WHERE id = ?`, [
-        ...entries.map(([, value]) => value as SQLInputValue),
-        id,
-      ]);
-    }
+    this.#applyUpdate(id, update);
     const task = await this.getTask(id);
     if (!task) throw new SystemError('store-failed', `task ${id} vanished from the store during an update`);
     return task;
@@ -86,7 +90,7 @@ export class SqliteStore implements Store {
     return rows.map(toTask);
   }
 
-  async appendEvent(event: JournalEvent): Promise<void> {
+  async appendEvent(event: JournalEvent, update: TaskUpdate = {}): Promise<Task> {
     const body: Record<string, unknown> = { ...event };
     for (const column of EVENT_COLUMNS) delete body[column];
     this.#transaction(() => {
@@ -107,7 +111,71 @@ export class SqliteStore implements Store {
           'INSERT INTO events (task_id, seq, type, at, prev_hash, hash, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
         )
         .run(event.taskId, event.seq, event.type, event.at, event.prevHash, event.hash, JSON.stringify(body));
+      this.#db
+        .prepare('UPDATE tasks SET head_seq = ?, head_hash = ? WHERE id = ?')
+        .run(event.seq, event.hash, event.taskId);
+      this.#applyUpdate(event.taskId, update);
     });
+    const task = await this.getTask(event.taskId);
+    if (!task) throw new SystemError('store-failed', `task ${event.taskId} vanished from the store`);
+    return task;
+  }
+
+  async appendCheckpoint(checkpoint: JournalCheckpoint): Promise<void> {
+    const { hash, signature, ...body } = checkpoint;
+    this.#transaction(() => {
+      const last = this.#db.prepare('SELECT MAX(seq) AS seq FROM journal_checkpoints').get() as {
+        seq: number | null;
+      };
+      if (checkpoint.seq !== (last.seq ?? 0) + 1) {
+        throw new SystemError(
+          'journal-corrupt',
+          `checkpoint ${checkpoint.seq} is out of order (next is ${(last.seq ?? 0) + 1})`,
+        );
+      }
+      this.#db
+        .prepare('INSERT INTO journal_checkpoints (seq, at, body, hash, signature) VALUES (?, ?, ?, ?, ?)')
+        .run(checkpoint.seq, checkpoint.at, JSON.stringify(body), hash, signature);
+      const seal = this.#db.prepare(
+        `INSERT INTO journal_sealed_heads (task_id, checkpoint_seq, head_seq, head_hash) VALUES (?, ?, ?, ?)
+         ON CONFLICT (task_id) DO UPDATE SET checkpoint_seq = excluded.checkpoint_seq,
+           head_seq = excluded.head_seq, head_hash = excluded.head_hash`,
+      );
+      for (const [taskId, head] of Object.entries(checkpoint.heads)) {
+        seal.run(taskId, checkpoint.seq, head.seq, head.hash);
+      }
+    });
+  }
+
+  async latestCheckpoint(): Promise<JournalCheckpoint | undefined> {
+    const row = this.#db.prepare('SELECT * FROM journal_checkpoints ORDER BY seq DESC LIMIT 1').get() as
+      | Row
+      | undefined;
+    return row ? toCheckpoint(row) : undefined;
+  }
+
+  async latestCheckpointFor(taskId: string): Promise<JournalCheckpoint | undefined> {
+    const row = this.#db
+      // From the signed bodies, not the index: an index pointed at an older checkpoint must not hide a newer one.
+      .prepare(
+        `SELECT * FROM journal_checkpoints
+         WHERE EXISTS (SELECT 1 FROM json_each(journal_checkpoints.body, '$.heads') WHERE key = ?)
+         ORDER BY seq DESC LIMIT 1`,
+      )
+      .get(taskId) as Row | undefined;
+    return row ? toCheckpoint(row) : undefined;
+  }
+
+  async tasksChangedSinceCheckpoint(): Promise<Task[]> {
+    const rows = this.#db
+      .prepare(
+        `SELECT tasks.* FROM tasks LEFT JOIN journal_sealed_heads ON journal_sealed_heads.task_id = tasks.id
+         WHERE tasks.head_seq > 0 AND (journal_sealed_heads.task_id IS NULL
+           OR journal_sealed_heads.head_seq != tasks.head_seq OR journal_sealed_heads.head_hash != tasks.head_hash)
+         ORDER BY tasks.id`,
+      )
+      .all() as Row[];
+    return rows.map(toTask);
   }
 
   async listEvents(taskId: string): Promise<JournalEvent[]> {
@@ -124,6 +192,18 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
+  }
+
+  #applyUpdate(id: string, update: TaskUpdate): void {
+    const entries = Object.entries(update).filter(([, value]) => value !== undefined);
+    if (entries.length === 0) return;
+    const assignments = entries.map(([key]) => `${UPDATE_COLUMNS[key as keyof TaskUpdate]} = ?`).join(', ');
+    this.#run(`UPDATE tasks SET ${assignments} WHERE id = ?`, [
+      ...entries.map(([key, value]) =>
+        key === 'owner' && value !== null ? JSON.stringify(value) : (value as SQLInputValue),
+      ),
+      id,
+    ]);
   }
 
   /** Runs `work` in an immediate transaction; any throw rolls everything back. */
@@ -214,7 +294,16 @@ function toTask(row: Row): Task {
     costUsd: Number(row.cost_usd),
     createdAt: row.created_at as string,
     endedAt: (row.ended_at as string | null) ?? null,
+    headSeq: Number(row.head_seq),
+    headHash: row.head_hash as string,
+    owner: row.owner ? (JSON.parse(row.owner as string) as TaskOwner) : null,
+    resumableUntil: (row.resumable_until as string | null) ?? null,
   };
+}
+
+function toCheckpoint(row: Row): JournalCheckpoint {
+  const body = JSON.parse(row.body as string) as Omit<JournalCheckpoint, 'hash' | 'signature'>;
+  return { ...body, hash: row.hash as string, signature: row.signature as string };
 }
 
 function toEvent(row: Row): JournalEvent {

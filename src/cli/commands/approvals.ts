@@ -33,7 +33,11 @@ export async function approvalsCommand(argv: string[], io: CommandIo): Promise<n
     io.out(APPROVALS_HELP);
     return EXIT.ok;
   }
-  const context = openWardenContext({ dataDir: values['data-dir'], config: values.config, env: io.env });
+  const context = await openWardenContext({
+    dataDir: values['data-dir'],
+    config: values.config,
+    env: io.env,
+  });
   try {
     const approvals = approvalStore(context);
     const requests = await approvals.list(values.all ? {} : { status: 'pending' });
@@ -77,7 +81,11 @@ async function decideCommand(verb: 'approve' | 'deny', argv: string[], io: Comma
       hint: 'list pending requests with `warden approvals`',
     });
   }
-  const context = openWardenContext({ dataDir: values['data-dir'], config: values.config, env: io.env });
+  const context = await openWardenContext({
+    dataDir: values['data-dir'],
+    config: values.config,
+    env: io.env,
+  });
   try {
     const approvals = approvalStore(context);
     const reason = (values as { reason?: string }).reason;

@@ -72,7 +72,10 @@ export async function costCommand(argv: string[], io: CommandIo): Promise<number
         taskId,
         outcome:
           outcome?.outcome ??
-          (stored && stored.status !== 'running' && stored.status !== 'awaiting_approval'
+          (stored &&
+          stored.status !== 'running' &&
+          stored.status !== 'awaiting_approval' &&
+          stored.status !== 'interrupted'
             ? stored.status
             : undefined),
         agent: outcome?.agent ?? first?.agent ?? null,

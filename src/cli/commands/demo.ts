@@ -26,7 +26,11 @@ export async function demoCommand(argv: string[], io: CommandIo): Promise<number
     io.out(DEMO_HELP);
     return EXIT.ok;
   }
-  const context = openWardenContext({ dataDir: values['data-dir'], config: values.config, env: io.env });
+  const context = await openWardenContext({
+    dataDir: values['data-dir'],
+    config: values.config,
+    env: io.env,
+  });
   try {
     const stamp = new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15);
     const repo = path.join(context.home, 'demo', `shop-cart-${stamp}`);

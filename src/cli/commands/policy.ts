@@ -171,7 +171,11 @@ async function readJournals(
   io: CommandIo,
   values: { 'data-dir'?: string | undefined; config?: string | undefined },
 ) {
-  const context = openWardenContext({ dataDir: values['data-dir'], config: values.config, env: io.env });
+  const context = await openWardenContext({
+    dataDir: values['data-dir'],
+    config: values.config,
+    env: io.env,
+  });
   try {
     const journals: Array<JournalOfTask & { taskId: string }> = [];
     for (const task of await context.store.listTasks()) {

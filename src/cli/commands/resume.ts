@@ -12,16 +12,21 @@ import { findTask } from './trace.ts';
 export const RESUME_HELP = `warden resume TASK [--max-usd N] [--max-steps N] [--allow-loosen] [--json]
 
 Continues a task that waits for an approval (exit code 4 of \`warden run\`), once the request is
-approved or denied. Model calls already made are not made or paid again; tool calls already run are
-not run again. Prints the same result as \`warden run\`, with the same exit codes.
+approved or denied, or a task that was interrupted (its process died) while its workspace is kept
+(see \`warden tasks\`). Model calls already made are not made or paid again; a model call that had no
+response is made again. Tool calls already run are not run again; one that was cut off runs again
+only if it is read-only (read_file, list_files, search), otherwise the model is told it was
+interrupted. Prints the same result as \`warden run\`, with the same exit codes.
 
 The task keeps the limits it started with (budget, steps, wall time, sandbox limits, egress, policy
-bundle, models, price table). The current config and the flags may tighten them; a resume that would
-loosen any of them is refused (exit 2) unless --allow-loosen is given, and every change is journaled.
+bundle, models, price table). The current config and the flags may tighten them; a resume under another
+policy bundle, other models or price table, or with more egress is refused (exit 2) unless
+--allow-loosen is given, which also lets larger numbers of the current config apply. Every change is
+journaled as limits-changed.
 
   --max-usd N        a lower spending limit for the task, in USD
   --max-steps N      a lower limit on model calls for the task
-  --allow-loosen     accept looser limits than the task started with (journaled as limits-changed)
+  --allow-loosen     accept looser limits than the task started with (journaled)
 `;
 
 export async function resumeCommand(argv: string[], io: CommandIo): Promise<number> {
@@ -45,7 +50,11 @@ export async function resumeCommand(argv: string[], io: CommandIo): Promise<numb
   }
   const maxUsd = positiveNumber('max-usd', values['max-usd']);
   const maxSteps = positiveInteger('max-steps', values['max-steps']);
-  const context = openWardenContext({ dataDir: values['data-dir'], config: values.config, env: io.env });
+  const context = await openWardenContext({
+    dataDir: values['data-dir'],
+    config: values.config,
+    env: io.env,
+  });
   try {
     const task = await findTask(context.store, taskArgument);
     const [start] = await context.journal.events(task.id);

@@ -79,7 +79,11 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
       hint: 'letters, digits, ".", "_" and "-", as in router.routes kind:NAME',
     });
   }
-  const context = openWardenContext({ dataDir: values['data-dir'], config: values.config, env: io.env });
+  const context = await openWardenContext({
+    dataDir: values['data-dir'],
+    config: values.config,
+    env: io.env,
+  });
   try {
     const result = await executeRun(context, io, {
       repo: path.resolve(io.cwd, values.repo),
@@ -222,5 +226,6 @@ export function exitCodeOf(status: string): number {
   if (status === 'succeeded' || status === 'already-done' || status === 'not-actionable') return EXIT.ok;
   if (status === 'stopped') return EXIT.stopped;
   if (status === 'awaiting_approval') return EXIT.awaitingApproval;
+  if (status === 'interrupted') return EXIT.interrupted;
   return EXIT.failed;
 }

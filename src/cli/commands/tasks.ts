@@ -6,6 +6,8 @@ import { openWardenContext } from '../warden-context.ts';
 export const TASKS_HELP = `warden tasks [--limit N] [--json]
 
 Lists recent tasks, newest first: id, status, stop reason, steps, cost, branch and the task text.
+An interrupted task (its process died) says until when \`warden resume TASK\` can continue it; with
+--json, \`resumableUntil\` (null once its workspace is removed).
 `;
 
 export async function tasksCommand(argv: string[], io: CommandIo): Promise<number> {
@@ -15,7 +17,11 @@ export async function tasksCommand(argv: string[], io: CommandIo): Promise<numbe
     return EXIT.ok;
   }
   const limit = positiveNumber('limit', values.limit);
-  const context = openWardenContext({ dataDir: values['data-dir'], config: values.config, env: io.env });
+  const context = await openWardenContext({
+    dataDir: values['data-dir'],
+    config: values.config,
+    env: io.env,
+  });
   try {
     const tasks = await context.store.listTasks({ limit: limit ?? 20 });
     if (values.json) {
@@ -25,8 +31,14 @@ export async function tasksCommand(argv: string[], io: CommandIo): Promise<numbe
     } else {
       for (const task of tasks) {
         const prompt = task.prompt.length > 50 ? `${task.prompt.slice(0, 47)}...` : task.prompt;
+        const resumable =
+          task.status === 'interrupted'
+            ? task.resumableUntil
+              ? `  (resumable until ${task.resumableUntil})`
+              : '  (workspace removed)'
+            : '';
         io.out(
-          `${task.id}  ${task.status.padEnd(9)}  ${(task.stopReason ?? '').padEnd(10)}  ${String(task.steps).padStart(3)} steps  $${task.costUsd.toFixed(4)}  ${task.branch ?? '-'}  ${prompt}\n`,
+          `${task.id}  ${task.status.padEnd(9)}  ${(task.stopReason ?? '').padEnd(10)}  ${String(task.steps).padStart(3)} steps  $${task.costUsd.toFixed(4)}  ${task.branch ?? '-'}  ${prompt}${resumable}\n`,
         );
       }
     }

@@ -9,8 +9,10 @@ import { openWardenContext } from '../warden-context.ts';
 export const TRACE_HELP = `warden trace TASK [--json]
 
 Shows a task's trajectory in order: every model call, decision and tool call, with costs. TASK may be
-a unique prefix of the id. With --json, prints the journal events as a JSON array. The hash chain is
-verified on every read; a broken chain is reported.
+a unique prefix of the id. With --json, prints the journal events as a JSON array. The journal is
+verified on every read: seq without gaps, every link and hash, the task row's head and terminal state,
+and the newest signed checkpoint that sealed the task. A journal truncated, edited or rewritten is
+reported on stderr and the command exits 1.
 `;
 
 export async function traceCommand(argv: string[], io: CommandIo): Promise<number> {
@@ -24,7 +26,11 @@ export async function traceCommand(argv: string[], io: CommandIo): Promise<numbe
     throw new UserError('usage', 'warden trace: which task? give its id', {
       hint: 'list them with `warden tasks`',
     });
-  const context = openWardenContext({ dataDir: values['data-dir'], config: values.config, env: io.env });
+  const context = await openWardenContext({
+    dataDir: values['data-dir'],
+    config: values.config,
+    env: io.env,
+  });
   try {
     const task = await findTask(context.store, taskArgument);
     const events = await context.journal.events(task.id);
@@ -42,7 +48,12 @@ export async function traceCommand(argv: string[], io: CommandIo): Promise<numbe
       );
       io.out(`  ${task.prompt}\n`);
       for (const event of events) io.out(formatEvent(event));
-      io.out(`journal: ${events.length} events, chain ${verification.ok ? 'verified' : 'BROKEN'}\n`);
+      const sealed = verification.checkpoint ? `, checkpoint ${verification.checkpoint}` : ', not yet sealed';
+      io.out(
+        verification.ok
+          ? `journal: ${events.length} events, chain verified (${verification.state}${sealed})\n`
+          : `journal: ${events.length} events, chain BROKEN at event ${verification.brokenAt}: ${verification.problem}\n`,
+      );
     }
     return verification.ok ? EXIT.ok : EXIT.failed;
   } finally {
@@ -100,6 +111,8 @@ function describe(event: JournalEvent): string {
       return `${event.branch} at ${String(event.commit).slice(0, 12)}`;
     case 'task-end':
       return `${event.status} (${event.stopReason}): ${event.detail}`;
+    case 'task-interrupted':
+      return `process ${(event.owner as { pid?: number } | null)?.pid ?? '?'} gone; ${event.steps} steps, $${Number(event.costUsd).toFixed(4)}, ${event.releasedReservations} reservation(s) released, ${event.workspaceKept ? `resumable until ${event.resumableUntil}` : 'workspace gone'}`;
     default: {
       const { taskId, seq, type, at, prevHash, hash, ...fields } = event;
       return oneLine(JSON.stringify(fields), 120);
