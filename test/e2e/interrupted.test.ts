@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +75,9 @@ describe('a warden run killed with SIGKILL mid-task', () => {
 
   it('is reaped by the next command (interrupted, reservation released, booked cost shown), then resumes without paying twice', async () => {
     const home = path.join(work.dir, 'home-model');
+    // The local server answers with whole JSON bodies; the client must not ask for a stream.
+    mkdirSync(home, { recursive: true });
+    writeFileSync(path.join(home, 'config.yaml'), 'provider:\n  streaming: false\n');
     const message = (content: unknown[], stop: string) => ({
       kind: 'json' as const,
       body: {

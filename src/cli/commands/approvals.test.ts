@@ -37,6 +37,8 @@ describe('warden approvals, approve, deny', () => {
       requestedBy: 'test',
       createdAt: new Date().toISOString(),
     });
+    // A task's journal always begins with its start.
+    await new Journal(store).append('t1', 'task-start', { prompt: 'p' });
     const approvals = new SqliteApprovalStore(store.database);
     ids = [];
     for (const command of ['npm publish', 'rm -rf dist']) {
@@ -88,7 +90,8 @@ describe('warden approvals, approve, deny', () => {
         [ids[0], 'approved', 'alice'],
         [ids[1], 'denied', 'local'],
       ]);
-      expect((await new Journal(store).verify('t1')).ok).toBe(true);
+      const verified = await new Journal(store).verify('t1');
+      expect(verified, JSON.stringify(verified)).toMatchObject({ ok: true });
     } finally {
       await store.close();
     }
