@@ -43,16 +43,11 @@ export const RESULT_REF = 'refs/warden/result';
 export async function writeResultCommit(settings: ResultCommitSettings): Promise<ResultCommit> {
   const { workspaceDir, gitDir, baseCommit } = settings;
   const privateEnv = { GIT_DIR: gitDir, GIT_INDEX_FILE: path.join(gitDir, 'index') };
-  const git = (args: string[], extra: { env?: Record<string, string>; input?: string } = {}) =>
-    runGit(args, { cwd: gitDir, env: { ...privateEnv, ...extra.env }, input: extra.input });
+  const git = (args: string[]) => runGit(args, { cwd: gitDir, env: privateEnv });
 
   const workspaceGit = path.join(workspaceDir, '.git');
-  const format = (
-    await runGit(['rev-parse', '--show-object-format'], {
-      cwd: path.dirname(gitDir),
-      env: { GIT_DIR: workspaceGit },
-    })
-  ).stdout.trim();
+  // The base commit's id says which hash the repository uses: 64 hex digits for SHA-256, 40 for SHA-1.
+  const format = baseCommit.length === 64 ? 'sha256' : 'sha1';
   await rm(gitDir, { recursive: true, force: true });
   await mkdir(gitDir, { recursive: true });
   await runGit(['init', '--bare', '--quiet', '--template=', `--object-format=${format}`, gitDir], {
@@ -67,10 +62,7 @@ export async function writeResultCommit(settings: ResultCommitSettings): Promise
   const base = parseTree((await git(['ls-tree', '-r', '-z', '--full-tree', baseCommit])).stdout);
 
   const blobId = (content: Buffer) =>
-    createHash(format === 'sha256' ? 'sha256' : 'sha1')
-      .update(`blob ${content.length}\0`)
-      .update(content)
-      .digest('hex');
+    createHash(format).update(`blob ${content.length}\0`).update(content).digest('hex');
   const snapshot = await snapshotWorkspace({
     dir: workspaceDir,
     base,
@@ -93,19 +85,33 @@ export async function writeResultCommit(settings: ResultCommitSettings): Promise
     },
   });
 
-  const message = (await git(['stripspace'], { input: settings.message })).stdout;
+  const message = cleanUpMessage(settings.message);
   const skipped = [...snapshot.skipped];
   await runGit(['fast-import', '--quiet', '--done'], {
     cwd: gitDir,
     env: privateEnv,
     input: importStream({ ...settings, message, base, entries: snapshot.entries, skipped, blobId }),
   });
-  const treeOf = async (revision: string) =>
-    (await git(['rev-parse', '--verify', `${revision}^{tree}`])).stdout.trim();
-  const tree = await treeOf(RESULT_REF);
-  const baseTree = await treeOf(baseCommit);
-  if (tree === baseTree) return { commit: null, skipped };
-  return { commit: (await git(['rev-parse', '--verify', `${RESULT_REF}^{commit}`])).stdout.trim(), skipped };
+  const [commit, tree, baseTree] = (
+    await git(['rev-parse', RESULT_REF, `${RESULT_REF}^{tree}`, `${baseCommit}^{tree}`])
+  ).stdout
+    .trim()
+    .split('\n');
+  return { commit: tree === baseTree ? null : commit!, skipped };
+}
+
+/**
+ * What `git commit --cleanup=whitespace` (`git stripspace`) makes of a message: trailing whitespace
+ * off every line, runs of empty lines made one, none at the start or end, and a final newline.
+ */
+export function cleanUpMessage(message: string): string {
+  const lines: string[] = [];
+  for (const line of message.split('\n').map((text) => text.replace(/[ \t\v\f\r]+$/, ''))) {
+    if (line === '' && (lines.length === 0 || lines.at(-1) === '')) continue;
+    lines.push(line);
+  }
+  while (lines.at(-1) === '') lines.pop();
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
 /** `git ls-tree -r -z` output as path to entry. */
