@@ -9,11 +9,12 @@ export interface DiffStat {
 
 /**
  * Counts the files, inserted lines and deleted lines that `commit` changes relative to its first parent
- * (or to the empty tree for a root commit), in the repository at `cwd`.
+ * (or to the empty tree for a root commit), in the git directory `gitDir` (a `.git` or bare directory,
+ * named outright: no work tree, so no `.gitattributes`, diff driver or textconv of a work tree applies).
  *
  * @throws SystemError `git-failed` when the commit cannot be read.
  */
-export async function readDiffStat(cwd: string, commit: string): Promise<DiffStat> {
+export async function readDiffStat(gitDir: string, commit: string): Promise<DiffStat> {
   const { stdout } = await runGit(
     [
       'diff-tree',
@@ -27,7 +28,7 @@ export async function readDiffStat(cwd: string, commit: string): Promise<DiffSta
       '--no-textconv',
       commit,
     ],
-    { cwd },
+    { cwd: gitDir, env: { GIT_DIR: gitDir } },
   );
   const stat: DiffStat = { filesChanged: 0, insertions: 0, deletions: 0 };
   // With -z and no renames every record is "<added>\t<deleted>\t<path>\0"; binary files show "-".

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { SystemError } from '../spec/errors.ts';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { SystemError, WardenError } from '../spec/errors.ts';
 
 /** Who a commit is attributed to. */
 export interface GitIdentity {
@@ -12,8 +14,13 @@ export interface RunGitOptions {
   cwd: string;
   /** Extra environment variables, on top of the minimal environment git is given. */
   env?: Readonly<Record<string, string>>;
-  /** Written to git's stdin; stdin is closed (empty) when absent. */
-  input?: string;
+  /**
+   * Written to git's stdin; stdin is closed (empty) when absent. Chunks from an iterable are written
+   * as they come, with backpressure (a `fast-import` stream larger than memory).
+   */
+  input?: string | Uint8Array | AsyncIterable<Uint8Array>;
+  /** Exit codes that count as success besides 0 (`check-ignore` exits 1 when nothing is ignored). */
+  acceptExitCodes?: readonly number[];
   /** Identity for anything git records (commits, reflogs). Default: `Warden <warden@warden.local>`. */
   identity?: GitIdentity;
   /** Extra `-c key=value` settings. A key that would override one of the hardening settings is refused. */
@@ -21,6 +28,8 @@ export interface RunGitOptions {
 }
 
 export interface GitResult {
+  /** 0, or one of `acceptExitCodes`. */
+  exitCode: number;
   stdout: string;
   /** The same output as bytes, for binary content (`git cat-file blob`). */
   stdoutBytes: Buffer;
@@ -40,6 +49,7 @@ const HARDENING_CONFIG: ReadonlyArray<readonly [string, string]> = [
   ['core.sshCommand', ''],
   ['core.askPass', ''],
   ['core.pager', 'cat'],
+  ['core.attributesFile', '/dev/null'],
   ['core.editor', 'false'],
   ['core.alternateRefsCommand', 'true'],
   ['diff.external', ''],
@@ -92,6 +102,8 @@ export async function runGit(args: readonly string[], options: RunGitOptions): P
     LC_ALL: 'C',
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_ATTR_NOSYSTEM: '1',
+    GIT_NO_REPLACE_OBJECTS: '1',
     GIT_TERMINAL_PROMPT: '0',
     GIT_OPTIONAL_LOCKS: '0',
     GIT_ASKPASS: '/bin/false',
@@ -119,11 +131,12 @@ export async function runGit(args: readonly string[], options: RunGitOptions): P
     child.on('close', (exitCode, signal) => {
       const stdoutBytes = Buffer.concat(stdout);
       const result = {
+        exitCode: exitCode ?? -1,
         stdout: stdoutBytes.toString('utf8'),
         stdoutBytes,
         stderr: Buffer.concat(stderr).toString('utf8'),
       };
-      if (exitCode === 0) {
+      if (exitCode === 0 || (exitCode !== null && options.acceptExitCodes?.includes(exitCode))) {
         resolve(result);
         return;
       }
@@ -133,6 +146,20 @@ export async function runGit(args: readonly string[], options: RunGitOptions): P
     });
     // A git that exits before reading its input must not crash the process with EPIPE.
     child.stdin.on('error', () => {});
-    child.stdin.end(options.input ?? '');
+    const input = options.input ?? '';
+    if (typeof input === 'string' || input instanceof Uint8Array) child.stdin.end(input);
+    else {
+      // A failing input stream kills git, so the close handler above reports it and nothing half-done stays.
+      pipeline(Readable.from(input), child.stdin).catch((error: unknown) => {
+        child.kill('SIGKILL');
+        reject(
+          error instanceof WardenError
+            ? error
+            : new SystemError('git-failed', `could not feed git ${args[0] ?? ''}: ${String(error)}`, {
+                cause: error,
+              }),
+        );
+      });
+    }
   });
 }

@@ -36,5 +36,5 @@ export type { ResolveOptions } from './safe-path.ts';
 export { openNoFollow, resolveInWorkspace } from './safe-path.ts';
 export type { SandboxConformanceOptions } from './sandbox-conformance.ts';
 export { runSandboxConformance } from './sandbox-conformance.ts';
-export type { BranchResult, Workspace, WorkspaceSettings } from './workspace.ts';
+export type { BranchResult, SkippedPath, SkipReason, Workspace, WorkspaceSettings } from './workspace.ts';
 export { AGENT_IDENTITY, createWorkspace, reopenWorkspace } from './workspace.ts';

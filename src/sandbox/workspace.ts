@@ -3,6 +3,10 @@ import path from 'node:path';
 import { SystemError, UserError } from '../spec/errors.ts';
 import { type DiffStat, readDiffStat } from './diff-stat.ts';
 import { type GitIdentity, runGit } from './git.ts';
+import { RESULT_REF, writeResultCommit } from './internal/result-commit.ts';
+import type { SkippedPath } from './internal/workspace-snapshot.ts';
+
+export type { SkippedPath, SkipReason } from './internal/workspace-snapshot.ts';
 
 /** The identity every agent commit carries. */
 export const AGENT_IDENTITY: GitIdentity = { name: 'Warden Agent', email: 'agent@warden.local' };
@@ -22,6 +26,12 @@ export interface BranchResult {
   /** The commit the branch points at. */
   commit: string;
   stat: DiffStat;
+  /**
+   * Paths of the workspace the commit leaves out, and why: nested `.git` entries, symbolic links that
+   * lead out of the workspace or into `.git`, content in a submodule's directory, special files. A path
+   * the base commit had keeps its base version. Empty when everything went in.
+   */
+  skipped: SkippedPath[];
 }
 
 /** A private clone of the user's HEAD that an agent may change freely. */
@@ -35,7 +45,10 @@ export interface Workspace {
   /**
    * Commits everything in the workspace as the agent, with `message` (trailers included) verbatim, and
    * fetches that commit into the user's repository as `warden/<taskId>` without touching the user's work
-   * tree, index or HEAD. Returns `null` when nothing changed.
+   * tree, index or HEAD. Files ignored by the workspace's `.gitignore` files stay out, as with
+   * `git add --all`. No git runs on the workspace as a work tree: the commit is built from the files as
+   * data, in a git directory the sandbox never sees, and what had to be left out is in `skipped`.
+   * Returns `null` when nothing that may be committed changed (left-out paths alone make no branch).
    *
    * @throws SystemError `git-failed` when committing or fetching fails (for example when the branch
    *   already exists and points elsewhere, or is checked out).
@@ -206,9 +219,13 @@ export async function reopenWorkspace(settings: WorkspaceSettings): Promise<Work
   const taskDir = path.join(path.resolve(settings.scratchDir), settings.taskId);
   let baseCommit: string;
   try {
-    const dir = path.join(taskDir, 'repo');
+    // The workspace's own git directory, named outright: nothing the agent wrote is searched for one.
+    const gitDir = path.join(taskDir, 'repo', '.git');
     baseCommit = (
-      await runGit(['rev-parse', '--verify', 'refs/warden/base^{commit}'], { cwd: dir })
+      await runGit(['rev-parse', '--verify', 'refs/warden/base^{commit}'], {
+        cwd: taskDir,
+        env: { GIT_DIR: gitDir },
+      })
     ).stdout.trim();
   } catch (error) {
     throw new UserError(
@@ -238,40 +255,41 @@ function workspaceAt(settings: {
     dirty: settings.dirty,
     async createBranch(taskId, message) {
       checkTaskId(taskId);
-      await runGit(['add', '--all'], { cwd: dir });
-      const staged = await runGit(['diff', '--cached', '--name-only', '--no-ext-diff', '--no-textconv'], {
-        cwd: dir,
-      });
-      if (staged.stdout.trim() === '') return null;
-      await runGit(
-        ['commit', '--quiet', '--no-verify', '--no-gpg-sign', '--cleanup=whitespace', '--file=-'],
-        {
-          cwd: dir,
-          input: message,
+      // Next to the workspace, not in it: the sandbox mounts only `repo`, so it can neither see nor
+      // write this git directory or its config.
+      const gitDir = path.join(taskDir, 'result.git');
+      try {
+        const { commit, skipped } = await writeResultCommit({
+          workspaceDir: dir,
+          gitDir,
+          baseCommit: settings.baseCommit,
+          message,
           identity: AGENT_IDENTITY,
-        },
-      );
-      const commit = (await runGit(['rev-parse', '--verify', 'HEAD^{commit}'], { cwd: dir })).stdout.trim();
-      const branch = `warden/${taskId}`;
-      await runGit(
-        [
-          'fetch',
-          '--quiet',
-          '--no-tags',
-          '--no-write-fetch-head',
-          '--no-recurse-submodules',
-          dir,
-          `HEAD:refs/heads/${branch}`,
-        ],
-        { cwd: workTree },
-      );
-      const landed = (
-        await runGit(['rev-parse', '--verify', `refs/heads/${branch}^{commit}`], { cwd: workTree })
-      ).stdout.trim();
-      if (landed !== commit) {
-        throw new SystemError('git-failed', `branch ${branch} points at ${landed}, expected ${commit}`);
+        });
+        if (commit === null) return null;
+        const branch = `warden/${taskId}`;
+        await runGit(
+          [
+            'fetch',
+            '--quiet',
+            '--no-tags',
+            '--no-write-fetch-head',
+            '--no-recurse-submodules',
+            gitDir,
+            `${RESULT_REF}:refs/heads/${branch}`,
+          ],
+          { cwd: workTree },
+        );
+        const landed = (
+          await runGit(['rev-parse', '--verify', `refs/heads/${branch}^{commit}`], { cwd: workTree })
+        ).stdout.trim();
+        if (landed !== commit) {
+          throw new SystemError('git-failed', `branch ${branch} points at ${landed}, expected ${commit}`);
+        }
+        return { branch, commit, stat: await readDiffStat(gitDir, commit), skipped };
+      } finally {
+        await rm(gitDir, { recursive: true, force: true });
       }
-      return { branch, commit, stat: await readDiffStat(dir, commit) };
     },
     async destroy() {
       await rm(taskDir, { recursive: true, force: true });

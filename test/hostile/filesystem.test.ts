@@ -2,9 +2,10 @@ import { symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git } from '../support/cli.ts';
-import { type Canaries, createCanaries, runHostile, shellTurn } from './harness.ts';
+import { type Canaries, createAttackTally, createCanaries, runHostile, shellTurn } from './harness.ts';
 
 describe('hostile: escaping the workspace through the file system', () => {
+  createAttackTally('filesystem');
   let canaries: Canaries;
   beforeAll(async () => {
     canaries = await createCanaries();

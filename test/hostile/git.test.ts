@@ -2,9 +2,10 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git } from '../support/cli.ts';
-import { type Canaries, createCanaries, runHostile, shellTurn } from './harness.ts';
+import { type Canaries, createAttackTally, createCanaries, runHostile, shellTurn } from './harness.ts';
 
 describe("hostile: making the host run code through Warden's own git", () => {
+  createAttackTally('git');
   let canaries: Canaries;
   beforeAll(async () => {
     canaries = await createCanaries();

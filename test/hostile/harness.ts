@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeEach } from 'vitest';
 import { makeRepo, runWarden, scratch, writeScript } from '../support/cli.ts';
 
 const DEFAULT_BUNDLE = fileURLToPath(new URL('../../policies/default/', import.meta.url));
@@ -12,6 +13,8 @@ const DEFAULT_BUNDLE = fileURLToPath(new URL('../../policies/default/', import.m
 /** What a hostile run may have touched on the host, and what it reported. */
 export interface HostileOutcome {
   code: number | null;
+  /** The user's repository the run worked on (where the result branch lands). */
+  repo: string;
   report: Record<string, unknown>;
   events: Array<Record<string, unknown>>;
   /** Tool results in order, as the model saw them. */
@@ -129,5 +132,23 @@ export async function runHostile(
   const outputs = events
     .filter((event) => event.type === 'tool-call-end')
     .map((event) => String(event.output));
-  return { code: result.code, report, events, outputs, stderr: result.stderr };
+  return { code: result.code, repo, report, events, outputs, stderr: result.stderr };
+}
+
+/**
+ * Counts a hostile file's attacks: call it once inside the file's `describe`. Every test there counts as
+ * an attack tried, and as contained unless it failed; the totals are printed once, after the file.
+ */
+export function createAttackTally(suite: string): void {
+  let tried = 0;
+  let failed = 0;
+  beforeEach((context) => {
+    tried += 1;
+    context.onTestFailed(() => {
+      failed += 1;
+    });
+  });
+  afterAll(() => {
+    console.log(`hostile (${suite}): ${tried} attacks tried, ${tried - failed} contained`);
+  });
 }

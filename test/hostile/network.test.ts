@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Canaries, createCanaries, runHostile, shellTurn } from './harness.ts';
+import { type Canaries, createAttackTally, createCanaries, runHostile, shellTurn } from './harness.ts';
 
 /** A Node one-liner run inside the sandbox, printing `CONNECTED` only if it reached the target. */
 const nodeConnect = (host: string, port: number) =>
   `node -e "const s=require('net').connect(${port},'${host}',()=>{console.log('CONNECTED');s.end()});s.on('error',e=>console.log('refused',e.code))"`;
 
 describe('hostile: reaching the network from the sandbox', () => {
+  createAttackTally('network');
   let canaries: Canaries;
   beforeAll(async () => {
     canaries = await createCanaries();

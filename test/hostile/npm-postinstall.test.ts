@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Canaries, createCanaries, runHostile, shellTurn } from './harness.ts';
+import { type Canaries, createAttackTally, createCanaries, runHostile, shellTurn } from './harness.ts';
 
 /** Where the registry appears inside the sandbox: the relay, then Warden's credentialed upstream. */
 const REGISTRY_INSIDE = 'http://127.0.0.1:3128/_upstream/npm/';
@@ -93,6 +93,7 @@ async function startRegistry(
 }
 
 describe('hostile: a dependency that phones home while the npm registry is allowed', () => {
+  createAttackTally('npm-postinstall');
   let canaries: Canaries;
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   beforeAll(async () => {

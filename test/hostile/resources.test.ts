@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Canaries, createCanaries, runHostile, shellTurn } from './harness.ts';
+import { type Canaries, createAttackTally, createCanaries, runHostile, shellTurn } from './harness.ts';
 
 /** Host processes whose command line contains `marker`. */
 function hostProcesses(marker: string): string[] {
@@ -9,6 +9,7 @@ function hostProcesses(marker: string): string[] {
 }
 
 describe('hostile: exhausting the host', () => {
+  createAttackTally('resources');
   let canaries: Canaries;
   beforeAll(async () => {
     canaries = await createCanaries();

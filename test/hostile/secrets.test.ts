@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Canaries, createCanaries, runHostile, shellTurn } from './harness.ts';
+import { type Canaries, createAttackTally, createCanaries, runHostile, shellTurn } from './harness.ts';
 
 describe('hostile: reading the host', () => {
+  createAttackTally('secrets');
   let canaries: Canaries;
   beforeAll(async () => {
     canaries = await createCanaries();

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Delivery } from '../../actions/index.ts';
 import { type RunTaskResult, runTask, type TaskRuntime } from '../../agent/index.ts';
-import type { DiffStat } from '../../sandbox/index.ts';
+import type { DiffStat, SkippedPath } from '../../sandbox/index.ts';
 import { UserError } from '../../spec/errors.ts';
 import { parseCommandArgs, positiveInteger, positiveNumber } from '../args.ts';
 import { deliverResult } from '../deliver-result.ts';
@@ -46,6 +46,11 @@ export interface RunReport {
   /** True when the model has no known price and ran at $0 (`pricing.allowUnpriced`): `costUsd` is not real. */
   unpriced: boolean;
   diffStat: DiffStat | null;
+  /**
+   * Workspace paths left out of the branch, and why (a nested `.git`, a link out of the workspace, …);
+   * empty when everything went in or there is no branch.
+   */
+  skipped: SkippedPath[];
   workedFromHead: boolean;
   trace: string;
   /** The pull request the result was delivered as; `null` without a forge or when delivery did not open one. */
@@ -188,6 +193,7 @@ export function toReport(
     model: task.model,
     unpriced: result.unpriced === true,
     diffStat: result.branch ? result.branch.stat : null,
+    skipped: result.branch?.skipped ?? [],
     workedFromHead: result.dirty,
     trace: `warden trace ${task.id}`,
     pullRequest: delivery?.pullRequest
@@ -213,6 +219,7 @@ export function formatReport(report: RunReport): string {
   } else {
     lines.push('branch: none (no change to save)');
   }
+  for (const entry of report.skipped) lines.push(`left out of the branch: ${entry.path} (${entry.reason})`);
   if (report.delivery) lines.push(`pull request: ${report.delivery.detail}`);
   const cache =
     report.cacheHitRatio === null ? '' : `   cache hit: ${Math.round(report.cacheHitRatio * 100)}%`;

@@ -108,7 +108,7 @@ function describe(event: JournalEvent): string {
     case 'net-connect':
       return `${event.method} ${event.host}:${event.port} ${event.decision === 'allow' ? 'allowed' : 'refused'} (${event.reason}), ${event.bytesUp} B up, ${event.bytesDown} B down`;
     case 'branch-created':
-      return `${event.branch} at ${String(event.commit).slice(0, 12)}`;
+      return `${event.branch} at ${String(event.commit).slice(0, 12)}${leftOut(event.skipped)}`;
     case 'task-end':
       return `${event.status} (${event.stopReason}): ${event.detail}`;
     case 'task-interrupted':
@@ -118,6 +118,15 @@ function describe(event: JournalEvent): string {
       return oneLine(JSON.stringify(fields), 120);
     }
   }
+}
+
+/** `, left out: a (reason), b (reason)` for a branch that left workspace paths out; `` otherwise. */
+function leftOut(skipped: unknown): string {
+  if (!Array.isArray(skipped) || skipped.length === 0) return '';
+  const entries = skipped.map(
+    (entry: { path?: unknown; reason?: unknown }) => `${entry.path} (${entry.reason})`,
+  );
+  return `, left out: ${oneLine(entries.join(', '), 200)}`;
 }
 
 function oneLine(text: string, length: number): string {

@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type GitIdentity, runGit } from '../git.ts';
+import {
+  type BaseEntry,
+  type SkippedPath,
+  type SnapshotEntry,
+  snapshotWorkspace,
+} from './workspace-snapshot.ts';
+
+export interface ResultCommitSettings {
+  /** The workspace's work tree; its `.git` (read-only to the sandbox) supplies the base objects. */
+  workspaceDir: string;
+  /** A git directory for the result, outside everything the sandbox mounts; made afresh. */
+  gitDir: string;
+  baseCommit: string;
+  /** The commit message; whitespace is cleaned up as `git commit --cleanup=whitespace` does. */
+  message: string;
+  identity: GitIdentity;
+}
+
+export interface ResultCommit {
+  /** The commit in `gitDir` at {@link RESULT_REF}; `null` when its tree is the base commit's. */
+  commit: string | null;
+  skipped: SkippedPath[];
+}
+
+/** Where the result commit is in the private git directory. */
+export const RESULT_REF = 'refs/warden/result';
+
+/**
+ * Commits the workspace as data. Node walks the tree ({@link snapshotWorkspace}) and reads every file
+ * itself, opened without following links; `git fast-import` turns that stream into blobs, trees and the
+ * commit in a bare git directory Warden made, with no work tree: no attributes, filters, drivers, hooks
+ * or nested repositories come into it, and the only config git reads is Warden's own. The workspace's
+ * `.gitignore` files are honoured through `git check-ignore`, which reads them as patterns and runs
+ * nothing.
+ *
+ * @throws SystemError `git-failed` when a git step fails.
+ */
+export async function writeResultCommit(settings: ResultCommitSettings): Promise<ResultCommit> {
+  const { workspaceDir, gitDir, baseCommit } = settings;
+  const privateEnv = { GIT_DIR: gitDir, GIT_INDEX_FILE: path.join(gitDir, 'index') };
+  const git = (args: string[]) => runGit(args, { cwd: gitDir, env: privateEnv });
+
+  const workspaceGit = path.join(workspaceDir, '.git');
+  // The base commit's id says which hash the repository uses: 64 hex digits for SHA-256, 40 for SHA-1.
+  const format = baseCommit.length === 64 ? 'sha256' : 'sha1';
+  await rm(gitDir, { recursive: true, force: true });
+  await mkdir(gitDir, { recursive: true });
+  await runGit(['init', '--bare', '--quiet', '--template=', `--object-format=${format}`, gitDir], {
+    cwd: gitDir,
+  });
+  // The base objects are read from the workspace's object store, which the sandbox can only read.
+  await writeFile(
+    path.join(gitDir, 'objects', 'info', 'alternates'),
+    `${path.join(workspaceGit, 'objects')}\n`,
+  );
+  await git(['read-tree', baseCommit]);
+  const base = parseTree((await git(['ls-tree', '-r', '-z', '--full-tree', baseCommit])).stdout);
+
+  const blobId = (content: Buffer) =>
+    createHash(format).update(`blob ${content.length}\0`).update(content).digest('hex');
+  const snapshot = await snapshotWorkspace({
+    dir: workspaceDir,
+    base,
+    blobId,
+    async ignored(paths) {
+      // The private index holds the base commit, so tracked files never count as ignored. Each path is
+      // given as `./path`, so a file named `:(glob)x` is a name, not pathspec magic; git echoes it so.
+      const { stdout } = await runGit(['check-ignore', '-z', '--stdin'], {
+        cwd: workspaceDir,
+        env: { ...privateEnv, GIT_WORK_TREE: workspaceDir },
+        input: paths.map((name) => `./${name}\0`).join(''),
+        acceptExitCodes: [1],
+      });
+      return new Set(
+        stdout
+          .split('\0')
+          .filter((name) => name.startsWith('./'))
+          .map((name) => name.slice(2)),
+      );
+    },
+  });
+
+  const message = cleanUpMessage(settings.message);
+  const skipped = [...snapshot.skipped];
+  await runGit(['fast-import', '--quiet', '--done'], {
+    cwd: gitDir,
+    env: privateEnv,
+    input: importStream({ ...settings, message, base, entries: snapshot.entries, skipped, blobId }),
+  });
+  const [commit, tree, baseTree] = (
+    await git(['rev-parse', RESULT_REF, `${RESULT_REF}^{tree}`, `${baseCommit}^{tree}`])
+  ).stdout
+    .trim()
+    .split('\n');
+  return { commit: tree === baseTree ? null : commit!, skipped };
+}
+
+/**
+ * What `git commit --cleanup=whitespace` (`git stripspace`) makes of a message: trailing whitespace
+ * off every line, runs of empty lines made one, none at the start or end, and a final newline.
+ */
+export function cleanUpMessage(message: string): string {
+  const lines: string[] = [];
+  for (const line of message.split('\n').map((text) => text.replace(/[ \t\v\f\r]+$/, ''))) {
+    if (line === '' && (lines.length === 0 || lines.at(-1) === '')) continue;
+    lines.push(line);
+  }
+  while (lines.at(-1) === '') lines.pop();
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/** `git ls-tree -r -z` output as path to entry. */
+function parseTree(listing: string): Map<string, BaseEntry> {
+  const entries = new Map<string, BaseEntry>();
+  for (const record of listing.split('\0')) {
+    const tab = record.indexOf('\t');
+    if (tab < 0) continue;
+    const [mode, , objectId] = record.slice(0, tab).split(' ');
+    entries.set(record.slice(tab + 1), { mode: mode!, objectId: objectId! });
+  }
+  return entries;
+}
+
+/**
+ * The `fast-import` stream: one commit on the base, its tree rebuilt from scratch (`deleteall`).
+ * Content the base already has is named by id; new content goes inline. Paths left out keep their base
+ * entry, and submodules stay the commits they were. A file that cannot be read is left out, too.
+ */
+async function* importStream(stream: {
+  identity: GitIdentity;
+  message: string;
+  baseCommit: string;
+  workspaceDir: string;
+  base: ReadonlyMap<string, BaseEntry>;
+  entries: readonly SnapshotEntry[];
+  skipped: SkippedPath[];
+  blobId: (content: Buffer) => string;
+}): AsyncGenerator<Buffer> {
+  const { identity, base } = stream;
+  const seconds = Math.floor(Date.now() / 1000);
+  const person = `${identity.name} <${identity.email}> ${seconds} +0000`;
+  const message = Buffer.from(stream.message, 'utf8');
+  yield Buffer.from(`commit ${RESULT_REF}\nauthor ${person}\ncommitter ${person}\ndata ${message.length}\n`);
+  yield message;
+  yield Buffer.from(`\nfrom ${stream.baseCommit}\ndeleteall\n`);
+  const keep = (name: string, entry: BaseEntry) =>
+    Buffer.concat([Buffer.from(`M ${entry.mode} ${entry.objectId} `), quotePath(name), Buffer.from('\n')]);
+
+  for (const [name, entry] of base) if (entry.mode === '160000') yield keep(name, entry);
+  for (const entry of stream.entries) {
+    const content = entry.linkTarget ?? (await readRegularFile(path.join(stream.workspaceDir, entry.path)));
+    if (content === null) {
+      stream.skipped.push({ path: entry.path, reason: 'unreadable' });
+      continue;
+    }
+    const objectId = stream.blobId(content);
+    const before = base.get(entry.path);
+    if (before?.objectId === objectId) {
+      yield keep(entry.path, { mode: entry.mode, objectId });
+      continue;
+    }
+    yield Buffer.concat([Buffer.from(`M ${entry.mode} inline `), quotePath(entry.path), Buffer.from('\n')]);
+    yield Buffer.from(`data ${content.length}\n`);
+    yield content;
+    yield Buffer.from('\n');
+  }
+  for (const { path: name } of stream.skipped) {
+    const before = base.get(name);
+    if (before && before.mode !== '160000') yield keep(name, before);
+  }
+  yield Buffer.from('done\n');
+}
+
+/** The content of a regular file, opened without following a link; `null` when it cannot be read. */
+async function readRegularFile(hostPath: string): Promise<Buffer | null> {
+  const handle = await open(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => null);
+  if (!handle) return null;
+  try {
+    if (!(await handle.stat()).isFile()) return null;
+    return await handle.readFile();
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A path in fast-import's C-style quotes: any byte is allowed, newlines and quotes included. */
+function quotePath(name: string): Buffer {
+  const bytes: number[] = [0x22];
+  for (const byte of Buffer.from(name, 'utf8')) {
+    if (byte === 0x22 || byte === 0x5c) bytes.push(0x5c, byte);
+    else if (byte < 0x20 || byte === 0x7f)
+      bytes.push(...Buffer.from(`\\${byte.toString(8).padStart(3, '0')}`));
+    else bytes.push(byte);
+  }
+  bytes.push(0x22);
+  return Buffer.from(bytes);
+}

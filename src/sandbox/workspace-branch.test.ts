@@ -1,0 +1,150 @@
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { runGit } from './git.ts';
+import { createWorkspace } from './workspace.ts';
+
+let root: string;
+let repo: string;
+let scratchDir: string;
+
+async function git(cwd: string, ...args: string[]): Promise<string> {
+  return (await runGit(args, { cwd })).stdout.trim();
+}
+
+/** The branch's tree as `mode path` lines (blobs with their content for files and links). */
+async function treeOf(branch: string): Promise<Map<string, { mode: string; content: string }>> {
+  const listing = await git(repo, 'ls-tree', '-r', '-z', '--full-tree', branch);
+  const tree = new Map<string, { mode: string; content: string }>();
+  for (const record of listing.split('\0').filter(Boolean)) {
+    const [meta, name] = record.split('\t') as [string, string];
+    const [mode, type, id] = meta.split(' ') as [string, string, string];
+    tree.set(name, { mode, content: type === 'blob' ? await git(repo, 'cat-file', 'blob', id) : id });
+  }
+  return tree;
+}
+
+beforeEach(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'warden-branch-'));
+  repo = path.join(root, 'user-repo');
+  scratchDir = path.join(root, 'scratch');
+  await mkdir(path.join(repo, 'dist'), { recursive: true });
+  await git(repo, 'init', '--quiet', '--initial-branch=main');
+  await writeFile(path.join(repo, 'README.md'), 'hello\n');
+  await writeFile(path.join(repo, 'run.sh'), '#!/bin/sh\necho run\n');
+  await chmod(path.join(repo, 'run.sh'), 0o755);
+  await writeFile(path.join(repo, '.gitignore'), 'dist/\n*.log\nnode_modules/\n');
+  await writeFile(path.join(repo, 'dist', 'app.js'), 'built\n');
+  await symlink('/etc', path.join(repo, 'users-own-link'));
+  await git(repo, 'add', '--all');
+  await git(repo, 'add', '--force', 'dist/app.js');
+  await git(repo, 'commit', '--quiet', '-m', 'initial');
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('Workspace.createBranch builds the commit from the files as data', () => {
+  test('keeps modes, links inside the workspace, deletions and ignore rules as git add --all would', async () => {
+    const workspace = await createWorkspace({ repo, scratchDir, taskId: 'modes' });
+    const at = (name: string) => path.join(workspace.dir, name);
+    await writeFile(at('tool.sh'), '#!/bin/sh\n');
+    await chmod(at('tool.sh'), 0o755);
+    await chmod(at('run.sh'), 0o644);
+    await unlink(at('README.md'));
+    await mkdir(at('docs'));
+    await symlink('../tool.sh', at('docs/tool-link'));
+    await writeFile(at('name with "quotes"\nand a newline'), 'odd\n');
+    await writeFile(at(':(glob)*'), 'a name, not a pattern\n');
+    await writeFile(at('debug.log'), 'ignored\n');
+    await mkdir(at('node_modules/pkg'), { recursive: true });
+    await writeFile(at('node_modules/pkg/index.js'), 'ignored\n');
+    await writeFile(at('dist/app.js'), 'rebuilt\n'); // tracked, though its directory is ignored
+    await writeFile(at('dist/extra.js'), 'ignored\n');
+
+    const result = await workspace.createBranch('modes', 'Change things\n');
+    expect(result?.skipped).toEqual([]);
+    const tree = await treeOf('warden/modes');
+    expect(tree.get('tool.sh')).toEqual({ mode: '100755', content: '#!/bin/sh' });
+    expect(tree.get('run.sh')?.mode).toBe('100644');
+    expect(tree.has('README.md')).toBe(false);
+    expect(tree.get('docs/tool-link')).toEqual({ mode: '120000', content: '../tool.sh' });
+    expect(tree.get('name with "quotes"\nand a newline')?.content).toBe('odd');
+    expect(tree.has(':(glob)*')).toBe(true);
+    expect(tree.get('dist/app.js')?.content).toBe('rebuilt');
+    // The user's own link, unchanged, stays, though it points out of the workspace.
+    expect(tree.get('users-own-link')).toEqual({ mode: '120000', content: '/etc' });
+    expect([...tree.keys()].filter((name) => /^debug\.log$|node_modules|extra/.test(name))).toEqual([]);
+    expect(result?.stat).toEqual({ filesChanged: 7, insertions: 5, deletions: 2 });
+    await workspace.destroy();
+  });
+
+  test('leaves out nested .git entries, links that escape or reach into .git, and special files, and says so', async () => {
+    const workspace = await createWorkspace({ repo, scratchDir, taskId: 'left-out' });
+    const at = (name: string) => path.join(workspace.dir, name);
+    await mkdir(at('vendor/lib/.git/hooks'), { recursive: true });
+    await writeFile(at('vendor/lib/.git/config'), '[core]\n\thooksPath = /tmp\n');
+    await writeFile(at('vendor/lib/code.js'), 'code\n');
+    await writeFile(at('vendor/.GIT'), 'gitdir: /somewhere\n');
+    await symlink('/root', at('root-link'));
+    await symlink('../../..', at('vendor/climb'));
+    await symlink('root-link/x', at('via-link'));
+    await symlink('.git/config', at('git-link'));
+    await symlink('users-own-link', at('to-users-link'));
+    await unlink(at('users-own-link'));
+    await symlink('/var', at('users-own-link')); // changed: judged like any new link
+    execFileSync('mkfifo', [at('pipe')]);
+
+    const result = await workspace.createBranch('left-out', 'Vendor a library\n');
+    expect(result?.skipped).toEqual(
+      expect.arrayContaining([
+        { path: 'vendor/lib/.git', reason: 'nested-git' },
+        { path: 'vendor/.GIT', reason: 'nested-git' },
+        { path: 'root-link', reason: 'symlink-outside-workspace' },
+        { path: 'vendor/climb', reason: 'symlink-outside-workspace' },
+        { path: 'via-link', reason: 'symlink-outside-workspace' },
+        { path: 'git-link', reason: 'symlink-into-git' },
+        { path: 'to-users-link', reason: 'symlink-outside-workspace' },
+        { path: 'users-own-link', reason: 'symlink-outside-workspace' },
+        { path: 'pipe', reason: 'special-file' },
+      ]),
+    );
+    expect(result?.skipped).toHaveLength(9);
+    const tree = await treeOf('warden/left-out');
+    expect(tree.get('vendor/lib/code.js')?.content).toBe('code');
+    expect([...tree.keys()].filter((name) => /(^|\/)\.git(\/|$)|link|pipe|climb/i.test(name))).toEqual([
+      'users-own-link',
+    ]);
+    // Left out means unchanged: the user's link keeps the target it had.
+    expect(tree.get('users-own-link')?.content).toBe('/etc');
+    await workspace.destroy();
+  });
+
+  test('keeps a submodule the commit it was, whatever the agent put in its directory', async () => {
+    const commit = await git(repo, 'rev-parse', 'HEAD');
+    await git(repo, 'update-index', '--add', '--cacheinfo', `160000,${commit},sub`);
+    await git(repo, 'commit', '--quiet', '-m', 'submodule');
+    const workspace = await createWorkspace({ repo, scratchDir, taskId: 'submodule' });
+    await mkdir(path.join(workspace.dir, 'sub', '.git'), { recursive: true });
+    await writeFile(path.join(workspace.dir, 'sub', 'f'), 'planted\n');
+    await writeFile(path.join(workspace.dir, 'README.md'), 'changed\n');
+
+    const result = await workspace.createBranch('submodule', 'Change\n');
+    expect(result?.skipped).toEqual([{ path: 'sub', reason: 'submodule' }]);
+    const tree = await treeOf('warden/submodule');
+    expect(tree.get('sub')).toEqual({ mode: '160000', content: commit });
+    expect([...tree.keys()].filter((name) => name.startsWith('sub/'))).toEqual([]);
+    await workspace.destroy();
+  });
+
+  test('makes no branch when only left-out paths changed', async () => {
+    const workspace = await createWorkspace({ repo, scratchDir, taskId: 'only-left-out' });
+    await symlink('/root', path.join(workspace.dir, 'root-link'));
+    expect(await workspace.createBranch('only-left-out', 'Nothing\n')).toBeNull();
+    expect(await git(repo, 'branch', '--list', 'warden/*')).toBe('');
+    await workspace.destroy();
+  });
+});
