@@ -1,5 +1,6 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { SystemError } from '../spec/errors.ts';
+import { immediateTransaction } from './internal/immediate-transaction.ts';
 
 /** `closed` lets work through; `open` stops it; `half-open` lets one probe through. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -57,25 +58,7 @@ export class SqliteBreakerStore {
    * @throws SystemError `store-failed` when the store cannot be locked or written (nothing is kept then).
    */
   atomically<T>(work: () => T): T {
-    try {
-      this.#db.exec('BEGIN IMMEDIATE');
-    } catch (error) {
-      throw new SystemError('store-failed', `the breakers are unavailable: ${(error as Error).message}`, {
-        cause: error,
-        isRetryable: true,
-      });
-    }
-    try {
-      const result = work();
-      this.#db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      this.#db.exec('ROLLBACK');
-      if (error instanceof SystemError) throw error;
-      throw new SystemError('store-failed', `breaker write failed: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+    return immediateTransaction(this.#db, 'the breaker store', work);
   }
 
   /** Every breaker, open ones first. */

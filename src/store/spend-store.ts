@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { SystemError } from '../spec/errors.ts';
+import { immediateTransaction } from './internal/immediate-transaction.ts';
 import { storedCount } from './stored-count.ts';
 
 /** Nano-dollars per dollar: money is summed as integers so a limit holds to the cent and beyond. */
@@ -366,25 +367,7 @@ export class SqliteSpendStore {
   }
 
   #transaction<T>(work: () => T): T {
-    try {
-      this.#db.exec('BEGIN IMMEDIATE');
-    } catch (error) {
-      throw new SystemError('store-failed', `the spend ledger is unavailable: ${(error as Error).message}`, {
-        cause: error,
-        isRetryable: true,
-      });
-    }
-    try {
-      const result = work();
-      this.#db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      this.#db.exec('ROLLBACK');
-      if (error instanceof SystemError) throw error;
-      throw new SystemError('store-failed', `spend ledger write failed: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+    return immediateTransaction(this.#db, 'the spend ledger', work);
   }
 
   #run(sql: string, parameters: SQLInputValue[]): void {
