@@ -4,6 +4,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashEvent } from '../../src/journal/index.ts';
 import { makeRepo, runWarden, scratch, writeScript } from '../support/cli.ts';
+import { createAttackTally } from './harness.ts';
 
 /**
  * An attacker with write access to Warden's database (but not to its checkpoint key) rewrites history:
@@ -11,6 +12,7 @@ import { makeRepo, runWarden, scratch, writeScript } from '../support/cli.ts';
  * must say so and exit non-zero, never "chain verified".
  */
 describe('hostile: tampering with the journal in the database', () => {
+  createAttackTally('journal-tamper');
   const work = scratch('tamper');
   const original = path.join(work.dir, 'original');
   let taskId: string;

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Canaries, createCanaries, runHostile, shellTurn } from './harness.ts';
+import { type Canaries, createAttackTally, createCanaries, runHostile, shellTurn } from './harness.ts';
 
 const call = (name: string, input: Record<string, unknown>) => ({ tool_calls: [{ name, input }] });
 
 describe('hostile: files that are not files', { timeout: 120_000 }, () => {
+  createAttackTally('special-files');
   let canaries: Canaries;
   beforeAll(async () => {
     canaries = await createCanaries();
