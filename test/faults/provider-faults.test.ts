@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { type CliResult, makeRepo, runWarden, scratch } from '../support/cli.ts';
@@ -50,11 +51,14 @@ interface FaultCase {
   stopReason: string;
   /** Detail of the task's end, when it says something a user must read. */
   detail?: RegExp;
+  /** The call failed through the provider's fault: its breaker counts one failed call. */
+  providerFault?: boolean;
   /** Checks of the journal beyond the common ones. */
   journal?: (events: Event[], wire: Wire, requests: RecordedRequest[]) => void;
 }
 
 const ok = (wire: Wire, content: ReplyContent = { text: 'done' }) => streamReply(wire, content);
+const whole = (wire: Wire, content: ReplyContent = { text: 'done' }) => wholeReply(wire, content);
 const readme = { id: 'call_1', name: 'read_file', arguments: '{"path":"README.md"}' };
 const decisions = (events: Event[]) =>
   events.filter((event) => event.type === 'route-decision').map((event) => [event.kind, event.reason]);
@@ -63,6 +67,7 @@ const ofType = (events: Event[], type: string) => events.filter((event) => event
 const CASES: FaultCase[] = [
   {
     name: 'always 500',
+    providerFault: true,
     replies: (wire) => [errorReply(wire, 500), errorReply(wire, 500), errorReply(wire, 500)],
     exit: 1,
     status: 'failed',
@@ -90,6 +95,7 @@ const CASES: FaultCase[] = [
   },
   {
     name: '429 with a retry-after beyond the cap',
+    providerFault: true,
     replies: (wire) => [errorReply(wire, 429, { 'retry-after': '600' })],
     exit: 1,
     status: 'failed',
@@ -119,6 +125,21 @@ const CASES: FaultCase[] = [
     },
   },
   {
+    name: 'body cut halfway (not streamed, connection reset)',
+    streaming: false,
+    replies: (wire) => [
+      { ...wholeReply(wire, { text: 'half of a long answer' }), cutAfterBytes: 60 },
+      whole(wire),
+    ],
+    exit: 0,
+    status: 'succeeded',
+    stopReason: 'finished',
+    journal: (events) => {
+      expect(decisions(events)).toEqual([['retry', expect.stringMatching(/connection was cut/)]]);
+      expect(ofType(events, 'model-response')).toEqual([expect.objectContaining({ text: 'done' })]);
+    },
+  },
+  {
     name: 'stream cut halfway (connection reset)',
     replies: (wire) => [{ ...ok(wire, { text: 'half of a long answer' }), cutAfterEvents: 2 }, ok(wire)],
     exit: 0,
@@ -142,6 +163,7 @@ const CASES: FaultCase[] = [
   },
   {
     name: 'hang (first-byte timeout)',
+    providerFault: true,
     config: { provider: { timeouts: { firstByteMs: 400 }, retry: { maxAttempts: 2 } } },
     replies: (wire) => [
       { ...ok(wire), hang: true },
@@ -204,6 +226,7 @@ const CASES: FaultCase[] = [
   },
   {
     name: 'absurd usage (1e15 input)',
+    providerFault: true,
     replies: (wire) => [ok(wire, { toolCalls: [readme], usage: { input: 1e15, output: 10 } })],
     exit: 1,
     status: 'failed',
@@ -217,6 +240,7 @@ const CASES: FaultCase[] = [
   },
   {
     name: 'negative usage (-50 output)',
+    providerFault: true,
     replies: (wire) => [ok(wire, { toolCalls: [readme], usage: { input: 1200, output: -50 } })],
     exit: 1,
     status: 'failed',
@@ -325,6 +349,8 @@ describe('provider faults through warden run (real CLI, local vendor servers)', 
     expect(faulty.report).toMatchObject({ status: fault.status, stopReason: fault.stopReason });
     if (fault.detail) expect(faulty.report.detail).toMatch(fault.detail);
     fault.journal?.(faulty.events, wire, requests);
+    if (fault.providerFault) expect(providerFailures(home, MODELS[wire]), 'counted by the breaker').toBe(1);
+    if (fault.status === 'succeeded') expect(providerFailures(home, MODELS[wire])).toBe(0);
 
     const healthy = await run([wholeOrStream(wire, fault.streaming ?? true)], healthyConfig);
     expect(healthy.result.code, healthy.result.stderr).toBe(0);
@@ -359,6 +385,19 @@ async function inspect(argv: string[]): Promise<CliResult> {
     cwd: process.cwd(),
   });
   return { code, stdout, stderr };
+}
+
+/** Consecutive failed calls the provider breaker of `model` has counted (0 when it counted none). */
+function providerFailures(home: string, model: string): number {
+  const database = new DatabaseSync(path.join(home, 'warden.db'), { readOnly: true });
+  try {
+    const row = database
+      .prepare('SELECT failures FROM breaker_counters WHERE scope = ?')
+      .get(`model:${model}`) as { failures: number } | undefined;
+    return row?.failures ?? 0;
+  } finally {
+    database.close();
+  }
 }
 
 function wholeOrStream(wire: Wire, streaming: boolean): VendorReply {
