@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { JSONSchema7, LanguageModelUsage, ModelMessage, ToolSet } from 'ai';
-import { generateText, JSONParseError, jsonSchema, streamText, tool } from 'ai';
+import { generateText, InvalidResponseDataError, JSONParseError, jsonSchema, streamText, tool } from 'ai';
 import type { Cost, Environment, ToolCall } from '../spec/index.ts';
 import { UserError } from '../spec/index.ts';
 import { type BatchSettings, createBatchFetch } from './internal/batch-fetch.ts';
@@ -284,13 +284,23 @@ async function callStreaming(model: LanguageModelV3, request: ModelRequest): Pro
     if (part.type === 'error' && failure === undefined) failure = { error: part.error };
   }
   if (failure !== undefined) throw failure.error;
-  const [text, toolCalls, finishReason, usage, response] = await Promise.all([
+  const [text, toolCalls, finishReason, rawFinishReason, usage, response] = await Promise.all([
     result.text,
     result.toolCalls,
     result.finishReason,
+    result.rawFinishReason,
     result.usage,
     result.response,
   ]);
+  // A vendor always says why a reply ended (Anthropic's `stop_reason`, OpenAI's `finish_reason`). A
+  // stream that closed cleanly without saying it was cut on the way (a proxy, a dropped upstream): its
+  // text is half a reply and its usage is missing, so it is a retryable failure, not a short answer.
+  if (rawFinishReason === undefined) {
+    throw new InvalidResponseDataError({
+      data: undefined,
+      message: 'Response stream ended without a finish reason.',
+    });
+  }
   return { text, toolCalls, finishReason, usage, messages: response.messages };
 }
 

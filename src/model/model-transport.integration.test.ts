@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { VendorServer } from '../../test/support/vendor-server.ts';
 import {
+  anthropicStreamFixture,
   jsonFixture,
   openaiError,
   openaiStreamFixture,
@@ -131,6 +132,43 @@ describe('retries without the router', () => {
     expect(server.requests).toHaveLength(2);
     expect(decisions.map((decision) => decision.kind)).toEqual(['retry']);
     expect(decisions[0]!.reason).toMatch(/connection was cut|stream ended/);
+  });
+});
+
+describe('a stream that closes cleanly before the vendor said the reply ended', () => {
+  // A proxy or a dropped upstream can end the HTTP body without a reset: no error on the socket, only
+  // half a reply with no stop reason and no final usage. It must be retried, not taken as a short answer.
+  const vendors = [
+    {
+      spec: 'anthropic:claude-haiku-4-5',
+      env: { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: '' },
+      stream: () => anthropicStreamFixture('anthropic/anthropic-text.chunks.txt'),
+    },
+    {
+      spec: 'openai:gpt-5.4-mini',
+      env: { OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: '' },
+      stream: () => openaiStreamFixture('openai-chat/openai-text.chunks.txt'),
+    },
+  ];
+  it.each(vendors)('$spec: is a retryable failure, retried', async (vendor) => {
+    const whole = vendor.stream();
+    if (whole.kind !== 'sse') expect.fail('expected a stream fixture');
+    server.reply({ ...whole, events: whole.events.slice(0, 4) }, vendor.stream());
+    const env = Object.fromEntries(
+      Object.entries(vendor.env).map(([name, value]) => [
+        name,
+        value || (name.startsWith('ANTHROPIC') ? server.url : `${server.url}/v1`),
+      ]),
+    );
+    const client = await createModelClient({ spec: vendor.spec, env, priceTable, streaming: true, timeouts });
+    const decisions: RouteDecision[] = [];
+    const turn = await retrying(client).generate(request(decisions));
+
+    expect(turn.text.length).toBeGreaterThan(0);
+    expect(server.requests).toHaveLength(2);
+    expect(decisions).toEqual([
+      expect.objectContaining({ kind: 'retry', reason: expect.stringContaining('the stream ended') }),
+    ]);
   });
 });
 

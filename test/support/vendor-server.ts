@@ -26,6 +26,8 @@ interface ReplyBase {
   hang?: boolean;
   /** For a stream: send this many events, then reset the connection mid-reply. */
   cutAfterEvents?: number;
+  /** For a whole body (JSON or text): send this many bytes of it, then reset the connection. */
+  cutAfterBytes?: number;
 }
 
 /** What the server answers to one request. */
@@ -131,12 +133,20 @@ async function send(response: ServerResponse, reply: VendorReply): Promise<void>
   if (reply.hang) return;
   if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
   const status = reply.status ?? 200;
-  if (reply.kind === 'json') {
-    response.writeHead(status, { 'content-type': 'application/json', ...reply.headers });
-    response.end(JSON.stringify(reply.body));
-  } else if (reply.kind === 'text') {
-    response.writeHead(status, { 'content-type': reply.contentType ?? 'application/json', ...reply.headers });
-    response.end(reply.body);
+  if (reply.kind === 'json' || reply.kind === 'text') {
+    const body = reply.kind === 'json' ? JSON.stringify(reply.body) : reply.body;
+    const contentType =
+      reply.kind === 'text' ? (reply.contentType ?? 'application/json') : 'application/json';
+    response.writeHead(status, { 'content-type': contentType, ...reply.headers });
+    if (reply.cutAfterBytes === undefined) {
+      response.end(body);
+      return;
+    }
+    // Flush the first part, then reset: the client sees a body that stops halfway.
+    await new Promise<void>((resolve) =>
+      response.write(Buffer.from(body).subarray(0, reply.cutAfterBytes), () => resolve()),
+    );
+    response.socket?.resetAndDestroy();
   } else {
     response.writeHead(status, {
       'content-type': 'text/event-stream',
