@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Most suites wait on child processes (the CLI, bubblewrap, git), not on the CPU: two files at a time
+    // keep a 2-core machine busy.
+    maxWorkers: 2,
   },
 });
