@@ -128,6 +128,11 @@ describe('a warden run killed with SIGKILL mid-task', () => {
     await killHard(child);
     hang = false;
 
+    // Any command that opens the data directory reaps, a report too.
+    expect((await runWarden(['cost', '--json', '--data-dir', home])).code).toBe(0);
+    expect(query<{ status: string }>(home, 'SELECT status FROM tasks WHERE id = ?', taskId)[0]?.status).toBe(
+      'interrupted',
+    );
     const task = await taskOf(home, taskId);
     expect(task).toMatchObject({ status: 'interrupted', steps: 1 });
     expect(task.costUsd).toBeGreaterThan(0);

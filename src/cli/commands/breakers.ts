@@ -29,7 +29,7 @@ export async function breakersCommand(argv: string[], io: CommandIo): Promise<nu
       hint: 'use `warden breakers reset [SCOPE]`',
     });
   }
-  const { config, store } = openReporting(values, io);
+  const { config, store } = await openReporting(values, io);
   try {
     const breakers = new CircuitBreakers({
       book: new SqliteBreakerStore(store.database),

@@ -1,14 +1,13 @@
-import path from 'node:path';
-import { type Config, loadConfig } from '../../config/index.ts';
+import type { Config } from '../../config/index.ts';
 import type { CostGrouping, ReportTask } from '../../guard/index.ts';
 import { buildCostReport } from '../../guard/index.ts';
 import { UserError } from '../../spec/errors.ts';
 import type { SqliteStore } from '../../store/index.ts';
-import { openSqliteStore, SqliteOutcomeStore, SqliteSpendStore } from '../../store/index.ts';
+import { SqliteOutcomeStore, SqliteSpendStore } from '../../store/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
-import { resolveConfigPath, resolveHome } from '../warden-context.ts';
+import { openWardenContext } from '../warden-context.ts';
 
 export const COST_HELP = `warden cost [--by agent|model|team|day] [--since DURATION] [--json]
 
@@ -20,15 +19,20 @@ spendUsd, tasks, succeeded, costPerSuccessUsd, topTierCounterfactualUsd (and gro
 
 const GROUPINGS = ['agent', 'model', 'team', 'day'] as const;
 
-/** The store and config a reporting command needs. */
-export function openReporting(
+/**
+ * The store and config a reporting command needs. Opening the data directory reaps tasks whose process
+ * died first, as every command does, so a report never shows a dead task as running.
+ */
+export async function openReporting(
   values: { 'data-dir'?: string | undefined; config?: string | undefined },
   io: CommandIo,
-) {
-  const home = resolveHome(values['data-dir'], io.env);
-  const config: Config = loadConfig(resolveConfigPath(values.config, home));
-  const store: SqliteStore = openSqliteStore(path.join(home, 'warden.db'));
-  return { config, store };
+): Promise<{ config: Config; store: SqliteStore }> {
+  const context = await openWardenContext({
+    dataDir: values['data-dir'],
+    config: values.config,
+    env: io.env,
+  });
+  return { config: context.config, store: context.store };
 }
 
 export async function costCommand(argv: string[], io: CommandIo): Promise<number> {
@@ -47,7 +51,7 @@ export async function costCommand(argv: string[], io: CommandIo): Promise<number
   const now = Date.now();
   const sinceMs = values.since === undefined ? undefined : parseDuration(values.since);
   const sinceAt = sinceMs === undefined ? undefined : new Date(now - sinceMs).toISOString();
-  const { config, store } = openReporting(values, io);
+  const { config, store } = await openReporting(values, io);
   try {
     const book = new SqliteSpendStore(store.database);
     // A row that cannot be read (written out of range by an older version) is left out, loudly.
