@@ -1,3 +1,4 @@
+import { GIT_OPTIONS_WITH_VALUE } from './git-global-options.ts';
 import { skipOptions } from './unwrap-command.ts';
 import type { ShellWord } from './word-value.ts';
 
@@ -109,19 +110,9 @@ function tarMode(args: readonly ShellWord[]): 'extract' | 'create' | 'other' {
   return 'other';
 }
 
-const GIT_GLOBAL_VALUES = new Set([
-  '-C',
-  '-c',
-  '--git-dir',
-  '--work-tree',
-  '--namespace',
-  '--exec-path',
-  '--config-env',
-]);
-
 /** Paths that git subcommands create: `worktree add DIR`, `clone URL DIR`, `init DIR`, `archive -o FILE`... */
 function gitSubcommandTargets(args: readonly ShellWord[]): FlagWriteTargets {
-  const start = skipOptions(args, GIT_GLOBAL_VALUES);
+  const start = skipOptions(args, GIT_OPTIONS_WITH_VALUE);
   const subcommand = args[start]?.value;
   const rest = args.slice(start + 1);
   const positionals = (withValue: string[]) => {

@@ -1,3 +1,4 @@
+import { GIT_OPTIONS_WITH_VALUE } from './git-global-options.ts';
 import { MANAGERS, type Manager } from './package-managers.ts';
 import { skipOptions } from './unwrap-command.ts';
 import type { ShellWord } from './word-value.ts';
@@ -23,18 +24,6 @@ const GIT_NESTED_PUSHES: Record<string, readonly string[]> = {
   svn: ['dcommit'],
   p4: ['submit'],
 };
-const GIT_VALUES = new Set([
-  '-C',
-  '-c',
-  '--git-dir',
-  '--work-tree',
-  '--namespace',
-  '--exec-path',
-  '--config-env',
-  '--super-prefix',
-  '--list-cmds',
-]);
-
 /** Package managers' entry scripts, run by `node` directly. */
 const NODE_SCRIPTS: Record<string, string> = {
   'npm-cli.js': 'npm',
@@ -114,7 +103,7 @@ function isVerb(manager: Manager, word: string): boolean {
 }
 
 function gitEffects(args: readonly ShellWord[], appended: boolean): RemoteEffects {
-  const start = skipOptions(args, GIT_VALUES);
+  const start = skipOptions(args, GIT_OPTIONS_WITH_VALUE);
   const subcommand = args[start];
   if (subcommand === undefined) return appended ? { ...NONE, uncertain: true } : NONE;
   if (!subcommand.literal) return { ...NONE, uncertain: true };

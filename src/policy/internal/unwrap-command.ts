@@ -219,7 +219,7 @@ function argvAfter(wrapper: string, rest: ShellWord[]): Unwrapped[] {
 }
 
 /** Index of the first argument that is not an option (or of the one after `--`). */
-export function skipOptions(args: readonly ShellWord[], withValue: Set<string>): number {
+export function skipOptions(args: readonly ShellWord[], withValue: ReadonlySet<string>): number {
   let index = 0;
   while (index < args.length) {
     const value = (args[index] as ShellWord).value;
