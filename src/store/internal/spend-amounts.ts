@@ -1,0 +1,86 @@
+import type { SQLInputValue } from 'node:sqlite';
+import { SystemError } from '../../spec/errors.ts';
+import type { SpendEntry, SpendEntryRow } from '../spend-store.ts';
+import { storedCount } from '../stored-count.ts';
+
+/** Nano-dollars per dollar: money is summed as integers so a limit holds to the cent and beyond. */
+export const NANOS_PER_USD = 1_000_000_000;
+
+/**
+ * Most one reservation or booked call may hold, in nano-dollars ($100,000) and in tokens (10^12). Far
+ * above any real call, far below 2^53: ninety calls at the cap still sum exactly.
+ */
+export const MAX_CALL_NANOS = 100_000 * NANOS_PER_USD;
+export const MAX_CALL_TOKENS = 1_000_000_000_000;
+
+/** A `spend_entries` row as read (with big integers). */
+export type SpendRow = Record<string, SQLInputValue>;
+
+/** The entry of a row read with big integers, or why it cannot be read. */
+export function toEntry(row: SpendRow): SpendEntryRow | string {
+  const counts = {
+    usd_nanos: storedCount(row.usd_nanos),
+    tokens: storedCount(row.tokens),
+    input_tokens: storedCount(row.input_tokens),
+    output_tokens: storedCount(row.output_tokens),
+    cache_read_tokens: storedCount(row.cache_read_tokens),
+    cache_write_tokens: storedCount(row.cache_write_tokens),
+    cache_write_1h_tokens: storedCount(row.cache_write_1h_tokens),
+  };
+  const bad = Object.entries(counts).find(([, value]) => value === undefined);
+  if (bad) return `${bad[0]} ${String(row[bad[0]])} is not an integer between 0 and 2^53`;
+  const topTier = row.top_tier_nanos === null ? null : storedCount(row.top_tier_nanos);
+  if (topTier === undefined)
+    return `top_tier_nanos ${String(row.top_tier_nanos)} is not an integer between 0 and 2^53`;
+  const count = (name: keyof typeof counts) => counts[name] ?? 0;
+  return {
+    taskId: (row.task_id as string | null) ?? null,
+    agent: (row.agent as string | null) ?? null,
+    team: (row.team as string | null) ?? null,
+    stage: (row.stage as string | null) ?? null,
+    priceKey: row.price_key as string,
+    priceTableVersion: row.price_table_version as string,
+    tier: (row.tier as string | null) ?? null,
+    batch: Number(row.batch) === 1,
+    usd: count('usd_nanos') / NANOS_PER_USD,
+    tokens: count('tokens'),
+    input: count('input_tokens'),
+    output: count('output_tokens'),
+    cacheRead: count('cache_read_tokens'),
+    cacheWrite: count('cache_write_tokens'),
+    cacheWrite1h: count('cache_write_1h_tokens'),
+    topTierUsd: topTier === null ? null : topTier / NANOS_PER_USD,
+    day: row.day as string,
+    at: row.at as string,
+  };
+}
+
+/**
+ * Refuses an amount to write that is not an integer within 0 and the per-call caps, so every stored
+ * amount, and every sum of a day's, stays exact in a JavaScript number.
+ */
+export function checkAmounts(what: string, nanos: number, tokens: number): void {
+  if (!inRange(nanos, MAX_CALL_NANOS) || !inRange(tokens, MAX_CALL_TOKENS)) {
+    throw new SystemError(
+      'spend-out-of-range',
+      `refusing a ${what} of ${nanos} nano-dollars and ${tokens} tokens: amounts must be integers between 0 and $${MAX_CALL_NANOS / NANOS_PER_USD} and ${MAX_CALL_TOKENS} tokens`,
+      { hint: 'this is a bug in the caller: usage must be validated before it is booked' },
+    );
+  }
+}
+
+export function checkEntry(entry: SpendEntry): void {
+  const counts = [entry.input, entry.output, entry.cacheRead, entry.cacheWrite, entry.cacheWrite1h];
+  const topTier = entry.topTierUsd === null ? 0 : Math.round(entry.topTierUsd * NANOS_PER_USD);
+  if (counts.every((count) => inRange(count, MAX_CALL_TOKENS)) && inRange(topTier, Number.MAX_SAFE_INTEGER))
+    return;
+  throw new SystemError(
+    'spend-out-of-range',
+    `refusing a spend entry with counts ${counts.join(', ')} and top-tier cost $${entry.topTierUsd}: counts must be integers between 0 and ${MAX_CALL_TOKENS}`,
+    { hint: 'this is a bug in the caller: usage must be validated before it is booked' },
+  );
+}
+
+function inRange(value: number, max: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0 && value <= max;
+}
