@@ -1,7 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import type { PullRequest, PullRequestComment } from '../spec/actions.ts';
 import { SystemError, WardenError } from '../spec/errors.ts';
-import type { Forge, OpenPullRequest, PullRequestUpdate, PushRequest, PushResult } from './forge.ts';
+import type { Forge, OpenPullRequest, PullRequestUpdate, PushRequest, PushResult } from '../spec/forge.ts';
 import { octokitGitData, pushThroughGitData } from './internal/github-push.ts';
 
 /** GitHub App permissions, as the token source is asked for them. */

@@ -1,4 +1,4 @@
-export type { Forge, OpenPullRequest, PullRequestUpdate, PushRequest, PushResult } from './forge.ts';
+export type { Forge, OpenPullRequest, PullRequestUpdate, PushRequest, PushResult } from '../spec/index.ts';
 export type { GitHubForgeSettings, GitHubPermissionSet } from './github-forge.ts';
 export { GitHubForge } from './github-forge.ts';
 export type { LocalForgeSettings } from './local-forge.ts';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { runGit } from '../sandbox/index.ts';
 import type { PullRequest, PullRequestComment, PullRequestStore } from '../spec/actions.ts';
 import { SystemError, UserError } from '../spec/errors.ts';
-import type { Forge, OpenPullRequest, PullRequestUpdate, PushRequest, PushResult } from './forge.ts';
+import type { Forge, OpenPullRequest, PullRequestUpdate, PushRequest, PushResult } from '../spec/forge.ts';
 
 export interface LocalForgeSettings {
   /** The bare git repository that plays the remote. */

@@ -1,4 +1,4 @@
-import type { BreakerKind, BreakerRecord, SqliteBreakerStore } from '../store/index.ts';
+import type { BreakerKind, BreakerRecord, BreakerStore } from '../spec/index.ts';
 
 /** Thresholds of the breakers (the `breakers` config section). */
 export interface BreakerSettings {
@@ -31,7 +31,7 @@ export type BreakerEvent =
   | { type: 'spend-limit'; scope: string; detail: string; closesAt: Date };
 
 export interface CircuitBreakersSettings {
-  book: SqliteBreakerStore;
+  book: BreakerStore;
   settings: BreakerSettings;
   /** Default: the system clock. */
   clock?: () => Date;
@@ -55,7 +55,7 @@ export interface CircuitBreakersSettings {
  * and exactly one of them probes.
  */
 export class CircuitBreakers {
-  readonly #book: SqliteBreakerStore;
+  readonly #book: BreakerStore;
   readonly #settings: BreakerSettings;
   readonly #clock: () => Date;
   readonly #notify: CircuitBreakersSettings['notify'];

@@ -1,4 +1,4 @@
-import type { SpendEntryRow, TaskOutcome } from '../store/index.ts';
+import type { SpendEntryRow, TaskOutcome } from '../spec/index.ts';
 
 /** How `warden cost` groups its figures. */
 export type CostGrouping = 'agent' | 'model' | 'team' | 'day';

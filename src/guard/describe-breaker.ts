@@ -1,5 +1,5 @@
 import type { OpenBreakerNotice } from '../spec/errors.ts';
-import type { BreakerRecord } from '../store/index.ts';
+import type { BreakerRecord } from '../spec/index.ts';
 
 /**
  * An open or half-open breaker as a refusal names it: which breaker, why, when it closes by itself and

@@ -1,5 +1,5 @@
 import { SystemError } from '../spec/errors.ts';
-import type { BreakerRecord } from '../store/index.ts';
+import type { BreakerRecord } from '../spec/index.ts';
 
 export interface WebhookTarget {
   url: string;

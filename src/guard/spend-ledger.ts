@@ -1,5 +1,5 @@
-import type { SpendEntry, SpendReservation, SpendWindow, SqliteSpendStore } from '../store/index.ts';
-import { utcDay } from '../store/index.ts';
+import type { SpendEntry, SpendReservation, SpendStore, SpendWindow } from '../spec/index.ts';
+import { utcDay } from '../spec/index.ts';
 
 /** Who a model call is charged to. Every call is charged to its task and the fleet. */
 export interface SpendScopes {
@@ -50,7 +50,7 @@ export type LedgerReserveResult =
 export type SpendDetails = Omit<SpendEntry, 'taskId' | 'agent' | 'team' | 'usd' | 'tokens'>;
 
 export interface SpendLedgerSettings {
-  book: SqliteSpendStore;
+  book: SpendStore;
   limits: SpendLimits;
   /** Default: the system clock. */
   clock?: () => Date;
@@ -65,7 +65,7 @@ export interface SpendLedgerSettings {
  * reported. Spend never passes a limit, not even by one call, as long as the worst case is an upper bound.
  */
 export class SpendLedger {
-  readonly #book: SqliteSpendStore;
+  readonly #book: SpendStore;
   readonly #limits: SpendLimits;
   readonly #clock: () => Date;
   readonly #ttlMs: number;

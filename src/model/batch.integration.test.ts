@@ -4,9 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { vendorBatches } from '../../test/support/vendor-batches.ts';
 import { startVendorServer, type VendorServer } from '../../test/support/vendor-server.ts';
+import type { ModelRequest } from '../spec/index.ts';
 import { openSqliteStore, SqliteBatchStore, type SqliteStore } from '../store/index.ts';
 import { ModelCallError } from './model-call-error.ts';
-import { createModelClient, type ModelRequest } from './model-client.ts';
+import { createModelClient } from './model-client.ts';
 import { costOf, loadPriceTable } from './price-table.ts';
 
 const FIXTURES = new URL('../../test/fixtures/vendor-wire/', import.meta.url);

@@ -1,7 +1,8 @@
 import type { ModelMessage } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonFixture, startVendorServer, type VendorServer } from '../../test/support/vendor-server.ts';
-import { createModelClient, type ModelClient } from './model-client.ts';
+import type { ModelClient } from '../spec/index.ts';
+import { createModelClient } from './model-client.ts';
 import { loadPriceTable } from './price-table.ts';
 
 let server: VendorServer;

@@ -1,28 +1,25 @@
+export type {
+  ModelClient,
+  ModelProvider,
+  ModelRequest,
+  ModelTool,
+  ModelTurn,
+  PricedUsage,
+  ProviderHealth,
+  RouteDecision,
+} from '../spec/index.ts';
 export type { DeclaredPrice } from './declared-prices.ts';
 export { priceKeyOf, withDeclaredPrices, withUnpricedModel } from './declared-prices.ts';
 export type { BatchSettings } from './internal/batch-fetch.ts';
 export type { ModelCallErrorOptions } from './model-call-error.ts';
 export { ModelCallError } from './model-call-error.ts';
-export type {
-  ModelClient,
-  ModelClientOptions,
-  ModelRequest,
-  ModelTimeouts,
-  ModelTool,
-  ModelTurn,
-} from './model-client.ts';
+export type { ModelClientOptions, ModelTimeouts } from './model-client.ts';
 export { createModelClient } from './model-client.ts';
-export type {
-  ProviderHealth,
-  RouteDecision,
-  RoutedModelClient,
-  RoutedModelSettings,
-  RoutePlan,
-} from './model-router.ts';
+export type { RoutedModelClient, RoutedModelSettings, RoutePlan } from './model-router.ts';
 export { createRoutedModelClient, pickTier, tierModelSpecs, tiersFrom } from './model-router.ts';
-export type { ModelProvider, ModelSpec } from './model-spec.ts';
+export type { ModelSpec } from './model-spec.ts';
 export { parseModelSpec } from './model-spec.ts';
-export type { LongContextPrice, ModelPrice, ModelTier, PricedUsage, PriceTable } from './price-table.ts';
+export type { LongContextPrice, ModelPrice, ModelTier, PriceTable } from './price-table.ts';
 export {
   costOf,
   estimateCostUsd,

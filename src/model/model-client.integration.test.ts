@@ -11,9 +11,9 @@ import {
   sseFixture,
   startVendorServer,
 } from '../../test/support/vendor-server.ts';
+import type { ModelRequest } from '../spec/index.ts';
 import { SystemError, UserError } from '../spec/index.ts';
 import { ModelCallError } from './model-call-error.ts';
-import type { ModelRequest } from './model-client.ts';
 import { createModelClient } from './model-client.ts';
 import { loadPriceTable } from './price-table.ts';
 

@@ -2,8 +2,9 @@ import { basename } from 'node:path';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { JSONSchema7, LanguageModelUsage, ModelMessage, ToolSet } from 'ai';
 import { generateText, InvalidResponseDataError, JSONParseError, jsonSchema, streamText, tool } from 'ai';
-import type { Cost, Environment, ToolCall } from '../spec/index.ts';
+import type { Environment, ToolCall } from '../spec/index.ts';
 import { UserError } from '../spec/index.ts';
+import type { ModelClient, ModelRequest, ModelTool } from '../spec/model.ts';
 import { type BatchSettings, createBatchFetch } from './internal/batch-fetch.ts';
 import { withAnthropicCacheBreakpoints } from './internal/cache-layout.ts';
 import type { CallContext } from './internal/map-model-error.ts';
@@ -11,73 +12,12 @@ import { mapModelError } from './internal/map-model-error.ts';
 import { normalizeUsage } from './internal/normalize-usage.ts';
 import { createTimedFetch } from './internal/timed-fetch.ts';
 import { createVendorModel } from './internal/vendor-model.ts';
-import type { RouteDecision } from './model-router.ts';
-import type { ModelProvider, ModelSpec } from './model-spec.ts';
+import type { ModelSpec } from './model-spec.ts';
 import { parseModelSpec } from './model-spec.ts';
-import type { PricedUsage, PriceTable } from './price-table.ts';
+import type { PriceTable } from './price-table.ts';
 import { costOf, loadPriceTable, priceFor, UNPRICED_KEY } from './price-table.ts';
 import { readScriptedFile } from './scripted-file.ts';
 import { ScriptedModel } from './scripted-model.ts';
-
-/** A tool the model may call; Warden runs it, the model only asks. */
-export interface ModelTool {
-  description: string;
-  /** JSON Schema of the tool's input (an object schema). */
-  inputSchema: Record<string, unknown>;
-}
-
-/** One model call. */
-export interface ModelRequest {
-  system: string;
-  messages: ModelMessage[];
-  tools: Record<string, ModelTool>;
-  maxOutputTokens: number;
-  abortSignal?: AbortSignal;
-  /** Told of every routing decision a routed client takes for this call; undefined: not told. */
-  onRouteDecision?: (decision: RouteDecision) => Promise<void>;
-}
-
-/** What one model call returned, normalised across vendors. */
-export interface ModelTurn {
-  text: string;
-  /**
-   * Every tool call the model made, in order, including calls to tools that do not exist; each needs
-   * exactly one tool result from the caller. Inputs are NOT validated against the tool's schema.
-   */
-  toolCalls: ToolCall[];
-  /** The AI SDK's unified reason: `stop`, `tool-calls`, `length`, `content-filter`, `error` or `other`. */
-  finishReason: string;
-  usage: PricedUsage;
-  /** The usage exactly as the vendor reported it (for a scripted model: the file's `usage`). */
-  rawUsage: unknown;
-  cost: Cost;
-  latencyMs: number;
-  /** The assistant message to append to the conversation before the tool results. */
-  responseMessages: ModelMessage[];
-  /** The call went through the vendor's batch API and is priced at the batch rate. */
-  batch: boolean;
-}
-
-/** A model ready to be called. */
-export interface ModelClient {
-  /** How to show the model to people; a scripted model always shows as `scripted:…`. */
-  readonly label: string;
-  /** The price-table entry each call is charged as; {@link UNPRICED_KEY} for an unpriced script. */
-  readonly priceKey: string;
-  readonly provider: ModelProvider;
-  /** True when the client records its models' provider health itself (a routed client with breakers). */
-  readonly tracksProviderHealth?: boolean;
-  /** True when the model has no known price and runs at $0 (`pricing.allowUnpriced`); its costs are not real. */
-  readonly unpriced?: boolean;
-  /**
-   * Makes one model call (no retries, no tool execution).
-   *
-   * @throws ModelCallError (`model-call-failed`) when the vendor or network failed; see `isRetryable`
-   *   and `retryAfterMs`. SystemError `model-reply-invalid` when the reply could not be read.
-   *   UserError `scripted-turns-exhausted` when a scripted file has no turn left.
-   */
-  generate(request: ModelRequest): Promise<ModelTurn>;
-}
 
 /** Time limits of one vendor call. */
 export interface ModelTimeouts {

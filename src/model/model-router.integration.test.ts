@@ -7,12 +7,12 @@ import {
   startVendorServer,
 } from '../../test/support/vendor-server.ts';
 import { BreakerOpenError } from '../spec/errors.ts';
+import type { ModelRequest, RouteDecision } from '../spec/index.ts';
 import { ModelCallError } from './model-call-error.ts';
-import { createModelClient, type ModelRequest } from './model-client.ts';
+import { createModelClient } from './model-client.ts';
 import {
   createRoutedModelClient,
   pickTier,
-  type RouteDecision,
   type RoutePlan,
   tierModelSpecs,
   tiersFrom,

@@ -1,40 +1,8 @@
 import { BreakerOpenError, describeError, type OpenBreakerNotice } from '../spec/errors.ts';
+import type { ModelClient, ModelRequest, ModelTurn, ProviderHealth, RouteDecision } from '../spec/model.ts';
 import { ModelCallError } from './model-call-error.ts';
-import type { ModelClient, ModelRequest, ModelTurn } from './model-client.ts';
 import { estimateCostUsd, MODEL_TIERS, type ModelTier, type PriceTable } from './price-table.ts';
 import { judgeFailure, type RetryPolicy, waitBeforeRetry } from './retry-policy.ts';
-
-/** One routing decision, journaled as `route-decision`. */
-export interface RouteDecision {
-  /**
-   * `pick`: the model a call starts on; `retry`: the same model again after a retryable failure;
-   * `fallback`: the next model of the tier; `skip`: a model passed over (its provider breaker is open);
-   * `escalate`: the task moves up one tier (the cascade, after a failed check); `give-up`: no more calls
-   * on this model for this step (attempts used up, or a `retry-after` above the cap), `reason` says why.
-   * A client without a router journals only `retry` and `give-up`.
-   */
-  kind: 'pick' | 'retry' | 'fallback' | 'skip' | 'escalate' | 'give-up';
-  /** The model the decision leads to (its label). */
-  model: string;
-  /** `null` for a single model retried without the router. */
-  tier: string | null;
-  /** The attempt on that model, from 1. */
-  attempt: number;
-  reason: string;
-  /** How long the router waits before the call, in milliseconds; 0 when it does not wait. */
-  waitMs: number;
-}
-
-/** What the router knows of providers' health: the provider breakers, per price key. */
-export interface ProviderHealth {
-  /**
-   * The open breaker that keeps `modelKey` from being called now, or `undefined` when it may be called
-   * (which may claim the breaker's one half-open probe).
-   */
-  openBreaker(modelKey: string): OpenBreakerNotice | undefined;
-  /** Records the outcome of one call to `modelKey`, after its retries on that model. */
-  record(modelKey: string, failed: boolean, detail?: string): Promise<void>;
-}
 
 export interface RoutedModelSettings {
   tier: string;

@@ -7,9 +7,6 @@ export type ModelSpec =
   | { provider: 'openai-compatible'; model: string; baseUrl: string; text: string }
   | { provider: 'scripted'; path: string; text: string };
 
-/** The providers a spec can name. */
-export type ModelProvider = ModelSpec['provider'];
-
 const ALLOWED = [
   'anthropic:MODEL (e.g. anthropic:claude-opus-4-7)',
   'openai:MODEL (e.g. openai:gpt-5.1)',

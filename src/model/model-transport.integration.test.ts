@@ -7,10 +7,10 @@ import {
   openaiStreamFixture,
   startVendorServer,
 } from '../../test/support/vendor-server.ts';
+import type { ModelRequest, RouteDecision } from '../spec/index.ts';
 import { withDeclaredPrices } from './declared-prices.ts';
 import { ModelCallError } from './model-call-error.ts';
-import { createModelClient, type ModelRequest, type ModelTimeouts } from './model-client.ts';
-import type { RouteDecision } from './model-router.ts';
+import { createModelClient, type ModelTimeouts } from './model-client.ts';
 import { createRoutedModelClient } from './model-router.ts';
 import { loadPriceTable } from './price-table.ts';
 import { withRetries } from './retrying-model-client.ts';

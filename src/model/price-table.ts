@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Cost, NormalizedUsage } from '../spec/index.ts';
+import type { Cost, PricedUsage } from '../spec/index.ts';
 import { UserError } from '../spec/index.ts';
 import { describeIssues } from './internal/describe-issues.ts';
 import type { LitellmEntry } from './internal/litellm-entry.ts';
@@ -67,16 +67,6 @@ export interface PriceTable {
   readonly version: string;
   /** Prices by Warden price key, `provider:model`. */
   readonly models: Readonly<Record<string, ModelPrice>>;
-}
-
-/**
- * Token counts to price: the normalised usage, plus how many of the `cacheWrite` tokens were written with
- * a 1-hour lifetime (Anthropic prices those higher). `undefined` means every cache write was 5-minute.
- */
-export interface PricedUsage extends NormalizedUsage {
-  cacheWrite1h?: number;
-  /** The reply reported no usage (every count is then 0); `undefined`: it did. */
-  missing?: true;
 }
 
 const LONG_CONTEXT_THRESHOLD = 200_000;

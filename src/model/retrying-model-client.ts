@@ -1,5 +1,5 @@
+import type { ModelClient, ModelRequest, ModelTurn } from '../spec/model.ts';
 import { ModelCallError } from './model-call-error.ts';
-import type { ModelClient, ModelRequest, ModelTurn } from './model-client.ts';
 import { judgeFailure, type RetryPolicy, waitBeforeRetry } from './retry-policy.ts';
 
 export interface RetrySettings extends RetryPolicy {

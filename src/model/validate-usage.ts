@@ -1,4 +1,4 @@
-import type { PricedUsage } from './price-table.ts';
+import type { PricedUsage } from '../spec/index.ts';
 
 /** The limits a call's reported usage must stay within: what was reserved for it. */
 export interface UsageLimits {

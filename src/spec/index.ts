@@ -1,3 +1,10 @@
+export type {
+  BreakerCounter,
+  BreakerKind,
+  BreakerRecord,
+  BreakerState,
+  BreakerStore,
+} from './breaker-store.ts';
 export type { Environment, EnvName } from './env.ts';
 export { ENV } from './env.ts';
 export type { ErrorCode, OpenBreakerNotice, WardenErrorOptions } from './errors.ts';
@@ -9,9 +16,32 @@ export {
   UserError,
   WardenError,
 } from './errors.ts';
+export type { Forge, OpenPullRequest, PullRequestUpdate, PushRequest, PushResult } from './forge.ts';
+export type {
+  ModelClient,
+  ModelProvider,
+  ModelRequest,
+  ModelTool,
+  ModelTurn,
+  PricedUsage,
+  ProviderHealth,
+  RouteDecision,
+} from './model.ts';
+export type { OutcomeStore, TaskOutcome, TaskOutcomeRow } from './outcome-store.ts';
 export type { ActionRequest, PolicyDecider, PolicyDecision, PolicyEngine, PolicyResource } from './policy.ts';
 export type { ExecOptions, ExecResult, SandboxDriver } from './sandbox.ts';
 export { SANDBOX_WORKDIR } from './sandbox.ts';
+export type {
+  SpendEntry,
+  SpendEntryRow,
+  SpendReservation,
+  SpendReserveOutcome,
+  SpendStore,
+  SpendTotals,
+  SpendWindow,
+  UnreadableSpendEntry,
+} from './spend-store.ts';
+export { utcDay } from './spend-store.ts';
 export type { NewTask, Store, TaskFilter, TaskUpdate } from './store.ts';
 export type {
   Cost,

@@ -1,41 +1,13 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type {
+  BreakerCounter,
+  BreakerKind,
+  BreakerRecord,
+  BreakerState,
+  BreakerStore,
+} from '../spec/breaker-store.ts';
 import { SystemError } from '../spec/errors.ts';
 import { immediateTransaction } from './internal/immediate-transaction.ts';
-
-/** `closed` lets work through; `open` stops it; `half-open` lets one probe through. */
-export type BreakerState = 'closed' | 'open' | 'half-open';
-
-/** What tripped a breaker. */
-export type BreakerKind = 'spend' | 'tool-errors' | 'provider' | 'loop';
-
-/** One breaker as stored: a scope (`task:ID`, `agent:NAME`, `model:KEY`, `fleet`…) and a kind. */
-export interface BreakerRecord {
-  scope: string;
-  kind: BreakerKind;
-  state: BreakerState;
-  /** Why it last changed state, for people. */
-  reason: string;
-  /** ISO time it last opened; `null` when it never has. */
-  openedAt: string | null;
-  /** ISO time an open breaker closes (or turns half-open) by itself; `null` when only a reset closes it. */
-  closesAt: string | null;
-  /** How many times it has opened. */
-  trips: number;
-  updatedAt: string;
-  /**
-   * ISO time the half-open probe claimed by some process lapses (that process died or never called);
-   * `null` when no probe is claimed.
-   */
-  probeUntil: string | null;
-}
-
-/** What a breaker counts between trips. */
-export interface BreakerCounter {
-  /** Consecutive failed calls (provider breakers). */
-  failures: number;
-  /** Recent outcomes, oldest first: `1` failed, `0` succeeded (tool-error breakers). */
-  outcomes: string;
-}
 
 type Row = Record<string, SQLInputValue>;
 
@@ -44,7 +16,7 @@ type Row = Record<string, SQLInputValue>;
  * open breaker, counts into the same windows and `warden breakers reset` reaches them all. Callers
  * that read, decide and write wrap the three in `atomically`. The constructor does no I/O.
  */
-export class SqliteBreakerStore {
+export class SqliteBreakerStore implements BreakerStore {
   readonly #db: DatabaseSync;
 
   constructor(database: DatabaseSync) {

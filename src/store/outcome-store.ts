@@ -1,26 +1,13 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { SystemError } from '../spec/errors.ts';
-import { utcDay } from './spend-store.ts';
-
-/** A task's outcome: how reports count it. */
-export type TaskOutcome = 'succeeded' | 'failed' | 'stopped' | 'already-done' | 'not-actionable';
-
-export interface TaskOutcomeRow {
-  taskId: string;
-  outcome: TaskOutcome;
-  agent: string | null;
-  team: string | null;
-  /** Ended by a pre-check before any planner call. */
-  earlyExit: boolean;
-  day: string;
-  at: string;
-}
+import type { OutcomeStore, TaskOutcome, TaskOutcomeRow } from '../spec/outcome-store.ts';
+import { utcDay } from '../spec/spend-store.ts';
 
 /**
  * How each finished task ended, for `warden cost`, in the shared SQLite file. Construct with the open
  * database of a `SqliteStore` (`store.database`); the constructor does no I/O.
  */
-export class SqliteOutcomeStore {
+export class SqliteOutcomeStore implements OutcomeStore {
   readonly #db: DatabaseSync;
 
   constructor(database: DatabaseSync) {

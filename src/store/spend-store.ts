@@ -1,5 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type {
+  SpendEntry,
+  SpendEntryRow,
+  SpendReservation,
+  SpendReserveOutcome,
+  SpendStore,
+  SpendTotals,
+  SpendWindow,
+  UnreadableSpendEntry,
+} from '../spec/spend-store.ts';
+import { utcDay } from '../spec/spend-store.ts';
 import { immediateTransaction } from './internal/immediate-transaction.ts';
 import {
   checkAmounts,
@@ -13,75 +24,6 @@ import {
 import { storedCount } from './stored-count.ts';
 
 export { MAX_CALL_NANOS, MAX_CALL_TOKENS, NANOS_PER_USD };
-
-/** One spend window a reservation draws on, with its limits (`null`: no limit). */
-export interface SpendWindow {
-  /** `task:ID`, `agent:NAME`, `team:NAME` or `fleet`. */
-  scope: string;
-  /** `all` for a task; the UTC day (`YYYY-MM-DD`) for a daily scope. */
-  window: string;
-  limitUsd: number | null;
-  limitTokens: number | null;
-}
-
-/** A worst case held against every window of a request until it is settled. */
-export interface SpendReservation {
-  readonly id: string;
-  readonly windows: readonly { scope: string; window: string }[];
-  readonly nanos: number;
-  readonly tokens: number;
-}
-
-/**
- * What `reserve` answers. On refusal, the first window that would have crossed its limit, or whose stored
- * totals cannot be read (`unreadable`: out of range or corrupt; it refuses while a limit applies to it).
- */
-export type SpendReserveOutcome =
-  | { ok: true; reservation: SpendReservation }
-  | {
-      ok: false;
-      scope: string;
-      window: string;
-      limit: 'usd' | 'tokens' | 'unreadable';
-      /** Spent plus held in the window, in USD or tokens (the unit of `limit`). */
-      committed: number;
-      limitValue: number;
-    };
-
-/** A priced model call, booked when its reservation is settled. */
-export interface SpendEntry {
-  taskId: string | null;
-  agent: string | null;
-  team: string | null;
-  stage: string | null;
-  priceKey: string;
-  priceTableVersion: string;
-  tier: string | null;
-  batch: boolean;
-  usd: number;
-  tokens: number;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-  cacheWrite1h: number;
-  /** What the same usage would have cost on the top-tier model; `null` when unknown. */
-  topTierUsd: number | null;
-}
-
-/** A booked entry as read back. */
-export interface SpendEntryRow extends SpendEntry {
-  day: string;
-  at: string;
-}
-
-/** A stored entry that could not be read back (out of range or corrupt), left out of what was read. */
-export interface UnreadableSpendEntry {
-  id: number;
-  taskId: string | null;
-  day: string;
-  reason: string;
-}
 
 /** Spent and held amounts of one window, as stored. */
 interface WindowAmounts {
@@ -99,7 +41,7 @@ type Row = Record<string, SQLInputValue>;
  * pass a limit; `settle` releases the hold and books the real cost. Construct with the open database of
  * a `SqliteStore` (`store.database`); the constructor does no I/O.
  */
-export class SqliteSpendStore {
+export class SqliteSpendStore implements SpendStore {
   readonly #db: DatabaseSync;
 
   constructor(database: DatabaseSync) {
@@ -240,10 +182,7 @@ export class SqliteSpendStore {
    * Spent and held in one window, USD and tokens; zeros for a window never used; `undefined` when the
    * stored totals cannot be read (out of range or corrupt: see `warden doctor`).
    */
-  totals(
-    scope: string,
-    window: string,
-  ): { spentUsd: number; spentTokens: number; heldUsd: number; heldTokens: number } | undefined {
+  totals(scope: string, window: string): SpendTotals | undefined {
     const current = this.#window(scope, window);
     if (current === undefined) return undefined;
     return {
@@ -401,11 +340,6 @@ export class SqliteSpendStore {
       return held.length;
     });
   }
-}
-
-/** The UTC day of `time`, `YYYY-MM-DD`: the window of every daily scope. */
-export function utcDay(time: Date): string {
-  return time.toISOString().slice(0, 10);
 }
 
 function refusal(

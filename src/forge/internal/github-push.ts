@@ -1,7 +1,7 @@
 import type { Octokit } from '@octokit/rest';
 import { runGit } from '../../sandbox/index.ts';
 import { UserError } from '../../spec/errors.ts';
-import type { PushRequest, PushResult } from '../forge.ts';
+import type { PushRequest, PushResult } from '../../spec/forge.ts';
 
 /** One entry of a GitHub tree request: a blob to set, or (`sha: null`) a path to delete. */
 interface TreeEntry {

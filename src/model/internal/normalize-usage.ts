@@ -1,5 +1,5 @@
 import type { LanguageModelUsage } from 'ai';
-import type { PricedUsage } from '../price-table.ts';
+import type { PricedUsage } from '../../spec/index.ts';
 
 /**
  * Normalises the AI SDK's usage: `input` is the input that was neither read from nor written to a cache

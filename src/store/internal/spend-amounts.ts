@@ -1,6 +1,6 @@
 import type { SQLInputValue } from 'node:sqlite';
 import { SystemError } from '../../spec/errors.ts';
-import type { SpendEntry, SpendEntryRow } from '../spend-store.ts';
+import type { SpendEntry, SpendEntryRow } from '../../spec/spend-store.ts';
 import { storedCount } from '../stored-count.ts';
 
 /** Nano-dollars per dollar: money is summed as integers so a limit holds to the cent and beyond. */

@@ -1,4 +1,4 @@
-import type { PullRequest, PullRequestComment } from '../spec/actions.ts';
+import type { PullRequest, PullRequestComment } from './actions.ts';
 
 /** A branch to push: a commit of a host-side repository (the task's workspace) onto a forge branch. */
 export interface PushRequest {

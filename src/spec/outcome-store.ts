@@ -1,0 +1,25 @@
+/** A task's outcome: how reports count it. */
+export type TaskOutcome = 'succeeded' | 'failed' | 'stopped' | 'already-done' | 'not-actionable';
+
+export interface TaskOutcomeRow {
+  taskId: string;
+  outcome: TaskOutcome;
+  agent: string | null;
+  team: string | null;
+  /** Ended by a pre-check before any planner call. */
+  earlyExit: boolean;
+  day: string;
+  at: string;
+}
+
+/** Where each finished task's outcome is kept, for cost reports (the embedded one: `SqliteOutcomeStore`). */
+export interface OutcomeStore {
+  /**
+   * Records (or replaces) a task's outcome.
+   *
+   * @throws SystemError `store-failed` when the store cannot be written.
+   */
+  record(outcome: Omit<TaskOutcomeRow, 'day' | 'at'>, now?: Date): void;
+  /** Outcomes recorded at or after `sinceAt` (ISO time); all when undefined. */
+  list(filter?: { sinceAt?: string }): TaskOutcomeRow[];
+}
