@@ -8,6 +8,7 @@ import type { PolicyDecider } from '../spec/policy.ts';
 import type { StopReason, ToolCall } from '../spec/types.ts';
 import type { ApprovalGate } from './approval-gate.ts';
 import { bookModelCall } from './book-model-call.ts';
+import { checkFailedMessage } from './check-failed-message.ts';
 import type { ResumeState } from './replay-journal.ts';
 import { replyForJournal } from './reply-for-journal.ts';
 import { reserveBound } from './reserve-bound.ts';
@@ -297,11 +298,6 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
     const stopped = await runStep(turn.toolCalls, []);
     if (stopped) return stopped;
   }
-}
-
-/** What the model is told when the check fails and the task moves up a tier (replayed on resume). */
-export function checkFailedMessage(name: string, summary: string, output: string): string {
-  return `The check \`${name}\` failed (${summary}):\n${output}\nFix the cause, then finish.`;
 }
 
 /** Every model a call on `model` may be answered by: a routed client's candidates, else itself. */

@@ -5,19 +5,13 @@ import { checkChain } from './check-chain.ts';
 import type { Checkpoints } from './checkpoints.ts';
 import { GENESIS_HASH, hashEvent } from './hash-event.ts';
 import { checkTaskRow } from './internal/check-task-row.ts';
+import type { JournalState } from './journal-state.ts';
 
 /** The fields of an event besides the ones the journal fills in. */
 export type EventFields = Record<string, unknown>;
 
 /** Called after each event is durably stored (for live display, traces...). */
 export type EventListener = (event: JournalEvent) => void;
-
-/**
- * Where a task's journal stands: `complete` ends with the terminal event its row records; `paused`
- * waits for an approval; `interrupted` was ended by the reaper after its process died; `incomplete` has
- * no terminal event yet (the task is running, or its process died on another host).
- */
-export type JournalState = 'complete' | 'paused' | 'interrupted' | 'incomplete';
 
 /** The outcome of re-walking a task's chain against its row and the newest checkpoint that sealed it. */
 export interface ChainVerification {

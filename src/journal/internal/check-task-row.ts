@@ -1,5 +1,5 @@
 import type { JournalEvent, Task, TaskStatus } from '../../spec/types.ts';
-import type { JournalState } from '../journal.ts';
+import type { JournalState } from '../journal-state.ts';
 
 /** The event a task's chain must end with for each status of its row; absent: any event may end it. */
 const TERMINAL_EVENT: Partial<Record<TaskStatus, { type: string; state: JournalState }>> = {
