@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { GitHubForge } from './github-forge.ts';
 import {
   type GitHubTestServer,
   installationTokenRoute,
@@ -7,7 +6,8 @@ import {
   startGitHubTestServer,
   testAppPrivateKey,
   testGitHubForge,
-} from './internal/github-test-server.ts';
+} from '../testing/index.ts';
+import type { GitHubForge } from './github-forge.ts';
 
 const INSTALLATION_TOKEN = 'ghs_narrowedInstallationToken0123456789';
 

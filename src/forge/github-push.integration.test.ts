@@ -4,7 +4,6 @@ import { chmodSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { GitHubForge } from './github-forge.ts';
 import {
   baseCommitRoute,
   type GitHubTestServer,
@@ -12,7 +11,8 @@ import {
   startGitHubTestServer,
   testAppPrivateKey,
   testGitHubForge,
-} from './internal/github-test-server.ts';
+} from '../testing/index.ts';
+import type { GitHubForge } from './github-forge.ts';
 
 const GITHUB_COMMIT = 'c0ffee0000000000000000000000000000000001';
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { ENV } from '../spec/env.ts';
+import { runSandboxConformance } from '../testing/index.ts';
 import { createBubblewrapDriver } from './bubblewrap-driver.ts';
-import { runSandboxConformance } from './sandbox-conformance.ts';
 
 // Bubblewrap is the default driver: it must run everywhere, so in CI a missing bwrap fails the suite.
 const installed = spawnSync('bwrap', ['--version']).status === 0;

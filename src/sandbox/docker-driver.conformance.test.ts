@@ -1,6 +1,6 @@
 import { ENV } from '../spec/env.ts';
+import { runSandboxConformance } from '../testing/index.ts';
 import { createDockerDriver } from './docker-driver.ts';
-import { runSandboxConformance } from './sandbox-conformance.ts';
 
 // Docker is an optional driver that needs an engine this machine may not have, so this suite may skip
 // even in CI (unlike bubblewrap's): it says so, and runs whenever DOCKER_HOST names an engine.

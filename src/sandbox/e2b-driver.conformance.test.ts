@@ -1,6 +1,6 @@
 import { ENV } from '../spec/env.ts';
+import { runSandboxConformance } from '../testing/index.ts';
 import { createE2bDriver } from './e2b-driver.ts';
-import { runSandboxConformance } from './sandbox-conformance.ts';
 
 // E2B is an optional hosted driver that needs an API key and the internet, so this suite may skip even
 // in CI (unlike bubblewrap's): it says so, and runs whenever E2B_API_KEY is set.

@@ -2,10 +2,10 @@ import http from 'node:http';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { UserError } from '../spec/errors.ts';
+import { getThroughTunnel, requestThroughProxy } from '../testing/index.ts';
 import { createEgressProxy, type EgressConnection, type EgressProxy } from './egress-proxy.ts';
 import { createStaticEgressResolver } from './egress-resolver.ts';
 import { createSecretPlaceholders } from './egress-secrets.ts';
-import { getThroughTunnel, requestThroughProxy } from './internal/egress-test-client.ts';
 
 const REAL = 'npm_REALsecretVALUE_0123456789abcdef';
 const OTHER_REAL = 'ghp_OTHERrealVALUE_9876543210';

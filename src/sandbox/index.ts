@@ -34,7 +34,5 @@ export { runGit } from './git.ts';
 export { isProtectedPath } from './protected-paths.ts';
 export type { ResolveOptions } from './safe-path.ts';
 export { openNoFollow, resolveInWorkspace } from './safe-path.ts';
-export type { SandboxConformanceOptions } from './sandbox-conformance.ts';
-export { runSandboxConformance } from './sandbox-conformance.ts';
 export type { BranchResult, SkippedPath, SkipReason, Workspace, WorkspaceSettings } from './workspace.ts';
 export { AGENT_IDENTITY, createWorkspace, reopenWorkspace } from './workspace.ts';

@@ -2,13 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultBundleDir } from '../../src/policy/index.ts';
 import {
   baseCommitRoute,
   installationTokenRoute,
   startGitHubTestServer,
   testAppPrivateKey,
-} from '../../src/forge/internal/github-test-server.ts';
-import { defaultBundleDir } from '../../src/policy/index.ts';
+} from '../../src/testing/index.ts';
 import { git, makeRepo, runWarden, scratch, writeScript } from '../support/cli.ts';
 
 const writeReadme = {

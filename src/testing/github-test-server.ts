@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createCredentialBroker } from '../../credentials/index.ts';
-import { GitHubForge } from '../github-forge.ts';
+import { createCredentialBroker } from '../credentials/index.ts';
+import { GitHubForge } from '../forge/index.ts';
 
 /** One request the fake GitHub received. */
 export interface RecordedRequest {

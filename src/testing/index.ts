@@ -1,0 +1,14 @@
+// Warden's testing entry: conformance suites that every driver of a family must pass, and local servers
+// that speak a vendor's wire format on 127.0.0.1. Tests import it; production code never does.
+export type { ProxyReply } from './egress-test-client.ts';
+export { getThroughTunnel, requestThroughProxy } from './egress-test-client.ts';
+export type { GitHubTestServer, RecordedRequest, Reply, Route } from './github-test-server.ts';
+export {
+  baseCommitRoute,
+  installationTokenRoute,
+  startGitHubTestServer,
+  testAppPrivateKey,
+  testGitHubForge,
+} from './github-test-server.ts';
+export type { SandboxConformanceOptions } from './sandbox-conformance.ts';
+export { runSandboxConformance } from './sandbox-conformance.ts';
