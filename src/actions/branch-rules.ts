@@ -1,3 +1,5 @@
+import { matchesBranchPattern } from '../spec/branch-pattern.ts';
+
 /** The only branches Warden ever pushes to. */
 export const WARDEN_BRANCH_PREFIX = 'warden/';
 
@@ -15,7 +17,7 @@ export function refusePush(push: {
   }
   if (!isSafeBranchName(branch)) return `${JSON.stringify(branch)} is not an acceptable branch name`;
   if (branch === push.defaultBranch) return `${branch} is the default branch`;
-  if (push.protectedBranches.some((pattern) => matches(pattern, branch))) {
+  if (push.protectedBranches.some((pattern) => matchesBranchPattern(pattern, branch))) {
     return `${branch} is a protected branch`;
   }
   return undefined;
@@ -30,14 +32,4 @@ function isSafeBranchName(branch: string): boolean {
   return branch
     .split('/')
     .every((part) => part.length > 0 && !part.startsWith('.') && !part.endsWith('.lock'));
-}
-
-/** A protected-branch pattern: an exact name, or a `*` wildcard as forges write them (`release/*`). */
-function matches(pattern: string, branch: string): boolean {
-  if (!pattern.includes('*')) return pattern === branch;
-  const expression = pattern
-    .split('*')
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${expression}$`).test(branch);
 }

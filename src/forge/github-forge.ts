@@ -3,6 +3,7 @@ import type { PullRequest, PullRequestComment } from '../spec/actions.ts';
 import { SystemError, WardenError } from '../spec/errors.ts';
 import type { Forge, OpenPullRequest, PullRequestUpdate, PushRequest, PushResult } from '../spec/forge.ts';
 import { octokitGitData, pushThroughGitData } from './internal/github-push.ts';
+import { refuseProtectedPush } from './internal/refuse-protected-push.ts';
 
 /** GitHub App permissions, as the token source is asked for them. */
 export type GitHubPermissionSet = Readonly<Record<string, 'read' | 'write'>>;
@@ -73,6 +74,7 @@ export class GitHubForge implements Forge {
   }
 
   async pushBranch(request: PushRequest): Promise<PushResult> {
+    await refuseProtectedPush(this, request.branch);
     const octokit = await this.#client(CONTENTS_WRITE);
     const { owner, name } = this.#settings;
     return await this.#call(`push ${request.branch}`, () =>

@@ -63,6 +63,8 @@ describe('GitHubForge pushes a branch through the Git Data API (local GitHub ser
     server = await startGitHubTestServer([
       installationTokenRoute('ghs_pushToken'),
       baseCommitRoute(() => base),
+      ['GET', /^\/repos\/acme\/app$/, () => ({ status: 200, body: { default_branch: 'main' } })],
+      ['GET', /^\/repos\/acme\/app\/branches$/, () => ({ status: 200, body: [{ name: 'release' }] })],
       [
         'POST',
         /^\/repos\/acme\/app\/git\/blobs$/,
@@ -119,9 +121,17 @@ describe('GitHubForge pushes a branch through the Git Data API (local GitHub ser
       author: { name: 'Ada', email: 'ada@example.com' },
     });
     expect(bodyOf('POST', '/git/refs')).toEqual({ ref: 'refs/heads/warden/t1', sha: GITHUB_COMMIT });
+    // Writes with a contents token; the protected branches are read with a metadata one, nothing more.
     const tokenRequests = server.requests.filter((request) => request.path.startsWith('/app/'));
+    expect(tokenRequests.map((request) => request.body)).toContainEqual({
+      repositories: ['app'],
+      permissions: { contents: 'write' },
+    });
     for (const request of tokenRequests) {
-      expect(request.body).toEqual({ repositories: ['app'], permissions: { contents: 'write' } });
+      expect([{ contents: 'write' }, { metadata: 'read' }]).toContainEqual(
+        (request.body as { permissions: unknown }).permissions,
+      );
+      expect(request.body).toMatchObject({ repositories: ['app'] });
     }
   });
 

@@ -3,6 +3,7 @@ import { runGit } from '../sandbox/index.ts';
 import type { PullRequest, PullRequestComment, PullRequestStore } from '../spec/actions.ts';
 import { SystemError, UserError } from '../spec/errors.ts';
 import type { Forge, OpenPullRequest, PullRequestUpdate, PushRequest, PushResult } from '../spec/forge.ts';
+import { refuseProtectedPush } from './internal/refuse-protected-push.ts';
 
 export interface LocalForgeSettings {
   /** The bare git repository that plays the remote. */
@@ -43,6 +44,7 @@ export class LocalForge implements Forge {
   }
 
   async pushBranch(request: PushRequest): Promise<PushResult> {
+    await refuseProtectedPush(this, request.branch);
     const previous = await this.#branchHead(request.branch);
     // No `+` on the refspec and no --force: git itself refuses anything but a fast-forward.
     await runGit(['push', '--porcelain', this.#bare, `${request.commit}:refs/heads/${request.branch}`], {

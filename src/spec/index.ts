@@ -1,3 +1,4 @@
+export { matchesBranchPattern } from './branch-pattern.ts';
 export type {
   BreakerCounter,
   BreakerKind,

@@ -2,6 +2,10 @@
 // that speak a vendor's wire format on 127.0.0.1. Tests import it; production code never does.
 export type { ProxyReply } from './egress-test-client.ts';
 export { getThroughTunnel, requestThroughProxy } from './egress-test-client.ts';
+export type { ForgeConformanceOptions, ForgeFixture, ForgeUnderTest } from './forge-conformance.ts';
+export { runForgeConformance } from './forge-conformance.ts';
+export type { GitHubRepositorySettings } from './github-repository-routes.ts';
+export { gitHubRepositoryRoutes } from './github-repository-routes.ts';
 export type { GitHubTestServer, RecordedRequest, Reply, Route } from './github-test-server.ts';
 export {
   baseCommitRoute,
