@@ -185,6 +185,15 @@ describe('ActionGateway with the local forge', () => {
     expect(await bareHead('warden/fix')).toBe(pushed);
   });
 
+  it('tells policy a branch is protected when it matches a protected pattern, as the push rule does', async () => {
+    decider.answer = { decision: 'deny', reasons: ['denied by test'], policyIds: ['test-deny'] };
+    await execute('forge.open_pr', { head: 'warden/frozen-1', title: 'Frozen', body: '' });
+    expect(decider.asked[0]).toMatchObject({
+      resource: { branch: 'warden/frozen-1' },
+      context: { protectedBranch: true },
+    });
+  });
+
   it('opens a pull request once, then comments and requests review', async () => {
     await execute('forge.push', { branch: 'warden/fix' });
     const parameters = { head: 'warden/fix', title: 'Fix the greeting', body: 'Done by Warden.' };

@@ -3,6 +3,7 @@ import type { Forge } from '../forge/index.ts';
 import type { Journal } from '../journal/index.ts';
 import { runGit } from '../sandbox/index.ts';
 import type { ActionDecider, ActionDecisionRequest, ActionName, ActionStore } from '../spec/actions.ts';
+import { matchesBranchPattern } from '../spec/branch-pattern.ts';
 import { SystemError, UnsupportedError, UserError, WardenError } from '../spec/errors.ts';
 import type { Decision } from '../spec/types.ts';
 import { ACTION_PARAMETER_SCHEMAS, type ActionParameters } from './action-parameters.ts';
@@ -193,7 +194,10 @@ export class ActionGateway {
         const { forge } = this.#settings;
         const defaultBranch = await forge.defaultBranch();
         request.context.defaultBranch = request.resource.branch === defaultBranch;
-        request.context.protectedBranch = (await forge.protectedBranches()).includes(request.resource.branch);
+        const branch = request.resource.branch;
+        request.context.protectedBranch = (await forge.protectedBranches()).some((pattern) =>
+          matchesBranchPattern(pattern, branch),
+        );
       }
       decision = await this.#settings.decider.decideAction(request);
     } catch (error) {
