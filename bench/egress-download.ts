@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { createEgressProxy, createStaticEgressResolver } from '../src/sandbox/index.ts';
+import { createEgressProxy } from '../src/sandbox/index.ts';
+import { createStaticEgressResolver } from '../src/testing/index.ts';
 import { summarize } from './stats.ts';
 
 const SIZE = 10 * 1024 * 1024;

@@ -43,7 +43,7 @@ export interface BubblewrapSettings {
   nodeDir?: string | null;
   /**
    * How the egress proxy resolves names. Default: the host's DNS, every answer checked against the
-   * forbidden ranges. Tests pass `createStaticEgressResolver` to reach a server on 127.0.0.1.
+   * forbidden ranges. Tests pass `createStaticEgressResolver` (the testing entry) to reach a server on 127.0.0.1.
    */
   egressResolver?: EgressResolver;
 }

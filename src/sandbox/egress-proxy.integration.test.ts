@@ -5,14 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { SystemError } from '../spec/errors.ts';
-import { getThroughTunnel, requestThroughProxy } from '../testing/index.ts';
+import { createStaticEgressResolver, getThroughTunnel, requestThroughProxy } from '../testing/index.ts';
 import {
   createEgressProxy,
   type EgressConnection,
   type EgressProxy,
   type EgressProxySettings,
 } from './egress-proxy.ts';
-import { createStaticEgressResolver, type EgressResolver } from './egress-resolver.ts';
+import type { EgressResolver } from './egress-resolver.ts';
 
 /** A target server on 127.0.0.1 that records what reached it. */
 let target: http.Server;

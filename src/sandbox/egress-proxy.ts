@@ -16,7 +16,7 @@ export interface EgressProxySettings {
   allow: EgressAllowList | readonly string[];
   /**
    * How names become addresses. Default: the host's resolver, every answer checked against the
-   * forbidden ranges. Tests inject `createStaticEgressResolver` to reach a server on 127.0.0.1.
+   * forbidden ranges. Tests inject `createStaticEgressResolver` (the testing entry) to reach a server on 127.0.0.1.
    */
   resolve?: EgressResolver;
   /** Called once per connection or request, allowed or refused, when it ends. Errors it throws are ignored. */

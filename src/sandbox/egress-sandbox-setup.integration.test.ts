@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ENV } from '../spec/env.ts';
+import { createStaticEgressResolver } from '../testing/index.ts';
 import { createEgressProxy, type EgressConnection, type EgressProxy } from './egress-proxy.ts';
-import { createStaticEgressResolver } from './egress-resolver.ts';
 import {
   buildEgressSandboxSetup,
   EGRESS_RELAY_FAILED_EXIT,

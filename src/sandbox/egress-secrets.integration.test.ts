@@ -2,9 +2,8 @@ import http from 'node:http';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { UserError } from '../spec/errors.ts';
-import { getThroughTunnel, requestThroughProxy } from '../testing/index.ts';
+import { createStaticEgressResolver, getThroughTunnel, requestThroughProxy } from '../testing/index.ts';
 import { createEgressProxy, type EgressConnection, type EgressProxy } from './egress-proxy.ts';
-import { createStaticEgressResolver } from './egress-resolver.ts';
 import { createSecretPlaceholders } from './egress-secrets.ts';
 
 const REAL = 'npm_REALsecretVALUE_0123456789abcdef';

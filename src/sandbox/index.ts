@@ -11,7 +11,7 @@ export { createEgressAllowList, DEFAULT_EGRESS_PORTS, EGRESS_GROUPS } from './eg
 export type { EgressConnection, EgressProxy, EgressProxySettings } from './egress-proxy.ts';
 export { createEgressProxy } from './egress-proxy.ts';
 export type { EgressResolvedAddress, EgressResolver } from './egress-resolver.ts';
-export { createStaticEgressResolver, resolveWithSystemDns } from './egress-resolver.ts';
+export { resolveWithSystemDns } from './egress-resolver.ts';
 export type { EgressSandboxSettings, EgressSandboxSetup } from './egress-sandbox-setup.ts';
 export {
   buildEgressSandboxSetup,

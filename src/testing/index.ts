@@ -16,3 +16,4 @@ export {
 } from './github-test-server.ts';
 export type { SandboxConformanceOptions } from './sandbox-conformance.ts';
 export { runSandboxConformance } from './sandbox-conformance.ts';
+export { createStaticEgressResolver } from './static-egress-resolver.ts';

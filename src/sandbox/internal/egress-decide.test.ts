@@ -1,7 +1,8 @@
 import os from 'node:os';
 import { describe, expect, test } from 'vitest';
+import { createStaticEgressResolver } from '../../testing/index.ts';
 import { createEgressAllowList } from '../egress-allow-list.ts';
-import { createStaticEgressResolver, type EgressResolver } from '../egress-resolver.ts';
+import type { EgressResolver } from '../egress-resolver.ts';
 import { parseHost } from './egress-address.ts';
 import { decideEgress } from './egress-decide.ts';
 
