@@ -34,6 +34,7 @@ export interface PullRequestUpdate {
 /**
  * Where branches and pull requests live: a local bare repository, or GitHub. The action gateway is the
  * only caller; it has already checked policy, branch rules and credentials. Pushes are never forced.
+ * Every forge passes `runForgeConformance` (`src/testing/`).
  */
 export interface Forge {
   /** `local` or `github`. */
@@ -45,8 +46,11 @@ export interface Forge {
   /** Branches the forge protects; pushes to them are always refused. */
   protectedBranches(): Promise<string[]>;
   /**
-   * Creates or fast-forwards a branch. Optional: a forge without it throws `unsupported` through the
-   * gateway.
+   * Creates or fast-forwards a branch; pushing the commit a branch already points at changes nothing.
+   * Optional: a forge without it throws `unsupported` through the gateway.
+   *
+   * @throws UserError `action-refused` when the branch is the default one or matches a protected one
+   *   (the forge refuses it itself, whoever asks). A push that is not a fast-forward fails, never forced.
    */
   pushBranch?(request: PushRequest): Promise<PushResult>;
   openPullRequest(request: OpenPullRequest): Promise<PullRequest>;
