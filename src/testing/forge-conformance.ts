@@ -24,7 +24,7 @@ export interface ForgeConformanceOptions {
   createForge: (fixture: ForgeFixture) => Promise<ForgeUnderTest>;
   /** Suite title. Default: `forge conformance`. */
   name?: string;
-  /** Per-test timeout in ms. Default: 30 000. */
+  /** Per-test timeout in ms. Default: 120 000 (a busy machine runs git and an RSA signature per call). */
   timeoutMs?: number;
 }
 
@@ -42,7 +42,7 @@ const IDENTITY = ['-c', 'user.name=Ada', '-c', 'user.email=ada@example.com', '-c
 export async function runForgeConformance(options: ForgeConformanceOptions): Promise<void> {
   const { afterEach, beforeEach, describe, expect, it } = await import('vitest');
   const title = options.name ?? 'forge conformance';
-  const timeout = options.timeoutMs ?? 30_000;
+  const timeout = options.timeoutMs ?? 120_000;
 
   describe(title, () => {
     let scratch: string;
