@@ -2,5 +2,5 @@ export type { CheckpointKey } from './checkpoint-key.ts';
 export { CHECKPOINT_KEY_FILE, loadCheckpointKey } from './checkpoint-key.ts';
 export { Checkpoints } from './checkpoints.ts';
 export { GENESIS_HASH, hashEvent } from './hash-event.ts';
-export type { ChainVerification, EventFields, EventListener, JournalState } from './journal.ts';
+export type { ChainVerification, EventListener, JournalState } from './journal.ts';
 export { Journal } from './journal.ts';
