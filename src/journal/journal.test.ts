@@ -75,6 +75,36 @@ describe('Journal', () => {
     expect(await journal.verify('t1')).toEqual({ ok: true, events: 2, state: 'incomplete' });
   });
 
+  it('takes the fields of each type and reads them back narrowed by type', async () => {
+    await journal.append('t1', 'task-start', START);
+    const ended = await journal.append('t1', 'tool-call-end', {
+      toolCallId: 'call-1',
+      tool: 'shell',
+      output: 'ok',
+      outputChars: 2,
+      outputTrimmed: false,
+      isError: false,
+      exitCode: undefined,
+      durationMs: 3,
+    });
+    // Stored as hashed: the field left undefined is not there.
+    expect(Object.hasOwn(ended, 'exitCode')).toBe(false);
+    // The compiler refuses what the map does not allow (`npm run typecheck` fails if it stops refusing).
+    const refused = () => [
+      // @ts-expect-error a tool-call-end must say how the call ended
+      journal.append('t1', 'tool-call-end', { toolCallId: 'call-2', tool: 'shell' }),
+      // @ts-expect-error no event type `tool-call-finish`
+      journal.append('t1', 'tool-call-finish', {}),
+      // @ts-expect-error `durationMs` is a number
+      journal.append('t1', 'tool-call-end', { ...ended, durationMs: '3' }),
+    ];
+    expect(typeof refused).toBe('function');
+    const durations = (await journal.events('t1')).flatMap((event) =>
+      event.type === 'tool-call-end' ? [event.durationMs] : [],
+    );
+    expect(durations).toEqual([3]);
+  });
+
   it('keeps order under concurrent appends', async () => {
     await journal.append('t1', 'task-start', START);
     await Promise.all(
