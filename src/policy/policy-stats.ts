@@ -47,7 +47,9 @@ export function policyStats(journals: readonly JournalOfTask[], since?: Date): P
       decisions += 1;
       count(tables.agent, journal.agent, decision);
       count(tables.tool, event.tool, decision);
-      const policyIds = event.policyIds.length > 0 ? event.policyIds : ['(none)'];
+      // Read from the store, where an edited row may hold anything (verification reports it, not this).
+      const policyIds =
+        Array.isArray(event.policyIds) && event.policyIds.length > 0 ? event.policyIds : ['(none)'];
       for (const id of policyIds) count(tables.policy, id, decision);
     }
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayJournal } from '../../src/agent/replay-journal.ts';
 import { createLiveView, usageWarning } from '../../src/cli/live-view.ts';
@@ -37,7 +38,12 @@ function rowAfter(event: JournalEvent): TaskUpdate {
         branch: event.branch ?? null,
       };
     case 'task-pause':
-      return { status: event.status, stopReason: event.stopReason, steps: event.steps, costUsd: event.costUsd };
+      return {
+        status: event.status,
+        stopReason: event.stopReason,
+        steps: event.steps,
+        costUsd: event.costUsd,
+      };
     case 'task-interrupted':
       return { status: 'interrupted', steps: event.steps, costUsd: event.costUsd };
     case 'task-resume':
@@ -86,7 +92,12 @@ describe('journals written before event types were declared', () => {
   });
 
   it('resumes from an old journal exactly as the task stood', () => {
-    const resume = replayJournal(approved.slice(0, approved.findIndex((event) => event.type === 'task-pause')));
+    const resume = replayJournal(
+      approved.slice(
+        0,
+        approved.findIndex((event) => event.type === 'task-pause'),
+      ),
+    );
     expect(resume.steps).toBe(3);
     expect(resume.pendingCalls.map((call) => call.input)).toEqual([{ command: 'factor 12' }]);
     expect(resume.spentUsd).toBeCloseTo(0.0036, 9);
@@ -104,7 +115,9 @@ describe('journals written before event types were declared', () => {
     const view = createLiveView();
     const lines = [...approved, ...stuck, ...overBudget].map(view).filter(Boolean);
     expect(lines).toContain('  shell git push origin main  [deny] failed  0 ms\n');
-    expect(lines.some((line) => line?.startsWith('stopped, stuck: shell {"command":"false"} failed'))).toBe(true);
+    expect(lines.some((line) => line?.startsWith('stopped, stuck: shell {"command":"false"} failed'))).toBe(
+      true,
+    );
     expect(everyOther.map(usageWarning).filter(Boolean)).toEqual([
       'warning: step 1: anthropic:claude-haiku-4-5 reported no usage; booked its $0.0300 reservation\n',
       'warning: step 2: anthropic:claude-haiku-4-5 reported impossible usage (output tokens above the requested maximum); booked its $0.0300 reservation, counted as a provider error\n',
@@ -127,5 +140,23 @@ describe('journals written before event types were declared', () => {
     expect(other.stdout).toContain('left out: vendor/.git (nested-git)');
     expect(other.stdout).toContain('process 4242 gone; 2 steps');
     expect(other.stdout).toMatch(/route-decision\s+\{"step":1,"kind":"retry"/);
+  });
+
+  // Last: it damages the store the other tests read.
+  it('still prints a journal whose rows were edited into other shapes, and says where it broke', async () => {
+    const raw = new DatabaseSync(path.join(dataDir, 'warden.db'));
+    const taskId = approved[0]!.taskId;
+    const edit = raw.prepare('UPDATE events SET body = ? WHERE task_id = ? AND seq = ?');
+    const request = approved.find((event) => event.type === 'model-request')!;
+    const response = approved.find((event) => event.type === 'model-response')!;
+    edit.run(JSON.stringify({ step: 'one' }), taskId, request.seq);
+    edit.run(JSON.stringify({ usage: null, toolCalls: 'none' }), taskId, response.seq);
+    raw.close();
+    const trace = await runWarden(['trace', taskId, '--data-dir', dataDir]);
+    expect(trace.code).toBe(1);
+    expect(trace.stdout).toContain(`chain BROKEN at event ${request.seq}: content does not match its hash`);
+    const lines = trace.stdout.split('\n').filter((line) => /^\s+\d+ {2}/.test(line));
+    expect(lines).toHaveLength(approved.length);
+    expect(lines[response.seq - 1]).toContain('{"usage":null,"toolCalls":"none"}');
   });
 });

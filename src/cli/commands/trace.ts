@@ -84,7 +84,24 @@ export async function findTask(store: Store, idOrPrefix: string): Promise<Task> 
 
 function formatEvent(event: JournalEvent): string {
   const head = `${String(event.seq).padStart(4)}  ${event.at.slice(11, 23)}  ${event.type.padEnd(16)}`;
-  return `${head}  ${describe(event)}\n`;
+  return `${head}  ${describeOrShow(event)}\n`;
+}
+
+/**
+ * The line for an event; its raw fields when they do not have their type's shape. Trace is how a
+ * damaged journal is inspected: an edited row (which verification reports) must print, not crash it.
+ */
+function describeOrShow(event: JournalEvent): string {
+  try {
+    return describe(event);
+  } catch {
+    return fieldsOf(event);
+  }
+}
+
+function fieldsOf(event: JournalEvent): string {
+  const { taskId, seq, type, at, prevHash, hash, ...fields } = event;
+  return oneLine(JSON.stringify(fields), 120);
 }
 
 function describe(event: JournalEvent): string {
@@ -113,10 +130,8 @@ function describe(event: JournalEvent): string {
       return `${event.status} (${event.stopReason}): ${event.detail}`;
     case 'task-interrupted':
       return `process ${event.owner?.pid ?? '?'} gone; ${event.steps} steps, $${event.costUsd.toFixed(4)}, ${event.releasedReservations} reservation(s) released, ${event.workspaceKept ? `resumable until ${event.resumableUntil}` : 'workspace gone'}`;
-    default: {
-      const { taskId, seq, type, at, prevHash, hash, ...fields } = event;
-      return oneLine(JSON.stringify(fields), 120);
-    }
+    default:
+      return fieldsOf(event);
   }
 }
 
