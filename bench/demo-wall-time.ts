@@ -29,9 +29,11 @@ export async function benchDemoWallTime() {
     const store = openSqliteStore(path.join(home, 'warden.db'));
     const events = await new Journal(store).events(taskId);
     await store.close();
-    const commandMs = events
-      .filter((event) => event.type === 'tool-call-end' && COMMAND_TOOLS.has(String(event.tool)))
-      .reduce((sum, event) => sum + Number(event.durationMs), 0);
+    const commandMs = events.reduce(
+      (sum, event) =>
+        event.type === 'tool-call-end' && COMMAND_TOOLS.has(event.tool) ? sum + event.durationMs : sum,
+      0,
+    );
     return { wallMs, commandMs, ratio: wallMs / commandMs };
   } finally {
     rmSync(home, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { runGit } from '../sandbox/index.ts';
 import type { ActionDecider, ActionDecisionRequest, ActionName, ActionStore } from '../spec/actions.ts';
 import { matchesBranchPattern } from '../spec/branch-pattern.ts';
 import { SystemError, UnsupportedError, UserError, WardenError } from '../spec/errors.ts';
+import type { ActionResultFields } from '../spec/journal-events.ts';
 import type { Decision } from '../spec/types.ts';
 import { ACTION_PARAMETER_SCHEMAS, type ActionParameters } from './action-parameters.ts';
 import type { ApprovalInbox } from './approval-inbox.ts';
@@ -284,7 +285,7 @@ export class ActionGateway {
     return outcome;
   }
 
-  async #journal(taskId: string, fields: Record<string, unknown>): Promise<void> {
+  async #journal(taskId: string, fields: ActionResultFields): Promise<void> {
     const journal = this.#settings.journal;
     if (journal) await journal.append(taskId, 'action-result', this.#settings.broker.redactValue(fields));
   }

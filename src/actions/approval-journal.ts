@@ -1,6 +1,6 @@
 import type { Journal } from '../journal/index.ts';
 import type { ApprovalRequest } from '../spec/approvals.ts';
-import type { JournalEvent } from '../spec/types.ts';
+import type { JournalEvent } from '../spec/journal-events.ts';
 
 /** Redacts secrets from text headed for the journal (the credential broker's `redact`). */
 export type RedactText = (text: string) => string;
@@ -13,7 +13,7 @@ export async function journalApprovalRequest(
   journal: Journal,
   request: ApprovalRequest,
   redact?: RedactText,
-): Promise<JournalEvent> {
+): Promise<JournalEvent<'approval-request'>> {
   return await journal.append(
     request.taskId,
     'approval-request',
@@ -38,7 +38,7 @@ export async function journalApprovalDecision(
   journal: Journal,
   request: ApprovalRequest,
   redact?: RedactText,
-): Promise<JournalEvent> {
+): Promise<JournalEvent<'approval-decision'>> {
   return await journal.append(
     request.taskId,
     'approval-decision',
@@ -56,7 +56,8 @@ export async function journalApprovalDecision(
   );
 }
 
-function scrub(fields: Record<string, unknown>, redact: RedactText | undefined): Record<string, unknown> {
+function scrub<T>(fields: T, redact: RedactText | undefined): T {
   if (!redact) return fields;
-  return JSON.parse(redact(JSON.stringify(fields))) as Record<string, unknown>;
+  // Redaction replaces secrets inside string values only, so the fields keep their shape.
+  return JSON.parse(redact(JSON.stringify(fields))) as T;
 }

@@ -285,7 +285,7 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
         step: steps,
         kind: 'escalate',
         model: next.label,
-        tier: 'tier' in next ? next.tier : next.label,
+        tier: (next as Partial<RoutedModelClient>).tier ?? next.label,
         attempt: 1,
         reason: `${check.name} failed: ${result.summary}`,
         waitMs: 0,
@@ -306,7 +306,7 @@ function priceKeysOf(model: ModelClient): string[] {
   return candidates ? candidates.map((client) => client.priceKey) : [model.priceKey];
 }
 
-function errorFields(error: unknown): Record<string, unknown> {
+function errorFields(error: unknown): { code: string; message: string; retryable?: boolean } {
   if (error instanceof WardenError) {
     return { code: error.code, message: error.message, retryable: error.isRetryable };
   }

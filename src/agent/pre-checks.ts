@@ -1,3 +1,4 @@
+import type { EventFields } from '../spec/journal-events.ts';
 import type { ExecResult } from '../spec/sandbox.ts';
 
 /**
@@ -24,7 +25,7 @@ export interface EarlyExit {
 export async function runPreChecks(
   checks: readonly PreCheck[],
   execute: (command: string) => Promise<ExecResult>,
-  record: (fields: Record<string, unknown>) => Promise<unknown>,
+  record: (fields: EventFields<'pre-check'>) => Promise<unknown>,
 ): Promise<EarlyExit | undefined> {
   for (const check of checks) {
     const result = await execute(check.command);

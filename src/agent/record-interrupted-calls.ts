@@ -1,5 +1,5 @@
 import type { Journal } from '../journal/index.ts';
-import type { JournalEvent } from '../spec/types.ts';
+import type { JournalEvent } from '../spec/journal-events.ts';
 
 /**
  * Tools that only read the workspace: running one again after an interruption changes nothing, so a
@@ -18,15 +18,18 @@ export const INTERRUPTED_CALL_OUTPUT =
  * decides what to do instead of Warden repeating a command that may have half-run. Read-only calls are
  * left without an end, and so run again. Returns the calls so recorded.
  */
-export async function recordInterruptedCalls(journal: Journal, taskId: string): Promise<JournalEvent[]> {
+export async function recordInterruptedCalls(
+  journal: Journal,
+  taskId: string,
+): Promise<JournalEvent<'tool-call-end'>[]> {
   const events = await journal.events(taskId);
-  const ended = new Set(
-    events.filter((event) => event.type === 'tool-call-end').map((event) => String(event.toolCallId)),
-  );
-  const recorded: JournalEvent[] = [];
-  for (const start of events.filter((event) => event.type === 'tool-call-start')) {
-    const id = String(start.toolCallId);
-    if (ended.has(id) || READ_ONLY_TOOLS.has(String(start.tool))) continue;
+  const ended = new Set<string>();
+  for (const event of events) if (event.type === 'tool-call-end') ended.add(event.toolCallId);
+  const recorded: JournalEvent<'tool-call-end'>[] = [];
+  for (const start of events) {
+    if (start.type !== 'tool-call-start') continue;
+    const id = start.toolCallId;
+    if (ended.has(id) || READ_ONLY_TOOLS.has(start.tool)) continue;
     recorded.push(
       await journal.append(taskId, 'tool-call-end', {
         toolCallId: id,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JournalEvent } from '../spec/types.ts';
+import type { JournalEvent } from '../spec/journal-events.ts';
 import { replayJournal } from './replay-journal.ts';
 
 let seq = 0;

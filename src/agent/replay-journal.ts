@@ -1,6 +1,7 @@
 import type { ModelMessage, ToolResultPart } from 'ai';
 import { SystemError } from '../spec/errors.ts';
-import type { JournalEvent, ToolCall } from '../spec/types.ts';
+import type { JournalEvent } from '../spec/journal-events.ts';
+import type { ToolCall } from '../spec/types.ts';
 import { checkFailedMessage } from './check-failed-message.ts';
 
 /** Where a task stood when its journal ends: enough to continue without calling the model again. */
@@ -36,7 +37,7 @@ export function replayJournal(events: readonly JournalEvent[]): ResumeState {
   let calls: ToolCall[] = [];
   let results = new Map<string, ToolResultPart>();
   const state = { steps: 0, spentUsd: 0, spentTokens: 0, finalText: '', escalations: 0 };
-  let failedCheck: JournalEvent | undefined;
+  let failedCheck: JournalEvent<'check'> | undefined;
   const flush = () => {
     if (calls.length === 0) return;
     messages.push({ role: 'tool', content: calls.map((call) => results.get(call.id)!) });
@@ -45,9 +46,9 @@ export function replayJournal(events: readonly JournalEvent[]): ResumeState {
   for (const event of events) {
     if (event.type === 'model-response') {
       flush();
-      calls = (event.toolCalls as ToolCall[]) ?? [];
+      calls = event.toolCalls;
       results = new Map();
-      const text = typeof event.text === 'string' ? event.text : '';
+      const text = event.text;
       messages.push({
         role: 'assistant',
         content: [
@@ -61,27 +62,23 @@ export function replayJournal(events: readonly JournalEvent[]): ResumeState {
           })),
         ],
       });
-      const usage = event.usage as { input: number; output: number; cacheRead: number; cacheWrite: number };
-      state.steps = Number(event.step);
-      state.spentUsd += Number(event.costUsd);
+      const { usage } = event;
+      state.steps = event.step;
+      state.spentUsd += event.costUsd;
       state.spentTokens += usage.input + usage.output + usage.cacheRead + usage.cacheWrite;
       if (text) state.finalText = text;
     } else if (event.type === 'check') {
       failedCheck = event.passed ? undefined : event;
     } else if (event.type === 'route-decision' && event.kind === 'escalate' && failedCheck) {
       const { check, summary, output } = failedCheck;
-      messages.push({
-        role: 'user',
-        content: checkFailedMessage(String(check), String(summary), String(output)),
-      });
+      messages.push({ role: 'user', content: checkFailedMessage(check, summary, output) });
       state.escalations += 1;
     } else if (event.type === 'tool-call-end') {
-      const id = String(event.toolCallId);
-      results.set(id, {
+      results.set(event.toolCallId, {
         type: 'tool-result',
-        toolCallId: id,
-        toolName: String(event.tool),
-        output: { type: event.isError ? 'error-text' : 'text', value: String(event.output) },
+        toolCallId: event.toolCallId,
+        toolName: event.tool,
+        output: { type: event.isError ? 'error-text' : 'text', value: event.output },
       });
     }
   }

@@ -1,3 +1,4 @@
+import type { JournalEventFields, JournaledToolCall } from '../spec/journal-events.ts';
 import type { ToolCall } from '../spec/types.ts';
 import { truncateText } from './truncate-text.ts';
 
@@ -13,9 +14,12 @@ export const JOURNAL_REPLY_CHARS = 200_000;
 export function replyForJournal(
   reply: { text: string; toolCalls: readonly ToolCall[] },
   limit = JOURNAL_REPLY_CHARS,
-): Record<string, unknown> {
+): Pick<JournalEventFields['model-response'], 'text' | 'textChars' | 'textTrimmed' | 'toolCalls'> {
   const text = truncateText(reply.text, limit);
-  const fields: Record<string, unknown> = {
+  const fields: Pick<
+    JournalEventFields['model-response'],
+    'text' | 'textChars' | 'textTrimmed' | 'toolCalls'
+  > = {
     text: text.text,
     toolCalls: reply.toolCalls.map((call) => capInput(call, limit)),
   };
@@ -23,7 +27,7 @@ export function replyForJournal(
   return fields;
 }
 
-function capInput(call: ToolCall, limit: number): ToolCall | Record<string, unknown> {
+function capInput(call: ToolCall, limit: number): JournaledToolCall {
   const json = typeof call.input === 'string' ? call.input : JSON.stringify(call.input ?? null);
   if (json.length <= limit) return call;
   // A cut input is no longer the call: it is kept as text, which no tool accepts, so a resumed task

@@ -1,7 +1,7 @@
 import type { CircuitBreakers, SpendLedger } from '../guard/index.ts';
 import { cacheHitRatio, TaskGuard } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
-import type { ModelClient, PricedUsage, PriceTable } from '../model/index.ts';
+import type { ModelClient, PriceTable } from '../model/index.ts';
 import { type BranchResult, createWorkspace, reopenWorkspace, type Workspace } from '../sandbox/index.ts';
 import { describeError, UserError, WardenError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
@@ -190,7 +190,8 @@ export async function resumeTask(
   if (task.status === 'interrupted') await recordInterruptedCalls(runtime.journal, taskId);
   const events = await runtime.journal.events(taskId);
   const resume = replayJournal(events);
-  const createBranch = events[0]?.createBranch !== false;
+  const start = events[0];
+  const createBranch = start?.type !== 'task-start' || start.createBranch !== false;
   const workspace = await reopenWorkspace({ repo: task.repo, scratchDir: runtime.scratchDir, taskId });
   const { task: running } = await runtime.journal.appendAndUpdate(
     taskId,
@@ -320,8 +321,10 @@ async function driveTask(
     const status = STATUS_OF[stopReason];
     const spent = guard.spent;
     // Every model call of the task, those before a pause included.
-    const calls = (await journal.events(taskId)).filter((event) => event.type === 'model-response');
-    const cacheHit = cacheHitRatio(calls.map((event) => event.usage as PricedUsage));
+    const usages = (await journal.events(taskId)).flatMap((event) =>
+      event.type === 'model-response' ? [event.usage] : [],
+    );
+    const cacheHit = cacheHitRatio(usages);
     // One transaction: the row's status, steps and cost are those of the event that ends the chain.
     const { task: updated } = await journal.appendAndUpdate(
       taskId,

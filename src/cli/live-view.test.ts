@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JournalEvent } from '../spec/types.ts';
+import type { JournalEvent } from '../spec/journal-events.ts';
 import { createLiveView } from './live-view.ts';
 
 const event = (type: string, fields: Record<string, unknown>): JournalEvent =>

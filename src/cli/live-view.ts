@@ -1,4 +1,4 @@
-import type { JournalEvent } from '../spec/types.ts';
+import type { JournalEvent } from '../spec/journal-events.ts';
 
 /**
  * The live view of a running task on a terminal: one line per model call (what it cost and the running
@@ -10,25 +10,27 @@ export function createLiveView(): (event: JournalEvent) => string | undefined {
   return (event) => {
     switch (event.type) {
       case 'model-response': {
-        const said = event.text ? `  “${oneLine(String(event.text), 70)}”` : '';
+        const said = event.text ? `  “${oneLine(event.text, 70)}”` : '';
         return `step ${event.step}  $${fixed(event.costUsd)} (total $${fixed(event.spentUsd)})${said}\n`;
       }
       case 'decision':
-        pending.set(String(event.toolCallId), { decision: String(event.decision), input: '' });
+        // An action's decision has no tool call to pair with.
+        if (event.toolCallId !== undefined)
+          pending.set(event.toolCallId, { decision: event.decision, input: '' });
         return event.decision === 'allow'
           ? undefined
-          : `  ${event.tool}: ${event.decision} — ${(event.reasons as string[]).join('; ')}\n`;
+          : `  ${event.tool}: ${event.decision} — ${event.reasons.join('; ')}\n`;
       case 'tool-call-start': {
-        const entry = pending.get(String(event.toolCallId));
+        const entry = pending.get(event.toolCallId);
         if (entry) entry.input = describeInput(event.input);
         return undefined;
       }
       case 'tool-call-end': {
-        const entry = pending.get(String(event.toolCallId));
-        pending.delete(String(event.toolCallId));
+        const entry = pending.get(event.toolCallId);
+        pending.delete(event.toolCallId);
         const outcome = event.isError ? 'failed' : 'ok';
         const exit = typeof event.exitCode === 'number' ? ` exit ${event.exitCode}` : '';
-        return `  ${event.tool} ${entry?.input ?? ''}  [${entry?.decision ?? '?'}] ${outcome}${exit}  ${Math.round(Number(event.durationMs))} ms\n`;
+        return `  ${event.tool} ${entry?.input ?? ''}  [${entry?.decision ?? '?'}] ${outcome}${exit}  ${Math.round(event.durationMs)} ms\n`;
       }
       case 'net-connect':
         return event.decision === 'allow'
@@ -37,7 +39,7 @@ export function createLiveView(): (event: JournalEvent) => string | undefined {
       case 'route-decision':
         // A model that fails and is retried should not look like a frozen task.
         if (event.kind === 'retry')
-          return `  retrying ${event.model}${Number(event.waitMs) > 0 ? ` in ${event.waitMs} ms` : ''}: ${event.reason}\n`;
+          return `  retrying ${event.model}${event.waitMs > 0 ? ` in ${event.waitMs} ms` : ''}: ${event.reason}\n`;
         if (event.kind === 'give-up') return `  gave up on ${event.model}: ${event.reason}\n`;
         return undefined;
       case 'budget-exceeded':
@@ -54,11 +56,10 @@ export function createLiveView(): (event: JournalEvent) => string | undefined {
 
 /** The warning to print for a call whose usage was missing or impossible; `undefined` for other events. */
 export function usageWarning(event: JournalEvent): string | undefined {
-  const reserved = `$${fixed(event.reservedUsd)}`;
   if (event.type === 'usage-missing')
-    return `warning: step ${event.step}: ${event.model} reported no usage; booked its ${reserved} reservation\n`;
+    return `warning: step ${event.step}: ${event.model} reported no usage; booked its $${fixed(event.reservedUsd)} reservation\n`;
   if (event.type === 'usage-anomaly')
-    return `warning: step ${event.step}: ${event.model} reported impossible usage (${event.reason}); booked its ${reserved} reservation, counted as a provider error\n`;
+    return `warning: step ${event.step}: ${event.model} reported impossible usage (${event.reason}); booked its $${fixed(event.reservedUsd)} reservation, counted as a provider error\n`;
   return undefined;
 }
 

@@ -1,4 +1,4 @@
-import type { JournalEvent } from '../spec/types.ts';
+import type { JournalEvent } from '../spec/journal-events.ts';
 import { GENESIS_HASH, hashEvent } from './hash-event.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { SystemError } from '../spec/errors.ts';
+import type { JournalEvent } from '../spec/journal-events.ts';
 import type { JournalCheckpoint, Store } from '../spec/store.ts';
-import type { JournalEvent } from '../spec/types.ts';
 import { checkChain } from './check-chain.ts';
 import type { CheckpointKey } from './checkpoint-key.ts';
 import { GENESIS_HASH } from './hash-event.ts';

@@ -1,14 +1,12 @@
 import { SystemError } from '../spec/errors.ts';
+import type { EventFields, EventType, JournalEvent } from '../spec/journal-events.ts';
 import type { Store, TaskUpdate } from '../spec/store.ts';
-import type { EventType, JournalEvent, Task } from '../spec/types.ts';
+import type { Task } from '../spec/types.ts';
 import { checkChain } from './check-chain.ts';
 import type { Checkpoints } from './checkpoints.ts';
 import { GENESIS_HASH, hashEvent } from './hash-event.ts';
 import { checkTaskRow } from './internal/check-task-row.ts';
 import type { JournalState } from './journal-state.ts';
-
-/** The fields of an event besides the ones the journal fills in. */
-export type EventFields = Record<string, unknown>;
 
 /** Called after each event is durably stored (for live display, traces...). */
 export type EventListener = (event: JournalEvent) => void;
@@ -53,8 +51,15 @@ export class Journal {
     this.#checkpoints = options.checkpoints;
   }
 
-  /** Records an event and returns it as stored. Field names `taskId`, `seq`, `type`, `at` are reserved. */
-  async append(taskId: string, type: EventType, fields: EventFields = {}): Promise<JournalEvent> {
+  /**
+   * Records an event of `type` with that type's fields (`JournalEventFields` in `spec/`) and returns it
+   * as stored. The journal fills in `taskId`, `seq`, `type`, `at`, `prevHash` and `hash`.
+   */
+  async append<T extends EventType>(
+    taskId: string,
+    type: T,
+    fields: EventFields<T>,
+  ): Promise<JournalEvent<T>> {
     return (await this.appendAndUpdate(taskId, type, fields)).event;
   }
 
@@ -63,12 +68,12 @@ export class Journal {
    * written: the row's status, steps and cost can never disagree with the `task-end` event). After an
    * event that ends a run, seals a checkpoint.
    */
-  appendAndUpdate(
+  appendAndUpdate<T extends EventType>(
     taskId: string,
-    type: EventType,
-    fields: EventFields,
+    type: T,
+    fields: EventFields<T>,
     update: TaskUpdate = {},
-  ): Promise<{ event: JournalEvent; task: Task }> {
+  ): Promise<{ event: JournalEvent<T>; task: Task }> {
     const previous = this.#tails.get(taskId) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => this.#appendNow(taskId, type, fields, update));
     this.#tails.set(taskId, next);
@@ -120,12 +125,12 @@ export class Journal {
     return { ok: true, events: events.length, state: row.state, ...(checkpoint ? { checkpoint } : {}) };
   }
 
-  async #appendNow(
+  async #appendNow<T extends EventType>(
     taskId: string,
-    type: EventType,
-    fields: EventFields,
+    type: T,
+    fields: EventFields<T>,
     update: TaskUpdate,
-  ): Promise<{ event: JournalEvent; task: Task }> {
+  ): Promise<{ event: JournalEvent<T>; task: Task }> {
     const last = this.#heads.get(taskId) ?? (await this.#store.lastEvent(taskId));
     const unsigned = {
       ...fields,
@@ -135,9 +140,10 @@ export class Journal {
       at: this.#now().toISOString(),
       prevHash: last?.hash ?? GENESIS_HASH,
     };
-    // Store exactly what was hashed: a JSON round trip drops undefined fields and normalises values.
-    const stored = JSON.parse(JSON.stringify(unsigned)) as Omit<JournalEvent, 'hash'>;
-    const event = { ...stored, hash: hashEvent(stored) } as JournalEvent;
+    // Store exactly what was hashed: a JSON round trip drops undefined fields and normalises values. The
+    // fields were checked against the type's map by `append`'s signature; the round trip keeps them so.
+    const stored = JSON.parse(JSON.stringify(unsigned)) as Record<string, unknown>;
+    const event = { ...stored, hash: hashEvent(stored) } as JournalEvent<T> & JournalEvent;
     let task: Task;
     try {
       task = await this.#store.appendEvent(event, update);

@@ -1,4 +1,3 @@
-import type { ActionDecisionRequest } from '../spec/actions.ts';
 import type { PolicyEngine } from '../spec/policy.ts';
 import type { Decision, DecisionKind, ToolCall } from '../spec/types.ts';
 import { asActionDecider } from './action-decider.ts';
@@ -49,12 +48,8 @@ export async function backtestPolicy(
   for (const journal of journals) {
     const recorded = new Map<string, DecisionKind>();
     for (const event of journal.events) {
-      if (
-        event.type === 'decision' &&
-        typeof event.toolCallId === 'string' &&
-        typeof event.decision === 'string'
-      ) {
-        recorded.set(event.toolCallId, event.decision as DecisionKind);
+      if (event.type === 'decision' && event.toolCallId !== undefined) {
+        recorded.set(event.toolCallId, event.decision);
       }
     }
     const engine = engineFor(journal);
@@ -63,23 +58,19 @@ export async function backtestPolicy(
       if (options.since !== undefined && new Date(event.at) < options.since) continue;
       let replay: { id: string; tool: string; input: unknown; before: DecisionKind } | undefined;
       let after: Decision;
-      if (
-        event.type === 'tool-call-start' &&
-        typeof event.toolCallId === 'string' &&
-        typeof event.tool === 'string'
-      ) {
+      if (event.type === 'tool-call-start') {
         const before = recorded.get(event.toolCallId);
         if (before === undefined) continue;
         replay = { id: event.toolCallId, tool: event.tool, input: event.input, before };
         const call: ToolCall = { id: event.toolCallId, name: event.tool, input: event.input };
         after = await engine.decide(call);
-      } else if (event.type === 'decision' && typeof event.action === 'string' && event.request) {
-        const request = event.request as ActionDecisionRequest;
+      } else if (event.type === 'decision' && event.action !== undefined) {
+        const { request } = event;
         replay = {
           id: `${event.action}@${event.seq}`,
           tool: event.action,
           input: request,
-          before: event.decision as DecisionKind,
+          before: event.decision,
         };
         after = await actions.decideAction(request).catch((error: unknown) => ({
           decision: 'deny' as const,

@@ -1,4 +1,5 @@
-import type { DecisionKind, JournalEvent } from '../spec/types.ts';
+import type { JournalEvent } from '../spec/journal-events.ts';
+import type { DecisionKind } from '../spec/types.ts';
 
 /** Counts of decisions for one key (an agent, a tool or a policy). */
 export interface DecisionCounts {
@@ -41,13 +42,15 @@ export function policyStats(journals: readonly JournalOfTask[], since?: Date): P
     for (const event of journal.events) {
       if (event.type !== 'decision' || (since !== undefined && new Date(event.at) < since)) continue;
       const decision = event.decision;
+      // A decision the engine did not make (an edited or unknown value) is not counted as one it did.
       if (decision !== 'allow' && decision !== 'deny' && decision !== 'ask') continue;
       decisions += 1;
       count(tables.agent, journal.agent, decision);
-      count(tables.tool, typeof event.tool === 'string' ? event.tool : '(unknown)', decision);
+      count(tables.tool, event.tool, decision);
+      // Read from the store, where an edited row may hold anything (verification reports it, not this).
       const policyIds =
         Array.isArray(event.policyIds) && event.policyIds.length > 0 ? event.policyIds : ['(none)'];
-      for (const id of policyIds) count(tables.policy, String(id), decision);
+      for (const id of policyIds) count(tables.policy, id, decision);
     }
   }
   const sorted = (table: Map<string, DecisionCounts>) =>

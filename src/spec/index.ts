@@ -29,6 +29,22 @@ export type {
   RouteDecision,
 } from './model.ts';
 export type { OutcomeStore, TaskOutcome, TaskOutcomeRow } from './outcome-store.ts';
+export type {
+  ActionDecisionFields,
+  ActionResultFields,
+  EventFields,
+  EventType,
+  GuardStopFields,
+  JournalEvent,
+  JournalEventBase,
+  JournalEventFields,
+  JournaledToolCall,
+  JournaledUsage,
+  RunEndFields,
+  ToolDecisionFields,
+  UsageProblemFields,
+} from './journal-events.ts';
+export { EVENT_TYPES, isEventType } from './journal-events.ts';
 export type { ActionRequest, PolicyDecider, PolicyDecision, PolicyEngine, PolicyResource } from './policy.ts';
 export type { ExecOptions, ExecResult, SandboxDriver } from './sandbox.ts';
 export { SANDBOX_WORKDIR } from './sandbox.ts';
@@ -48,13 +64,9 @@ export type {
   Cost,
   Decision,
   DecisionKind,
-  EventType,
-  JournalEvent,
-  JournalEventBase,
   NormalizedUsage,
   StopReason,
   Task,
   TaskStatus,
   ToolCall,
 } from './types.ts';
-export { EVENT_TYPES } from './types.ts';

@@ -1,4 +1,5 @@
-import type { JournalEvent, StopReason, Task, TaskOwner, TaskStatus } from './types.ts';
+import type { JournalEvent } from './journal-events.ts';
+import type { StopReason, Task, TaskOwner, TaskStatus } from './types.ts';
 
 /** The fields a task is created with; the rest start empty. */
 export type NewTask = Pick<

@@ -1,8 +1,9 @@
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { SystemError, WardenError } from '../spec/errors.ts';
+import type { EventType, JournalEvent } from '../spec/journal-events.ts';
 import type { JournalCheckpoint, NewTask, Store, TaskFilter, TaskUpdate } from '../spec/store.ts';
-import type { JournalEvent, StopReason, Task, TaskOwner, TaskStatus } from '../spec/types.ts';
+import type { StopReason, Task, TaskOwner, TaskStatus } from '../spec/types.ts';
 import { ensureDirectory } from './ensure-directory.ts';
 import { MIGRATIONS } from './migrations.ts';
 
@@ -306,14 +307,19 @@ function toCheckpoint(row: Row): JournalCheckpoint {
   return { ...body, hash: row.hash as string, signature: row.signature as string };
 }
 
+/**
+ * An event as `Journal.append` stored it, whose fields were checked against its type's then. The body is
+ * returned exactly as stored (its hash covers it); an edited one fails `Journal.verify`, and a type this
+ * version does not know reads as it is and matches no reader's case.
+ */
 function toEvent(row: Row): JournalEvent {
   return {
     ...(JSON.parse(row.body as string) as Record<string, unknown>),
     taskId: row.task_id as string,
     seq: Number(row.seq),
-    type: row.type as string,
+    type: row.type as EventType,
     at: row.at as string,
     prevHash: row.prev_hash as string,
     hash: row.hash as string,
-  };
+  } as JournalEvent;
 }

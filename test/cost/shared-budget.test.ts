@@ -92,7 +92,11 @@ describe('a daily budget shared by concurrent tasks of one agent', () => {
         const reserved = ledger.reserve(scopes, worstCase);
         if (!reserved.ok) {
           refusals.push(reserved.scope);
-          await journal.append(taskId, 'budget-exceeded', { scope: reserved.scope, reason: reserved.reason });
+          await journal.append(taskId, 'budget-exceeded', {
+            stopReason: 'budget-daily',
+            reason: reserved.reason,
+            worstCase,
+          });
           return;
         }
         const turn = await client.generate({
@@ -119,7 +123,21 @@ describe('a daily budget shared by concurrent tasks of one agent', () => {
             topTierUsd: null,
           },
         );
-        await journal.append(taskId, 'model-response', { costUsd: turn.cost.usd, usage: turn.usage });
+        await journal.append(taskId, 'model-response', {
+          step: 1,
+          model: client.label,
+          finishReason: turn.finishReason,
+          text: turn.text,
+          toolCalls: turn.toolCalls,
+          usage: turn.usage,
+          rawUsage: turn.rawUsage,
+          costUsd: turn.cost.usd,
+          priceKey: turn.cost.priceKey,
+          priceTableVersion: turn.cost.priceTableVersion,
+          batch: turn.batch,
+          latencyMs: turn.latencyMs,
+          spentUsd: 0,
+        });
       }
     };
     await Promise.all(Array.from({ length: TASKS }, (_, index) => runTask(index)));
@@ -129,7 +147,7 @@ describe('a daily budget shared by concurrent tasks of one agent', () => {
     for (let index = 0; index < TASKS; index++) {
       for (const event of await journal.events(`task-${index}`)) {
         if (event.type === 'model-response') {
-          journaled += event.costUsd as number;
+          journaled += event.costUsd;
           calls += 1;
         }
       }

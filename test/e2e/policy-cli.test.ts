@@ -76,7 +76,17 @@ describe('warden policy', () => {
       requestedBy: 'alice',
       createdAt: new Date().toISOString(),
     });
-    await journal.append('task-1', 'task-start', { prompt: 'p' });
+    await journal.append('task-1', 'task-start', {
+      prompt: 'p',
+      repo: work.dir,
+      baseCommit: '0'.repeat(40),
+      model: 'scripted:x',
+      requestedBy: 'alice',
+      agent: 'alice',
+      team: 'default',
+      createBranch: true,
+      limits: null,
+    });
     const calls = [
       ['c1', 'npm test', 'allow'],
       ['c2', 'git push origin main', 'deny'],

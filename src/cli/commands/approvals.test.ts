@@ -38,7 +38,17 @@ describe('warden approvals, approve, deny', () => {
       createdAt: new Date().toISOString(),
     });
     // A task's journal always begins with its start.
-    await new Journal(store).append('t1', 'task-start', { prompt: 'p' });
+    await new Journal(store).append('t1', 'task-start', {
+      prompt: 'p',
+      repo: home,
+      baseCommit: 'x',
+      model: 'scripted:x',
+      requestedBy: 'test',
+      agent: 'default',
+      team: 'default',
+      createBranch: true,
+      limits: null,
+    });
     const approvals = new SqliteApprovalStore(store.database);
     ids = [];
     for (const command of ['npm publish', 'rm -rf dist']) {

@@ -62,7 +62,11 @@ export async function resumeCommand(argv: string[], io: CommandIo): Promise<numb
       model: task.model,
       maxUsd,
       maxSteps,
-      resume: { taskId: task.id, recorded: start?.limits, allowLoosen: Boolean(values['allow-loosen']) },
+      resume: {
+        taskId: task.id,
+        recorded: start?.type === 'task-start' ? start.limits : undefined,
+        allowLoosen: Boolean(values['allow-loosen']),
+      },
     });
     const result = await withLiveView(context, io, Boolean(values.json), runtime, async () => {
       const resumed = await resumeTask(runtime, task.id, { limitChanges });

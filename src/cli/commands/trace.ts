@@ -1,6 +1,7 @@
 import { UserError } from '../../spec/errors.ts';
+import type { JournalEvent, JournalEventFields } from '../../spec/journal-events.ts';
 import type { Store } from '../../spec/store.ts';
-import type { JournalEvent, Task } from '../../spec/types.ts';
+import type { Task } from '../../spec/types.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
@@ -83,49 +84,61 @@ export async function findTask(store: Store, idOrPrefix: string): Promise<Task> 
 
 function formatEvent(event: JournalEvent): string {
   const head = `${String(event.seq).padStart(4)}  ${event.at.slice(11, 23)}  ${event.type.padEnd(16)}`;
-  return `${head}  ${describe(event)}\n`;
+  return `${head}  ${describeOrShow(event)}\n`;
+}
+
+/**
+ * The line for an event; its raw fields when they do not have their type's shape. Trace is how a
+ * damaged journal is inspected: an edited row (which verification reports) must print, not crash it.
+ */
+function describeOrShow(event: JournalEvent): string {
+  try {
+    return describe(event);
+  } catch {
+    return fieldsOf(event);
+  }
+}
+
+function fieldsOf(event: JournalEvent): string {
+  const { taskId, seq, type, at, prevHash, hash, ...fields } = event;
+  return oneLine(JSON.stringify(fields), 120);
 }
 
 function describe(event: JournalEvent): string {
   switch (event.type) {
     case 'task-start':
-      return `${event.model} on ${event.repo} @ ${String(event.baseCommit).slice(0, 12)}`;
+      return `${event.model} on ${event.repo} @ ${event.baseCommit.slice(0, 12)}`;
     case 'model-request':
-      return `step ${event.step}: ${event.model}, ~${event.estimatedInputTokens} tokens in, reserved $${Number(event.reservedUsd).toFixed(4)}`;
+      return `step ${event.step}: ${event.model}, ~${event.estimatedInputTokens} tokens in, reserved $${event.reservedUsd.toFixed(4)}`;
     case 'model-response': {
-      const usage = event.usage as Record<string, number>;
-      const calls =
-        (event.toolCalls as { name: string }[]).map((call) => call.name).join(', ') || 'no tool calls';
-      const text = event.text ? `  "${oneLine(String(event.text), 60)}"` : '';
-      return `step ${event.step}: ${calls}; in ${usage.input} out ${usage.output} cache r/w ${usage.cacheRead}/${usage.cacheWrite}; $${Number(event.costUsd).toFixed(4)}${event.batch ? ' (batch)' : ''}${text}`;
+      const { usage } = event;
+      const calls = event.toolCalls.map((call) => call.name).join(', ') || 'no tool calls';
+      const text = event.text ? `  "${oneLine(event.text, 60)}"` : '';
+      return `step ${event.step}: ${calls}; in ${usage.input} out ${usage.output} cache r/w ${usage.cacheRead}/${usage.cacheWrite}; $${event.costUsd.toFixed(4)}${event.batch ? ' (batch)' : ''}${text}`;
     }
     case 'decision':
-      return `${event.tool}: ${event.decision} (${(event.policyIds as string[]).join(', ')})`;
+      return `${event.tool}: ${event.decision} (${event.policyIds.join(', ')})`;
     case 'tool-call-start':
       return `${event.tool} ${oneLine(JSON.stringify(event.input), 100)}`;
     case 'tool-call-end':
-      return `${event.tool} ${event.isError ? 'error' : 'ok'}${event.exitCode === undefined || event.exitCode === null ? '' : ` exit ${event.exitCode}`} ${event.durationMs} ms, ${event.outputChars} chars: ${oneLine(String(event.output), 60)}`;
+      return `${event.tool} ${event.isError ? 'error' : 'ok'}${event.exitCode === undefined || event.exitCode === null ? '' : ` exit ${event.exitCode}`} ${event.durationMs} ms, ${event.outputChars} chars: ${oneLine(event.output, 60)}`;
     case 'net-connect':
       return `${event.method} ${event.host}:${event.port} ${event.decision === 'allow' ? 'allowed' : 'refused'} (${event.reason}), ${event.bytesUp} B up, ${event.bytesDown} B down`;
     case 'branch-created':
-      return `${event.branch} at ${String(event.commit).slice(0, 12)}${leftOut(event.skipped)}`;
+      return `${event.branch} at ${event.commit.slice(0, 12)}${leftOut(event.skipped)}`;
     case 'task-end':
       return `${event.status} (${event.stopReason}): ${event.detail}`;
     case 'task-interrupted':
-      return `process ${(event.owner as { pid?: number } | null)?.pid ?? '?'} gone; ${event.steps} steps, $${Number(event.costUsd).toFixed(4)}, ${event.releasedReservations} reservation(s) released, ${event.workspaceKept ? `resumable until ${event.resumableUntil}` : 'workspace gone'}`;
-    default: {
-      const { taskId, seq, type, at, prevHash, hash, ...fields } = event;
-      return oneLine(JSON.stringify(fields), 120);
-    }
+      return `process ${event.owner?.pid ?? '?'} gone; ${event.steps} steps, $${event.costUsd.toFixed(4)}, ${event.releasedReservations} reservation(s) released, ${event.workspaceKept ? `resumable until ${event.resumableUntil}` : 'workspace gone'}`;
+    default:
+      return fieldsOf(event);
   }
 }
 
 /** `, left out: a (reason), b (reason)` for a branch that left workspace paths out; `` otherwise. */
-function leftOut(skipped: unknown): string {
-  if (!Array.isArray(skipped) || skipped.length === 0) return '';
-  const entries = skipped.map(
-    (entry: { path?: unknown; reason?: unknown }) => `${entry.path} (${entry.reason})`,
-  );
+function leftOut(skipped: JournalEventFields['branch-created']['skipped']): string {
+  if (!skipped || skipped.length === 0) return '';
+  const entries = skipped.map((entry) => `${entry.path} (${entry.reason})`);
   return `, left out: ${oneLine(entries.join(', '), 200)}`;
 }
 

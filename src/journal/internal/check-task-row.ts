@@ -1,8 +1,15 @@
-import type { JournalEvent, Task, TaskStatus } from '../../spec/types.ts';
+import type { JournalEvent } from '../../spec/journal-events.ts';
+import type { Task, TaskStatus } from '../../spec/types.ts';
 import type { JournalState } from '../journal-state.ts';
 
+/** An event that ends a run of the task. */
+type RunEnd = JournalEvent<'task-end' | 'task-pause' | 'task-interrupted'>;
+
+/** An event that starts or ends a run of the task: the last of them says where the task stands. */
+type Boundary = RunEnd | JournalEvent<'task-start' | 'task-resume'>;
+
 /** The event a task's chain must end with for each status of its row; absent: any event may end it. */
-const TERMINAL_EVENT: Partial<Record<TaskStatus, { type: string; state: JournalState }>> = {
+const TERMINAL_EVENT: Partial<Record<TaskStatus, { type: RunEnd['type']; state: JournalState }>> = {
   succeeded: { type: 'task-end', state: 'complete' },
   failed: { type: 'task-end', state: 'complete' },
   stopped: { type: 'task-end', state: 'complete' },
@@ -12,10 +19,18 @@ const TERMINAL_EVENT: Partial<Record<TaskStatus, { type: string; state: JournalS
   interrupted: { type: 'task-interrupted', state: 'interrupted' },
 };
 
-const ENDS = new Set(['task-end', 'task-pause', 'task-interrupted']);
+const ENDS: ReadonlySet<string> = new Set<RunEnd['type']>(['task-end', 'task-pause', 'task-interrupted']);
 
-/** Events that start or end a run of the task: the last of them says where the task stands. */
-const BOUNDARIES = new Set([...ENDS, 'task-start', 'task-resume']);
+const BOUNDARIES: ReadonlySet<string> = new Set<Boundary['type']>([
+  'task-end',
+  'task-pause',
+  'task-interrupted',
+  'task-start',
+  'task-resume',
+]);
+
+const isBoundary = (event: JournalEvent): event is Boundary => BOUNDARIES.has(event.type);
+const isRunEnd = (event: Boundary): event is RunEnd => ENDS.has(event.type);
 
 /**
  * What may be journaled after a run ended: delivery through the action gateway (its decisions and
@@ -48,9 +63,9 @@ export function checkTaskRow(
     return { brokenAt: 1, problem: 'the journal does not begin with task-start' };
   }
   const terminal = TERMINAL_EVENT[task.status];
-  const boundary = events.findLast((event) => BOUNDARIES.has(event.type));
+  const boundary = events.findLast(isBoundary);
   if (!terminal) {
-    if (boundary && ENDS.has(boundary.type)) {
+    if (boundary && isRunEnd(boundary)) {
       return {
         brokenAt: boundary.seq,
         problem: `the journal ends with ${boundary.type} but the task row says ${task.status}`,
@@ -58,7 +73,7 @@ export function checkTaskRow(
     }
     return { state: 'incomplete' };
   }
-  if (boundary?.type !== terminal.type) {
+  if (boundary?.type !== terminal.type || !isRunEnd(boundary)) {
     return {
       brokenAt: next,
       problem: `truncated: the task is ${task.status} but its journal does not end with ${terminal.type}`,
@@ -73,7 +88,7 @@ export function checkTaskRow(
   }
   const mismatches = [
     boundary.type !== 'task-interrupted' && boundary.status !== task.status
-      ? `status ${String(boundary.status)}`
+      ? `status ${boundary.status}`
       : '',
     Number(boundary.steps) !== task.steps ? `steps ${String(boundary.steps)}` : '',
     Number(boundary.costUsd) !== task.costUsd ? `cost ${String(boundary.costUsd)}` : '',

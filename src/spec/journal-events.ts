@@ -1,0 +1,392 @@
+import type { ActionDecisionRequest, ActionName } from './actions.ts';
+import type { ApprovalState } from './approvals.ts';
+import type { EgressConnection } from './sandbox.ts';
+import type { Decision, NormalizedUsage, StopReason, TaskOwner, TaskStatus, ToolCall } from './types.ts';
+
+/**
+ * The journal's event types and the fields each carries, besides the common ones (`JournalEventBase`).
+ * This map is the stored format: what `Journal.append` accepts and what readers get back. Events are
+ * hashed as stored, so a field's name or meaning never changes; a new field is added as optional (old
+ * journals lack it) and a new shape gets a new event type.
+ *
+ * A field typed `?: X | undefined` may be left out: `undefined` is dropped when the event is stored.
+ */
+export interface JournalEventFields {
+  /** The task was created and its run begins. The first event of every journal. */
+  'task-start': {
+    /** What the agent was asked to do, in the user's words. */
+    prompt: string;
+    /** Absolute path of the user's repository. */
+    repo: string;
+    baseCommit: string;
+    /** The model as people read it (`anthropic:claude-haiku-4-5`, `scripted:…`). */
+    model: string;
+    requestedBy: string;
+    /** The agent and team every call is charged to. */
+    agent: string;
+    team: string;
+    /** `false` when the run was asked not to save its change as a branch. */
+    createBranch: boolean;
+    /**
+     * The limits the task runs under for life (`TaskLimits` of `agent/task-limits.ts`). Kept `unknown`
+     * here because a resume must parse it (`recordedLimits`), never trust it: older journals lack it.
+     */
+    limits: unknown;
+  };
+  /** The private workspace is cloned and the sandbox chosen. */
+  'workspace-ready': {
+    baseCommit: string;
+    /** The user's checkout had uncommitted changes, which the task does not see. */
+    dirty: boolean;
+    /** The sandbox driver's name (`bubblewrap`). */
+    sandbox: string;
+    note?: string | undefined;
+  };
+  /** One deterministic pre-check ran before any model call. */
+  'pre-check': {
+    command: string;
+    exitCode: number | null;
+    timedOut: boolean;
+    matched: boolean;
+    /** How the task ends because the check matched; absent when it did not. */
+    outcome?: 'already-done' | 'not-actionable' | undefined;
+  };
+  /** A connection the sandbox made (or tried) through the egress proxy; the event's `at` is when it ended. */
+  'net-connect': Omit<EgressConnection, 'at'>;
+  /** A model call is about to be made, with the bound reserved for it. */
+  'model-request': {
+    /** The model call's number in the task, from 1. */
+    step: number;
+    model: string;
+    priceKey: string;
+    /** Messages in the conversation sent. */
+    messages: number;
+    estimatedInputTokens: number;
+    maxOutputTokens: number;
+    /** The worst case reserved before the call, in USD. */
+    reservedUsd: number;
+  };
+  /** The router picked, retried, fell back, skipped, escalated or gave up (`RouteDecision` of `model/`). */
+  'route-decision': {
+    step: number;
+    kind: 'pick' | 'retry' | 'fallback' | 'skip' | 'escalate' | 'give-up';
+    /** The model the decision leads to (its label). */
+    model: string;
+    /** `null` for a single model retried without the router. */
+    tier: string | null;
+    /** The attempt on that model, from 1. */
+    attempt: number;
+    reason: string;
+    /** How long the router waits before the call, in milliseconds; 0 when it does not wait. */
+    waitMs: number;
+  };
+  /** A model call answered: the reply as the model gave it (capped) and what it cost. */
+  'model-response': {
+    step: number;
+    model: string;
+    finishReason: string;
+    /** The reply's text, cut (head and tail) when longer than the journal keeps. */
+    text: string;
+    /** The reply's full length when `text` was cut. */
+    textChars?: number | undefined;
+    textTrimmed?: true | undefined;
+    toolCalls: JournaledToolCall[];
+    /** Tokens as Warden counts them (`input` without cache reads and writes). */
+    usage: JournaledUsage;
+    /** The usage exactly as the vendor reported it, so the call can be re-priced. */
+    rawUsage: unknown;
+    costUsd: number;
+    priceKey: string;
+    priceTableVersion: string;
+    /** The call went through the vendor's batch API. */
+    batch: boolean;
+    latencyMs: number;
+    /** The task's spend after this call, in USD. */
+    spentUsd: number;
+  };
+  /** A reply reported impossible usage: booked at its reservation and counted as a provider error. */
+  'usage-anomaly': UsageProblemFields & {
+    usage: JournaledUsage;
+    /** The cost the reply's usage claims; `null` when it is not a finite number. */
+    claimedUsd: number | null;
+  };
+  /** A reply reported no usage: booked at its reservation. */
+  'usage-missing': UsageProblemFields;
+  /** The task's check ran after the model finished. */
+  check: {
+    step: number;
+    /** The check's name (its command). */
+    check: string;
+    passed: boolean;
+    summary: string;
+    output: string;
+  };
+  /** Policy decided a tool call of the model, or an external action of the gateway. */
+  decision: ToolDecisionFields | ActionDecisionFields;
+  /** A tool call begins (or is refused: its `tool-call-end` then says why). */
+  'tool-call-start': {
+    toolCallId: string;
+    tool: string;
+    /** The parsed arguments; the raw text (capped) when they were not JSON. */
+    input: unknown;
+    /** Why the arguments could not be parsed; absent when they could. */
+    inputError?: string | undefined;
+  };
+  /** A tool call ended: what the model was shown. */
+  'tool-call-end': {
+    toolCallId: string;
+    tool: string;
+    /** The result as the model saw it, cut when longer than the task's output limit. */
+    output: string;
+    /** The result's full length. */
+    outputChars: number;
+    outputTrimmed: boolean;
+    isError: boolean;
+    /** A command's exit status; absent for tools that run no command. */
+    exitCode?: number | null | undefined;
+    durationMs: number;
+    /** The call was cut off by the task's process dying and was not run again. */
+    interrupted?: true | undefined;
+  };
+  /** The same failure or result kept coming back: the task stops. */
+  'stuck-detected': {
+    pattern: 'repeated-result' | 'repeated-failure' | 'alternating';
+    detail: string;
+  };
+  /** The guard refused the next model call: a budget would be passed. */
+  'budget-exceeded': GuardStopFields;
+  /** The guard or the router refused the next model call: a circuit breaker is open. */
+  'breaker-open': GuardStopFields;
+  /** Something failed: the agent run, the model call or saving the branch. */
+  error: {
+    source: 'agent' | 'model' | 'branch';
+    message: string;
+    /** The error's code (`UserError`/`SystemError`), `unknown` for any other error. */
+    code: string;
+    /** The model call that failed, for `source: 'model'`. */
+    step?: number | undefined;
+    /** Whether the failed model call could be retried, for a Warden error. */
+    retryable?: boolean | undefined;
+  };
+  /** A tool call or action needs a human: a request was filed in the approval inbox. */
+  'approval-request': {
+    approvalId: string;
+    kind: 'tool' | 'action';
+    /** The tool name (`shell`) or the action name (`deploy`). */
+    tool: string;
+    /** The exact tool input or action parameters the request covers (secrets redacted). */
+    input: unknown;
+    reasons: string[];
+    policyIds: string[];
+    /** SHA-256 (hex) of the RFC 8785 canonical JSON of what was asked. */
+    contentHash: string;
+    expiresAt: string;
+  };
+  /** A human approved or denied a request. */
+  'approval-decision': {
+    approvalId: string;
+    tool: string;
+    status: ApprovalState;
+    decidedBy: string | null;
+    decisionReason: string | null;
+    contentHash: string;
+  };
+  /** The run stopped to wait for an approval; the task row says `awaiting_approval`. */
+  'task-pause': RunEndFields;
+  /** A run of a waiting or interrupted task begins again. */
+  'task-resume': {
+    /** Model calls made before the resume. */
+    steps: number;
+    /** Calls of the last step that had not run yet. */
+    pendingCalls: number;
+    /** The status the task was resumed from. */
+    from: TaskStatus;
+  };
+  /** A resume runs under limits other than those recorded at the start (tightened, or loosened on request). */
+  'limits-changed': {
+    changes: ReadonlyArray<{
+      /** The field, dotted: `maxUsd`, `sandbox.memoryBytes`, `policyBundleHash`… */
+      field: string;
+      recorded: unknown;
+      current: unknown;
+      kind: 'tighten' | 'loosen';
+    }>;
+    /** The limits the resume runs under (as `task-start`'s `limits`). */
+    limits: unknown;
+  };
+  /** The workspace's change was committed as the task's branch in the user's repository. */
+  'branch-created': {
+    branch: string;
+    commit: string;
+    stat: { filesChanged: number; insertions: number; deletions: number };
+    /**
+     * Workspace paths the commit left out, and why (`nested-git`, `symlink-outside-workspace`…). Absent
+     * in journals written before paths were left out.
+     */
+    skipped?: Array<{ path: string; reason: string }> | undefined;
+  };
+  /** The run ended; the task row's status, steps and cost are written in the same transaction. */
+  'task-end': RunEndFields;
+  /** The task's process was found dead and the task marked `interrupted` by a later start. */
+  'task-interrupted': {
+    /** The process that ran the task. */
+    owner: TaskOwner;
+    /** The process that found it gone. */
+    reapedBy: TaskOwner;
+    steps: number;
+    costUsd: number;
+    /** Spend reservations released at once. */
+    releasedReservations: number;
+    workspaceKept: boolean;
+    /** Until when `warden resume` may continue it; `null` when the workspace is gone. */
+    resumableUntil: string | null;
+  };
+  /** What came of an external action of the gateway (a push, a pull request, a deploy…). */
+  'action-result': ActionResultFields;
+}
+
+/** An event type, noun-then-verb. */
+export type EventType = keyof JournalEventFields;
+
+/** The fields an event of type `T` carries besides the common ones. */
+export type EventFields<T extends EventType> = JournalEventFields[T];
+
+/** Fields common to every journal event, filled in by the journal. */
+export interface JournalEventBase {
+  taskId: string;
+  /** Position in the task's journal, from 1, without gaps. */
+  seq: number;
+  /** ISO-8601 time the event was recorded. */
+  at: string;
+  /** SHA-256 (hex) of the previous event of the task; 64 zeros for the first. */
+  prevHash: string;
+  /** SHA-256 (hex) over this event's canonical JSON (without `hash`). */
+  hash: string;
+}
+
+/**
+ * A journal event: the common fields, its `type` and that type's fields. Without `T`, the union of every
+ * type, narrowed by testing `event.type`.
+ */
+export type JournalEvent<T extends EventType = EventType> = {
+  [K in T]: JournalEventBase & { type: K } & JournalEventFields[K];
+}[T];
+
+/** Every event type, in the order a task usually meets them. */
+export const EVENT_TYPES = [
+  'task-start',
+  'task-end',
+  'task-pause',
+  'task-resume',
+  'limits-changed',
+  'model-request',
+  'model-response',
+  'usage-anomaly',
+  'usage-missing',
+  'tool-call-start',
+  'tool-call-end',
+  'decision',
+  'budget-exceeded',
+  'stuck-detected',
+  'workspace-ready',
+  'branch-created',
+  'error',
+  'route-decision',
+  'breaker-open',
+  'approval-request',
+  'approval-decision',
+  'action-result',
+  'net-connect',
+  'check',
+  'pre-check',
+  'task-interrupted',
+] as const satisfies readonly EventType[];
+
+// The list names every type of the map: a type added to one and not the other fails to compile.
+const everyTypeListed: Exclude<EventType, (typeof EVENT_TYPES)[number]> extends never ? true : never = true;
+void everyTypeListed;
+
+/** Whether `value` names an event type this version of Warden knows. */
+export function isEventType(value: unknown): value is EventType {
+  return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);
+}
+
+/** A tool call as a `model-response` keeps it: an input too long for the journal is kept cut, as text. */
+export type JournaledToolCall = ToolCall & {
+  /** The input's full length (as JSON) when it was cut. */
+  inputChars?: number | undefined;
+  inputTrimmed?: true | undefined;
+};
+
+/** Token counts as booked (`PricedUsage` of `model/`). */
+export interface JournaledUsage extends NormalizedUsage {
+  /** Cache writes kept for an hour, priced apart from `cacheWrite`; absent when none. */
+  cacheWrite1h?: number | undefined;
+  /** The reply reported no usage (every count is then 0). */
+  missing?: true | undefined;
+}
+
+/** What `usage-anomaly` and `usage-missing` share. */
+export interface UsageProblemFields {
+  step: number;
+  model: string;
+  priceKey: string;
+  reason: string;
+  /** The usage exactly as the vendor reported it; `null` when it reported none. */
+  rawUsage: unknown;
+  reservedUsd: number;
+  reservedTokens: number;
+}
+
+/** Why the guard refused a model call (`budget-exceeded`, `breaker-open`). */
+export interface GuardStopFields {
+  stopReason: StopReason;
+  reason: string;
+  /** The bound the refused call needed; absent when a router refused before any bound was asked. */
+  worstCase?: { usd: number; tokens: number } | undefined;
+}
+
+/** How a run ended (`task-end`, `task-pause`): the same status, steps and cost as the task row. */
+export interface RunEndFields {
+  status: TaskStatus;
+  stopReason: StopReason;
+  detail: string;
+  steps: number;
+  costUsd: number;
+  tokens: number;
+  /** Share of input tokens read from the prompt cache; `null` when no call sent any input. */
+  cacheHitRatio: number | null;
+  /** The branch holding the result; absent when none was made. */
+  branch?: string | undefined;
+}
+
+/** A decision on one of the model's tool calls. */
+export type ToolDecisionFields = Decision & {
+  toolCallId: string;
+  tool: string;
+  /** The decider's name (`cedar`). */
+  decider: string;
+  /** SHA-256 of the policy bundle that decided, when a bundle did. */
+  bundleHash?: string | undefined;
+  action?: undefined;
+  request?: undefined;
+};
+
+/** A decision on an external action of the gateway, with the request so a backtest can decide it again. */
+export type ActionDecisionFields = Decision & {
+  /** The action's name again, so every decision has a `tool`. */
+  tool: ActionName;
+  action: ActionName;
+  request: ActionDecisionRequest;
+  bundleHash?: string | undefined;
+  toolCallId?: undefined;
+  decider?: undefined;
+};
+
+/** An action's outcome (`ActionOutcome` of `actions/`), or its failure. */
+export type ActionResultFields = { action: ActionName; key: string } & (
+  | { status: 'done'; result: unknown; replayed: boolean }
+  | { status: 'denied'; by: 'rule' | 'policy' | 'human'; reasons: string[]; policyIds: string[] }
+  | { status: 'awaiting_approval'; approvalId: string; reasons: string[]; policyIds: string[] }
+  | { status: 'failed'; error: string }
+);
