@@ -19,17 +19,6 @@ export {
 } from './errors.ts';
 export type { Forge, OpenPullRequest, PullRequestUpdate, PushRequest, PushResult } from './forge.ts';
 export type {
-  ModelClient,
-  ModelProvider,
-  ModelRequest,
-  ModelTool,
-  ModelTurn,
-  PricedUsage,
-  ProviderHealth,
-  RouteDecision,
-} from './model.ts';
-export type { OutcomeStore, TaskOutcome, TaskOutcomeRow } from './outcome-store.ts';
-export type {
   ActionDecisionFields,
   ActionResultFields,
   EventFields,
@@ -45,6 +34,17 @@ export type {
   UsageProblemFields,
 } from './journal-events.ts';
 export { EVENT_TYPES, isEventType } from './journal-events.ts';
+export type {
+  ModelClient,
+  ModelProvider,
+  ModelRequest,
+  ModelTool,
+  ModelTurn,
+  PricedUsage,
+  ProviderHealth,
+  RouteDecision,
+} from './model.ts';
+export type { OutcomeStore, TaskOutcome, TaskOutcomeRow } from './outcome-store.ts';
 export type { ActionRequest, PolicyDecider, PolicyDecision, PolicyEngine, PolicyResource } from './policy.ts';
 export type { ExecOptions, ExecResult, SandboxDriver } from './sandbox.ts';
 export { SANDBOX_WORKDIR } from './sandbox.ts';
