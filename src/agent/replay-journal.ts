@@ -1,7 +1,7 @@
 import type { ModelMessage, ToolResultPart } from 'ai';
 import { SystemError } from '../spec/errors.ts';
 import type { JournalEvent, ToolCall } from '../spec/types.ts';
-import { checkFailedMessage } from './agent-loop.ts';
+import { checkFailedMessage } from './escalation.ts';
 
 /** Where a task stood when its journal ends: enough to continue without calling the model again. */
 export interface ResumeState {
