@@ -123,7 +123,7 @@ export class RecordingModel implements ModelClient {
   readonly label: string;
   readonly priceKey = PRICED_KEY;
   readonly provider = 'anthropic' as const;
-  /** Every request it was asked, with the conversation as it was at the call. */
+  /** Every request it was asked, with a copy of the conversation as it was at the call. */
   readonly requests: (ModelRequest & { messageCount: number })[] = [];
   readonly #answers: (Partial<ModelTurn> | Error)[];
   readonly #during: ((request: ModelRequest) => Promise<void>) | undefined;
@@ -140,7 +140,11 @@ export class RecordingModel implements ModelClient {
   }
 
   async generate(request: ModelRequest): Promise<ModelTurn> {
-    this.requests.push({ ...request, messageCount: request.messages.length });
+    this.requests.push({
+      ...request,
+      messages: [...request.messages],
+      messageCount: request.messages.length,
+    });
     await this.#during?.(request);
     const answer = this.#answers.shift();
     if (answer === undefined) {
