@@ -5,7 +5,7 @@ import type { ModelClient, PriceTable } from '../model/index.ts';
 import { type BranchResult, createWorkspace, reopenWorkspace, type Workspace } from '../sandbox/index.ts';
 import { describeError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
-import type { ResourceLimits, SandboxDriver, SandboxEgress } from '../spec/sandbox.ts';
+import type { ResourceLimits, Sandbox, SandboxDriver, SandboxEgress } from '../spec/sandbox.ts';
 import type { Store } from '../spec/store.ts';
 import type { Task } from '../spec/types.ts';
 import { type LoopLimits, runAgentLoop } from './agent-loop.ts';
@@ -213,61 +213,8 @@ async function driveTask(
       ledger: runtime.ledger,
       breakers: runtime.breakers,
     });
-    let steps = options.resume?.steps ?? 0;
-    let finalText = options.resume?.finalText ?? '';
-    const execute = (command: string, timeoutMs: number) =>
-      sandbox.exec(command, { timeoutMs, maxOutputBytes: runtime.maxOutputBytes });
-    let { stopReason, detail }: LoopStop = { stopReason: 'error', detail: '' };
-    try {
-      // Pre-checks run once, before the first model call; a resumed task is past them.
-      const early = options.resume
-        ? undefined
-        : await runPreChecks(
-            runtime.preChecks ?? [],
-            (command) => execute(command, runtime.commandTimeoutMs),
-            (fields) => journal.append(taskId, 'pre-check', fields),
-          );
-      const outcome =
-        early ??
-        (await runAgentLoop({
-          taskId,
-          system: SYSTEM_PROMPT,
-          prompt: task.prompt,
-          resume: options.resume,
-          model: runtime.model,
-          priceTable: runtime.priceTable,
-          counterfactualKey: runtime.counterfactualKey,
-          check: runtime.check
-            ? createCommandCheck({
-                command: runtime.check,
-                execute: (command) => execute(command, runtime.maxCommandTimeoutMs),
-                higher: runtime.higherTiers ?? [],
-                outputChars: runtime.toolOutputChars,
-              })
-            : undefined,
-          tools: BUILTIN_TOOLS,
-          toolContext: {
-            files: createWorkspaceFiles(workspace.dir, runtime.protectedPaths),
-            exec: (command, execOptions) => execute(command, execOptions.timeoutMs),
-            commandTimeoutMs: runtime.commandTimeoutMs,
-            maxCommandTimeoutMs: runtime.maxCommandTimeoutMs,
-          },
-          decider: runtime.createDecider(workspace.dir),
-          approvals: runtime.approvals,
-          journal,
-          guard,
-          limits: runtime.limits,
-          maxOutputTokens: runtime.maxOutputTokens,
-          toolOutputChars: runtime.toolOutputChars,
-        }));
-      stopReason = outcome.stopReason;
-      detail = outcome.detail;
-      if ('steps' in outcome) ({ steps, finalText } = outcome);
-    } catch (error) {
-      stopReason = 'error';
-      detail = describeError(error);
-      await journal.append(taskId, 'error', { source: 'agent', message: detail, code: errorCode(error) });
-    }
+    const done = await work(runtime, task, workspace, sandbox, guard, options.resume);
+    let { stopReason, detail } = done;
 
     let branch: BranchResult | null = null;
     if (stopReason === 'awaiting-approval') {
@@ -281,7 +228,10 @@ async function driveTask(
         workspace,
       });
       branch = saved.branch;
-      if ('failure' in saved) ({ stopReason, detail } = { stopReason: 'error', detail: saved.failure });
+      if ('failure' in saved) {
+        stopReason = 'error';
+        detail = saved.failure;
+      }
     }
 
     // A journal that cannot take them fails the task below, in `finally`, where the wait is repeated.
@@ -291,7 +241,7 @@ async function driveTask(
       taskId,
       stopReason,
       detail,
-      steps,
+      steps: done.steps,
       spent: guard.spent,
       branch: branch?.branch,
       paused: keepWorkspace,
@@ -301,12 +251,78 @@ async function driveTask(
       branch,
       detail,
       dirty: workspace.dirty,
-      finalText,
+      finalText: done.finalText,
       cacheHitRatio: finished.cacheHitRatio,
     };
   } finally {
     await sandbox.destroy();
     await connectionsJournaled();
     if (!keepWorkspace) await workspace.destroy();
+  }
+}
+
+/**
+ * The agent's work in the sandbox: the pre-checks (a new task only), then the loop. Anything thrown ends
+ * the work as `error`, journaled; the steps and text are then those of the resume, if any.
+ */
+async function work(
+  runtime: TaskRuntime,
+  task: Task,
+  workspace: Workspace,
+  sandbox: Sandbox,
+  guard: TaskGuard,
+  resume: ResumeState | undefined,
+): Promise<LoopStop & { steps: number; finalText: string }> {
+  const { journal } = runtime;
+  const taskId = task.id;
+  const steps = resume?.steps ?? 0;
+  const finalText = resume?.finalText ?? '';
+  const execute = (command: string, timeoutMs: number) =>
+    sandbox.exec(command, { timeoutMs, maxOutputBytes: runtime.maxOutputBytes });
+  try {
+    // Pre-checks run once, before the first model call; a resumed task is past them.
+    const early = resume
+      ? undefined
+      : await runPreChecks(
+          runtime.preChecks ?? [],
+          (command) => execute(command, runtime.commandTimeoutMs),
+          (fields) => journal.append(taskId, 'pre-check', fields),
+        );
+    if (early) return { ...early, steps, finalText };
+    return await runAgentLoop({
+      taskId,
+      system: SYSTEM_PROMPT,
+      prompt: task.prompt,
+      resume,
+      model: runtime.model,
+      priceTable: runtime.priceTable,
+      counterfactualKey: runtime.counterfactualKey,
+      check: runtime.check
+        ? createCommandCheck({
+            command: runtime.check,
+            execute: (command) => execute(command, runtime.maxCommandTimeoutMs),
+            higher: runtime.higherTiers ?? [],
+            outputChars: runtime.toolOutputChars,
+          })
+        : undefined,
+      tools: BUILTIN_TOOLS,
+      toolContext: {
+        files: createWorkspaceFiles(workspace.dir, runtime.protectedPaths),
+        exec: (command, execOptions) => execute(command, execOptions.timeoutMs),
+        commandTimeoutMs: runtime.commandTimeoutMs,
+        maxCommandTimeoutMs: runtime.maxCommandTimeoutMs,
+      },
+      decider: runtime.createDecider(workspace.dir),
+      approvals: runtime.approvals,
+      journal,
+      guard,
+      limits: runtime.limits,
+      maxOutputTokens: runtime.maxOutputTokens,
+      toolOutputChars: runtime.toolOutputChars,
+    });
+  } catch (error) {
+    const detail = describeError(error);
+    await journal.append(taskId, 'error', { source: 'agent', message: detail, code: errorCode(error) });
+    return { stopReason: 'error', detail, steps, finalText };
   }
 }
