@@ -1,19 +1,19 @@
-import type { ModelMessage, ToolResultPart } from 'ai';
-import { z } from 'zod';
-import type { GuardStop, TaskGuard } from '../guard/index.ts';
+import type { ModelMessage } from 'ai';
+import type { TaskGuard } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
-import type { ModelClient, PriceTable, RoutedModelClient } from '../model/index.ts';
-import { BreakerOpenError, describeError, UserError, WardenError } from '../spec/errors.ts';
+import type { ModelClient, PriceTable } from '../model/index.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
-import type { StopReason, ToolCall } from '../spec/types.ts';
+import type { StopReason } from '../spec/types.ts';
 import type { ApprovalGate } from './approval-gate.ts';
-import { bookModelCall } from './book-model-call.ts';
-import { checkFailedMessage } from './check-failed-message.ts';
+import { runCheckStep, type TaskCheck } from './check-step.ts';
+import { escalate, modelAtTier } from './escalation.ts';
+import { createDeadline, wallTimeStop, withinDeadline } from './internal/deadline.ts';
+import { toolSchemasOf } from './internal/tool-schemas.ts';
+import type { LoopStop } from './loop-stop.ts';
+import { type ModelStepSettings, runModelStep } from './model-step.ts';
 import type { ResumeState } from './replay-journal.ts';
-import { replyForJournal } from './reply-for-journal.ts';
-import { reserveBound } from './reserve-bound.ts';
-import { runToolCall } from './run-tool-call.ts';
-import { StuckDetector, type StuckVerdict } from './stuck-detector.ts';
+import { StuckDetector } from './stuck-detector.ts';
+import { runToolStep, type ToolStepOutcome, type ToolStepSettings } from './tool-step.ts';
 import type { AnyToolDefinition, ToolContext } from './tools/tool.ts';
 
 /** Limits of the loop itself; spending limits are the guard's. */
@@ -22,19 +22,6 @@ export interface LoopLimits {
   maxSteps: number;
   /** Most wall-clock seconds for this run of the task. */
   maxWallSeconds: number;
-}
-
-/**
- * Verification when the model says it is finished, and the tiers to escalate to when it fails (the
- * cascade). Without one, the model's word ends the task.
- */
-export interface TaskCheck {
-  /** The check as people read it (`npm test`). */
-  name: string;
-  /** Runs the check; never throws for a failing check. */
-  run(): Promise<{ passed: boolean; summary: string; output: string }>;
-  /** The models of the tiers above the starting one, cheapest first; empty: a failed check fails the task. */
-  higher: readonly ModelClient[];
 }
 
 export interface AgentLoopSettings {
@@ -76,239 +63,96 @@ export interface AgentLoopResult {
 
 /**
  * The step loop: ask the model, check each tool call against policy, run it, feed the result back,
- * until the model stops calling tools or a limit is reached. Every model call is reserved against the
- * budget first and is not made when it could cross a limit. Everything is journaled.
+ * until the model stops calling tools or a limit is reached; then the check, and on its failure the
+ * escalation to a higher tier. This file only orchestrates: the model step (`model-step.ts`), the tool
+ * step (`tool-step.ts`), the check (`check-step.ts`) and the escalation (`escalation.ts`) each do and
+ * journal their own part.
  */
 export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLoopResult> {
-  const { journal, taskId, guard, limits } = settings;
+  const { journal, taskId, guard, limits, resume } = settings;
+  const higher = settings.check?.higher ?? [];
   // A resumed task continues on the tier its cascade had reached.
-  let escalations = settings.resume?.escalations ?? 0;
-  let model = escalations > 0 ? settings.check?.higher[escalations - 1] : settings.model;
-  const clock = settings.clock ?? (() => performance.now());
-  const startedAt = clock();
-  const deadline = startedAt + limits.maxWallSeconds * 1000;
-  const toolsByName = new Map(settings.tools.map((tool) => [tool.name, tool]));
-  const toolSchemas = Object.fromEntries(
-    settings.tools.map((tool) => [
-      tool.name,
-      { description: tool.description, inputSchema: z.toJSONSchema(tool.input) as Record<string, unknown> },
-    ]),
-  );
-  const stuck = new StuckDetector();
-  const resume = settings.resume;
+  let escalations = resume?.escalations ?? 0;
+  let model = modelAtTier(settings.model, higher, escalations);
+  const deadline = createDeadline(limits.maxWallSeconds, settings.clock ?? (() => performance.now()));
   const messages: ModelMessage[] = resume
     ? [...resume.messages]
     : [{ role: 'user', content: settings.prompt }];
   let steps = resume?.steps ?? 0;
   let finalText = resume?.finalText ?? '';
-  const stop = (stopReason: StopReason, detail: string): AgentLoopResult => ({
+  const stop = ({ stopReason, detail }: LoopStop): AgentLoopResult => ({
     stopReason,
     steps,
     finalText,
     detail,
   });
-  const toolSettings = {
-    journal,
+  const modelStep: ModelStepSettings = {
     taskId,
+    journal,
+    guard,
+    priceTable: settings.priceTable,
+    counterfactualKey: settings.counterfactualKey,
+    system: settings.system,
+    tools: toolSchemasOf(settings.tools),
+    maxOutputTokens: settings.maxOutputTokens,
+    deadline,
+  };
+  const toolStep: ToolStepSettings = {
+    taskId,
+    journal,
+    guard,
     decider: settings.decider,
     approvals: settings.approvals,
-    tools: toolsByName,
+    tools: new Map(settings.tools.map((tool) => [tool.name, tool])),
     // Every tool call, and every command inside one, ends by the task's deadline.
-    context: {
-      ...settings.toolContext,
-      exec: (command: string, options: { timeoutMs: number }) =>
-        settings.toolContext.exec(command, {
-          timeoutMs: Math.max(1, Math.min(options.timeoutMs, Math.ceil(deadline - clock()))),
-        }),
-    },
+    context: withinDeadline(settings.toolContext, deadline),
     outputChars: settings.toolOutputChars,
-    remainingMs: () => Math.max(0, deadline - clock()),
+    remainingMs: () => deadline.remainingMs(),
+    stuck: new StuckDetector(),
   };
-
-  /** Runs one step's tool calls; returns a result when the loop must stop (paused or stuck). */
-  const runStep = async (
-    calls: readonly ToolCall[],
-    finished: readonly ToolResultPart[],
-  ): Promise<AgentLoopResult | undefined> => {
-    const content: ToolResultPart[] = [...finished];
-    let verdict: StuckVerdict | undefined;
-    let breaker: GuardStop | undefined;
-    for (const call of calls) {
-      const outcome = await runToolCall(toolSettings, call);
-      if (outcome.kind === 'paused') {
-        return stop('awaiting-approval', `${call.name} waits for a human approval (${outcome.approvalId})`);
-      }
-      content.push({
-        type: 'tool-result',
-        toolCallId: call.id,
-        toolName: call.name,
-        output: { type: outcome.result.isError ? 'error-text' : 'text', value: outcome.shown },
-      });
-      verdict ??= stuck.observe(call, { output: outcome.result.output, failed: outcome.result.isError });
-      breaker ??= await guard.afterToolCall(outcome.result.isError);
-    }
-    messages.push({ role: 'tool', content });
-    if (verdict) {
-      await journal.append(taskId, 'stuck-detected', { pattern: verdict.pattern, detail: verdict.detail });
-      await guard.onLoop(verdict.detail);
-      return stop('stuck', verdict.detail);
-    }
-    return breaker ? stop(breaker.stopReason, breaker.reason) : undefined;
+  /** Adds the step's tool results to the conversation; the stop, when the loop must end. */
+  const afterTools = (ran: ToolStepOutcome): LoopStop | undefined => {
+    if (ran.message) messages.push(ran.message);
+    return ran.stop;
   };
 
   if (!model) {
-    return stop(
-      'error',
-      `the task had escalated ${escalations} tier(s) above its first, but the config has no such tier now`,
-    );
+    return stop({
+      stopReason: 'error',
+      detail: `the task had escalated ${escalations} tier(s) above its first, but the config has no such tier now`,
+    });
   }
 
   if (resume && resume.pendingCalls.length > 0) {
-    const stopped = await runStep(resume.pendingCalls, resume.finishedResults);
-    if (stopped) return stopped;
+    const stopped = afterTools(await runToolStep(toolStep, resume.pendingCalls, resume.finishedResults));
+    if (stopped) return stop(stopped);
   }
 
   for (;;) {
-    if (steps >= limits.maxSteps)
-      return stop('max-steps', `reached the limit of ${limits.maxSteps} model calls`);
-    if (clock() >= deadline)
-      return stop('wall-time', `reached the limit of ${limits.maxWallSeconds} seconds`);
-
-    // A true upper bound, not an estimate: a reply whose usage passes it is a provider error.
-    const bound = reserveBound({
-      priceTable: settings.priceTable,
-      priceKeys: priceKeysOf(model),
-      request: { system: settings.system, messages, tools: toolSchemas },
-      maxOutputTokens: settings.maxOutputTokens,
-    });
-    const estimatedInputTokens = bound.inputTokens;
-    const worstCase = { usd: bound.usd, tokens: bound.tokens };
-    const reserved = await guard.beforeModelCall(
-      model.tracksProviderHealth ? null : model.priceKey,
-      worstCase,
-    );
-    if (!reserved.ok) {
-      await journal.append(taskId, reserved.stopReason === 'breaker' ? 'breaker-open' : 'budget-exceeded', {
-        stopReason: reserved.stopReason,
-        reason: reserved.reason,
-        worstCase,
-      });
-      return stop(reserved.stopReason, reserved.reason);
+    if (steps >= limits.maxSteps) {
+      return stop({ stopReason: 'max-steps', detail: `reached the limit of ${limits.maxSteps} model calls` });
     }
+    if (deadline.passed()) return stop(wallTimeStop(deadline));
 
-    steps += 1;
-    await journal.append(taskId, 'model-request', {
-      step: steps,
-      model: model.label,
-      priceKey: model.priceKey,
-      messages: messages.length,
-      estimatedInputTokens,
-      maxOutputTokens: settings.maxOutputTokens,
-      reservedUsd: worstCase.usd,
-    });
-    let turn: Awaited<ReturnType<ModelClient['generate']>>;
-    try {
-      turn = await model.generate({
-        system: settings.system,
-        messages,
-        tools: toolSchemas,
-        maxOutputTokens: settings.maxOutputTokens,
-        abortSignal: AbortSignal.timeout(Math.max(1, Math.ceil(deadline - clock()))),
-        onRouteDecision: async (decision) => {
-          await journal.append(taskId, 'route-decision', { step: steps, ...decision });
-        },
-      });
-    } catch (error) {
-      await guard.afterFailedModelCall(
-        reserved.reservation,
-        model.tracksProviderHealth ? null : model.priceKey,
-        error,
-      );
-      // A routed client whose every model's provider breaker is open refused before sending anything:
-      // the same stop as the guard's refusal of a single model with an open breaker.
-      if (error instanceof BreakerOpenError) {
-        steps -= 1; // nothing was sent: not a model call
-        await journal.append(taskId, 'breaker-open', { stopReason: 'breaker', reason: error.message });
-        return stop('breaker', describeError(error));
-      }
-      await journal.append(taskId, 'error', { step: steps, source: 'model', ...errorFields(error) });
-      if (clock() >= deadline)
-        return stop('wall-time', `reached the limit of ${limits.maxWallSeconds} seconds`);
-      return stop(error instanceof UserError ? 'error' : 'model-error', describeError(error));
-    }
-    const booking = await bookModelCall({
-      taskId,
-      step: steps,
-      label: model.label,
-      journal,
-      guard,
-      priceTable: settings.priceTable,
-      counterfactualKey: settings.counterfactualKey,
-      reservation: reserved.reservation,
-      bound,
-      turn,
-    });
-    if (booking.stop !== undefined) return stop('model-error', booking.stop);
-    turn = booking.turn;
-    await journal.append(taskId, 'model-response', {
-      step: steps,
-      model: model.label,
-      finishReason: turn.finishReason,
-      ...replyForJournal(turn),
-      usage: turn.usage,
-      rawUsage: turn.rawUsage,
-      costUsd: turn.cost.usd,
-      priceKey: turn.cost.priceKey,
-      priceTableVersion: turn.cost.priceTableVersion,
-      batch: turn.batch,
-      latencyMs: turn.latencyMs,
-      spentUsd: guard.spent.usd,
-    });
+    const answer = await runModelStep(modelStep, { model, messages, step: steps + 1 });
+    if (answer.called) steps += 1;
+    if (answer.kind === 'stopped') return stop(answer);
+    const { turn } = answer;
     if (turn.text) finalText = turn.text;
     messages.push(...turn.responseMessages);
-    if (turn.toolCalls.length === 0) {
-      const check = settings.check;
-      if (!check) return stop('finished', 'the model finished');
-      const result = await check.run();
-      await journal.append(taskId, 'check', {
-        step: steps,
-        check: check.name,
-        passed: result.passed,
-        summary: result.summary,
-        output: result.output,
-      });
-      if (result.passed) return stop('finished', `the model finished and ${check.name} passed`);
-      const next = check.higher[escalations];
-      if (!next) return stop('check-failed', `${check.name} failed: ${result.summary}`);
-      escalations += 1;
-      await journal.append(taskId, 'route-decision', {
-        step: steps,
-        kind: 'escalate',
-        model: next.label,
-        tier: (next as Partial<RoutedModelClient>).tier ?? next.label,
-        attempt: 1,
-        reason: `${check.name} failed: ${result.summary}`,
-        waitMs: 0,
-      });
-      model = next;
-      messages.push({ role: 'user', content: checkFailedMessage(check.name, result.summary, result.output) });
+
+    if (turn.toolCalls.length > 0) {
+      const stopped = afterTools(await runToolStep(toolStep, turn.toolCalls));
+      if (stopped) return stop(stopped);
       continue;
     }
 
-    const stopped = await runStep(turn.toolCalls, []);
-    if (stopped) return stopped;
+    // No tool call: the model says it is finished.
+    const checked = await runCheckStep({ taskId, journal, step: steps }, settings.check);
+    if (checked.kind === 'done') return stop(checked);
+    const escalation = await escalate({ taskId, journal, step: steps }, higher, escalations, checked.failure);
+    if (escalation.kind === 'stopped') return stop(escalation);
+    ({ model, escalations } = escalation);
+    messages.push(escalation.message);
   }
-}
-
-/** Every model a call on `model` may be answered by: a routed client's candidates, else itself. */
-function priceKeysOf(model: ModelClient): string[] {
-  const candidates = (model as Partial<RoutedModelClient>).candidates;
-  return candidates ? candidates.map((client) => client.priceKey) : [model.priceKey];
-}
-
-function errorFields(error: unknown): { code: string; message: string; retryable?: boolean } {
-  if (error instanceof WardenError) {
-    return { code: error.code, message: error.message, retryable: error.isRetryable };
-  }
-  return { code: 'unknown', message: describeError(error) };
 }

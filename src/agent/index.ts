@@ -1,6 +1,7 @@
-export type { AgentLoopResult, AgentLoopSettings, LoopLimits, TaskCheck } from './agent-loop.ts';
+export type { AgentLoopResult, AgentLoopSettings, LoopLimits } from './agent-loop.ts';
 export { runAgentLoop } from './agent-loop.ts';
 export type { ApprovalGate, ApprovalStatus } from './approval-gate.ts';
+export type { TaskCheck } from './check-step.ts';
 export type { EarlyExit, PreCheck } from './pre-checks.ts';
 export { runPreChecks } from './pre-checks.ts';
 export type { ReapResult, ReapSettings } from './reap-interrupted-tasks.ts';

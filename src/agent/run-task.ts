@@ -1,15 +1,23 @@
 import type { CircuitBreakers, SpendLedger } from '../guard/index.ts';
-import { cacheHitRatio, TaskGuard } from '../guard/index.ts';
+import { TaskGuard } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { ModelClient, PriceTable } from '../model/index.ts';
 import { type BranchResult, createWorkspace, reopenWorkspace, type Workspace } from '../sandbox/index.ts';
-import { describeError, UserError, WardenError } from '../spec/errors.ts';
+import { describeError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { ResourceLimits, Sandbox, SandboxDriver, SandboxEgress } from '../spec/sandbox.ts';
 import type { Store } from '../spec/store.ts';
-import type { StopReason, Task, TaskStatus } from '../spec/types.ts';
-import { type LoopLimits, runAgentLoop, type TaskCheck } from './agent-loop.ts';
+import type { Task } from '../spec/types.ts';
+import { type LoopLimits, runAgentLoop } from './agent-loop.ts';
 import type { ApprovalGate } from './approval-gate.ts';
+import { createCommandCheck } from './command-check.ts';
+import { errorCode } from './internal/error-code.ts';
+import { finishTask } from './internal/finish-task.ts';
+import { openTaskSandbox } from './internal/open-task-sandbox.ts';
+import { loadResumableTask } from './internal/resumable-task.ts';
+import { saveResultBranch } from './internal/save-result-branch.ts';
+import { statusOf } from './internal/stop-status.ts';
+import type { LoopStop } from './loop-stop.ts';
 import { type PreCheck, runPreChecks } from './pre-checks.ts';
 import { recordInterruptedCalls } from './record-interrupted-calls.ts';
 import { type ResumeState, replayJournal } from './replay-journal.ts';
@@ -19,7 +27,6 @@ import type { LimitChange, TaskLimits } from './task-limits.ts';
 import { currentTaskOwner } from './task-owner.ts';
 import { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
 import { createWorkspaceFiles } from './tools/workspace-files.ts';
-import { truncateText } from './truncate-text.ts';
 
 /** Everything a task runs with, built once at the edge. */
 export interface TaskRuntime {
@@ -89,22 +96,6 @@ export interface RunTaskResult {
   cacheHitRatio: number | null;
 }
 
-const STATUS_OF: Record<StopReason, TaskStatus> = {
-  finished: 'succeeded',
-  'max-steps': 'stopped',
-  'wall-time': 'stopped',
-  budget: 'stopped',
-  'budget-daily': 'stopped',
-  breaker: 'stopped',
-  stuck: 'stopped',
-  'check-failed': 'failed',
-  'already-done': 'already-done',
-  'not-actionable': 'not-actionable',
-  'awaiting-approval': 'awaiting_approval',
-  'model-error': 'failed',
-  error: 'failed',
-};
-
 /**
  * Takes one task from a prompt to a branch: a private workspace cloned from the repository's HEAD, the
  * agent loop inside the sandbox, then the change committed as `warden/<task-id>` in the user's
@@ -172,20 +163,7 @@ export async function resumeTask(
   taskId: string,
   options: { limitChanges?: readonly LimitChange[] } = {},
 ): Promise<RunTaskResult> {
-  const task = await runtime.store.getTask(taskId);
-  if (!task)
-    throw new UserError('task-not-found', `no task ${taskId}`, { hint: 'list tasks with `warden tasks`' });
-  if (task.status !== 'awaiting_approval' && task.status !== 'interrupted') {
-    throw new UserError(
-      'task-not-resumable',
-      `task ${taskId} is ${task.status}; only a task awaiting approval resumes, or an interrupted one`,
-    );
-  }
-  if (task.status === 'interrupted' && task.resumableUntil === null) {
-    throw new UserError('task-not-resumable', `task ${taskId} was interrupted and its workspace is gone`, {
-      hint: 'start it again with `warden run`',
-    });
-  }
+  const task = await loadResumableTask(runtime.store, taskId);
   await runtime.sandbox.check();
   if (task.status === 'interrupted') await recordInterruptedCalls(runtime.journal, taskId);
   const events = await runtime.journal.events(taskId);
@@ -221,174 +199,131 @@ async function driveTask(
   const { journal } = runtime;
   const taskId = task.id;
   let keepWorkspace = false;
-  // Connections are reported when they end; their journal entries are chained so none is lost or reordered.
-  let connections = Promise.resolve();
-  const sandbox = await runtime.sandbox
-    .create({
-      workspaceDir: workspace.dir,
-      limits: runtime.sandboxLimits,
-      protectedPaths: runtime.protectedPaths,
-      egress: runtime.egress && {
-        ...runtime.egress,
-        onConnection: (connection) => {
-          connections = connections
-            .then(() => journal.append(taskId, 'net-connect', { ...connection }))
-            .then(() => undefined);
-        },
-      },
-    })
-    .catch(async (error: unknown) => {
-      await workspace.destroy();
-      throw error;
-    });
+  const { sandbox, connectionsJournaled } = await openTaskSandbox({
+    driver: runtime.sandbox,
+    journal,
+    taskId,
+    workspace,
+    limits: runtime.sandboxLimits,
+    protectedPaths: runtime.protectedPaths,
+    egress: runtime.egress,
+  });
   try {
     const guard = new TaskGuard({
       scopes: { taskId, agent: runtime.agent.name, team: runtime.agent.team },
       ledger: runtime.ledger,
       breakers: runtime.breakers,
     });
-    let steps = options.resume?.steps ?? 0;
-    let finalText = options.resume?.finalText ?? '';
-    const execute = (command: string, timeoutMs: number) =>
-      sandbox.exec(command, { timeoutMs, maxOutputBytes: runtime.maxOutputBytes });
-    let { stopReason, detail }: { stopReason: StopReason; detail: string } = {
-      stopReason: 'error',
-      detail: '',
-    };
-    try {
-      // Pre-checks run once, before the first model call; a resumed task is past them.
-      const early = options.resume
-        ? undefined
-        : await runPreChecks(
-            runtime.preChecks ?? [],
-            (command) => execute(command, runtime.commandTimeoutMs),
-            (fields) => journal.append(taskId, 'pre-check', fields),
-          );
-      const outcome =
-        early ??
-        (await runAgentLoop({
-          taskId,
-          system: SYSTEM_PROMPT,
-          prompt: task.prompt,
-          resume: options.resume,
-          model: runtime.model,
-          priceTable: runtime.priceTable,
-          counterfactualKey: runtime.counterfactualKey,
-          check: checkOf(runtime, (command) => execute(command, runtime.maxCommandTimeoutMs)),
-          tools: BUILTIN_TOOLS,
-          toolContext: {
-            files: createWorkspaceFiles(workspace.dir, runtime.protectedPaths),
-            exec: (command, execOptions) => execute(command, execOptions.timeoutMs),
-            commandTimeoutMs: runtime.commandTimeoutMs,
-            maxCommandTimeoutMs: runtime.maxCommandTimeoutMs,
-          },
-          decider: runtime.createDecider(workspace.dir),
-          approvals: runtime.approvals,
-          journal,
-          guard,
-          limits: runtime.limits,
-          maxOutputTokens: runtime.maxOutputTokens,
-          toolOutputChars: runtime.toolOutputChars,
-        }));
-      stopReason = outcome.stopReason;
-      detail = outcome.detail;
-      if ('steps' in outcome) ({ steps, finalText } = outcome);
-    } catch (error) {
-      stopReason = 'error';
-      detail = describeError(error);
-      await journal.append(taskId, 'error', { source: 'agent', message: detail, code: codeOf(error) });
-    }
+    const done = await work(runtime, task, workspace, sandbox, guard, options.resume);
+    let { stopReason, detail } = done;
 
     let branch: BranchResult | null = null;
     if (stopReason === 'awaiting-approval') {
       keepWorkspace = true;
     } else if (options.createBranch) {
-      try {
-        branch = await workspace.createBranch(
-          taskId,
-          commitMessage(taskId, task.prompt, STATUS_OF[stopReason]),
-        );
-        if (branch) await journal.append(taskId, 'branch-created', { ...branch });
-      } catch (error) {
+      const saved = await saveResultBranch({
+        journal,
+        taskId,
+        prompt: task.prompt,
+        status: statusOf(stopReason),
+        workspace,
+      });
+      branch = saved.branch;
+      if ('failure' in saved) {
         stopReason = 'error';
-        detail = `the change could not be saved as a branch: ${describeError(error)}`;
-        await journal.append(taskId, 'error', { source: 'branch', message: detail, code: codeOf(error) });
+        detail = saved.failure;
       }
     }
 
     // A journal that cannot take them fails the task below, in `finally`, where the wait is repeated.
-    await connections.catch(() => {});
-    const status = STATUS_OF[stopReason];
-    const spent = guard.spent;
-    // Every model call of the task, those before a pause included.
-    const usages = (await journal.events(taskId)).flatMap((event) =>
-      event.type === 'model-response' ? [event.usage] : [],
-    );
-    const cacheHit = cacheHitRatio(usages);
-    // One transaction: the row's status, steps and cost are those of the event that ends the chain.
-    const { task: updated } = await journal.appendAndUpdate(
+    await connectionsJournaled().catch(() => {});
+    const finished = await finishTask({
+      journal,
       taskId,
-      keepWorkspace ? 'task-pause' : 'task-end',
-      {
-        status,
-        stopReason,
-        detail,
-        steps,
-        costUsd: spent.usd,
-        tokens: spent.tokens,
-        cacheHitRatio: cacheHit,
-        branch: branch?.branch,
-      },
-      {
-        status,
-        stopReason,
-        steps,
-        costUsd: spent.usd,
-        branch: branch?.branch ?? null,
-        endedAt: keepWorkspace ? null : new Date().toISOString(),
-      },
-    );
-    return { task: updated, branch, detail, dirty: workspace.dirty, finalText, cacheHitRatio: cacheHit };
+      stopReason,
+      detail,
+      steps: done.steps,
+      spent: guard.spent,
+      branch: branch?.branch,
+      paused: keepWorkspace,
+    });
+    return {
+      task: finished.task,
+      branch,
+      detail,
+      dirty: workspace.dirty,
+      finalText: done.finalText,
+      cacheHitRatio: finished.cacheHitRatio,
+    };
   } finally {
     await sandbox.destroy();
-    await connections;
+    await connectionsJournaled();
     if (!keepWorkspace) await workspace.destroy();
   }
 }
 
-/** The task's check, run in its sandbox, with the cascade's higher tiers; undefined without a check. */
-function checkOf(
+/**
+ * The agent's work in the sandbox: the pre-checks (a new task only), then the loop. Anything thrown ends
+ * the work as `error`, journaled; the steps and text are then those of the resume, if any.
+ */
+async function work(
   runtime: TaskRuntime,
-  execute: (command: string) => ReturnType<Sandbox['exec']>,
-): TaskCheck | undefined {
-  const command = runtime.check;
-  if (!command) return undefined;
-  return {
-    name: command,
-    higher: runtime.higherTiers ?? [],
-    async run() {
-      const result = await execute(command);
-      const passed = result.exitCode === 0 && !result.timedOut;
-      const summary = result.timedOut ? 'timed out' : `exit ${result.exitCode}`;
-      const output = truncateText(`${result.stdout}\n${result.stderr}`.trim(), runtime.toolOutputChars).text;
-      return { passed, summary, output };
-    },
-  };
-}
-
-function commitMessage(taskId: string, prompt: string, status: TaskStatus): string {
-  const firstLine = prompt.split('\n')[0]!.trim();
-  const subject = firstLine.length > 60 ? `${firstLine.slice(0, 57)}...` : firstLine;
-  return [
-    `warden: ${subject}`,
-    '',
-    `Change made by a Warden agent (task ${status}).`,
-    '',
-    `Warden-Task: ${taskId}`,
-    `Warden-Trace: warden trace ${taskId}`,
-  ].join('\n');
-}
-
-function codeOf(error: unknown): string {
-  return error instanceof WardenError ? error.code : 'unknown';
+  task: Task,
+  workspace: Workspace,
+  sandbox: Sandbox,
+  guard: TaskGuard,
+  resume: ResumeState | undefined,
+): Promise<LoopStop & { steps: number; finalText: string }> {
+  const { journal } = runtime;
+  const taskId = task.id;
+  const steps = resume?.steps ?? 0;
+  const finalText = resume?.finalText ?? '';
+  const execute = (command: string, timeoutMs: number) =>
+    sandbox.exec(command, { timeoutMs, maxOutputBytes: runtime.maxOutputBytes });
+  try {
+    // Pre-checks run once, before the first model call; a resumed task is past them.
+    const early = resume
+      ? undefined
+      : await runPreChecks(
+          runtime.preChecks ?? [],
+          (command) => execute(command, runtime.commandTimeoutMs),
+          (fields) => journal.append(taskId, 'pre-check', fields),
+        );
+    if (early) return { ...early, steps, finalText };
+    return await runAgentLoop({
+      taskId,
+      system: SYSTEM_PROMPT,
+      prompt: task.prompt,
+      resume,
+      model: runtime.model,
+      priceTable: runtime.priceTable,
+      counterfactualKey: runtime.counterfactualKey,
+      check: runtime.check
+        ? createCommandCheck({
+            command: runtime.check,
+            execute: (command) => execute(command, runtime.maxCommandTimeoutMs),
+            higher: runtime.higherTiers ?? [],
+            outputChars: runtime.toolOutputChars,
+          })
+        : undefined,
+      tools: BUILTIN_TOOLS,
+      toolContext: {
+        files: createWorkspaceFiles(workspace.dir, runtime.protectedPaths),
+        exec: (command, execOptions) => execute(command, execOptions.timeoutMs),
+        commandTimeoutMs: runtime.commandTimeoutMs,
+        maxCommandTimeoutMs: runtime.maxCommandTimeoutMs,
+      },
+      decider: runtime.createDecider(workspace.dir),
+      approvals: runtime.approvals,
+      journal,
+      guard,
+      limits: runtime.limits,
+      maxOutputTokens: runtime.maxOutputTokens,
+      toolOutputChars: runtime.toolOutputChars,
+    });
+  } catch (error) {
+    const detail = describeError(error);
+    await journal.append(taskId, 'error', { source: 'agent', message: detail, code: errorCode(error) });
+    return { stopReason: 'error', detail, steps, finalText };
+  }
 }
