@@ -137,6 +137,13 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
       if (outcome.kind === 'paused') {
         return stop('awaiting-approval', `${call.name} waits for a human approval (${outcome.approvalId})`);
       }
+      // A human approved exactly this call and expects it done: its failure ends the task as failed.
+      if (outcome.approvalId !== undefined && outcome.result.isError) {
+        return stop(
+          'approved-call-failed',
+          `${call.name} was approved (${outcome.approvalId}) but failed: ${outcome.shown}`,
+        );
+      }
       content.push({
         type: 'tool-result',
         toolCallId: call.id,

@@ -42,7 +42,7 @@ export function approvalContentHash(subject: ApprovalSubject): string {
 /**
  * The approval inbox in the embedded SQLite file (shared through `SqliteStore.database`). `expired` is
  * computed when read: a pending or approved request past `expiresAt` reads as `expired`; a denial stays
- * a denial.
+ * a denial and a used approval stays used.
  */
 export class SqliteApprovalStore implements ApprovalStore {
   readonly #db: DatabaseSync;
@@ -110,8 +110,9 @@ export class SqliteApprovalStore implements ApprovalStore {
     } else if (filter.status === 'expired') {
       conditions.push(`status IN ('pending', 'approved') AND expires_at <= ?`);
       parameters.push(now);
-    } else if (filter.status === 'denied') {
-      conditions.push(`status = 'denied'`);
+    } else if (filter.status === 'denied' || filter.status === 'used') {
+      conditions.push('status = ?');
+      parameters.push(filter.status);
     }
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     const rows = this.#db
@@ -151,6 +152,15 @@ export class SqliteApprovalStore implements ApprovalStore {
     return (await this.get(id))!;
   }
 
+  async consume(id: string): Promise<boolean> {
+    // One guarded update: of two concurrent callers, only one sees a change.
+    const changes = this.#write(
+      `UPDATE approvals SET status = 'used' WHERE id = ? AND status = 'approved' AND expires_at > ?`,
+      [id, this.#now().toISOString()],
+    );
+    return changes === 1;
+  }
+
   #write(sql: string, parameters: SQLInputValue[]): number {
     try {
       return Number(this.#db.prepare(sql).run(...parameters).changes);
@@ -162,9 +172,10 @@ export class SqliteApprovalStore implements ApprovalStore {
   }
 
   #toRequest(row: Row): ApprovalRequest {
-    const stored = row.status as 'pending' | 'approved' | 'denied';
+    const stored = row.status as 'pending' | 'approved' | 'denied' | 'used';
     const expiresAt = row.expires_at as string;
-    const expired = stored !== 'denied' && Date.parse(expiresAt) <= this.#now().getTime();
+    const final = stored === 'denied' || stored === 'used';
+    const expired = !final && Date.parse(expiresAt) <= this.#now().getTime();
     const status: ApprovalState = expired ? 'expired' : stored;
     const reasons = JSON.parse(row.reasons as string) as string[];
     return {
