@@ -1,3 +1,4 @@
+export { canonicalHash, canonicalJson } from './canonical-hash.ts';
 export type { Environment, EnvName } from './env.ts';
 export { ENV } from './env.ts';
 export type { ErrorCode, OpenBreakerNotice, WardenErrorOptions } from './errors.ts';

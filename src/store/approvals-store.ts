@@ -1,6 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import canonicalize from 'canonicalize';
 import type {
   ApprovalDecisionInput,
   ApprovalFilter,
@@ -10,6 +9,7 @@ import type {
   ApprovalSubject,
   NewApprovalRequest,
 } from '../spec/approvals.ts';
+import { canonicalHash } from '../spec/canonical-hash.ts';
 import { SystemError, UserError } from '../spec/errors.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -25,18 +25,15 @@ export interface ApprovalStoreSettings {
 }
 
 /**
- * SHA-256 (hex) over the RFC 8785 canonical JSON of what is asked for: the tool and its exact input, or
- * the action and its exact parameters. Any change in the call changes the hash.
+ * `canonicalHash` (SHA-256 of the RFC 8785 canonical JSON) of what is asked for: the tool and its exact
+ * input, or the action and its exact parameters. Any change in the call changes the hash.
  */
 export function approvalContentHash(subject: ApprovalSubject): string {
-  const normalised =
+  return canonicalHash(
     subject.kind === 'tool'
       ? { kind: 'tool', tool: subject.tool, input: subject.input ?? null }
-      : { kind: 'action', action: subject.action, parameters: subject.parameters ?? null };
-  const canonical = canonicalize(JSON.parse(JSON.stringify(normalised)));
-  return createHash('sha256')
-    .update(canonical ?? '')
-    .digest('hex');
+      : { kind: 'action', action: subject.action, parameters: subject.parameters ?? null },
+  );
 }
 
 /**
