@@ -7,6 +7,7 @@ import { describeError, UserError, WardenError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { ResourceLimits, Sandbox, SandboxDriver, SandboxEgress } from '../spec/sandbox.ts';
 import type { Store } from '../spec/store.ts';
+import { taskTrailers } from '../spec/task-trailers.ts';
 import type { StopReason, Task, TaskStatus } from '../spec/types.ts';
 import { type LoopLimits, runAgentLoop, type TaskCheck } from './agent-loop.ts';
 import type { ApprovalGate } from './approval-gate.ts';
@@ -382,8 +383,7 @@ function commitMessage(taskId: string, prompt: string, status: TaskStatus): stri
     '',
     `Change made by a Warden agent (task ${status}).`,
     '',
-    `Warden-Task: ${taskId}`,
-    `Warden-Trace: warden trace ${taskId}`,
+    taskTrailers(taskId),
   ].join('\n');
 }
 

@@ -14,6 +14,7 @@ export type { ActionRequest, PolicyDecider, PolicyDecision, PolicyEngine, Policy
 export type { ExecOptions, ExecResult, SandboxDriver } from './sandbox.ts';
 export { SANDBOX_WORKDIR } from './sandbox.ts';
 export type { NewTask, Store, TaskFilter, TaskUpdate } from './store.ts';
+export { TASK_TRAILER, TRACE_TRAILER, taskTrailers } from './task-trailers.ts';
 export type {
   Cost,
   Decision,
