@@ -18,8 +18,8 @@ export interface ApprovalInboxSettings {
  * request (durably, journaled) and answers `pending`; while it waits, the same call gets the same
  * request; after a decision, the same content gets `denied`, or `approved` exactly once: answering
  * `approved` spends the approval, so the same call a second time is a new request. A changed call, or
- * one whose request expired, gets a new request. Serves as the agent loop's approval gate (`request`) and as the
- * action gateway's (`requestAction`).
+ * one whose request expired, gets a new request. Serves as the agent loop's approval gate (`request`)
+ * and as the action gateway's (`requestAction`).
  */
 export class ApprovalInbox {
   readonly #settings: ApprovalInboxSettings;
