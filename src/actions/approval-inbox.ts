@@ -16,9 +16,10 @@ export interface ApprovalInboxSettings {
 /**
  * Answers "has a human approved exactly this call?" for a task. The first time it files a pending
  * request (durably, journaled) and answers `pending`; while it waits, the same call gets the same
- * request; after a decision, the same content gets `approved` or `denied`. A changed call, or one whose
- * request expired, gets a new request. Serves as the agent loop's approval gate (`request`) and as the
- * action gateway's (`requestAction`).
+ * request; after a decision, the same content gets `denied`, or `approved` exactly once: answering
+ * `approved` spends the approval, so the same call a second time is a new request. A changed call, or
+ * one whose request expired, gets a new request. Serves as the agent loop's approval gate (`request`)
+ * and as the action gateway's (`requestAction`).
  */
 export class ApprovalInbox {
   readonly #settings: ApprovalInboxSettings;
@@ -45,7 +46,8 @@ export class ApprovalInbox {
   async #gate(taskId: string, subject: ApprovalSubject, decision: Decision): Promise<ApprovalOutcome> {
     const { store, journal, redact } = this.#settings;
     const existing = await store.findApproval(taskId, approvalContentHash(subject));
-    if (existing?.status === 'approved') {
+    // Spent here, before the call runs: a crash between the two loses the approval, never repeats it.
+    if (existing?.status === 'approved' && (await store.consume(existing.id))) {
       return { status: 'approved', approvalId: existing.id, by: existing.decidedBy ?? 'unknown' };
     }
     if (existing?.status === 'denied') {

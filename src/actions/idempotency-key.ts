@@ -1,16 +1,10 @@
-import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
 import type { ActionName } from '../spec/actions.ts';
+import { canonicalHash } from '../spec/canonical-hash.ts';
 
 /**
- * The idempotency key of an action: SHA-256 (hex) of the canonical JSON of the task, the action and its
- * parsed parameters. The same action of the same task maps to the same key on every resume.
+ * The idempotency key of an action: `canonicalHash` (SHA-256 of the canonical JSON) of the task, the
+ * action and its parsed parameters. The same action of the same task maps to the same key on every resume.
  */
 export function actionIdempotencyKey(taskId: string, action: ActionName, parameters: unknown): string {
-  const canonical = canonicalize(
-    JSON.parse(JSON.stringify({ taskId, action, parameters: parameters ?? null })),
-  );
-  return createHash('sha256')
-    .update(canonical ?? '')
-    .digest('hex');
+  return canonicalHash({ taskId, action, parameters: parameters ?? null });
 }

@@ -1,11 +1,17 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ApprovalInbox } from '../actions/index.ts';
 import { Journal } from '../journal/index.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { ToolCall } from '../spec/types.ts';
-import { openSqliteStore } from '../store/index.ts';
+import { openSqliteStore, SqliteApprovalStore } from '../store/index.ts';
 import { runToolCall, type ToolCallSettings } from './run-tool-call.ts';
+import { writeFileTool } from './tools/file-tools.ts';
 import type { AnyToolDefinition, ToolContext } from './tools/tool.ts';
+import { createWorkspaceFiles } from './tools/workspace-files.ts';
 
 /** A decider that allows everything and records what it was asked. */
 function recordingDecider(): PolicyDecider & { asked: string[] } {
@@ -92,5 +98,41 @@ describe('runToolCall', () => {
       ['no-such-tool'],
       ['no-such-tool'],
     ]);
+  });
+
+  it('runs an approved call once with the protected path it names writable, and nothing else', async () => {
+    const workspace = mkdtempSync(path.join(tmpdir(), 'warden-approved-call-'));
+    try {
+      const asking: PolicyDecider = {
+        name: 'ask-all',
+        decide: async () => ({ decision: 'ask', reasons: ['a human decides'], policyIds: ['ask-all'] }),
+      };
+      const base = await settingsWith(asking);
+      const store = new SqliteApprovalStore(openSqliteStore(':memory:').database);
+      const settings: ToolCallSettings = {
+        ...base,
+        approvals: new ApprovalInbox({ store }),
+        tools: new Map([[writeFileTool.name, writeFileTool]]),
+        context: { files: createWorkspaceFiles(workspace) } as ToolContext,
+      };
+      const write = (id: string, file: string): ToolCall => ({
+        id,
+        name: 'write_file',
+        input: { path: file, content: 'on: push\n' },
+      });
+      const first = await runToolCall(settings, write('c1', '.github/workflows/ci.yml'));
+      expect(first.kind).toBe('paused');
+      await store.decide((first as { approvalId: string }).approvalId, { approve: true, by: 'alice' });
+
+      const approved = await runToolCall(settings, write('c2', '.github/workflows/ci.yml'));
+      expect(approved).toMatchObject({ kind: 'done', result: { isError: false } });
+      expect(readFileSync(path.join(workspace, '.github/workflows/ci.yml'), 'utf8')).toBe('on: push\n');
+      // Spent: the same call again, or another path, waits for a new decision.
+      expect((await runToolCall(settings, write('c3', '.github/workflows/ci.yml'))).kind).toBe('paused');
+      expect((await runToolCall(settings, write('c4', '.envrc'))).kind).toBe('paused');
+      expect(existsSync(path.join(workspace, '.envrc'))).toBe(false);
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
   });
 });

@@ -21,13 +21,21 @@ export interface ToolCallSettings {
 }
 
 export type ToolCallOutcome =
-  | { kind: 'done'; result: ToolResult /** What the model sees. */; shown: string }
+  | {
+      kind: 'done';
+      result: ToolResult;
+      /** What the model sees. */
+      shown: string;
+      /** The approval this call ran under; undefined when it needed none. */
+      approvalId?: string;
+    }
   | { kind: 'paused'; approvalId: string };
 
 /**
  * Validates, decides, runs and journals one tool call. A call that policy answers with `ask` runs only
- * once a human approved exactly it; until then the outcome is `paused` and nothing ran. Never throws
- * for a tool's own failure: the failure is the result the model gets.
+ * once a human approved exactly it (same content hash), and then once, with the protected paths it
+ * names writable; until then the outcome is `paused` and nothing ran. Never throws for a tool's own
+ * failure: the failure is the result the model gets (and, for an approved call, the caller's to report).
  */
 export async function runToolCall(settings: ToolCallSettings, call: ToolCall): Promise<ToolCallOutcome> {
   const { journal, taskId, tools: toolsByName } = settings;
@@ -46,6 +54,7 @@ export async function runToolCall(settings: ToolCallSettings, call: ToolCall): P
     ...decision,
   });
   let refusal: string | undefined;
+  let approvalId: string | undefined;
   if (!tool) {
     refusal = `there is no tool named ${call.name}; the tools are ${[...toolsByName.keys()].join(', ')}`;
   } else if (decision.decision === 'deny') {
@@ -58,6 +67,8 @@ export async function runToolCall(settings: ToolCallSettings, call: ToolCall): P
       if (approval.status === 'pending') return { kind: 'paused', approvalId: approval.approvalId };
       if (approval.status === 'denied') {
         refusal = `a human (${approval.by}) denied this call: ${approval.reason || 'no reason given'}. Do not retry it; find another way or finish.`;
+      } else {
+        approvalId = approval.approvalId;
       }
     }
   }
@@ -65,6 +76,7 @@ export async function runToolCall(settings: ToolCallSettings, call: ToolCall): P
     toolCallId: call.id,
     tool: call.name,
     input: call.input,
+    approvalId,
   });
   const started = performance.now();
   let result: ToolResult;
@@ -77,7 +89,12 @@ export async function runToolCall(settings: ToolCallSettings, call: ToolCall): P
     result = { output: `invalid input for ${call.name}: ${problems?.join('; ')}`, isError: true };
   } else {
     try {
-      result = await runBounded(tool, parsed.data, settings);
+      result = await runBounded(
+        tool,
+        parsed.data,
+        settings,
+        contextFor(settings.context, tool, parsed.data, approvalId),
+      );
     } catch (error) {
       result = { output: `${call.name} failed: ${describeError(error)}`, isError: true };
     }
@@ -92,8 +109,23 @@ export async function runToolCall(settings: ToolCallSettings, call: ToolCall): P
     isError: result.isError,
     exitCode: result.exitCode,
     durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+    approvalId,
   });
-  return { kind: 'done', result, shown: shown.text };
+  return { kind: 'done', result, shown: shown.text, approvalId };
+}
+
+/**
+ * The context a call runs with: for a call a human approved, a file view that may write the paths the
+ * call itself names (the approval covered exactly this input); for any other call, the usual one.
+ */
+function contextFor(
+  context: ToolContext,
+  tool: AnyToolDefinition,
+  input: unknown,
+  approvalId: string | undefined,
+): ToolContext {
+  if (approvalId === undefined || !tool.writesPaths || !context.files.allowing) return context;
+  return { ...context, files: context.files.allowing(tool.writesPaths(input)) };
 }
 
 /**
@@ -143,10 +175,11 @@ async function runBounded(
   tool: AnyToolDefinition,
   input: unknown,
   settings: ToolCallSettings,
+  context: ToolContext,
 ): Promise<ToolResult> {
   const remaining = settings.remainingMs?.() ?? Number.POSITIVE_INFINITY;
   const limitMs = Math.max(0, Math.min(tool.timeoutMs ?? Number.POSITIVE_INFINITY, remaining));
-  if (!Number.isFinite(limitMs)) return tool.run(input, settings.context);
+  if (!Number.isFinite(limitMs)) return tool.run(input, context);
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<ToolResult>((resolve) => {
     timer = setTimeout(() => {
@@ -161,7 +194,7 @@ async function runBounded(
     }, limitMs);
   });
   try {
-    return await Promise.race([tool.run(input, settings.context), expired]);
+    return await Promise.race([tool.run(input, context), expired]);
   } finally {
     clearTimeout(timer);
   }

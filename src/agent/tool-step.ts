@@ -50,6 +50,15 @@ export async function runToolStep(
         },
       };
     }
+    // A human approved exactly this call and expects it done: its failure ends the task as failed.
+    if (outcome.approvalId !== undefined && outcome.result.isError) {
+      return {
+        stop: {
+          stopReason: 'approved-call-failed',
+          detail: `${call.name} was approved (${outcome.approvalId}) but failed: ${outcome.shown}`,
+        },
+      };
+    }
     content.push({
       type: 'tool-result',
       toolCallId: call.id,

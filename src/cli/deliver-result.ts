@@ -9,6 +9,7 @@ import {
   loadPolicyBundle,
 } from '../policy/index.ts';
 import { UserError } from '../spec/errors.ts';
+import { taskTrailers } from '../spec/task-trailers.ts';
 import type { Task } from '../spec/types.ts';
 import { SqliteActionStore, SqliteApprovalStore } from '../store/index.ts';
 import type { WardenContext } from './warden-context.ts';
@@ -106,7 +107,6 @@ function pullRequestBody(task: Task): string {
     '---',
     `Change made by a Warden agent in ${task.steps} model calls for $${task.costUsd.toFixed(4)}.`,
     '',
-    `Warden-Task: ${task.id}`,
-    `Warden-Trace: warden trace ${task.id}`,
+    taskTrailers(task.id),
   ].join('\n');
 }

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { canonicalHash, canonicalJson } from '../spec/canonical-hash.ts';
 import { SystemError } from '../spec/errors.ts';
 import type { JournalEvent } from '../spec/journal-events.ts';
 import type { JournalCheckpoint, Store } from '../spec/store.ts';
@@ -53,10 +52,10 @@ export class Checkpoints {
         heads,
         previousHash: previous?.hash ?? GENESIS_HASH,
       };
-      const canonical = canonicalize(body) ?? '';
+      const canonical = canonicalJson(body);
       const checkpoint: JournalCheckpoint = {
         ...body,
-        hash: sha256(canonical),
+        hash: canonicalHash(body),
         signature: this.#key.sign(canonical),
       };
       try {
@@ -80,8 +79,8 @@ export class Checkpoints {
     const checkpoint = await this.#store.latestCheckpointFor(taskId);
     if (!checkpoint) return undefined;
     const { hash, signature, ...body } = checkpoint;
-    const canonical = canonicalize(body) ?? '';
-    if (sha256(canonical) !== hash || !this.#key.verify(canonical, signature)) {
+    const canonical = canonicalJson(body);
+    if (canonicalHash(body) !== hash || !this.#key.verify(canonical, signature)) {
       return {
         problem: `checkpoint ${checkpoint.seq} is not signed by this data directory's key (it was altered or forged)`,
         brokenAt: 0,
@@ -106,8 +105,4 @@ export class Checkpoints {
     }
     return undefined;
   }
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

@@ -22,4 +22,4 @@ export { deriveShellFacts } from './shell-facts.ts';
 export type { ShellParseLimits, ShellParser } from './shell-parser.ts';
 export { createShellParser, DEFAULT_SHELL_PARSE_LIMITS } from './shell-parser.ts';
 export type { PathPlace, ResolvedPath, WorkspacePaths } from './workspace-paths.ts';
-export { createWorkspacePaths, DEFAULT_PROTECTED_PATHS } from './workspace-paths.ts';
+export { createWorkspacePaths } from './workspace-paths.ts';

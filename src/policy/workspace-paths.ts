@@ -1,22 +1,7 @@
 import { lstatSync, readlinkSync } from 'node:fs';
 import path, { posix } from 'node:path';
-import { SANDBOX_WORKDIR } from '../spec/sandbox.ts';
-
-/** Paths that change how the repository, its CI, its hooks or the agent's tools behave. */
-export const DEFAULT_PROTECTED_PATHS: readonly string[] = [
-  '.git/',
-  '.github/workflows/',
-  '.husky/',
-  '.githooks/',
-  '.envrc',
-  '.npmrc',
-  '.claude/',
-  '.cursor/',
-  '.vscode/',
-  '.mcp.json',
-  'warden.yaml',
-  '.warden/',
-];
+import { holdsProtectedPath, isProtectedPath, parseProtectedPaths } from '../sandbox/index.ts';
+import { DEFAULT_PROTECTED_PATHS, SANDBOX_WORKDIR } from '../spec/sandbox.ts';
 
 /** Where a path lands once resolved. `scratch` is /tmp and the harmless devices (/dev/null...). */
 export type PathPlace = 'workspace' | 'protected' | 'scratch' | 'outside' | 'uncertain';
@@ -79,29 +64,27 @@ const MAX_LINKS = 40;
 /**
  * Path resolution for one workspace: `hostDir` is where the workspace lives on the host (it appears at
  * `/workspace` in the sandbox); `protectedPaths` are workspace-relative, a trailing `/` marking a
- * directory (default: `DEFAULT_PROTECTED_PATHS`). Any `.git` segment is protected wherever it is.
+ * directory (default: `DEFAULT_PROTECTED_PATHS`, the sandbox's list). Protection is judged by the
+ * sandbox's own matcher (`isProtectedPath`: any `.git` segment, case-insensitive), so a policy and a real
+ * run cannot disagree on which paths are protected.
  */
 export function createWorkspacePaths(settings: {
   hostDir: string;
   protectedPaths?: readonly string[] | undefined;
 }): WorkspacePaths {
-  const protectedEntries = (settings.protectedPaths ?? DEFAULT_PROTECTED_PATHS).map((entry) =>
-    posix.normalize(entry).replace(/^\.\/|\/+$/g, ''),
-  );
+  const protectedPaths = settings.protectedPaths ?? DEFAULT_PROTECTED_PATHS;
+  const protectedEntries = parseProtectedPaths(protectedPaths).map((entry) => entry.path.toLowerCase());
   const hostDir = path.resolve(settings.hostDir);
 
-  const isProtected = (relative: string, write: boolean): boolean => {
-    if (relative.split('/').includes('.git')) return true;
-    return protectedEntries.some((entry) => {
-      if (relative === entry || relative.startsWith(`${entry}/`)) return true;
-      // Removing or moving a directory that holds a protected path changes that path too.
-      return write && (relative === '' || entry.startsWith(`${relative}/`));
-    });
-  };
+  const isProtected = (relative: string, write: boolean): boolean =>
+    isProtectedPath(relative, protectedPaths) ||
+    // Removing or moving a directory that holds a protected path changes that path too.
+    (write && holdsProtectedPath(relative, protectedPaths));
 
   const couldMatchProtected = (relative: string): boolean => {
-    // The literal directory before the first glob segment, and the glob below it.
-    const segments = relative.split('/');
+    // The literal directory before the first glob segment, and the glob below it; compared without
+    // regard to case, as the matcher does.
+    const segments = relative.toLowerCase().split('/');
     const globAt = segments.findIndex((segment) => GLOB.test(segment));
     const prefix = segments.slice(0, globAt).join('/');
     const pattern = globToRegExp(segments.slice(globAt).join('/'));

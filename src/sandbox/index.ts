@@ -31,7 +31,8 @@ export type {
 export { createSecretPlaceholders, EGRESS_UPSTREAM_PREFIX } from './egress-secrets.ts';
 export type { GitIdentity, GitResult, RunGitOptions } from './git.ts';
 export { runGit } from './git.ts';
-export { isProtectedPath } from './protected-paths.ts';
+export type { ProtectedEntry } from './protected-paths.ts';
+export { holdsProtectedPath, isProtectedPath, parseProtectedPaths } from './protected-paths.ts';
 export type { ResolveOptions } from './safe-path.ts';
 export { openNoFollow, resolveInWorkspace } from './safe-path.ts';
 export type { BranchResult, SkippedPath, SkipReason, Workspace, WorkspaceSettings } from './workspace.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { isProtectedPath, parseProtectedPaths } from './protected-paths.ts';
+import { holdsProtectedPath, isProtectedPath, parseProtectedPaths } from './protected-paths.ts';
 
 describe('isProtectedPath', () => {
   test('protects the default entries and everything under them, whatever the case', () => {
@@ -39,5 +39,15 @@ describe('isProtectedPath', () => {
     expect(isProtectedPath('deploy/prod.yaml', ['deploy/'])).toBe(true);
     expect(isProtectedPath('.envrc', ['deploy/'])).toBe(false);
     expect(parseProtectedPaths(['/etc', '../x', '', 'ok/']).map((entry) => entry.path)).toEqual(['ok']);
+  });
+});
+
+describe('holdsProtectedPath', () => {
+  test('is true for the root and the directories above an entry, whatever the case', () => {
+    for (const holder of ['', '.', '.github', '.GitHub', './.github'])
+      expect(holdsProtectedPath(holder), holder).toBe(true);
+    for (const other of ['src', '.github/workflows', '.github/ISSUE_TEMPLATE', '.envrc', '../x'])
+      expect(holdsProtectedPath(other), other).toBe(false);
+    expect(holdsProtectedPath('deploy', ['deploy/prod/'])).toBe(true);
   });
 });

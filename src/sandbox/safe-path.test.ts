@@ -122,6 +122,29 @@ describe('resolveInWorkspace', () => {
     );
   });
 
+  test('an approved write reaches the protected path it names, never .git nor another through a link', async () => {
+    const approved = { forWrite: true, approved: true };
+    expect(await resolveInWorkspace(workspace, '.github/workflows/ci.yml', approved)).toBe(
+      path.join(workspace, '.github', 'workflows', 'ci.yml'),
+    );
+    const refused = async (userPath: string) =>
+      await resolveInWorkspace(workspace, userPath, approved).then(
+        () => undefined,
+        (error: unknown) => (error as UserError).code,
+      );
+    expect(await refused('.git/hooks/pre-commit')).toBe('path-protected');
+    expect(await refused('.GIT/config')).toBe('path-protected');
+    await writeFile(path.join(workspace, '.envrc'), 'export A=1\n');
+    await symlink('.envrc', path.join(workspace, 'envrc-link'));
+    try {
+      // The link itself is an ordinary path; the approval named it, not the protected file it leads to.
+      expect(await refused('envrc-link')).toBe('path-protected');
+    } finally {
+      await unlink(path.join(workspace, 'envrc-link'));
+      await unlink(path.join(workspace, '.envrc'));
+    }
+  });
+
   test('refuses empty paths and NUL bytes', async () => {
     await refusal('', false);
     await refusal('src/app.js\0.txt', false);

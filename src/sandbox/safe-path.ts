@@ -13,6 +13,11 @@ export interface ResolveOptions {
   forWrite: boolean;
   /** The protected list for `forWrite`. Default: `DEFAULT_PROTECTED_PATHS`. */
   protectedPaths?: readonly string[];
+  /**
+   * A human approved writing exactly this path: with `forWrite`, a protected path is allowed, unless it
+   * is under `.git` (Warden's own) or a symbolic link leads it to another protected path.
+   */
+  approved?: boolean;
 }
 
 function protectedError(userPath: string): UserError {
@@ -38,7 +43,10 @@ function isInside(root: string, candidate: string): boolean {
 }
 
 function touchesProtected(root: string, candidate: string, options: ResolveOptions): boolean {
-  return isProtectedPath(path.relative(root, candidate), options.protectedPaths);
+  const relative = path.relative(root, candidate);
+  if (!options.approved) return isProtectedPath(relative, options.protectedPaths);
+  // An approval lifts the protection list, never the rule that `.git` belongs to Warden.
+  return isProtectedPath(relative, []);
 }
 
 /** The real path of the longest existing prefix of `candidate`, with the rest appended unchanged. */
@@ -106,6 +114,10 @@ export async function resolveInWorkspace(
   if (!isInside(root, real))
     throw outside(userPath, 'is a symbolic link (or goes through one) that leads outside the workspace');
   if (options.forWrite && touchesProtected(root, real, options)) throw protectedError(userPath);
+  // The approval covers the path as named: a link that lands it on another protected path does not.
+  if (options.forWrite && options.approved && real !== candidate) {
+    if (touchesProtected(root, real, { ...options, approved: false })) throw protectedError(userPath);
+  }
   return real;
 }
 

@@ -1,10 +1,14 @@
 /**
  * The approval inbox: when policy answers `ask`, the task pauses and a request for a human decision is
- * filed here. A request covers exactly one call (its content hash); a changed call needs a new request.
+ * filed here. A request covers exactly one call (its content hash), once: a changed call, or the same
+ * call a second time, needs a new request.
  */
 
-/** Where a request stands. `expired` is computed: a request past `expiresAt` is never approved. */
-export type ApprovalState = 'pending' | 'approved' | 'denied' | 'expired';
+/**
+ * Where a request stands. `expired` is computed: a request past `expiresAt` is never approved. `used`:
+ * approved, and the one call it covers has been let through; it grants nothing more.
+ */
+export type ApprovalState = 'pending' | 'approved' | 'denied' | 'expired' | 'used';
 
 /** What is being asked for: a tool call of the model, or an external action of the gateway. */
 export type ApprovalSubject =
@@ -72,6 +76,12 @@ export interface ApprovalStore {
   /** The newest request of the task for exactly this content; `undefined` when there is none. */
   findApproval(taskId: string, contentHash: string): Promise<ApprovalRequest | undefined>;
   list(filter?: ApprovalFilter): Promise<ApprovalRequest[]>;
+  /**
+   * Spends an approval on the call it covers: an approved, unexpired request becomes `used`. Returns
+   * false (and changes nothing) when the request is not approved or no longer valid, so two callers
+   * cannot both spend it.
+   */
+  consume(id: string): Promise<boolean>;
   /**
    * Approves or denies a pending request.
    * @throws UserError `approval-not-found` for an unknown id, `approval-decided` when it was already

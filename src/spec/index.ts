@@ -6,6 +6,7 @@ export type {
   BreakerState,
   BreakerStore,
 } from './breaker-store.ts';
+export { canonicalHash, canonicalJson } from './canonical-hash.ts';
 export type { Environment, EnvName } from './env.ts';
 export { ENV } from './env.ts';
 export type { ErrorCode, OpenBreakerNotice, WardenErrorOptions } from './errors.ts';
@@ -60,6 +61,7 @@ export type {
 } from './spend-store.ts';
 export { utcDay } from './spend-store.ts';
 export type { NewTask, Store, TaskFilter, TaskUpdate } from './store.ts';
+export { TASK_TRAILER, TRACE_TRAILER, taskTrailers } from './task-trailers.ts';
 export type {
   Cost,
   Decision,

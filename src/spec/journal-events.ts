@@ -131,6 +131,8 @@ export interface JournalEventFields {
     input: unknown;
     /** Why the arguments could not be parsed; absent when they could. */
     inputError?: string | undefined;
+    /** The approval this call runs under (used once); absent when policy allowed it. */
+    approvalId?: string | undefined;
   };
   /** A tool call ended: what the model was shown. */
   'tool-call-end': {
@@ -147,6 +149,8 @@ export interface JournalEventFields {
     durationMs: number;
     /** The call was cut off by the task's process dying and was not run again. */
     interrupted?: true | undefined;
+    /** The approval this call ran under; absent when policy allowed it. */
+    approvalId?: string | undefined;
   };
   /** The same failure or result kept coming back: the task stops. */
   'stuck-detected': {

@@ -22,6 +22,7 @@ export type StopReason =
   | 'breaker'
   | 'stuck'
   | 'check-failed'
+  | 'approved-call-failed'
   | 'already-done'
   | 'not-actionable'
   | 'awaiting-approval'

@@ -113,4 +113,25 @@ describe('SqliteApprovalStore', () => {
       await rm(directory, { recursive: true, force: true });
     }
   });
+
+  it('spends an approval once, and not after it expired', async () => {
+    const file = () =>
+      approvals.file({ taskId: 't1', subject: shell('npm publish'), reasons: [], policyIds: [] });
+    const first = await file();
+    expect(await approvals.consume(first.id)).toBe(false); // still pending
+    await approvals.decide(first.id, { approve: true, by: 'alice' });
+    expect(await approvals.consume(first.id)).toBe(true);
+    expect(await approvals.consume(first.id)).toBe(false);
+    expect((await approvals.get(first.id))?.status).toBe('used');
+    expect(await approvals.list({ status: 'used' })).toHaveLength(1);
+    await expect(approvals.decide(first.id, { approve: true, by: 'bob' })).rejects.toMatchObject({
+      code: 'approval-decided',
+    });
+
+    const second = await file();
+    await approvals.decide(second.id, { approve: true, by: 'alice' });
+    clock = new Date(clock.getTime() + 61_000);
+    expect(await approvals.consume(second.id)).toBe(false);
+    expect((await approvals.get(first.id))?.status).toBe('used');
+  });
 });

@@ -1,6 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import canonicalize from 'canonicalize';
 import type {
   ApprovalDecisionInput,
   ApprovalFilter,
@@ -10,6 +9,7 @@ import type {
   ApprovalSubject,
   NewApprovalRequest,
 } from '../spec/approvals.ts';
+import { canonicalHash } from '../spec/canonical-hash.ts';
 import { SystemError, UserError } from '../spec/errors.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -25,24 +25,21 @@ export interface ApprovalStoreSettings {
 }
 
 /**
- * SHA-256 (hex) over the RFC 8785 canonical JSON of what is asked for: the tool and its exact input, or
- * the action and its exact parameters. Any change in the call changes the hash.
+ * `canonicalHash` (SHA-256 of the RFC 8785 canonical JSON) of what is asked for: the tool and its exact
+ * input, or the action and its exact parameters. Any change in the call changes the hash.
  */
 export function approvalContentHash(subject: ApprovalSubject): string {
-  const normalised =
+  return canonicalHash(
     subject.kind === 'tool'
       ? { kind: 'tool', tool: subject.tool, input: subject.input ?? null }
-      : { kind: 'action', action: subject.action, parameters: subject.parameters ?? null };
-  const canonical = canonicalize(JSON.parse(JSON.stringify(normalised)));
-  return createHash('sha256')
-    .update(canonical ?? '')
-    .digest('hex');
+      : { kind: 'action', action: subject.action, parameters: subject.parameters ?? null },
+  );
 }
 
 /**
  * The approval inbox in the embedded SQLite file (shared through `SqliteStore.database`). `expired` is
  * computed when read: a pending or approved request past `expiresAt` reads as `expired`; a denial stays
- * a denial.
+ * a denial and a used approval stays used.
  */
 export class SqliteApprovalStore implements ApprovalStore {
   readonly #db: DatabaseSync;
@@ -110,8 +107,9 @@ export class SqliteApprovalStore implements ApprovalStore {
     } else if (filter.status === 'expired') {
       conditions.push(`status IN ('pending', 'approved') AND expires_at <= ?`);
       parameters.push(now);
-    } else if (filter.status === 'denied') {
-      conditions.push(`status = 'denied'`);
+    } else if (filter.status === 'denied' || filter.status === 'used') {
+      conditions.push('status = ?');
+      parameters.push(filter.status);
     }
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     const rows = this.#db
@@ -151,6 +149,15 @@ export class SqliteApprovalStore implements ApprovalStore {
     return (await this.get(id))!;
   }
 
+  async consume(id: string): Promise<boolean> {
+    // One guarded update: of two concurrent callers, only one sees a change.
+    const changes = this.#write(
+      `UPDATE approvals SET status = 'used' WHERE id = ? AND status = 'approved' AND expires_at > ?`,
+      [id, this.#now().toISOString()],
+    );
+    return changes === 1;
+  }
+
   #write(sql: string, parameters: SQLInputValue[]): number {
     try {
       return Number(this.#db.prepare(sql).run(...parameters).changes);
@@ -162,9 +169,10 @@ export class SqliteApprovalStore implements ApprovalStore {
   }
 
   #toRequest(row: Row): ApprovalRequest {
-    const stored = row.status as 'pending' | 'approved' | 'denied';
+    const stored = row.status as 'pending' | 'approved' | 'denied' | 'used';
     const expiresAt = row.expires_at as string;
-    const expired = stored !== 'denied' && Date.parse(expiresAt) <= this.#now().getTime();
+    const final = stored === 'denied' || stored === 'used';
+    const expired = !final && Date.parse(expiresAt) <= this.#now().getTime();
     const status: ApprovalState = expired ? 'expired' : stored;
     const reasons = JSON.parse(row.reasons as string) as string[];
     return {

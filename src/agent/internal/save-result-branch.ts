@@ -1,6 +1,7 @@
 import type { Journal } from '../../journal/index.ts';
 import type { BranchResult, Workspace } from '../../sandbox/index.ts';
 import { describeError } from '../../spec/errors.ts';
+import { taskTrailers } from '../../spec/task-trailers.ts';
 import type { TaskStatus } from '../../spec/types.ts';
 import { errorCode } from './error-code.ts';
 
@@ -46,7 +47,6 @@ function commitMessage(taskId: string, prompt: string, status: TaskStatus): stri
     '',
     `Change made by a Warden agent (task ${status}).`,
     '',
-    `Warden-Task: ${taskId}`,
-    `Warden-Trace: warden trace ${taskId}`,
+    taskTrailers(taskId),
   ].join('\n');
 }

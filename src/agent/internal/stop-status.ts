@@ -9,6 +9,7 @@ const STATUS_OF: Record<StopReason, TaskStatus> = {
   breaker: 'stopped',
   stuck: 'stopped',
   'check-failed': 'failed',
+  'approved-call-failed': 'failed',
   'already-done': 'already-done',
   'not-actionable': 'not-actionable',
   'awaiting-approval': 'awaiting_approval',

@@ -53,6 +53,7 @@ export const writeFileTool: ToolDefinition<z.infer<typeof WriteFileInput>> = {
   timeoutMs: FILE_TOOL_TIMEOUT_MS,
   description: 'Create a file or replace its whole content. Parent directories are created.',
   input: WriteFileInput,
+  writesPaths: (input) => [input.path],
   async run(input, context) {
     await context.files.write(input.path, input.content);
     return { output: `wrote ${Buffer.byteLength(input.content)} bytes to ${input.path}`, isError: false };
@@ -70,6 +71,7 @@ export const editFileTool: ToolDefinition<z.infer<typeof EditFileInput>> = {
   timeoutMs: FILE_TOOL_TIMEOUT_MS,
   description: 'Replace one exact occurrence of old_string with new_string in a file.',
   input: EditFileInput,
+  writesPaths: (input) => [input.path],
   async run(input, context) {
     const bytes = await context.files.read(input.path);
     if (looksBinary(bytes))

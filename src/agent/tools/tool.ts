@@ -12,6 +12,12 @@ export interface WorkspaceFiles {
   write(path: string, content: string): Promise<void>;
   /** Workspace-relative paths of files under `path`, sorted, `.git` and `node_modules` skipped. */
   list(path: string, limit: number): Promise<{ files: string[]; total: number }>;
+  /**
+   * The same view, for one call a human approved: `write` also takes these exact paths (as the call
+   * names them) when they are protected. `.git` stays refused, and so does a link that leads an approved
+   * path to another protected one. Undefined: this view grants nothing (the write is refused as usual).
+   */
+  allowing?(paths: readonly string[]): WorkspaceFiles;
 }
 
 /** What a tool may touch while it runs. */
@@ -40,6 +46,12 @@ export interface ToolDefinition<Input = unknown> {
    * task's wall time (commands have their own timeout inside the sandbox).
    */
   timeoutMs?: number;
+  /**
+   * The workspace paths a call writes, as its input names them: what a human's approval of the call
+   * lets it write even when protected. Undefined: the tool writes no file by path (an approval then
+   * lifts no protection).
+   */
+  writesPaths?(input: Input): string[];
   run(input: Input, context: ToolContext): Promise<ToolResult>;
 }
 

@@ -14,17 +14,24 @@ const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
  * The file view the tools get: every path is resolved inside `workspaceDir` (symlinks included) and
  * opened without following a final symbolic link, so a link swapped in after the check is refused.
  * Writes to protected paths (`protectedPaths`, default `DEFAULT_PROTECTED_PATHS`) are refused with
- * `path-protected`.
+ * `path-protected`, except those of a call a human approved (see `WorkspaceFiles.allowing`).
  */
 export function createWorkspaceFiles(
   workspaceDir: string,
   protectedPaths?: readonly string[],
 ): WorkspaceFiles {
-  return withoutHostPaths(workspaceDir, hostFiles(workspaceDir, protectedPaths));
+  return withoutHostPaths(workspaceDir, hostFiles(workspaceDir, protectedPaths, new Set()));
 }
 
-function hostFiles(workspaceDir: string, protectedPaths?: readonly string[]): WorkspaceFiles {
+function hostFiles(
+  workspaceDir: string,
+  protectedPaths: readonly string[] | undefined,
+  approvedPaths: ReadonlySet<string>,
+): WorkspaceFiles {
   return {
+    allowing: (paths) =>
+      withoutHostPaths(workspaceDir, hostFiles(workspaceDir, protectedPaths, new Set(paths))),
+
     async read(userPath) {
       const target = await resolveInWorkspace(workspaceDir, userPath, { forWrite: false });
       const handle = await openNoFollow(target, 'read');
@@ -46,10 +53,12 @@ function hostFiles(workspaceDir: string, protectedPaths?: readonly string[]): Wo
     },
 
     async write(userPath, content) {
-      const target = await resolveInWorkspace(workspaceDir, userPath, { forWrite: true, protectedPaths });
+      // The path exactly as the approved call named it; any other spelling is judged as usual.
+      const options = { forWrite: true, protectedPaths, approved: approvedPaths.has(userPath) };
+      const target = await resolveInWorkspace(workspaceDir, userPath, options);
       await mkdir(path.dirname(target), { recursive: true });
       // Resolve again: the parent directories now exist and one of them may have been a link.
-      const checked = await resolveInWorkspace(workspaceDir, userPath, { forWrite: true, protectedPaths });
+      const checked = await resolveInWorkspace(workspaceDir, userPath, options);
       const handle = await openNoFollow(checked, 'write');
       try {
         await handle.writeFile(content, 'utf8');
@@ -114,6 +123,7 @@ function withoutHostPaths(workspaceDir: string, files: WorkspaceFiles): Workspac
     throw new SystemError(code, shown, { cause: error });
   };
   return {
+    allowing: files.allowing,
     read: (userPath) => files.read(userPath).catch(hide),
     write: (userPath, content) => files.write(userPath, content).catch(hide),
     list: (userPath, limit) => files.list(userPath, limit).catch(hide),
