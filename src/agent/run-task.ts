@@ -7,16 +7,18 @@ import { describeError, UserError, WardenError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { ResourceLimits, Sandbox, SandboxDriver, SandboxEgress } from '../spec/sandbox.ts';
 import type { Store } from '../spec/store.ts';
-import type { StopReason, Task, TaskStatus } from '../spec/types.ts';
+import type { StopReason, Task, TaskStatus, Verification } from '../spec/types.ts';
 import { type LoopLimits, runAgentLoop, type TaskCheck } from './agent-loop.ts';
 import type { ApprovalGate } from './approval-gate.ts';
 import { type PreCheck, runPreChecks } from './pre-checks.ts';
 import { recordInterruptedCalls } from './record-interrupted-calls.ts';
 import { type ResumeState, replayJournal } from './replay-journal.ts';
+import { type CheckCommand, recordedCheckCommand, resolveCheckCommand } from './resolve-check-command.ts';
 import { SYSTEM_PROMPT } from './system-prompt.ts';
 import { newTaskId } from './task-id.ts';
 import type { LimitChange, TaskLimits } from './task-limits.ts';
 import { currentTaskOwner } from './task-owner.ts';
+import { taskStatusOf, verificationOf } from './task-verification.ts';
 import { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
 import { createWorkspaceFiles } from './tools/workspace-files.ts';
 import { truncateText } from './truncate-text.ts';
@@ -58,7 +60,9 @@ export interface TaskRuntime {
   onStart?: (task: Task) => void;
   /**
    * A command run in the sandbox when the model says it is finished (`npm test`); exit 0 passes. A failure
-   * escalates to `higherTiers` one at a time, then fails the task. Undefined: the model's word ends it.
+   * escalates to `higherTiers` one at a time, then fails the task. `auto`: the repository's own test
+   * command, detected at the task's start (`detectCheckCommand`). `none`, `null` or undefined: no check,
+   * and a task the model finishes ends `unverified`.
    */
   check?: string | null | undefined;
   /** The models of the tiers above `model`, cheapest first (the cascade). Default: none. */
@@ -87,23 +91,11 @@ export interface RunTaskResult {
   finalText: string;
   /** Input tokens the task's model calls read from a prompt cache, over all their input; `null` without calls. */
   cacheHitRatio: number | null;
+  /** How the work was verified: the last check's result, `none` when no check ran. */
+  verification: Verification;
+  /** The check the task ran when the model finished; `null` when it had none. */
+  check: CheckCommand | null;
 }
-
-const STATUS_OF: Record<StopReason, TaskStatus> = {
-  finished: 'succeeded',
-  'max-steps': 'stopped',
-  'wall-time': 'stopped',
-  budget: 'stopped',
-  'budget-daily': 'stopped',
-  breaker: 'stopped',
-  stuck: 'stopped',
-  'check-failed': 'failed',
-  'already-done': 'already-done',
-  'not-actionable': 'not-actionable',
-  'awaiting-approval': 'awaiting_approval',
-  'model-error': 'failed',
-  error: 'failed',
-};
 
 /**
  * Takes one task from a prompt to a branch: a private workspace cloned from the repository's HEAD, the
@@ -118,7 +110,10 @@ export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Pr
   const taskId = newTaskId();
   const workspace = await createWorkspace({ repo: request.repo, scratchDir: runtime.scratchDir, taskId });
   let task: Task;
+  let check: CheckCommand | null;
   try {
+    // Chosen from the base commit, before the agent can change the files detection reads.
+    check = await resolveCheckCommand(runtime.check, workspace.dir);
     task = await runtime.store.createTask({
       id: taskId,
       prompt: request.prompt,
@@ -144,6 +139,7 @@ export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Pr
       baseCommit: workspace.baseCommit,
       dirty: workspace.dirty,
       sandbox: runtime.sandbox.name,
+      check,
       note: workspace.dirty
         ? 'the repository had uncommitted changes; the task works from HEAD without them'
         : undefined,
@@ -153,7 +149,7 @@ export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Pr
     throw error;
   }
   runtime.onStart?.(task);
-  return driveTask(runtime, task, workspace, { createBranch: request.createBranch });
+  return driveTask(runtime, task, workspace, { createBranch: request.createBranch, check });
 }
 
 /**
@@ -207,7 +203,8 @@ export async function resumeTask(
     });
   }
   runtime.onStart?.(running);
-  return driveTask(runtime, running, workspace, { createBranch, resume });
+  const check = recordedCheckCommand(events) ?? (await resolveCheckCommand(runtime.check, workspace.dir));
+  return driveTask(runtime, running, workspace, { createBranch, resume, check });
 }
 
 /** Runs the loop in the task's workspace and records how it ended. */
@@ -215,7 +212,7 @@ async function driveTask(
   runtime: TaskRuntime,
   task: Task,
   workspace: Workspace,
-  options: { createBranch: boolean; resume?: ResumeState },
+  options: { createBranch: boolean; resume?: ResumeState; check: CheckCommand | null },
 ): Promise<RunTaskResult> {
   const { journal } = runtime;
   const taskId = task.id;
@@ -273,7 +270,7 @@ async function driveTask(
           model: runtime.model,
           priceTable: runtime.priceTable,
           counterfactualKey: runtime.counterfactualKey,
-          check: checkOf(runtime, (command) => execute(command, runtime.maxCommandTimeoutMs)),
+          check: checkOf(runtime, options.check, (command) => execute(command, runtime.maxCommandTimeoutMs)),
           tools: BUILTIN_TOOLS,
           toolContext: {
             files: createWorkspaceFiles(workspace.dir, runtime.protectedPaths),
@@ -298,15 +295,20 @@ async function driveTask(
       await journal.append(taskId, 'error', { source: 'agent', message: detail, code: codeOf(error) });
     }
 
+    const events = await journal.events(taskId);
+    const verification = verificationOf(events);
     let branch: BranchResult | null = null;
+    // Known only when the change is saved: `--no-branch` leaves it unknown.
+    let changed: boolean | undefined;
     if (stopReason === 'awaiting-approval') {
       keepWorkspace = true;
     } else if (options.createBranch) {
       try {
         branch = await workspace.createBranch(
           taskId,
-          commitMessage(taskId, task.prompt, STATUS_OF[stopReason]),
+          commitMessage(taskId, task.prompt, taskStatusOf(stopReason, verification, true)),
         );
+        changed = branch !== null;
         if (branch) await journal.append(taskId, 'branch-created', { ...branch });
       } catch (error) {
         stopReason = 'error';
@@ -317,10 +319,13 @@ async function driveTask(
 
     // A journal that cannot take them fails the task below, in `finally`, where the wait is repeated.
     await connections.catch(() => {});
-    const status = STATUS_OF[stopReason];
+    const status = taskStatusOf(stopReason, verification, changed);
+    if (status === 'unverified') detail = `${detail}; ${UNVERIFIED_DETAIL}`;
+    if (status === 'already-done' && stopReason === 'finished')
+      detail = `${detail}, but changed nothing: the check passes on the base commit`;
     const spent = guard.spent;
     // Every model call of the task, those before a pause included.
-    const calls = (await journal.events(taskId)).filter((event) => event.type === 'model-response');
+    const calls = events.filter((event) => event.type === 'model-response');
     const cacheHit = cacheHitRatio(calls.map((event) => event.usage as PricedUsage));
     // One transaction: the row's status, steps and cost are those of the event that ends the chain.
     const { task: updated } = await journal.appendAndUpdate(
@@ -334,6 +339,7 @@ async function driveTask(
         costUsd: spent.usd,
         tokens: spent.tokens,
         cacheHitRatio: cacheHit,
+        verification,
         branch: branch?.branch,
       },
       {
@@ -345,7 +351,16 @@ async function driveTask(
         endedAt: keepWorkspace ? null : new Date().toISOString(),
       },
     );
-    return { task: updated, branch, detail, dirty: workspace.dirty, finalText, cacheHitRatio: cacheHit };
+    return {
+      task: updated,
+      branch,
+      detail,
+      dirty: workspace.dirty,
+      finalText,
+      cacheHitRatio: cacheHit,
+      verification,
+      check: options.check,
+    };
   } finally {
     await sandbox.destroy();
     await connections;
@@ -353,13 +368,18 @@ async function driveTask(
   }
 }
 
+/** Why a finished task without a check is not a success, for the task's detail. */
+const UNVERIFIED_DETAIL =
+  'no check ran, so nothing verified the change (set agent.check to the test command, or add a test script the auto-detection finds)';
+
 /** The task's check, run in its sandbox, with the cascade's higher tiers; undefined without a check. */
 function checkOf(
   runtime: TaskRuntime,
+  check: CheckCommand | null,
   execute: (command: string) => ReturnType<Sandbox['exec']>,
 ): TaskCheck | undefined {
-  const command = runtime.check;
-  if (!command) return undefined;
+  if (check === null) return undefined;
+  const { command } = check;
   return {
     name: command,
     higher: runtime.higherTiers ?? [],

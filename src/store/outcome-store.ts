@@ -2,8 +2,17 @@ import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { SystemError } from '../spec/errors.ts';
 import { utcDay } from './spend-store.ts';
 
-/** A task's outcome: how reports count it. */
-export type TaskOutcome = 'succeeded' | 'failed' | 'stopped' | 'already-done' | 'not-actionable';
+/**
+ * A task's outcome: how reports count it. Only `succeeded` is a success: `unverified` is a task the model
+ * said it finished that no check verified.
+ */
+export type TaskOutcome =
+  | 'succeeded'
+  | 'unverified'
+  | 'failed'
+  | 'stopped'
+  | 'already-done'
+  | 'not-actionable';
 
 export interface TaskOutcomeRow {
   taskId: string;

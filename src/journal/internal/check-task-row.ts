@@ -4,6 +4,7 @@ import type { JournalState } from '../journal.ts';
 /** The event a task's chain must end with for each status of its row; absent: any event may end it. */
 const TERMINAL_EVENT: Partial<Record<TaskStatus, { type: string; state: JournalState }>> = {
   succeeded: { type: 'task-end', state: 'complete' },
+  unverified: { type: 'task-end', state: 'complete' },
   failed: { type: 'task-end', state: 'complete' },
   stopped: { type: 'task-end', state: 'complete' },
   'already-done': { type: 'task-end', state: 'complete' },
