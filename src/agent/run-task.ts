@@ -203,7 +203,9 @@ export async function resumeTask(
     });
   }
   runtime.onStart?.(running);
-  const check = recordedCheckCommand(events) ?? (await resolveCheckCommand(runtime.check, workspace.dir));
+  // The check chosen at the start, `null` included; only a task that recorded none is resolved again.
+  const recorded = recordedCheckCommand(events);
+  const check = recorded === undefined ? await resolveCheckCommand(runtime.check, workspace.dir) : recorded;
   return driveTask(runtime, running, workspace, { createBranch, resume, check });
 }
 
