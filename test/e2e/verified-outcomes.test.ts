@@ -105,6 +105,8 @@ describe('verified outcomes (real CLI)', () => {
     const { code, report } = await runJson(broken, [done]);
     expect(code).toBe(1);
     expect(report).toMatchObject({ status: 'failed', stopReason: 'check-failed', verification: 'failed' });
+    const text = await runWarden(['trace', report.taskId, '--data-dir', home()]);
+    expect(text.stdout).toMatch(/failed \(check-failed\), verification failed: npm test failed: exit 1/);
   });
 
   it('ends unverified, exit 0, when the check is turned off, and says so on the terminal', async () => {

@@ -110,7 +110,7 @@ function describe(event: JournalEvent): string {
     case 'branch-created':
       return `${event.branch} at ${String(event.commit).slice(0, 12)}${leftOut(event.skipped)}`;
     case 'task-end':
-      return `${event.status} (${event.stopReason}): ${event.detail}`;
+      return `${event.status} (${event.stopReason})${event.verification === undefined ? '' : `, verification ${event.verification}`}: ${event.detail}`;
     case 'task-interrupted':
       return `process ${(event.owner as { pid?: number } | null)?.pid ?? '?'} gone; ${event.steps} steps, $${Number(event.costUsd).toFixed(4)}, ${event.releasedReservations} reservation(s) released, ${event.workspaceKept ? `resumable until ${event.resumableUntil}` : 'workspace gone'}`;
     default: {
