@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { JournalEvent } from '../spec/types.ts';
+import { checkDefinitionOf } from './check-definition.ts';
 import { detectCheckCommand } from './detect-check-command.ts';
 
 /** The check a task runs when the model says it is finished, chosen once at the task's start. */
@@ -8,6 +9,12 @@ export interface CheckCommand {
   command: string;
   /** Where it came from: `agent.check`, or the file(s) auto-detection read (`package.json scripts.test, package-lock.json`). */
   source: string;
+  /**
+   * Fingerprint of the workspace file that defines what the command runs (`package.json`'s test
+   * scripts, the Makefile), taken at the start (`checkDefinitionOf`); a check whose definition changed
+   * since fails. Undefined: no workspace file defines it.
+   */
+  definition?: string | undefined;
 }
 
 /**
@@ -20,12 +27,19 @@ export async function resolveCheckCommand(
   workspaceDir: string,
 ): Promise<CheckCommand | null> {
   if (setting === undefined || setting === null || setting === 'none') return null;
-  if (setting === 'auto') return (await detectCheckCommand(workspaceDir)) ?? null;
+  if (setting === 'auto') {
+    const detected = await detectCheckCommand(workspaceDir);
+    if (detected === undefined) return null;
+    const definition = await checkDefinitionOf(workspaceDir, detected.source);
+    return definition === undefined ? detected : { ...detected, definition };
+  }
   return { command: setting, source: 'agent.check' };
 }
 
 const RecordedSchema = z.object({
-  check: z.object({ command: z.string().min(1), source: z.string() }).nullable(),
+  check: z
+    .object({ command: z.string().min(1), source: z.string(), definition: z.string().optional() })
+    .nullable(),
 });
 
 /**

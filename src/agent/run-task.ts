@@ -10,6 +10,7 @@ import type { Store } from '../spec/store.ts';
 import type { StopReason, Task, TaskStatus, Verification } from '../spec/types.ts';
 import { type LoopLimits, runAgentLoop, type TaskCheck } from './agent-loop.ts';
 import type { ApprovalGate } from './approval-gate.ts';
+import { checkDefinitionOf, definingFile } from './check-definition.ts';
 import { type PreCheck, runPreChecks } from './pre-checks.ts';
 import { recordInterruptedCalls } from './record-interrupted-calls.ts';
 import { type ResumeState, replayJournal } from './replay-journal.ts';
@@ -272,7 +273,9 @@ async function driveTask(
           model: runtime.model,
           priceTable: runtime.priceTable,
           counterfactualKey: runtime.counterfactualKey,
-          check: checkOf(runtime, options.check, (command) => execute(command, runtime.maxCommandTimeoutMs)),
+          check: checkOf(runtime, options.check, workspace.dir, (command) =>
+            execute(command, runtime.maxCommandTimeoutMs),
+          ),
           tools: BUILTIN_TOOLS,
           toolContext: {
             files: createWorkspaceFiles(workspace.dir, runtime.protectedPaths),
@@ -361,7 +364,7 @@ async function driveTask(
       finalText,
       cacheHitRatio: cacheHit,
       verification,
-      check: options.check,
+      check: options.check && { command: options.check.command, source: options.check.source },
     };
   } finally {
     await sandbox.destroy();
@@ -378,6 +381,7 @@ const UNVERIFIED_DETAIL =
 function checkOf(
   runtime: TaskRuntime,
   check: CheckCommand | null,
+  workspaceDir: string,
   execute: (command: string) => ReturnType<Sandbox['exec']>,
 ): TaskCheck | undefined {
   if (check === null) return undefined;
@@ -386,6 +390,19 @@ function checkOf(
     name: command,
     higher: runtime.higherTiers ?? [],
     async run() {
+      // A check the agent rewrote (`"test": "exit 0"`) verifies nothing: it fails without running.
+      if (
+        check.definition !== undefined &&
+        (await checkDefinitionOf(workspaceDir, check.source)) !== check.definition
+      ) {
+        const file = definingFile(check.source) ?? check.source;
+        const what = file === 'package.json' ? 'package.json scripts.test' : `${file} test target`;
+        return {
+          passed: false,
+          summary: `${what} changed since the task started`,
+          output: `The check runs as the repository defined it when the task started; restore ${what} as it was.`,
+        };
+      }
       const result = await execute(command);
       const passed = result.exitCode === 0 && !result.timedOut;
       const summary = result.timedOut ? 'timed out' : `exit ${result.exitCode}`;

@@ -154,4 +154,17 @@ describe('verified outcomes (real CLI)', () => {
     const text = await runWarden(['cost', '--data-dir', home()]);
     expect(text.stdout).toMatch(/6 \(2 succeeded, 2 unverified;/);
   });
+
+  it('does not count a check the agent rewrote to pass: the test script counts as the repository defined it', async () => {
+    const rewritten = JSON.stringify({
+      name: 'sum',
+      private: true,
+      type: 'module',
+      scripts: { test: 'exit 0' },
+    });
+    const { code, report } = await runJson(broken, [writeFile('package.json', rewritten), done]);
+    expect(code).toBe(1);
+    expect(report).toMatchObject({ status: 'failed', stopReason: 'check-failed', verification: 'failed' });
+    expect(report.detail).toMatch(/package\.json scripts\.test changed/);
+  });
 });
