@@ -307,6 +307,12 @@ async function driveTask(
     let changed: boolean | undefined;
     if (stopReason === 'awaiting-approval') {
       keepWorkspace = true;
+    } else if (!options.createBranch && stopReason === 'finished' && verification === 'passed') {
+      // No branch to tell: whether a passing check verified a change or the base commit decides the status.
+      changed = await workspace
+        .diffStat()
+        .then((stat) => stat !== null)
+        .catch(() => undefined);
     } else if (options.createBranch) {
       try {
         branch = await workspace.createBranch(

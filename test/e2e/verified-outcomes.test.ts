@@ -167,4 +167,11 @@ describe('verified outcomes (real CLI)', () => {
     expect(report).toMatchObject({ status: 'failed', stopReason: 'check-failed', verification: 'failed' });
     expect(report.detail).toMatch(/package\.json scripts\.test changed/);
   });
+
+  it('tells a verified fix from work already done without a branch too (--no-branch)', async () => {
+    const unchanged = await runJson(fixed, [done], ['--no-branch']);
+    expect(unchanged.report).toMatchObject({ status: 'already-done', verification: 'passed' });
+    const changed = await runJson(broken, [writeFile('src/sum.js', FIXED_SUM), done], ['--no-branch']);
+    expect(changed.report).toMatchObject({ status: 'succeeded', verification: 'passed', branch: null });
+  });
 });
