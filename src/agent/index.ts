@@ -1,7 +1,10 @@
 export type { AgentLoopResult, AgentLoopSettings, LoopLimits } from './agent-loop.ts';
 export { runAgentLoop } from './agent-loop.ts';
 export type { ApprovalGate, ApprovalStatus } from './approval-gate.ts';
+export { checkDefinitionOf } from './check-definition.ts';
 export type { TaskCheck } from './check-step.ts';
+export type { DetectedCheck } from './detect-check-command.ts';
+export { detectCheckCommand } from './detect-check-command.ts';
 export type { EarlyExit, PreCheck } from './pre-checks.ts';
 export { runPreChecks } from './pre-checks.ts';
 export type { ReapResult, ReapSettings } from './reap-interrupted-tasks.ts';
@@ -13,6 +16,8 @@ export {
 } from './record-interrupted-calls.ts';
 export type { ResumeState } from './replay-journal.ts';
 export { replayJournal } from './replay-journal.ts';
+export type { CheckCommand } from './resolve-check-command.ts';
+export { recordedCheckCommand, resolveCheckCommand } from './resolve-check-command.ts';
 export type { NewTaskRequest, RunTaskResult, TaskRuntime } from './run-task.ts';
 export { resumeTask, runTask } from './run-task.ts';
 export type { ToolCallOutcome, ToolCallSettings } from './run-tool-call.ts';
@@ -24,6 +29,7 @@ export { newTaskId } from './task-id.ts';
 export type { LimitChange, ResumeLimits, SandboxBounds, TaskLimits } from './task-limits.ts';
 export { limitsForResume, parseRecordedLimits } from './task-limits.ts';
 export { currentTaskOwner, isOwnerGone } from './task-owner.ts';
+export { taskStatusOf, verificationOf } from './task-verification.ts';
 export { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
 export type {
   AnyToolDefinition,

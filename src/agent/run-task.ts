@@ -7,7 +7,7 @@ import { describeError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { ResourceLimits, Sandbox, SandboxDriver, SandboxEgress } from '../spec/sandbox.ts';
 import type { Store } from '../spec/store.ts';
-import type { Task } from '../spec/types.ts';
+import type { Task, Verification } from '../spec/types.ts';
 import { type LoopLimits, runAgentLoop } from './agent-loop.ts';
 import type { ApprovalGate } from './approval-gate.ts';
 import { createCommandCheck } from './command-check.ts';
@@ -16,15 +16,16 @@ import { finishTask } from './internal/finish-task.ts';
 import { openTaskSandbox } from './internal/open-task-sandbox.ts';
 import { loadResumableTask } from './internal/resumable-task.ts';
 import { saveResultBranch } from './internal/save-result-branch.ts';
-import { statusOf } from './internal/stop-status.ts';
 import type { LoopStop } from './loop-stop.ts';
 import { type PreCheck, runPreChecks } from './pre-checks.ts';
 import { recordInterruptedCalls } from './record-interrupted-calls.ts';
 import { type ResumeState, replayJournal } from './replay-journal.ts';
+import { type CheckCommand, recordedCheckCommand, resolveCheckCommand } from './resolve-check-command.ts';
 import { SYSTEM_PROMPT } from './system-prompt.ts';
 import { newTaskId } from './task-id.ts';
 import type { LimitChange, TaskLimits } from './task-limits.ts';
 import { currentTaskOwner } from './task-owner.ts';
+import { taskStatusOf, verificationOf } from './task-verification.ts';
 import { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
 import { createWorkspaceFiles } from './tools/workspace-files.ts';
 
@@ -65,7 +66,9 @@ export interface TaskRuntime {
   onStart?: (task: Task) => void;
   /**
    * A command run in the sandbox when the model says it is finished (`npm test`); exit 0 passes. A failure
-   * escalates to `higherTiers` one at a time, then fails the task. Undefined: the model's word ends it.
+   * escalates to `higherTiers` one at a time, then fails the task. `auto`: the repository's own test
+   * command, detected at the task's start (`detectCheckCommand`). `none`, `null` or undefined: no check,
+   * and a task the model finishes ends `unverified`.
    */
   check?: string | null | undefined;
   /** The models of the tiers above `model`, cheapest first (the cascade). Default: none. */
@@ -94,6 +97,10 @@ export interface RunTaskResult {
   finalText: string;
   /** Input tokens the task's model calls read from a prompt cache, over all their input; `null` without calls. */
   cacheHitRatio: number | null;
+  /** How the work was verified: the last check's result, `none` when no check ran. */
+  verification: Verification;
+  /** The check the task ran when the model finished; `null` when it had none. */
+  check: { command: string; source: string } | null;
 }
 
 /**
@@ -109,7 +116,10 @@ export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Pr
   const taskId = newTaskId();
   const workspace = await createWorkspace({ repo: request.repo, scratchDir: runtime.scratchDir, taskId });
   let task: Task;
+  let check: CheckCommand | null;
   try {
+    // Chosen from the base commit, before the agent can change the files detection reads.
+    check = await resolveCheckCommand(runtime.check, workspace.dir);
     task = await runtime.store.createTask({
       id: taskId,
       prompt: request.prompt,
@@ -135,6 +145,7 @@ export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Pr
       baseCommit: workspace.baseCommit,
       dirty: workspace.dirty,
       sandbox: runtime.sandbox.name,
+      check,
       note: workspace.dirty
         ? 'the repository had uncommitted changes; the task works from HEAD without them'
         : undefined,
@@ -144,7 +155,7 @@ export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Pr
     throw error;
   }
   runtime.onStart?.(task);
-  return driveTask(runtime, task, workspace, { createBranch: request.createBranch });
+  return driveTask(runtime, task, workspace, { createBranch: request.createBranch, check });
 }
 
 /**
@@ -186,7 +197,10 @@ export async function resumeTask(
     });
   }
   runtime.onStart?.(running);
-  return driveTask(runtime, running, workspace, { createBranch, resume });
+  // The check chosen at the start, `null` included; only a task that recorded none is resolved again.
+  const recorded = recordedCheckCommand(events);
+  const check = recorded === undefined ? await resolveCheckCommand(runtime.check, workspace.dir) : recorded;
+  return driveTask(runtime, running, workspace, { createBranch, resume, check });
 }
 
 /** Runs the loop in the task's workspace and records how it ended. */
@@ -194,7 +208,7 @@ async function driveTask(
   runtime: TaskRuntime,
   task: Task,
   workspace: Workspace,
-  options: { createBranch: boolean; resume?: ResumeState },
+  options: { createBranch: boolean; resume?: ResumeState; check: CheckCommand | null },
 ): Promise<RunTaskResult> {
   const { journal } = runtime;
   const taskId = task.id;
@@ -214,10 +228,13 @@ async function driveTask(
       ledger: runtime.ledger,
       breakers: runtime.breakers,
     });
-    const done = await work(runtime, task, workspace, sandbox, guard, options.resume);
+    const done = await work(runtime, task, workspace, sandbox, guard, options);
     let { stopReason, detail } = done;
 
+    const verification = verificationOf(await journal.events(taskId));
     let branch: BranchResult | null = null;
+    // Known only when the change is saved or measured: undefined when it could not be.
+    let changed: boolean | undefined;
     if (stopReason === 'awaiting-approval') {
       keepWorkspace = true;
     } else if (options.createBranch) {
@@ -225,15 +242,27 @@ async function driveTask(
         journal,
         taskId,
         prompt: task.prompt,
-        status: statusOf(stopReason),
+        status: taskStatusOf(stopReason, verification, true),
         workspace,
       });
       branch = saved.branch;
+      changed = branch !== null;
       if ('failure' in saved) {
         stopReason = 'error';
         detail = saved.failure;
+        changed = undefined;
       }
+    } else if (stopReason === 'finished' && verification === 'passed') {
+      // No branch to tell: whether a passing check verified a change or the base commit decides the status.
+      changed = await workspace
+        .diffStat()
+        .then((stat) => stat !== null)
+        .catch(() => undefined);
     }
+    const status = taskStatusOf(stopReason, verification, changed);
+    if (status === 'unverified') detail = `${detail}; ${UNVERIFIED_DETAIL}`;
+    if (status === 'already-done' && stopReason === 'finished')
+      detail = `${detail}, but changed nothing: the check passes on the base commit`;
 
     // A journal that cannot take them fails the task below, in `finally`, where the wait is repeated.
     await connectionsJournaled().catch(() => {});
@@ -241,6 +270,8 @@ async function driveTask(
       journal,
       taskId,
       stopReason,
+      status,
+      verification,
       detail,
       steps: done.steps,
       spent: guard.spent,
@@ -254,6 +285,8 @@ async function driveTask(
       dirty: workspace.dirty,
       finalText: done.finalText,
       cacheHitRatio: finished.cacheHitRatio,
+      verification,
+      check: options.check && { command: options.check.command, source: options.check.source },
     };
   } finally {
     await sandbox.destroy();
@@ -272,8 +305,9 @@ async function work(
   workspace: Workspace,
   sandbox: Sandbox,
   guard: TaskGuard,
-  resume: ResumeState | undefined,
+  options: { resume?: ResumeState; check: CheckCommand | null },
 ): Promise<LoopStop & { steps: number; finalText: string }> {
+  const { resume, check } = options;
   const { journal } = runtime;
   const taskId = task.id;
   const steps = resume?.steps ?? 0;
@@ -298,12 +332,16 @@ async function work(
       model: runtime.model,
       priceTable: runtime.priceTable,
       counterfactualKey: runtime.counterfactualKey,
-      check: runtime.check
+      check: check
         ? createCommandCheck({
-            command: runtime.check,
+            command: check.command,
             execute: (command) => execute(command, runtime.maxCommandTimeoutMs),
             higher: runtime.higherTiers ?? [],
             outputChars: runtime.toolOutputChars,
+            definition:
+              check.definition === undefined
+                ? undefined
+                : { fingerprint: check.definition, source: check.source, workspaceDir: workspace.dir },
           })
         : undefined,
       tools: BUILTIN_TOOLS,
@@ -327,3 +365,7 @@ async function work(
     return { stopReason: 'error', detail, steps, finalText };
   }
 }
+
+/** Why a finished task without a check is not a success, for the task's detail. */
+const UNVERIFIED_DETAIL =
+  'no check ran, so nothing verified the change (set agent.check to the test command, or add a test script the auto-detection finds)';

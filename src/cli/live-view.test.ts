@@ -48,4 +48,18 @@ describe('live view', () => {
       view(event('route-decision', { ...retry, kind: 'pick', waitMs: 0, reason: 'first' })),
     ).toBeUndefined();
   });
+
+  it('says up front which check will verify the result, or that none will, and how each check went', () => {
+    const view = createLiveView();
+    expect(
+      view(event('workspace-ready', { check: { command: 'npm test', source: 'package.json scripts.test' } })),
+    ).toBe('check: npm test (package.json scripts.test)\n');
+    expect(view(event('workspace-ready', { check: null }))).toMatch(/^check: none .* will be unverified\n$/);
+    expect(view(event('check', { check: 'npm test', passed: false, summary: 'exit 1' }))).toBe(
+      '  check npm test failed (exit 1)\n',
+    );
+    expect(view(event('check', { check: 'npm test', passed: true, summary: 'exit 0' }))).toBe(
+      '  check npm test passed\n',
+    );
+  });
 });

@@ -42,6 +42,16 @@ export function createLiveView(): (event: JournalEvent) => string | undefined {
           return `  retrying ${event.model}${event.waitMs > 0 ? ` in ${event.waitMs} ms` : ''}: ${event.reason}\n`;
         if (event.kind === 'give-up') return `  gave up on ${event.model}: ${event.reason}\n`;
         return undefined;
+      case 'workspace-ready': {
+        // Said up front, so a user knows before the end whether the result can be verified.
+        const { check } = event;
+        if (check === undefined) return undefined;
+        return check === null
+          ? 'check: none (agent.check: none, or no test command found): the result will be unverified\n'
+          : `check: ${check.command} (${check.source})\n`;
+      }
+      case 'check':
+        return `  check ${event.check} ${event.passed === true ? 'passed' : `failed (${event.summary})`}\n`;
       case 'budget-exceeded':
         return `stopped: ${event.reason}\n`;
       case 'stuck-detected':

@@ -157,6 +157,7 @@ export function recordOutcome(
   runtime: TaskRuntime,
   taskId: string,
   status: string,
+  steps = 0,
 ): void {
   if (status === 'running' || status === 'awaiting_approval') return;
   new SqliteOutcomeStore(context.store.database).record({
@@ -164,7 +165,8 @@ export function recordOutcome(
     outcome: status as TaskOutcome,
     agent: runtime.agent.name,
     team: runtime.agent.team,
-    earlyExit: status === 'already-done' || status === 'not-actionable',
+    // Only a pre-check ends a task before any model call; a check can find it already done later.
+    earlyExit: (status === 'already-done' || status === 'not-actionable') && steps === 0,
   });
 }
 

@@ -159,9 +159,9 @@ export const AgentSchema = z
       .min(1)
       .nullable()
       .describe(
-        "The stage's verification, run in the sandbox when the model says it is finished (`npm test`): exit 0 passes; a failure escalates one tier (router.cascade) or fails the task. null: the model's word ends the task.",
+        "The stage's verification, run in the sandbox when the model says it is finished: exit 0 passes; a failure escalates one tier (router.cascade) or fails the task. auto: the repository's own test command, detected at the task's start (package.json test script with its lockfile's package manager, pytest, tox, go test, cargo test, make test; see the README). A command (`npm test`) runs as given. none (or null): no check, and a task the model finishes ends unverified, not succeeded.",
       )
-      .default(null),
+      .default('auto'),
     preChecks: z
       .array(
         z.strictObject({

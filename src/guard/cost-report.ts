@@ -18,8 +18,11 @@ export interface ReportTask {
 export interface CostFigures {
   spendUsd: number;
   tasks: number;
+  /** Tasks whose check passed on their change: the only ones counted as successes. */
   succeeded: number;
-  /** Spend divided by successful tasks; `null` when none succeeded. */
+  /** Tasks the model said it finished that no check verified: not successes. */
+  unverified: number;
+  /** Spend divided by successful (verified) tasks; `null` when none succeeded. */
   costPerSuccessUsd: number | null;
   /** What the same calls would have cost all on the top tier. */
   topTierCounterfactualUsd: number;
@@ -132,6 +135,7 @@ function figures(entries: readonly SpendEntryRow[], tasks: readonly ReportTask[]
     spendUsd,
     tasks: tasks.length,
     succeeded,
+    unverified: tasks.filter((task) => task.outcome === 'unverified').length,
     costPerSuccessUsd: succeeded === 0 ? null : spendUsd / succeeded,
     topTierCounterfactualUsd: topTier,
     cacheHitRatio: cacheHitRatio(entries),

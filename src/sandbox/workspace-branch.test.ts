@@ -148,3 +148,16 @@ describe('Workspace.createBranch builds the commit from the files as data', () =
     await workspace.destroy();
   });
 });
+
+describe('Workspace.diffStat', () => {
+  test('counts the change as the branch would carry it, and makes no branch', async () => {
+    const workspace = await createWorkspace({ repo, scratchDir, taskId: 'probe' });
+    // Ignored files alone are no change.
+    await writeFile(path.join(workspace.dir, 'debug.log'), 'noise\n');
+    expect(await workspace.diffStat()).toBeNull();
+    await writeFile(path.join(workspace.dir, 'README.md'), 'hello\nworld\n');
+    expect(await workspace.diffStat()).toEqual({ filesChanged: 1, insertions: 1, deletions: 0 });
+    expect(await git(repo, 'branch', '--list', 'warden/*')).toBe('');
+    await workspace.destroy();
+  });
+});

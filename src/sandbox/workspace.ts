@@ -54,6 +54,14 @@ export interface Workspace {
    *   already exists and points elsewhere, or is checked out).
    */
   createBranch(taskId: string, message: string): Promise<BranchResult | null>;
+  /**
+   * The change the workspace holds against its base commit, counted as `createBranch` would commit it
+   * (the same rules, in a private git directory removed afterwards), without making a branch; `null`
+   * when nothing that may be committed changed.
+   *
+   * @throws SystemError `git-failed` when building the commit fails.
+   */
+  diffStat(): Promise<DiffStat | null>;
   /** Deletes the workspace and everything under `<scratchDir>/<taskId>`. */
   destroy(): Promise<void>;
 }
@@ -287,6 +295,21 @@ function workspaceAt(settings: {
           throw new SystemError('git-failed', `branch ${branch} points at ${landed}, expected ${commit}`);
         }
         return { branch, commit, stat: await readDiffStat(gitDir, commit), skipped };
+      } finally {
+        await rm(gitDir, { recursive: true, force: true });
+      }
+    },
+    async diffStat() {
+      const gitDir = path.join(taskDir, 'probe.git');
+      try {
+        const { commit } = await writeResultCommit({
+          workspaceDir: dir,
+          gitDir,
+          baseCommit: settings.baseCommit,
+          message: 'probe',
+          identity: AGENT_IDENTITY,
+        });
+        return commit === null ? null : await readDiffStat(gitDir, commit);
       } finally {
         await rm(gitDir, { recursive: true, force: true });
       }

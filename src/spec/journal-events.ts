@@ -1,7 +1,15 @@
 import type { ActionDecisionRequest, ActionName } from './actions.ts';
 import type { ApprovalState } from './approvals.ts';
 import type { EgressConnection } from './sandbox.ts';
-import type { Decision, NormalizedUsage, StopReason, TaskOwner, TaskStatus, ToolCall } from './types.ts';
+import type {
+  Decision,
+  NormalizedUsage,
+  StopReason,
+  TaskOwner,
+  TaskStatus,
+  ToolCall,
+  Verification,
+} from './types.ts';
 
 /**
  * The journal's event types and the fields each carries, besides the common ones (`JournalEventBase`).
@@ -40,6 +48,13 @@ export interface JournalEventFields {
     dirty: boolean;
     /** The sandbox driver's name (`bubblewrap`). */
     sandbox: string;
+    /**
+     * The check the task runs when the model finishes (`null`: none, so the result stays unverified);
+     * absent in journals from before verification.
+     */
+    check?: JournaledCheck | null | undefined;
+    /** Which toolchain commands run (`node v22.1.0 (host, /usr/bin/node)`); absent when unknown. */
+    toolchain?: string | undefined;
     note?: string | undefined;
   };
   /** One deterministic pre-check ran before any model call. */
@@ -362,6 +377,18 @@ export interface RunEndFields {
   cacheHitRatio: number | null;
   /** The branch holding the result; absent when none was made. */
   branch?: string | undefined;
+  /** How the work was verified (the last check's result); absent in journals from before verification. */
+  verification?: Verification | undefined;
+}
+
+/** The check a task chose at its start, as journaled on `workspace-ready`. */
+export interface JournaledCheck {
+  /** The command run in the sandbox (`npm test`). */
+  command: string;
+  /** Where it came from: `agent.check`, or the files auto-detection read. */
+  source: string;
+  /** Fingerprint of what defines it in the workspace (detected checks only). */
+  definition?: string | undefined;
 }
 
 /** A decision on one of the model's tool calls. */

@@ -1,5 +1,14 @@
-/** A task's outcome: how reports count it. */
-export type TaskOutcome = 'succeeded' | 'failed' | 'stopped' | 'already-done' | 'not-actionable';
+/**
+ * A task's outcome: how reports count it. Only `succeeded` is a success: `unverified` is a task the model
+ * said it finished that no check verified.
+ */
+export type TaskOutcome =
+  | 'succeeded'
+  | 'unverified'
+  | 'failed'
+  | 'stopped'
+  | 'already-done'
+  | 'not-actionable';
 
 export interface TaskOutcomeRow {
   taskId: string;

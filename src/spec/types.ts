@@ -2,7 +2,10 @@
 export type TaskStatus =
   | 'running'
   | 'awaiting_approval'
+  /** The model finished and the task's check passed on its change. */
   | 'succeeded'
+  /** The model said it was finished but no check ran (`agent.check: none`, or none was found): not a success. */
+  | 'unverified'
   | 'failed'
   | 'stopped'
   /** Its process died mid-task (killed, crashed, host rebooted); `warden resume` continues it while its workspace is kept. */
@@ -11,6 +14,12 @@ export type TaskStatus =
   | 'already-done'
   /** A pre-check found nothing to act on, before any planner call. */
   | 'not-actionable';
+
+/**
+ * How a task's work was verified: its check ran and `passed` or `failed` (the last run counts), or no
+ * check ran (`none`). Only `passed` can make a task `succeeded`.
+ */
+export type Verification = 'passed' | 'failed' | 'none';
 
 /** Why the agent loop ended. `finished` is the only reason that can lead to `succeeded`. */
 export type StopReason =

@@ -165,7 +165,7 @@ describe('model tiers: cascade on a failed check, early exit before any model ca
     const result = await runWarden([...args, '--kind', 'triage', '--json', '--data-dir', home]);
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ status: 'succeeded', model: 'router:nano' });
+    expect(report).toMatchObject({ status: 'unverified', model: 'router:nano' });
     const trace = JSON.parse(
       (await runWarden(['trace', report.taskId, '--json', '--data-dir', home])).stdout,
     );

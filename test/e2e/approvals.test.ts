@@ -76,7 +76,7 @@ describe('policy on every tool call, approvals and resume (real CLI, real Cedar 
 
     const resumed = await json('resume', paused.body.taskId);
     expect(resumed.code).toBe(0);
-    expect(resumed.body).toMatchObject({ taskId: paused.body.taskId, status: 'succeeded', steps: 3 });
+    expect(resumed.body).toMatchObject({ taskId: paused.body.taskId, status: 'unverified', steps: 3 });
     const trace = await events(paused.body.taskId);
     expect(trace.filter((event) => event.type === 'model-request')).toHaveLength(3);
     const factor = trace.find(

@@ -22,7 +22,8 @@ describe('delivery as a pull request through the action gateway (real CLI, local
   let remote: string;
   const run = async (name: string, config: Record<string, unknown>) => {
     const configFile = path.join(work.dir, `${name}.json`);
-    writeFileSync(configFile, JSON.stringify(config));
+    // Only a verified success is delivered: the check is that the notes exist.
+    writeFileSync(configFile, JSON.stringify({ agent: { check: 'test -f NOTES.md' }, ...config }));
     const script = writeScript(work.dir, { turns: [writeReadme, { text: 'done' }] }, `${name}-script.json`);
     const home = path.join(work.dir, `home-${name}`);
     const result = await runWarden([

@@ -13,7 +13,14 @@ describe('warden demo (scripted model, real git, real bubblewrap, real SQLite)',
     expect(result.stderr).not.toMatch(/Error/);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ status: 'succeeded', stopReason: 'finished', steps: 7 });
+    // Verified: the repository's own test script, found by auto-detection, passed in the sandbox.
+    expect(report).toMatchObject({
+      status: 'succeeded',
+      stopReason: 'finished',
+      steps: 7,
+      verification: 'passed',
+      check: { command: 'npm test', source: 'package.json scripts.test' },
+    });
     expect(report.branch).toBe(`warden/${report.taskId}`);
     expect(report.diffStat).toEqual({ filesChanged: 1, insertions: 1, deletions: 1 });
 
@@ -49,6 +56,9 @@ describe('warden demo (scripted model, real git, real bubblewrap, real SQLite)',
     // The first test run failed and the last passed, inside the sandbox.
     const runs = events.filter((event) => event.type === 'tool-call-end' && event.tool === 'shell');
     expect(runs.map((event) => event.exitCode)).toEqual([1, 0]);
+    const checks = events.filter((event) => event.type === 'check');
+    expect(checks).toMatchObject([{ check: 'npm test', passed: true }]);
+    expect(events.at(-1)).toMatchObject({ type: 'task-end', status: 'succeeded', verification: 'passed' });
     expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
   });
 

@@ -146,7 +146,7 @@ describe('a warden run killed with SIGKILL mid-task', () => {
 
     const resumed = await runWarden(['resume', taskId, '--json', '--data-dir', home], { env });
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'succeeded', steps: 2 });
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'unverified', steps: 2 });
     // The first call was not made again; the one that had no answer was.
     expect(server.requests.filter((seen) => seen.path === '/v1/messages')).toHaveLength(3);
     expect(git(repo, 'show', `warden/${taskId}:note.md`)).toBe('kept');
@@ -181,7 +181,7 @@ describe('a warden run killed with SIGKILL mid-task', () => {
     expect(await taskOf(home, resumable)).toMatchObject({ status: 'interrupted' });
     const resumed = await runWarden(['resume', resumable, '--json', '--data-dir', home]);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'succeeded' });
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'unverified' });
     const events = JSON.parse(
       (await runWarden(['trace', resumable, '--json', '--data-dir', home])).stdout,
     ) as Array<Record<string, unknown>>;

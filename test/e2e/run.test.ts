@@ -51,7 +51,13 @@ describe('warden run contracts', () => {
     const report = JSON.parse(result.stdout);
     for (const key of ['taskId', 'status', 'branch', 'steps', 'costUsd', 'stopReason'])
       expect(report).toHaveProperty(key);
-    expect(report).toMatchObject({ status: 'succeeded', steps: 2, stopReason: 'finished' });
+    // The repository has no test command: the model's word alone is not a success.
+    expect(report).toMatchObject({
+      status: 'unverified',
+      steps: 2,
+      stopReason: 'finished',
+      verification: 'none',
+    });
     expect(git(repo, 'show', `${report.branch}:notes/todo.md`)).toBe('ship it');
   });
 

@@ -77,7 +77,7 @@ describe('a self-hosted model through warden run (real CLI)', { timeout: 90_000 
     });
 
     expect(code, stderr).toBe(0);
-    expect(report).toMatchObject({ status: 'succeeded', unpriced: false, steps: 2 });
+    expect(report).toMatchObject({ status: 'unverified', unpriced: false, steps: 2 });
     expect(report.costUsd).toBeGreaterThan(0);
     expect(events.filter((event) => event.type === 'route-decision')).toEqual([
       expect.objectContaining({
@@ -105,7 +105,7 @@ describe('a self-hosted model through warden run (real CLI)', { timeout: 90_000 
     const { code, stderr, report } = await run('unpriced', { pricing: { allowUnpriced: true } });
 
     expect(code, stderr).toBe(0);
-    expect(report).toMatchObject({ status: 'succeeded', unpriced: true, costUsd: 0 });
+    expect(report).toMatchObject({ status: 'unverified', unpriced: true, costUsd: 0 });
   });
 
   it('refuses a model with no price, showing the config that would price it', async () => {

@@ -85,7 +85,7 @@ const CASES: FaultCase[] = [
     name: '429 then success',
     replies: (wire) => [errorReply(wire, 429, { 'retry-after-ms': '5' }), ok(wire)],
     exit: 0,
-    status: 'succeeded',
+    status: 'unverified',
     stopReason: 'finished',
     journal: (events) => {
       expect(decisions(events)).toEqual([
@@ -132,7 +132,7 @@ const CASES: FaultCase[] = [
       whole(wire),
     ],
     exit: 0,
-    status: 'succeeded',
+    status: 'unverified',
     stopReason: 'finished',
     journal: (events) => {
       expect(decisions(events)).toEqual([['retry', expect.stringMatching(/connection was cut/)]]);
@@ -143,7 +143,7 @@ const CASES: FaultCase[] = [
     name: 'stream cut halfway (connection reset)',
     replies: (wire) => [{ ...ok(wire, { text: 'half of a long answer' }), cutAfterEvents: 2 }, ok(wire)],
     exit: 0,
-    status: 'succeeded',
+    status: 'unverified',
     stopReason: 'finished',
     journal: (events) => {
       expect(decisions(events)).toEqual([['retry', expect.stringMatching(/connection was cut/)]]);
@@ -154,7 +154,7 @@ const CASES: FaultCase[] = [
     name: 'stream ended halfway (clean close, no end of message)',
     replies: (wire) => [streamEndingEarly(wire, { text: 'half of a long answer' }, 2), ok(wire)],
     exit: 0,
-    status: 'succeeded',
+    status: 'unverified',
     stopReason: 'finished',
     journal: (events) => {
       expect(decisions(events)).toEqual([['retry', expect.stringMatching(/stream ended/)]]);
@@ -187,7 +187,7 @@ const CASES: FaultCase[] = [
       ok(wire),
     ],
     exit: 0,
-    status: 'succeeded',
+    status: 'unverified',
     stopReason: 'finished',
     journal: (events, _wire, requests) => {
       const [first] = ofType(events, 'model-response');
@@ -208,7 +208,7 @@ const CASES: FaultCase[] = [
     name: 'missing usage',
     replies: (wire) => [ok(wire, { toolCalls: [readme], usage: null }), ok(wire)],
     exit: 0,
-    status: 'succeeded',
+    status: 'unverified',
     stopReason: 'finished',
     journal: (events, wire) => {
       if (wire === 'anthropic') {
@@ -256,7 +256,7 @@ const CASES: FaultCase[] = [
     name: 'a 5 MB reply',
     replies: (wire) => [ok(wire, { text: 'x'.repeat(5 * 1024 * 1024) })],
     exit: 0,
-    status: 'succeeded',
+    status: 'unverified',
     stopReason: 'finished',
     journal: (events) => {
       const [response] = ofType(events, 'model-response');
@@ -350,11 +350,11 @@ describe('provider faults through warden run (real CLI, local vendor servers)', 
     if (fault.detail) expect(faulty.report.detail).toMatch(fault.detail);
     fault.journal?.(faulty.events, wire, requests);
     if (fault.providerFault) expect(providerFailures(home, MODELS[wire]), 'counted by the breaker').toBe(1);
-    if (fault.status === 'succeeded') expect(providerFailures(home, MODELS[wire])).toBe(0);
+    if (fault.status === 'unverified') expect(providerFailures(home, MODELS[wire])).toBe(0);
 
     const healthy = await run([wholeOrStream(wire, fault.streaming ?? true)], healthyConfig);
     expect(healthy.result.code, healthy.result.stderr).toBe(0);
-    expect(healthy.report).toMatchObject({ status: 'succeeded', stopReason: 'finished' });
+    expect(healthy.report).toMatchObject({ status: 'unverified', stopReason: 'finished' });
 
     // The books: each task's cost is what its journal says was booked, and the report adds them up.
     for (const { report, events } of [faulty, healthy]) {

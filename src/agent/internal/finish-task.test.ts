@@ -21,6 +21,8 @@ describe('finishTask', () => {
     const { task, cacheHitRatio } = await finishTask({
       ...ending(),
       stopReason: 'finished',
+      status: 'succeeded',
+      verification: 'passed',
       branch: 'warden/t1',
       paused: false,
     });
@@ -45,6 +47,8 @@ describe('finishTask', () => {
     const { task } = await finishTask({
       ...ending(),
       stopReason: 'awaiting-approval',
+      status: 'awaiting_approval',
+      verification: 'none',
       branch: undefined,
       paused: true,
     });
@@ -73,6 +77,8 @@ describe('finishTask', () => {
     const { cacheHitRatio } = await finishTask({
       ...ending(),
       stopReason: 'max-steps',
+      status: 'stopped',
+      verification: 'none',
       branch: undefined,
       paused: false,
     });

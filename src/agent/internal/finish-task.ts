@@ -1,12 +1,15 @@
 import { cacheHitRatio } from '../../guard/index.ts';
 import type { Journal } from '../../journal/index.ts';
-import type { StopReason, Task } from '../../spec/types.ts';
-import { statusOf } from './stop-status.ts';
+import type { StopReason, Task, TaskStatus, Verification } from '../../spec/types.ts';
 
 export interface FinishSettings {
   journal: Journal;
   taskId: string;
   stopReason: StopReason;
+  /** The status it ends with (`taskStatusOf`: the stop reason weighed with the verification). */
+  status: TaskStatus;
+  /** How its work was verified (`verificationOf`). */
+  verification: Verification;
   /** A sentence on why the task ended (or paused). */
   detail: string;
   /** Model calls made, those before a pause included. */
@@ -28,7 +31,7 @@ export async function finishTask(
   settings: FinishSettings,
 ): Promise<{ task: Task; cacheHitRatio: number | null }> {
   const { journal, taskId, stopReason, steps, spent } = settings;
-  const status = statusOf(stopReason);
+  const { status } = settings;
   // Every model call of the task, those before a pause included.
   const usages = (await journal.events(taskId)).flatMap((event) =>
     event.type === 'model-response' ? [event.usage] : [],
@@ -45,6 +48,7 @@ export async function finishTask(
       costUsd: spent.usd,
       tokens: spent.tokens,
       cacheHitRatio: cacheHit,
+      verification: settings.verification,
       branch: settings.branch,
     },
     {

@@ -40,6 +40,7 @@ function recordingWorkspace(): Workspace & { destroyed: number } {
     dirty: false,
     destroyed: 0,
     createBranch: async () => null,
+    diffStat: async () => null,
     destroy: async () => {
       workspace.destroyed += 1;
     },

@@ -11,10 +11,11 @@ import { openWardenContext } from '../warden-context.ts';
 
 export const COST_HELP = `warden cost [--by agent|model|team|day] [--since DURATION] [--json]
 
-Spend, tasks, successes and cost per successful outcome; cache hit ratio; share of calls per tier; what
+Spend, tasks, successes and cost per successful outcome (a success is a task whose check passed; a task
+no check verified is counted as unverified, not as a success); cache hit ratio; share of calls per tier; what
 the same calls would have cost all on the top tier; unit economics against economics.valuePerSuccessUsd.
 DURATION is a number and a unit: 30m, 12h, 7d (default: everything). With --json prints one object with
-spendUsd, tasks, succeeded, costPerSuccessUsd, topTierCounterfactualUsd (and groups with --by).
+spendUsd, tasks, succeeded, unverified, costPerSuccessUsd, topTierCounterfactualUsd (and groups with --by).
 `;
 
 const GROUPINGS = ['agent', 'model', 'team', 'day'] as const;
@@ -110,7 +111,7 @@ export async function costCommand(argv: string[], io: CommandIo): Promise<number
     );
     io.out(`spend             ${money(report.spendUsd)} over ${report.calls} model calls\n`);
     io.out(
-      `tasks             ${report.tasks} (${report.succeeded} succeeded; early exits: ${report.earlyExits.alreadyDone} already done, ${report.earlyExits.notActionable} not actionable)\n`,
+      `tasks             ${report.tasks} (${report.succeeded} succeeded, ${report.unverified} unverified; early exits: ${report.earlyExits.alreadyDone} already done, ${report.earlyExits.notActionable} not actionable)\n`,
     );
     io.out(`cost per success  ${money(report.costPerSuccessUsd)}\n`);
     io.out(`all on top tier   ${money(report.topTierCounterfactualUsd)}\n`);
@@ -127,7 +128,7 @@ export async function costCommand(argv: string[], io: CommandIo): Promise<number
     );
     for (const group of report.groups ?? []) {
       io.out(
-        `  ${group.key.padEnd(28)} ${money(group.spendUsd)}  ${group.tasks} tasks  ${group.succeeded} ok  per success ${money(group.costPerSuccessUsd)}  cache ${ratio(group.cacheHitRatio)}\n`,
+        `  ${group.key.padEnd(28)} ${money(group.spendUsd)}  ${group.tasks} tasks  ${group.succeeded} ok  ${group.unverified} unverified  per success ${money(group.costPerSuccessUsd)}  cache ${ratio(group.cacheHitRatio)}\n`,
       );
     }
     return EXIT.ok;

@@ -6,7 +6,7 @@ import { parseCommandArgs } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
 import { openWardenContext } from '../warden-context.ts';
-import { executeRun, exitCodeOf, toReport } from './run.ts';
+import { executeRun, exitCodeOf, toReport, verificationLine } from './run.ts';
 
 export const DEMO_HELP = `warden demo [--json]
 
@@ -64,6 +64,7 @@ export async function demoCommand(argv: string[], io: CommandIo): Promise<number
         [
           '',
           `Warden demo: ${report.status} — ${result.detail}`,
+          `  ${verificationLine(report)}`,
           `  task     ${report.taskId}`,
           `  branch   ${report.branch ?? 'none'}${stat ? `  (${stat.filesChanged} file${stat.filesChanged === 1 ? '' : 's'} changed, +${stat.insertions} -${stat.deletions})` : ''}`,
           `  steps    ${report.steps} model calls`,

@@ -70,7 +70,7 @@ export async function resumeCommand(argv: string[], io: CommandIo): Promise<numb
     });
     const result = await withLiveView(context, io, Boolean(values.json), runtime, async () => {
       const resumed = await resumeTask(runtime, task.id, { limitChanges });
-      recordOutcome(context, runtime, resumed.task.id, resumed.task.status);
+      recordOutcome(context, runtime, resumed.task.id, resumed.task.status, resumed.task.steps);
       return { ...resumed, unpriced: runtime.model.unpriced === true };
     });
     const report = toReport(result, await deliverResult(context, result.task));

@@ -3,6 +3,7 @@ import type { Delivery } from '../../actions/index.ts';
 import { type RunTaskResult, runTask, type TaskRuntime } from '../../agent/index.ts';
 import type { DiffStat, SkippedPath } from '../../sandbox/index.ts';
 import { UserError } from '../../spec/errors.ts';
+import type { Verification } from '../../spec/types.ts';
 import { parseCommandArgs, positiveInteger, positiveNumber } from '../args.ts';
 import { deliverResult } from '../deliver-result.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -28,7 +29,11 @@ branch warden/<task-id> in the repository. Your checkout is never touched.
   --data-dir DIR     Warden's data directory (default: $WARDEN_HOME or ~/.warden)
   --json             print only the result as one JSON object
 
-Exit codes: 0 succeeded, 1 failed, 2 usage or config error, 3 stopped by a limit, 4 awaiting approval.
+A task succeeds only when its check (agent.check, by default the repository's own test command) passed
+on its change; one that no check verified ends "unverified".
+
+Exit codes: 0 succeeded, unverified, already done or not actionable (see the status), 1 failed, 2 usage
+or config error, 3 stopped by a limit, 4 awaiting approval.
 `;
 
 /** The JSON `warden run --json` prints: the documented contract. */
@@ -41,6 +46,10 @@ export interface RunReport {
   /** Share of the task's input tokens read from a prompt cache; `null` when it made no model call. */
   cacheHitRatio: number | null;
   stopReason: string | null;
+  /** How the work was verified: the check `passed` or `failed` (the last run counts), or none ran (`none`). */
+  verification: Verification;
+  /** The check the task ran when the model finished, and where it came from; `null` without one. */
+  check: { command: string; source: string } | null;
   detail: string;
   model: string;
   /** True when the model has no known price and ran at $0 (`pricing.allowUnpriced`): `costUsd` is not real. */
@@ -136,7 +145,7 @@ export async function executeRun(
       requestedBy: context.env.USER ?? 'local',
       createBranch: request.createBranch,
     });
-    recordOutcome(context, runtime, result.task.id, result.task.status);
+    recordOutcome(context, runtime, result.task.id, result.task.status, result.task.steps);
     return { ...result, unpriced };
   });
 }
@@ -189,6 +198,8 @@ export function toReport(
     costUsd: task.costUsd,
     cacheHitRatio: result.cacheHitRatio,
     stopReason: task.stopReason,
+    verification: result.verification,
+    check: result.check,
     detail: result.detail,
     model: task.model,
     unpriced: result.unpriced === true,
@@ -205,6 +216,7 @@ export function toReport(
 
 export function formatReport(report: RunReport): string {
   const lines = [`task ${report.taskId}: ${report.status} (${report.stopReason}) — ${report.detail}`];
+  lines.push(verificationLine(report));
   if (report.workedFromHead)
     lines.push('note: the repository had uncommitted changes; the agent worked from HEAD without them');
   if (report.status === 'awaiting_approval') {
@@ -229,8 +241,24 @@ export function formatReport(report: RunReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** One line on how the task's work was verified, so an unverified result never reads as a success. */
+export function verificationLine(report: Pick<RunReport, 'verification' | 'check'>): string {
+  if (report.check === null)
+    return 'verification: none — no check ran, the result is UNVERIFIED (set agent.check, or give the repository a test command)';
+  const check = `\`${report.check.command}\` (${report.check.source})`;
+  if (report.verification === 'none') return `verification: none — ${check} did not run`;
+  return `verification: ${check} ${report.verification}`;
+}
+
+/** An unverified task exits 0 like a success (its work may well be right); the status and report say it is unverified. */
 export function exitCodeOf(status: string): number {
-  if (status === 'succeeded' || status === 'already-done' || status === 'not-actionable') return EXIT.ok;
+  if (
+    status === 'succeeded' ||
+    status === 'unverified' ||
+    status === 'already-done' ||
+    status === 'not-actionable'
+  )
+    return EXIT.ok;
   if (status === 'stopped') return EXIT.stopped;
   if (status === 'awaiting_approval') return EXIT.awaitingApproval;
   if (status === 'interrupted') return EXIT.interrupted;

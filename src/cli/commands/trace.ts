@@ -127,7 +127,7 @@ function describe(event: JournalEvent): string {
     case 'branch-created':
       return `${event.branch} at ${event.commit.slice(0, 12)}${leftOut(event.skipped)}`;
     case 'task-end':
-      return `${event.status} (${event.stopReason}): ${event.detail}`;
+      return `${event.status} (${event.stopReason})${event.verification === undefined ? '' : `, verification ${event.verification}`}: ${event.detail}`;
     case 'task-interrupted':
       return `process ${event.owner?.pid ?? '?'} gone; ${event.steps} steps, $${event.costUsd.toFixed(4)}, ${event.releasedReservations} reservation(s) released, ${event.workspaceKept ? `resumable until ${event.resumableUntil}` : 'workspace gone'}`;
     default:

@@ -11,6 +11,7 @@ type Boundary = RunEnd | JournalEvent<'task-start' | 'task-resume'>;
 /** The event a task's chain must end with for each status of its row; absent: any event may end it. */
 const TERMINAL_EVENT: Partial<Record<TaskStatus, { type: RunEnd['type']; state: JournalState }>> = {
   succeeded: { type: 'task-end', state: 'complete' },
+  unverified: { type: 'task-end', state: 'complete' },
   failed: { type: 'task-end', state: 'complete' },
   stopped: { type: 'task-end', state: 'complete' },
   'already-done': { type: 'task-end', state: 'complete' },
