@@ -1,3 +1,5 @@
+export type { ForgeConfig } from './create-forge.ts';
+export { createForge, readGitHubApp } from './create-forge.ts';
 export type { Forge, OpenPullRequest, PullRequestUpdate, PushRequest, PushResult } from './forge.ts';
 export type { GitHubForgeSettings, GitHubPermissionSet } from './github-forge.ts';
 export { GitHubForge } from './github-forge.ts';
