@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EGRESS_GROUPS, type EgressGroupName } from '../sandbox/index.ts';
+import { EGRESS_GROUPS, type EgressGroupName, SANDBOX_DRIVERS } from '../sandbox/index.ts';
 import { DEFAULT_PROTECTED_PATHS } from '../spec/sandbox.ts';
 
 const positive = (description: string) => z.number().positive().describe(description);
@@ -90,6 +90,33 @@ const EgressSchema = z
 
 export const SandboxSchema = z
   .strictObject({
+    driver: z
+      .enum(SANDBOX_DRIVERS)
+      .default('bubblewrap')
+      .describe(
+        'Where agent commands run: bubblewrap (local namespaces, the default), docker (a container per command on a local Docker engine, DOCKER_HOST), or e2b (hosted micro-VMs, E2B_API_KEY). Only bubblewrap supports egress.',
+      ),
+    docker: z
+      .strictObject({
+        image: z
+          .string()
+          .min(1)
+          .default('node:24-bookworm-slim')
+          .describe('The image commands run in with the docker driver; it must have /bin/sh.'),
+      })
+      .prefault({})
+      .describe('Settings of the docker driver.'),
+    e2b: z
+      .strictObject({
+        template: z
+          .string()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe("The E2B sandbox template; null: E2B's base template."),
+      })
+      .prefault({})
+      .describe('Settings of the e2b driver.'),
     commandTimeoutMs: positiveInt('Default timeout of one shell command, in milliseconds.').default(120_000),
     maxCommandTimeoutMs: positiveInt('Largest timeout_ms the agent may ask for.').default(600_000),
     maxOutputBytes: positiveInt(

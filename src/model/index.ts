@@ -8,6 +8,7 @@ export type {
   ProviderHealth,
   RouteDecision,
 } from '../spec/index.ts';
+export { loadConfiguredPriceTable, readTable } from './configured-price-table.ts';
 export type { DeclaredPrice } from './declared-prices.ts';
 export { priceKeyOf, withDeclaredPrices, withUnpricedModel } from './declared-prices.ts';
 export type { BatchSettings } from './internal/batch-fetch.ts';
@@ -35,5 +36,7 @@ export { withRetries } from './retrying-model-client.ts';
 export type { ScriptedFile, ScriptedTurn, ScriptedUsage } from './scripted-file.ts';
 export { parseScriptedFile, readScriptedFile } from './scripted-file.ts';
 export { ScriptedModel } from './scripted-model.ts';
+export type { TaskModels } from './task-models.ts';
+export { createTaskModels, timeoutsOf } from './task-models.ts';
 export type { UsageLimits, UsageVerdict } from './validate-usage.ts';
 export { validateUsage } from './validate-usage.ts';

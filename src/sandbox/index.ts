@@ -1,5 +1,7 @@
 export type { BubblewrapSettings } from './bubblewrap-driver.ts';
 export { createBubblewrapDriver } from './bubblewrap-driver.ts';
+export type { SandboxDriverConfig, SandboxDriverName } from './create-sandbox-driver.ts';
+export { createSandboxDriver, SANDBOX_DRIVERS } from './create-sandbox-driver.ts';
 export type { DiffStat } from './diff-stat.ts';
 export { readDiffStat } from './diff-stat.ts';
 export type { DockerSettings } from './docker-driver.ts';
@@ -35,5 +37,7 @@ export type { ProtectedEntry } from './protected-paths.ts';
 export { holdsProtectedPath, isProtectedPath, parseProtectedPaths } from './protected-paths.ts';
 export type { ResolveOptions } from './safe-path.ts';
 export { openNoFollow, resolveInWorkspace } from './safe-path.ts';
+export type { EgressConfig } from './sandbox-egress-config.ts';
+export { sandboxEgressOf } from './sandbox-egress-config.ts';
 export type { BranchResult, SkippedPath, SkipReason, Workspace, WorkspaceSettings } from './workspace.ts';
 export { AGENT_IDENTITY, createWorkspace, reopenWorkspace } from './workspace.ts';

@@ -1,11 +1,9 @@
-import { journalApprovalDecision } from '../../actions/index.ts';
 import type { ApprovalRequest } from '../../spec/approvals.ts';
-import { UnsupportedError, UserError } from '../../spec/errors.ts';
-import { SqliteApprovalStore, SqliteStore } from '../../store/index.ts';
+import { UserError } from '../../spec/errors.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
-import { openWardenContext, type WardenContext } from '../warden-context.ts';
+import { openWarden } from './run.ts';
 
 export const APPROVALS_HELP = `warden approvals [--all] [--json]
 
@@ -33,14 +31,9 @@ export async function approvalsCommand(argv: string[], io: CommandIo): Promise<n
     io.out(APPROVALS_HELP);
     return EXIT.ok;
   }
-  const context = await openWardenContext({
-    dataDir: values['data-dir'],
-    config: values.config,
-    env: io.env,
-  });
+  const warden = await openWarden(values, io);
   try {
-    const approvals = approvalStore(context);
-    const requests = await approvals.list(values.all ? {} : { status: 'pending' });
+    const requests = await warden.approvals({ all: Boolean(values.all) });
     if (values.json) {
       io.out(`${JSON.stringify(requests)}\n`);
     } else if (requests.length === 0) {
@@ -50,7 +43,7 @@ export async function approvalsCommand(argv: string[], io: CommandIo): Promise<n
     }
     return EXIT.ok;
   } finally {
-    await context.close();
+    await warden.close();
   }
 }
 
@@ -81,21 +74,13 @@ async function decideCommand(verb: 'approve' | 'deny', argv: string[], io: Comma
       hint: 'list pending requests with `warden approvals`',
     });
   }
-  const context = await openWardenContext({
-    dataDir: values['data-dir'],
-    config: values.config,
-    env: io.env,
-  });
+  const warden = await openWarden(values, io);
   try {
-    const approvals = approvalStore(context);
-    const reason = (values as { reason?: string }).reason;
-    const decided = await approvals.decide(id, {
+    const decided = await warden.decideApproval(id, {
       approve: verb === 'approve',
-      by: values.by ?? context.env.USER ?? 'local',
-      ...(reason !== undefined ? { reason } : {}),
+      by: values.by,
+      reason: (values as { reason?: string }).reason,
     });
-    // The decision belongs in the task's journal; a request of a task this store does not hold has none.
-    if (await context.store.getTask(decided.taskId)) await journalApprovalDecision(context.journal, decided);
     if (values.json) {
       io.out(`${JSON.stringify(decided)}\n`);
     } else {
@@ -105,13 +90,8 @@ async function decideCommand(verb: 'approve' | 'deny', argv: string[], io: Comma
     }
     return EXIT.ok;
   } finally {
-    await context.close();
+    await warden.close();
   }
-}
-
-function approvalStore(context: WardenContext): SqliteApprovalStore {
-  if (!(context.store instanceof SqliteStore)) throw new UnsupportedError('the approval inbox on this store');
-  return new SqliteApprovalStore(context.store.database);
 }
 
 function describeRequest(request: ApprovalRequest): string {

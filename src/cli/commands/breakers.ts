@@ -1,10 +1,8 @@
-import { CircuitBreakers } from '../../guard/index.ts';
 import { UserError } from '../../spec/errors.ts';
-import { SqliteBreakerStore } from '../../store/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
-import { openReporting } from './cost.ts';
+import { openWarden } from './run.ts';
 
 export const BREAKERS_HELP = `warden breakers [--json]
 warden breakers reset [SCOPE]
@@ -29,14 +27,10 @@ export async function breakersCommand(argv: string[], io: CommandIo): Promise<nu
       hint: 'use `warden breakers reset [SCOPE]`',
     });
   }
-  const { config, store } = await openReporting(values, io);
+  const warden = await openWarden(values, io);
   try {
-    const breakers = new CircuitBreakers({
-      book: new SqliteBreakerStore(store.database),
-      settings: config.breakers,
-    });
     if (action === 'reset') {
-      const closed = breakers.reset(scope);
+      const closed = warden.resetBreakers(scope);
       if (values.json) io.out(`${JSON.stringify(closed)}\n`);
       else
         io.err(
@@ -46,7 +40,7 @@ export async function breakersCommand(argv: string[], io: CommandIo): Promise<nu
         );
       return EXIT.ok;
     }
-    const list = breakers.list();
+    const list = warden.breakers();
     if (values.json) {
       io.out(`${JSON.stringify(list)}\n`);
     } else if (list.length === 0) {
@@ -60,6 +54,6 @@ export async function breakersCommand(argv: string[], io: CommandIo): Promise<nu
     }
     return EXIT.ok;
   } finally {
-    await store.close();
+    await warden.close();
   }
 }

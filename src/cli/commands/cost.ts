@@ -1,13 +1,9 @@
-import type { Config } from '../../config/index.ts';
-import type { CostGrouping, ReportTask } from '../../guard/index.ts';
-import { buildCostReport } from '../../guard/index.ts';
 import { UserError } from '../../spec/errors.ts';
-import type { SqliteStore } from '../../store/index.ts';
-import { SqliteOutcomeStore, SqliteSpendStore } from '../../store/index.ts';
+import type { CostGrouping } from '../../warden/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
-import { openWardenContext } from '../warden-context.ts';
+import { openWarden } from './run.ts';
 
 export const COST_HELP = `warden cost [--by agent|model|team|day] [--since DURATION] [--json]
 
@@ -19,22 +15,6 @@ spendUsd, tasks, succeeded, unverified, costPerSuccessUsd, topTierCounterfactual
 `;
 
 const GROUPINGS = ['agent', 'model', 'team', 'day'] as const;
-
-/**
- * The store and config a reporting command needs. Opening the data directory reaps tasks whose process
- * died first, as every command does, so a report never shows a dead task as running.
- */
-export async function openReporting(
-  values: { 'data-dir'?: string | undefined; config?: string | undefined },
-  io: CommandIo,
-): Promise<{ config: Config; store: SqliteStore }> {
-  const context = await openWardenContext({
-    dataDir: values['data-dir'],
-    config: values.config,
-    env: io.env,
-  });
-  return { config: context.config, store: context.store };
-}
 
 export async function costCommand(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseCommandArgs('cost', argv, { by: { type: 'string' }, since: { type: 'string' } });
@@ -49,57 +29,10 @@ export async function costCommand(argv: string[], io: CommandIo): Promise<number
       `--by must be one of ${GROUPINGS.join(', ')}, got ${JSON.stringify(values.by)}`,
     );
   }
-  const now = Date.now();
   const sinceMs = values.since === undefined ? undefined : parseDuration(values.since);
-  const sinceAt = sinceMs === undefined ? undefined : new Date(now - sinceMs).toISOString();
-  const { config, store } = await openReporting(values, io);
+  const warden = await openWarden(values, io);
   try {
-    const book = new SqliteSpendStore(store.database);
-    // A row that cannot be read (written out of range by an older version) is left out, loudly.
-    const entries = book.entries({ sinceAt }, (entry) =>
-      io.err(
-        `warning: spend entry ${entry.id} (task ${entry.taskId ?? '-'}, ${entry.day}) left out of the report: ${entry.reason}; run \`warden doctor\`\n`,
-      ),
-    );
-    const outcomes = new Map(
-      new SqliteOutcomeStore(store.database).list({ sinceAt }).map((outcome) => [outcome.taskId, outcome]),
-    );
-    const taskIds = new Set([
-      ...entries.map((entry) => entry.taskId).filter((id) => id !== null),
-      ...outcomes.keys(),
-    ]);
-    const tasks: ReportTask[] = [];
-    for (const taskId of taskIds) {
-      const outcome = outcomes.get(taskId);
-      const first = entries.find((entry) => entry.taskId === taskId);
-      const stored = outcome ? undefined : await store.getTask(taskId);
-      tasks.push({
-        taskId,
-        outcome:
-          outcome?.outcome ??
-          (stored &&
-          stored.status !== 'running' &&
-          stored.status !== 'awaiting_approval' &&
-          stored.status !== 'interrupted'
-            ? stored.status
-            : undefined),
-        agent: outcome?.agent ?? first?.agent ?? null,
-        team: outcome?.team ?? first?.team ?? null,
-        earlyExit: outcome?.earlyExit ?? false,
-        day: outcome?.day ?? first?.day ?? '',
-      });
-    }
-    const firstAt = entries[0]?.at ?? [...outcomes.values()][0]?.at;
-    const periodMs = sinceMs ?? (firstAt ? now - Date.parse(firstAt) : 0);
-    const report = buildCostReport({
-      entries,
-      tasks,
-      by,
-      since: sinceAt ?? null,
-      days: Math.max(1, Math.ceil(periodMs / 86_400_000)),
-      valuePerSuccessUsd: config.economics.valuePerSuccessUsd,
-      setupCostUsd: config.economics.setupCostUsd,
-    });
+    const report = await warden.costReport({ by, sinceMs });
     if (values.json) {
       io.out(`${JSON.stringify(report)}\n`);
       return EXIT.ok;
@@ -133,7 +66,7 @@ export async function costCommand(argv: string[], io: CommandIo): Promise<number
     }
     return EXIT.ok;
   } finally {
-    await store.close();
+    await warden.close();
   }
 }
 

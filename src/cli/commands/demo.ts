@@ -1,12 +1,8 @@
-import { cpSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { runGit } from '../../sandbox/index.ts';
+import { createDemoRepository, DEMO_TASK } from '../../warden/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
-import { openWardenContext } from '../warden-context.ts';
-import { executeRun, exitCodeOf, toReport, verificationLine } from './run.ts';
+import { exitCodeOf, openWarden, taskHooks, toReport, verificationLine } from './run.ts';
 
 export const DEMO_HELP = `warden demo [--json]
 
@@ -16,45 +12,26 @@ turns replayed in order; no vendor is called). Prints the branch, the diff stat,
 scripted usage would have cost at the named model's price, and how to view the trace.
 `;
 
-const EXAMPLE_DIR = fileURLToPath(new URL('../../../examples/demo/', import.meta.url));
-const DEMO_TASK =
-  'The cart tests fail: totalWithDiscount gives wrong totals. Find the bug, fix it, and make sure all tests pass.';
-
 export async function demoCommand(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseCommandArgs('demo', argv, {});
   if (values.help) {
     io.out(DEMO_HELP);
     return EXIT.ok;
   }
-  const context = await openWardenContext({
-    dataDir: values['data-dir'],
-    config: values.config,
-    env: io.env,
-  });
+  const warden = await openWarden(values, io);
   try {
-    const stamp = new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15);
-    const repo = path.join(context.home, 'demo', `shop-cart-${stamp}`);
-    mkdirSync(path.dirname(repo), { recursive: true });
-    cpSync(path.join(EXAMPLE_DIR, 'repo'), repo, { recursive: true });
-    await runGit(['init', '--quiet', '--initial-branch=main'], { cwd: repo });
-    await runGit(['add', '-A'], { cwd: repo });
-    await runGit(['commit', '--quiet', '-m', 'shop-cart: a cart with a discount bug'], {
-      cwd: repo,
-      identity: { name: 'Demo Developer', email: 'dev@example.com' },
-    });
+    const { repo, model } = await createDemoRepository(warden.home);
     if (!values.json) {
       io.err(`demo repository: ${repo}\n`);
       io.err(
         'model: SCRIPTED (replays examples/demo/fix-discount.scripted.yaml; priced as anthropic:claude-opus-4-7)\n\n',
       );
     }
-    const result = await executeRun(context, io, {
-      repo,
-      task: DEMO_TASK,
-      model: `scripted:${path.join(EXAMPLE_DIR, 'fix-discount.scripted.yaml')}`,
-      createBranch: true,
-      json: Boolean(values.json),
-    });
+    // The demo shows a run in the repository; it delivers nothing to a forge.
+    const result = await warden.runTask(
+      { repo, task: DEMO_TASK, model, createBranch: true, deliver: false },
+      taskHooks(io, Boolean(values.json)),
+    );
     const report = { ...toReport(result), repo };
     if (values.json) {
       io.out(`${JSON.stringify(report)}\n`);
@@ -79,6 +56,6 @@ export async function demoCommand(argv: string[], io: CommandIo): Promise<number
     }
     return exitCodeOf(report.status);
   } finally {
-    await context.close();
+    await warden.close();
   }
 }

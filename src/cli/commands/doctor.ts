@@ -1,9 +1,7 @@
-import path from 'node:path';
-import { openSqliteStore, SPEND_CHECKS, type StoreCheck, type StoreFinding } from '../../store/index.ts';
+import { checkDataDir } from '../../warden/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
-import { resolveHome } from '../warden-context.ts';
 
 export const DOCTOR_HELP = `warden doctor [--json]
 
@@ -15,28 +13,13 @@ nothing. With --json prints {"healthy": bool, "checks": [{name, description, fin
 Exit codes: 0 healthy, 1 problems found.
 `;
 
-/** Every check `warden doctor` runs, in order. Append new ones here. */
-const CHECKS: readonly StoreCheck[] = [...SPEND_CHECKS];
-
 export async function doctorCommand(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseCommandArgs('doctor', argv, {});
   if (values.help) {
     io.out(DOCTOR_HELP);
     return EXIT.ok;
   }
-  const home = resolveHome(values['data-dir'], io.env);
-  const store = openSqliteStore(path.join(home, 'warden.db'));
-  const now = new Date();
-  let results: { name: string; description: string; findings: StoreFinding[] }[];
-  try {
-    results = CHECKS.map((check) => ({
-      name: check.name,
-      description: check.description,
-      findings: check.run(store.database, now),
-    }));
-  } finally {
-    await store.close();
-  }
+  const results = await checkDataDir({ dataDir: values['data-dir'], env: io.env });
   const healthy = results.every((result) => result.findings.length === 0);
   if (values.json) {
     io.out(`${JSON.stringify({ healthy, checks: results })}\n`);

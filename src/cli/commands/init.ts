@@ -1,11 +1,10 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { starterConfig } from '../../config/index.ts';
 import { UserError } from '../../spec/errors.ts';
+import { resolveHome, starterConfig } from '../../warden/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
-import { resolveHome } from '../warden-context.ts';
 
 export const INIT_HELP = `warden init [--config FILE] [--force]
 

@@ -1,11 +1,8 @@
-import { loadConfig } from '../../config/index.ts';
-import type { ModelPrice, PriceTable } from '../../model/index.ts';
-import { MODEL_TIERS } from '../../model/index.ts';
+import { type PriceTable, sortedModels } from '../../warden/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
-import { loadConfiguredPriceTable } from '../task-price-table.ts';
-import { resolveConfigPath, resolveHome } from '../warden-context.ts';
+import { openWarden } from './run.ts';
 
 export const MODELS_HELP = `warden models [--json]
 
@@ -21,11 +18,17 @@ export async function modelsCommand(argv: string[], io: CommandIo): Promise<numb
     io.out(MODELS_HELP);
     return EXIT.ok;
   }
-  const home = resolveHome(values['data-dir'], io.env);
-  const config = loadConfig(resolveConfigPath(values.config, home));
-  const table = loadConfiguredPriceTable(config);
+  const warden = await openWarden(values, io);
+  try {
+    return listModels(warden.priceTable(), Boolean(values.json), io);
+  } finally {
+    await warden.close();
+  }
+}
+
+function listModels(table: PriceTable, json: boolean, io: CommandIo): number {
   const rows = sortedModels(table);
-  if (values.json) {
+  if (json) {
     io.out(
       `${JSON.stringify({ version: table.version, models: rows.map(([key, price]) => ({ key, ...price })) })}\n`,
     );
@@ -53,14 +56,4 @@ export async function modelsCommand(argv: string[], io: CommandIo): Promise<numb
     );
   }
   return EXIT.ok;
-}
-
-function sortedModels(table: PriceTable): [string, ModelPrice][] {
-  const rank = (price: ModelPrice) => (price.tier ? MODEL_TIERS.indexOf(price.tier) : MODEL_TIERS.length);
-  return Object.entries(table.models).sort(
-    ([leftKey, left], [rightKey, right]) =>
-      left.provider.localeCompare(right.provider) ||
-      rank(left) - rank(right) ||
-      leftKey.localeCompare(rightKey),
-  );
 }

@@ -1,21 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { describeError, UserError } from '../../spec/errors.ts';
 import {
-  backtestPolicy,
-  createCedarPolicyEngine,
-  createShellParser,
+  backtestBundle,
+  checkPolicyBundle,
   defaultBundleDir,
-  type JournalOfTask,
-  loadPolicyBundle,
+  explainToolCall,
+  type PolicyTestReport,
   policyStats,
   runPolicyTests,
-} from '../../policy/index.ts';
-import { describeError, UserError } from '../../spec/errors.ts';
+} from '../../warden/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
-import { openWardenContext } from '../warden-context.ts';
+import { openWarden } from './run.ts';
 
 export const POLICY_HELP = `warden policy <subcommand> [options]
 
@@ -65,7 +62,7 @@ async function testBundle(argv: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('policy test', argv, {}, 1);
   if (values.help) return help(io);
   const dir = path.resolve(io.cwd, positionals[0] ?? defaultBundleDir());
-  let report: Awaited<ReturnType<typeof runPolicyTests>>;
+  let report: PolicyTestReport;
   try {
     report = await runPolicyTests(dir);
   } catch (error) {
@@ -92,17 +89,11 @@ async function checkBundle(argv: string[], io: CommandIo): Promise<number> {
   if (values.help) return help(io);
   const dir = path.resolve(io.cwd, positionals[0] ?? defaultBundleDir());
   try {
-    const bundle = loadPolicyBundle(dir);
-    const summary = {
-      dir,
-      hash: bundle.hash,
-      policies: bundle.policies.length,
-      entities: bundle.entities.size,
-    };
+    const summary = checkPolicyBundle(dir);
     if (values.json) io.out(`${JSON.stringify({ valid: true, ...summary })}\n`);
     else
       io.out(
-        `ok: ${summary.policies} policies and ${summary.entities} entities valid against the schema (bundle ${bundle.hash.slice(0, 12)})\n`,
+        `ok: ${summary.policies} policies and ${summary.entities} entities valid against the schema (bundle ${summary.hash.slice(0, 12)})\n`,
       );
     return EXIT.ok;
   } catch (error) {
@@ -140,14 +131,14 @@ async function explain(argv: string[], io: CommandIo): Promise<number> {
     throw new UserError('usage', '--unparsable must be ask or deny');
   const trustTier = Number(values['trust-tier'] ?? '1');
   if (!Number.isInteger(trustTier)) throw new UserError('usage', '--trust-tier must be an integer');
-  const bundle = loadPolicyBundle(path.resolve(io.cwd, values.bundle ?? defaultBundleDir()));
-  const engine = createCedarPolicyEngine({
-    bundle,
+  const explanation = await explainToolCall({
+    bundleDir: path.resolve(io.cwd, values.bundle ?? defaultBundleDir()),
+    workspaceDir: path.resolve(io.cwd, values.workspace ?? '.'),
+    tool: values.tool,
+    input,
     principal: { agent: values.agent ?? 'explain', team: values.team ?? 'default', trustTier },
-    workspace: { hostDir: path.resolve(io.cwd, values.workspace ?? '.') },
     unparsable,
   });
-  const explanation = await engine.explain({ id: 'explain', name: values.tool, input });
   if (values.json) {
     io.out(`${JSON.stringify(explanation)}\n`);
     return EXIT.ok;
@@ -167,26 +158,16 @@ async function explain(argv: string[], io: CommandIo): Promise<number> {
   return EXIT.ok;
 }
 
+/** Every task's journal in the data directory, for statistics and backtests. */
 async function readJournals(
   io: CommandIo,
   values: { 'data-dir'?: string | undefined; config?: string | undefined },
 ) {
-  const context = await openWardenContext({
-    dataDir: values['data-dir'],
-    config: values.config,
-    env: io.env,
-  });
+  const warden = await openWarden(values, io);
   try {
-    const journals: Array<JournalOfTask & { taskId: string }> = [];
-    for (const task of await context.store.listTasks()) {
-      const events = await context.store.listEvents(task.id);
-      const start = events.find((event) => event.type === 'task-start');
-      const agent = typeof start?.agent === 'string' ? start.agent : task.requestedBy;
-      journals.push({ taskId: task.id, agent, events });
-    }
-    return journals;
+    return await warden.policyJournals();
   } finally {
-    await context.close();
+    await warden.close();
   }
 }
 
@@ -235,47 +216,34 @@ async function backtest(argv: string[], io: CommandIo): Promise<number> {
   if (!Number.isInteger(examples) || examples < 0)
     throw new UserError('usage', '--examples must be a whole number');
   const since = sinceDate(values.since);
-  const bundle = loadPolicyBundle(path.resolve(io.cwd, values.bundle));
-  const journals = await readJournals(io, values);
-  // The original workspaces are gone: paths are judged against an empty one, so symlinks do not replay.
-  const workspace = mkdtempSync(path.join(tmpdir(), 'warden-backtest-'));
-  const shellParser = createShellParser();
-  try {
-    const report = await backtestPolicy(
-      journals,
-      (journal) =>
-        createCedarPolicyEngine({
-          bundle,
-          principal: { agent: journal.agent, team: 'default', trustTier: 1 },
-          workspace: { hostDir: workspace },
-          unparsable: values.unparsable === 'deny' ? 'deny' : 'ask',
-          shellParser,
-        }),
-      { since, examples },
-    );
-    if (values.json) {
-      io.out(`${JSON.stringify({ bundleHash: bundle.hash, ...report })}\n`);
-      return EXIT.ok;
-    }
-    io.out(
-      `replayed ${report.replayed} tool calls against bundle ${bundle.hash.slice(0, 12)}: ${report.unchanged} unchanged\n`,
-    );
-    for (const [title, bucket] of [
-      ['newly denied', report.newlyDenied],
-      ['newly asked', report.newlyAsked],
-      ['newly allowed', report.newlyAllowed],
-    ] as const) {
-      io.out(`${title}: ${bucket.count}\n`);
-      for (const example of bucket.examples) {
-        io.out(
-          `  ${example.taskId} ${example.tool} ${JSON.stringify(example.input)}: ${example.before} -> ${example.after} (${example.policyIds.join(', ') || 'no policy'})\n`,
-        );
-      }
-    }
+  const report = await backtestBundle({
+    bundleDir: path.resolve(io.cwd, values.bundle),
+    // Read after the bundle, so a bad bundle is reported before the data directory is opened.
+    journals: () => readJournals(io, values),
+    since,
+    examples,
+    unparsable: values.unparsable === 'deny' ? 'deny' : 'ask',
+  });
+  if (values.json) {
+    io.out(`${JSON.stringify(report)}\n`);
     return EXIT.ok;
-  } finally {
-    rmSync(workspace, { recursive: true, force: true });
   }
+  io.out(
+    `replayed ${report.replayed} tool calls against bundle ${report.bundleHash.slice(0, 12)}: ${report.unchanged} unchanged\n`,
+  );
+  for (const [title, bucket] of [
+    ['newly denied', report.newlyDenied],
+    ['newly asked', report.newlyAsked],
+    ['newly allowed', report.newlyAllowed],
+  ] as const) {
+    io.out(`${title}: ${bucket.count}\n`);
+    for (const example of bucket.examples) {
+      io.out(
+        `  ${example.taskId} ${example.tool} ${JSON.stringify(example.input)}: ${example.before} -> ${example.after} (${example.policyIds.join(', ') || 'no policy'})\n`,
+      );
+    }
+  }
+  return EXIT.ok;
 }
 
 function help(io: CommandIo): number {

@@ -1,13 +1,8 @@
-import { resumeTask } from '../../agent/index.ts';
 import { UserError } from '../../spec/errors.ts';
 import { parseCommandArgs, positiveInteger, positiveNumber } from '../args.ts';
-import { deliverResult } from '../deliver-result.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
-import { createTaskRuntime, recordOutcome } from '../task-runtime.ts';
-import { openWardenContext } from '../warden-context.ts';
-import { exitCodeOf, formatReport, toReport, withLiveView } from './run.ts';
-import { findTask } from './trace.ts';
+import { exitCodeOf, formatReport, openWarden, taskHooks, toReport } from './run.ts';
 
 export const RESUME_HELP = `warden resume TASK [--max-usd N] [--max-steps N] [--allow-loosen] [--json]
 
@@ -50,33 +45,17 @@ export async function resumeCommand(argv: string[], io: CommandIo): Promise<numb
   }
   const maxUsd = positiveNumber('max-usd', values['max-usd']);
   const maxSteps = positiveInteger('max-steps', values['max-steps']);
-  const context = await openWardenContext({
-    dataDir: values['data-dir'],
-    config: values.config,
-    env: io.env,
-  });
+  const warden = await openWarden(values, io);
   try {
-    const task = await findTask(context.store, taskArgument);
-    const [start] = await context.journal.events(task.id);
-    const { runtime, limitChanges } = await createTaskRuntime(context, io, {
-      model: task.model,
-      maxUsd,
-      maxSteps,
-      resume: {
-        taskId: task.id,
-        recorded: start?.type === 'task-start' ? start.limits : undefined,
-        allowLoosen: Boolean(values['allow-loosen']),
-      },
-    });
-    const result = await withLiveView(context, io, Boolean(values.json), runtime, async () => {
-      const resumed = await resumeTask(runtime, task.id, { limitChanges });
-      recordOutcome(context, runtime, resumed.task.id, resumed.task.status, resumed.task.steps);
-      return { ...resumed, unpriced: runtime.model.unpriced === true };
-    });
-    const report = toReport(result, await deliverResult(context, result.task));
+    const result = await warden.resumeTask(
+      taskArgument,
+      { maxUsd, maxSteps, allowLoosen: Boolean(values['allow-loosen']) },
+      taskHooks(io, Boolean(values.json)),
+    );
+    const report = toReport(result);
     io.out(values.json ? `${JSON.stringify(report)}\n` : formatReport(report));
     return exitCodeOf(report.status);
   } finally {
-    await context.close();
+    await warden.close();
   }
 }

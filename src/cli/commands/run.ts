@@ -1,16 +1,18 @@
 import path from 'node:path';
-import type { Delivery } from '../../actions/index.ts';
-import { type RunTaskResult, runTask, type TaskRuntime } from '../../agent/index.ts';
-import type { DiffStat, SkippedPath } from '../../sandbox/index.ts';
 import { UserError } from '../../spec/errors.ts';
 import type { Verification } from '../../spec/types.ts';
+import {
+  createWarden,
+  type DiffStat,
+  type SkippedPath,
+  type TaskHooks,
+  type TaskResult,
+  type Warden,
+} from '../../warden/index.ts';
 import { parseCommandArgs, positiveInteger, positiveNumber } from '../args.ts';
-import { deliverResult } from '../deliver-result.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
 import { createLiveView, usageWarning } from '../live-view.ts';
-import { createTaskRuntime, recordOutcome } from '../task-runtime.ts';
-import { openWardenContext, type WardenContext } from '../warden-context.ts';
 
 export const RUN_HELP = `warden run --repo DIR --task TEXT [options]
 
@@ -93,103 +95,63 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
       hint: 'letters, digits, ".", "_" and "-", as in router.routes kind:NAME',
     });
   }
-  const context = await openWardenContext({
-    dataDir: values['data-dir'],
-    config: values.config,
-    env: io.env,
-  });
+  const warden = await openWarden(values, io);
   try {
-    const result = await executeRun(context, io, {
-      repo: path.resolve(io.cwd, values.repo),
-      task: values.task,
-      model: values.model,
-      maxUsd,
-      maxSteps,
-      kind: values.kind,
-      createBranch: !values['no-branch'],
-      json: Boolean(values.json),
-    });
-    const delivery = await deliverResult(context, result.task);
-    const report = toReport(result, delivery);
+    const result = await warden.runTask(
+      {
+        repo: path.resolve(io.cwd, values.repo),
+        task: values.task,
+        model: values.model,
+        maxUsd,
+        maxSteps,
+        kind: values.kind,
+        createBranch: !values['no-branch'],
+      },
+      taskHooks(io, Boolean(values.json)),
+    );
+    const report = toReport(result);
     io.out(values.json ? `${JSON.stringify(report)}\n` : formatReport(report));
     return exitCodeOf(report.status);
   } finally {
-    await context.close();
+    await warden.close();
   }
 }
 
-export interface RunRequest {
-  repo: string;
-  task: string;
-  model: string | undefined;
-  maxUsd?: number | undefined;
-  maxSteps?: number | undefined;
-  kind?: string | undefined;
-  createBranch: boolean;
-  json: boolean;
+/** The Warden of the data directory and config the command's flags name; its warnings go to stderr. */
+export function openWarden(
+  values: { 'data-dir'?: string | undefined; config?: string | undefined },
+  io: CommandIo,
+): Promise<Warden> {
+  return createWarden({ dataDir: values['data-dir'], configPath: values.config, env: io.env, warn: io.err });
 }
 
-/** Builds the parts a task needs from the context and runs it, showing progress on a terminal. */
-export async function executeRun(
-  context: WardenContext,
-  io: CommandIo,
-  request: RunRequest,
-): Promise<RunTaskResult & { unpriced: boolean }> {
-  const { runtime, modelName } = await createTaskRuntime(context, io, request);
-  const unpriced = runtime.model.unpriced === true;
-  return await withLiveView(context, io, request.json, runtime, async () => {
-    const result = await runTask(runtime, {
-      repo: request.repo,
-      prompt: request.task,
-      modelName,
-      requestedBy: context.env.USER ?? 'local',
-      createBranch: request.createBranch,
-    });
-    recordOutcome(context, runtime, result.task.id, result.task.status, result.task.steps);
-    return { ...result, unpriced };
-  });
-}
-
-/** Shows the task's steps live on a terminal (not with --json or when piped) while `work` runs. */
-export async function withLiveView<T>(
-  context: WardenContext,
-  io: CommandIo,
-  json: boolean,
-  runtime: TaskRuntime,
-  work: () => Promise<T>,
-): Promise<T> {
+/**
+ * What a running task shows: its steps live on a terminal (not with --json or when piped), and booking
+ * problems on stderr always, even when the output is JSON.
+ */
+export function taskHooks(io: CommandIo, json: boolean): TaskHooks {
   const live = io.interactive && !json;
-  const unpriced = runtime.model.unpriced
-    ? ' — UNPRICED: no price is known, calls are counted at $0 (pricing.allowUnpriced)'
-    : '';
-  if (live)
-    runtime.onStart = (task) =>
-      io.err(`task ${task.id} on ${task.repo} with ${runtime.model.label}${unpriced}\n`);
   const view = createLiveView();
-  const unsubscribe = live
-    ? context.journal.subscribe((event) => {
-        const line = view(event);
-        if (line) io.err(line);
-      })
-    : () => {};
-  // Booking problems are warned about on stderr even when the output is JSON.
-  const unsubscribeWarnings = context.journal.subscribe((event) => {
-    const line = usageWarning(event);
-    if (line) io.err(line);
-  });
-  try {
-    return await work();
-  } finally {
-    unsubscribe();
-    unsubscribeWarnings();
-  }
+  return {
+    onStart: live
+      ? (task, model) => {
+          const unpriced = model.unpriced
+            ? ' — UNPRICED: no price is known, calls are counted at $0 (pricing.allowUnpriced)'
+            : '';
+          io.err(`task ${task.id} on ${task.repo} with ${model.label}${unpriced}\n`);
+        }
+      : undefined,
+    onEvent: (event) => {
+      const line = live ? view(event) : undefined;
+      if (line) io.err(line);
+      const warning = usageWarning(event);
+      if (warning) io.err(warning);
+    },
+  };
 }
 
-export function toReport(
-  result: RunTaskResult & { unpriced?: boolean },
-  delivery: Delivery | null = null,
-): RunReport {
-  const { task } = result;
+export function toReport(result: TaskResult): RunReport {
+  const { task, delivery } = result;
   return {
     taskId: task.id,
     status: task.status,
@@ -202,7 +164,7 @@ export function toReport(
     check: result.check,
     detail: result.detail,
     model: task.model,
-    unpriced: result.unpriced === true,
+    unpriced: result.unpriced,
     diffStat: result.branch ? result.branch.stat : null,
     skipped: result.branch?.skipped ?? [],
     workedFromHead: result.dirty,

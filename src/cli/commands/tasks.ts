@@ -1,7 +1,7 @@
 import { parseCommandArgs, positiveNumber } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
-import { openWardenContext } from '../warden-context.ts';
+import { openWarden } from './run.ts';
 
 export const TASKS_HELP = `warden tasks [--limit N] [--json]
 
@@ -17,13 +17,9 @@ export async function tasksCommand(argv: string[], io: CommandIo): Promise<numbe
     return EXIT.ok;
   }
   const limit = positiveNumber('limit', values.limit);
-  const context = await openWardenContext({
-    dataDir: values['data-dir'],
-    config: values.config,
-    env: io.env,
-  });
+  const warden = await openWarden(values, io);
   try {
-    const tasks = await context.store.listTasks({ limit: limit ?? 20 });
+    const tasks = await warden.tasks({ limit: limit ?? 20 });
     if (values.json) {
       io.out(`${JSON.stringify(tasks)}\n`);
     } else if (tasks.length === 0) {
@@ -44,6 +40,6 @@ export async function tasksCommand(argv: string[], io: CommandIo): Promise<numbe
     }
     return EXIT.ok;
   } finally {
-    await context.close();
+    await warden.close();
   }
 }

@@ -1,11 +1,9 @@
 import { UserError } from '../../spec/errors.ts';
 import type { JournalEvent, JournalEventFields } from '../../spec/journal-events.ts';
-import type { Store } from '../../spec/store.ts';
-import type { Task } from '../../spec/types.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
-import { openWardenContext } from '../warden-context.ts';
+import { openWarden } from './run.ts';
 
 export const TRACE_HELP = `warden trace TASK [--json]
 
@@ -27,15 +25,9 @@ export async function traceCommand(argv: string[], io: CommandIo): Promise<numbe
     throw new UserError('usage', 'warden trace: which task? give its id', {
       hint: 'list them with `warden tasks`',
     });
-  const context = await openWardenContext({
-    dataDir: values['data-dir'],
-    config: values.config,
-    env: io.env,
-  });
+  const warden = await openWarden(values, io);
   try {
-    const task = await findTask(context.store, taskArgument);
-    const events = await context.journal.events(task.id);
-    const verification = await context.journal.verify(task.id);
+    const { task, events, verification } = await warden.trace(taskArgument);
     if (!verification.ok) {
       io.err(
         `warning: the journal of ${task.id} is broken at event ${verification.brokenAt}: ${verification.problem}\n`,
@@ -58,28 +50,8 @@ export async function traceCommand(argv: string[], io: CommandIo): Promise<numbe
     }
     return verification.ok ? EXIT.ok : EXIT.failed;
   } finally {
-    await context.close();
+    await warden.close();
   }
-}
-
-/** The task with this id, or the only one whose id starts with it. */
-export async function findTask(store: Store, idOrPrefix: string): Promise<Task> {
-  const exact = await store.getTask(idOrPrefix);
-  if (exact) return exact;
-  const matches = await store.findTasks(idOrPrefix);
-  if (matches.length === 1) return matches[0]!;
-  if (matches.length === 0) {
-    throw new UserError('task-not-found', `no task ${JSON.stringify(idOrPrefix)}`, {
-      hint: 'list tasks with `warden tasks`',
-    });
-  }
-  throw new UserError(
-    'task-not-found',
-    `${JSON.stringify(idOrPrefix)} matches ${matches.length} tasks; give more of the id`,
-    {
-      hint: matches.map((task) => task.id).join(', '),
-    },
-  );
 }
 
 function formatEvent(event: JournalEvent): string {

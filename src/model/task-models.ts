@@ -1,22 +1,19 @@
 import type { Config } from '../config/index.ts';
-import { type CircuitBreakers, describeOpenBreaker } from '../guard/index.ts';
-import type { BatchSettings, ModelTier } from '../model/index.ts';
+import type { Environment } from '../spec/env.ts';
+import { UserError, WardenError } from '../spec/errors.ts';
+import type { ModelClient, ProviderHealth } from '../spec/model.ts';
+import { priceKeyOf, withUnpricedModel } from './declared-prices.ts';
+import type { BatchSettings } from './internal/batch-fetch.ts';
+import { createModelClient, type ModelTimeouts } from './model-client.ts';
 import {
-  createModelClient,
   createRoutedModelClient,
-  type ModelClient,
-  type ModelTimeouts,
-  type PriceTable,
   pickTier,
-  priceKeyOf,
   type RoutedModelClient,
   tierModelSpecs,
   tiersFrom,
-  withRetries,
-  withUnpricedModel,
-} from '../model/index.ts';
-import type { Environment } from '../spec/env.ts';
-import { UserError, WardenError } from '../spec/errors.ts';
+} from './model-router.ts';
+import type { ModelTier, PriceTable } from './price-table.ts';
+import { withRetries } from './retrying-model-client.ts';
 
 /** The prefix of the model name recorded on a routed task (`router:mid`). */
 const ROUTED = 'router:';
@@ -47,7 +44,8 @@ export async function createTaskModels(settings: {
   requested: string | undefined;
   /** The task's kind, for `router.routes` `kind:NAME`. */
   kind?: string | undefined;
-  breakers: CircuitBreakers | undefined;
+  /** The circuit breakers' view of each model, for the router; undefined: no breaker is consulted. */
+  health: ProviderHealth | undefined;
   /** `agent.batch`: every call through the vendor's batch API. */
   batch: BatchSettings | undefined;
   warn: (message: string) => void;
@@ -109,7 +107,6 @@ export async function createTaskModels(settings: {
       }
       continue;
     }
-    const breakers = settings.breakers;
     ladder.push(
       createRoutedModelClient({
         tier,
@@ -119,15 +116,7 @@ export async function createTaskModels(settings: {
         backoffBaseMs: config.router.backoffBaseMs,
         backoffMaxMs: config.router.backoffMaxMs,
         priceTable,
-        health: breakers && {
-          openBreaker: (modelKey) => {
-            const open = breakers.check([`model:${modelKey}`]);
-            return open && describeOpenBreaker(open);
-          },
-          record: async (modelKey, failed, detail) => {
-            await breakers.record({ type: 'model-call', modelKey, failed, detail });
-          },
-        },
+        health: settings.health,
       }),
     );
   }

@@ -1,8 +1,18 @@
-import type { Config } from '../config/index.ts';
-import { EGRESS_GROUPS } from '../sandbox/index.ts';
 import type { Environment } from '../spec/env.ts';
 import { UserError } from '../spec/errors.ts';
-import type { SandboxEgress } from '../spec/sandbox.ts';
+import type { EgressUpstream, SandboxEgress } from '../spec/sandbox.ts';
+import { EGRESS_GROUPS, type EgressGroupName } from './egress-allow-list.ts';
+
+/**
+ * The `sandbox.egress` section of the config, as this module reads it. Declared here rather than taken
+ * from `config/`, which imports this module's groups: the config's type fits it.
+ */
+export interface EgressConfig {
+  allow: readonly string[];
+  groups: readonly (EgressGroupName | { name: EgressGroupName; allowWrite: boolean })[];
+  secrets: readonly { name: string; fromEnv: string; hosts: string[]; allowWrite: boolean }[];
+  upstreams: readonly EgressUpstream[];
+}
 
 /**
  * The sandbox's egress from the config: the allow-list with its groups expanded, secrets with their
@@ -12,7 +22,7 @@ import type { SandboxEgress } from '../spec/sandbox.ts';
  * @throws UserError `config-invalid` naming the variable when a secret's host variable is not set.
  */
 export function sandboxEgressOf(
-  config: Config,
+  config: { sandbox: { egress: EgressConfig } },
   env: Environment,
 ): Omit<SandboxEgress, 'onConnection'> | undefined {
   const { allow, groups, secrets, upstreams } = config.sandbox.egress;

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/index.ts';
-import { loadPriceTable, type PriceTable, withDeclaredPrices } from '../model/index.ts';
 import { UserError } from '../spec/errors.ts';
+import { withDeclaredPrices } from './declared-prices.ts';
+import { loadPriceTable, type PriceTable } from './price-table.ts';
 
 /**
  * The price table every command uses: `pricing.tablePath` (or the shipped table) with the prices

@@ -1,4 +1,4 @@
-import { ApprovalInbox } from '../actions/index.ts';
+import type { ApprovalInbox } from '../actions/index.ts';
 import {
   type LimitChange,
   limitsForResume,
@@ -6,22 +6,30 @@ import {
   type TaskLimits,
   type TaskRuntime,
 } from '../agent/index.ts';
-import { CircuitBreakers, postWebhook, SpendLedger } from '../guard/index.ts';
-import { createCedarPolicyEngine, defaultBundleDir, loadPolicyBundle } from '../policy/index.ts';
-import { createBubblewrapDriver } from '../sandbox/index.ts';
-import {
-  SqliteApprovalStore,
-  SqliteBatchStore,
-  SqliteBreakerStore,
-  SqliteOutcomeStore,
-  SqliteSpendStore,
-  type TaskOutcome,
-} from '../store/index.ts';
-import type { CommandIo } from './io.ts';
-import { sandboxEgressOf } from './sandbox-egress-config.ts';
-import { createTaskModels } from './task-models.ts';
-import { loadConfiguredPriceTable } from './task-price-table.ts';
-import type { WardenContext } from './warden-context.ts';
+import type { Config } from '../config/index.ts';
+import { type CircuitBreakers, describeOpenBreaker, SpendLedger } from '../guard/index.ts';
+import type { Journal } from '../journal/index.ts';
+import { createTaskModels, type PriceTable } from '../model/index.ts';
+import { createCedarPolicyEngine, type PolicyBundle } from '../policy/index.ts';
+import { sandboxEgressOf } from '../sandbox/index.ts';
+import type { Environment } from '../spec/env.ts';
+import type { SandboxDriver } from '../spec/sandbox.ts';
+import { SqliteBatchStore, SqliteSpendStore, type SqliteStore } from '../store/index.ts';
+
+/** The parts a task runtime is made of that the Warden builds once and shares between tasks. */
+export interface SharedParts {
+  config: Config;
+  env: Environment;
+  store: SqliteStore;
+  journal: Journal;
+  scratchDir: string;
+  priceTable: () => PriceTable;
+  bundle: () => PolicyBundle;
+  breakers: CircuitBreakers;
+  approvals: ApprovalInbox;
+  sandbox: () => SandboxDriver;
+  warn: (text: string) => void;
+}
 
 /** What a command may override of the config for one run. */
 export interface RuntimeOverrides {
@@ -38,40 +46,37 @@ export interface RuntimeOverrides {
 }
 
 /**
- * Builds everything a task runs with from the context and the config: the model client, the sandbox
- * driver, the Cedar policy engine, the approval inbox, the spend ledger and the circuit breakers.
- * Throws the user's mistakes (bad model spec, missing key, bad bundle) before any task starts.
+ * Builds everything one task runs with from the Warden's shared parts and the config: its model ladder,
+ * its limits (a resumed task keeps those it recorded), its spend ledger and its policy engine. Throws
+ * the user's mistakes (bad model spec, missing key, bad bundle) before any task starts.
  */
 export async function createTaskRuntime(
-  context: WardenContext,
-  io: CommandIo,
+  parts: SharedParts,
   overrides: RuntimeOverrides,
 ): Promise<{ runtime: TaskRuntime; modelName: string; limitChanges: LimitChange[] }> {
-  const { config, store, journal } = context;
-  const configuredPrices = loadConfiguredPriceTable(config);
-  const bundle = loadPolicyBundle(config.policy.bundle ?? defaultBundleDir());
+  const { config, store, journal, breakers } = parts;
+  const configuredPrices = parts.priceTable();
+  const bundle = parts.bundle();
   const agent = { name: config.agent.name, team: config.agent.team };
-  const webhook = config.webhook.url;
-  const breakers = new CircuitBreakers({
-    book: new SqliteBreakerStore(store.database),
-    settings: config.breakers,
-    notify: async (breaker) => {
-      io.err(`breaker open: ${breaker.kind} on ${breaker.scope}: ${breaker.reason}\n`);
-      if (webhook) await postWebhook({ url: webhook, timeoutMs: config.webhook.timeoutMs }, breaker);
-    },
-    onNotifyError: (error) => io.err(`warning: the breaker webhook failed: ${(error as Error).message}\n`),
-  });
   const { model, higherTiers, modelName, priceTable } = await createTaskModels({
     config,
-    env: context.env,
+    env: parts.env,
     priceTable: configuredPrices,
     requested: overrides.model,
     kind: overrides.kind,
-    breakers,
+    health: {
+      openBreaker: (modelKey) => {
+        const open = breakers.check([`model:${modelKey}`]);
+        return open && describeOpenBreaker(open);
+      },
+      record: async (modelKey, failed, detail) => {
+        await breakers.record({ type: 'model-call', modelKey, failed, detail });
+      },
+    },
     batch: config.agent.batch ? { book: new SqliteBatchStore(store.database) } : undefined,
-    warn: io.err,
+    warn: parts.warn,
   });
-  const egress = sandboxEgressOf(config, context.env);
+  const egress = sandboxEgressOf(config, parts.env);
   const current: TaskLimits = {
     maxSteps: overrides.maxSteps ?? config.budget.maxSteps,
     maxWallSeconds: config.budget.maxWallSeconds,
@@ -105,14 +110,10 @@ export async function createTaskRuntime(
     book: new SqliteSpendStore(store.database),
     limits: { ...config.limits, taskUsd: limits.maxUsd, taskTokens: limits.maxTokens },
   });
-  const approvals = new ApprovalInbox({
-    store: new SqliteApprovalStore(store.database, { ttlMs: config.policy.approvalTtlHours * 3_600_000 }),
-    journal,
-  });
   const runtime: TaskRuntime = {
     store,
     journal,
-    sandbox: createBubblewrapDriver(),
+    sandbox: parts.sandbox(),
     createDecider: (workspaceDir) =>
       createCedarPolicyEngine({
         bundle,
@@ -120,14 +121,14 @@ export async function createTaskRuntime(
         workspace: { hostDir: workspaceDir, protectedPaths: config.sandbox.protectedPaths },
         unparsable: config.policy.unparsable,
       }),
-    approvals,
+    approvals: parts.approvals,
     ledger,
     breakers,
     agent,
     model,
     priceTable,
     counterfactualKey: config.economics.counterfactualModel,
-    scratchDir: context.scratchDir,
+    scratchDir: parts.scratchDir,
     taskLimits: limits,
     limits: { maxSteps: limits.maxSteps, maxWallSeconds: limits.maxWallSeconds },
     commandTimeoutMs: limits.sandbox.commandTimeoutMs,
@@ -149,25 +150,6 @@ export async function createTaskRuntime(
     preChecks: config.agent.preChecks,
   };
   return { runtime, modelName, limitChanges: changes };
-}
-
-/** Books a finished task's outcome for `warden cost`; a task still waiting has none yet. */
-export function recordOutcome(
-  context: WardenContext,
-  runtime: TaskRuntime,
-  taskId: string,
-  status: string,
-  steps = 0,
-): void {
-  if (status === 'running' || status === 'awaiting_approval') return;
-  new SqliteOutcomeStore(context.store.database).record({
-    taskId,
-    outcome: status as TaskOutcome,
-    agent: runtime.agent.name,
-    team: runtime.agent.team,
-    // Only a pre-check ends a task before any model call; a check can find it already done later.
-    earlyExit: (status === 'already-done' || status === 'not-actionable') && steps === 0,
-  });
 }
 
 /** The hosts an egress setting lets the sandbox reach, upstreams included, sorted: what a task records. */

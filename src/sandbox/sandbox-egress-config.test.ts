@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load-config.ts';
-import { EGRESS_GROUPS } from '../sandbox/index.ts';
+import { EGRESS_GROUPS } from './index.ts';
 import { sandboxEgressOf } from './sandbox-egress-config.ts';
 
 describe('sandbox egress from the config', () => {

@@ -1,0 +1,238 @@
+import path from 'node:path';
+import { ApprovalInbox, journalApprovalDecision } from '../actions/index.ts';
+import { reapInterruptedTasks } from '../agent/index.ts';
+import { type Config, loadConfig } from '../config/index.ts';
+import { CircuitBreakers, postWebhook } from '../guard/index.ts';
+import { Checkpoints, Journal, loadCheckpointKey } from '../journal/index.ts';
+import { loadConfiguredPriceTable, type PriceTable } from '../model/index.ts';
+import { defaultBundleDir, loadPolicyBundle, type PolicyBundle } from '../policy/index.ts';
+import { createSandboxDriver } from '../sandbox/index.ts';
+import type { ApprovalRequest } from '../spec/approvals.ts';
+import type { Environment } from '../spec/env.ts';
+import type { SandboxDriver } from '../spec/sandbox.ts';
+import type { Task } from '../spec/types.ts';
+import {
+  openSqliteStore,
+  SqliteApprovalStore,
+  SqliteBreakerStore,
+  SqliteSpendStore,
+} from '../store/index.ts';
+import { type CostReportRequest, costReport } from './cost-report.ts';
+import { resolveConfigPath, resolveHome } from './data-dir.ts';
+import { findTask } from './find-task.ts';
+import { createResultDelivery } from './result-delivery.ts';
+import {
+  type ResumeOptions,
+  resumeTaskWith,
+  runTaskWith,
+  type TaskHooks,
+  type TaskRequest,
+  type TaskResult,
+} from './task-operations.ts';
+import type { SharedParts } from './task-runtime.ts';
+import type { PolicyJournal, TraceView, Warden } from './warden.ts';
+
+/** How to open a Warden: where its data lives, which config, and where its warnings go. */
+export interface WardenOptions {
+  /** The data directory; default `WARDEN_HOME`, else `~/.warden`. */
+  dataDir?: string | undefined;
+  /** The config file; default `<data dir>/config.yaml` when it exists, else the defaults. */
+  configPath?: string | undefined;
+  env: Environment;
+  /** Warnings and notices for people (a breaker opened, a model left out, an unreadable row). */
+  warn?: ((text: string) => void) | undefined;
+}
+
+/**
+ * Opens Warden's data directory and builds, once, everything an entry point drives: the config, the
+ * SQLite store, the journal with its signed checkpoints, the circuit breakers, the approval inbox, and
+ * (on first use) the price table, the policy bundle, the sandbox driver and the forge. Opening reaps
+ * first: tasks whose process died become `interrupted` (their reservations released), and the
+ * workspaces of tasks interrupted longer ago than `recovery.keepInterruptedHours` are removed.
+ *
+ * @throws UserError for an invalid config file.
+ */
+export async function createWarden(options: WardenOptions): Promise<Warden> {
+  const env = options.env;
+  const warn = options.warn ?? (() => {});
+  const home = resolveHome(options.dataDir, env);
+  const configPath = resolveConfigPath(options.configPath, home);
+  const config = loadConfig(configPath);
+  const store = openSqliteStore(path.join(home, 'warden.db'));
+  try {
+    const journal = new Journal(store, { checkpoints: new Checkpoints(store, loadCheckpointKey(home)) });
+    const scratchDir = path.join(home, 'scratch');
+    const spend = new SqliteSpendStore(store.database);
+    await reapInterruptedTasks({
+      store,
+      journal,
+      scratchDir,
+      keepMs: config.recovery.keepInterruptedHours * 3_600_000,
+      releaseReservations: (taskId, now) => spend.releaseTaskReservations(taskId, now),
+      // An unreadable window (see `warden doctor`) books nothing here rather than stopping every command.
+      bookedUsd: (taskId) => spend.totals(`task:${taskId}`, 'all')?.spentUsd ?? 0,
+    });
+    const parts: SharedParts = {
+      config,
+      env,
+      store,
+      journal,
+      scratchDir,
+      priceTable: once(() => loadConfiguredPriceTable(config)),
+      // The bundle is read from disk once per process, for the runs and for delivery alike.
+      bundle: once(() => loadPolicyBundle(config.policy.bundle ?? defaultBundleDir())),
+      breakers: createBreakers(config, store, warn),
+      approvals: new ApprovalInbox({
+        store: new SqliteApprovalStore(store.database, {
+          ttlMs: config.policy.approvalTtlHours * 3_600_000,
+        }),
+        journal,
+      }),
+      sandbox: once(() => createSandboxDriver(config.sandbox, env)),
+      warn,
+    };
+    const delivery = once(() => createResultDelivery(parts));
+    return new OpenWarden({ home, configPath, parts, delivery });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+class OpenWarden implements Warden {
+  readonly home: string;
+  readonly configPath: string | undefined;
+  readonly #parts: SharedParts;
+  readonly #delivery: () => ReturnType<typeof createResultDelivery>;
+
+  constructor(settings: {
+    home: string;
+    configPath: string | undefined;
+    parts: SharedParts;
+    delivery: () => ReturnType<typeof createResultDelivery>;
+  }) {
+    this.home = settings.home;
+    this.configPath = settings.configPath;
+    this.#parts = settings.parts;
+    this.#delivery = settings.delivery;
+  }
+
+  get config(): Config {
+    return this.#parts.config;
+  }
+
+  get env(): Environment {
+    return this.#parts.env;
+  }
+
+  runTask(request: TaskRequest, hooks: TaskHooks = {}): Promise<TaskResult> {
+    return runTaskWith(this.#parts, this.#delivery, request, hooks);
+  }
+
+  async resumeTask(idOrPrefix: string, options: ResumeOptions, hooks: TaskHooks = {}): Promise<TaskResult> {
+    const task = await this.findTask(idOrPrefix);
+    return await resumeTaskWith(this.#parts, this.#delivery, task, options, hooks);
+  }
+
+  tasks(options: { limit?: number } = {}): Promise<Task[]> {
+    return this.#parts.store.listTasks(options);
+  }
+
+  findTask(idOrPrefix: string): Promise<Task> {
+    return findTask(this.#parts.store, idOrPrefix);
+  }
+
+  async trace(idOrPrefix: string): Promise<TraceView> {
+    const task = await this.findTask(idOrPrefix);
+    const { journal } = this.#parts;
+    const events = await journal.events(task.id);
+    const verification = await journal.verify(task.id);
+    return { task, events, verification };
+  }
+
+  async policyJournals(): Promise<PolicyJournal[]> {
+    const { store } = this.#parts;
+    const journals: PolicyJournal[] = [];
+    for (const task of await store.listTasks()) {
+      const events = await store.listEvents(task.id);
+      const start = events.find((event) => event.type === 'task-start');
+      const agent = typeof start?.agent === 'string' ? start.agent : task.requestedBy;
+      journals.push({ taskId: task.id, agent, events });
+    }
+    return journals;
+  }
+
+  approvals(options: { all?: boolean } = {}): Promise<ApprovalRequest[]> {
+    return new SqliteApprovalStore(this.#parts.store.database).list(options.all ? {} : { status: 'pending' });
+  }
+
+  async decideApproval(
+    id: string,
+    decision: { approve: boolean; by?: string | undefined; reason?: string | undefined },
+  ): Promise<ApprovalRequest> {
+    const { store, journal, env } = this.#parts;
+    const decided = await new SqliteApprovalStore(store.database).decide(id, {
+      approve: decision.approve,
+      by: decision.by ?? env.USER ?? 'local',
+      ...(decision.reason !== undefined ? { reason: decision.reason } : {}),
+    });
+    // The decision belongs in the task's journal; a request of a task this store does not hold has none.
+    if (await store.getTask(decided.taskId)) await journalApprovalDecision(journal, decided);
+    return decided;
+  }
+
+  costReport(request: CostReportRequest) {
+    return costReport(this.#parts, request);
+  }
+
+  breakers() {
+    return this.#parts.breakers.list();
+  }
+
+  resetBreakers(scope?: string) {
+    return this.#parts.breakers.reset(scope);
+  }
+
+  priceTable(): PriceTable {
+    return this.#parts.priceTable();
+  }
+
+  policyBundle(): PolicyBundle {
+    return this.#parts.bundle();
+  }
+
+  sandboxDriver(): SandboxDriver {
+    return this.#parts.sandbox();
+  }
+
+  close(): Promise<void> {
+    return this.#parts.store.close();
+  }
+}
+
+/** The circuit breakers, announcing each one that opens as a warning and on the webhook. */
+function createBreakers(
+  config: Config,
+  store: SharedParts['store'],
+  warn: (text: string) => void,
+): CircuitBreakers {
+  const webhook = config.webhook.url;
+  return new CircuitBreakers({
+    book: new SqliteBreakerStore(store.database),
+    settings: config.breakers,
+    notify: async (breaker) => {
+      warn(`breaker open: ${breaker.kind} on ${breaker.scope}: ${breaker.reason}\n`);
+      if (webhook) await postWebhook({ url: webhook, timeoutMs: config.webhook.timeoutMs }, breaker);
+    },
+    onNotifyError: (error) => warn(`warning: the breaker webhook failed: ${(error as Error).message}\n`),
+  });
+}
+
+/** `build`'s value, built on the first call and kept. */
+function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => {
+    built ??= { value: build() };
+    return built.value;
+  };
+}

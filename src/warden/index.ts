@@ -1,0 +1,26 @@
+// The types entry points print from, so that they need no other module.
+export type { Delivery } from '../actions/index.ts';
+export { starterConfig } from '../config/index.ts';
+export type { CostGrouping, CostReport } from '../guard/index.ts';
+export type { ModelPrice, PriceTable } from '../model/index.ts';
+export type { DiffStat, SkippedPath } from '../sandbox/index.ts';
+export type { BreakerRecord } from '../store/index.ts';
+export type { DataDirCheck } from './check-data-dir.ts';
+export { checkDataDir } from './check-data-dir.ts';
+export type { CostReportRequest } from './cost-report.ts';
+export type { WardenOptions } from './create-warden.ts';
+export { createWarden } from './create-warden.ts';
+export { resolveConfigPath, resolveHome } from './data-dir.ts';
+export { createDemoRepository, DEMO_TASK } from './demo-repository.ts';
+export { sortedModels } from './list-models.ts';
+export type { BundleSummary, ExplainRequest, PolicyStats, PolicyTestReport } from './policy-operations.ts';
+export {
+  backtestBundle,
+  checkPolicyBundle,
+  defaultBundleDir,
+  explainToolCall,
+  policyStats,
+  runPolicyTests,
+} from './policy-operations.ts';
+export type { ResumeOptions, TaskHooks, TaskRequest, TaskResult } from './task-operations.ts';
+export type { PolicyJournal, TraceView, Warden } from './warden.ts';

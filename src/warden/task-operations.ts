@@ -1,0 +1,144 @@
+import { type Delivery, deliverResult, type ResultDelivery } from '../actions/index.ts';
+import { type RunTaskResult, resumeTask, runTask, type TaskRuntime } from '../agent/index.ts';
+import type { JournalEvent } from '../spec/journal-events.ts';
+import type { Task } from '../spec/types.ts';
+import { SqliteOutcomeStore, type TaskOutcome } from '../store/index.ts';
+import { createTaskRuntime, type SharedParts } from './task-runtime.ts';
+
+/** A new task as an entry point asks for it. */
+export interface TaskRequest {
+  /** The repository, an absolute path. */
+  repo: string;
+  /** What the agent should do. */
+  task: string;
+  /** A model spec (`anthropic:MODEL`, `router:TIER`, …); default the config's. */
+  model?: string | undefined;
+  /** Tighter limits for this task than the config's. */
+  maxUsd?: number | undefined;
+  maxSteps?: number | undefined;
+  /** The task's kind, matched against `router.routes` `kind:NAME`. */
+  kind?: string | undefined;
+  /** Whether to save the change as a branch; default true. */
+  createBranch?: boolean | undefined;
+  /** Who asked; default `$USER`, else `local`. */
+  requestedBy?: string | undefined;
+  /** Whether a succeeded task's branch goes to the configured forge; default true. */
+  deliver?: boolean | undefined;
+}
+
+/** How a paused or interrupted task is resumed. */
+export interface ResumeOptions {
+  /** Lower limits than those the task recorded. */
+  maxUsd?: number | undefined;
+  maxSteps?: number | undefined;
+  /** Accept looser limits than the task started with (journaled). */
+  allowLoosen?: boolean | undefined;
+}
+
+/** What an entry point is told while a task runs (the CLI's live view and warnings). */
+export interface TaskHooks {
+  /** The task exists, before its first model call; `model` is the label of the model it starts on. */
+  onStart?: ((task: Task, model: { label: string; unpriced: boolean }) => void) | undefined;
+  /** Every journal event appended while the task runs, of this task or another. */
+  onEvent?: ((event: JournalEvent) => void) | undefined;
+}
+
+/** How a task ended, with its delivery to the forge. */
+export interface TaskResult extends RunTaskResult {
+  /** True when the model has no known price and ran at $0 (`pricing.allowUnpriced`). */
+  unpriced: boolean;
+  /** How delivery went; `null` when nothing was delivered (no forge, no success, no branch). */
+  delivery: Delivery | null;
+}
+
+type DeliveryOf = () => ((repository: string) => ResultDelivery) | null;
+
+/** Runs a new task, books its outcome and delivers its result. */
+export async function runTaskWith(
+  parts: SharedParts,
+  delivery: DeliveryOf,
+  request: TaskRequest,
+  hooks: TaskHooks,
+): Promise<TaskResult> {
+  const { runtime, modelName } = await createTaskRuntime(parts, request);
+  const result = await watched(parts, runtime, hooks, () =>
+    runTask(runtime, {
+      repo: request.repo,
+      prompt: request.task,
+      modelName,
+      requestedBy: request.requestedBy ?? parts.env.USER ?? 'local',
+      createBranch: request.createBranch ?? true,
+    }),
+  );
+  return await finish(parts, delivery, runtime, result, request.deliver ?? true);
+}
+
+/** Resumes `task` under the limits it recorded (the current config may tighten them), then as a run. */
+export async function resumeTaskWith(
+  parts: SharedParts,
+  delivery: DeliveryOf,
+  task: Task,
+  options: ResumeOptions,
+  hooks: TaskHooks,
+): Promise<TaskResult> {
+  const [start] = await parts.journal.events(task.id);
+  const { runtime, limitChanges } = await createTaskRuntime(parts, {
+    model: task.model,
+    maxUsd: options.maxUsd,
+    maxSteps: options.maxSteps,
+    resume: {
+      taskId: task.id,
+      recorded: start?.type === 'task-start' ? start.limits : undefined,
+      allowLoosen: Boolean(options.allowLoosen),
+    },
+  });
+  const result = await watched(parts, runtime, hooks, () => resumeTask(runtime, task.id, { limitChanges }));
+  return await finish(parts, delivery, runtime, result, true);
+}
+
+/** Runs `work` with the hooks told of the task's start and of every journal event meanwhile. */
+async function watched(
+  parts: SharedParts,
+  runtime: TaskRuntime,
+  hooks: TaskHooks,
+  work: () => Promise<RunTaskResult>,
+): Promise<RunTaskResult> {
+  const { onStart, onEvent } = hooks;
+  if (onStart) {
+    const model = { label: runtime.model.label, unpriced: runtime.model.unpriced === true };
+    runtime.onStart = (task) => onStart(task, model);
+  }
+  const unsubscribe = onEvent ? parts.journal.subscribe(onEvent) : () => {};
+  try {
+    return await work();
+  } finally {
+    unsubscribe();
+  }
+}
+
+/** Books the outcome of a finished task for `warden cost`, then delivers its branch. */
+async function finish(
+  parts: SharedParts,
+  delivery: DeliveryOf,
+  runtime: TaskRuntime,
+  result: RunTaskResult,
+  deliver: boolean,
+): Promise<TaskResult> {
+  const { task } = result;
+  // A task still waiting has no outcome yet.
+  if (task.status !== 'running' && task.status !== 'awaiting_approval') {
+    new SqliteOutcomeStore(parts.store.database).record({
+      taskId: task.id,
+      outcome: task.status as TaskOutcome,
+      agent: runtime.agent.name,
+      team: runtime.agent.team,
+      // Only a pre-check ends a task before any model call; a check can find it already done later.
+      earlyExit: (task.status === 'already-done' || task.status === 'not-actionable') && task.steps === 0,
+    });
+  }
+  const unpriced = runtime.model.unpriced === true;
+  // Only a succeeded task with a branch has something to deliver; the forge is built for the first one.
+  const deliveryFor = deliver && task.status === 'succeeded' && task.branch !== null ? delivery() : null;
+  const delivered = deliveryFor ? await deliverResult(deliveryFor(task.repo), task) : null;
+  return { ...result, unpriced, delivery: delivered };
+}

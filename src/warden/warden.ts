@@ -1,0 +1,71 @@
+import type { Config } from '../config/index.ts';
+import type { CostReport } from '../guard/index.ts';
+import type { ChainVerification } from '../journal/index.ts';
+import type { PriceTable } from '../model/index.ts';
+import type { JournalOfTask, PolicyBundle } from '../policy/index.ts';
+import type { ApprovalRequest } from '../spec/approvals.ts';
+import type { Environment } from '../spec/env.ts';
+import type { JournalEvent } from '../spec/journal-events.ts';
+import type { SandboxDriver } from '../spec/sandbox.ts';
+import type { Task } from '../spec/types.ts';
+import type { BreakerRecord } from '../store/index.ts';
+import type { CostReportRequest } from './cost-report.ts';
+import type { ResumeOptions, TaskHooks, TaskRequest, TaskResult } from './task-operations.ts';
+
+/** A task's journal as `warden trace` shows it: the events and whether their chain holds. */
+export interface TraceView {
+  task: Task;
+  events: JournalEvent[];
+  verification: ChainVerification;
+}
+
+/** One task's journal as the policy statistics and backtests read it. */
+export type PolicyJournal = JournalOfTask & { taskId: string };
+
+/**
+ * Warden, built once per process by `createWarden`: the operations every entry point (the CLI, a
+ * server, a worker) drives. Close it when done.
+ */
+export interface Warden {
+  /** The data directory. */
+  readonly home: string;
+  /** The config file that was read; `undefined` when the defaults are in use. */
+  readonly configPath: string | undefined;
+  readonly config: Config;
+  readonly env: Environment;
+  /**
+   * Runs a new task to its end (or its pause for an approval), books its outcome for the cost report,
+   * and delivers a succeeded task's branch to the configured forge.
+   */
+  runTask(request: TaskRequest, hooks?: TaskHooks): Promise<TaskResult>;
+  /** Continues a paused or interrupted task (id or unique prefix) under the limits it recorded. */
+  resumeTask(idOrPrefix: string, options: ResumeOptions, hooks?: TaskHooks): Promise<TaskResult>;
+  /** Recent tasks, newest first. */
+  tasks(options?: { limit?: number }): Promise<Task[]>;
+  /** The task with this id, or the only one whose id starts with it. @throws UserError `task-not-found`. */
+  findTask(idOrPrefix: string): Promise<Task>;
+  /** A task's journal, verified. */
+  trace(idOrPrefix: string): Promise<TraceView>;
+  /** Every task's journal, for policy statistics and backtests. */
+  policyJournals(): Promise<PolicyJournal[]>;
+  /** Approval requests, newest first: the pending ones, or all. */
+  approvals(options?: { all?: boolean }): Promise<ApprovalRequest[]>;
+  /** Approves or denies one pending request and journals the decision on its task. */
+  decideApproval(
+    id: string,
+    decision: { approve: boolean; by?: string | undefined; reason?: string | undefined },
+  ): Promise<ApprovalRequest>;
+  /** Spend, outcomes and unit economics. */
+  costReport(request: CostReportRequest): Promise<CostReport>;
+  /** Every breaker that has ever opened. */
+  breakers(): BreakerRecord[];
+  /** Closes the open breakers (of one scope); returns those closed. */
+  resetBreakers(scope?: string): BreakerRecord[];
+  /** The price table in force: `pricing.tablePath` or the shipped one, with the config's declared prices. */
+  priceTable(): PriceTable;
+  /** The policy bundle in force, read once. */
+  policyBundle(): PolicyBundle;
+  /** The sandbox driver `sandbox.driver` names. */
+  sandboxDriver(): SandboxDriver;
+  close(): Promise<void>;
+}
