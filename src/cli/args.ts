@@ -12,8 +12,9 @@ export const COMMON_OPTIONS = {
 } as const satisfies Options;
 
 /**
- * Strict argument parsing: an unknown flag or a missing value is a `UserError('usage')` that names the
- * command and points at its help.
+ * Strict argument parsing: an unknown flag, a missing value or an extra argument is a
+ * `UserError('usage')` in Warden's words that names the command and points at its help (the command
+ * line prints the command's usage under it).
  */
 export function parseCommandArgs<T extends Options>(
   command: string,
@@ -21,30 +22,44 @@ export function parseCommandArgs<T extends Options>(
   options: T,
   positionals = 0,
 ) {
+  const all = { ...COMMON_OPTIONS, ...options };
+  const hint = `see \`warden ${command} --help\``;
   try {
-    const parsed = parseArgs({
-      args: argv,
-      options: { ...COMMON_OPTIONS, ...options },
-      strict: true,
-      allowPositionals: true,
-    });
+    const parsed = parseArgs({ args: argv, options: all, strict: true, allowPositionals: true });
     if (parsed.positionals.length > positionals) {
       throw new UserError(
         'usage',
         `warden ${command}: unexpected argument ${JSON.stringify(parsed.positionals[positionals])}`,
-        {
-          hint: `see \`warden ${command} --help\``,
-        },
+        { hint },
       );
     }
     return parsed;
   } catch (error) {
     if (error instanceof UserError) throw error;
-    throw new UserError('usage', `warden ${command}: ${(error as Error).message}`, {
-      hint: `see \`warden ${command} --help\``,
-      cause: error,
-    });
+    throw new UserError('usage', `warden ${command}: ${parserProblem(error, all)}`, { hint, cause: error });
   }
+}
+
+/** Node's parser error retold: which flag, and what is wrong with it. */
+function parserProblem(error: unknown, options: Options): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1] ?? '';
+  const known = Object.keys(options)
+    .sort()
+    .map((name) => `--${name}`)
+    .join(', ');
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+    return `unknown option ${flag || message}; the options are ${known}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const name = flag.replace(/^-+/, '');
+    const short = Object.entries(options).find(([, option]) => option.short === name)?.[0];
+    const long = short ?? name;
+    return options[long]?.type === 'boolean'
+      ? `--${long} takes no value`
+      : `--${long} needs a value, as in --${long} VALUE`;
+  }
+  return message;
 }
 
 /** A number flag: absent is `undefined`; anything but a positive number is a usage error. */
