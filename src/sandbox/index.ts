@@ -32,6 +32,8 @@ export { createSecretPlaceholders, EGRESS_UPSTREAM_PREFIX } from './egress-secre
 export type { GitIdentity, GitResult, RunGitOptions } from './git.ts';
 export { runGit } from './git.ts';
 export { isProtectedPath } from './protected-paths.ts';
+export type { ResolvedRepository } from './resolve-repository.ts';
+export { resolveRepository } from './resolve-repository.ts';
 export type { ResolveOptions } from './safe-path.ts';
 export { openNoFollow, resolveInWorkspace } from './safe-path.ts';
 export type { SandboxConformanceOptions } from './sandbox-conformance.ts';

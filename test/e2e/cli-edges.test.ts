@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { runWarden } from '../support/cli.ts';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeRepo, runWarden, scratch, writeScript } from '../support/cli.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -10,6 +11,41 @@ const VERSION = (
 
 /** The command line where users poke at it: versions, typos, positional arguments, error prefixes. */
 describe('the command line at its edges', { timeout: 180_000 }, () => {
+  const work = scratch('cli-edges');
+  afterAll(work.cleanup);
+
+  it('`warden run --repo` a folder inside a repository exits 2 naming the root; nothing runs', async () => {
+    const repo = makeRepo(path.join(work.dir, 'repo'), { 'examples/demo/README.md': '# demo\n' });
+    const script = writeScript(work.dir, { turns: [{ text: 'done' }] });
+    const home = path.join(work.dir, 'home');
+    const result = await runWarden([
+      'run',
+      '--repo',
+      path.join(repo, 'examples', 'demo'),
+      '--task',
+      'fix it',
+      '--model',
+      `scripted:${script}`,
+      '--data-dir',
+      home,
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`is a folder inside the git repository ${repo}, not its root`);
+    expect(result.stderr).toContain(`--repo ${repo}`);
+    expect(result.stdout).toBe('');
+    const tasks = await runWarden(['tasks', '--json', '--data-dir', home]);
+    expect(JSON.parse(tasks.stdout)).toEqual([]);
+    const file = await runWarden([
+      'run',
+      '--repo',
+      path.join(repo, 'examples', 'demo', 'README.md'),
+      '--task',
+      'x',
+    ]);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toMatch(/is a file, not a repository/);
+  });
+
   it('`warden --version` and `-v` print the package version', async () => {
     for (const flag of ['--version', '-v', 'version']) {
       const result = await runWarden([flag]);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Delivery } from '../../actions/index.ts';
 import { type RunTaskResult, runTask, type TaskRuntime } from '../../agent/index.ts';
-import type { DiffStat, SkippedPath } from '../../sandbox/index.ts';
+import { type DiffStat, resolveRepository, type SkippedPath } from '../../sandbox/index.ts';
 import { UserError } from '../../spec/errors.ts';
 import { parseCommandArgs, positiveInteger, positiveNumber } from '../args.ts';
 import { deliverResult } from '../deliver-result.ts';
@@ -16,7 +16,7 @@ export const RUN_HELP = `warden run --repo DIR --task TEXT [options]
 Runs an agent on a task in a private copy of the repository's HEAD and saves its change as the
 branch warden/<task-id> in the repository. Your checkout is never touched.
 
-  --repo DIR         the git repository to work on (required)
+  --repo DIR         the root of the git repository to work on (required)
   --task TEXT        what the agent should do (required)
   --model SPEC       anthropic:MODEL, openai:MODEL, openai-compatible:MODEL@URL or scripted:FILE
   --config FILE      config file (default: <data dir>/config.yaml when present)
@@ -84,6 +84,8 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
       hint: 'letters, digits, ".", "_" and "-", as in router.routes kind:NAME',
     });
   }
+  // Before anything is opened: a path that is not a repository's root is the user's to fix (exit 2).
+  const { root } = await resolveRepository(path.resolve(io.cwd, values.repo));
   const context = await openWardenContext({
     dataDir: values['data-dir'],
     config: values.config,
@@ -91,7 +93,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   });
   try {
     const result = await executeRun(context, io, {
-      repo: path.resolve(io.cwd, values.repo),
+      repo: root,
       task: values.task,
       model: values.model,
       maxUsd,
