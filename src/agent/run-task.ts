@@ -2,7 +2,13 @@ import type { CircuitBreakers, SpendLedger } from '../guard/index.ts';
 import { cacheHitRatio, TaskGuard } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { ModelClient, PricedUsage, PriceTable } from '../model/index.ts';
-import { type BranchResult, createWorkspace, reopenWorkspace, type Workspace } from '../sandbox/index.ts';
+import {
+  type BranchResult,
+  createWorkspace,
+  type DiffStat,
+  reopenWorkspace,
+  type Workspace,
+} from '../sandbox/index.ts';
 import { describeError, UserError, WardenError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { ResourceLimits, Sandbox, SandboxDriver, SandboxEgress } from '../spec/sandbox.ts';
@@ -80,6 +86,8 @@ export interface NewTaskRequest {
 export interface RunTaskResult {
   task: Task;
   branch: BranchResult | null;
+  /** With `createBranch: false`, the size of the change that was left unsaved; otherwise `null`. */
+  discarded: DiffStat | null;
   /** A sentence on why the task ended (or paused). */
   detail: string;
   /** The user's tree had uncommitted changes, which the task did not see. */
@@ -299,9 +307,13 @@ async function driveTask(
     }
 
     let branch: BranchResult | null = null;
+    let discarded: DiffStat | null = null;
     if (stopReason === 'awaiting-approval') {
       keepWorkspace = true;
-    } else if (options.createBranch) {
+    } else if (!options.createBranch) {
+      // Only reported: a change that cannot be measured is not a reason to fail the task.
+      discarded = await workspace.measureChange().catch(() => null);
+    } else {
       try {
         branch = await workspace.createBranch(
           taskId,
@@ -345,7 +357,15 @@ async function driveTask(
         endedAt: keepWorkspace ? null : new Date().toISOString(),
       },
     );
-    return { task: updated, branch, detail, dirty: workspace.dirty, finalText, cacheHitRatio: cacheHit };
+    return {
+      task: updated,
+      branch,
+      discarded,
+      detail,
+      dirty: workspace.dirty,
+      finalText,
+      cacheHitRatio: cacheHit,
+    };
   } finally {
     await sandbox.destroy();
     await connections;

@@ -58,6 +58,14 @@ export interface Workspace {
    *   already exists and points elsewhere, or is checked out).
    */
   createBranch(taskId: string, message: string): Promise<BranchResult | null>;
+  /**
+   * How big the change in the workspace is, measured as `createBranch` would commit it, without making
+   * a branch or touching the user's repository (`--no-branch` reports what it discards). `null` when
+   * nothing that may be committed changed.
+   *
+   * @throws SystemError `git-failed` when the change cannot be read.
+   */
+  measureChange(): Promise<DiffStat | null>;
   /** Deletes the workspace and everything under `<scratchDir>/<taskId>`. */
   destroy(): Promise<void>;
 }
@@ -240,6 +248,21 @@ function workspaceAt(settings: {
           throw new SystemError('git-failed', `branch ${branch} points at ${landed}, expected ${commit}`);
         }
         return { branch, commit, stat: await readDiffStat(gitDir, commit), skipped };
+      } finally {
+        await rm(gitDir, { recursive: true, force: true });
+      }
+    },
+    async measureChange() {
+      const gitDir = path.join(taskDir, 'measure.git');
+      try {
+        const { commit } = await writeResultCommit({
+          workspaceDir: dir,
+          gitDir,
+          baseCommit: settings.baseCommit,
+          message: 'measured, not kept',
+          identity: AGENT_IDENTITY,
+        });
+        return commit === null ? null : await readDiffStat(gitDir, commit);
       } finally {
         await rm(gitDir, { recursive: true, force: true });
       }

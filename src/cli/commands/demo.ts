@@ -6,7 +6,7 @@ import { parseCommandArgs } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
 import { openWardenContext } from '../warden-context.ts';
-import { executeRun, exitCodeOf, toReport } from './run.ts';
+import { describeStat, executeRun, exitCodeOf, toReport } from './run.ts';
 
 export const DEMO_HELP = `warden demo [--json]
 
@@ -60,18 +60,21 @@ export async function demoCommand(argv: string[], io: CommandIo): Promise<number
       io.out(`${JSON.stringify(report)}\n`);
     } else {
       const stat = report.diffStat;
+      const agentText = result.finalText.replace(/\s+/g, ' ').trim();
+      const dataDir = values['data-dir'] ? ` --data-dir ${values['data-dir']}` : '';
+      // Only a branch is a change to look at: a stopped or refused run says why, and nothing more.
       io.out(
         [
           '',
           `Warden demo: ${report.status} — ${result.detail}`,
           `  task     ${report.taskId}`,
-          `  branch   ${report.branch ?? 'none'}${stat ? `  (${stat.filesChanged} file${stat.filesChanged === 1 ? '' : 's'} changed, +${stat.insertions} -${stat.deletions})` : ''}`,
+          ...(report.branch && stat ? [`  branch   ${report.branch}  (${describeStat(stat)})`] : []),
           `  steps    ${report.steps} model calls`,
           `  cost     $${report.costUsd.toFixed(4)} — what this scripted usage would cost on anthropic:claude-opus-4-7`,
-          `  agent    ${result.finalText.replace(/\s+/g, ' ').trim()}`,
+          ...(agentText ? [`  agent    ${agentText}`] : []),
           '',
-          `  see the change:  git -C ${repo} show ${report.branch ?? 'HEAD'}`,
-          `  see the trace:   npx warden trace ${report.taskId}${values['data-dir'] ? ` --data-dir ${values['data-dir']}` : ''}`,
+          ...(report.branch ? [`  see the change:  git -C ${repo} show ${report.branch}`] : []),
+          `  see the trace:   npx warden trace ${report.taskId}${dataDir}`,
           '',
         ].join('\n'),
       );

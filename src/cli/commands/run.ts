@@ -46,6 +46,8 @@ export interface RunReport {
   /** True when the model has no known price and ran at $0 (`pricing.allowUnpriced`): `costUsd` is not real. */
   unpriced: boolean;
   diffStat: DiffStat | null;
+  /** With `--no-branch`, the size of the change the agent made and Warden discarded; otherwise `null`. */
+  discarded: DiffStat | null;
   /**
    * Workspace paths left out of the branch, and why (a nested `.git`, a link out of the workspace, …);
    * empty when everything went in or there is no branch.
@@ -195,6 +197,7 @@ export function toReport(
     model: task.model,
     unpriced: result.unpriced === true,
     diffStat: result.branch ? result.branch.stat : null,
+    discarded: result.discarded,
     skipped: result.branch?.skipped ?? [],
     workedFromHead: result.dirty,
     trace: `warden trace ${task.id}`,
@@ -214,12 +217,15 @@ export function formatReport(report: RunReport): string {
       `waiting for a human: see \`warden approvals\`, then \`warden approve ID\` or \`warden deny ID\`, then \`warden resume ${report.taskId}\``,
     );
   } else if (report.branch && report.diffStat) {
-    const { filesChanged, insertions, deletions } = report.diffStat;
-    lines.push(
-      `branch: ${report.branch}  (${filesChanged} file${filesChanged === 1 ? '' : 's'} changed, +${insertions} -${deletions})`,
-    );
+    lines.push(`branch: ${report.branch}  (${describeStat(report.diffStat)})`);
+  } else if (report.discarded) {
+    lines.push(`branch: none (--no-branch: the change was discarded: ${describeStat(report.discarded)})`);
+  } else if (report.stopReason === 'breaker' && report.steps === 0) {
+    // Refused before the first model call: there is no change to speak of, only the breaker to reset.
+  } else if (report.detail.startsWith('the change could not be saved')) {
+    lines.push('branch: none (the change could not be saved: see above)');
   } else {
-    lines.push('branch: none (no change to save)');
+    lines.push('branch: none (the agent changed nothing)');
   }
   for (const entry of report.skipped) lines.push(`left out of the branch: ${entry.path} (${entry.reason})`);
   if (report.delivery) lines.push(`pull request: ${report.delivery.detail}`);
@@ -229,6 +235,11 @@ export function formatReport(report: RunReport): string {
   lines.push(`steps: ${report.steps}   cost: ${cost}${cache}`);
   lines.push(`trace: ${report.trace}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** `2 files changed, +3 -1`. */
+export function describeStat(stat: DiffStat): string {
+  return `${stat.filesChanged} file${stat.filesChanged === 1 ? '' : 's'} changed, +${stat.insertions} -${stat.deletions}`;
 }
 
 export function exitCodeOf(status: string): number {
