@@ -2,6 +2,7 @@ import { cpSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runGit } from '../../sandbox/index.ts';
+import { UserError, WardenError } from '../../spec/errors.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
@@ -54,6 +55,8 @@ export async function demoCommand(argv: string[], io: CommandIo): Promise<number
       model: `scripted:${path.join(EXAMPLE_DIR, 'fix-discount.scripted.yaml')}`,
       createBranch: true,
       json: Boolean(values.json),
+    }).catch((error: unknown) => {
+      throw demoNeeds(error);
     });
     const report = { ...toReport(result), repo };
     if (values.json) {
@@ -83,4 +86,13 @@ export async function demoCommand(argv: string[], io: CommandIo): Promise<number
   } finally {
     await context.close();
   }
+}
+
+/** A sandbox that cannot start is what a first-time user meets most: say what the demo needs. */
+function demoNeeds(error: unknown): unknown {
+  if (!(error instanceof WardenError) || error.code !== 'sandbox-unavailable') return error;
+  return new UserError('sandbox-unavailable', `the demo needs Linux with bubblewrap: ${error.message}`, {
+    hint: 'sudo apt-get install bubblewrap (Debian, Ubuntu; `sudo dnf install bubblewrap` on Fedora), then `npm start` again',
+    cause: error,
+  });
 }

@@ -28,7 +28,8 @@ branch warden/<task-id> in the repository. Your checkout is never touched.
   --data-dir DIR     Warden's data directory (default: $WARDEN_HOME or ~/.warden)
   --json             print only the result as one JSON object
 
-Exit codes: 0 succeeded, 1 failed, 2 usage or config error, 3 stopped by a limit, 4 awaiting approval.
+Exit codes: 0 succeeded, 1 failed, 2 usage or config error, 3 stopped by a limit, 4 awaiting approval,
+5 interrupted (\`warden resume TASK\`).
 `;
 
 /** The JSON `warden run --json` prints: the documented contract. */
