@@ -148,3 +148,19 @@ describe('Workspace.createBranch builds the commit from the files as data', () =
     await workspace.destroy();
   });
 });
+
+describe('Workspace.measureChange sizes the change without making a branch', () => {
+  test('counts what createBranch would commit, ignored files left out, and touches no ref', async () => {
+    const workspace = await createWorkspace({ repo, scratchDir, taskId: 'measure' });
+    expect(await workspace.measureChange()).toBeNull();
+    await writeFile(path.join(workspace.dir, 'README.md'), 'hello\nworld\n');
+    await writeFile(path.join(workspace.dir, 'new.txt'), 'a\nb\nc\n');
+    await writeFile(path.join(workspace.dir, 'debug.log'), 'ignored\n');
+    const refsBefore = await git(repo, 'for-each-ref');
+    expect(await workspace.measureChange()).toEqual({ filesChanged: 2, insertions: 4, deletions: 0 });
+    expect(await git(repo, 'for-each-ref')).toBe(refsBefore);
+    // Measuring twice gives the same answer: nothing is left behind between the two.
+    expect(await workspace.measureChange()).toEqual({ filesChanged: 2, insertions: 4, deletions: 0 });
+    await workspace.destroy();
+  });
+});
