@@ -49,8 +49,17 @@ function parserProblem(error: unknown, options: Options): string {
     .sort()
     .map((name) => `--${name}`)
     .join(', ');
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
-    return `unknown option ${flag || message}; the options are ${known}`;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const name = flag.replace(/^-+/, '');
+    // A typo is an edit or two away; a short name one at most, or every flag would look close.
+    const allowed = name.length > 4 ? 2 : 1;
+    const near = Object.keys(options)
+      .map((option) => ({ option, distance: editDistance(option, name) }))
+      .filter(({ distance }) => distance <= allowed)
+      .sort((first, second) => first.distance - second.distance)[0]?.option;
+    const guess = near === undefined ? '' : `; did you mean --${near}?`;
+    return `unknown option ${flag || message}${guess}; the options are ${known}`;
+  }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const name = flag.replace(/^-+/, '');
     const short = Object.entries(options).find(([, option]) => option.short === name)?.[0];
@@ -60,6 +69,24 @@ function parserProblem(error: unknown, options: Options): string {
       : `--${long} needs a value, as in --${long} VALUE`;
   }
   return message;
+}
+
+/** Levenshtein distance: how many single-letter edits turn `from` into `to` (a typo is one or two). */
+function editDistance(from: string, to: string): number {
+  let previous = Array.from({ length: to.length + 1 }, (_, index) => index);
+  for (let row = 1; row <= from.length; row++) {
+    const current = [row];
+    for (let column = 1; column <= to.length; column++) {
+      const substitution = (previous[column - 1] as number) + (from[row - 1] === to[column - 1] ? 0 : 1);
+      current[column] = Math.min(
+        (previous[column] as number) + 1,
+        (current[column - 1] as number) + 1,
+        substitution,
+      );
+    }
+    previous = current;
+  }
+  return previous[to.length] as number;
 }
 
 /** A number flag: absent is `undefined`; anything but a positive number is a usage error. */

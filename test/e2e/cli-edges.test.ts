@@ -67,7 +67,9 @@ describe('the command line at its edges', { timeout: 180_000 }, () => {
   it("says an unknown flag in Warden's words, with the command's options and usage", async () => {
     const result = await runWarden(['run', '--repo', '.', '--tsk', 'fix it']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^warden run: unknown option --tsk; the options are .*--task/);
+    expect(result.stderr).toMatch(
+      /^warden run: unknown option --tsk; did you mean --task\?; the options are .*--repo/,
+    );
     expect(result.stderr).toContain('usage: warden run --repo DIR --task TEXT [options]');
     expect(result.stderr).not.toMatch(/To specify a positional argument|ERR_PARSE_ARGS/);
     const missing = await runWarden(['tasks', '--limit']);
