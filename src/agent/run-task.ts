@@ -2,7 +2,13 @@ import type { CircuitBreakers, SpendLedger } from '../guard/index.ts';
 import { TaskGuard } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { ModelClient, PriceTable } from '../model/index.ts';
-import { type BranchResult, createWorkspace, reopenWorkspace, type Workspace } from '../sandbox/index.ts';
+import {
+  type BranchResult,
+  createWorkspace,
+  type DiffStat,
+  reopenWorkspace,
+  type Workspace,
+} from '../sandbox/index.ts';
 import { describeError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { ResourceLimits, Sandbox, SandboxDriver, SandboxEgress } from '../spec/sandbox.ts';
@@ -97,6 +103,8 @@ export interface RunTaskResult {
   finalText: string;
   /** Input tokens the task's model calls read from a prompt cache, over all their input; `null` without calls. */
   cacheHitRatio: number | null;
+  /** With `createBranch: false`, the size of the change that was left unsaved; otherwise `null`. */
+  discarded: DiffStat | null;
   /** How the work was verified: the last check's result, `none` when no check ran. */
   verification: Verification;
   /** The check the task ran when the model finished; `null` when it had none. */
@@ -235,6 +243,7 @@ async function driveTask(
     let branch: BranchResult | null = null;
     // Known only when the change is saved or measured: undefined when it could not be.
     let changed: boolean | undefined;
+    let discarded: DiffStat | null | undefined = null;
     if (stopReason === 'awaiting-approval') {
       keepWorkspace = true;
     } else if (options.createBranch) {
@@ -252,12 +261,11 @@ async function driveTask(
         detail = saved.failure;
         changed = undefined;
       }
-    } else if (stopReason === 'finished' && verification === 'passed') {
-      // No branch to tell: whether a passing check verified a change or the base commit decides the status.
-      changed = await workspace
-        .diffStat()
-        .then((stat) => stat !== null)
-        .catch(() => undefined);
+    } else {
+      // `--no-branch`: the change is measured, to report what is discarded and to tell a verified change
+      // from a check that passes on the base commit. A change that cannot be measured fails nothing.
+      discarded = await workspace.diffStat().catch(() => undefined);
+      changed = discarded === undefined ? undefined : discarded !== null;
     }
     const status = taskStatusOf(stopReason, verification, changed);
     if (status === 'unverified') detail = `${detail}; ${UNVERIFIED_DETAIL}`;
@@ -281,6 +289,7 @@ async function driveTask(
     return {
       task: finished.task,
       branch,
+      discarded: discarded ?? null,
       detail,
       dirty: workspace.dirty,
       finalText: done.finalText,

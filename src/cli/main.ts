@@ -20,6 +20,7 @@ import { TASKS_HELP, tasksCommand } from './commands/tasks.ts';
 import { TRACE_HELP, traceCommand } from './commands/trace.ts';
 import { EXIT } from './exit-codes.ts';
 import { type CommandIo, processIo } from './io.ts';
+import { wardenVersion } from './version.ts';
 
 type Command = (argv: string[], io: CommandIo) => Promise<number>;
 
@@ -59,7 +60,7 @@ usage: warden <command> [options]
   approve  approve a pending request: warden approve ID
   deny     deny a pending request: warden deny ID [--reason TEXT]
 
-Every command takes --data-dir DIR, --config FILE, --json and --help.
+Every command takes --data-dir DIR, --config FILE, --json and --help. \`warden --version\` prints the version.
 Exit codes: 0 ok, 1 task failed (or a broken journal), 2 usage or config error, 3 stopped by a limit,
 4 awaiting approval, 5 interrupted (resume it).
 `;
@@ -71,6 +72,10 @@ export async function main(argv: string[], io: CommandIo = processIo()): Promise
     io.out(USAGE);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.out(`warden ${wardenVersion()}\n`);
+    return EXIT.ok;
+  }
   const command = COMMANDS[name];
   if (!command) {
     io.err(`warden: unknown command ${JSON.stringify(name)}\n\n${USAGE}`);
@@ -79,9 +84,18 @@ export async function main(argv: string[], io: CommandIo = processIo()): Promise
   try {
     return await command.run(rest, io);
   } catch (error) {
-    io.err(`warden ${name}: ${describeError(error)}\n`);
-    if (error instanceof UserError) return EXIT.usage;
+    io.err(`${prefixed(name, describeError(error))}\n`);
+    if (error instanceof UserError) {
+      // A mistake on the command line: show how the command is called, as the help begins.
+      if (error.code === 'usage') io.err(`\nusage: ${command.help.split('\n\n')[0]}\n`);
+      return EXIT.usage;
+    }
     if (!(error instanceof WardenError) && error instanceof Error && error.stack) io.err(`${error.stack}\n`);
     return EXIT.failed;
   }
+}
+
+/** `warden NAME: message`, once: a message that already begins with `warden NAME` keeps its own. */
+function prefixed(name: string, message: string): string {
+  return message.startsWith(`warden ${name}`) ? message : `warden ${name}: ${message}`;
 }

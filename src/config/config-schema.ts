@@ -204,7 +204,7 @@ export const AgentSchema = z
     batch: z
       .boolean()
       .describe(
-        "Not latency-sensitive (evals, nightly jobs): every model call goes through the vendor's batch API (Anthropic Message Batches, OpenAI Batch) at the batch price, waiting durably; a restarted task polls the batch it already submitted.",
+        "Not latency-sensitive (evals, nightly jobs): every model call goes through the vendor's batch API (Anthropic Message Batches, OpenAI Batch) at the batch price, waiting durably; a restarted task polls the batch it already submitted. A model with no batch API (scripted, openai-compatible) is refused.",
       )
       .default(false),
   })

@@ -46,7 +46,8 @@ export interface ModelClientOptions {
   timeouts?: ModelTimeouts | undefined;
   /**
    * Send every call through the vendor's batch API at the batch price, waiting durably (Anthropic and
-   * OpenAI; not streamed). Undefined: synchronous calls. A scripted model ignores it.
+   * OpenAI; not streamed). Undefined: synchronous calls. With a scripted model or an openai-compatible
+   * server (no batch API) it is a `config-invalid` error, never a quiet call at the full price.
    */
   batch?: BatchSettings | undefined;
 }
@@ -59,7 +60,8 @@ export interface ModelClientOptions {
  * (`openai-compatible:llama3` for `openai-compatible:llama3@http://…`).
  *
  * @throws UserError `model-spec-invalid`, `model-key-missing` (naming the variable), `price-unknown`
- *   (the model has no price: a call would have no cost), `path-not-found` or `scripted-file-invalid`.
+ *   (the model has no price: a call would have no cost), `path-not-found`, `scripted-file-invalid`, or
+ *   `config-invalid` when `batch` is asked of a model with no batch API.
  */
 export async function createModelClient(options: ModelClientOptions): Promise<ModelClient> {
   const spec = typeof options.spec === 'string' ? parseModelSpec(options.spec) : options.spec;
@@ -68,6 +70,17 @@ export async function createModelClient(options: ModelClientOptions): Promise<Mo
   let label: string;
   let priceKey: string;
   let context: CallContext;
+  if (options.batch && (spec.provider === 'scripted' || spec.provider === 'openai-compatible')) {
+    // Fail rather than quietly call at full price what the operator asked to batch at half.
+    const what = spec.provider === 'scripted' ? 'a scripted model' : 'an openai-compatible server';
+    throw new UserError(
+      'config-invalid',
+      `agent.batch is true, but ${spec.text} is ${what}, which has no batch API`,
+      {
+        hint: 'set agent.batch to false, or use anthropic: or openai: models (they have batch APIs)',
+      },
+    );
+  }
   if (spec.provider === 'scripted') {
     const script = await readScriptedFile(spec.path);
     model = new ScriptedModel(script, spec.path);
@@ -76,12 +89,7 @@ export async function createModelClient(options: ModelClientOptions): Promise<Mo
     context = { label, keyVariable: undefined };
   } else {
     let fetch = options.fetch;
-    if (options.batch) {
-      if (spec.provider === 'openai-compatible') {
-        throw new UserError('config-invalid', `${spec.text}: an openai-compatible server has no batch API`, {
-          hint: 'set agent.batch to false, or route this agent to anthropic: or openai: models',
-        });
-      }
+    if (options.batch && spec.provider !== 'openai-compatible') {
       fetch = createBatchFetch(spec.provider, options.fetch ?? globalThis.fetch, options.batch);
     } else if (options.timeouts) {
       const streamed = options.streaming === true;
@@ -106,7 +114,7 @@ export async function createModelClient(options: ModelClientOptions): Promise<Mo
     throw priceMissing(priceTable, priceKey, spec);
   }
   const unpriced = priceKey !== UNPRICED_KEY && priceFor(priceTable, priceKey).unpriced === true;
-  const batch = options.batch !== undefined && spec.provider !== 'scripted';
+  const batch = options.batch !== undefined;
   // A scripted model has no wire to watch: streaming it would only add work.
   const call = options.streaming && !batch && spec.provider !== 'scripted' ? callStreaming : callOnce;
 

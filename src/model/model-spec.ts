@@ -11,7 +11,7 @@ const ALLOWED = [
   'anthropic:MODEL (e.g. anthropic:claude-opus-4-7)',
   'openai:MODEL (e.g. openai:gpt-5.1)',
   'openai-compatible:MODEL@BASE_URL (e.g. openai-compatible:llama3@http://127.0.0.1:11434/v1)',
-  'scripted:PATH (a YAML or JSON file of model turns, e.g. scripted:examples/demo.yaml)',
+  'scripted:PATH (a YAML or JSON file of model turns, e.g. scripted:examples/demo/fix-discount.scripted.yaml)',
 ].join('; ');
 
 /** A model name: no whitespace, and no `@` (which separates an openai-compatible model from its URL). */

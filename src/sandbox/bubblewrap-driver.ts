@@ -60,7 +60,7 @@ const EXIT_FILE_SIZE = 128 + 25;
 const MEMORY_FAILURE =
   /out of memory|Cannot allocate memory|Failed to allocate memory|ERR_MEMORY_ALLOCATION_FAILED|MemoryError|bad_alloc/i;
 
-const INSTALL_HINT = 'install bubblewrap: apt-get install bubblewrap';
+const INSTALL_HINT = 'install bubblewrap: sudo apt-get install bubblewrap';
 /** The seccomp filter every command runs under; `undefined` on an architecture without syscall numbers. */
 const SECCOMP_PROGRAM = seccompProgram();
 

@@ -35,6 +35,8 @@ export type { GitIdentity, GitResult, RunGitOptions } from './git.ts';
 export { runGit } from './git.ts';
 export type { ProtectedEntry } from './protected-paths.ts';
 export { holdsProtectedPath, isProtectedPath, parseProtectedPaths } from './protected-paths.ts';
+export type { ResolvedRepository } from './resolve-repository.ts';
+export { resolveRepository } from './resolve-repository.ts';
 export type { ResolveOptions } from './safe-path.ts';
 export { openNoFollow, resolveInWorkspace } from './safe-path.ts';
 export type { EgressConfig } from './sandbox-egress-config.ts';

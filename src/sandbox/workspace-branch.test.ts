@@ -149,15 +149,18 @@ describe('Workspace.createBranch builds the commit from the files as data', () =
   });
 });
 
-describe('Workspace.diffStat', () => {
-  test('counts the change as the branch would carry it, and makes no branch', async () => {
-    const workspace = await createWorkspace({ repo, scratchDir, taskId: 'probe' });
-    // Ignored files alone are no change.
-    await writeFile(path.join(workspace.dir, 'debug.log'), 'noise\n');
+describe('Workspace.diffStat sizes the change without making a branch', () => {
+  test('counts what createBranch would commit, ignored files left out, and touches no ref', async () => {
+    const workspace = await createWorkspace({ repo, scratchDir, taskId: 'measure' });
     expect(await workspace.diffStat()).toBeNull();
     await writeFile(path.join(workspace.dir, 'README.md'), 'hello\nworld\n');
-    expect(await workspace.diffStat()).toEqual({ filesChanged: 1, insertions: 1, deletions: 0 });
-    expect(await git(repo, 'branch', '--list', 'warden/*')).toBe('');
+    await writeFile(path.join(workspace.dir, 'new.txt'), 'a\nb\nc\n');
+    await writeFile(path.join(workspace.dir, 'debug.log'), 'ignored\n');
+    const refsBefore = await git(repo, 'for-each-ref');
+    expect(await workspace.diffStat()).toEqual({ filesChanged: 2, insertions: 4, deletions: 0 });
+    expect(await git(repo, 'for-each-ref')).toBe(refsBefore);
+    // Measuring twice gives the same answer: nothing is left behind between the two.
+    expect(await workspace.diffStat()).toEqual({ filesChanged: 2, insertions: 4, deletions: 0 });
     await workspace.destroy();
   });
 });

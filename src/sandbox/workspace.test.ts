@@ -87,13 +87,16 @@ describe('createWorkspace', () => {
     await workspace.destroy();
   });
 
-  test('works from a subdirectory and from a detached HEAD', async () => {
+  test('works from a detached HEAD; refuses a folder inside the repository, naming its root', async () => {
     await mkdir(path.join(repo, 'src'));
     const head = await git(repo, 'rev-parse', 'HEAD');
     await git(repo, 'checkout', '--quiet', '--detach', head);
-    const workspace = await createWorkspace({ repo: path.join(repo, 'src'), scratchDir, taskId: 'task-sub' });
+    const workspace = await createWorkspace({ repo, scratchDir, taskId: 'task-detached' });
     expect(workspace.baseCommit).toBe(head);
     await workspace.destroy();
+    await expect(
+      createWorkspace({ repo: path.join(repo, 'src'), scratchDir, taskId: 'task-sub' }),
+    ).rejects.toMatchObject({ code: 'repo-invalid', hint: expect.stringContaining(`--repo ${repo}`) });
   });
 
   test('a directory that is not a git repository is repo-invalid', async () => {

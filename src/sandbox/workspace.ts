@@ -1,10 +1,11 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { SystemError, UserError } from '../spec/errors.ts';
 import { type DiffStat, readDiffStat } from './diff-stat.ts';
 import { type GitIdentity, runGit } from './git.ts';
 import { RESULT_REF, writeResultCommit } from './internal/result-commit.ts';
 import type { SkippedPath } from './internal/workspace-snapshot.ts';
+import { resolveRepository } from './resolve-repository.ts';
 
 export type { SkippedPath, SkipReason } from './internal/workspace-snapshot.ts';
 
@@ -12,7 +13,10 @@ export type { SkippedPath, SkipReason } from './internal/workspace-snapshot.ts';
 export const AGENT_IDENTITY: GitIdentity = { name: 'Warden Agent', email: 'agent@warden.local' };
 
 export interface WorkspaceSettings {
-  /** The user's repository (any directory inside its work tree). It is only ever read, plus the result branch. */
+  /**
+   * The root of the user's repository (`resolveRepository` refuses anything else). It is only ever read,
+   * plus the result branch.
+   */
   repo: string;
   /** Where task workspaces live; the workspace is `<scratchDir>/<taskId>/repo`. */
   scratchDir: string;
@@ -76,56 +80,6 @@ function checkTaskId(taskId: string): void {
   }
 }
 
-function repoInvalid(message: string, hint: string, cause?: unknown): UserError {
-  return new UserError('repo-invalid', message, { hint, cause });
-}
-
-/** Finds the work tree root of the user's repository, or explains why `repo` is not one. */
-async function findWorkTree(repo: string): Promise<string> {
-  const absolute = path.resolve(repo);
-  const info = await stat(absolute).catch(() => null);
-  if (!info?.isDirectory()) {
-    throw repoInvalid(
-      `${absolute} does not exist or is not a directory`,
-      'pass the path of a git repository',
-    );
-  }
-  let inside: string;
-  try {
-    inside = (await runGit(['rev-parse', '--is-inside-work-tree'], { cwd: absolute })).stdout.trim();
-  } catch (error) {
-    const text = error instanceof Error ? error.message : '';
-    if (text.includes('dubious ownership')) {
-      throw repoInvalid(
-        `${absolute} belongs to another user, so git refuses to work in it`,
-        'run Warden as the owner of the repository',
-        error,
-      );
-    }
-    throw repoInvalid(
-      `${absolute} is not a git repository`,
-      'run `git init` there, or pass a repository',
-      error,
-    );
-  }
-  if (inside !== 'true') {
-    throw repoInvalid(`${absolute} is not inside a git work tree (a bare repository?)`, 'pass a checkout');
-  }
-  return (await runGit(['rev-parse', '--show-toplevel'], { cwd: absolute })).stdout.trim();
-}
-
-async function resolveHead(workTree: string): Promise<string> {
-  try {
-    return (await runGit(['rev-parse', '--verify', 'HEAD^{commit}'], { cwd: workTree })).stdout.trim();
-  } catch (error) {
-    throw repoInvalid(
-      `${workTree} has no commits yet`,
-      'commit something first: Warden works from HEAD',
-      error,
-    );
-  }
-}
-
 /**
  * Settings that empty every filter driver the repository configures, so that `status` compares content
  * without running a clean filter the repository's config names (which could be any command).
@@ -180,14 +134,13 @@ async function cloneHead(workTree: string, dir: string): Promise<string> {
  * user's checkout is only read; uncommitted changes are not included (see `dirty`). No hook, fsmonitor
  * or filter of the user's repository runs.
  *
- * @throws UserError `repo-invalid` when `repo` is missing, not a git work tree, or has no commits;
+ * @throws UserError `repo-invalid` when `repo` is not the root of a git work tree with a commit;
  *   `usage` when `taskId` cannot name a directory and a branch, or its workspace already exists.
  * @throws SystemError `git-failed` when cloning fails.
  */
 export async function createWorkspace(settings: WorkspaceSettings): Promise<Workspace> {
   checkTaskId(settings.taskId);
-  const workTree = await findWorkTree(settings.repo);
-  const headBefore = await resolveHead(workTree);
+  const { root: workTree, head: headBefore } = await resolveRepository(settings.repo);
   const dirty = await isDirty(workTree);
 
   const taskDir = path.join(path.resolve(settings.scratchDir), settings.taskId);
@@ -223,7 +176,7 @@ export async function createWorkspace(settings: WorkspaceSettings): Promise<Work
  */
 export async function reopenWorkspace(settings: WorkspaceSettings): Promise<Workspace> {
   checkTaskId(settings.taskId);
-  const workTree = await findWorkTree(settings.repo);
+  const { root: workTree } = await resolveRepository(settings.repo);
   const taskDir = path.join(path.resolve(settings.scratchDir), settings.taskId);
   let baseCommit: string;
   try {

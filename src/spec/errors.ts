@@ -45,6 +45,7 @@ export type ErrorCode =
   | 'action-in-doubt'
   | 'forge-failed'
   | 'deploy-failed'
+  | 'install-damaged'
   | 'unsupported';
 
 export interface WardenErrorOptions {

@@ -1,5 +1,6 @@
 import { type Delivery, deliverResult, type ResultDelivery } from '../actions/index.ts';
 import { type RunTaskResult, resumeTask, runTask, type TaskRuntime } from '../agent/index.ts';
+import { resolveRepository } from '../sandbox/index.ts';
 import type { JournalEvent } from '../spec/journal-events.ts';
 import type { Task } from '../spec/types.ts';
 import { SqliteOutcomeStore, type TaskOutcome } from '../store/index.ts';
@@ -60,10 +61,12 @@ export async function runTaskWith(
   request: TaskRequest,
   hooks: TaskHooks,
 ): Promise<TaskResult> {
+  // Before any model or sandbox is built: a path that is not a repository's root is the user's to fix.
+  const { root } = await resolveRepository(request.repo);
   const { runtime, modelName } = await createTaskRuntime(parts, request);
   const result = await watched(parts, runtime, hooks, () =>
     runTask(runtime, {
-      repo: request.repo,
+      repo: root,
       prompt: request.task,
       modelName,
       requestedBy: request.requestedBy ?? parts.env.USER ?? 'local',

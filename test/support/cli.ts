@@ -43,6 +43,35 @@ export function runWarden(
   });
 }
 
+/**
+ * Runs the real `warden` command line with its stdout a pipe whose reading end is already closed, as
+ * when `| head -1` has read its line and gone: every write to stdout fails with `EPIPE`.
+ */
+export function runWardenIntoClosedPipe(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): Promise<Omit<CliResult, 'stdout'>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Closed before the child has started, so its very first write meets a pipe with no reader.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`warden ${args.join(' ')} did not finish in time\n${stderr}`));
+    }, options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
 /** A scratch directory removed by the returned cleanup. */
 export function scratch(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), `warden-${prefix}-`));

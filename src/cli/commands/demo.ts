@@ -1,8 +1,9 @@
+import { UserError, WardenError } from '../../spec/errors.ts';
 import { createDemoRepository, DEMO_TASK } from '../../warden/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
-import { exitCodeOf, openWarden, taskHooks, toReport, verificationLine } from './run.ts';
+import { describeStat, exitCodeOf, openWarden, taskHooks, toReport, verificationLine } from './run.ts';
 
 export const DEMO_HELP = `warden demo [--json]
 
@@ -28,28 +29,35 @@ export async function demoCommand(argv: string[], io: CommandIo): Promise<number
       );
     }
     // The demo shows a run in the repository; it delivers nothing to a forge.
-    const result = await warden.runTask(
-      { repo, task: DEMO_TASK, model, createBranch: true, deliver: false },
-      taskHooks(io, Boolean(values.json)),
-    );
+    const result = await warden
+      .runTask(
+        { repo, task: DEMO_TASK, model, createBranch: true, deliver: false },
+        taskHooks(io, Boolean(values.json)),
+      )
+      .catch((error: unknown) => {
+        throw demoNeeds(error);
+      });
     const report = { ...toReport(result), repo };
     if (values.json) {
       io.out(`${JSON.stringify(report)}\n`);
     } else {
       const stat = report.diffStat;
+      const agentText = result.finalText.replace(/\s+/g, ' ').trim();
+      const dataDir = values['data-dir'] ? ` --data-dir ${values['data-dir']}` : '';
+      // Only a branch is a change to look at: a stopped or refused run says why, and nothing more.
       io.out(
         [
           '',
           `Warden demo: ${report.status} — ${result.detail}`,
           `  ${verificationLine(report)}`,
           `  task     ${report.taskId}`,
-          `  branch   ${report.branch ?? 'none'}${stat ? `  (${stat.filesChanged} file${stat.filesChanged === 1 ? '' : 's'} changed, +${stat.insertions} -${stat.deletions})` : ''}`,
+          ...(report.branch && stat ? [`  branch   ${report.branch}  (${describeStat(stat)})`] : []),
           `  steps    ${report.steps} model calls`,
           `  cost     $${report.costUsd.toFixed(4)} — what this scripted usage would cost on anthropic:claude-opus-4-7`,
-          `  agent    ${result.finalText.replace(/\s+/g, ' ').trim()}`,
+          ...(agentText ? [`  agent    ${agentText}`] : []),
           '',
-          `  see the change:  git -C ${repo} show ${report.branch ?? 'HEAD'}`,
-          `  see the trace:   npx warden trace ${report.taskId}${values['data-dir'] ? ` --data-dir ${values['data-dir']}` : ''}`,
+          ...(report.branch ? [`  see the change:  git -C ${repo} show ${report.branch}`] : []),
+          `  see the trace:   npx warden trace ${report.taskId}${dataDir}`,
           '',
         ].join('\n'),
       );
@@ -58,4 +66,13 @@ export async function demoCommand(argv: string[], io: CommandIo): Promise<number
   } finally {
     await warden.close();
   }
+}
+
+/** A sandbox that cannot start is what a first-time user meets most: say what the demo needs. */
+function demoNeeds(error: unknown): unknown {
+  if (!(error instanceof WardenError) || error.code !== 'sandbox-unavailable') return error;
+  return new UserError('sandbox-unavailable', `the demo needs Linux with bubblewrap: ${error.message}`, {
+    hint: 'sudo apt-get install bubblewrap (Debian, Ubuntu; `sudo dnf install bubblewrap` on Fedora), then `npm start` again',
+    cause: error,
+  });
 }

@@ -18,8 +18,10 @@ export const POLICY_HELP = `warden policy <subcommand> [options]
 
   test [DIR]        run the bundle's test cases (DIR/tests/*.yaml); exit 0 when all hold, 1 otherwise
   check [DIR]       parse the bundle and validate every policy against its schema; exit 1 when invalid
+  explain COMMAND [--bundle DIR] [--workspace DIR]
   explain --tool NAME --input JSON [--bundle DIR] [--workspace DIR]
-                    the decision for one tool call, the policies that made it and the facts they saw
+                    the decision for one tool call, the policies that made it and the facts they saw;
+                    COMMAND alone is a shell call: \`warden policy explain 'rm -rf /'\`
   stats [--since DURATION]
                     rejection and ask rates per agent, tool and policy, from the journals
   backtest --bundle DIR [--since DURATION] [--examples N]
@@ -104,28 +106,23 @@ async function checkBundle(argv: string[], io: CommandIo): Promise<number> {
 }
 
 async function explain(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseCommandArgs('policy explain', argv, {
-    tool: { type: 'string' },
-    input: { type: 'string' },
-    bundle: { type: 'string' },
-    workspace: { type: 'string' },
-    agent: { type: 'string' },
-    team: { type: 'string' },
-    'trust-tier': { type: 'string' },
-    unparsable: { type: 'string' },
-  });
+  const { values, positionals } = parseCommandArgs(
+    'policy explain',
+    argv,
+    {
+      tool: { type: 'string' },
+      input: { type: 'string' },
+      bundle: { type: 'string' },
+      workspace: { type: 'string' },
+      agent: { type: 'string' },
+      team: { type: 'string' },
+      'trust-tier': { type: 'string' },
+      unparsable: { type: 'string' },
+    },
+    1,
+  );
   if (values.help) return help(io);
-  if (values.tool === undefined || values.input === undefined) {
-    throw new UserError('usage', 'warden policy explain needs --tool NAME and --input JSON', {
-      hint: 'see `warden policy --help`',
-    });
-  }
-  let input: unknown;
-  try {
-    input = JSON.parse(values.input);
-  } catch (error) {
-    throw new UserError('usage', `--input is not JSON: ${(error as Error).message}`);
-  }
+  const { tool, input } = explainedCall(positionals[0], values.tool, values.input);
   const unparsable = values.unparsable ?? 'ask';
   if (unparsable !== 'ask' && unparsable !== 'deny')
     throw new UserError('usage', '--unparsable must be ask or deny');
@@ -134,7 +131,7 @@ async function explain(argv: string[], io: CommandIo): Promise<number> {
   const explanation = await explainToolCall({
     bundleDir: path.resolve(io.cwd, values.bundle ?? defaultBundleDir()),
     workspaceDir: path.resolve(io.cwd, values.workspace ?? '.'),
-    tool: values.tool,
+    tool,
     input,
     principal: { agent: values.agent ?? 'explain', team: values.team ?? 'default', trustTier },
     unparsable,
@@ -156,6 +153,35 @@ async function explain(argv: string[], io: CommandIo): Promise<number> {
   }
   io.out(`bundle: ${explanation.bundleHash}\n`);
   return EXIT.ok;
+}
+
+/**
+ * The tool call to explain: a shell COMMAND given as the argument, or --tool NAME with --input JSON.
+ *
+ * @throws UserError `usage` when neither or both are given, or --input is not JSON.
+ */
+function explainedCall(
+  command: string | undefined,
+  tool: string | undefined,
+  input: string | undefined,
+): { tool: string; input: unknown } {
+  if (command !== undefined) {
+    if (tool !== undefined || input !== undefined)
+      throw new UserError('usage', 'warden policy explain takes a COMMAND or --tool and --input, not both', {
+        hint: "a shell call: `warden policy explain 'npm test'`; any tool: --tool NAME --input JSON",
+      });
+    return { tool: 'shell', input: { command } };
+  }
+  if (tool === undefined || input === undefined) {
+    throw new UserError('usage', 'warden policy explain needs a COMMAND, or --tool NAME and --input JSON', {
+      hint: "a shell call: `warden policy explain 'rm -rf /'`; see `warden policy --help`",
+    });
+  }
+  try {
+    return { tool, input: JSON.parse(input) };
+  } catch (error) {
+    throw new UserError('usage', `--input is not JSON: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Every task's journal in the data directory, for statistics and backtests. */

@@ -19,7 +19,7 @@ export const RUN_HELP = `warden run --repo DIR --task TEXT [options]
 Runs an agent on a task in a private copy of the repository's HEAD and saves its change as the
 branch warden/<task-id> in the repository. Your checkout is never touched.
 
-  --repo DIR         the git repository to work on (required)
+  --repo DIR         the root of the git repository to work on (required)
   --task TEXT        what the agent should do (required)
   --model SPEC       anthropic:MODEL, openai:MODEL, openai-compatible:MODEL@URL or scripted:FILE
   --config FILE      config file (default: <data dir>/config.yaml when present)
@@ -35,7 +35,7 @@ A task succeeds only when its check (agent.check, by default the repository's ow
 on its change; one that no check verified ends "unverified".
 
 Exit codes: 0 succeeded, unverified, already done or not actionable (see the status), 1 failed, 2 usage
-or config error, 3 stopped by a limit, 4 awaiting approval.
+or config error, 3 stopped by a limit, 4 awaiting approval, 5 interrupted (\`warden resume TASK\`).
 `;
 
 /** The JSON `warden run --json` prints: the documented contract. */
@@ -57,6 +57,8 @@ export interface RunReport {
   /** True when the model has no known price and ran at $0 (`pricing.allowUnpriced`): `costUsd` is not real. */
   unpriced: boolean;
   diffStat: DiffStat | null;
+  /** With `--no-branch`, the size of the change the agent made and Warden discarded; otherwise `null`. */
+  discarded: DiffStat | null;
   /**
    * Workspace paths left out of the branch, and why (a nested `.git`, a link out of the workspace, …);
    * empty when everything went in or there is no branch.
@@ -166,6 +168,7 @@ export function toReport(result: TaskResult): RunReport {
     model: task.model,
     unpriced: result.unpriced,
     diffStat: result.branch ? result.branch.stat : null,
+    discarded: result.discarded,
     skipped: result.branch?.skipped ?? [],
     workedFromHead: result.dirty,
     trace: `warden trace ${task.id}`,
@@ -186,12 +189,15 @@ export function formatReport(report: RunReport): string {
       `waiting for a human: see \`warden approvals\`, then \`warden approve ID\` or \`warden deny ID\`, then \`warden resume ${report.taskId}\``,
     );
   } else if (report.branch && report.diffStat) {
-    const { filesChanged, insertions, deletions } = report.diffStat;
-    lines.push(
-      `branch: ${report.branch}  (${filesChanged} file${filesChanged === 1 ? '' : 's'} changed, +${insertions} -${deletions})`,
-    );
+    lines.push(`branch: ${report.branch}  (${describeStat(report.diffStat)})`);
+  } else if (report.discarded) {
+    lines.push(`branch: none (--no-branch: the change was discarded: ${describeStat(report.discarded)})`);
+  } else if (report.stopReason === 'breaker' && report.steps === 0) {
+    // Refused before the first model call: there is no change to speak of, only the breaker to reset.
+  } else if (report.detail.startsWith('the change could not be saved')) {
+    lines.push('branch: none (the change could not be saved: see above)');
   } else {
-    lines.push('branch: none (no change to save)');
+    lines.push('branch: none (the agent changed nothing)');
   }
   for (const entry of report.skipped) lines.push(`left out of the branch: ${entry.path} (${entry.reason})`);
   if (report.delivery) lines.push(`pull request: ${report.delivery.detail}`);
@@ -201,6 +207,11 @@ export function formatReport(report: RunReport): string {
   lines.push(`steps: ${report.steps}   cost: ${cost}${cache}`);
   lines.push(`trace: ${report.trace}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** `2 files changed, +3 -1`. */
+export function describeStat(stat: DiffStat): string {
+  return `${stat.filesChanged} file${stat.filesChanged === 1 ? '' : 's'} changed, +${stat.insertions} -${stat.deletions}`;
 }
 
 /** One line on how the task's work was verified, so an unverified result never reads as a success. */
