@@ -144,6 +144,7 @@ export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Pr
       baseCommit: workspace.baseCommit,
       dirty: workspace.dirty,
       sandbox: runtime.sandbox.name,
+      toolchain: await runtime.sandbox.describeToolchain?.(),
       note: workspace.dirty
         ? 'the repository had uncommitted changes; the task works from HEAD without them'
         : undefined,

@@ -9,6 +9,8 @@ export function createLiveView(): (event: JournalEvent) => string | undefined {
   const pending = new Map<string, { decision: string; input: string }>();
   return (event) => {
     switch (event.type) {
+      case 'workspace-ready':
+        return event.toolchain ? `toolchain: ${event.toolchain}\n` : undefined;
       case 'model-response': {
         const said = event.text ? `  “${oneLine(String(event.text), 70)}”` : '';
         return `step ${event.step}  $${fixed(event.costUsd)} (total $${fixed(event.spentUsd)})${said}\n`;
