@@ -80,77 +80,82 @@ request.on('error', (error) => console.log('error ' + error.message));
 request.end();
 `;
 
-describe.skipIf(!bubblewrapInstalled)('the sandbox runs the host’s toolchain and trusts the host’s CAs', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'warden-toolchain-it-'));
-  const workspace = path.join(dir, 'workspace');
-  let server: Server;
-  let port: number;
-  let ca: string;
+describe.skipIf(!bubblewrapInstalled)(
+  'the sandbox runs the host’s toolchain and trusts the host’s CAs',
+  () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'warden-toolchain-it-'));
+    const workspace = path.join(dir, 'workspace');
+    let server: Server;
+    let port: number;
+    let ca: string;
 
-  beforeAll(async () => {
-    execFileSync('mkdir', ['-p', workspace]);
-    writeFileSync(path.join(workspace, 'tls-client.cjs'), TLS_CLIENT);
-    const certificates = makeCertificates(dir);
-    ca = certificates.ca;
-    server = createServer(
-      { key: readFileSync(certificates.key), cert: readFileSync(certificates.cert) },
-      (_request, response) => response.end('ok'),
-    );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
-  });
-  afterAll(async () => {
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const exec = async (hostEnv: Environment, command: string, egress = false) => {
-    const driver = createBubblewrapDriver({
-      hostEnv,
-      egressResolver: createStaticEgressResolver({ 'tls.test': '127.0.0.1' }),
+    beforeAll(async () => {
+      execFileSync('mkdir', ['-p', workspace]);
+      writeFileSync(path.join(workspace, 'tls-client.cjs'), TLS_CLIENT);
+      const certificates = makeCertificates(dir);
+      ca = certificates.ca;
+      server = createServer(
+        { key: readFileSync(certificates.key), cert: readFileSync(certificates.cert) },
+        (_request, response) => response.end('ok'),
+      );
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      port = (server.address() as AddressInfo).port;
     });
-    const sandbox = await driver.create({
-      workspaceDir: workspace,
-      egress: egress ? { allow: [`tls.test:${port}`] } : undefined,
+    afterAll(async () => {
+      await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+      rmSync(dir, { recursive: true, force: true });
     });
-    try {
-      return await sandbox.exec(command, options);
-    } finally {
-      await sandbox.destroy();
-    }
-  };
 
-  test('`node --version` inside is the host’s node, not Warden’s private runtime', async () => {
-    const hostPath = process.env.PATH ?? '';
-    const host = resolveHostToolchain(hostPath, process.execPath);
-    const expected = execFileSync(host.nodePath, ['--version']).toString().trim();
-    const result = await exec({ PATH: hostPath }, 'node --version');
-    expect(result.stdout.trim()).toBe(expected);
-    const driver = createBubblewrapDriver({ hostEnv: { PATH: hostPath } });
-    expect(await driver.describeToolchain?.()).toContain(`node ${expected}`);
-  });
+    const exec = async (hostEnv: Environment, command: string, egress = false) => {
+      const driver = createBubblewrapDriver({
+        hostEnv,
+        egressResolver: createStaticEgressResolver({ 'tls.test': '127.0.0.1' }),
+      });
+      const sandbox = await driver.create({
+        workspaceDir: workspace,
+        egress: egress ? { allow: [`tls.test:${port}`] } : undefined,
+      });
+      try {
+        return await sandbox.exec(command, options);
+      } finally {
+        await sandbox.destroy();
+      }
+    };
 
-  test('a node installed outside /usr is the one inside (its prefix mounted read-only)', async () => {
-    // Warden's own runtime stands for "a node in some other prefix" here: reached through a plain bin dir.
-    const bin = path.join(dir, 'other-node', 'bin');
-    execFileSync('mkdir', ['-p', bin]);
-    execFileSync('ln', ['-sf', process.execPath, path.join(bin, 'node')]);
-    const result = await exec({ PATH: `${bin}:/usr/bin:/bin` }, 'node --version && touch /opt/host-toolchain/x');
-    expect(result.stdout.trim()).toBe(process.version);
-    expect(result.exitCode).not.toBe(0);
-    expect(result.stderr).toMatch(/Read-only file system/);
-  });
+    test('`node --version` inside is the host’s node, not Warden’s private runtime', async () => {
+      const hostPath = process.env.PATH ?? '';
+      const host = resolveHostToolchain(hostPath, process.execPath);
+      const expected = execFileSync(host.nodePath, ['--version']).toString().trim();
+      const result = await exec({ PATH: hostPath }, 'node --version');
+      expect(result.stdout.trim()).toBe(expected);
+      const driver = createBubblewrapDriver({ hostEnv: { PATH: hostPath } });
+      expect(await driver.describeToolchain?.()).toContain(`node ${expected}`);
+    });
 
-  test('a CA the host trusts through NODE_EXTRA_CA_CERTS is trusted inside, through the egress proxy', async () => {
-    const command = `node tls-client.cjs ${port}`;
-    const without = await exec({ PATH: '/usr/bin:/bin' }, command, true);
-    expect(without.stdout.trim()).toMatch(/^untrusted /);
-    const withCa = await exec({ PATH: '/usr/bin:/bin', [ENV.nodeExtraCaCerts]: ca }, command, true);
-    expect(withCa.stdout.trim()).toBe('trusted');
-  });
+    test('a node installed outside /usr is the one inside (its prefix mounted read-only)', async () => {
+      // Warden's own runtime stands for "a node in some other prefix" here: reached through a plain bin dir.
+      const bin = path.join(dir, 'other-node', 'bin');
+      execFileSync('mkdir', ['-p', bin]);
+      execFileSync('ln', ['-sf', process.execPath, path.join(bin, 'node')]);
+      const result = await exec(
+        { PATH: `${bin}:/usr/bin:/bin` },
+        'node --version && touch /opt/host-toolchain/x',
+      );
+      expect(result.stdout.trim()).toBe(process.version);
+      expect(result.exitCode).not.toBe(0);
+      expect(result.stderr).toMatch(/Read-only file system/);
+    });
 
-  test('a CA bundle set by SSL_CERT_FILE is the one OpenSSL clients inside trust', async () => {
-    const script = `import os, socket, ssl, sys
+    test('a CA the host trusts through NODE_EXTRA_CA_CERTS is trusted inside, through the egress proxy', async () => {
+      const command = `node tls-client.cjs ${port}`;
+      const without = await exec({ PATH: '/usr/bin:/bin' }, command, true);
+      expect(without.stdout.trim()).toMatch(/^untrusted /);
+      const withCa = await exec({ PATH: '/usr/bin:/bin', [ENV.nodeExtraCaCerts]: ca }, command, true);
+      expect(withCa.stdout.trim()).toBe('trusted');
+    });
+
+    test('a CA bundle set by SSL_CERT_FILE is the one OpenSSL clients inside trust', async () => {
+      const script = `import os, socket, ssl, sys
 proxy = os.environ.get('HTTPS_PROXY') or os.environ['https_proxy']
 host, port = proxy.split('//')[1].rstrip('/').split(':')
 raw = socket.create_connection((host, int(port)))
@@ -162,11 +167,12 @@ try:
 except ssl.SSLError as error:
     print('untrusted', error.reason)
 `;
-    writeFileSync(path.join(workspace, 'tls-client.py'), script);
-    const command = `python3 tls-client.py ${port}`;
-    const without = await exec({ PATH: '/usr/bin:/bin' }, command, true);
-    expect(without.stdout.trim()).toMatch(/^untrusted /);
-    const withCa = await exec({ PATH: '/usr/bin:/bin', [ENV.sslCertFile]: ca }, command, true);
-    expect(withCa.stdout.trim()).toBe('trusted');
-  });
-});
+      writeFileSync(path.join(workspace, 'tls-client.py'), script);
+      const command = `python3 tls-client.py ${port}`;
+      const without = await exec({ PATH: '/usr/bin:/bin' }, command, true);
+      expect(without.stdout.trim()).toMatch(/^untrusted /);
+      const withCa = await exec({ PATH: '/usr/bin:/bin', [ENV.sslCertFile]: ca }, command, true);
+      expect(withCa.stdout.trim()).toBe('trusted');
+    });
+  },
+);

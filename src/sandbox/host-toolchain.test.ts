@@ -31,7 +31,10 @@ describe('resolveHostToolchain', () => {
 
   test('a node installed outside /usr has its install prefix mounted and first on PATH', () => {
     const bin = install('nvm-like');
-    const toolchain = resolveHostToolchain([path.join(dir, 'missing'), bin, '/usr/bin'].join(':'), wardenNode);
+    const toolchain = resolveHostToolchain(
+      [path.join(dir, 'missing'), bin, '/usr/bin'].join(':'),
+      wardenNode,
+    );
     expect(toolchain.source).toBe('host');
     // Links resolved: the prefix is where the binary really lives.
     expect(toolchain.mountDir).toBe(path.dirname(path.dirname(toolchain.nodePath)));
