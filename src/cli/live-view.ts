@@ -45,10 +45,11 @@ export function createLiveView(): (event: JournalEvent) => string | undefined {
       case 'workspace-ready': {
         // Said up front, so a user knows before the end whether the result can be verified.
         const { check } = event;
-        if (check === undefined) return undefined;
+        const toolchain = event.toolchain ? `toolchain: ${event.toolchain}\n` : '';
+        if (check === undefined) return toolchain || undefined;
         return check === null
-          ? 'check: none (agent.check: none, or no test command found): the result will be unverified\n'
-          : `check: ${check.command} (${check.source})\n`;
+          ? `${toolchain}check: none (agent.check: none, or no test command found): the result will be unverified\n`
+          : `${toolchain}check: ${check.command} (${check.source})\n`;
       }
       case 'check':
         return `  check ${event.check} ${event.passed === true ? 'passed' : `failed (${event.summary})`}\n`;

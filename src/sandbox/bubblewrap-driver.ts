@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { ENV, type Environment } from '../spec/env.ts';
 import { SystemError, UserError } from '../spec/errors.ts';
 import {
   DEFAULT_PROTECTED_PATHS,
@@ -13,6 +15,7 @@ import {
   type SandboxDriver,
 } from '../spec/sandbox.ts';
 import type { EgressResolver } from './egress-resolver.ts';
+import { describeToolchain, type HostToolchain, resolveHostToolchain } from './host-toolchain.ts';
 import {
   buildBubblewrapArguments,
   SANDBOX_NODE_DIR,
@@ -36,11 +39,20 @@ export interface BubblewrapSettings {
   /** The bubblewrap binary. Default: `bwrap`, looked up on the host's PATH. */
   bwrapPath?: string;
   /**
-   * Host directory of the node binary to make reachable read-only inside (at `/opt/warden-node/bin`,
-   * first on PATH), so `node` and `npm test` work. Default: the directory of the running node;
-   * `null` leaves node out (a node under /usr is visible anyway).
+   * Host directory of Warden's own node binary, mounted read-only at `/opt/warden-node/bin` (off PATH)
+   * to run Warden's egress relay. Default: the directory of the running node; `null` leaves it out (a
+   * node under /usr is visible anyway).
    */
   nodeDir?: string | null;
+  /**
+   * The host's environment: its PATH decides the toolchain commands run (see `resolveHostToolchain`),
+   * and its CA variables (`NODE_EXTRA_CA_CERTS`, `SSL_CERT_FILE`, `SSL_CERT_DIR`, `REQUESTS_CA_BUNDLE`,
+   * `CURL_CA_BUNDLE`, `PIP_CERT`) reach the sandbox with their files mounted read-only. Default:
+   * `process.env`.
+   */
+  hostEnv?: Environment;
+  /** The toolchain commands run. Default: resolved from `hostEnv`'s PATH. */
+  toolchain?: HostToolchain;
   /**
    * How the egress proxy resolves names. Default: the host's DNS, every answer checked against the
    * forbidden ranges. Tests pass `createStaticEgressResolver` (the testing entry) to reach a server on 127.0.0.1.
@@ -58,7 +70,7 @@ const EXIT_FILE_SIZE = 128 + 25;
 
 /** How programs say an allocation failed at the data-size rlimit (it is reached before the cgroup's). */
 const MEMORY_FAILURE =
-  /out of memory|Cannot allocate memory|Failed to allocate memory|ERR_MEMORY_ALLOCATION_FAILED|MemoryError|bad_alloc/i;
+  /out of memory|Cannot allocate memory|Failed to allocate memory|ERR_MEMORY_ALLOCATION_FAILED|MemoryError|bad_alloc|allocation failed/i;
 
 const INSTALL_HINT = 'install bubblewrap: sudo apt-get install bubblewrap';
 /** The seccomp filter every command runs under; `undefined` on an architecture without syscall numbers. */
@@ -88,6 +100,14 @@ interface RawRun {
 export function createBubblewrapDriver(settings: BubblewrapSettings = {}): SandboxDriver {
   const bwrapPath = settings.bwrapPath ?? 'bwrap';
   const nodeDir = settings.nodeDir === undefined ? path.dirname(process.execPath) : settings.nodeDir;
+  const hostEnv = settings.hostEnv ?? process.env;
+  let toolchain: HostToolchain | undefined = settings.toolchain;
+  const toolchainOf = () => {
+    toolchain ??= resolveHostToolchain(hostEnv[ENV.path] ?? '', process.execPath);
+    return toolchain;
+  };
+  const certificates = certificatesOf(hostEnv);
+  let description: Promise<string> | undefined;
   let checked: Promise<void> | null = null;
   let cgroupPlan: Promise<CgroupPlan | null> | null = null;
 
@@ -222,7 +242,7 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
     if (checked) return await checked;
     const attempt = (async () => {
       const result = await run(
-        { workspaceDir: null, nodeDir, env: {} },
+        { workspaceDir: null, nodeDir, toolchain: toolchainOf(), env: {} },
         'true',
         { timeoutMs: 10_000, maxOutputBytes: 4096 },
         null,
@@ -246,6 +266,10 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
   return {
     name: 'bubblewrap',
     check,
+    describeToolchain: async () => {
+      description ??= describeToolchain(toolchainOf());
+      return await description;
+    },
 
     async create(sandboxSettings): Promise<Sandbox> {
       await check();
@@ -301,7 +325,9 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
               {
                 workspaceDir,
                 nodeDir,
-                env: { ...egress?.env, ...options.env },
+                toolchain: toolchainOf(),
+                readOnlyFiles: certificates.files,
+                env: { ...certificates.env, ...egress?.env, ...options.env },
                 workspaceMounts: mounts.args,
                 limits,
                 extraMounts: egress?.bwrapArguments,
@@ -367,4 +393,24 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
       };
     },
   };
+}
+
+/** The host's CA variables whose file or directory exists, passed on with it mounted read-only. */
+function certificatesOf(hostEnv: Environment): { env: Record<string, string>; files: string[] } {
+  const env: Record<string, string> = {};
+  const files: string[] = [];
+  for (const name of [
+    ENV.nodeExtraCaCerts,
+    ENV.sslCertFile,
+    ENV.sslCertDir,
+    ENV.requestsCaBundle,
+    ENV.curlCaBundle,
+    ENV.pipCert,
+  ]) {
+    const value = hostEnv[name];
+    if (!value || !path.isAbsolute(value) || !existsSync(value)) continue;
+    env[name] = value;
+    files.push(path.normalize(value));
+  }
+  return { env, files };
 }

@@ -29,7 +29,7 @@ export interface SandboxDriverConfig {
 export function createSandboxDriver(settings: SandboxDriverConfig, env: Environment): SandboxDriver {
   switch (settings.driver) {
     case 'bubblewrap':
-      return createBubblewrapDriver();
+      return createBubblewrapDriver({ hostEnv: env });
     case 'docker':
       return createDockerDriver({ image: settings.docker.image });
     case 'e2b': {

@@ -19,6 +19,20 @@ export const ENV = {
   dockerHost: 'DOCKER_HOST',
   /** API key of the optional E2B sandbox driver (its tests run when set). */
   e2bKey: 'E2B_API_KEY',
+  /** The host's search path: the first `node` on it (outside any `node_modules`) is what the sandbox runs. */
+  path: 'PATH',
+  /** Extra CA certificates Node trusts; passed into the sandbox with the file mounted read-only. */
+  nodeExtraCaCerts: 'NODE_EXTRA_CA_CERTS',
+  /** The CA bundle OpenSSL clients trust; passed into the sandbox with the file mounted read-only. */
+  sslCertFile: 'SSL_CERT_FILE',
+  /** The CA directory OpenSSL clients trust; passed into the sandbox mounted read-only. */
+  sslCertDir: 'SSL_CERT_DIR',
+  /** The CA bundle Python's requests trusts; passed into the sandbox with the file mounted read-only. */
+  requestsCaBundle: 'REQUESTS_CA_BUNDLE',
+  /** The CA bundle curl trusts; passed into the sandbox with the file mounted read-only. */
+  curlCaBundle: 'CURL_CA_BUNDLE',
+  /** The CA bundle pip trusts; passed into the sandbox with the file mounted read-only. */
+  pipCert: 'PIP_CERT',
   /** Set by CI systems; tests refuse to skip a suite when it is `true`. */
   ci: 'CI',
 } as const;

@@ -204,6 +204,11 @@ export interface SandboxDriver {
   check(): Promise<void>;
   /** A sandbox for one workspace. Throws like `check()` when the driver cannot run here. */
   create(settings: SandboxSettings): Promise<Sandbox>;
+  /**
+   * Which toolchain commands run, in one line for the run header and the journal
+   * (`node v22.1.0 (host, /usr/bin/node)`); undefined when the driver cannot say (an image's own).
+   */
+  describeToolchain?(): Promise<string>;
 }
 
 /** Where the workspace appears inside the sandbox; host paths never show to the agent. */

@@ -152,6 +152,22 @@ describe('a warden run killed with SIGKILL mid-task', () => {
     expect(git(repo, 'show', `warden/${taskId}:note.md`)).toBe('kept');
     const after = await runWarden(['trace', taskId, '--data-dir', home]);
     expect(after.stdout).toMatch(/chain verified \(complete/);
+    // What the task is charged is exactly the model calls that were answered: two, the killed one not at all.
+    const events = JSON.parse(
+      (await runWarden(['trace', taskId, '--json', '--data-dir', home])).stdout,
+    ) as Array<Record<string, unknown>>;
+    const answered = events.filter((event) => event.type === 'model-response');
+    expect(answered).toHaveLength(2);
+    const charged = answered.reduce((sum, event) => sum + Number(event.costUsd), 0);
+    const final = await taskOf(home, taskId);
+    expect(final.costUsd).toBeCloseTo(charged, 9);
+    const [spent] = query<{ spent: number }>(
+      home,
+      "SELECT spent_nanos AS spent FROM spend_windows WHERE scope = ? AND window = 'all'",
+      `task:${taskId}`,
+    );
+    expect((spent?.spent ?? 0) / 1e9).toBeCloseTo(charged, 9);
+    expect(held()).toBe(0);
   }, 240_000);
 
   it('does not re-run a shell command cut off mid-run, and removes the workspace once the keep time is over', async () => {

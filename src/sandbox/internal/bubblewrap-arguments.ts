@@ -2,8 +2,12 @@ import { lstat, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { SystemError } from '../../spec/errors.ts';
 import { type ResourceLimits, SANDBOX_WORKDIR } from '../../spec/sandbox.ts';
+import { type HostToolchain, SANDBOX_TOOLCHAIN_DIR } from '../host-toolchain.ts';
 
-/** Where the host's node binary directory appears inside the sandbox. */
+/**
+ * Where Warden's own node binary directory appears inside the sandbox: for Warden's egress relay, not on
+ * PATH (commands run the host's toolchain).
+ */
 export const SANDBOX_NODE_DIR = '/opt/warden-node/bin';
 
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -29,6 +33,7 @@ const ETC_ENTRIES = [
   '/etc/protocols',
   '/etc/services',
   '/etc/ssl',
+  '/etc/pki',
   '/etc/ca-certificates',
   '/etc/ca-certificates.conf',
   '/etc/localtime',
@@ -41,8 +46,15 @@ const ETC_ENTRIES = [
 export interface SandboxLayout {
   /** Mounted read-write at `/workspace`; `null` for a sandbox without one (the availability check). */
   workspaceDir: string | null;
-  /** Host directory holding the node binary, made reachable read-only; `null` to leave node out. */
+  /** Host directory of Warden's node binary, for its egress relay (off PATH); `null` to leave it out. */
   nodeDir: string | null;
+  /**
+   * The toolchain commands run (its install mounted read-only, its PATH entries first); `null` for the
+   * system's PATH alone.
+   */
+  toolchain?: HostToolchain | null;
+  /** Host files mounted read-only at their own paths (CA bundles named by the host's environment). */
+  readOnlyFiles?: readonly string[];
   /** Variables set on top of the allow-listed base environment. */
   env: Readonly<Record<string, string>>;
   /** Extra mount arguments over the workspace (the protected paths), applied after it is mounted. */
@@ -117,11 +129,13 @@ export async function buildBubblewrapArguments(layout: SandboxLayout, command: s
   if (layout.limits) args.push('--size', String(layout.limits.workspaceBytes));
   args.push('--tmpfs', '/tmp');
 
-  let searchPath = SYSTEM_PATH;
   if (layout.nodeDir !== null && !isUnder('/usr', layout.nodeDir)) {
     args.push('--ro-bind', layout.nodeDir, SANDBOX_NODE_DIR);
-    searchPath = `${SANDBOX_NODE_DIR}:${SYSTEM_PATH}`;
   }
+  const toolchain = layout.toolchain ?? null;
+  if (toolchain?.mountDir) args.push('--ro-bind', toolchain.mountDir, SANDBOX_TOOLCHAIN_DIR);
+  const searchPath = [...(toolchain?.pathEntries ?? []), SYSTEM_PATH].join(':');
+  for (const file of layout.readOnlyFiles ?? []) args.push('--ro-bind-try', file, file);
 
   if (layout.workspaceDir !== null) {
     args.push('--bind', layout.workspaceDir, SANDBOX_WORKDIR, ...(layout.workspaceMounts ?? []));
