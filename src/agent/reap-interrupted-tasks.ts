@@ -48,7 +48,12 @@ export async function reapInterruptedTasks(settings: ReapSettings): Promise<Reap
   const here = settings.here ?? currentTaskOwner();
   const removed: string[] = [];
   // First the workspaces kept long enough, so a task interrupted by this very start keeps its own.
-  for (const task of await store.listTasks({ status: 'interrupted', limit: MOST_TASKS_PER_START })) {
+  // Tasks stopped by a limit keep theirs too, for a resume once the limit is raised.
+  const kept = [
+    ...(await store.listTasks({ status: 'interrupted', limit: MOST_TASKS_PER_START })),
+    ...(await store.listTasks({ status: 'stopped', limit: MOST_TASKS_PER_START })),
+  ];
+  for (const task of kept) {
     if (task.resumableUntil === null || Date.parse(task.resumableUntil) > now.getTime()) continue;
     const dir = workspaceDir(settings.scratchDir, task.id);
     if (dir) await rm(dir, { recursive: true, force: true });

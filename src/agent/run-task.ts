@@ -26,6 +26,8 @@ import type { LoopStop } from './loop-stop.ts';
 import { type PreCheck, runPreChecks } from './pre-checks.ts';
 import { recordInterruptedCalls } from './record-interrupted-calls.ts';
 import { type ResumeState, replayJournal } from './replay-journal.ts';
+import { checkLimitRaised } from './internal/limit-raised.ts';
+import { RESUMABLE_STOPS } from './internal/resumable-stop.ts';
 import { type CheckCommand, recordedCheckCommand, resolveCheckCommand } from './resolve-check-command.ts';
 import { SYSTEM_PROMPT } from './system-prompt.ts';
 import { newTaskId } from './task-id.ts';
@@ -37,6 +39,11 @@ import { createWorkspaceFiles } from './tools/workspace-files.ts';
 
 /** Everything a task runs with, built once at the edge. */
 export interface TaskRuntime {
+  /**
+   * How long a task stopped by a limit keeps its workspace for `resumeTask` (no branch is made until it
+   * ends); 0 or undefined: it ends like any other task, its branch saved and its workspace removed.
+   */
+  keepStoppedMs?: number | undefined;
   store: Store;
   journal: Journal;
   sandbox: SandboxDriver;
@@ -184,6 +191,7 @@ export async function resumeTask(
   options: { limitChanges?: readonly LimitChange[] } = {},
 ): Promise<RunTaskResult> {
   const task = await loadResumableTask(runtime.store, taskId);
+  if (task.status === 'stopped') checkLimitRaised(task, runtime.taskLimits, options.limitChanges ?? []);
   await runtime.sandbox.check();
   if (task.status === 'interrupted') await recordInterruptedCalls(runtime.journal, taskId);
   const events = await runtime.journal.events(taskId);
@@ -245,7 +253,14 @@ async function driveTask(
     // Known only when the change is saved or measured: undefined when it could not be.
     let changed: boolean | undefined;
     let discarded: DiffStat | null | undefined = null;
-    if (stopReason === 'awaiting-approval') {
+    const paused = stopReason === 'awaiting-approval';
+    // A task stopped by a limit keeps its workspace, unsaved, to go on once the limit is raised.
+    const keepMs = runtime.keepStoppedMs ?? 0;
+    const resumableUntil =
+      !paused && RESUMABLE_STOPS.has(stopReason) && keepMs > 0
+        ? new Date(Date.now() + keepMs).toISOString()
+        : undefined;
+    if (paused || resumableUntil) {
       keepWorkspace = true;
     } else if (options.createBranch) {
       const saved = await saveResultBranch({
@@ -272,6 +287,8 @@ async function driveTask(
     if (status === 'unverified') detail = `${detail}; ${UNVERIFIED_DETAIL}`;
     if (status === 'already-done' && stopReason === 'finished')
       detail = `${detail}, but changed nothing: the check passes on the base commit`;
+    if (resumableUntil)
+      detail = `${detail}; its work is kept until ${resumableUntil}: raise the limit and \`warden resume ${taskId}\` to go on`;
 
     // A journal that cannot take them fails the task below, in `finally`, where the wait is repeated.
     await connectionsJournaled().catch(() => {});
@@ -285,7 +302,8 @@ async function driveTask(
       steps: done.steps,
       spent: guard.spent,
       branch: branch?.branch,
-      paused: keepWorkspace,
+      paused,
+      resumableUntil,
     });
     return {
       task: finished.task,

@@ -379,6 +379,8 @@ export interface RunEndFields {
   branch?: string | undefined;
   /** How the work was verified (the last check's result); absent in journals from before verification. */
   verification?: Verification | undefined;
+  /** A task stopped by a limit: until when its kept workspace lets it resume; absent otherwise. */
+  resumableUntil?: string | undefined;
 }
 
 /** The check a task chose at its start, as journaled on `workspace-ready`. */

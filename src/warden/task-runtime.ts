@@ -129,6 +129,7 @@ export async function createTaskRuntime(
     priceTable,
     counterfactualKey: config.economics.counterfactualModel,
     scratchDir: parts.scratchDir,
+    keepStoppedMs: config.recovery.keepInterruptedHours * 3_600_000,
     taskLimits: limits,
     limits: { maxSteps: limits.maxSteps, maxWallSeconds: limits.maxWallSeconds },
     commandTimeoutMs: limits.sandbox.commandTimeoutMs,

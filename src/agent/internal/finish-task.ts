@@ -20,6 +20,8 @@ export interface FinishSettings {
   branch: string | undefined;
   /** The task waits (for an approval) instead of ending: `task-pause`, and no end time. */
   paused: boolean;
+  /** Until when its kept workspace lets a stopped task be resumed (ISO time); undefined: not resumable. */
+  resumableUntil?: string | undefined;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function finishTask(
       cacheHitRatio: cacheHit,
       verification: settings.verification,
       branch: settings.branch,
+      resumableUntil: settings.resumableUntil,
     },
     {
       status,
@@ -58,6 +61,7 @@ export async function finishTask(
       costUsd: spent.usd,
       branch: settings.branch ?? null,
       endedAt: settings.paused ? null : new Date().toISOString(),
+      resumableUntil: settings.resumableUntil ?? null,
     },
   );
   return { task, cacheHitRatio: cacheHit };

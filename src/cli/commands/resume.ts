@@ -7,8 +7,10 @@ import { exitCodeOf, formatReport, openWarden, taskHooks, toReport } from './run
 export const RESUME_HELP = `warden resume TASK [--max-usd N] [--max-steps N] [--allow-loosen] [--json]
 
 Continues a task that waits for an approval (exit code 4 of \`warden run\`), once the request is
-approved or denied, or a task that was interrupted (its process died) while its workspace is kept
-(see \`warden tasks\`). Model calls already made are not made or paid again; a model call that had no
+approved or denied, a task that was interrupted (its process died), or one stopped by a limit (exit
+code 3: steps, wall time, budget), while its workspace is kept (see \`warden tasks\`). A task stopped at
+its step or budget limit resumes only under a raised one: --max-steps N or --max-usd N with
+--allow-loosen. Model calls already made are not made or paid again; a model call that had no
 response is made again. Tool calls already run are not run again; one that was cut off runs again
 only if it is read-only (read_file, list_files, search), otherwise the model is told it was
 interrupted. Prints the same result as \`warden run\`, with the same exit codes.
@@ -19,8 +21,8 @@ policy bundle, other models or price table, or with more egress is refused (exit
 --allow-loosen is given, which also lets larger numbers of the current config apply. Every change is
 journaled as limits-changed.
 
-  --max-usd N        a lower spending limit for the task, in USD
-  --max-steps N      a lower limit on model calls for the task
+  --max-usd N        a spending limit for the task, in USD (higher only with --allow-loosen)
+  --max-steps N      a limit on model calls for the task (higher only with --allow-loosen)
   --allow-loosen     accept looser limits than the task started with (journaled)
 `;
 
