@@ -56,7 +56,8 @@ describe('an approval grants exactly the approved call, once (real CLI, real Ced
 
     const resumed = await approveAndResume(paused.body.taskId);
     expect(resumed.code).toBe(0);
-    expect(resumed.body).toMatchObject({ status: 'succeeded', branch: `warden/${paused.body.taskId}` });
+    // No check is configured here: the approved change lands, unverified.
+    expect(resumed.body).toMatchObject({ status: 'unverified', branch: `warden/${paused.body.taskId}` });
     expect(git(repo, 'show', `warden/${paused.body.taskId}:${WORKFLOW}`)).toBe(APPROVED.trim());
 
     const ends = (await events(paused.body.taskId)).filter((event) => event.type === 'tool-call-end');
