@@ -9,7 +9,7 @@ import {
   reopenWorkspace,
   type Workspace,
 } from '../sandbox/index.ts';
-import { describeError } from '../spec/errors.ts';
+import { describeError, SystemError } from '../spec/errors.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { ResourceLimits, Sandbox, SandboxDriver, SandboxEgress } from '../spec/sandbox.ts';
 import type { Store } from '../spec/store.ts';
@@ -191,6 +191,15 @@ export async function resumeTask(
   options: { limitChanges?: readonly LimitChange[] } = {},
 ): Promise<RunTaskResult> {
   const task = await loadResumableTask(runtime.store, taskId);
+  // A resume replays the journal into the model's context and the guard's counts: only a verified one.
+  const chain = await runtime.journal.verify(taskId);
+  if (!chain.ok) {
+    throw new SystemError(
+      'journal-corrupt',
+      `task ${taskId} is not resumed: its journal does not verify (event ${chain.brokenAt}: ${chain.problem})`,
+      { hint: `\`warden trace ${taskId}\` shows where; start the task again with \`warden run\`` },
+    );
+  }
   if (task.status === 'stopped') checkLimitRaised(task, runtime.taskLimits, options.limitChanges ?? []);
   await runtime.sandbox.check();
   if (task.status === 'interrupted') await recordInterruptedCalls(runtime.journal, taskId);
