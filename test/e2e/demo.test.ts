@@ -25,7 +25,7 @@ describe('warden demo (scripted model, real git, real bubblewrap, real SQLite)',
     expect(report.diffStat).toEqual({ filesChanged: 1, insertions: 1, deletions: 1 });
 
     // The branch holds the fix, committed by the agent, with the task and trace as trailers.
-    const fixed = git(report.repo, 'show', `${report.branch}:src/cart.ts`);
+    const fixed = git(report.repo, 'show', `${report.branch}:src/cart.js`);
     expect(fixed).toContain('Math.round((gross * (100 - discountPercent)) / 100)');
     expect(git(report.repo, 'log', '-1', '--format=%an <%ae>', report.branch)).toBe(
       'Warden Agent <agent@warden.local>',
@@ -35,7 +35,7 @@ describe('warden demo (scripted model, real git, real bubblewrap, real SQLite)',
     expect(message).toContain(`Warden-Trace: warden trace ${report.taskId}`);
 
     // The user's checkout still has the bug and is still on main.
-    expect(readFileSync(path.join(report.repo, 'src/cart.ts'), 'utf8')).toContain('gross - discountPercent');
+    expect(readFileSync(path.join(report.repo, 'src/cart.js'), 'utf8')).toContain('gross - discountPercent');
     expect(git(report.repo, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
     expect(git(report.repo, 'status', '--porcelain')).toBe('');
 

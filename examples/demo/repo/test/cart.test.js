@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { subtotal, totalWithDiscount } from '../src/cart.ts';
+import { subtotal, totalWithDiscount } from '../src/cart.js';
 
 const basket = [
   { sku: 'mug', unitPriceCents: 1200, quantity: 2 },

@@ -1,5 +1,9 @@
-/** Formats cents as a price: 1234 -> "$12.34". */
-export function formatCents(cents: number): string {
+/**
+ * Formats cents as a price: 1234 -> "$12.34".
+ * @param {number} cents
+ * @returns {string}
+ */
+export function formatCents(cents) {
   const sign = cents < 0 ? '-' : '';
   const absolute = Math.abs(cents);
   return `${sign}$${Math.floor(absolute / 100)}.${String(absolute % 100).padStart(2, '0')}`;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatCents } from '../src/format.ts';
+import { formatCents } from '../src/format.js';
 
 test('formats cents as dollars', () => {
   assert.equal(formatCents(1234), '$12.34');
