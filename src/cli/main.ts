@@ -1,4 +1,5 @@
 import { describeError, UserError, WardenError } from '../spec/errors.ts';
+import { wardenVersion } from '../warden/index.ts';
 import {
   APPROVALS_HELP,
   APPROVE_HELP,
@@ -20,7 +21,6 @@ import { TASKS_HELP, tasksCommand } from './commands/tasks.ts';
 import { TRACE_HELP, traceCommand } from './commands/trace.ts';
 import { EXIT } from './exit-codes.ts';
 import { type CommandIo, processIo } from './io.ts';
-import { wardenVersion } from './version.ts';
 
 type Command = (argv: string[], io: CommandIo) => Promise<number>;
 

@@ -515,7 +515,7 @@ export const RecoverySchema = z
       .number()
       .nonnegative()
       .describe(
-        'Hours the workspace of an interrupted task (its process died), or of a task stopped by a limit (steps, wall time, budget; its branch is made when it ends), is kept so `warden resume` can continue it; a later start of Warden removes it after that. 0: an interrupted task\'s is removed at the next start, and a stopped task ends at once with its branch.',
+        "Hours the workspace of an interrupted task (its process died), or of a task stopped by a limit (steps, wall time, budget; its branch is made when it ends), is kept so `warden resume` can continue it; a later start of Warden removes it after that. 0: an interrupted task's is removed at the next start, and a stopped task ends at once with its branch.",
       )
       .default(24),
   })

@@ -55,7 +55,12 @@ describe('createWarden', () => {
     cpSync(defaultBundleDir(), bundle, { recursive: true });
     const warden = await createWarden({
       dataDir: path.join(work, 'home-once'),
-      configPath: config('once', { policy: { bundle }, forge: { kind: 'local', remote } }),
+      configPath: config('once', {
+        policy: { bundle },
+        forge: { kind: 'local', remote },
+        // Only a verified success is delivered: the check is that the task wrote its file.
+        agent: { check: 'test -f first.md || test -f second.md' },
+      }),
       env: {},
     });
     try {
@@ -76,11 +81,15 @@ describe('createWarden', () => {
   });
 
   it('books the outcome of every task it runs for the cost report', async () => {
-    const warden = await createWarden({ dataDir: path.join(work, 'home-cost'), env: {} });
+    const warden = await createWarden({
+      dataDir: path.join(work, 'home-cost'),
+      configPath: config('cost', { agent: { check: 'test -f booked.md' } }),
+      env: {},
+    });
     try {
       await warden.runTask({ repo, task: 'booked', model: script('booked'), createBranch: false });
       const report = await warden.costReport({});
-      expect(report).toMatchObject({ tasks: 1, succeeded: 1 });
+      expect(report).toMatchObject({ tasks: 1, succeeded: 1, unverified: 0 });
     } finally {
       await warden.close();
     }

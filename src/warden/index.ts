@@ -23,4 +23,5 @@ export {
   runPolicyTests,
 } from './policy-operations.ts';
 export type { ResumeOptions, TaskHooks, TaskRequest, TaskResult } from './task-operations.ts';
+export { wardenVersion } from './version.ts';
 export type { PolicyJournal, TraceView, Warden } from './warden.ts';

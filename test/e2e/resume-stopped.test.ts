@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
-import { DatabaseSync } from 'node:sqlite';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git, makeRepo, runWarden, scratch, writeScript } from '../support/cli.ts';
 

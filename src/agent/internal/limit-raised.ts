@@ -26,7 +26,9 @@ export function checkLimitRaised(task: Task, limits: TaskLimits, changes: readon
     throw new UserError(
       'task-not-resumable',
       `task ${task.id} stopped at its budget of $${limits.maxUsd ?? 'none'} ($${task.costUsd.toFixed(4)} spent); resuming it needs a higher one`,
-      { hint: `warden resume ${task.id} --max-usd ${Math.max(1, Math.ceil(task.costUsd * 2))} --allow-loosen` },
+      {
+        hint: `warden resume ${task.id} --max-usd ${Math.max(1, Math.ceil(task.costUsd * 2))} --allow-loosen`,
+      },
     );
   }
 }

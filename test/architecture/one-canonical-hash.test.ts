@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { actionIdempotencyKey } from '../actions/idempotency-key.ts';
-import { hashEvent } from '../journal/hash-event.ts';
-import { approvalContentHash } from '../store/approvals-store.ts';
-import { canonicalHash, canonicalJson } from './canonical-hash.ts';
+import { actionIdempotencyKey } from '../../src/actions/idempotency-key.ts';
+import { hashEvent } from '../../src/journal/hash-event.ts';
+import { canonicalHash, canonicalJson } from '../../src/spec/canonical-hash.ts';
+import { approvalContentHash } from '../../src/store/approvals-store.ts';
 
 describe('canonicalHash', () => {
   it('is RFC 8785: sorted keys, no spaces, undefined fields dropped, numbers in shortest form', () => {
