@@ -161,7 +161,7 @@ export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Pr
       dirty: workspace.dirty,
       sandbox: runtime.sandbox.name,
       check,
-      toolchain: await runtime.sandbox.describeToolchain?.(),
+      toolchain: await runtime.sandbox.describeToolchain?.(workspace.dir),
       note: workspace.dirty
         ? 'the repository had uncommitted changes; the task works from HEAD without them'
         : undefined,

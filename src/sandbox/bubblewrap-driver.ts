@@ -15,7 +15,13 @@ import {
   type SandboxDriver,
 } from '../spec/sandbox.ts';
 import type { EgressResolver } from './egress-resolver.ts';
-import { describeToolchain, type HostToolchain, resolveHostToolchain } from './host-toolchain.ts';
+import {
+  describeToolchain,
+  type HostToolchain,
+  nodeVersion,
+  resolveHostToolchain,
+  toolchainAt,
+} from './host-toolchain.ts';
 import {
   buildBubblewrapArguments,
   SANDBOX_NODE_DIR,
@@ -34,6 +40,7 @@ import { egressWanted, type SandboxEgressRuntime, startSandboxEgress } from './i
 import { seccompProgram } from './internal/seccomp-filter.ts';
 import { measureDiskUse } from './internal/workspace-usage.ts';
 import { parseProtectedPaths } from './protected-paths.ts';
+import { findNodeInstalls, requestedNode, satisfiesNode } from './requested-node.ts';
 
 export interface BubblewrapSettings {
   /** The bubblewrap binary. Default: `bwrap`, looked up on the host's PATH. */
@@ -107,7 +114,17 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
     return toolchain;
   };
   const certificates = certificatesOf(hostEnv);
-  let description: Promise<string> | undefined;
+  /** Per workspace: the toolchain its repository asks for (`.nvmrc`, `engines`, …) and why. */
+  const chosen = new Map<string, Promise<{ toolchain: HostToolchain; note?: string }>>();
+  const toolchainFor = (workspaceDir: string) => {
+    const key = path.resolve(workspaceDir);
+    let choice = chosen.get(key);
+    if (!choice) {
+      choice = chooseToolchain(toolchainOf(), key, hostEnv);
+      chosen.set(key, choice);
+    }
+    return choice;
+  };
   let checked: Promise<void> | null = null;
   let cgroupPlan: Promise<CgroupPlan | null> | null = null;
 
@@ -266,9 +283,10 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
   return {
     name: 'bubblewrap',
     check,
-    describeToolchain: async () => {
-      description ??= describeToolchain(toolchainOf());
-      return await description;
+    describeToolchain: async (workspaceDir) => {
+      if (workspaceDir === undefined) return await describeToolchain(toolchainOf());
+      const { toolchain: picked, note } = await toolchainFor(workspaceDir);
+      return await describeToolchain(picked, note);
     },
 
     async create(sandboxSettings): Promise<Sandbox> {
@@ -325,7 +343,7 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
               {
                 workspaceDir,
                 nodeDir,
-                toolchain: toolchainOf(),
+                toolchain: (await toolchainFor(workspaceDir)).toolchain,
                 readOnlyFiles: certificates.files,
                 env: { ...certificates.env, ...egress?.env, ...options.env },
                 workspaceMounts: mounts.args,
@@ -413,4 +431,29 @@ function certificatesOf(hostEnv: Environment): { env: Record<string, string>; fi
     files.push(path.normalize(value));
   }
   return { env, files };
+}
+
+/**
+ * The toolchain for the repository in `workspaceDir`: the host's default when the repository asks for no
+ * version or the default satisfies it; else the newest install of a version manager that does (nvm, n,
+ * asdf, fnm); else the default, with a note that the version asked for is not on this host.
+ */
+async function chooseToolchain(
+  fallback: HostToolchain,
+  workspaceDir: string,
+  hostEnv: Environment,
+): Promise<{ toolchain: HostToolchain; note?: string }> {
+  const wanted = requestedNode(workspaceDir);
+  if (!wanted) return { toolchain: fallback };
+  const asks = `${wanted.file} asks for ${wanted.request}`;
+  const version = await nodeVersion(fallback.nodePath);
+  if (fallback.source === 'host' && version && satisfiesNode(version, wanted.request)) {
+    return { toolchain: fallback, note: asks };
+  }
+  const install = findNodeInstalls(hostEnv).find((candidate) =>
+    satisfiesNode(candidate.version, wanted.request),
+  );
+  if (install)
+    return { toolchain: toolchainAt('host', install.nodePath), note: `${asks}: ${install.version}` };
+  return { toolchain: fallback, note: `${asks}, which this host does not have` };
 }

@@ -146,6 +146,44 @@ describe.skipIf(!bubblewrapInstalled)(
       expect(result.stderr).toMatch(/Read-only file system/);
     });
 
+    test('a repository’s .nvmrc picks the host’s install of that version; one the host lacks is said so', async () => {
+      // An nvm directory whose one install (Warden's runtime, standing for any other version) is v<major>.
+      const nvm = path.join(dir, 'nvm');
+      const install = path.join(nvm, 'versions', 'node', process.version, 'bin');
+      execFileSync('mkdir', ['-p', install]);
+      execFileSync('ln', ['-sf', process.execPath, path.join(install, 'node')]);
+      const hostEnv = { PATH: '/usr/bin:/bin', NVM_DIR: nvm };
+      const major = process.version.slice(1).split('.')[0]!;
+      const pinned = path.join(dir, 'pinned');
+      execFileSync('mkdir', ['-p', pinned]);
+      writeFileSync(path.join(pinned, '.nvmrc'), `${major}\n`);
+      const driver = createBubblewrapDriver({ hostEnv });
+      const sandbox = await driver.create({ workspaceDir: pinned });
+      try {
+        expect((await sandbox.exec('node --version', options)).stdout.trim()).toBe(process.version);
+      } finally {
+        await sandbox.destroy();
+      }
+      expect(await driver.describeToolchain?.(pinned)).toContain(
+        `.nvmrc asks for ${major}: ${process.version}`,
+      );
+
+      const missing = path.join(dir, 'missing');
+      execFileSync('mkdir', ['-p', missing]);
+      writeFileSync(path.join(missing, '.nvmrc'), '99\n');
+      const fallback = resolveHostToolchain(hostEnv.PATH, process.execPath).nodePath;
+      const host = execFileSync(fallback, ['--version']).toString().trim();
+      const other = await driver.create({ workspaceDir: missing });
+      try {
+        expect((await other.exec('node --version', options)).stdout.trim()).toBe(host);
+      } finally {
+        await other.destroy();
+      }
+      expect(await driver.describeToolchain?.(missing)).toContain(
+        '.nvmrc asks for 99, which this host does not have',
+      );
+    });
+
     test('a CA the host trusts through NODE_EXTRA_CA_CERTS is trusted inside, through the egress proxy', async () => {
       const command = `node tls-client.cjs ${port}`;
       const without = await exec({ PATH: '/usr/bin:/bin' }, command, true);

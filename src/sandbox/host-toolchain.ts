@@ -42,16 +42,29 @@ export function resolveHostToolchain(searchPath: string, wardenNode: string): Ho
   return placed('warden', realpathSync(wardenNode));
 }
 
-/** A one-line description of a toolchain for the run header and the journal: `node v22.1.0 (host, /usr/bin/node)`. */
-export async function describeToolchain(toolchain: HostToolchain): Promise<string> {
-  let version = 'unknown version';
+/**
+ * A one-line description of a toolchain for the run header and the journal:
+ * `node v22.1.0 (host, /usr/bin/node)`, with `note` (why this one) appended.
+ */
+export async function describeToolchain(toolchain: HostToolchain, note?: string): Promise<string> {
+  const version = (await nodeVersion(toolchain.nodePath)) ?? 'unknown version';
+  const source = toolchain.source === 'host' ? 'host' : "Warden's own, the host has no node on PATH";
+  return `node ${version} (${source}, ${toolchain.nodePath})${note ? `; ${note}` : ''}`;
+}
+
+/** What `node --version` says (`v22.1.0`); undefined when it cannot say. */
+export async function nodeVersion(nodePath: string): Promise<string | undefined> {
   try {
-    version = (await run(toolchain.nodePath, ['--version'], { timeout: 10_000 })).stdout.trim();
+    return (await run(nodePath, ['--version'], { timeout: 10_000 })).stdout.trim();
   } catch {
     // A node that cannot say its version is still the one the sandbox runs; the header says so.
+    return undefined;
   }
-  const source = toolchain.source === 'host' ? 'host' : "Warden's own, the host has no node on PATH";
-  return `node ${version} (${source}, ${toolchain.nodePath})`;
+}
+
+/** The toolchain of the node binary at `nodePath` (links resolved). */
+export function toolchainAt(source: HostToolchain['source'], nodePath: string): HostToolchain {
+  return placed(source, realpathSync(nodePath));
 }
 
 function placed(source: HostToolchain['source'], nodePath: string): HostToolchain {

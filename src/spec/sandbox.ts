@@ -206,9 +206,10 @@ export interface SandboxDriver {
   create(settings: SandboxSettings): Promise<Sandbox>;
   /**
    * Which toolchain commands run, in one line for the run header and the journal
-   * (`node v22.1.0 (host, /usr/bin/node)`); undefined when the driver cannot say (an image's own).
+   * (`node v22.1.0 (host, /usr/bin/node)`): for the repository in `workspaceDir` when given (its
+   * `.nvmrc`, `engines`… may pick another install). Undefined when the driver cannot say (an image's own).
    */
-  describeToolchain?(): Promise<string>;
+  describeToolchain?(workspaceDir?: string): Promise<string>;
 }
 
 /** Where the workspace appears inside the sandbox; host paths never show to the agent. */
