@@ -18,7 +18,6 @@ export type { ResumeState } from './replay-journal.ts';
 export { replayJournal } from './replay-journal.ts';
 export type { CheckCommand } from './resolve-check-command.ts';
 export { recordedCheckCommand, resolveCheckCommand } from './resolve-check-command.ts';
-export type { NewTaskRequest, RunTaskResult, TaskRuntime } from './run-task.ts';
 export { resumeTask, runTask } from './run-task.ts';
 export type { ToolCallOutcome, ToolCallSettings } from './run-tool-call.ts';
 export { runToolCall } from './run-tool-call.ts';
@@ -29,6 +28,7 @@ export { newTaskId } from './task-id.ts';
 export type { LimitChange, ResumeLimits, SandboxBounds, TaskLimits } from './task-limits.ts';
 export { limitsForResume, parseRecordedLimits } from './task-limits.ts';
 export { currentTaskOwner, isOwnerGone } from './task-owner.ts';
+export type { NewTaskRequest, RunTaskResult, TaskRuntime } from './task-runtime.ts';
 export { taskStatusOf, verificationOf } from './task-verification.ts';
 export { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
 export type {

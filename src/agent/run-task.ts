@@ -1,7 +1,4 @@
-import type { CircuitBreakers, SpendLedger } from '../guard/index.ts';
 import { TaskGuard } from '../guard/index.ts';
-import type { Journal } from '../journal/index.ts';
-import type { ModelClient, PriceTable } from '../model/index.ts';
 import {
   type BranchResult,
   createWorkspace,
@@ -10,12 +7,9 @@ import {
   type Workspace,
 } from '../sandbox/index.ts';
 import { describeError, SystemError } from '../spec/errors.ts';
-import type { PolicyDecider } from '../spec/policy.ts';
-import type { ResourceLimits, Sandbox, SandboxDriver, SandboxEgress } from '../spec/sandbox.ts';
-import type { Store } from '../spec/store.ts';
-import type { Task, Verification } from '../spec/types.ts';
-import { type LoopLimits, runAgentLoop } from './agent-loop.ts';
-import type { ApprovalGate } from './approval-gate.ts';
+import type { Sandbox } from '../spec/sandbox.ts';
+import type { Task } from '../spec/types.ts';
+import { runAgentLoop } from './agent-loop.ts';
 import { createCommandCheck } from './command-check.ts';
 import { errorCode } from './internal/error-code.ts';
 import { finishTask } from './internal/finish-task.ts';
@@ -25,98 +19,18 @@ import { RESUMABLE_STOPS } from './internal/resumable-stop.ts';
 import { loadResumableTask } from './internal/resumable-task.ts';
 import { saveResultBranch } from './internal/save-result-branch.ts';
 import type { LoopStop } from './loop-stop.ts';
-import { type PreCheck, runPreChecks } from './pre-checks.ts';
+import { runPreChecks } from './pre-checks.ts';
 import { recordInterruptedCalls } from './record-interrupted-calls.ts';
 import { type ResumeState, replayJournal } from './replay-journal.ts';
 import { type CheckCommand, recordedCheckCommand, resolveCheckCommand } from './resolve-check-command.ts';
 import { SYSTEM_PROMPT } from './system-prompt.ts';
 import { newTaskId } from './task-id.ts';
-import type { LimitChange, TaskLimits } from './task-limits.ts';
+import type { LimitChange } from './task-limits.ts';
 import { currentTaskOwner } from './task-owner.ts';
+import type { NewTaskRequest, RunTaskResult, TaskRuntime } from './task-runtime.ts';
 import { taskStatusOf, verificationOf } from './task-verification.ts';
 import { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
 import { createWorkspaceFiles } from './tools/workspace-files.ts';
-
-/** Everything a task runs with, built once at the edge. */
-export interface TaskRuntime {
-  /**
-   * How long a task stopped by a limit keeps its workspace for `resumeTask` (no branch is made until it
-   * ends); 0 or undefined: it ends like any other task, its branch saved and its workspace removed.
-   */
-  keepStoppedMs?: number | undefined;
-  store: Store;
-  journal: Journal;
-  sandbox: SandboxDriver;
-  /** The policy decider for a task whose workspace is at `workspaceDir` (paths are judged there). */
-  createDecider: (workspaceDir: string) => PolicyDecider;
-  /** Files and answers approval requests; without one, `ask` is refused as if denied. */
-  approvals?: ApprovalGate | undefined;
-  ledger: SpendLedger;
-  breakers?: CircuitBreakers | undefined;
-  /** The agent and team every call is charged to. */
-  agent: { name: string; team: string };
-  model: ModelClient;
-  priceTable: PriceTable;
-  /** Price key of the top-tier model the cost report compares against. */
-  counterfactualKey: string;
-  /** Where workspaces are created; each task gets its own directory, removed when the task ends. */
-  scratchDir: string;
-  /** Everything that bounds the task, recorded at its start; the fields below are derived from it. */
-  taskLimits: TaskLimits;
-  limits: LoopLimits;
-  commandTimeoutMs: number;
-  maxCommandTimeoutMs: number;
-  maxOutputBytes: number;
-  /** Resource limits per command; missing fields take the driver's defaults. */
-  sandboxLimits?: Partial<ResourceLimits>;
-  /** Workspace paths the agent may not change; default `DEFAULT_PROTECTED_PATHS`. */
-  protectedPaths?: readonly string[];
-  /** What the sandbox may reach through the egress proxy; each connection is journaled. Default: nothing. */
-  egress?: Omit<SandboxEgress, 'onConnection'> | undefined;
-  maxOutputTokens: number;
-  toolOutputChars: number;
-  /** Called with the task as soon as it exists (before the first model call). */
-  onStart?: (task: Task) => void;
-  /**
-   * A command run in the sandbox when the model says it is finished (`npm test`); exit 0 passes. A failure
-   * escalates to `higherTiers` one at a time, then fails the task. `auto`: the repository's own test
-   * command, detected at the task's start (`detectCheckCommand`). `none`, `null` or undefined: no check,
-   * and a task the model finishes ends `unverified`.
-   */
-  check?: string | null | undefined;
-  /** The models of the tiers above `model`, cheapest first (the cascade). Default: none. */
-  higherTiers?: readonly ModelClient[];
-  /** Cheap deterministic checks run before the first model call; the first that matches ends the task. */
-  preChecks?: readonly PreCheck[];
-}
-
-export interface NewTaskRequest {
-  repo: string;
-  prompt: string;
-  /** The model as the user named it, recorded on the task. */
-  modelName: string;
-  requestedBy: string;
-  /** `false` leaves the user's repository without a result branch (`--no-branch`). */
-  createBranch: boolean;
-}
-
-export interface RunTaskResult {
-  task: Task;
-  branch: BranchResult | null;
-  /** A sentence on why the task ended (or paused). */
-  detail: string;
-  /** The user's tree had uncommitted changes, which the task did not see. */
-  dirty: boolean;
-  finalText: string;
-  /** Input tokens the task's model calls read from a prompt cache, over all their input; `null` without calls. */
-  cacheHitRatio: number | null;
-  /** With `createBranch: false`, the size of the change that was left unsaved; otherwise `null`. */
-  discarded: DiffStat | null;
-  /** How the work was verified: the last check's result, `none` when no check ran. */
-  verification: Verification;
-  /** The check the task ran when the model finished; `null` when it had none. */
-  check: { command: string; source: string } | null;
-}
 
 /**
  * Takes one task from a prompt to a branch: a private workspace cloned from the repository's HEAD, the
