@@ -325,6 +325,8 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
         async destroy() {
           if (destroyed) return;
           destroyed = true;
+          // A long-running process (a server) creates sandboxes for ever: forget this workspace's choice.
+          chosen.delete(workspaceDir);
           removePlaceholders(placeholders);
           await egress?.close();
         },
