@@ -64,6 +64,9 @@ describe('satisfiesNode', () => {
     ['v19.0.0', '^18.19 || >=20', false],
     ['v20.11.0', '>=18 <21', true],
     ['v21.0.0', '>=18 <21', false],
+    ['v20.11.0', '>= 18', true],
+    ['v16.20.0', '>= 18', false],
+    ['v20.11.0', '*', true],
     ['v20.11.0', 'lts/iron', false],
   ])('%s against %s: %s', (version, request, expected) => {
     expect(satisfiesNode(version, request)).toBe(expected);

@@ -69,12 +69,15 @@ export function requestedNode(workspaceDir: string): RequestedNode | undefined {
 /**
  * Whether `version` (`v20.11.0`) satisfies `request`: an exact or partial version (`20`, `20.11`,
  * `v20.11.0`), `X.x`, `^X.Y.Z`, `~X.Y.Z`, `>=`, `>`, `<=`, `<`, or several of those joined by spaces (all must
- * hold) or `||` (one must). Anything else is not understood and satisfied by nothing.
+ * hold) or `||` (one must); `*` takes any. Anything else is not understood and satisfied by nothing.
  */
 export function satisfiesNode(version: string, request: string): boolean {
   const have = parts(version);
   if (!have) return false;
-  return request.split('||').some((alternative) =>
+  // `>= 18` is `>=18`; `*`, `x` and an empty range take any version.
+  const normalized = request.replace(/(>=|<=|>|<|\^|~|=)\s+/g, '$1').trim();
+  if (normalized === '' || normalized === '*' || normalized.toLowerCase() === 'x') return true;
+  return normalized.split('||').some((alternative) =>
     alternative
       .trim()
       .split(/\s+/)
