@@ -98,7 +98,9 @@ export interface SpendStore {
   }): SpendReserveOutcome;
   /**
    * Releases the reservation and books what the call really cost in every one of its windows, with the
-   * call's entry (none for a call that was never made). Settling twice books once.
+   * call's entry (none for a call that was never made). Settling twice books once. A settled
+   * reservation is compacted away: the store keeps no record per call beyond the call's entry, and the
+   * booking and the compaction happen at once (a crash between them is not possible).
    *
    * @throws SystemError `spend-out-of-range`, `store-failed`.
    */

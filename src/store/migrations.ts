@@ -4,6 +4,7 @@ import { APPROVALS_AND_ACTIONS } from './migrations/0003-approvals-and-actions.t
 import { MODEL_BATCHES } from './migrations/0004-model-batches.ts';
 import { JOURNAL_HEADS_AND_CHECKPOINTS } from './migrations/0005-journal-heads-and-checkpoints.ts';
 import { BREAKER_COUNTERS } from './migrations/0006-breaker-counters.ts';
+import { REPORT_INDEXES_AND_COMPACTION } from './migrations/0007-report-indexes-and-compaction.ts';
 
 /**
  * Schema migrations for the embedded store, applied in order, each in its own transaction. Each lives
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly string[] = [
   MODEL_BATCHES,
   JOURNAL_HEADS_AND_CHECKPOINTS,
   BREAKER_COUNTERS,
+  REPORT_INDEXES_AND_COMPACTION,
 ];

@@ -139,7 +139,7 @@ export class SqliteSpendStore implements SpendStore {
       const row = this.#db.prepare('SELECT state FROM spend_reservations WHERE id = ?').get(reservation.id) as
         | { state: string }
         | undefined;
-      if (row?.state === 'settled') return;
+      if (row?.state === 'settled' || this.#booked(reservation.id)) return;
       const stillHeld = row?.state === 'held';
       for (const window of reservation.windows) {
         this.#db
@@ -160,21 +160,28 @@ export class SqliteSpendStore implements SpendStore {
             stillHeld ? reservation.tokens : 0,
           );
       }
-      this.#db
-        .prepare(
-          `INSERT INTO spend_reservations (id, windows, nanos, tokens, state, created_at, expires_at)
-           VALUES (?, ?, ?, ?, 'settled', ?, ?)
-           ON CONFLICT (id) DO UPDATE SET state = 'settled'`,
-        )
-        .run(
-          reservation.id,
-          JSON.stringify(reservation.windows),
-          reservation.nanos,
-          reservation.tokens,
-          now.toISOString(),
-          now.toISOString(),
-        );
       if (entry) this.#insertEntry(reservation.id, entry, nanos, tokens, now);
+      // The entry (or, for a call that cost nothing, the absence of any hold) now answers "was it settled",
+      // so the row goes: the store does not grow a row per model call. A call booked without an entry
+      // keeps a `settled` row, the only record that it was booked.
+      if (entry || (nanos === 0 && tokens === 0)) {
+        this.#db.prepare('DELETE FROM spend_reservations WHERE id = ?').run(reservation.id);
+      } else {
+        this.#db
+          .prepare(
+            `INSERT INTO spend_reservations (id, windows, nanos, tokens, state, created_at, expires_at)
+             VALUES (?, ?, ?, ?, 'settled', ?, ?)
+             ON CONFLICT (id) DO UPDATE SET state = 'settled'`,
+          )
+          .run(
+            reservation.id,
+            JSON.stringify(reservation.windows),
+            reservation.nanos,
+            reservation.tokens,
+            now.toISOString(),
+            now.toISOString(),
+          );
+      }
     });
   }
 
@@ -248,8 +255,17 @@ export class SqliteSpendStore implements SpendStore {
           )
           .run(row.nanos ?? 0, row.tokens ?? 0, window.scope, window.window);
       }
-      this.#db.prepare(`UPDATE spend_reservations SET state = 'expired' WHERE id = ?`).run(row.id as string);
+      // Released for good: a late settle books the same without the row (it finds nothing held).
+      this.#db.prepare('DELETE FROM spend_reservations WHERE id = ?').run(row.id as string);
     }
+  }
+
+  /** Whether a call was booked with an entry under this reservation. */
+  #booked(reservationId: string): boolean {
+    return (
+      this.#db.prepare('SELECT 1 FROM spend_entries WHERE reservation_id = ? LIMIT 1').get(reservationId) !==
+      undefined
+    );
   }
 
   /** The window's amounts; zeros when it was never used; `undefined` when one cannot be read exactly. */
@@ -316,7 +332,7 @@ export class SqliteSpendStore implements SpendStore {
    *
    * @throws SystemError `store-failed` when the database cannot be written.
    */
-  releaseTaskReservations(taskId: string, now: Date): number {
+  releaseTaskReservations(taskId: string, _now: Date): number {
     return this.#transaction(() => {
       const held = this.#db
         .prepare(
@@ -333,9 +349,7 @@ export class SqliteSpendStore implements SpendStore {
             )
             .run(row.nanos as number, row.tokens as number, window.scope, window.window);
         }
-        this.#db
-          .prepare(`UPDATE spend_reservations SET state = 'released', expires_at = ? WHERE id = ?`)
-          .run(now.toISOString(), row.id as string);
+        this.#db.prepare('DELETE FROM spend_reservations WHERE id = ?').run(row.id as string);
       }
       return held.length;
     });
