@@ -158,7 +158,7 @@ describe('a store written before compaction', () => {
       ['released-late', 'expired'],
       ['freed', 'released'],
       ['in-flight', 'held'],
-    ]) {
+    ] as const) {
       insertReservation.run(id, oldWindows, state);
     }
     old
