@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { type ReferenceTask, summarizeCosts } from '../../test/support/cost-summary-reference.ts';
 import type { SpendEntryRow } from '../store/index.ts';
-import { buildCostReport, type ReportTask } from './cost-report.ts';
+import { buildCostReport } from './cost-report.ts';
 
 const entry = (taskId: string, agent: string, usd: number): SpendEntryRow => ({
   taskId,
@@ -22,7 +23,7 @@ const entry = (taskId: string, agent: string, usd: number): SpendEntryRow => ({
   day: '2026-12-02',
   at: '2026-12-02T10:00:00.000Z',
 });
-const task = (taskId: string, agent: string, outcome: ReportTask['outcome']): ReportTask => ({
+const task = (taskId: string, agent: string, outcome: ReferenceTask['outcome']): ReferenceTask => ({
   taskId,
   outcome,
   agent,
@@ -34,12 +35,15 @@ const task = (taskId: string, agent: string, outcome: ReportTask['outcome']): Re
 describe('buildCostReport', () => {
   it('counts only verified successes, and the unverified apart', () => {
     const report = buildCostReport({
-      entries: [entry('t1', 'fixer', 1), entry('t2', 'fixer', 1), entry('t3', 'reviewer', 2)],
-      tasks: [
-        task('t1', 'fixer', 'succeeded'),
-        task('t2', 'fixer', 'unverified'),
-        task('t3', 'reviewer', 'unverified'),
-      ],
+      summary: summarizeCosts(
+        [entry('t1', 'fixer', 1), entry('t2', 'fixer', 1), entry('t3', 'reviewer', 2)],
+        [
+          task('t1', 'fixer', 'succeeded'),
+          task('t2', 'fixer', 'unverified'),
+          task('t3', 'reviewer', 'unverified'),
+        ],
+        'agent',
+      ),
       by: 'agent',
       since: null,
       days: 1,

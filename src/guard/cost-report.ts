@@ -1,18 +1,6 @@
-import type { SpendEntryRow, TaskOutcome } from '../spec/index.ts';
+import type { CostAggregate, CostGrouping, CostSummary } from '../spec/index.ts';
 
-/** How `warden cost` groups its figures. */
-export type CostGrouping = 'agent' | 'model' | 'team' | 'day';
-
-/** One task as the report counts it. */
-export interface ReportTask {
-  taskId: string;
-  /** `undefined`: the task has not ended. */
-  outcome: TaskOutcome | undefined;
-  agent: string | null;
-  team: string | null;
-  earlyExit: boolean;
-  day: string;
-}
+export type { CostGrouping };
 
 /** Figures for a set of calls and tasks. */
 export interface CostFigures {
@@ -51,19 +39,18 @@ export interface CostReport extends CostFigures {
 }
 
 /**
- * Builds the cost report of `entries` (priced calls) and `tasks`. `days` is the length of the period,
- * for the per-day figures.
+ * Builds the cost report of a period from its summary (what the store aggregated: `ReportStore.costSummary`).
+ * `days` is the length of the period, for the per-day figures. Groups come sorted by key.
  */
 export function buildCostReport(input: {
-  entries: readonly SpendEntryRow[];
-  tasks: readonly ReportTask[];
+  summary: CostSummary;
   by: CostGrouping | undefined;
   since: string | null;
   days: number;
   valuePerSuccessUsd: number;
   setupCostUsd: number;
 }): CostReport {
-  const totals = figures(input.entries, input.tasks);
+  const totals = figures(input.summary.total);
   const netValueUsd = totals.succeeded * input.valuePerSuccessUsd - totals.spendUsd;
   const netValuePerDayUsd = netValueUsd / Math.max(input.days, 1);
   const report: CostReport = {
@@ -79,27 +66,9 @@ export function buildCostReport(input: {
     },
   };
   if (input.by !== undefined) {
-    const by = input.by;
-    const keys = new Set<string>();
-    const entryKey = (entry: SpendEntryRow) =>
-      by === 'model'
-        ? entry.priceKey
-        : by === 'day'
-          ? entry.day
-          : ((by === 'agent' ? entry.agent : entry.team) ?? '-');
-    const taskKey = (task: ReportTask) =>
-      by === 'day' ? task.day : ((by === 'agent' ? task.agent : task.team) ?? '-');
-    for (const entry of input.entries) keys.add(entryKey(entry));
-    if (by !== 'model') for (const task of input.tasks) keys.add(taskKey(task));
-    report.groups = [...keys].sort().map((key) => {
-      const entries = input.entries.filter((entry) => entryKey(entry) === key);
-      const taskIds = new Set(entries.map((entry) => entry.taskId));
-      const tasks =
-        by === 'model'
-          ? input.tasks.filter((task) => taskIds.has(task.taskId))
-          : input.tasks.filter((task) => taskKey(task) === key);
-      return { key, ...figures(entries, tasks) };
-    });
+    report.groups = [...(input.summary.groups ?? [])]
+      .sort((left, right) => (left.key < right.key ? -1 : left.key > right.key ? 1 : 0))
+      .map((group) => ({ key: group.key, ...figures(group) }));
   }
   return report;
 }
@@ -120,32 +89,18 @@ export function cacheHitRatio(
   return input === 0 ? null : cached / input;
 }
 
-function figures(entries: readonly SpendEntryRow[], tasks: readonly ReportTask[]): CostFigures {
-  let spendUsd = 0;
-  let topTier = 0;
-  const tiers: Record<string, number> = {};
-  for (const entry of entries) {
-    spendUsd += entry.usd;
-    topTier += entry.topTierUsd ?? entry.usd;
-    const tier = entry.tier ?? 'unranked';
-    tiers[tier] = (tiers[tier] ?? 0) + 1;
-  }
-  const succeeded = tasks.filter((task) => task.outcome === 'succeeded').length;
+function figures({ spend, tasks }: CostAggregate): CostFigures {
+  const input = spend.inputTokens + spend.cacheReadTokens + spend.cacheWriteTokens;
   return {
-    spendUsd,
-    tasks: tasks.length,
-    succeeded,
-    unverified: tasks.filter((task) => task.outcome === 'unverified').length,
-    costPerSuccessUsd: succeeded === 0 ? null : spendUsd / succeeded,
-    topTierCounterfactualUsd: topTier,
-    cacheHitRatio: cacheHitRatio(entries),
-    tierShare: Object.fromEntries(
-      Object.entries(tiers).map(([tier, count]) => [tier, count / entries.length]),
-    ),
-    earlyExits: {
-      alreadyDone: tasks.filter((task) => task.earlyExit && task.outcome === 'already-done').length,
-      notActionable: tasks.filter((task) => task.earlyExit && task.outcome === 'not-actionable').length,
-    },
-    calls: entries.length,
+    spendUsd: spend.spendUsd,
+    tasks: tasks.tasks,
+    succeeded: tasks.succeeded,
+    unverified: tasks.unverified,
+    costPerSuccessUsd: tasks.succeeded === 0 ? null : spend.spendUsd / tasks.succeeded,
+    topTierCounterfactualUsd: spend.topTierUsd,
+    cacheHitRatio: input === 0 ? null : spend.cacheReadTokens / input,
+    tierShare: Object.fromEntries(spend.callsByTier.map(({ tier, calls }) => [tier, calls / spend.calls])),
+    earlyExits: { alreadyDone: tasks.earlyAlreadyDone, notActionable: tasks.earlyNotActionable },
+    calls: spend.calls,
   };
 }

@@ -1,6 +1,6 @@
 export type { BreakerEvent, BreakerSettings, CircuitBreakersSettings } from './circuit-breakers.ts';
 export { CircuitBreakers, nextUtcMidnight } from './circuit-breakers.ts';
-export type { CostFigures, CostGrouping, CostReport, ReportTask } from './cost-report.ts';
+export type { CostFigures, CostGrouping, CostReport } from './cost-report.ts';
 export { buildCostReport, cacheHitRatio } from './cost-report.ts';
 export { describeOpenBreaker } from './describe-breaker.ts';
 export type { WebhookTarget } from './post-webhook.ts';

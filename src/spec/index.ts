@@ -47,6 +47,14 @@ export type {
 } from './model.ts';
 export type { OutcomeStore, TaskOutcome, TaskOutcomeRow } from './outcome-store.ts';
 export type { ActionRequest, PolicyDecider, PolicyDecision, PolicyEngine, PolicyResource } from './policy.ts';
+export type {
+  CostAggregate,
+  CostGrouping,
+  CostSummary,
+  ReportStore,
+  SpendAggregate,
+  TaskAggregate,
+} from './report-store.ts';
 export type { ExecOptions, ExecResult, SandboxDriver } from './sandbox.ts';
 export { SANDBOX_WORKDIR } from './sandbox.ts';
 export type {

@@ -4,7 +4,9 @@ export type {
   BreakerRecord,
   BreakerState,
   BreakerStore,
+  CostSummary,
   OutcomeStore,
+  ReportStore,
   SpendEntry,
   SpendEntryRow,
   SpendReservation,
@@ -23,6 +25,7 @@ export { approvalContentHash, DEFAULT_APPROVAL_TTL_MS, SqliteApprovalStore } fro
 export { SqliteBatchStore } from './batch-store.ts';
 export { SqliteBreakerStore } from './breaker-store.ts';
 export { SqliteOutcomeStore } from './outcome-store.ts';
+export { SqliteReportStore } from './report-store.ts';
 export type { StoreCheck, StoreFinding } from './spend-checks.ts';
 export { SPEND_CHECKS } from './spend-checks.ts';
 export {

@@ -16,17 +16,32 @@ export const MAX_CALL_TOKENS = 1_000_000_000_000;
 /** A `spend_entries` row as read (with big integers). */
 export type SpendRow = Record<string, SQLInputValue>;
 
+/** The amount columns of `spend_entries` that must each hold a stored count for the row to be read. */
+const COUNT_COLUMNS = [
+  'usd_nanos',
+  'tokens',
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'cache_write_1h_tokens',
+] as const;
+
+const storedCountSql = (column: string) =>
+  `(typeof(${column}) = 'integer' AND ${column} BETWEEN 0 AND ${Number.MAX_SAFE_INTEGER})`;
+
+/**
+ * A SQL condition on a `spend_entries` row, true exactly when `toEntry` reads it (every amount an integer
+ * between 0 and 2^53), so an aggregate in SQL leaves out the same rows a report in JavaScript would.
+ */
+export const READABLE_ENTRY_SQL = `(${COUNT_COLUMNS.map(storedCountSql).join(' AND ')}
+  AND (top_tier_nanos IS NULL OR ${storedCountSql('top_tier_nanos')}))`;
+
 /** The entry of a row read with big integers, or why it cannot be read. */
 export function toEntry(row: SpendRow): SpendEntryRow | string {
-  const counts = {
-    usd_nanos: storedCount(row.usd_nanos),
-    tokens: storedCount(row.tokens),
-    input_tokens: storedCount(row.input_tokens),
-    output_tokens: storedCount(row.output_tokens),
-    cache_read_tokens: storedCount(row.cache_read_tokens),
-    cache_write_tokens: storedCount(row.cache_write_tokens),
-    cache_write_1h_tokens: storedCount(row.cache_write_1h_tokens),
-  };
+  const counts = Object.fromEntries(
+    COUNT_COLUMNS.map((column) => [column, storedCount(row[column])]),
+  ) as Record<(typeof COUNT_COLUMNS)[number], number | undefined>;
   const bad = Object.entries(counts).find(([, value]) => value === undefined);
   if (bad) return `${bad[0]} ${String(row[bad[0]])} is not an integer between 0 and 2^53`;
   const topTier = row.top_tier_nanos === null ? null : storedCount(row.top_tier_nanos);
