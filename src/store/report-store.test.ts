@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { referenceCostSummary } from '../../test/support/cost-summary-reference.ts';
 import type {
@@ -8,6 +12,7 @@ import type {
   TaskStatus,
   UnreadableSpendEntry,
 } from '../spec/index.ts';
+import { MIGRATIONS } from './migrations.ts';
 import { SqliteOutcomeStore } from './outcome-store.ts';
 import { SqliteReportStore } from './report-store.ts';
 import { SqliteSpendStore } from './spend-store.ts';
@@ -180,6 +185,67 @@ describe('SqliteReportStore.costSummary', () => {
       }
     },
   );
+
+  it('follows an operator who corrects, edits or deletes entries by hand, at once', async () => {
+    await fill(5);
+    const db = store.database;
+    db.exec(`UPDATE spend_entries SET usd_nanos = 1234 WHERE task_id = 'task-01' AND typeof(usd_nanos) = 'integer'
+      AND usd_nanos > 9007199254740991`);
+    db.exec(`UPDATE spend_entries SET input_tokens = -1 WHERE id = 3`);
+    db.exec(`UPDATE spend_entries SET agent = 'renamed', tier = 'small' WHERE id IN (5, 6, 11)`);
+    db.exec('DELETE FROM spend_entries WHERE id IN (1, 2, 8, 20)');
+    for (const groupBy of ['agent', 'model'] as const) {
+      const summary = await reports.costSummary({ groupBy });
+      expect(sorted(summary), `by ${groupBy}`).toEqual((await reference(undefined, groupBy)).summary);
+    }
+  });
+
+  it('sums the entries of a store written before the reports were aggregated', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'warden-reports-')), 'old.db');
+    const old = new DatabaseSync(file);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    for (const [index, migration] of MIGRATIONS.slice(0, 6).entries()) {
+      old.exec(migration);
+      old
+        .prepare('INSERT INTO schema_migrations VALUES (?, ?)')
+        .run(index + 1, new Date(START).toISOString());
+    }
+    const insert = old.prepare(
+      `INSERT INTO spend_entries (task_id, agent, day, at, price_key, price_table_version, tier, usd_nanos, tokens,
+         input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, top_tier_nanos)
+       VALUES (?, ?, ?, ?, ?, 'v', ?, ?, 10, ?, 5, 3, 1, 0, ?)`,
+    );
+    for (let index = 0; index < 60; index++) {
+      const at = new Date(START + index * 7_200_000).toISOString();
+      insert.run(
+        `old-${index % 7}`,
+        AGENTS[index % 3] ?? null,
+        at.slice(0, 10),
+        at,
+        `model-${index % 2}`,
+        index % 4 === 0 ? null : 'mid',
+        1_000 + index,
+        index === 13 ? -4 : 10,
+        index % 5 === 0 ? null : 9_000,
+      );
+    }
+    old.close();
+    const upgraded = openSqliteStore(file);
+    try {
+      store.close();
+      store = upgraded;
+      spend = new SqliteSpendStore(upgraded.database);
+      outcomes = new SqliteOutcomeStore(upgraded.database);
+      reports = new SqliteReportStore(upgraded.database);
+      for (const groupBy of [undefined, 'agent', 'model', 'day'] as const) {
+        const summary = await reports.costSummary({ groupBy });
+        expect(sorted(summary), `by ${groupBy}`).toEqual((await reference(undefined, groupBy)).summary);
+      }
+      expect((await reports.costSummary({})).total.spend.calls).toBe(59);
+    } finally {
+      rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+  });
 
   it('leaves out every unreadable entry, naming each once with why', async () => {
     await fill(4);

@@ -27,7 +27,8 @@ const UNFINISHED = "('running', 'awaiting_approval', 'interrupted')";
 
 /**
  * The reports over the spend ledger, the outcomes and the tasks in the shared SQLite file, aggregated by
- * SQLite over the indexes of migration 0007: a report reads one row per group, not one per call.
+ * SQLite over the rollups and indexes of migration 0007: a report reads one row per task and day, not one
+ * per model call.
  * Construct with the open database of a `SqliteStore` (`store.database`); the constructor does no I/O.
  */
 export class SqliteReportStore implements ReportStore {
@@ -45,13 +46,32 @@ export class SqliteReportStore implements ReportStore {
     try {
       const since = request.sinceAt;
       this.#reportUnreadable(since, onUnreadable);
-      const total = this.#aggregates('total', since).get('') ?? emptyAggregate();
+      const grouping = request.groupBy ?? 'total';
+      const groups = new Map<string, CostAggregate>();
+      const group = (key: string) => {
+        let found = groups.get(key);
+        if (found === undefined) {
+          found = emptyAggregate();
+          groups.set(key, found);
+        }
+        return found;
+      };
+      const total = emptyAggregate();
+      for (const row of this.#spendRows(grouping, since)) {
+        addSpend(group(String(row.key)).spend, row);
+        addSpend(total.spend, row);
+      }
+      for (const figures of [total, ...groups.values()]) inDollars(figures.spend);
+      for (const row of this.#taskRows(grouping, since)) addTasks(group(String(row.key)).tasks, row);
+      // A task counts under one key of every grouping but the model one (a task may use several models).
+      if (grouping === 'model') {
+        for (const row of this.#taskRows('total', since)) addTasks(total.tasks, row);
+      } else {
+        for (const figures of groups.values()) addTaskAggregate(total.tasks, figures.tasks);
+      }
       const summary: CostSummary = { total, firstAt: this.#firstAt(since) };
       if (request.groupBy !== undefined) {
-        summary.groups = [...this.#aggregates(request.groupBy, since)].map(([key, figures]) => ({
-          key,
-          ...figures,
-        }));
+        summary.groups = [...groups].map(([key, figures]) => ({ key, ...figures }));
       }
       return summary;
     } catch (error) {
@@ -63,79 +83,43 @@ export class SqliteReportStore implements ReportStore {
     }
   }
 
-  /** Spend and tasks per key of `grouping`. */
-  #aggregates(grouping: CostGrouping | 'total', since: string | undefined): Map<string, CostAggregate> {
-    const groups = new Map<string, CostAggregate>();
-    const group = (key: string) => {
-      let found = groups.get(key);
-      if (found === undefined) {
-        found = emptyAggregate();
-        groups.set(key, found);
-      }
-      return found;
-    };
-    const calls = callsIn(since);
-    const key = CALL_KEY[grouping];
-    for (const row of this.#all(
-      `SELECT ${key} AS key, COUNT(*) AS calls, TOTAL(usd_nanos) AS spend,
-         TOTAL(COALESCE(top_tier_nanos, usd_nanos)) AS top_tier, TOTAL(input_tokens) AS input,
-         TOTAL(cache_read_tokens) AS cache_read, TOTAL(cache_write_tokens) AS cache_write
-       FROM spend_entries WHERE ${calls.where} GROUP BY key`,
+  /** The period's spend per key of `grouping` and tier, oldest tier first. */
+  #spendRows(grouping: CostGrouping | 'total', since: string | undefined): Row[] {
+    const calls = periodCalls(since);
+    return this.#all(
+      `${calls.cte} SELECT ${CALL_KEY[grouping]} AS key, COALESCE(tier, 'unranked') AS tier,
+         TOTAL(calls) AS calls, TOTAL(usd_nanos) AS spend, TOTAL(top_tier_nanos) AS top_tier,
+         TOTAL(input_tokens) AS input, TOTAL(cache_read_tokens) AS cache_read,
+         TOTAL(cache_write_tokens) AS cache_write, MIN(first_id) AS first
+       FROM period_call GROUP BY key, COALESCE(tier, 'unranked') ORDER BY first`,
       calls.parameters,
-    )) {
-      Object.assign(group(String(row.key)).spend, {
-        calls: Number(row.calls),
-        spendUsd: Number(row.spend) / NANOS_PER_USD,
-        topTierUsd: Number(row.top_tier) / NANOS_PER_USD,
-        inputTokens: Number(row.input),
-        cacheReadTokens: Number(row.cache_read),
-        cacheWriteTokens: Number(row.cache_write),
-      } satisfies Omit<SpendAggregate, 'callsByTier'>);
-    }
-    for (const row of this.#all(
-      `SELECT ${key} AS key, COALESCE(tier, 'unranked') AS tier, COUNT(*) AS calls, MIN(id) AS first
-       FROM spend_entries WHERE ${calls.where} GROUP BY key, COALESCE(tier, 'unranked') ORDER BY first`,
-      calls.parameters,
-    )) {
-      group(String(row.key)).spend.callsByTier.push({ tier: String(row.tier), calls: Number(row.calls) });
-    }
-    for (const row of this.#taskRows(grouping, since)) {
-      group(String(row.key)).tasks = {
-        tasks: Number(row.tasks),
-        succeeded: Number(row.succeeded),
-        unverified: Number(row.unverified),
-        earlyAlreadyDone: Number(row.early_already_done),
-        earlyNotActionable: Number(row.early_not_actionable),
-      } satisfies TaskAggregate;
-    }
-    return groups;
+    );
   }
 
   /**
    * The period's tasks counted per key: each task once, with its outcome, agent, team and day as the
-   * contract of `costSummary` says.
+   * contract of `costSummary` says (its first call's are those of the rollup row holding it).
    */
   #taskRows(grouping: CostGrouping | 'total', since: string | undefined): Row[] {
-    const calls = callsIn(since);
+    const calls = periodCalls(since);
     const outcomes = since === undefined ? '1' : 'at >= ?';
     const outcomeParameters = since === undefined ? [] : [since];
-    const tasks = `WITH first_call AS (
-        SELECT task_id, MIN(id) AS id FROM spend_entries
-        WHERE task_id IS NOT NULL AND ${calls.where} GROUP BY task_id),
+    // SQLite takes the bare columns of a MIN() aggregate from the row holding the minimum.
+    const tasks = `${calls.cte}, first_call AS (
+        SELECT task_id, MIN(first_id), agent, team, day FROM period_call WHERE task_id IS NOT NULL GROUP BY task_id),
       outcome AS (SELECT * FROM task_outcomes WHERE ${outcomes}),
       period_task AS (SELECT task_id FROM first_call UNION SELECT task_id FROM outcome),
       report_task AS (
         SELECT period_task.task_id AS task_id,
           COALESCE(outcome.outcome, CASE WHEN tasks.status NOT IN ${UNFINISHED} THEN tasks.status END) AS outcome,
-          COALESCE(outcome.agent, call.agent) AS agent,
-          COALESCE(outcome.team, call.team) AS team,
+          COALESCE(outcome.agent, first_call.agent) AS agent,
+          COALESCE(outcome.team, first_call.team) AS team,
           COALESCE(outcome.early_exit, 0) AS early_exit,
-          COALESCE(outcome.day, call.day, '') AS day
+          COALESCE(outcome.day, first_call.day, '') AS day
         FROM period_task
           LEFT JOIN outcome ON outcome.task_id = period_task.task_id
           LEFT JOIN first_call ON first_call.task_id = period_task.task_id
-          LEFT JOIN spend_entries AS call ON call.id = first_call.id
-          LEFT JOIN tasks ON tasks.id = period_task.task_id)`;
+          LEFT JOIN tasks ON tasks.id = period_task.task_id AND outcome.task_id IS NULL)`;
     const counts = `COUNT(*) AS tasks,
         TOTAL(report_task.outcome = 'succeeded') AS succeeded,
         TOTAL(report_task.outcome = 'unverified') AS unverified,
@@ -145,11 +129,10 @@ export class SqliteReportStore implements ReportStore {
     if (grouping === 'model') {
       return this.#all(
         `${tasks}, model_task AS (
-           SELECT DISTINCT price_key AS key, task_id FROM spend_entries
-           WHERE task_id IS NOT NULL AND ${calls.where})
+           SELECT DISTINCT price_key AS key, task_id FROM period_call WHERE task_id IS NOT NULL)
          SELECT model_task.key AS key, ${counts}
          FROM model_task JOIN report_task ON report_task.task_id = model_task.task_id GROUP BY model_task.key`,
-        [...parameters, ...calls.parameters],
+        parameters,
       );
     }
     const key = grouping === 'total' ? "''" : grouping === 'day' ? 'day' : `COALESCE(${grouping}, '-')`;
@@ -157,9 +140,9 @@ export class SqliteReportStore implements ReportStore {
   }
 
   #firstAt(since: string | undefined): string | null {
-    const calls = callsIn(since);
+    const calls = periodCalls(since);
     const call = this.#db
-      .prepare(`SELECT at FROM spend_entries WHERE ${calls.where} ORDER BY id LIMIT 1`)
+      .prepare(`${calls.cte} SELECT at FROM spend_entries WHERE id = (SELECT MIN(first_id) FROM period_call)`)
       .get(...calls.parameters) as { at: string } | undefined;
     if (call) return call.at;
     const outcome = (
@@ -170,10 +153,14 @@ export class SqliteReportStore implements ReportStore {
     return outcome?.at ?? null;
   }
 
-  /** Passes every entry of the period that cannot be read to `onUnreadable`, with why. */
+  /**
+   * Passes every entry of the period that cannot be read to `onUnreadable`, with why. Through the partial
+   * index of exactly those rows (named, as SQLite's planner would rather scan the table without statistics).
+   */
   #reportUnreadable(since: string | undefined, onUnreadable: (entry: UnreadableSpendEntry) => void): void {
     const statement = this.#db.prepare(
-      `SELECT * FROM spend_entries WHERE ${since === undefined ? '1' : 'at >= ?'} AND NOT ${READABLE_ENTRY_SQL}
+      `SELECT * FROM spend_entries INDEXED BY spend_entries_unreadable
+       WHERE ${since === undefined ? '1' : 'at >= ?'} AND NOT ${READABLE_ENTRY_SQL}
        ORDER BY id`,
     );
     statement.setReadBigInts(true);
@@ -193,11 +180,70 @@ export class SqliteReportStore implements ReportStore {
   }
 }
 
-/** The condition selecting the period's readable calls, with its parameters. */
-function callsIn(since: string | undefined): { where: string; parameters: SQLInputValue[] } {
-  return since === undefined
-    ? { where: READABLE_ENTRY_SQL, parameters: [] }
-    : { where: `at >= ? AND ${READABLE_ENTRY_SQL}`, parameters: [since] };
+/** The columns of `spend_rollups` a report reads, in order. */
+const ROLLUP_COLUMNS = `task_id, agent, team, day, price_key, tier, calls, usd_nanos, top_tier_nanos, input_tokens,
+  cache_read_tokens, cache_write_tokens, first_id`;
+
+/**
+ * A `period_call` table of the period's readable calls, summed per day, task, agent, team, model and
+ * tier: the rollups of the days after the period's first, and that first day's entries from `since` on
+ * (a call's day is the UTC day of its time), summed the same way.
+ */
+function periodCalls(since: string | undefined): { cte: string; parameters: SQLInputValue[] } {
+  if (since === undefined) {
+    return { cte: `WITH period_call AS (SELECT ${ROLLUP_COLUMNS} FROM spend_rollups)`, parameters: [] };
+  }
+  const firstDay = since.slice(0, 10);
+  return {
+    cte: `WITH period_call AS (
+        SELECT ${ROLLUP_COLUMNS} FROM spend_rollups WHERE day > ?
+        UNION ALL
+        SELECT task_id, agent, team, day, price_key, tier, COUNT(*), TOTAL(usd_nanos),
+          TOTAL(COALESCE(top_tier_nanos, usd_nanos)), TOTAL(input_tokens), TOTAL(cache_read_tokens),
+          TOTAL(cache_write_tokens), MIN(id)
+        FROM spend_entries WHERE day = ? AND at >= ? AND ${READABLE_ENTRY_SQL}
+        GROUP BY task_id, agent, team, day, price_key, tier)`,
+    parameters: [firstDay, firstDay, since],
+  };
+}
+
+/** Turns the nano-dollar sums of `addSpend` into dollars, once. */
+function inDollars(spend: SpendAggregate): void {
+  spend.spendUsd /= NANOS_PER_USD;
+  spend.topTierUsd /= NANOS_PER_USD;
+}
+
+/** Adds a spend row (one key and tier) to `spend`, the tier after those already there. */
+function addSpend(spend: SpendAggregate, row: Row): void {
+  const calls = Number(row.calls);
+  spend.calls += calls;
+  // Nano-dollars while summing (exact), dollars once summed: see `inDollars`.
+  spend.spendUsd += Number(row.spend);
+  spend.topTierUsd += Number(row.top_tier);
+  spend.inputTokens += Number(row.input);
+  spend.cacheReadTokens += Number(row.cache_read);
+  spend.cacheWriteTokens += Number(row.cache_write);
+  const tier = spend.callsByTier.find((known) => known.tier === String(row.tier));
+  if (tier) tier.calls += calls;
+  else spend.callsByTier.push({ tier: String(row.tier), calls });
+}
+
+function addTasks(tasks: TaskAggregate, row: Row): void {
+  addTaskAggregate(tasks, {
+    tasks: Number(row.tasks),
+    succeeded: Number(row.succeeded),
+    unverified: Number(row.unverified),
+    earlyAlreadyDone: Number(row.early_already_done),
+    earlyNotActionable: Number(row.early_not_actionable),
+  });
+}
+
+function addTaskAggregate(into: TaskAggregate, from: TaskAggregate): void {
+  into.tasks += from.tasks;
+  into.succeeded += from.succeeded;
+  into.unverified += from.unverified;
+  into.earlyAlreadyDone += from.earlyAlreadyDone;
+  into.earlyNotActionable += from.earlyNotActionable;
 }
 
 function emptyAggregate(): CostAggregate {

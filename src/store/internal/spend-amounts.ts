@@ -31,11 +31,16 @@ const storedCountSql = (column: string) =>
   `(typeof(${column}) = 'integer' AND ${column} BETWEEN 0 AND ${Number.MAX_SAFE_INTEGER})`;
 
 /**
- * A SQL condition on a `spend_entries` row, true exactly when `toEntry` reads it (every amount an integer
- * between 0 and 2^53), so an aggregate in SQL leaves out the same rows a report in JavaScript would.
+ * A SQL condition on a `spend_entries` row (its columns prefixed with `row`, e.g. `NEW.` in a trigger),
+ * true exactly when `toEntry` reads it (every amount an integer between 0 and 2^53), so an aggregate in
+ * SQL leaves out the same rows a report in JavaScript would.
  */
-export const READABLE_ENTRY_SQL = `(${COUNT_COLUMNS.map(storedCountSql).join(' AND ')}
-  AND (top_tier_nanos IS NULL OR ${storedCountSql('top_tier_nanos')}))`;
+export function readableEntrySql(row = ''): string {
+  return `(${COUNT_COLUMNS.map((column) => storedCountSql(`${row}${column}`)).join(' AND ')} AND (${row}top_tier_nanos IS NULL OR ${storedCountSql(`${row}top_tier_nanos`)}))`;
+}
+
+/** `readableEntrySql()` on the columns of the row itself. */
+export const READABLE_ENTRY_SQL = readableEntrySql();
 
 /** The entry of a row read with big integers, or why it cannot be read. */
 export function toEntry(row: SpendRow): SpendEntryRow | string {
