@@ -13,7 +13,7 @@ export { defaultBundleDir } from './default-bundle-dir.ts';
 export type { BundlePolicy, PolicyBundle, PolicyBundleSource } from './load-policy-bundle.ts';
 export { compilePolicyBundle, loadPolicyBundle } from './load-policy-bundle.ts';
 export type { DecisionCounts, JournalOfTask, PolicyStats } from './policy-stats.ts';
-export { policyStats } from './policy-stats.ts';
+export { policyStats, policyStatsOf } from './policy-stats.ts';
 export type { PolicyTestFailure, PolicyTestReport } from './run-policy-tests.ts';
 export { runPolicyTests } from './run-policy-tests.ts';
 export type { ParsedShell, ShellCommand, ShellWord } from './shell-command.ts';

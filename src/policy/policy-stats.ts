@@ -1,4 +1,5 @@
 import type { JournalEvent } from '../spec/journal-events.ts';
+import type { DecisionTallies, DecisionTally } from '../spec/report-store.ts';
 import type { DecisionKind } from '../spec/types.ts';
 
 /** Counts of decisions for one key (an agent, a tool or a policy). */
@@ -29,13 +30,14 @@ export interface JournalOfTask {
 
 /**
  * Rejection and ask rates per agent, tool and policy over `decision` journal events recorded at or
- * after `since` (all of them when `since` is `undefined`).
+ * after `since` (all of them when `since` is `undefined`), read from the journals one event at a time.
+ * The store counts the same in one query: `ReportStore.decisionTallies`, then `policyStatsOf`.
  */
 export function policyStats(journals: readonly JournalOfTask[], since?: Date): PolicyStats {
   const tables = {
-    agent: new Map<string, DecisionCounts>(),
-    tool: new Map<string, DecisionCounts>(),
-    policy: new Map<string, DecisionCounts>(),
+    agent: new Map<string, DecisionTally>(),
+    tool: new Map<string, DecisionTally>(),
+    policy: new Map<string, DecisionTally>(),
   };
   let decisions = 0;
   for (const journal of journals) {
@@ -46,32 +48,40 @@ export function policyStats(journals: readonly JournalOfTask[], since?: Date): P
       if (decision !== 'allow' && decision !== 'deny' && decision !== 'ask') continue;
       decisions += 1;
       count(tables.agent, journal.agent, decision);
-      count(tables.tool, event.tool, decision);
+      count(tables.tool, event.tool ?? '(unknown)', decision);
       // Read from the store, where an edited row may hold anything (verification reports it, not this).
       const policyIds =
         Array.isArray(event.policyIds) && event.policyIds.length > 0 ? event.policyIds : ['(none)'];
       for (const id of policyIds) count(tables.policy, id, decision);
     }
   }
-  const sorted = (table: Map<string, DecisionCounts>) =>
-    [...table.values()]
-      .map((counts) => ({
-        ...counts,
-        rejectionRate: counts.deny / counts.total,
-        askRate: counts.ask / counts.total,
-      }))
+  return policyStatsOf({
+    decisions,
+    byAgent: [...tables.agent.values()],
+    byTool: [...tables.tool.values()],
+    byPolicy: [...tables.policy.values()],
+  });
+}
+
+/** The statistics of decisions already counted (by the store): rates, most decisions first. */
+export function policyStatsOf(tallies: DecisionTallies): PolicyStats {
+  const sorted = (table: readonly DecisionTally[]) =>
+    table
+      .map(({ key, allow, deny, ask }): DecisionCounts => {
+        const total = allow + deny + ask;
+        return { key, total, allow, deny, ask, rejectionRate: deny / total, askRate: ask / total };
+      })
       .sort((left, right) => right.total - left.total || left.key.localeCompare(right.key));
   return {
-    decisions,
-    byAgent: sorted(tables.agent),
-    byTool: sorted(tables.tool),
-    byPolicy: sorted(tables.policy),
+    decisions: tallies.decisions,
+    byAgent: sorted(tallies.byAgent),
+    byTool: sorted(tallies.byTool),
+    byPolicy: sorted(tallies.byPolicy),
   };
 }
 
-function count(table: Map<string, DecisionCounts>, key: string, decision: DecisionKind): void {
-  const counts = table.get(key) ?? { key, total: 0, allow: 0, deny: 0, ask: 0, rejectionRate: 0, askRate: 0 };
-  counts.total += 1;
-  counts[decision] += 1;
-  table.set(key, counts);
+function count(table: Map<string, DecisionTally>, key: string, decision: DecisionKind): void {
+  const tally = table.get(key) ?? { key, allow: 0, deny: 0, ask: 0 };
+  tally[decision] += 1;
+  table.set(key, tally);
 }

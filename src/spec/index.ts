@@ -51,6 +51,8 @@ export type {
   CostAggregate,
   CostGrouping,
   CostSummary,
+  DecisionTallies,
+  DecisionTally,
   ReportStore,
   SpendAggregate,
   TaskAggregate,

@@ -49,8 +49,24 @@ export interface CostSummary {
   firstAt: string | null;
 }
 
+/** The policy decisions counted for one key (an agent, a tool or a policy). */
+export interface DecisionTally {
+  key: string;
+  allow: number;
+  deny: number;
+  ask: number;
+}
+
+/** What `decisionTallies` answers; the tallies in no particular order. */
+export interface DecisionTallies {
+  decisions: number;
+  byAgent: DecisionTally[];
+  byTool: DecisionTally[];
+  byPolicy: DecisionTally[];
+}
+
 /**
- * The reports over what every task spent and how it ended, aggregated where the data lives (the embedded
+ * The reports over what every task spent, how it ended and what the policy decided, aggregated where the data lives (the embedded
  * one: `SqliteReportStore`), so a report costs one pass over the period's rows, never a row per row.
  */
 export interface ReportStore {
@@ -58,7 +74,7 @@ export interface ReportStore {
    * Spend and tasks of the period from `sinceAt` (ISO time; everything when undefined), in total and,
    * with `groupBy`, per key.
    *
-   * The calls are the spend entries booked in the period. An entry that cannot be read exactly (an
+   * The calls are the spend entries booked in the period (a call's day is the UTC day of its time). An entry that cannot be read exactly (an
    * amount out of range, written by an older version) is left out and passed to `onUnreadable`, once.
    *
    * The tasks are those that booked a call in the period or whose outcome was recorded in it. A task's
@@ -75,4 +91,14 @@ export interface ReportStore {
     request: { sinceAt?: string | undefined; groupBy?: CostGrouping | undefined },
     onUnreadable?: (entry: UnreadableSpendEntry) => void,
   ): Promise<CostSummary>;
+  /**
+   * The `decision` journal events recorded at or after `sinceAt` (ISO time; all when undefined) of every
+   * task, counted per agent (the `agent` of the task's first `task-start` event, else who requested it),
+   * per tool and per policy (each id in the event's `policyIds`; `(none)` when it names none). An event
+   * whose decision is not `allow`, `deny` or `ask` (an edited row) is not counted; a tool that is not
+   * recorded counts as `(unknown)`.
+   *
+   * @throws SystemError `store-failed` when the store cannot be read.
+   */
+  decisionTallies(request: { sinceAt?: string | undefined }): Promise<DecisionTallies>;
 }

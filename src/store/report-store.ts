@@ -4,11 +4,13 @@ import type {
   CostAggregate,
   CostGrouping,
   CostSummary,
+  DecisionTallies,
   ReportStore,
   SpendAggregate,
   TaskAggregate,
 } from '../spec/report-store.ts';
 import type { UnreadableSpendEntry } from '../spec/spend-store.ts';
+import { decisionTallies } from './internal/decision-tallies.ts';
 import { NANOS_PER_USD, READABLE_ENTRY_SQL, toEntry } from './internal/spend-amounts.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -80,6 +82,22 @@ export class SqliteReportStore implements ReportStore {
         cause: error,
         hint: 'run `warden doctor` to check the store',
       });
+    }
+  }
+
+  /** See `ReportStore.decisionTallies`. */
+  async decisionTallies(request: { sinceAt?: string | undefined }): Promise<DecisionTallies> {
+    try {
+      return decisionTallies(this.#db, request.sinceAt);
+    } catch (error) {
+      throw new SystemError(
+        'store-failed',
+        `the policy statistics cannot be read: ${(error as Error).message}`,
+        {
+          cause: error,
+          hint: 'run `warden doctor` to check the store',
+        },
+      );
     }
   }
 

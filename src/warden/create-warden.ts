@@ -5,7 +5,13 @@ import { type Config, loadConfig } from '../config/index.ts';
 import { CircuitBreakers, postWebhook } from '../guard/index.ts';
 import { Checkpoints, Journal, loadCheckpointKey } from '../journal/index.ts';
 import { loadConfiguredPriceTable, type PriceTable } from '../model/index.ts';
-import { defaultBundleDir, loadPolicyBundle, type PolicyBundle } from '../policy/index.ts';
+import {
+  defaultBundleDir,
+  loadPolicyBundle,
+  type PolicyBundle,
+  type PolicyStats,
+  policyStatsOf,
+} from '../policy/index.ts';
 import { createSandboxDriver } from '../sandbox/index.ts';
 import type { ApprovalRequest } from '../spec/approvals.ts';
 import type { Environment } from '../spec/env.ts';
@@ -15,6 +21,7 @@ import {
   openSqliteStore,
   SqliteApprovalStore,
   SqliteBreakerStore,
+  SqliteReportStore,
   SqliteSpendStore,
 } from '../store/index.ts';
 import { type CostReportRequest, costReport } from './cost-report.ts';
@@ -160,6 +167,11 @@ class OpenWarden implements Warden {
       journals.push({ taskId: task.id, agent, events });
     }
     return journals;
+  }
+
+  async policyStats(options: { since?: Date | undefined } = {}): Promise<PolicyStats> {
+    const reports = new SqliteReportStore(this.#parts.store.database);
+    return policyStatsOf(await reports.decisionTallies({ sinceAt: options.since?.toISOString() }));
   }
 
   approvals(options: { all?: boolean } = {}): Promise<ApprovalRequest[]> {

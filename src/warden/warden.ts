@@ -2,7 +2,7 @@ import type { Config } from '../config/index.ts';
 import type { CostReport } from '../guard/index.ts';
 import type { ChainVerification } from '../journal/index.ts';
 import type { PriceTable } from '../model/index.ts';
-import type { JournalOfTask, PolicyBundle } from '../policy/index.ts';
+import type { JournalOfTask, PolicyBundle, PolicyStats } from '../policy/index.ts';
 import type { ApprovalRequest } from '../spec/approvals.ts';
 import type { Environment } from '../spec/env.ts';
 import type { JournalEvent } from '../spec/journal-events.ts';
@@ -46,8 +46,10 @@ export interface Warden {
   findTask(idOrPrefix: string): Promise<Task>;
   /** A task's journal, verified. */
   trace(idOrPrefix: string): Promise<TraceView>;
-  /** Every task's journal, for policy statistics and backtests. */
+  /** Every task's journal, for backtests. */
   policyJournals(): Promise<PolicyJournal[]>;
+  /** Rejection and ask rates per agent, tool and policy over every task's decisions since `since`. */
+  policyStats(options?: { since?: Date | undefined }): Promise<PolicyStats>;
   /** Approval requests, newest first: the pending ones, or all. */
   approvals(options?: { all?: boolean }): Promise<ApprovalRequest[]>;
   /** Approves or denies one pending request and journals the decision on its task. */

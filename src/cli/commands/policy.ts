@@ -5,8 +5,8 @@ import {
   checkPolicyBundle,
   defaultBundleDir,
   explainToolCall,
+  type PolicyStats,
   type PolicyTestReport,
-  policyStats,
   runPolicyTests,
 } from '../../warden/index.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -184,7 +184,7 @@ function explainedCall(
   }
 }
 
-/** Every task's journal in the data directory, for statistics and backtests. */
+/** Every task's journal in the data directory, for backtests. */
 async function readJournals(
   io: CommandIo,
   values: { 'data-dir'?: string | undefined; config?: string | undefined },
@@ -201,7 +201,13 @@ async function stats(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseCommandArgs('policy stats', argv, { since: { type: 'string' } });
   if (values.help) return help(io);
   const since = sinceDate(values.since);
-  const report = policyStats(await readJournals(io, values), since);
+  const warden = await openWarden(values, io);
+  let report: PolicyStats;
+  try {
+    report = await warden.policyStats({ since });
+  } finally {
+    await warden.close();
+  }
   if (values.json) {
     io.out(`${JSON.stringify(report)}\n`);
     return EXIT.ok;
