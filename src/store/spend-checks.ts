@@ -1,4 +1,5 @@
 import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
+import { READABLE_ENTRY_SQL } from './internal/spend-amounts.ts';
 import { storedCount } from './stored-count.ts';
 
 /** One problem a store check found, with what to do about it. */
@@ -72,7 +73,11 @@ const entriesCheck: StoreCheck = {
       'cache_write_tokens',
       'cache_write_1h_tokens',
     ];
-    return rows(database, 'SELECT * FROM spend_entries ORDER BY id').flatMap((row) => {
+    // Only the rows that cannot be read, through the partial index of exactly those (migration 0007).
+    return rows(
+      database,
+      `SELECT * FROM spend_entries INDEXED BY spend_entries_unreadable WHERE NOT ${READABLE_ENTRY_SQL} ORDER BY id`,
+    ).flatMap((row) => {
       const bad = badColumns(row, columns);
       if (row.top_tier_nanos !== null) bad.push(...badColumns(row, ['top_tier_nanos']));
       if (bad.length === 0) return [];
