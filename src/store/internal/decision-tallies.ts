@@ -24,36 +24,47 @@ const POLICY_IDS = `CASE WHEN json_type(decision.body, '$.policyIds') = 'array'
   THEN json_extract(decision.body, '$.policyIds') ELSE '["(none)"]' END`;
 
 /**
- * `ReportStore.decisionTallies` over the embedded store's journal: one aggregate query per dimension, each
- * reading only the `decision` events of the period through the index on (type, at).
+ * `ReportStore.decisionTallies` over the embedded store's journal, in one query and one pass over the
+ * period's `decision` events (through the index on (type, at)): they are first counted per agent, tool,
+ * decision and list of policies, a few rows, which are then counted per dimension.
  */
 export function decisionTallies(database: DatabaseSync, sinceAt: string | undefined): DecisionTallies {
+  const byDimension = {
+    agent: new Map<string, DecisionTally>(),
+    tool: new Map(),
+    policy: new Map(),
+  } satisfies Record<string, Map<string, DecisionTally>>;
   // '' sorts before every ISO time: everything when no period is asked for.
-  const since = sinceAt ?? '';
-  const tallies = (sql: string) => {
-    const byKey = new Map<string, DecisionTally>();
-    for (const row of database.prepare(sql).all(since) as Row[]) {
-      const key = String(row.tally_key);
-      const tally = byKey.get(key) ?? { key, allow: 0, deny: 0, ask: 0 };
-      tally[row.decision as 'allow' | 'deny' | 'ask'] += Number(row.count);
-      byKey.set(key, tally);
-    }
-    return [...byKey.values()];
+  const rows = database
+    .prepare(
+      `WITH ${DECISIONS}, ${TASK_AGENTS},
+       grouped AS MATERIALIZED (
+         SELECT task_agent.agent AS agent, COALESCE(decision.tool, '(unknown)') AS tool,
+           decision.decision AS decision, ${POLICY_IDS} AS policy_ids, COUNT(*) AS count
+         FROM decision JOIN task_agent ON task_agent.task_id = decision.task_id
+         GROUP BY agent, tool, decision.decision, policy_ids)
+       SELECT 'agent' AS dimension, agent AS tally_key, decision, SUM(count) AS count FROM grouped
+         GROUP BY agent, decision
+       UNION ALL
+       SELECT 'tool', tool, decision, SUM(count) FROM grouped GROUP BY tool, decision
+       UNION ALL
+       SELECT 'policy', policy.value, grouped.decision, SUM(grouped.count)
+         FROM grouped, json_each(grouped.policy_ids) AS policy GROUP BY policy.value, grouped.decision`,
+    )
+    .all(sinceAt ?? '') as Row[];
+  let decisions = 0;
+  for (const row of rows) {
+    const table = byDimension[row.dimension as keyof typeof byDimension];
+    const key = String(row.tally_key);
+    const tally = table.get(key) ?? { key, allow: 0, deny: 0, ask: 0 };
+    tally[row.decision as 'allow' | 'deny' | 'ask'] += Number(row.count);
+    table.set(key, tally);
+    if (row.dimension === 'tool') decisions += Number(row.count);
+  }
+  return {
+    decisions,
+    byAgent: [...byDimension.agent.values()],
+    byTool: [...byDimension.tool.values()],
+    byPolicy: [...byDimension.policy.values()],
   };
-  const byAgent = tallies(
-    `WITH ${DECISIONS}, ${TASK_AGENTS}
-     SELECT task_agent.agent AS tally_key, decision.decision AS decision, COUNT(*) AS count
-     FROM decision JOIN task_agent ON task_agent.task_id = decision.task_id GROUP BY tally_key, decision.decision`,
-  );
-  const byTool = tallies(
-    `WITH ${DECISIONS}
-     SELECT COALESCE(tool, '(unknown)') AS tally_key, decision, COUNT(*) AS count FROM decision GROUP BY tally_key, decision`,
-  );
-  const byPolicy = tallies(
-    `WITH ${DECISIONS}
-     SELECT policy.value AS tally_key, decision.decision AS decision, COUNT(*) AS count
-     FROM decision, json_each(${POLICY_IDS}) AS policy GROUP BY tally_key, decision.decision`,
-  );
-  const decisions = byTool.reduce((sum, tally) => sum + tally.allow + tally.deny + tally.ask, 0);
-  return { decisions, byAgent, byTool, byPolicy };
 }
