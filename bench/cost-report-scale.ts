@@ -37,8 +37,8 @@ export interface CostReportScaleRow {
  * Fills a data directory with `tasks` finished tasks of 30 priced model calls each, over the last 30
  * days. Rows are written with plain INSERTs in one transaction, column for column what the store's own
  * write paths write (`SqliteStore.createTask` and `updateTask`, `SqliteSpendStore.settle` with an entry,
- * which leaves no reservation row, and `SqliteOutcomeStore.record`), because 600,000 settles one
- * transaction each would take the bench minutes to fill.
+ * which leaves no reservation row, and `SqliteOutcomeStore.record`; the store's own triggers fill the
+ * rollups the same way for both), because 600,000 settles one transaction each would take minutes.
  */
 export function fillCostStore(dataDir: string, tasks: number, now = new Date()): void {
   const store = openSqliteStore(path.join(dataDir, 'warden.db'));
