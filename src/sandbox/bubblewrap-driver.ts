@@ -385,7 +385,7 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
           } finally {
             if (cgroup) cgroupReport = await cgroup.close();
             // The command's processes are gone with its pid namespace: nothing races these removals.
-            removed = removeProtectedRemnants(workspaceDir, mounts.missing);
+            removed = removeProtectedRemnants(workspaceDir, entries, mounts.existing);
             if (gitIndexDir !== undefined) clearGitIndexDir(gitIndexDir);
           }
           if (!result.started && !result.timedOut) {

@@ -163,7 +163,7 @@ export function createDockerDriver(settings: DockerSettings = {}): SandboxDriver
               cause: error,
             });
           } finally {
-            removed = removeProtectedRemnants(workspaceDir, mounts.missing);
+            removed = removeProtectedRemnants(workspaceDir, entries, mounts.existing);
             if (gitIndexDir !== undefined) clearGitIndexDir(gitIndexDir);
           }
           const exceeded = new Set<LimitName>();

@@ -36,8 +36,9 @@ describe('hostile: protected paths the repository does not have', () => {
   it('whatever the agent creates at a protected path is removed after the command, never committed', async () => {
     const outcome = await runHostile(canaries, 'create-protected', { 'README.md': 'hi\n' }, [
       shellTurn(
-        'echo "export EVIL=1" > .envrc && mkdir -p .github/workflows && echo "on: push" > .github/workflows/x.yml && echo x > Jenkinsfile',
-        'ls -a; ls -a .github',
+        'echo "export EVIL=1" > .envrc && mkdir -p .github/workflows && echo "on: push" > .github/workflows/x.yml && echo x > Jenkinsfile && chmod 000 .github/workflows',
+        'echo x > .ENVRC && mkdir -p .GitHub/Workflows && echo "on: push" > .GitHub/Workflows/y.yml && mkdir -p .GitHub/ISSUE_TEMPLATE && echo t > .GitHub/ISSUE_TEMPLATE/bug.md',
+        'ls -a; ls -a .github .GitHub',
         'echo change >> README.md',
       ),
     ]);
@@ -46,8 +47,13 @@ describe('hostile: protected paths the repository does not have', () => {
     expect(outcome.outputs[0]).toMatch(
       /warden: removed what the command created at protected paths: .*\.envrc/,
     );
-    const listed = stdoutOf(outcome.outputs[1]!);
-    for (const name of ['.envrc', 'Jenkinsfile', 'workflows']) expect(listed).not.toContain(name);
+    expect(outcome.outputs[1]).toMatch(/warden: removed .*\.ENVRC/);
+    const listed = stdoutOf(outcome.outputs[2]!);
+    for (const name of ['.envrc', '.ENVRC', 'Jenkinsfile', 'workflows', 'Workflows']) {
+      expect(listed).not.toContain(name);
+    }
+    // What is not protected stays: an issue template is the agent's to write.
+    expect(listed).toContain('ISSUE_TEMPLATE');
     const tree = git(
       outcome.repo,
       'ls-tree',
@@ -56,7 +62,7 @@ describe('hostile: protected paths the repository does not have', () => {
       '--full-tree',
       String(outcome.report.branch),
     );
-    expect(tree.split('\n').filter(Boolean)).toEqual(['README.md']);
+    expect(tree.split('\n').filter(Boolean)).toEqual(['.GitHub/ISSUE_TEMPLATE/bug.md', 'README.md']);
   });
 
   it('a .github symbolic link to a host directory makes Warden delete the link, never what it points to', async () => {
