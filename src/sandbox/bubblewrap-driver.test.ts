@@ -234,6 +234,26 @@ describe.skipIf(!bubblewrapInstalled)('bubblewrap driver (skipped when bwrap is 
     expect(result.truncated).toBe(false);
   });
 
+  test('protected paths the repository spells in another case are read-only too', async () => {
+    const cased = await mkdtemp(path.join(os.tmpdir(), 'warden-bwrap-case-'));
+    try {
+      await mkdir(path.join(cased, '.GitHub', 'Workflows'), { recursive: true });
+      await writeFile(path.join(cased, '.GitHub', 'Workflows', 'ci.yml'), 'on: push\n');
+      await writeFile(path.join(cased, '.ENVRC'), 'safe\n');
+      const result = await execIn(
+        cased,
+        'echo x > .GitHub/Workflows/ci.yml; echo x > .GitHub/Workflows/new.yml; echo x > .ENVRC; mv .GitHub moved; echo done',
+        options,
+      );
+      expect(result.stdout).toBe('done\n');
+      expect(result.stderr.match(/Read-only file system|Device or resource busy/g)).toHaveLength(4);
+      expect(await readFile(path.join(cased, '.GitHub', 'Workflows', 'ci.yml'), 'utf8')).toBe('on: push\n');
+      expect(await readFile(path.join(cased, '.ENVRC'), 'utf8')).toBe('safe\n');
+    } finally {
+      await rm(cased, { recursive: true, force: true });
+    }
+  });
+
   test('a workspace whose .git is a symbolic link is refused', async () => {
     const linked = await mkdtemp(path.join(os.tmpdir(), 'warden-bwrap-link-'));
     try {
