@@ -286,7 +286,7 @@ describe.skipIf(!bubblewrapInstalled)('bubblewrap driver (skipped when bwrap is 
         expect(status).toMatchObject({ exitCode: 0, stdout: '/run/warden-git/index\n' });
         expect((await stat(path.join(indexDir, 'index'))).mtimeMs).toBeGreaterThan(before.mtimeMs);
         const attack = await sandbox.exec(
-          'echo x > .git/index; touch .git/planted; ln -s /workspace/.git/config /run/warden-git/link; echo done',
+          'echo x > .git/index; touch .git/planted; ln -s /workspace/.git/config /run/warden-git/link; touch /run/warden-git/index.lock; echo done',
           options,
         );
         expect(attack.stdout).toBe('done\n');

@@ -27,14 +27,15 @@ export function checkGitIndexDir(gitIndexDir: string, workspaceDir: string): str
 /**
  * After a command: removes from the git index directory anything that is not a regular file (a
  * symbolic link, a FIFO, a directory the agent made there), so host git reading the index later never
- * follows a link into the host or blocks on a pipe. Regular files, the index included, stay; their
- * content is still the agent's and is read as untrusted data.
+ * follows a link into the host or blocks on a pipe, and any `*.lock` (stale: the command's processes
+ * are gone, and a lock left by a killed git would stop the next one). Other regular files, the index
+ * included, stay; their content is still the agent's and is read as untrusted data.
  */
 export function clearGitIndexDir(gitIndexDir: string): void {
   for (const name of readdirSync(gitIndexDir)) {
     const entry = path.join(gitIndexDir, name);
     const info = lstatSync(entry, { throwIfNoEntry: false });
-    if (!info || info.isFile()) continue;
+    if (!info || (info.isFile() && !name.endsWith('.lock'))) continue;
     try {
       rmSync(entry, { recursive: true, force: true });
     } catch (error) {
