@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createBubblewrapDriver } from '../../src/sandbox/index.ts';
 import type { ExecOptions, ResourceLimits } from '../../src/spec/sandbox.ts';
 import { createAttackTally } from './harness.ts';
@@ -44,6 +44,28 @@ describe.skipIf(!bubblewrapInstalled)('hostile: filling the host disk from the w
       expect(after).toMatchObject({ exitCode: 0, stdout: 'fine\n', limitsExceeded: [] });
     } finally {
       await sandbox.destroy();
+    }
+  });
+
+  it('another host process writing on the same filesystem does not stop a command', async () => {
+    const sandbox = await createBubblewrapDriver().create({ workspaceDir: workspace, limits: LIMITS });
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'warden-hostile-disk-host-'));
+    try {
+      const running = sandbox.exec(
+        'touch started; while [ ! -e go ]; do sleep 0.05; done; rm -f started go; echo ok',
+        OPTIONS,
+      );
+      await vi.waitFor(() => expect(existsSync(path.join(workspace, 'started'))).toBe(true), {
+        timeout: 20_000,
+      });
+      // Twice the workspace's limit, outside it: the filesystem grows, the workspace does not.
+      writeFileSync(path.join(elsewhere, 'host.bin'), Buffer.alloc(64 * MIB, 1));
+      writeFileSync(path.join(workspace, 'go'), '');
+      const result = await running;
+      expect(result).toMatchObject({ exitCode: 0, stdout: 'ok\n', limitsExceeded: [] });
+    } finally {
+      await sandbox.destroy();
+      rmSync(elsewhere, { recursive: true, force: true });
     }
   });
 
