@@ -129,7 +129,7 @@ export const SandboxSchema = z
         cpuSeconds: positiveInt('CPU seconds per process.').default(900),
         fileSizeMb: positiveInt('Largest file a command may write, in MiB.').default(1024),
         workspaceMb: positiveInt(
-          'Disk the workspace may use after a command, in MiB (also the size of the private /tmp).',
+          'Disk the workspace may use, checked while a command runs and after it, in MiB (also the size of the private /tmp).',
         ).default(8192),
       })
       .prefault({})

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -234,6 +234,26 @@ describe.skipIf(!bubblewrapInstalled)('bubblewrap driver (skipped when bwrap is 
     expect(result.truncated).toBe(false);
   });
 
+  test('protected paths the repository spells in another case are read-only too', async () => {
+    const cased = await mkdtemp(path.join(os.tmpdir(), 'warden-bwrap-case-'));
+    try {
+      await mkdir(path.join(cased, '.GitHub', 'Workflows'), { recursive: true });
+      await writeFile(path.join(cased, '.GitHub', 'Workflows', 'ci.yml'), 'on: push\n');
+      await writeFile(path.join(cased, '.ENVRC'), 'safe\n');
+      const result = await execIn(
+        cased,
+        'echo x > .GitHub/Workflows/ci.yml; echo x > .GitHub/Workflows/new.yml; echo x > .ENVRC; mv .GitHub moved; echo done',
+        options,
+      );
+      expect(result.stdout).toBe('done\n');
+      expect(result.stderr.match(/Read-only file system|Device or resource busy/g)).toHaveLength(4);
+      expect(await readFile(path.join(cased, '.GitHub', 'Workflows', 'ci.yml'), 'utf8')).toBe('on: push\n');
+      expect(await readFile(path.join(cased, '.ENVRC'), 'utf8')).toBe('safe\n');
+    } finally {
+      await rm(cased, { recursive: true, force: true });
+    }
+  });
+
   test('a workspace whose .git is a symbolic link is refused', async () => {
     const linked = await mkdtemp(path.join(os.tmpdir(), 'warden-bwrap-link-'));
     try {
@@ -241,6 +261,50 @@ describe.skipIf(!bubblewrapInstalled)('bubblewrap driver (skipped when bwrap is 
       await expect(execIn(linked, 'true', options)).rejects.toMatchObject({ code: 'sandbox-failed' });
     } finally {
       await rm(linked, { recursive: true, force: true });
+    }
+  });
+
+  test('with a git index directory, git in the sandbox saves its index there while .git stays read-only', async () => {
+    const repository = await mkdtemp(path.join(os.tmpdir(), 'warden-bwrap-index-'));
+    const indexDir = await mkdtemp(path.join(os.tmpdir(), 'warden-bwrap-index-dir-'));
+    const hostGit = (...args: string[]) =>
+      spawnSync('git', ['-C', repository, '-c', 'user.name=x', '-c', 'user.email=x@x', ...args], {
+        encoding: 'utf8',
+      });
+    try {
+      await writeFile(path.join(repository, 'tracked.txt'), 'one\n');
+      hostGit('init', '-q');
+      hostGit('add', '-A');
+      hostGit('commit', '-qm', 'first');
+      await copyFile(path.join(repository, '.git', 'index'), path.join(indexDir, 'index'));
+      // A newer mtime makes git re-check the file and want to save what it found.
+      await utimes(path.join(repository, 'tracked.txt'), new Date(), new Date(Date.now() + 60_000));
+      const before = await stat(path.join(indexDir, 'index'));
+      const sandbox = await driver.create({ workspaceDir: repository, gitIndexDir: indexDir });
+      try {
+        const status = await sandbox.exec('echo "$GIT_INDEX_FILE"; git status --porcelain', options);
+        expect(status).toMatchObject({ exitCode: 0, stdout: '/run/warden-git/index\n' });
+        expect((await stat(path.join(indexDir, 'index'))).mtimeMs).toBeGreaterThan(before.mtimeMs);
+        const attack = await sandbox.exec(
+          'echo x > .git/index; touch .git/planted; ln -s /workspace/.git/config /run/warden-git/link; touch /run/warden-git/index.lock; echo done',
+          options,
+        );
+        expect(attack.stdout).toBe('done\n');
+        expect(attack.stderr.match(/Read-only file system/g)).toHaveLength(2);
+        expect((await readdir(path.join(repository, '.git'))).includes('planted')).toBe(false);
+        // Host git never meets a link the agent left in the index directory.
+        expect(await readdir(indexDir)).toEqual(['index']);
+      } finally {
+        await sandbox.destroy();
+      }
+      await expect(
+        driver.create({ workspaceDir: repository, gitIndexDir: repository }),
+      ).rejects.toMatchObject({
+        code: 'sandbox-failed',
+      });
+    } finally {
+      await rm(repository, { recursive: true, force: true });
+      await rm(indexDir, { recursive: true, force: true });
     }
   });
 

@@ -34,11 +34,13 @@ import {
   createCommandCgroup,
   findCgroupPlan,
 } from './internal/cgroup-limits.ts';
+import { createDiskGuard, DISK_POLL_MS } from './internal/disk-guard.ts';
+import { checkGitIndexDir, clearGitIndexDir } from './internal/git-index-dir.ts';
 import { createHostFiles } from './internal/host-files.ts';
-import { prepareProtectedMounts, removePlaceholders } from './internal/protected-mounts.ts';
+import { prepareProtectedMounts } from './internal/protected-mounts.ts';
+import { removeProtectedRemnants } from './internal/protected-remnants.ts';
 import { egressWanted, type SandboxEgressRuntime, startSandboxEgress } from './internal/sandbox-egress.ts';
 import { seccompProgram } from './internal/seccomp-filter.ts';
-import { measureDiskUse } from './internal/workspace-usage.ts';
 import { parseProtectedPaths } from './protected-paths.ts';
 import { findNodeInstalls, requestedNode, satisfiesNode } from './requested-node.ts';
 
@@ -91,16 +93,19 @@ interface RawRun {
   stderr: CappedOutput;
   timedOut: boolean;
   processLimitKilled: boolean;
+  diskLimitKilled: boolean;
   durationMs: number;
 }
 
 /**
  * The default sandbox driver: each command runs under bubblewrap with no network, a read-only system,
- * the workspace as its only writable host directory (protected paths read-only), a private size-capped
- * /tmp, no capabilities and an allow-listed environment. Limits: memory and processes through a
- * per-command cgroup where the host lets Warden make one (v2 delegated, or v1), plus per-process rlimits
- * (CPU time, file size, data size, processes) always; workspace disk use is measured after each
- * command; wall time and output are enforced here. The whole process tree dies with the command: on
+ * the workspace as its only writable host directory (existing protected paths read-only; whatever a
+ * command creates at a missing one is removed after it), the optional git index directory, a private
+ * size-capped /tmp, no capabilities and an allow-listed environment. Limits: memory and processes
+ * through a per-command cgroup where the host lets Warden make one (v2 delegated, or v1), plus
+ * per-process rlimits (CPU time, file size, data size, processes) always; workspace disk use is
+ * watched through the filesystem's free blocks while the command runs, and the workspace walked only
+ * when it may be over (see `createDiskGuard`); wall time and output are enforced here. The whole process tree dies with the command: on
  * timeout bubblewrap is killed, its pid namespace goes with it, and the cgroup is emptied. Never falls
  * back to running unsandboxed.
  */
@@ -133,6 +138,7 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
     command: string,
     options: ExecOptions,
     cgroup: CommandCgroup | null,
+    overDisk: (() => boolean) | null = null,
   ): Promise<RawRun> {
     const args = await buildBubblewrapArguments(layout, command);
     const stdout = createCappedOutput(options.maxOutputBytes);
@@ -186,6 +192,7 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
 
       let timedOut = false;
       let processLimitKilled = false;
+      let diskLimitKilled = false;
       const killTree = () => {
         if (child.pid === undefined) return;
         try {
@@ -209,10 +216,23 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
             });
           }, PROCESS_LIMIT_POLL_MS)
         : null;
-
-      child.on('error', (error) => {
+      // A fast writer must be stopped near the disk limit, not after the command: the filesystem's free
+      // blocks are one cheap system call, and the workspace is only walked when they say it may be over.
+      const diskPoll = overDisk
+        ? setInterval(() => {
+            if (diskLimitKilled || !overDisk()) return;
+            diskLimitKilled = true;
+            killTree();
+          }, DISK_POLL_MS)
+        : null;
+      const stopPolls = () => {
         clearTimeout(timer);
         if (poll) clearInterval(poll);
+        if (diskPoll) clearInterval(diskPoll);
+      };
+
+      child.on('error', (error) => {
+        stopPolls();
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') {
           reject(
@@ -231,8 +251,7 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
       });
 
       child.on('exit', (exitCode, signal) => {
-        clearTimeout(timer);
-        if (poll) clearInterval(poll);
+        stopPolls();
         // The pid namespace is gone with bubblewrap, so the pipes close at once; should anything still
         // hold them, stop waiting after a grace period rather than hang.
         const grace = setTimeout(() => {
@@ -248,6 +267,7 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
             stderr,
             timedOut,
             processLimitKilled,
+            diskLimitKilled,
             durationMs: Math.round(performance.now() - startedAt),
           });
         });
@@ -297,6 +317,11 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
       // `.git` is always protected, whatever the configured list says.
       const entries = parseProtectedPaths([...protectedPaths, '.git/']);
       const files = createHostFiles(workspaceDir, protectedPaths);
+      const gitIndexDir =
+        sandboxSettings.gitIndexDir === undefined
+          ? undefined
+          : checkGitIndexDir(sandboxSettings.gitIndexDir, workspaceDir);
+      const disk = createDiskGuard(workspaceDir, limits.workspaceBytes);
       // The relay runs on the node the sandbox sees: under /usr as it is, else where the driver mounts it.
       const nodeInside =
         nodeDir === null || !path.relative('/usr', nodeDir).startsWith('..')
@@ -306,8 +331,6 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
         ? await startSandboxEgress(sandboxSettings.egress, nodeInside, settings.egressResolver)
         : null;
       let destroyed = false;
-      // Empty directory placeholders of missing protected paths stay until `destroy` (git ignores them).
-      const placeholders: string[] = [];
       const alive = () => {
         if (destroyed) throw new SystemError('sandbox-failed', 'this sandbox has been destroyed');
       };
@@ -327,7 +350,6 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
           destroyed = true;
           // A long-running process (a server) creates sandboxes for ever: forget this workspace's choice.
           chosen.delete(workspaceDir);
-          removePlaceholders(placeholders);
           await egress?.close();
         },
 
@@ -335,11 +357,13 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
           alive();
           cgroupPlan ??= findCgroupPlan().catch(() => null);
           const plan = await cgroupPlan;
-          const mounts = await prepareProtectedMounts(workspaceDir, entries);
+          const mounts = prepareProtectedMounts(workspaceDir, entries);
           let cgroup: CommandCgroup | null = null;
           let result: RawRun;
           let cgroupReport = { memory: false, processes: false };
+          let removed: string[] = [];
           try {
+            const diskWatch = disk.watch();
             cgroup = plan ? await createCommandCgroup(plan, limits) : null;
             result = await run(
               {
@@ -351,14 +375,18 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
                 workspaceMounts: mounts.args,
                 limits,
                 extraMounts: egress?.bwrapArguments,
+                gitIndexDir,
               },
               egress ? egress.wrapCommand(command) : command,
               options,
               cgroup,
+              () => diskWatch.exceeded(),
             );
           } finally {
             if (cgroup) cgroupReport = await cgroup.close();
-            placeholders.push(...(await mounts.cleanup({ keepDirectories: true })));
+            // The command's processes are gone with its pid namespace: nothing races these removals.
+            removed = removeProtectedRemnants(workspaceDir, entries, mounts.existing);
+            if (gitIndexDir !== undefined) clearGitIndexDir(gitIndexDir);
           }
           if (!result.started && !result.timedOut) {
             throw new SystemError(
@@ -386,11 +414,18 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
             exceeded.add('file-size');
             notes.push(`warden: a file reached the file size limit (${limits.fileSizeBytes} bytes)`);
           }
-          const used = await measureDiskUse(workspaceDir, limits.workspaceBytes);
-          if (used > limits.workspaceBytes) {
+          if (result.diskLimitKilled || disk.overLimit()) {
             exceeded.add('disk');
             notes.push(
-              `warden: the workspace uses more than its disk limit (${limits.workspaceBytes} bytes); free space before going on`,
+              result.diskLimitKilled
+                ? `warden: the command took the workspace past its disk limit (${limits.workspaceBytes} bytes) and was killed; free space before going on`
+                : `warden: the workspace uses more than its disk limit (${limits.workspaceBytes} bytes); free space before going on`,
+            );
+          }
+          if (removed.length > 0) {
+            exceeded.add('protected-path');
+            notes.push(
+              `warden: removed what the command created at protected paths: ${removed.join(', ')} (protected paths the repository does not have stay absent)`,
             );
           }
           const stderr =

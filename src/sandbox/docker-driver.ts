@@ -11,11 +11,14 @@ import {
   type Sandbox,
   type SandboxDriver,
 } from '../spec/sandbox.ts';
+import { SANDBOX_GIT_INDEX_DIR } from './internal/bubblewrap-arguments.ts';
 import { createCappedOutput } from './internal/capped-output.ts';
+import { createDiskGuard, DISK_POLL_MS } from './internal/disk-guard.ts';
+import { checkGitIndexDir, clearGitIndexDir } from './internal/git-index-dir.ts';
 import { createHostFiles } from './internal/host-files.ts';
 import { prepareProtectedMounts } from './internal/protected-mounts.ts';
+import { removeProtectedRemnants } from './internal/protected-remnants.ts';
 import { egressWanted } from './internal/sandbox-egress.ts';
-import { measureDiskUse } from './internal/workspace-usage.ts';
 import { parseProtectedPaths } from './protected-paths.ts';
 
 export interface DockerSettings {
@@ -29,9 +32,12 @@ export interface DockerSettings {
  * A sandbox driver on a Docker engine (through `dockerode`): one container per command, from `image`,
  * with no network, a read-only root, a private size-capped /tmp, all capabilities dropped,
  * `no-new-privileges`, memory and pids limits from the engine's cgroups, CPU-time and file-size
- * ulimits, an allow-listed environment, and the workspace bind-mounted with protected paths read-only.
- * The engine must see the workspace's host path (a local engine). Wall time: the container is killed;
- * disk use is measured after each command as in the bubblewrap driver. Does no I/O until `check`.
+ * ulimits, an allow-listed environment, and the workspace bind-mounted with existing protected paths
+ * read-only (what a command creates at a missing one is removed after it, as in the bubblewrap driver;
+ * the container must run as the host user for that removal to be allowed), and the git index directory
+ * when given. The engine must see the workspace's host path (a local engine). Wall time: the container
+ * is killed; disk use is watched as in the bubblewrap driver (the container is killed past the limit).
+ * Does no I/O until `check`.
  */
 export function createDockerDriver(settings: DockerSettings = {}): SandboxDriver {
   const image = settings.image ?? 'node:24-bookworm-slim';
@@ -70,6 +76,11 @@ export function createDockerDriver(settings: DockerSettings = {}): SandboxDriver
       const protectedPaths = sandboxSettings.protectedPaths ?? DEFAULT_PROTECTED_PATHS;
       const entries = parseProtectedPaths([...protectedPaths, '.git/']);
       const files = createHostFiles(workspaceDir, protectedPaths);
+      const gitIndexDir =
+        sandboxSettings.gitIndexDir === undefined
+          ? undefined
+          : checkGitIndexDir(sandboxSettings.gitIndexDir, workspaceDir);
+      const disk = createDiskGuard(workspaceDir, limits.workspaceBytes);
 
       return {
         workspaceDir,
@@ -77,7 +88,10 @@ export function createDockerDriver(settings: DockerSettings = {}): SandboxDriver
         writeFile: (userPath, content) => files.writeFile(userPath, content),
         async destroy() {},
         async exec(command, options): Promise<ExecResult> {
-          const mounts = await prepareProtectedMounts(workspaceDir, entries);
+          const mounts = prepareProtectedMounts(workspaceDir, entries);
+          const diskWatch = disk.watch();
+          let diskLimitKilled = false;
+          let removed: string[] = [];
           const stdout = createCappedOutput(options.maxOutputBytes);
           const stderr = createCappedOutput(options.maxOutputBytes);
           const startedAt = performance.now();
@@ -94,6 +108,7 @@ export function createDockerDriver(settings: DockerSettings = {}): SandboxDriver
                 LANG: 'C.UTF-8',
                 CI: 'true',
                 ...options.env,
+                ...(gitIndexDir === undefined ? {} : { GIT_INDEX_FILE: `${SANDBOX_GIT_INDEX_DIR}/index` }),
               }).map(([name, value]) => `${name}=${value}`),
               NetworkDisabled: true,
               HostConfig: {
@@ -116,6 +131,7 @@ export function createDockerDriver(settings: DockerSettings = {}): SandboxDriver
                     (bind) =>
                       `${bind.hostPath}:${SANDBOX_WORKDIR}/${bind.relative}:${bind.readOnly ? 'ro' : 'rw'}`,
                   ),
+                  ...(gitIndexDir === undefined ? [] : [`${gitIndexDir}:${SANDBOX_GIT_INDEX_DIR}:rw`]),
                 ],
               },
             });
@@ -129,7 +145,15 @@ export function createDockerDriver(settings: DockerSettings = {}): SandboxDriver
                 timedOut = true;
                 container.kill().catch(() => {});
               }, options.timeoutMs);
-              await container.wait().finally(() => clearTimeout(timer));
+              const diskPoll = setInterval(() => {
+                if (diskLimitKilled || !diskWatch.exceeded()) return;
+                diskLimitKilled = true;
+                container.kill().catch(() => {});
+              }, DISK_POLL_MS);
+              await container.wait().finally(() => {
+                clearTimeout(timer);
+                clearInterval(diskPoll);
+              });
               state = (await container.inspect()).State;
             } finally {
               await container.remove({ force: true }).catch(() => {});
@@ -139,7 +163,8 @@ export function createDockerDriver(settings: DockerSettings = {}): SandboxDriver
               cause: error,
             });
           } finally {
-            await mounts.cleanup();
+            removed = removeProtectedRemnants(workspaceDir, entries, mounts.existing);
+            if (gitIndexDir !== undefined) clearGitIndexDir(gitIndexDir);
           }
           const exceeded = new Set<LimitName>();
           if (timedOut) exceeded.add('wall-time');
@@ -147,8 +172,8 @@ export function createDockerDriver(settings: DockerSettings = {}): SandboxDriver
           if (state.OOMKilled) exceeded.add('memory');
           if (state.ExitCode === 152) exceeded.add('cpu');
           if (state.ExitCode === 153) exceeded.add('file-size');
-          if ((await measureDiskUse(workspaceDir, limits.workspaceBytes)) > limits.workspaceBytes)
-            exceeded.add('disk');
+          if (diskLimitKilled || disk.overLimit()) exceeded.add('disk');
+          if (removed.length > 0) exceeded.add('protected-path');
           const killed = timedOut || state.ExitCode === 137;
           return {
             exitCode: killed ? null : (state.ExitCode ?? null),

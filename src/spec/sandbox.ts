@@ -8,8 +8,20 @@ export interface ExecOptions {
   env?: Readonly<Record<string, string>>;
 }
 
-/** A limit a command ran into; `wall-time` and `output` come from {@link ExecOptions}. */
-export type LimitName = 'wall-time' | 'output' | 'memory' | 'processes' | 'cpu' | 'file-size' | 'disk';
+/**
+ * A limit a command ran into; `wall-time` and `output` come from {@link ExecOptions}. `protected-path`:
+ * the command created something at a protected path the repository does not have, and the driver
+ * removed it afterwards.
+ */
+export type LimitName =
+  | 'wall-time'
+  | 'output'
+  | 'memory'
+  | 'processes'
+  | 'cpu'
+  | 'file-size'
+  | 'disk'
+  | 'protected-path';
 
 export interface ExecResult {
   /** `null` when the command was killed by a signal. */
@@ -41,7 +53,7 @@ export interface ResourceLimits {
   cpuSeconds: number;
   /** Largest file a process may write. */
   fileSizeBytes: number;
-  /** Total size of the workspace after a command. */
+  /** Total size of the workspace, checked while a command runs and after it. */
   workspaceBytes: number;
 }
 

@@ -28,7 +28,7 @@ const OPTIONS: ExecOptions = { timeoutMs: 20_000, maxOutputBytes: 64 * 1024 };
 /**
  * Registers the Vitest suite every sandbox driver must pass: exit codes and output, the output cap with
  * full sizes counted, a timeout that ends the whole tree (a double-forked sleeper included), no network,
- * writes only in the workspace and /tmp, protected paths read-only (present or not), an allow-listed
+ * writes only in the workspace and /tmp, existing protected paths read-only and missing ones kept absent, an allow-listed
  * environment, and the memory, process, CPU, file-size and disk limits. Await it at the top level of a
  * test file; it imports Vitest lazily, so importing the sandbox module never loads it.
  */
@@ -127,7 +127,7 @@ export async function runSandboxConformance(options: SandboxConformanceOptions):
       expect(result.stdout).toBe('tmp-ok\n');
     });
 
-    it('keeps protected paths read-only, present or not, and leaves no trace of them', {
+    it('keeps existing protected paths read-only, and removes what a command creates at missing ones', {
       timeout,
     }, async () => {
       const own = await mkdtemp(path.join(os.tmpdir(), 'warden-conformance-protected-'));
@@ -138,26 +138,32 @@ export async function runSandboxConformance(options: SandboxConformanceOptions):
         await writeFile(path.join(own, '.github', 'workflows', 'ci.yml'), 'on: push\n');
         const before = (await readdir(own)).sort();
         const protectedBox = await options.createDriver().create({ workspaceDir: own, limits: TEST_LIMITS });
-        const result = await protectedBox.exec(
-          [
+        const attempt = (commands: string[]) =>
+          commands.map((command) => `(${command}) 2>/dev/null && echo "changed: ${command}"`).join('; ');
+        const existing = await protectedBox.exec(
+          attempt([
             'echo x > .git/config',
             'echo x > .github/workflows/ci.yml',
             'echo x > .github/workflows/new.yml',
             'mv .github gh',
-            'echo x > .envrc',
-            'mkdir -p .husky && echo x > .husky/pre-commit',
-            'echo x > .vscode/tasks.json',
-          ]
-            .map((command) => `(${command}) 2>/dev/null && echo "changed: ${command}"`)
-            .join('; '),
+          ]),
           OPTIONS,
         );
-        expect(result.stdout).toBe('');
+        expect(existing.stdout).toBe('');
+        expect(existing.limitsExceeded).toEqual([]);
         expect(await readFile(path.join(own, '.github', 'workflows', 'ci.yml'), 'utf8')).toBe('on: push\n');
         expect(await readFile(path.join(own, '.git', 'config'), 'utf8')).toBe('[core]\n');
-        // Until the sandbox is destroyed, what is left may only be empty directories (git records none).
-        const added = (await readdir(own)).filter((name) => !before.includes(name));
-        for (const name of added) expect(await readdir(path.join(own, name)), name).toEqual([]);
+        // The agent sees exactly the repository: no placeholder for the protected paths it lacks.
+        expect((await readdir(own)).sort()).toEqual(before);
+        expect((await protectedBox.exec('ls -a', OPTIONS)).stdout.split('\n').filter(Boolean)).toEqual(
+          ['.', '..', ...before].sort(),
+        );
+        const missing = await protectedBox.exec(
+          'echo x > .envrc; mkdir -p .husky && echo x > .husky/pre-commit; mkdir .vscode; echo x > .vscode/tasks.json',
+          OPTIONS,
+        );
+        expect(missing.limitsExceeded).toContain('protected-path');
+        expect((await readdir(own)).sort()).toEqual(before);
         await expect(protectedBox.writeFile('.envrc', 'x')).rejects.toMatchObject({ code: 'path-protected' });
         await expect(protectedBox.writeFile('.github/workflows/x.yml', 'x')).rejects.toMatchObject({
           code: 'path-protected',
