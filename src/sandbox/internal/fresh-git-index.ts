@@ -1,6 +1,7 @@
-import { copyFile, mkdir, rm, stat, utimes } from 'node:fs/promises';
+import { copyFile, lstat, lutimes, mkdir, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { runGit } from '../git.ts';
 
 /** The index file's name in a workspace's git index directory (what `GIT_INDEX_FILE` names). */
 export const GIT_INDEX_FILE_NAME = 'index';
@@ -11,6 +12,12 @@ export const GIT_INDEX_FILE_NAME = 'index';
  */
 const CLOCK_MARGIN_MS = 20;
 
+/** Longest wait for the clock to leave the checkout's last second; beyond it, git re-hashes instead. */
+const MAX_WAIT_MS = 100;
+
+/** Files looked at at once when finding those written in the checkout's last second. */
+const STAT_BATCH = 256;
+
 /**
  * Puts a copy of a fresh checkout's git index into `gitIndexDir`, genuinely fresh: `git status` run on
  * it finds every file clean from its stat data alone, re-hashing nothing.
@@ -19,26 +26,62 @@ const CLOCK_MARGIN_MS = 20;
  * than the index file, and re-hashes it on every status that cannot save the index; right after a
  * checkout, that is every file written in the checkout's last second. The stat data in the index
  * describe the files exactly as the checkout left them, and nothing but Warden has touched them yet,
- * so the index is as true a second later as when it was written. The copy is therefore dated once the
- * clock has passed the checkout's last second (waiting for the rest of that second when the checkout
- * ended in the current one), and `.git/index` is dated the same, so git that is not pointed at the
- * private index is fast too. No file of the work tree is touched and no git runs.
+ * so the index is as true a moment later as when it was written. When the clock is about to leave that
+ * second, the copy is dated once it has; otherwise the files written in that second are dated a second
+ * earlier and git refreshes the copy, re-hashing only them. `.git/index` is replaced by the result, so
+ * git that is not pointed at the private index is fast too.
  *
  * Call it only on a checkout no agent has touched yet: its dating vouches that no file changed.
+ * `maxWaitMs` is the longest wait for the clock before re-hashing instead (tests choose each way).
+ *
+ * @throws SystemError `git-failed` when git cannot list or refresh the index.
  */
-export async function writeFreshGitIndex(workspaceDir: string, gitIndexDir: string): Promise<void> {
-  const checkoutIndex = path.join(workspaceDir, '.git', 'index');
+export async function writeFreshGitIndex(
+  workspaceDir: string,
+  gitIndexDir: string,
+  maxWaitMs = MAX_WAIT_MS,
+): Promise<void> {
+  const gitDir = path.join(workspaceDir, '.git');
+  const checkoutIndex = path.join(gitDir, 'index');
   // Git writes the index after every file, so no file's mtime is later than the index's.
-  const written = (await stat(checkoutIndex)).mtimeMs;
-  const freshFrom = (Math.floor(written / 1000) + 1) * 1000 + CLOCK_MARGIN_MS;
+  const lastSecond = Math.floor((await stat(checkoutIndex)).mtimeMs / 1000);
   await rm(gitIndexDir, { recursive: true, force: true });
   await mkdir(gitIndexDir, { recursive: true });
   const indexFile = path.join(gitIndexDir, GIT_INDEX_FILE_NAME);
   await copyFile(checkoutIndex, indexFile);
-  const wait = freshFrom - Date.now();
-  if (wait > 0) await delay(wait);
-  const now = new Date();
-  await Promise.all([utimes(indexFile, now, now), utimes(checkoutIndex, now, now)]);
+  const wait = (lastSecond + 1) * 1000 + CLOCK_MARGIN_MS - Date.now();
+  if (wait <= maxWaitMs) {
+    if (wait > 0) await delay(wait);
+    const now = new Date();
+    await Promise.all([utimes(indexFile, now, now), utimes(checkoutIndex, now, now)]);
+    return;
+  }
+  const { stdout } = await runGit(['ls-files', '--stage', '-z'], {
+    cwd: workspaceDir,
+    env: { GIT_DIR: gitDir },
+  });
+  const files = stdout
+    .split('\0')
+    .filter((record) => record !== '' && !record.startsWith('160000 '))
+    .map((record) => record.slice(record.indexOf('\t') + 1));
+  const earlier = lastSecond - 1;
+  for (let start = 0; start < files.length; start += STAT_BATCH) {
+    await Promise.all(
+      files.slice(start, start + STAT_BATCH).map(async (name) => {
+        const file = path.join(workspaceDir, name);
+        const info = await lstat(file).catch(() => undefined);
+        // `lutimes`: git records a symbolic link's own time, and its target is never touched.
+        if (info && Math.floor(info.mtimeMs / 1000) >= lastSecond) await lutimes(file, earlier, earlier);
+      }),
+    );
+  }
+  await runGit(['update-index', '-q', '--refresh'], {
+    cwd: workspaceDir,
+    env: { GIT_DIR: gitDir, GIT_WORK_TREE: workspaceDir, GIT_INDEX_FILE: indexFile },
+    // Exit 1 says some entry needs updating; nothing but Warden wrote the checkout, so none can.
+    acceptExitCodes: [1],
+  });
+  await copyFile(indexFile, checkoutIndex);
 }
 
 /**
