@@ -71,7 +71,22 @@ export async function updateMirror(settings: MirrorUpdateSettings): Promise<Mirr
     // Even a fetch of three objects keeps them as a pack: a workspace copies packs, never loose objects.
     { 'fetch.unpackLimit': '1' },
   );
-  const commit = (await mirrorGit(['rev-parse', '--verify', `${ref}^{commit}`])).stdout.trim();
+  // One look checks the mirror is what Warden made (a bare repository of the right format) and reads
+  // the commit: a directory of another kind in its place is never used.
+  const { stdout } = await mirrorGit([
+    'rev-parse',
+    '--is-bare-repository',
+    '--show-object-format',
+    '--verify',
+    `${ref}^{commit}`,
+  ]);
+  const [bare, format, commit = ''] = stdout.trim().split('\n');
+  if (bare !== 'true' || format !== settings.objectFormat) {
+    throw new SystemError(
+      'git-failed',
+      `the mirror ${gitDir} is not a bare ${settings.objectFormat} repository (bare: ${bare}, format: ${format})`,
+    );
+  }
   await pruneTaskRefs(gitDir);
   return { gitDir, commit };
 }
@@ -139,7 +154,7 @@ async function checkPackTrailer(entry: { pack: string; index: string }, hashByte
   }
 }
 
-/** Makes the mirror when it is missing; checks a present one is a bare repository of the right format. */
+/** Makes the mirror when it is missing (what is there is checked after the fetch). */
 async function ensureMirror(gitDir: string, objectFormat: 'sha1' | 'sha256'): Promise<void> {
   const present = await stat(gitDir).then(
     () => true,
@@ -161,17 +176,6 @@ async function ensureMirror(gitDir: string, objectFormat: 'sha1' | 'sha256'): Pr
     } finally {
       await rm(temporary, { recursive: true, force: true });
     }
-  }
-  const { stdout } = await runGit(['rev-parse', '--is-bare-repository', '--show-object-format'], {
-    cwd: gitDir,
-    env: { GIT_DIR: gitDir },
-  });
-  const [bare, format] = stdout.trim().split('\n');
-  if (bare !== 'true' || format !== objectFormat) {
-    throw new SystemError(
-      'git-failed',
-      `the mirror ${gitDir} is not a bare ${objectFormat} repository (bare: ${bare}, format: ${format})`,
-    );
   }
 }
 
