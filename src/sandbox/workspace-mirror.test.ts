@@ -301,3 +301,46 @@ describe("a workspace's git index", () => {
     await reopened.destroy();
   });
 });
+
+describe('a mirror that has gathered many packs', () => {
+  test('is repacked into one, and workspaces made from it before and after are whole', async () => {
+    const { updateMirror } = await import('./internal/repository-mirror.ts');
+    const update = (taskId: string) =>
+      updateMirror({ mirrorsDir, workTree: repo, taskId, objectFormat: 'sha1', maxPacks: 3 });
+    await update('task-0');
+    for (const round of [1, 2]) {
+      await commitFile('README.md', `round ${round}\n`);
+      await update(`task-${round}`);
+    }
+    expect(await mirrorPackContents()).toHaveLength(3);
+    await commitFile('README.md', 'round 3\n');
+    const { commit } = await update('task-3');
+    // Four fetches, one pack: everything the mirror had, and nothing lost.
+    expect(await mirrorPackContents()).toHaveLength(1);
+    await expect(stat(path.join(mirrorGitDir(mirrorsDir, repo), 'warden-repack.lock'))).rejects.toThrow();
+    expect(await mirrorGit('fsck', '--no-progress', '--no-dangling')).toBe('');
+    const workspace = await createWorkspace({ repo, scratchDir, mirrorsDir, taskId: 'task-after' });
+    expect(workspace.baseCommit).toBe(commit);
+    expect(await readFile(path.join(workspace.dir, 'README.md'), 'utf8')).toBe('round 3\n');
+    expect(await git(workspace.dir, 'log', '--format=%s', '-1', 'HEAD~3')).toBe('write README.md');
+    await workspace.destroy();
+  });
+
+  test('is left to the process holding the repack lock; a lock a killed process left is taken over', async () => {
+    const { updateMirror } = await import('./internal/repository-mirror.ts');
+    const update = (taskId: string) =>
+      updateMirror({ mirrorsDir, workTree: repo, taskId, objectFormat: 'sha1', maxPacks: 1 });
+    await update('task-0');
+    const lock = path.join(mirrorGitDir(mirrorsDir, repo), 'warden-repack.lock');
+    await writeFile(lock, '');
+    await commitFile('README.md', 'locked\n');
+    await update('task-1');
+    expect(await mirrorPackContents()).toHaveLength(2);
+    const longAgo = new Date(Date.now() - 24 * 3_600_000);
+    await utimes(lock, longAgo, longAgo);
+    await commitFile('README.md', 'taken over\n');
+    await update('task-2');
+    expect(await mirrorPackContents()).toHaveLength(1);
+    await expect(stat(lock)).rejects.toThrow();
+  });
+});

@@ -66,16 +66,27 @@ async function cloneFromMirror(
   await runGit(['init', '--quiet', '--template=', `--object-format=${objectFormat}`, dir], { cwd: dir });
   const packDir = path.join(dir, '.git', 'objects', 'pack');
   await mkdir(packDir, { recursive: true });
+  await copyPacks(mirrorDir, packDir).catch(async (error: unknown) => {
+    // A repack of the mirror may have replaced a listed pack meanwhile: list them again, once.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await rm(packDir, { recursive: true, force: true });
+    await mkdir(packDir);
+    await copyPacks(mirrorDir, packDir);
+  });
+  await runGit(['update-ref', BASE_REF, commit], { cwd: dir });
+  // Every object is inflated here, each with zlib's checksum: a damaged pack fails the checkout.
+  await runGit(['checkout', '--quiet', '--detach', commit], { cwd: dir, config: PARALLEL_CHECKOUT });
+  return commit;
+}
+
+/** Copies every pack of the mirror (reflinks where the filesystem has them, otherwise whole copies). */
+async function copyPacks(mirrorDir: string, packDir: string): Promise<void> {
   const packs = await mirrorPacks(mirrorDir);
   await Promise.all(
     packs
       .flatMap(({ pack, index }) => [pack, index])
       .map((file) => copyFile(file, path.join(packDir, path.basename(file)), constants.COPYFILE_FICLONE)),
   );
-  await runGit(['update-ref', BASE_REF, commit], { cwd: dir });
-  // Every object is inflated here, each with zlib's checksum: a damaged pack fails the checkout.
-  await runGit(['checkout', '--quiet', '--detach', commit], { cwd: dir, config: PARALLEL_CHECKOUT });
-  return commit;
 }
 
 /** Clones exactly HEAD through the pack protocol: nothing is hard-linked or shared with the user's repo. */

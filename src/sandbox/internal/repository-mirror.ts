@@ -22,6 +22,8 @@ export interface MirrorUpdateSettings {
   taskId: string;
   /** The hash the user's repository uses. */
   objectFormat: 'sha1' | 'sha256';
+  /** Packs the mirror may gather before it is repacked into one; default {@link MAX_PACKS}. */
+  maxPacks?: number;
 }
 
 export interface MirrorUpdate {
@@ -88,6 +90,7 @@ export async function updateMirror(settings: MirrorUpdateSettings): Promise<Mirr
     );
   }
   await pruneTaskRefs(gitDir);
+  await consolidatePacks(gitDir, settings.maxPacks ?? MAX_PACKS);
   return { gitDir, commit };
 }
 
@@ -176,6 +179,40 @@ async function ensureMirror(gitDir: string, objectFormat: 'sha1' | 'sha256'): Pr
     } finally {
       await rm(temporary, { recursive: true, force: true });
     }
+  }
+}
+
+/**
+ * Packs a mirror gathers (one per task that found something new) before they are repacked into one:
+ * every workspace copies them all, and git looks through each for every object it reads.
+ */
+const MAX_PACKS = 32;
+
+/** A repack lock older than this was left by a killed process (a repack takes seconds to minutes). */
+const STALE_REPACK_MS = 30 * 60 * 1000;
+
+/**
+ * Repacks a mirror that has gathered more than `maxPacks` packs into one, under a lock file only one
+ * process can create; another process finding it locked goes on without waiting. Git writes the new
+ * pack before it deletes the old ones, so a task copying packs meanwhile finds either (see
+ * `mirrorPacks`, listed again when a pack vanishes). A lock left by a killed process is taken over
+ * once it is old.
+ */
+async function consolidatePacks(gitDir: string, maxPacks: number): Promise<void> {
+  if ((await mirrorPacks(gitDir)).length <= maxPacks) return;
+  const lock = path.join(gitDir, 'warden-repack.lock');
+  const lockAge = await stat(lock).then(
+    (info) => Date.now() - info.mtimeMs,
+    () => undefined,
+  );
+  if (lockAge !== undefined && lockAge > STALE_REPACK_MS) await rm(lock, { force: true });
+  const handle = await open(lock, 'wx').catch(() => undefined);
+  if (!handle) return;
+  try {
+    await runGit(['repack', '-a', '-d', '-q'], { cwd: gitDir, env: { GIT_DIR: gitDir } });
+  } finally {
+    await handle.close();
+    await rm(lock, { force: true });
   }
 }
 
