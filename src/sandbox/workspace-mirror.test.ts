@@ -236,10 +236,10 @@ describe("a repository's mirror", () => {
       expect(await git(workspace.dir, 'status', '--porcelain')).toBe('');
       await workspace.destroy();
 
-      // The next task builds a whole new mirror and uses it.
+      // The next task finds a whole mirror holding the commit (rebuilt, or fetched whole again).
       const next = await createWorkspace({ repo, scratchDir, mirrorsDir, taskId: 'task-next' });
       expect(next.baseCommit).toBe(head);
-      expect(await mirrorGit('rev-parse', 'refs/warden/tasks/task-next')).toBe(head);
+      expect(await mirrorGit('rev-parse', '--verify', `${head}^{commit}`)).toBe(head);
       expect(await mirrorGit('fsck', '--no-progress', '--no-dangling')).toBe('');
       expect((await readdir(mirrorsDir)).length).toBe(1);
       await next.destroy();

@@ -42,6 +42,7 @@ export async function cloneWorkspace(settings: CloneSettings): Promise<string> {
         mirrorsDir: settings.mirrorsDir,
         workTree: settings.workTree,
         taskId: settings.taskId,
+        head: settings.head,
         objectFormat,
       });
       return await cloneFromMirror(mirror.gitDir, settings.dir, mirror.commit, objectFormat);

@@ -22,6 +22,11 @@ export interface MirrorUpdateSettings {
   taskId: string;
   /** The hash the user's repository uses. */
   objectFormat: 'sha1' | 'sha256';
+  /**
+   * The user's HEAD as just read. When the mirror already holds that commit (so, as git fetched it
+   * whole, everything it reaches), nothing is fetched. Undefined: always fetch.
+   */
+  head?: string | undefined;
   /** Packs the mirror may gather before it is repacked into one; default {@link MAX_PACKS}. */
   maxPacks?: number;
 }
@@ -42,7 +47,7 @@ export function mirrorGitDir(mirrorsDir: string, workTree: string): string {
 /**
  * Brings the user's HEAD into the repository's mirror (a bare repository Warden owns) and returns the
  * commit. Only what the mirror lacks is transferred: the fetch tells the user's repository which commits
- * the mirror's task refs already hold. Objects always land in a pack (never loose), so a workspace can
+ * the mirror's task refs already hold, and a HEAD the mirror already has is not fetched at all. Objects always land in a pack (never loose), so a workspace can
  * take them by copying whole pack files. The mirror is made on first use, in a temporary directory
  * renamed into place, so two processes making it at once both end up with one whole mirror.
  *
@@ -60,6 +65,29 @@ export async function updateMirror(settings: MirrorUpdateSettings): Promise<Mirr
   const ref = `${TASK_REFS}/${settings.taskId}`;
   const mirrorGit = (args: string[], config?: Record<string, string>) =>
     runGit(args, { cwd: gitDir, env: { GIT_DIR: gitDir }, config });
+  // One look checks the mirror is what Warden made (a bare repository of the right format) and reads
+  // the commit: a directory of another kind in its place is never used.
+  const look = async (revision: string) => {
+    const { stdout } = await mirrorGit([
+      'rev-parse',
+      '--is-bare-repository',
+      '--show-object-format',
+      '--verify',
+      `${revision}^{commit}`,
+    ]);
+    const [bare, format, commit = ''] = stdout.trim().split('\n');
+    if (bare !== 'true' || format !== settings.objectFormat) {
+      throw new SystemError(
+        'git-failed',
+        `the mirror ${gitDir} is not a bare ${settings.objectFormat} repository (bare: ${bare}, format: ${format})`,
+      );
+    }
+    return commit;
+  };
+  if (settings.head !== undefined) {
+    const known = await look(settings.head).catch(() => undefined);
+    if (known === settings.head) return { gitDir, commit: known };
+  }
   await mirrorGit(
     [
       'fetch',
@@ -73,22 +101,7 @@ export async function updateMirror(settings: MirrorUpdateSettings): Promise<Mirr
     // Even a fetch of three objects keeps them as a pack: a workspace copies packs, never loose objects.
     { 'fetch.unpackLimit': '1' },
   );
-  // One look checks the mirror is what Warden made (a bare repository of the right format) and reads
-  // the commit: a directory of another kind in its place is never used.
-  const { stdout } = await mirrorGit([
-    'rev-parse',
-    '--is-bare-repository',
-    '--show-object-format',
-    '--verify',
-    `${ref}^{commit}`,
-  ]);
-  const [bare, format, commit = ''] = stdout.trim().split('\n');
-  if (bare !== 'true' || format !== settings.objectFormat) {
-    throw new SystemError(
-      'git-failed',
-      `the mirror ${gitDir} is not a bare ${settings.objectFormat} repository (bare: ${bare}, format: ${format})`,
-    );
-  }
+  const commit = await look(ref);
   await pruneTaskRefs(gitDir);
   await consolidatePacks(gitDir, settings.maxPacks ?? MAX_PACKS);
   return { gitDir, commit };
