@@ -43,7 +43,12 @@ import { createWorkspaceFiles } from './tools/workspace-files.ts';
 export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Promise<RunTaskResult> {
   await runtime.sandbox.check();
   const taskId = newTaskId();
-  const workspace = await createWorkspace({ repo: request.repo, scratchDir: runtime.scratchDir, taskId });
+  const workspace = await createWorkspace({
+    repo: request.repo,
+    scratchDir: runtime.scratchDir,
+    mirrorsDir: runtime.mirrorsDir,
+    taskId,
+  });
   let task: Task;
   let check: CheckCommand | null;
   try {

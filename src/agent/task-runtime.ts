@@ -35,6 +35,11 @@ export interface TaskRuntime {
   counterfactualKey: string;
   /** Where workspaces are created; each task gets its own directory, removed when the task ends. */
   scratchDir: string;
+  /**
+   * Where each repository's mirror is kept, from which workspaces are made by fetching only what is new;
+   * undefined: no mirror, every workspace fetches the whole HEAD from the user's repository.
+   */
+  mirrorsDir?: string | undefined;
   /** Everything that bounds the task, recorded at its start; the fields below are derived from it. */
   taskLimits: TaskLimits;
   limits: LoopLimits;

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { access, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -216,7 +216,10 @@ describe('a hostile user repository', () => {
     // Stat changes force git to compare contents, which is when a clean filter would run.
     await writeFile(path.join(repo, 'app.js'), 'console.log("changed");\n');
 
-    const workspace = await createWorkspace({ repo, scratchDir, taskId: 'task-hostile' });
+    // Through a mirror, as Warden makes workspaces: the mirror's fetch runs none of them either.
+    const mirrorsDir = path.join(root, 'mirrors');
+    const workspace = await createWorkspace({ repo, scratchDir, mirrorsDir, taskId: 'task-hostile' });
+    expect((await readdir(mirrorsDir)).length).toBe(1);
     await writeFile(path.join(workspace.dir, 'fix.txt'), 'fixed\n');
     const result = await workspace.createBranch('task-hostile', 'Fix\n\nWarden-Task: task-hostile\n');
     expect(result?.branch).toBe('warden/task-hostile');

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { SystemError, UserError } from '../spec/errors.ts';
 import { type DiffStat, readDiffStat } from './diff-stat.ts';
 import { type GitIdentity, runGit } from './git.ts';
+import { BASE_REF, cloneWorkspace } from './internal/clone-workspace.ts';
+import { resetGitIndex, writeFreshGitIndex } from './internal/fresh-git-index.ts';
 import { RESULT_REF, writeResultCommit } from './internal/result-commit.ts';
 import type { SkippedPath } from './internal/workspace-snapshot.ts';
 import { resolveRepository } from './resolve-repository.ts';
@@ -21,6 +23,12 @@ export interface WorkspaceSettings {
   /** Where task workspaces live; the workspace is `<scratchDir>/<taskId>/repo`. */
   scratchDir: string;
   taskId: string;
+  /**
+   * Where Warden keeps a mirror of each repository (`<dataDir>/mirrors`), from which workspaces are made
+   * cheaply: only what is new is fetched from the user's repository. Undefined: no mirror, each workspace
+   * fetches the whole of HEAD from the user's repository.
+   */
+  mirrorsDir?: string | undefined;
 }
 
 /** The branch a task's changes were brought into the user's repository as. */
@@ -42,6 +50,13 @@ export interface BranchResult {
 export interface Workspace {
   /** Absolute path of the clone's work tree. */
   readonly dir: string;
+  /**
+   * A directory next to the work tree (`<scratchDir>/<taskId>/git-index`, outside `dir`) holding the
+   * workspace's git index as `index`, freshly refreshed, for the sandbox to use and write as
+   * `GIT_INDEX_FILE` (see `SandboxSettings.gitIndexDir`). The agent may write anything there: nothing
+   * on the host reads it.
+   */
+  readonly gitIndexDir: string;
   /** The commit the workspace was checked out at (the user's HEAD). */
   readonly baseCommit: string;
   /** Whether the user's work tree had uncommitted changes; those are not in the workspace. */
@@ -69,6 +84,9 @@ export interface Workspace {
   /** Deletes the workspace and everything under `<scratchDir>/<taskId>`. */
   destroy(): Promise<void>;
 }
+
+/** The git index directory's name in `<scratchDir>/<taskId>`, beside `repo`. */
+const GIT_INDEX_DIR = 'git-index';
 
 const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
@@ -111,28 +129,11 @@ async function isDirty(workTree: string): Promise<boolean> {
   return stdout.trim() !== '';
 }
 
-/** Clones exactly HEAD through the pack protocol: nothing is hard-linked or shared with the user's repo. */
-async function cloneHead(workTree: string, dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  // An empty template: no sample hooks, no description, nothing copied from the host's git installation.
-  await runGit(['init', '--quiet', '--template=', dir], { cwd: dir });
-  await runGit(
-    ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', workTree, 'HEAD:refs/warden/base'],
-    {
-      cwd: dir,
-    },
-  );
-  const commit = (
-    await runGit(['rev-parse', '--verify', 'refs/warden/base^{commit}'], { cwd: dir })
-  ).stdout.trim();
-  await runGit(['checkout', '--quiet', '--detach', commit], { cwd: dir });
-  return commit;
-}
-
 /**
- * Makes a fresh workspace for a task: a clone of the user's HEAD at `<scratchDir>/<taskId>/repo`. The
- * user's checkout is only read; uncommitted changes are not included (see `dirty`). No hook, fsmonitor
- * or filter of the user's repository runs.
+ * Makes a fresh workspace for a task: a clone of the user's HEAD at `<scratchDir>/<taskId>/repo`, made
+ * from the repository's mirror when `mirrorsDir` is set, and a refreshed git index beside it
+ * (`gitIndexDir`). The user's checkout is only read; uncommitted changes are not included (see `dirty`).
+ * No hook, fsmonitor or filter of the user's repository runs.
  *
  * @throws UserError `repo-invalid` when `repo` is not the root of a git work tree with a commit;
  *   `usage` when `taskId` cannot name a directory and a branch, or its workspace already exists.
@@ -141,7 +142,9 @@ async function cloneHead(workTree: string, dir: string): Promise<string> {
 export async function createWorkspace(settings: WorkspaceSettings): Promise<Workspace> {
   checkTaskId(settings.taskId);
   const { root: workTree, head: headBefore } = await resolveRepository(settings.repo);
-  const dirty = await isDirty(workTree);
+  // Read alongside the clone: both only read the user's repository, and each takes a large one a while.
+  const dirtyCheck = isDirty(workTree);
+  dirtyCheck.catch(() => {});
 
   const taskDir = path.join(path.resolve(settings.scratchDir), settings.taskId);
   await mkdir(path.dirname(taskDir), { recursive: true });
@@ -155,8 +158,17 @@ export async function createWorkspace(settings: WorkspaceSettings): Promise<Work
   }
   const dir = path.join(taskDir, 'repo');
   let baseCommit: string;
+  let dirty: boolean;
   try {
-    baseCommit = await cloneHead(workTree, dir);
+    baseCommit = await cloneWorkspace({
+      workTree,
+      dir,
+      taskId: settings.taskId,
+      head: headBefore,
+      mirrorsDir: settings.mirrorsDir,
+    });
+    await writeFreshGitIndex(dir, path.join(taskDir, GIT_INDEX_DIR));
+    dirty = await dirtyCheck;
   } catch (error) {
     await rm(taskDir, { recursive: true, force: true });
     throw error;
@@ -169,7 +181,8 @@ export async function createWorkspace(settings: WorkspaceSettings): Promise<Work
 
 /**
  * Opens the workspace a paused task left behind (`<scratchDir>/<taskId>/repo`), with the agent's changes
- * so far, so the task can go on where it stopped.
+ * so far, so the task can go on where it stopped. Its git index directory is made anew from `.git/index`
+ * (which only Warden writes); what the agent left there is removed unread.
  *
  * @throws UserError `repo-invalid` when the user's repository is gone; `task-not-resumable` when the
  *   workspace is gone.
@@ -183,7 +196,7 @@ export async function reopenWorkspace(settings: WorkspaceSettings): Promise<Work
     // The workspace's own git directory, named outright: nothing the agent wrote is searched for one.
     const gitDir = path.join(taskDir, 'repo', '.git');
     baseCommit = (
-      await runGit(['rev-parse', '--verify', 'refs/warden/base^{commit}'], {
+      await runGit(['rev-parse', '--verify', `${BASE_REF}^{commit}`], {
         cwd: taskDir,
         env: { GIT_DIR: gitDir },
       })
@@ -198,6 +211,7 @@ export async function reopenWorkspace(settings: WorkspaceSettings): Promise<Work
       },
     );
   }
+  await resetGitIndex(path.join(taskDir, 'repo'), path.join(taskDir, GIT_INDEX_DIR));
   return workspaceAt({ workTree, taskDir, baseCommit, dirty: false });
 }
 
@@ -212,6 +226,7 @@ function workspaceAt(settings: {
   const { workTree, taskDir } = settings;
   return {
     dir,
+    gitIndexDir: path.join(taskDir, GIT_INDEX_DIR),
     baseCommit: settings.baseCommit,
     dirty: settings.dirty,
     async createBranch(taskId, message) {

@@ -85,6 +85,7 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
       store,
       journal,
       scratchDir,
+      mirrorsDir: path.join(home, 'mirrors'),
       priceTable: once(() => loadConfiguredPriceTable(config)),
       // The bundle is read from disk once per process, for the runs and for delivery alike.
       bundle: once(() => loadPolicyBundle(config.policy.bundle ?? defaultBundleDir())),

@@ -23,6 +23,8 @@ export interface SharedParts {
   store: SqliteStore;
   journal: Journal;
   scratchDir: string;
+  /** Where repository mirrors are kept (`<dataDir>/mirrors`); undefined: workspaces use none. */
+  mirrorsDir?: string | undefined;
   priceTable: () => PriceTable;
   bundle: () => PolicyBundle;
   breakers: CircuitBreakers;
@@ -129,6 +131,7 @@ export async function createTaskRuntime(
     priceTable,
     counterfactualKey: config.economics.counterfactualModel,
     scratchDir: parts.scratchDir,
+    mirrorsDir: parts.mirrorsDir,
     keepStoppedMs: config.recovery.keepInterruptedHours * 3_600_000,
     taskLimits: limits,
     limits: { maxSteps: limits.maxSteps, maxWallSeconds: limits.maxWallSeconds },

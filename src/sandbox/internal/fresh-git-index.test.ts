@@ -1,0 +1,58 @@
+import { lstat, mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { runGit } from '../git.ts';
+import { writeFreshGitIndex } from './fresh-git-index.ts';
+
+let root: string;
+let workspace: string;
+
+const git = async (args: string[], env?: Record<string, string>) =>
+  (await runGit(args, { cwd: workspace, env })).stdout;
+
+beforeEach(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'warden-git-index-'));
+  const source = path.join(root, 'source');
+  await mkdir(path.join(source, 'lib'), { recursive: true });
+  for (let index = 0; index < 40; index += 1) {
+    await writeFile(path.join(source, 'lib', `file-${index}.js`), `export const value = ${index};\n`);
+  }
+  await symlink('lib/file-0.js', path.join(source, 'entry.js'));
+  await runGit(['init', '--quiet'], { cwd: source });
+  await runGit(['add', '.'], { cwd: source });
+  await runGit(['commit', '--quiet', '-m', 'files'], { cwd: source });
+  workspace = path.join(root, 'workspace');
+  // A checkout made now, as a workspace's is: every file written moments before the index.
+  await runGit(['clone', '--quiet', '--no-hardlinks', source, workspace], { cwd: root });
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Files git would re-hash: mtime not before the index's, in whole seconds. */
+async function racyFiles(indexFile: string): Promise<string[]> {
+  const indexSeconds = Math.floor((await stat(indexFile)).mtimeMs / 1000);
+  const racy: string[] = [];
+  for (const name of (await git(['ls-files', '-z'])).split('\0').filter(Boolean)) {
+    if (Math.floor((await lstat(path.join(workspace, name))).mtimeMs / 1000) >= indexSeconds) racy.push(name);
+  }
+  return racy;
+}
+
+test.each([
+  ['waiting for the clock', 2_000],
+  ['re-hashing the last second', -1_000],
+])('leaves no racy entry, by %s, and status still sees a change made right after', async (_, maxWaitMs) => {
+  const gitIndexDir = path.join(root, 'git-index');
+  const indexFile = path.join(gitIndexDir, 'index');
+  await writeFreshGitIndex(workspace, gitIndexDir, maxWaitMs);
+  expect(await racyFiles(indexFile)).toEqual([]);
+  expect(await racyFiles(path.join(workspace, '.git', 'index'))).toEqual([]);
+  expect(await git(['status', '--porcelain'], { GIT_INDEX_FILE: indexFile })).toBe('');
+  expect(await git(['status', '--porcelain'])).toBe('');
+  // Same size, a moment later: git notices from the stat data it now trusts (mtime and ctime moved).
+  await writeFile(path.join(workspace, 'lib', 'file-1.js'), 'export const value = 9;\n');
+  expect(await git(['status', '--porcelain'], { GIT_INDEX_FILE: indexFile })).toBe(' M lib/file-1.js\n');
+});
