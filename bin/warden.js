@@ -18,5 +18,12 @@ if (!process.env.NODE_COMPILE_CACHE) {
   const { homedir } = await import('node:os');
   enableCompileCache?.(`${homedir()}/.cache/warden/node-compile-cache`);
 }
+// WASM stays on V8's baseline compiler (Liftoff). Its optimising tier, compiling Cedar's hot functions in
+// the background, took peak memory from ~150 MB to ~650 MB for decisions ~1.6x faster; the policy engine
+// remembers its answers instead (see docs/architecture/startup.md). Set before any WASM is compiled: a
+// module keeps the tiering it was compiled with.
+const { setFlagsFromString } = await import('node:v8');
+setFlagsFromString('--no-wasm-dynamic-tiering');
+setFlagsFromString('--no-wasm-tier-up');
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));
