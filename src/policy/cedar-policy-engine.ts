@@ -85,12 +85,11 @@ const ShellInput = z.object({ command: z.string() });
 export function createCedarPolicyEngine(settings: CedarPolicyEngineSettings): CedarPolicyEngine {
   const paths = createWorkspacePaths(settings.workspace);
   const parser = settings.shellParser ?? createShellParser();
-  let loaded: { bundle: PolicyBundle; policySetId: string; schemaId: string } | undefined;
+  let loaded: { bundle: PolicyBundle } | undefined;
 
   const ensure = () => {
     if (loaded) return loaded;
-    const bundle = settings.bundle ?? loadPolicyBundle(settings.bundleDir ?? '');
-    loaded = { bundle, policySetId: bundle.policySetId, schemaId: bundle.schemaId };
+    loaded = { bundle: settings.bundle ?? loadPolicyBundle(settings.bundleDir ?? '') };
     return loaded;
   };
 
@@ -161,7 +160,7 @@ export function createCedarPolicyEngine(settings: CedarPolicyEngineSettings): Ce
     context: Record<string, unknown>,
     validate: boolean,
   ): PolicyEvaluation => {
-    const { bundle, schemaId } = ensure();
+    const { bundle } = ensure();
     const answer = statefulIsAuthorized({
       principal: { type: `${NAMESPACE}::Agent`, id: settings.principal.agent },
       action: { type: `${NAMESPACE}::Action`, id: action },
@@ -169,7 +168,7 @@ export function createCedarPolicyEngine(settings: CedarPolicyEngineSettings): Ce
       context: context as never,
       preparsedPolicySetId: bundle.policySetFor(action),
       // Tool facts are built by typed code; requests from other callers are checked against the schema.
-      ...(validate ? { preparsedSchemaName: schemaId, validateRequest: true } : {}),
+      ...(validate ? { preparsedSchemaName: bundle.schemaId, validateRequest: true } : {}),
       entities: [...principalEntities(), ...resourceEntities(bundle, resource)],
     });
     const base = { action, resource, context };
