@@ -1,44 +1,74 @@
 import { describeError, UserError, WardenError } from '../spec/errors.ts';
-import { wardenVersion } from '../warden/index.ts';
-import {
-  APPROVALS_HELP,
-  APPROVE_HELP,
-  approvalsCommand,
-  approveCommand,
-  DENY_HELP,
-  denyCommand,
-} from './commands/approvals.ts';
-import { BREAKERS_HELP, breakersCommand } from './commands/breakers.ts';
-import { COST_HELP, costCommand } from './commands/cost.ts';
-import { DEMO_HELP, demoCommand } from './commands/demo.ts';
-import { DOCTOR_HELP, doctorCommand } from './commands/doctor.ts';
-import { INIT_HELP, initCommand } from './commands/init.ts';
-import { MODELS_HELP, modelsCommand } from './commands/models.ts';
-import { POLICY_HELP, policyCommand } from './commands/policy.ts';
-import { RESUME_HELP, resumeCommand } from './commands/resume.ts';
-import { RUN_HELP, runCommand } from './commands/run.ts';
-import { TASKS_HELP, tasksCommand } from './commands/tasks.ts';
-import { TRACE_HELP, traceCommand } from './commands/trace.ts';
 import { EXIT } from './exit-codes.ts';
 import { type CommandIo, processIo } from './io.ts';
 
 type Command = (argv: string[], io: CommandIo) => Promise<number>;
 
-const COMMANDS: Record<string, { run: Command; help: string }> = {
-  run: { run: runCommand, help: RUN_HELP },
-  resume: { run: resumeCommand, help: RESUME_HELP },
-  tasks: { run: tasksCommand, help: TASKS_HELP },
-  trace: { run: traceCommand, help: TRACE_HELP },
-  init: { run: initCommand, help: INIT_HELP },
-  demo: { run: demoCommand, help: DEMO_HELP },
-  policy: { run: policyCommand, help: POLICY_HELP },
-  models: { run: modelsCommand, help: MODELS_HELP },
-  cost: { run: costCommand, help: COST_HELP },
-  breakers: { run: breakersCommand, help: BREAKERS_HELP },
-  doctor: { run: doctorCommand, help: DOCTOR_HELP },
-  approvals: { run: approvalsCommand, help: APPROVALS_HELP },
-  approve: { run: approveCommand, help: APPROVE_HELP },
-  deny: { run: denyCommand, help: DENY_HELP },
+/** A command and its help text, loaded when the command is run. */
+interface LoadedCommand {
+  run: Command;
+  help: string;
+}
+
+// Each command is imported only when it runs: a command pays for its own modules (the AI SDK, Cedar,
+// Octokit...) and no other's, and `warden --help` for none of them.
+const COMMANDS: Record<string, () => Promise<LoadedCommand>> = {
+  run: async () => {
+    const { runCommand, RUN_HELP } = await import('./commands/run.ts');
+    return { run: runCommand, help: RUN_HELP };
+  },
+  resume: async () => {
+    const { resumeCommand, RESUME_HELP } = await import('./commands/resume.ts');
+    return { run: resumeCommand, help: RESUME_HELP };
+  },
+  tasks: async () => {
+    const { tasksCommand, TASKS_HELP } = await import('./commands/tasks.ts');
+    return { run: tasksCommand, help: TASKS_HELP };
+  },
+  trace: async () => {
+    const { traceCommand, TRACE_HELP } = await import('./commands/trace.ts');
+    return { run: traceCommand, help: TRACE_HELP };
+  },
+  init: async () => {
+    const { initCommand, INIT_HELP } = await import('./commands/init.ts');
+    return { run: initCommand, help: INIT_HELP };
+  },
+  demo: async () => {
+    const { demoCommand, DEMO_HELP } = await import('./commands/demo.ts');
+    return { run: demoCommand, help: DEMO_HELP };
+  },
+  policy: async () => {
+    const { policyCommand, POLICY_HELP } = await import('./commands/policy.ts');
+    return { run: policyCommand, help: POLICY_HELP };
+  },
+  models: async () => {
+    const { modelsCommand, MODELS_HELP } = await import('./commands/models.ts');
+    return { run: modelsCommand, help: MODELS_HELP };
+  },
+  cost: async () => {
+    const { costCommand, COST_HELP } = await import('./commands/cost.ts');
+    return { run: costCommand, help: COST_HELP };
+  },
+  breakers: async () => {
+    const { breakersCommand, BREAKERS_HELP } = await import('./commands/breakers.ts');
+    return { run: breakersCommand, help: BREAKERS_HELP };
+  },
+  doctor: async () => {
+    const { doctorCommand, DOCTOR_HELP } = await import('./commands/doctor.ts');
+    return { run: doctorCommand, help: DOCTOR_HELP };
+  },
+  approvals: async () => {
+    const { approvalsCommand, APPROVALS_HELP } = await import('./commands/approvals.ts');
+    return { run: approvalsCommand, help: APPROVALS_HELP };
+  },
+  approve: async () => {
+    const { approveCommand, APPROVE_HELP } = await import('./commands/approvals.ts');
+    return { run: approveCommand, help: APPROVE_HELP };
+  },
+  deny: async () => {
+    const { denyCommand, DENY_HELP } = await import('./commands/approvals.ts');
+    return { run: denyCommand, help: DENY_HELP };
+  },
 };
 
 const USAGE = `warden — run AI coding agents in a sandbox, on a budget, with every step journaled
@@ -73,14 +103,17 @@ export async function main(argv: string[], io: CommandIo = processIo()): Promise
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === '-v' || name === 'version') {
+    // The core is imported here only: the version is read from the package it describes.
+    const { wardenVersion } = await import('../warden/index.ts');
     io.out(`warden ${wardenVersion()}\n`);
     return EXIT.ok;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     io.err(`warden: unknown command ${JSON.stringify(name)}\n\n${USAGE}`);
     return EXIT.usage;
   }
+  const command = await load();
   try {
     return await command.run(rest, io);
   } catch (error) {

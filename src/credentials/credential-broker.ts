@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createAppAuth } from '@octokit/auth-app';
-import { Octokit } from '@octokit/rest';
+import type { createAppAuth } from '@octokit/auth-app';
 import { jwtVerify, SignJWT } from 'jose';
 import { SystemError, UserError } from '../spec/errors.ts';
 import { Redactor } from './redactor.ts';
@@ -178,12 +177,19 @@ export class CredentialBroker {
     if (!github) {
       throw new UserError('config-invalid', 'no GitHub App is configured, so no GitHub token can be minted');
     }
-    this.#appAuth ??= createAppAuth({
-      appId: github.appId,
-      privateKey: github.privateKey,
-      installationId: github.installationId,
-      request: new Octokit({ baseUrl: github.baseUrl ?? 'https://api.github.com' }).request,
-    });
+    // Octokit is imported when the first GitHub token is minted, not by every command that opens Warden.
+    if (!this.#appAuth) {
+      const [{ createAppAuth }, { Octokit }] = await Promise.all([
+        import('@octokit/auth-app'),
+        import('@octokit/rest'),
+      ]);
+      this.#appAuth ??= createAppAuth({
+        appId: github.appId,
+        privateKey: github.privateKey,
+        installationId: github.installationId,
+        request: new Octokit({ baseUrl: github.baseUrl ?? 'https://api.github.com' }).request,
+      });
+    }
     try {
       const authentication = await this.#appAuth({
         type: 'installation',

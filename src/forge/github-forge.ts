@@ -1,4 +1,4 @@
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import type { PullRequest, PullRequestComment } from '../spec/actions.ts';
 import { SystemError, WardenError } from '../spec/errors.ts';
 import type { Forge, OpenPullRequest, PullRequestUpdate, PushRequest, PushResult } from '../spec/forge.ts';
@@ -136,6 +136,8 @@ export class GitHubForge implements Forge {
 
   async #client(permissions: GitHubPermissionSet): Promise<Octokit> {
     const token = await this.#settings.token(permissions);
+    // Imported on the first call to GitHub, not by every command that opens Warden.
+    const { Octokit } = await import('@octokit/rest');
     return new Octokit({ auth: token, baseUrl: this.#settings.baseUrl ?? 'https://api.github.com' });
   }
 

@@ -1,23 +1,24 @@
 import { basename } from 'node:path';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { JSONSchema7, LanguageModelUsage, ModelMessage, ToolSet } from 'ai';
-import { generateText, InvalidResponseDataError, JSONParseError, jsonSchema, streamText, tool } from 'ai';
 import type { Environment, ToolCall } from '../spec/index.ts';
 import { UserError } from '../spec/index.ts';
 import type { ModelClient, ModelRequest, ModelTool } from '../spec/model.ts';
 import { type BatchSettings, createBatchFetch } from './internal/batch-fetch.ts';
 import { withAnthropicCacheBreakpoints } from './internal/cache-layout.ts';
 import type { CallContext } from './internal/map-model-error.ts';
-import { mapModelError } from './internal/map-model-error.ts';
 import { normalizeUsage } from './internal/normalize-usage.ts';
 import { createTimedFetch } from './internal/timed-fetch.ts';
-import { createVendorModel } from './internal/vendor-model.ts';
 import type { ModelSpec } from './model-spec.ts';
+
 import { parseModelSpec } from './model-spec.ts';
 import type { PriceTable } from './price-table.ts';
 import { costOf, loadPriceTable, priceFor, UNPRICED_KEY } from './price-table.ts';
 import { readScriptedFile } from './scripted-file.ts';
 import { ScriptedModel } from './scripted-model.ts';
+
+/** The AI SDK, imported when the first client is made: commands that never call a model never load it. */
+type Sdk = typeof import('ai');
 
 /** Time limits of one vendor call. */
 export interface ModelTimeouts {
@@ -65,6 +66,7 @@ export interface ModelClientOptions {
  */
 export async function createModelClient(options: ModelClientOptions): Promise<ModelClient> {
   const spec = typeof options.spec === 'string' ? parseModelSpec(options.spec) : options.spec;
+  const [sdk, { mapModelError }] = await Promise.all([import('ai'), import('./internal/map-model-error.ts')]);
   const priceTable = options.priceTable ?? loadPriceTable();
   let model: LanguageModelV3;
   let label: string;
@@ -104,7 +106,8 @@ export async function createModelClient(options: ModelClientOptions): Promise<Mo
         spec.text,
       );
     }
-    const vendor = createVendorModel(spec, options.env, fetch);
+    const { createVendorModel } = await import('./internal/vendor-model.ts');
+    const vendor = await createVendorModel(spec, options.env, fetch);
     model = vendor.model;
     priceKey = `${spec.provider}:${spec.model}`;
     label = spec.text;
@@ -127,7 +130,7 @@ export async function createModelClient(options: ModelClientOptions): Promise<Mo
       const started = performance.now();
       let reply: Reply;
       try {
-        reply = await call(model, request);
+        reply = await call(sdk, model, request);
       } catch (error) {
         throw mapModelError(error, context);
       }
@@ -135,7 +138,7 @@ export async function createModelClient(options: ModelClientOptions): Promise<Mo
       const usage = normalizeUsage(reply.usage);
       return {
         text: reply.text,
-        toolCalls: reply.toolCalls.map(toToolCall),
+        toolCalls: reply.toolCalls.map((toolCall) => toToolCall(sdk, toolCall)),
         finishReason: reply.finishReason,
         usage,
         rawUsage: reply.usage.raw,
@@ -162,10 +165,10 @@ interface SdkToolCall {
  * A tool call as Warden keeps it. Arguments that were not JSON stay the raw text the model sent, with
  * the reason, so the model is told what it sent (the SDK's own message would show them as `{}`).
  */
-function toToolCall(call: SdkToolCall): ToolCall {
+function toToolCall(sdk: Sdk, call: SdkToolCall): ToolCall {
   const toolCall: ToolCall = { id: call.toolCallId, name: call.toolName, input: call.input };
   const cause = call.error instanceof Error ? call.error.cause : undefined;
-  if (call.invalid && typeof call.input === 'string' && JSONParseError.isInstance(cause)) {
+  if (call.invalid && typeof call.input === 'string' && sdk.JSONParseError.isInstance(cause)) {
     const reason = cause.cause instanceof Error ? ` (${cause.cause.message})` : '';
     toolCall.inputError = `the arguments are not valid JSON${reason}`;
   }
@@ -196,7 +199,7 @@ interface Reply {
   messages: ModelMessage[];
 }
 
-function settingsOf(model: LanguageModelV3, request: ModelRequest) {
+function settingsOf(sdk: Sdk, model: LanguageModelV3, request: ModelRequest) {
   // Anthropic caches only where asked: Warden places the breakpoints. OpenAI caches any repeated prefix
   // by itself, which the agent loop keeps byte-stable (it only appends).
   const anthropic = model.provider.startsWith('anthropic');
@@ -206,15 +209,15 @@ function settingsOf(model: LanguageModelV3, request: ModelRequest) {
     messages: anthropic ? withAnthropicCacheBreakpoints(request.system, request.messages) : request.messages,
     // The only system message is Warden's own system prompt, moved there to carry its breakpoint.
     allowSystemInMessages: anthropic,
-    tools: toolSetOf(request.tools),
+    tools: toolSetOf(sdk, request.tools),
     maxOutputTokens: request.maxOutputTokens,
     abortSignal: request.abortSignal,
     maxRetries: 0,
   };
 }
 
-async function callOnce(model: LanguageModelV3, request: ModelRequest): Promise<Reply> {
-  const result = await generateText(settingsOf(model, request));
+async function callOnce(sdk: Sdk, model: LanguageModelV3, request: ModelRequest): Promise<Reply> {
+  const result = await sdk.generateText(settingsOf(sdk, model, request));
   return {
     text: result.text,
     toolCalls: result.toolCalls,
@@ -224,10 +227,10 @@ async function callOnce(model: LanguageModelV3, request: ModelRequest): Promise<
   };
 }
 
-async function callStreaming(model: LanguageModelV3, request: ModelRequest): Promise<Reply> {
+async function callStreaming(sdk: Sdk, model: LanguageModelV3, request: ModelRequest): Promise<Reply> {
   // Errors arrive as stream parts; the first one is the one to report.
   let failure: { error: unknown } | undefined;
-  const result = streamText({ ...settingsOf(model, request), onError: () => {} });
+  const result = sdk.streamText({ ...settingsOf(sdk, model, request), onError: () => {} });
   for await (const part of result.fullStream) {
     if (part.type === 'error' && failure === undefined) failure = { error: part.error };
   }
@@ -244,7 +247,7 @@ async function callStreaming(model: LanguageModelV3, request: ModelRequest): Pro
   // stream that closed cleanly without saying it was cut on the way (a proxy, a dropped upstream): its
   // text is half a reply and its usage is missing, so it is a retryable failure, not a short answer.
   if (rawFinishReason === undefined) {
-    throw new InvalidResponseDataError({
+    throw new sdk.InvalidResponseDataError({
       data: undefined,
       message: 'Response stream ended without a finish reason.',
     });
@@ -252,13 +255,13 @@ async function callStreaming(model: LanguageModelV3, request: ModelRequest): Pro
   return { text, toolCalls, finishReason, usage, messages: response.messages };
 }
 
-function toolSetOf(tools: Record<string, ModelTool>): ToolSet {
+function toolSetOf(sdk: Sdk, tools: Record<string, ModelTool>): ToolSet {
   return Object.fromEntries(
     Object.entries(tools).map(([name, definition]) => [
       name,
-      tool({
+      sdk.tool({
         description: definition.description,
-        inputSchema: jsonSchema(definition.inputSchema as JSONSchema7),
+        inputSchema: sdk.jsonSchema(definition.inputSchema as JSONSchema7),
       }),
     ]),
   );

@@ -122,6 +122,38 @@ describe('the Cedar policy engine', () => {
     expect(decision.reasons.join(' ')).toMatch(/failed to evaluate/);
   });
 
+  it('answers a repeated request as the first time, and never carries an answer to another request', async () => {
+    const engine = engineWith([permitAll, askWrites, forbidOutside].join('\n'));
+    for (let round = 0; round < 3; round++) {
+      expect(await engine.decide(write('a.txt'))).toMatchObject({
+        decision: 'ask',
+        policyIds: ['ask-writes'],
+      });
+      expect(await engine.decide(write('/etc/passwd'))).toMatchObject({
+        decision: 'deny',
+        reasons: ['stay home'],
+      });
+    }
+    // A failed evaluation is met again each time, never remembered as an answer.
+    const failing = engineWith(
+      [
+        permitAll,
+        '@id("overflows") forbid (principal, action == Warden::Action::"net.connect", resource) when { context.port * 4611686018427387904 > 0 };',
+      ].join('\n'),
+    );
+    const request = {
+      action: 'net.connect',
+      resource: { type: 'Host' as const, id: 'example.org' },
+      context: { host: 'example.org', port: 443, onAllowList: true },
+    };
+    for (let round = 0; round < 2; round++) {
+      expect(await failing.decideAction(request)).toMatchObject({
+        decision: 'deny',
+        policyIds: ['overflows'],
+      });
+    }
+  });
+
   it('denies an action whose context does not fit the schema', async () => {
     const engine = engineWith(permitAll);
     const decision = await engine.decideAction({

@@ -85,12 +85,11 @@ const ShellInput = z.object({ command: z.string() });
 export function createCedarPolicyEngine(settings: CedarPolicyEngineSettings): CedarPolicyEngine {
   const paths = createWorkspacePaths(settings.workspace);
   const parser = settings.shellParser ?? createShellParser();
-  let loaded: { bundle: PolicyBundle; policySetId: string; schemaId: string } | undefined;
+  let loaded: { bundle: PolicyBundle } | undefined;
 
   const ensure = () => {
     if (loaded) return loaded;
-    const bundle = settings.bundle ?? loadPolicyBundle(settings.bundleDir ?? '');
-    loaded = { bundle, policySetId: bundle.policySetId, schemaId: bundle.schemaId };
+    loaded = { bundle: settings.bundle ?? loadPolicyBundle(settings.bundleDir ?? '') };
     return loaded;
   };
 
@@ -125,13 +124,43 @@ export function createCedarPolicyEngine(settings: CedarPolicyEngineSettings): Ce
     return found;
   };
 
+  // Cedar's answer is a function of the request alone (the bundle and the principal are fixed per
+  // engine), and agents run the same few commands again and again: each distinct request is evaluated
+  // once. Bounded; only clean answers are kept, so an error is met again rather than remembered.
+  const answers = new Map<string, Omit<PolicyEvaluation, 'context'>>();
+  const failed = new WeakSet<PolicyEvaluation>();
+  const failure = (evaluation: PolicyEvaluation): PolicyEvaluation => {
+    failed.add(evaluation);
+    return evaluation;
+  };
+
   const evaluate = (
     action: string,
     resource: PolicyResource,
     context: Record<string, unknown>,
     validate: boolean,
   ): PolicyEvaluation => {
-    const { bundle, schemaId } = ensure();
+    const key = JSON.stringify([action, resource.type, resource.id, validate, context]);
+    const known = answers.get(key);
+    if (known !== undefined) {
+      return { ...known, context, reasons: [...known.reasons], policyIds: [...known.policyIds] };
+    }
+    const evaluation = evaluateUncached(action, resource, context, validate);
+    if (!failed.has(evaluation)) {
+      if (answers.size >= MAX_REMEMBERED_ANSWERS) answers.delete(answers.keys().next().value as string);
+      const { context: _context, ...answer } = evaluation;
+      answers.set(key, { ...answer, reasons: [...answer.reasons], policyIds: [...answer.policyIds] });
+    }
+    return evaluation;
+  };
+
+  const evaluateUncached = (
+    action: string,
+    resource: PolicyResource,
+    context: Record<string, unknown>,
+    validate: boolean,
+  ): PolicyEvaluation => {
+    const { bundle } = ensure();
     const answer = statefulIsAuthorized({
       principal: { type: `${NAMESPACE}::Agent`, id: settings.principal.agent },
       action: { type: `${NAMESPACE}::Action`, id: action },
@@ -139,28 +168,28 @@ export function createCedarPolicyEngine(settings: CedarPolicyEngineSettings): Ce
       context: context as never,
       preparsedPolicySetId: bundle.policySetFor(action),
       // Tool facts are built by typed code; requests from other callers are checked against the schema.
-      ...(validate ? { preparsedSchemaName: schemaId, validateRequest: true } : {}),
+      ...(validate ? { preparsedSchemaName: bundle.schemaId, validateRequest: true } : {}),
       entities: [...principalEntities(), ...resourceEntities(bundle, resource)],
     });
     const base = { action, resource, context };
     if (answer.type === 'failure') {
-      return {
+      return failure({
         ...base,
         decision: 'deny',
         reasons: answer.errors.map((error) => `policy error: ${error.message}`),
         policyIds: ['error'],
-      };
+      });
     }
     const { decision, diagnostics } = answer.response;
     if (diagnostics.errors.length > 0) {
-      return {
+      return failure({
         ...base,
         decision: 'deny',
         reasons: diagnostics.errors.map(
           (error) => `policy ${error.policyId} failed to evaluate: ${error.error.message}`,
         ),
         policyIds: diagnostics.errors.map((error) => error.policyId),
-      };
+      });
     }
     const matched = diagnostics.reason.map((id) => bundle.policies.find((policy) => policy.id === id));
     if (decision === 'deny') {
@@ -363,6 +392,9 @@ export function createCedarPolicyEngine(settings: CedarPolicyEngineSettings): Ce
     },
   };
 }
+
+/** Distinct Cedar requests an engine remembers the answer of; the oldest is forgotten first. */
+const MAX_REMEMBERED_ANSWERS = 4096;
 
 /** Unjudged text longer than this is not scanned: it is denied. */
 const MAX_SCANNED_CHARS = 1024 * 1024;

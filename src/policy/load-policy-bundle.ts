@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../spec/errors.ts';
+import { type CheckedBundle, readCheckedBundle, writeCheckedBundle } from './internal/bundle-cache.ts';
 import {
   checkParseEntities,
   checkParsePolicySet,
@@ -41,12 +42,18 @@ export interface PolicyBundle {
   policies: BundlePolicy[];
   /** The bundle's own entities (command groups...), keyed by `Type::"id"`. */
   entities: ReadonlyMap<string, EntityJson>;
-  /** Where Cedar keeps the parsed policy set and schema (by content hash) for evaluation. */
+  /** The id (by content hash) under which Cedar keeps the set for actions no policy names. */
   policySetId: string;
-  schemaId: string;
   /**
-   * The parsed policy set to evaluate for an action: only the policies whose scope can match it
-   * (Cedar's cost grows with the set). `undefined` for an action no policy names: use `policySetId`.
+   * The id under which Cedar keeps the parsed schema; reading it parses the schema if that is not done.
+   * @throws UserError `policy-bundle-invalid` when Cedar cannot parse it.
+   */
+  readonly schemaId: string;
+  /**
+   * The id of the parsed policy set to evaluate for an action: only the policies whose scope can match it
+   * (Cedar's cost grows with the set); the `policySetId` set for an action no policy names. The set is
+   * parsed on the first call that needs it.
+   * @throws UserError `policy-bundle-invalid` when Cedar cannot parse it (the decision then denies).
    */
   policySetFor(action: string): string;
 }
@@ -65,14 +72,36 @@ export interface PolicyBundleSource {
 export const SCHEMA_FILE = 'schema.cedarschema';
 export const ENTITIES_FILE = 'entities.json';
 
+/** How `loadPolicyBundle` may reuse earlier work. */
+export interface LoadBundleOptions {
+  /**
+   * A directory where the checked form of each bundle is kept by its digest (see `bundle-cache.ts`), so
+   * a bundle already validated is not validated again; `undefined`: every load validates.
+   */
+  cacheDir?: string | undefined;
+}
+
 /**
  * Reads a bundle directory: every `*.cedar` file at its top level, `schema.cedarschema` and the optional
- * `entities.json`, then compiles it (see `compilePolicyBundle`).
+ * `entities.json`, then compiles it (see `compilePolicyBundle`). With `cacheDir`, a bundle whose exact
+ * content was checked before is taken from the cache instead (its policy sets are then parsed on first
+ * use); any change to the bundle, Cedar or the cache format misses it, and a damaged entry is rebuilt.
  *
  * @throws UserError `policy-bundle-invalid` when the directory, a file, a policy or the schema is wrong;
  *   the message names the file and, when Cedar gives one, the line and column.
  */
-export function loadPolicyBundle(dir: string): PolicyBundle {
+export function loadPolicyBundle(dir: string, options: LoadBundleOptions = {}): PolicyBundle {
+  const source = readBundleSource(dir);
+  if (options.cacheDir === undefined) return compilePolicyBundle(source);
+  const digest = bundleDigest(source);
+  const cached = readCheckedBundle(options.cacheDir, digest);
+  if (cached !== undefined) return preparedBundle(source.dir, cached, 'on-first-use');
+  const checked = checkBundle(source);
+  writeCheckedBundle(options.cacheDir, checked);
+  return preparedBundle(source.dir, checked, 'now');
+}
+
+function readBundleSource(dir: string): PolicyBundleSource {
   const absolute = path.resolve(dir);
   if (!existsSync(absolute)) throw invalid(`${absolute}: no such policy bundle directory`);
   const names = readdirSync(absolute)
@@ -81,12 +110,21 @@ export function loadPolicyBundle(dir: string): PolicyBundle {
   const schemaPath = path.join(absolute, SCHEMA_FILE);
   if (!existsSync(schemaPath)) throw invalid(`${absolute}: the bundle has no ${SCHEMA_FILE}`);
   const entitiesPath = path.join(absolute, ENTITIES_FILE);
-  return compilePolicyBundle({
+  return {
     dir: absolute,
     files: names.map((name) => ({ name, text: readFileSync(path.join(absolute, name), 'utf8') })),
     schema: readFileSync(schemaPath, 'utf8'),
     ...(existsSync(entitiesPath) ? { entities: readFileSync(entitiesPath, 'utf8') } : {}),
-  });
+  };
+}
+
+/** SHA-256 (hex) over the schema, the policy files (names and texts) and the entities. */
+function bundleDigest(source: PolicyBundleSource): string {
+  const hash = createHash('sha256');
+  hash.update(`schema\0${source.schema}\0`);
+  for (const file of source.files) hash.update(`file\0${file.name}\0${file.text}\0`);
+  hash.update(`entities\0${source.entities ?? ''}`);
+  return hash.digest('hex');
 }
 
 const EntitiesFile = z.array(
@@ -105,6 +143,11 @@ const EntitiesFile = z.array(
  * @throws UserError `policy-bundle-invalid` with every problem found, one per line, each located.
  */
 export function compilePolicyBundle(source: PolicyBundleSource): PolicyBundle {
+  return preparedBundle(source.dir, checkBundle(source), 'now');
+}
+
+/** Validates a bundle and derives what evaluation needs; Cedar keeps nothing of it yet. */
+function checkBundle(source: PolicyBundleSource): CheckedBundle {
   const problems: string[] = [];
   const schemaAnswer = checkParseSchema(source.schema);
   if (schemaAnswer.type === 'failure') {
@@ -143,37 +186,75 @@ export function compilePolicyBundle(source: PolicyBundleSource): PolicyBundle {
   }
   const entities = parseEntities(source, problems);
   if (problems.length > 0) throw invalid(problems.join('\n'));
-  const hash = createHash('sha256');
-  hash.update(`schema\0${source.schema}\0`);
-  for (const file of source.files) hash.update(`file\0${file.name}\0${file.text}\0`);
-  hash.update(`entities\0${source.entities ?? ''}`);
-  const digest = hash.digest('hex');
-  // Parsed once here; Cedar keeps the result by id, so every engine on this bundle evaluates without parsing.
-  const policySetId = `warden-policies-${digest}`;
-  const schemaId = `warden-schema-${digest}`;
   const byAction = policiesByAction(policies, source.schema);
-  const setIds = new Map<string, string>();
-  for (const [action, members] of [['*', byAction.get('*') ?? policies] as const, ...byAction]) {
-    const id = action === '*' ? policySetId : `${policySetId}:${action}`;
-    const parsedSet = preparsePolicySet(id, {
-      staticPolicies: Object.fromEntries(members.map((policy) => [policy.id, policy.text])),
-    });
-    if (parsedSet.type === 'failure')
-      throw invalid(parsedSet.errors.map((error) => error.message).join('\n'));
-    setIds.set(action, id);
-  }
-  const parsedSchema = preparseSchema(schemaId, source.schema);
-  if (parsedSchema.type === 'failure')
-    throw invalid(parsedSchema.errors.map((error) => error.message).join('\n'));
   return {
-    dir: source.dir,
-    hash: digest,
+    hash: bundleDigest(source),
     schema: source.schema,
     policies,
-    entities,
+    entities: [...entities.values()],
+    // The `*` group: the policies on every action (all of them when scopes could not be grouped).
+    groups: [
+      ['*', (byAction.get('*') ?? policies).map((policy) => policy.id)],
+      ...[...byAction]
+        .filter(([action]) => action !== '*')
+        .map(([action, members]): [string, string[]] => [action, members.map((policy) => policy.id)]),
+    ],
+  };
+}
+
+/**
+ * A checked bundle made ready to evaluate: Cedar parses each policy set (one per group of actions) and
+ * the schema, and keeps them by id. `now` parses everything at once and throws what fails; `on-first-use`
+ * parses each set when a decision first needs it, where a failure denies that decision (fail closed).
+ */
+function preparedBundle(
+  dir: string | undefined,
+  checked: CheckedBundle,
+  when: 'now' | 'on-first-use',
+): PolicyBundle {
+  const policySetId = `warden-policies-${checked.hash}`;
+  const schemaId = `warden-schema-${checked.hash}`;
+  const byId = new Map(checked.policies.map((policy) => [policy.id, policy]));
+  const setIds = new Map<string, string>();
+  const members = new Map<string, string[]>();
+  for (const [action, ids] of checked.groups) {
+    setIds.set(action, action === '*' ? policySetId : `${policySetId}:${action}`);
+    members.set(action, ids);
+  }
+  const parsed = new Set<string>();
+  const parseSet = (action: string): string => {
+    const id = setIds.get(action) as string;
+    if (parsed.has(id)) return id;
+    const texts = (members.get(action) ?? []).map((policyId) => [policyId, byId.get(policyId)?.text]);
+    if (texts.some(([, text]) => text === undefined)) throw invalid(`${id}: names a policy the bundle lacks`);
+    const answer = preparsePolicySet(id, { staticPolicies: Object.fromEntries(texts) });
+    if (answer.type === 'failure') throw invalid(answer.errors.map((error) => error.message).join('\n'));
+    parsed.add(id);
+    return id;
+  };
+  let schemaParsed = false;
+  const parseSchema = (): string => {
+    if (schemaParsed) return schemaId;
+    const answer = preparseSchema(schemaId, checked.schema);
+    if (answer.type === 'failure') throw invalid(answer.errors.map((error) => error.message).join('\n'));
+    schemaParsed = true;
+    return schemaId;
+  };
+  if (when === 'now') {
+    for (const action of setIds.keys()) parseSet(action);
+    parseSchema();
+  }
+  return {
+    dir,
+    hash: checked.hash,
+    schema: checked.schema,
+    policies: checked.policies,
+    entities: new Map(checked.entities.map((entity) => [entityKeyOf(entity), entity])),
     policySetId,
-    schemaId,
-    policySetFor: (action) => setIds.get(action) ?? policySetId,
+    get schemaId() {
+      return parseSchema();
+    },
+    policySetFor: (action) => parseSet(setIds.has(action) ? action : '*'),
   };
 }
 
@@ -279,9 +360,13 @@ function parseEntities(source: PolicyBundleSource, problems: string[]): Map<stri
     for (const error of checked.errors) problems.push(`${ENTITIES_FILE}: ${error.message}`);
     return entities;
   }
-  for (const entity of parsed.data)
-    entities.set(entityKey(entity.uid.type, entity.uid.id), entity as EntityJson);
+  for (const entity of parsed.data) entities.set(entityKeyOf(entity as EntityJson), entity as EntityJson);
   return entities;
+}
+
+function entityKeyOf(entity: EntityJson): string {
+  const uid = entity.uid as { type: string; id: string };
+  return entityKey(uid.type, uid.id);
 }
 
 /** The key of an entity in `PolicyBundle.entities`: `Warden::Command::"git push"`. */

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { Language, Parser, type Tree } from 'web-tree-sitter';
+import type { Parser, Tree } from 'web-tree-sitter';
 import { SystemError } from '../spec/errors.ts';
 import { type ShellWalkLimits, walkShellTree } from './internal/walk-shell-tree.ts';
 import type { ParsedShell } from './shell-command.ts';
@@ -56,6 +56,8 @@ export function createShellParser(
   let ready: Promise<Parser> | undefined;
   const load = async (): Promise<Parser> => {
     try {
+      // Imported here, not at the top: a command that never parses a shell line never loads the parser.
+      const { Language, Parser } = await import('web-tree-sitter');
       await Parser.init();
       const require = createRequire(import.meta.url);
       const language = await Language.load(require.resolve('tree-sitter-bash/tree-sitter-bash.wasm'));

@@ -87,8 +87,13 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
       scratchDir,
       mirrorsDir: path.join(home, 'mirrors'),
       priceTable: once(() => loadConfiguredPriceTable(config)),
-      // The bundle is read from disk once per process, for the runs and for delivery alike.
-      bundle: once(() => loadPolicyBundle(config.policy.bundle ?? defaultBundleDir())),
+      // The bundle is read from disk once per process, for the runs and for delivery alike; a bundle
+      // checked by an earlier process (same content, same Cedar) is not validated again.
+      bundle: once(() =>
+        loadPolicyBundle(config.policy.bundle ?? defaultBundleDir(), {
+          cacheDir: path.join(home, 'cache', 'policy-bundles'),
+        }),
+      ),
       breakers: createBreakers(config, store, warn),
       approvals: new ApprovalInbox({
         store: new SqliteApprovalStore(store.database, {

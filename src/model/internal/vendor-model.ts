@@ -1,6 +1,3 @@
-import { createAnthropic } from '@ai-sdk/anthropic';
-import { createOpenAI } from '@ai-sdk/openai';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { Environment } from '../../spec/index.ts';
 import { ENV, UserError } from '../../spec/index.ts';
@@ -24,15 +21,17 @@ const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
  *
  * @throws UserError `model-key-missing` naming the variable when the vendor's key is not set.
  */
-export function createVendorModel(
+export async function createVendorModel(
   spec: Exclude<ModelSpec, { provider: 'scripted' }>,
   env: Environment,
   fetch: typeof globalThis.fetch | undefined,
-): VendorModel {
+): Promise<VendorModel> {
+  // Each vendor's SDK is imported when a model of that vendor is made, not with Warden.
   switch (spec.provider) {
     case 'anthropic': {
       const apiKey = requireKey(env, ENV.anthropicKey, spec.text);
       const baseURL = anthropicBaseUrl(env[ENV.anthropicBaseUrl] || ANTHROPIC_DEFAULT_BASE_URL);
+      const { createAnthropic } = await import('@ai-sdk/anthropic');
       return {
         model: createAnthropic({ apiKey, baseURL, fetch })(spec.model),
         keyVariable: ENV.anthropicKey,
@@ -41,10 +40,12 @@ export function createVendorModel(
     case 'openai': {
       const apiKey = requireKey(env, ENV.openaiKey, spec.text);
       const baseURL = env[ENV.openaiBaseUrl] || OPENAI_DEFAULT_BASE_URL;
+      const { createOpenAI } = await import('@ai-sdk/openai');
       return { model: createOpenAI({ apiKey, baseURL, fetch }).chat(spec.model), keyVariable: ENV.openaiKey };
     }
     case 'openai-compatible': {
       const apiKey = env[ENV.compatibleKey] || undefined;
+      const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
       const provider = createOpenAICompatible({
         name: 'openai-compatible',
         baseURL: spec.baseUrl,
