@@ -29,7 +29,9 @@ export interface TaskSplit {
   harnessPerStepMs: number;
   /** The last `model-response` to the `check` event: the check running in the sandbox. */
   checkMs: number;
-  /** The `check` event to the process's exit: branch, `task-end`, clean-up, exit. */
+  /** The `check` event to `branch-created` (to `task-end` without a branch): saving the result branch. */
+  branchMs: number;
+  /** Then to the process's exit: `task-end`, the workspace removed, the store closed, exit. */
   finishMs: number;
   /** Spawn to the first model call. */
   firstModelCallMs: number;
@@ -67,6 +69,11 @@ export function splitTask(
     events.find((event) => event.type === 'check'),
     'check',
   );
+  const saved = at(
+    events.find((event) => event.type === 'branch-created') ??
+      events.find((event) => event.type === 'task-end'),
+    'task-end',
+  );
   const workspaceStart = workspaceStartOf(probe, taskStart);
   let toolMs = 0;
   let commandMs = check - lastResponse;
@@ -86,7 +93,8 @@ export function splitTask(
     toolMs,
     harnessPerStepMs: (stepsMs - toolMs) / responses.length,
     checkMs: check - lastResponse,
-    finishMs: timing.exitAt - check,
+    branchMs: saved - check,
+    finishMs: timing.exitAt - saved,
     firstModelCallMs: firstRequest - timing.spawnAt,
     commandMs,
     maxRssMb: probe.maxRssKb / 1024,
