@@ -22,7 +22,7 @@ console.log(
 
 const demo = await benchDemoWallTime();
 console.log(
-  `(c) demo wall time ${format(demo.wallMs, 0)} ms vs its commands' time ${format(demo.commandMs, 0)} ms: ratio ${format(demo.ratio, 2)}`,
+  `(c) demo wall time in this process (start-up left out) ${format(demo.wallMs, 0)} ms vs its commands' time in the sandbox ${format(demo.commandMs, 0)} ms: ratio ${format(demo.ratio, 2)} (against bare, start-up included: (j))`,
 );
 
 const egress = await benchEgressDownload();
