@@ -37,6 +37,8 @@ export interface WardenVsBareResult {
   /** The bare driver's clone, and its shell commands, searches and check, medians in ms. */
   bareCloneMs: number;
   bareCommandMs: number;
+  /** Median over every shell and search call of all pairs of (sandboxed − bare), ms: the sandbox's cost per command. */
+  perCommandMs: number;
   /** Largest peak RSS of the `warden run` processes, and of the bare driver processes, MB. */
   maxRssMb: number;
   bareMaxRssMb: number;
@@ -113,8 +115,19 @@ export async function benchWardenVsBare(settings: WardenVsBareSettings): Promise
   const store = openSqliteStore(path.join(dataDir, 'warden.db'));
   const journal = new Journal(store);
   const splits: TaskSplit[] = [];
+  const perCommand: number[] = [];
+  const isCommand = (tool: string) => tool === 'shell' || tool === 'search';
   try {
-    for (const run of wardenRuns) splits.push(splitTask(await journal.events(run.taskId), run, run.probe));
+    for (const [index, run] of wardenRuns.entries()) {
+      const events = await journal.events(run.taskId);
+      splits.push(splitTask(events, run, run.probe));
+      // The same calls in the same order on both sides: pair each sandboxed command with its bare twin.
+      const sandboxed = events.flatMap((event) =>
+        event.type === 'tool-call-end' && isCommand(event.tool) ? [event.durationMs] : [],
+      );
+      const bare = bareRuns[index]!.report.operations.filter((operation) => isCommand(operation.tool));
+      perCommand.push(...sandboxed.map((durationMs, call) => durationMs - (bare[call]?.durationMs ?? 0)));
+    }
   } finally {
     await store.close();
   }
@@ -135,10 +148,11 @@ export async function benchWardenVsBare(settings: WardenVsBareSettings): Promise
         ({ report }) =>
           report.checkMs +
           report.operations
-            .filter((operation) => operation.tool === 'shell' || operation.tool === 'search')
+            .filter((operation) => isCommand(operation.tool))
             .reduce((sum, operation) => sum + operation.durationMs, 0),
       ),
     ),
+    perCommandMs: median(perCommand),
     maxRssMb: Math.max(...splits.map((one) => one.maxRssMb)),
     bareMaxRssMb: Math.max(...bareRuns.map(({ report }) => report.maxRssKb / 1024)),
   };
