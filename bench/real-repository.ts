@@ -1,9 +1,22 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import {
+  copyFile,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { SystemError } from '../src/spec/errors.ts';
 import { runCommand } from './run-command.ts';
 
 /**
@@ -18,7 +31,8 @@ import { runCommand } from './run-command.ts';
  * with a bug the edit step fixes, its test) goes in with the first.
  *
  * The result is cached under the OS temp directory by a digest of what went in (each source path, size
- * and modification time, and this builder's format), so a second bench run reuses it.
+ * and modification time, and this builder's format), so a second bench run reuses it; only a private
+ * directory of the same user is reused.
  */
 export interface BenchRepository {
   /** The repository's root (a git work tree); treat it as read-only: clone it. */
@@ -70,12 +84,10 @@ export async function realRepository(): Promise<BenchRepository> {
   const digest = createHash('sha256').update(BUILD_FORMAT);
   for (const file of sources) digest.update(`${file.relative}\0${file.size}\0${file.mtimeMs}\n`);
   const cacheDir = path.join(tmpdir(), `warden-bench-repository-${digest.digest('hex').slice(0, 16)}`);
-  const manifestPath = path.join(cacheDir, 'manifest.json');
-  if (existsSync(manifestPath)) {
-    return { ...(JSON.parse(readFileSync(manifestPath, 'utf8')) as BenchRepository), reused: true };
-  }
-  const partial = `${cacheDir}.partial-${process.pid}`;
-  await rm(partial, { recursive: true, force: true });
+  const cached = await readCache(cacheDir);
+  if (cached) return { ...cached, reused: true };
+  // A private directory of our own (the temp directory is shared), renamed into place once complete.
+  const partial = await mkdtemp(`${cacheDir}.partial-`);
   try {
     const built = await build(modules, sources, path.join(partial, 'repo'));
     const manifest: BenchRepository = { ...built, dir: path.join(cacheDir, 'repo'), reused: false };
@@ -84,8 +96,43 @@ export async function realRepository(): Promise<BenchRepository> {
     return manifest;
   } catch (error) {
     await rm(partial, { recursive: true, force: true });
+    // Another run may have finished the same build first: use it.
+    const raced = await readCache(cacheDir).catch(() => undefined);
+    if (raced) return { ...raced, reused: true };
     throw error;
   }
+}
+
+const ManifestSchema = z.object({
+  dir: z.string(),
+  files: z.number(),
+  bytes: z.number(),
+  lines: z.number(),
+  commits: z.number(),
+  largeFiles: z.array(z.string()),
+  source: z.string(),
+});
+
+/**
+ * The cached build, if there is one: only from a directory this user owns that no one else can write,
+ * since the benchmark runs the repository's test bare (outside any sandbox). Undefined when absent.
+ */
+async function readCache(cacheDir: string): Promise<Omit<BenchRepository, 'reused'> | undefined> {
+  const info = await lstat(cacheDir).catch(() => undefined);
+  if (!info) return undefined;
+  if (!info.isDirectory() || info.uid !== process.getuid?.() || (info.mode & 0o022) !== 0) {
+    throw new SystemError('sandbox-failed', `${cacheDir} is not a private directory of this user`, {
+      hint: 'remove it: the benchmark builds its repository again',
+    });
+  }
+  const text = await readFile(path.join(cacheDir, 'manifest.json'), 'utf8').catch(() => undefined);
+  const manifest = text === undefined ? undefined : ManifestSchema.safeParse(JSON.parse(text));
+  if (!manifest?.success || manifest.data.dir !== path.join(cacheDir, 'repo')) {
+    throw new SystemError('sandbox-failed', `${cacheDir} holds no complete build`, {
+      hint: 'remove it: the benchmark builds its repository again',
+    });
+  }
+  return manifest.data;
 }
 
 async function selectSources(modules: string): Promise<SourceFile[]> {
