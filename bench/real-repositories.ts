@@ -10,7 +10,7 @@ const describeRun = (run: WardenVsBareResult) => {
   const { split } = run;
   return [
     `\`warden run\` ${ms(run.wardenMs)} vs the same operations bare ${ms(run.bareMs)}: median of ${run.pairs} paired ratios ${format(run.ratio, 2)}`,
-    `    Warden's time: start-up ${ms(split.startUpMs)}, workspace ${ms(split.workspaceMs)} (bare clone ${ms(run.bareCloneMs)}), setup ${ms(split.setupMs)}, ${split.steps} steps ${ms(split.stepsMs)} (tool calls ${ms(split.toolMs)}, the rest ${format(split.harnessPerStepMs)} ms per step), check ${ms(split.checkMs)}, result branch ${ms(split.branchMs)}, finish ${ms(split.finishMs)}; first model call at ${ms(split.firstModelCallMs)}`,
+    `    Warden's time: start-up ${ms(split.startUpMs)}, workspace ${ms(split.workspaceMs)} (vs a bare clone ${ms(run.bareCloneMs)}: ratio ${format(split.workspaceMs / run.bareCloneMs, 2)}), setup ${ms(split.setupMs)}, ${split.steps} steps ${ms(split.stepsMs)} (tool calls ${ms(split.toolMs)}, the rest ${format(split.harnessPerStepMs)} ms per step), check ${ms(split.checkMs)}, result branch ${ms(split.branchMs)}, finish ${ms(split.finishMs)}; first model call at ${ms(split.firstModelCallMs)}`,
     `    commands (shell, search, check) sandboxed ${ms(split.commandMs)} vs bare ${ms(run.bareCommandMs)}: ratio ${format(split.commandMs / run.bareCommandMs, 2)}; the sandbox adds ${ms(run.perCommandMs)} per command (median)`,
   ].join('\n');
 };

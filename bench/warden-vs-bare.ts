@@ -61,17 +61,11 @@ export async function benchWardenVsBare(settings: WardenVsBareSettings): Promise
 
   const runWarden = async (index: number) => {
     const probeFile = path.join(workDir, `probe-${index}.json`);
+    const probeImport = `--import=${PROBE.href}?out=${encodeURIComponent(probeFile)}`;
+    const task = ['--task', plan.task, '--config', config, '--data-dir', dataDir, '--json'];
     const run = await timedSpawn(
       process.execPath,
-      [`--import=${PROBE.href}?out=${encodeURIComponent(probeFile)}`, WARDEN, 'run', '--repo', repo].concat([
-        '--task',
-        plan.task,
-        '--config',
-        config,
-        '--data-dir',
-        dataDir,
-        '--json',
-      ]),
+      [probeImport, WARDEN, 'run', '--repo', repo, ...task],
       env,
     );
     const report = parseOutput<{ taskId: string; status: string }>(run, 'warden run');
