@@ -21,7 +21,7 @@ const describeRun = (run: WardenVsBareResult) => {
  * run`, and `git status` in the sandbox against bare; each line goes to `print`.
  */
 export async function benchRealRepositories(print: (line: string) => void): Promise<void> {
-  const large = await benchLargeRepository(4);
+  const large = await benchLargeRepository(3);
   const { repository } = large;
   print(
     `(i) large repository (${repository.files.toLocaleString('en-US')} files, ${format(repository.lines / 1e6, 2)} M lines, ${format(repository.bytes / 1e6, 0)} MB, ${repository.commits} commits; built from ${repository.source}${repository.reused ? ', cached' : ''}), 30-step scripted trajectory: ${describeRun(large)}`,
