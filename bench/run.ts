@@ -5,11 +5,11 @@ import { benchRouterOverhead } from './cost-router-overhead.ts';
 import { benchDemoWallTime } from './demo-wall-time.ts';
 import { benchEgressDownload } from './egress-download.ts';
 import { benchPolicyDecisions } from './policy-decisions.ts';
+import { benchRealRepositories } from './real-repositories.ts';
 import { benchSandboxStartup } from './sandbox-startup.ts';
 import { benchToolCallOverhead } from './tool-call-overhead.ts';
 
 const format = (value: number, digits = 1) => value.toFixed(digits);
-
 const overhead = await benchToolCallOverhead();
 console.log(
   `(a) harness overhead per tool call (validate, Cedar decision, 3 journal events, dispatch): median ${format(overhead.median)} µs, p99 ${format(overhead.p99)} µs`,
@@ -22,7 +22,7 @@ console.log(
 
 const demo = await benchDemoWallTime();
 console.log(
-  `(c) demo wall time ${format(demo.wallMs, 0)} ms vs its commands' time ${format(demo.commandMs, 0)} ms: ratio ${format(demo.ratio, 2)}`,
+  `(c) demo wall time in this process (start-up left out) ${format(demo.wallMs, 0)} ms vs its commands' time in the sandbox ${format(demo.commandMs, 0)} ms: ratio ${format(demo.ratio, 2)} (against bare, start-up included: (j))`,
 );
 
 const egress = await benchEgressDownload();
@@ -49,3 +49,5 @@ const perSuccess = benchCostPerSuccess(cache.warden);
 console.log(
   `(h) demo workload, modeled cost per successful task: all on the top tier without cache $${format(perSuccess.topOnlyUsd, 4)} vs routed and cached $${format(perSuccess.routedUsd, 4)}: ratio ${format(perSuccess.ratio, 2)}`,
 );
+
+await benchRealRepositories(console.log);
