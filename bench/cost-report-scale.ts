@@ -154,7 +154,13 @@ function timeCost(dataDir: string): Omit<CostReportScaleRow, 'tasks' | 'calls' |
  * a fresh process (after its imports, so start-up is not counted twice) and that process's peak RSS.
  * Target at 20,000 tasks: ≤ 1 s and ≤ 150 MB.
  */
-export async function benchCostReportScale(sizes: readonly number[] = [200, 2_000, 20_000]) {
+export async function benchCostReportScale({
+  sizes = [200, 2_000, 20_000],
+  print = true,
+}: {
+  sizes?: readonly number[];
+  print?: boolean;
+} = {}) {
   const rows: CostReportScaleRow[] = [];
   for (const tasks of sizes) {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'warden-cost-scale-'));
@@ -167,6 +173,7 @@ export async function benchCostReportScale(sizes: readonly number[] = [200, 2_00
       rmSync(dataDir, { recursive: true, force: true });
     }
   }
+  if (!print) return rows;
   console.log('\nwarden cost at scale (30 model calls per task)');
   for (const row of rows) {
     console.log(
@@ -184,5 +191,5 @@ export async function benchCostReportScale(sizes: readonly number[] = [200, 2_00
 
 if (import.meta.main) {
   const sizes = process.argv.slice(2).map(Number);
-  await benchCostReportScale(sizes.length > 0 ? sizes : undefined);
+  await benchCostReportScale(sizes.length > 0 ? { sizes } : {});
 }

@@ -11,8 +11,8 @@ import { summarize } from './stats.ts';
 /**
  * (l) `git status` inside the sandbox against `git status` bare, on the large repository, as a ratio of
  * medians. The sandbox is a task's: a workspace made by `createWorkspace` from the user's repository
- * (a plain clone of the cached build) and the bubblewrap driver with its default settings, plus the
- * workspace's private git index when it has one. The bare run is `sh -c 'git status'` in a plain clone.
+ * (a plain clone of the cached build) and the bubblewrap driver with its default settings, with the
+ * workspace's private git index. The bare run is `sh -c 'git status'` in a plain clone.
  * One warm-up each first (git writes a fresh clone's index on its first status, where it may), then
  * interleaved rounds; a sandboxed `true` is timed alongside, as the floor of any sandboxed command.
  */
@@ -29,12 +29,8 @@ export async function benchGitStatus(rounds = 10) {
       scratchDir: path.join(workDir, 'scratch'),
       taskId: 'bench-git-status',
     });
-    // Read loosely: the workspace has a private git index only once its maker provides one.
-    const gitIndexDir = (workspace as { gitIndexDir?: string | undefined }).gitIndexDir;
-    const settings: SandboxSettings = {
-      workspaceDir: workspace.dir,
-      ...(gitIndexDir ? { gitIndexDir } : {}),
-    };
+    const { gitIndexDir } = workspace;
+    const settings: SandboxSettings = { workspaceDir: workspace.dir, gitIndexDir };
     const sandbox = await createBubblewrapDriver().create(settings);
     try {
       const options = { timeoutMs: 120_000, maxOutputBytes: 1_000_000 };
@@ -69,7 +65,6 @@ export async function benchGitStatus(rounds = 10) {
         bareMs,
         ratio: sandboxedMs / bareMs,
         trueMs: summarize(floor).median,
-        privateIndex: gitIndexDir !== undefined,
       };
     } finally {
       await sandbox.destroy();

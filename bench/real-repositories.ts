@@ -36,7 +36,7 @@ export async function benchRealRepositories(print: (line: string) => void): Prom
 
   const gitStatus = await benchGitStatus();
   print(
-    `(l) \`git status\` in the sandbox on the large repository ${format(gitStatus.sandboxedMs)} ms vs bare ${format(gitStatus.bareMs)} ms: ratio ${format(gitStatus.ratio, 2)} (a sandboxed \`true\` ${format(gitStatus.trueMs)} ms; ${gitStatus.privateIndex ? 'private' : 'read-only'} git index)`,
+    `(l) \`git status\` in the sandbox on the large repository ${format(gitStatus.sandboxedMs)} ms vs bare ${format(gitStatus.bareMs)} ms: ratio ${format(gitStatus.ratio, 2)} (a sandboxed \`true\` ${format(gitStatus.trueMs)} ms)`,
   );
 }
 

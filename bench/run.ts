@@ -1,6 +1,8 @@
 // `npm run bench`: every benchmark figure Warden claims, each measured in this run against its baseline.
+import './wasm-flags.ts';
 import { benchCostPerSuccess } from './cost-per-success.ts';
 import { benchPromptCache } from './cost-prompt-cache.ts';
+import { benchCostReportScale } from './cost-report-scale.ts';
 import { benchRouterOverhead } from './cost-router-overhead.ts';
 import { benchDemoWallTime } from './demo-wall-time.ts';
 import { benchEgressDownload } from './egress-download.ts';
@@ -51,3 +53,11 @@ console.log(
 );
 
 await benchRealRepositories(console.log);
+
+const scale = await benchCostReportScale({ print: false });
+const [fewest, most] = [scale[0], scale.at(-1)];
+if (fewest && most) {
+  console.log(
+    `(m) \`warden cost\` over ${most.tasks.toLocaleString('en-US')} tasks (${most.calls.toLocaleString('en-US')} model calls, ${format(most.storeMb)} MB store): ${format(most.costMs, 0)} ms and ${format(most.peakRssMb, 0)} MB peak RSS vs over ${fewest.tasks.toLocaleString('en-US')} tasks ${format(fewest.costMs, 0)} ms and ${format(fewest.peakRssMb, 0)} MB: ratios ${format(most.costMs / fewest.costMs, 2)} / ${format(most.peakRssMb / fewest.peakRssMb, 2)} (target ≤ 1,000 ms and ≤ 150 MB)`,
+  );
+}
