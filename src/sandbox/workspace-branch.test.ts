@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -138,6 +138,21 @@ describe('Workspace.createBranch builds the commit from the files as data', () =
     expect(tree.get('sub')).toEqual({ mode: '160000', content: commit });
     expect([...tree.keys()].filter((name) => name.startsWith('sub/'))).toEqual([]);
     await workspace.destroy();
+  });
+
+  test('commits a file rewritten with its size and times put back: its index entry no longer vouches for it', async () => {
+    const workspace = await createWorkspace({ repo, scratchDir, taskId: 'lying-times' });
+    const readme = path.join(workspace.dir, 'README.md');
+    const before = await lstat(readme);
+    await writeFile(readme, 'HELLO\n'); // the same size
+    await utimes(readme, before.atime, before.mtime);
+    expect((await lstat(readme)).mtimeMs).toBe(before.mtimeMs);
+
+    await workspace.createBranch('lying-times', 'Shout\n');
+    expect((await treeOf('warden/lying-times')).get('README.md')).toEqual({
+      mode: '100644',
+      content: 'HELLO',
+    });
   });
 
   test('makes no branch when only left-out paths changed', async () => {

@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type GitIdentity, runGit } from '../git.ts';
+import { type IndexedFile, matchesIndex, readIndexedFiles } from './git-index-stat.ts';
 import {
   type BaseEntry,
   type SkippedPath,
@@ -87,10 +88,12 @@ export async function writeResultCommit(settings: ResultCommitSettings): Promise
 
   const message = cleanUpMessage(settings.message);
   const skipped = [...snapshot.skipped];
+  // The workspace's index, written on the host after checkout, vouches for the files nobody touched.
+  const indexed = await readIndexedFiles(path.join(workspaceGit, 'index'), format);
   await runGit(['fast-import', '--quiet', '--done'], {
     cwd: gitDir,
     env: privateEnv,
-    input: importStream({ ...settings, message, base, entries: snapshot.entries, skipped, blobId }),
+    input: importStream({ ...settings, message, base, indexed, entries: snapshot.entries, skipped, blobId }),
   });
   const [commit, tree, baseTree] = (
     await git(['rev-parse', RESULT_REF, `${RESULT_REF}^{tree}`, `${baseCommit}^{tree}`])
@@ -128,8 +131,10 @@ function parseTree(listing: string): Map<string, BaseEntry> {
 
 /**
  * The `fast-import` stream: one commit on the base, its tree rebuilt from scratch (`deleteall`).
- * Content the base already has is named by id; new content goes inline. Paths left out keep their base
- * entry, and submodules stay the commits they were. A file that cannot be read is left out, too.
+ * Content the base already has is named by id; new content goes inline. A file the index vouches for
+ * (its stat data unchanged since the checkout, its blob the base's) is named by id without being read.
+ * Paths left out keep their base entry, and submodules stay the commits they were. A file that cannot
+ * be read is left out, too.
  */
 async function* importStream(stream: {
   identity: GitIdentity;
@@ -137,6 +142,7 @@ async function* importStream(stream: {
   baseCommit: string;
   workspaceDir: string;
   base: ReadonlyMap<string, BaseEntry>;
+  indexed: ReadonlyMap<string, IndexedFile>;
   entries: readonly SnapshotEntry[];
   skipped: SkippedPath[];
   blobId: (content: Buffer) => string;
@@ -153,13 +159,24 @@ async function* importStream(stream: {
 
   for (const [name, entry] of base) if (entry.mode === '160000') yield keep(name, entry);
   for (const entry of stream.entries) {
+    const before = base.get(entry.path);
+    const known = stream.indexed.get(entry.path);
+    if (
+      before?.mode === entry.mode &&
+      entry.stat &&
+      known?.objectId === before.objectId &&
+      known.mode === Number.parseInt(entry.mode, 8) &&
+      matchesIndex(known, entry.stat)
+    ) {
+      yield keep(entry.path, before);
+      continue;
+    }
     const content = entry.linkTarget ?? (await readRegularFile(path.join(stream.workspaceDir, entry.path)));
     if (content === null) {
       stream.skipped.push({ path: entry.path, reason: 'unreadable' });
       continue;
     }
     const objectId = stream.blobId(content);
-    const before = base.get(entry.path);
     if (before?.objectId === objectId) {
       yield keep(entry.path, { mode: entry.mode, objectId });
       continue;

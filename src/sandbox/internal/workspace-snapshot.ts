@@ -1,5 +1,6 @@
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
+import type { FileStat } from './git-index-stat.ts';
 
 /** Why a path of the workspace was left out of the result commit. */
 export type SkipReason =
@@ -36,6 +37,8 @@ export interface SnapshotEntry {
   mode: '100644' | '100755' | '120000';
   /** For a symbolic link, its target as stored in git; files are read when the commit is written. */
   linkTarget?: Buffer;
+  /** For a file, its `lstat` when listed: the commit reads only files the git index cannot vouch for. */
+  stat?: FileStat;
 }
 
 export interface WorkspaceSnapshot {
@@ -78,8 +81,11 @@ export async function snapshotWorkspace(settings: SnapshotSettings): Promise<Wor
   let level = [''];
   while (level.length > 0) {
     const candidates: string[] = [];
-    for (const directory of level) {
-      for (const raw of await readdir(path.join(root, directory), { encoding: 'buffer' })) {
+    const listings = await inBatches(level, (directory) =>
+      readdir(path.join(root, directory), { encoding: 'buffer' }),
+    );
+    for (const [index, directory] of level.entries()) {
+      for (const raw of listings[index]!) {
         const name = raw.toString('utf8');
         const relative = directory === '' ? name : `${directory}/${name}`;
         if (!Buffer.from(name, 'utf8').equals(raw)) skipped.push({ path: relative, reason: 'unreadable' });
@@ -89,12 +95,17 @@ export async function snapshotWorkspace(settings: SnapshotSettings): Promise<Wor
         else candidates.push(relative);
       }
     }
-    const checked = candidates.filter((candidate) => !submodules.has(candidate));
+    // Git never counts a tracked path as ignored, and a directory holding tracked files is walked
+    // anyway: only what the base commit does not know is asked about.
+    const checked = candidates.filter(
+      (candidate) => !submodules.has(candidate) && !base.has(candidate) && !trackedDirectories.has(candidate),
+    );
     const ignored = checked.length > 0 ? await settings.ignored(checked) : new Set<string>();
     const next: string[] = [];
-    for (const relative of candidates) {
+    const infos = await inBatches(candidates, (name) => lstat(path.join(root, name), { bigint: true }));
+    for (const [index, relative] of candidates.entries()) {
       const hostPath = path.join(root, relative);
-      const info = await lstat(hostPath);
+      const info = infos[index]!;
       if (submodules.has(relative)) {
         const untouched = info.isDirectory() && (await readdir(hostPath)).length === 0;
         if (!untouched) skipped.push({ path: relative, reason: 'submodule' });
@@ -106,7 +117,7 @@ export async function snapshotWorkspace(settings: SnapshotSettings): Promise<Wor
       }
       if (ignored.has(relative)) continue;
       if (info.isFile()) {
-        entries.push({ path: relative, mode: info.mode & 0o100 ? '100755' : '100644' });
+        entries.push({ path: relative, mode: info.mode & 0o100n ? '100755' : '100644', stat: info });
       } else if (info.isSymbolicLink()) {
         const target = await readlink(hostPath, { encoding: 'buffer' });
         const baseEntry = base.get(relative);
@@ -122,6 +133,18 @@ export async function snapshotWorkspace(settings: SnapshotSettings): Promise<Wor
     level = next;
   }
   return { entries, skipped };
+}
+
+/** File system calls made at once: enough to keep the kernel busy, few enough to leave handles spare. */
+const BATCH = 64;
+
+/** `work` on each of `items`, {@link BATCH} at a time; the results in order. */
+async function inBatches<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += BATCH) {
+    results.push(...(await Promise.all(items.slice(start, start + BATCH).map(work))));
+  }
+  return results;
 }
 
 /**
