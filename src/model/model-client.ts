@@ -66,7 +66,10 @@ export interface ModelClientOptions {
  */
 export async function createModelClient(options: ModelClientOptions): Promise<ModelClient> {
   const spec = typeof options.spec === 'string' ? parseModelSpec(options.spec) : options.spec;
-  const [sdk, { mapModelError }] = await Promise.all([import('ai'), import('./internal/map-model-error.ts')]);
+  // The SDK loads while the caller goes on (a task makes its workspace meanwhile); the first call waits
+  // for it, and is the one to report a failed load.
+  const loading = Promise.all([import('ai'), import('./internal/map-model-error.ts')]);
+  loading.catch(() => {});
   const priceTable = options.priceTable ?? loadPriceTable();
   let model: LanguageModelV3;
   let label: string;
@@ -127,6 +130,7 @@ export async function createModelClient(options: ModelClientOptions): Promise<Mo
     provider: spec.provider,
     ...(unpriced ? { unpriced } : {}),
     async generate(request) {
+      const [sdk, { mapModelError }] = await loading;
       const started = performance.now();
       let reply: Reply;
       try {
