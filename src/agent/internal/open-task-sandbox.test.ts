@@ -96,16 +96,6 @@ describe('openTaskSandbox', () => {
     expect(driver.created[0]!.egress).toBeUndefined();
   });
 
-  it("hands the sandbox the workspace's private git index directory, so git there can save its index", async () => {
-    const driver = recordingDriver();
-    const workspace = recordingWorkspace();
-    await openTaskSandbox({ driver, journal: fixture.journal, taskId: fixture.taskId, workspace });
-    expect(driver.created[0]).toMatchObject({
-      workspaceDir: workspace.dir,
-      gitIndexDir: workspace.gitIndexDir,
-    });
-  });
-
   it('removes the workspace when the sandbox cannot be opened, and passes the error on', async () => {
     const refusal = new SystemError('sandbox-failed', 'bwrap: no user namespaces');
     const workspace = recordingWorkspace();
