@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execResult, type LoopFixture, openLoopFixture } from '../../../test/support/agent-loop-fixture.ts';
 import type { Workspace } from '../../sandbox/index.ts';
@@ -37,7 +36,6 @@ function recordingDriver(refusal?: Error): SandboxDriver & { created: SandboxSet
 function recordingWorkspace(): Workspace & { destroyed: number } {
   const workspace: Workspace & { destroyed: number } = {
     dir: fixture.dir,
-    gitIndexDir: path.join(fixture.dir, '..', 'git-index'),
     baseCommit: '0'.repeat(40),
     dirty: false,
     destroyed: 0,
