@@ -11,8 +11,8 @@ import { summarize } from './stats.ts';
 /**
  * (l) `git status` inside the sandbox against `git status` bare, on the large repository, as a ratio of
  * medians. The sandbox is a task's: a workspace made by `createWorkspace` from the user's repository
- * (a plain clone of the cached build) and the bubblewrap driver with its default settings, with the
- * workspace's private git index. The bare run is `sh -c 'git status'` in a plain clone.
+ * (a plain clone of the cached build), whose `.git/index` is written fresh on the host, and the
+ * bubblewrap driver with its default settings. The bare run is `sh -c 'git status'` in a plain clone.
  * One warm-up each first (git writes a fresh clone's index on its first status, where it may), then
  * interleaved rounds; a sandboxed `true` is timed alongside, as the floor of any sandboxed command.
  */
@@ -29,8 +29,7 @@ export async function benchGitStatus(rounds = 10) {
       scratchDir: path.join(workDir, 'scratch'),
       taskId: 'bench-git-status',
     });
-    const { gitIndexDir } = workspace;
-    const settings: SandboxSettings = { workspaceDir: workspace.dir, gitIndexDir };
+    const settings: SandboxSettings = { workspaceDir: workspace.dir };
     const sandbox = await createBubblewrapDriver().create(settings);
     try {
       const options = { timeoutMs: 120_000, maxOutputBytes: 1_000_000 };

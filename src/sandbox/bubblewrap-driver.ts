@@ -35,7 +35,6 @@ import {
   findCgroupPlan,
 } from './internal/cgroup-limits.ts';
 import { createDiskGuard, DISK_POLL_MS } from './internal/disk-guard.ts';
-import { checkGitIndexDir, clearGitIndexDir } from './internal/git-index-dir.ts';
 import { createHostFiles } from './internal/host-files.ts';
 import { prepareProtectedMounts } from './internal/protected-mounts.ts';
 import { removeProtectedRemnants } from './internal/protected-remnants.ts';
@@ -98,16 +97,15 @@ interface RawRun {
 }
 
 /**
- * The default sandbox driver: each command runs under bubblewrap with no network, a read-only system,
- * the workspace as its only writable host directory (existing protected paths read-only; whatever a
- * command creates at a missing one is removed after it), the optional git index directory, a private
- * size-capped /tmp, no capabilities and an allow-listed environment. Limits: memory and processes
- * through a per-command cgroup where the host lets Warden make one (v2 delegated, or v1), plus
- * per-process rlimits (CPU time, file size, data size, processes) always; workspace disk use is
- * watched through the filesystem's free blocks while the command runs, and the workspace walked only
- * when it may be over (see `createDiskGuard`); wall time and output are enforced here. The whole process tree dies with the command: on
- * timeout bubblewrap is killed, its pid namespace goes with it, and the cgroup is emptied. Never falls
- * back to running unsandboxed.
+ * The default sandbox driver: each command runs under bubblewrap with no network, a read-only system, the
+ * workspace as its only writable host directory (existing protected paths read-only; whatever a command
+ * creates at a missing one is removed after it), a private size-capped /tmp, no capabilities and an
+ * allow-listed environment. Limits: memory and processes through a per-command cgroup where the host lets
+ * Warden make one (v2 delegated, or v1), plus per-process rlimits (CPU time, file size, data size,
+ * processes) always; workspace disk use is watched through the filesystem's free blocks while the command
+ * runs, and the workspace walked only when it may be over (see `createDiskGuard`); wall time and output are
+ * enforced here. The whole process tree dies with the command: on timeout bubblewrap is killed, its pid
+ * namespace goes with it, and the cgroup is emptied. Never falls back to running unsandboxed.
  */
 export function createBubblewrapDriver(settings: BubblewrapSettings = {}): SandboxDriver {
   const bwrapPath = settings.bwrapPath ?? 'bwrap';
@@ -317,10 +315,6 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
       // `.git` is always protected, whatever the configured list says.
       const entries = parseProtectedPaths([...protectedPaths, '.git/']);
       const files = createHostFiles(workspaceDir, protectedPaths);
-      const gitIndexDir =
-        sandboxSettings.gitIndexDir === undefined
-          ? undefined
-          : checkGitIndexDir(sandboxSettings.gitIndexDir, workspaceDir);
       const disk = createDiskGuard(workspaceDir, limits.workspaceBytes);
       // The relay runs on the node the sandbox sees: under /usr as it is, else where the driver mounts it.
       const nodeInside =
@@ -375,7 +369,6 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
                 workspaceMounts: mounts.args,
                 limits,
                 extraMounts: egress?.bwrapArguments,
-                gitIndexDir,
               },
               egress ? egress.wrapCommand(command) : command,
               options,
@@ -386,7 +379,6 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
             if (cgroup) cgroupReport = await cgroup.close();
             // The command's processes are gone with its pid namespace: nothing races these removals.
             removed = removeProtectedRemnants(workspaceDir, entries, mounts.existing);
-            if (gitIndexDir !== undefined) clearGitIndexDir(gitIndexDir);
           }
           if (!result.started && !result.timedOut) {
             throw new SystemError(

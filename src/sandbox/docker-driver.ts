@@ -11,10 +11,8 @@ import {
   type Sandbox,
   type SandboxDriver,
 } from '../spec/sandbox.ts';
-import { SANDBOX_GIT_INDEX_DIR } from './internal/bubblewrap-arguments.ts';
 import { createCappedOutput } from './internal/capped-output.ts';
 import { createDiskGuard, DISK_POLL_MS } from './internal/disk-guard.ts';
-import { checkGitIndexDir, clearGitIndexDir } from './internal/git-index-dir.ts';
 import { createHostFiles } from './internal/host-files.ts';
 import { prepareProtectedMounts } from './internal/protected-mounts.ts';
 import { removeProtectedRemnants } from './internal/protected-remnants.ts';
@@ -34,10 +32,9 @@ export interface DockerSettings {
  * `no-new-privileges`, memory and pids limits from the engine's cgroups, CPU-time and file-size
  * ulimits, an allow-listed environment, and the workspace bind-mounted with existing protected paths
  * read-only (what a command creates at a missing one is removed after it, as in the bubblewrap driver;
- * the container must run as the host user for that removal to be allowed), and the git index directory
- * when given. The engine must see the workspace's host path (a local engine). Wall time: the container
- * is killed; disk use is watched as in the bubblewrap driver (the container is killed past the limit).
- * Does no I/O until `check`.
+ * the container must run as the host user for that removal to be allowed). The engine must see the
+ * workspace's host path (a local engine). Wall time: the container is killed; disk use is watched as in
+ * the bubblewrap driver (the container is killed past the limit). Does no I/O until `check`.
  */
 export function createDockerDriver(settings: DockerSettings = {}): SandboxDriver {
   const image = settings.image ?? 'node:24-bookworm-slim';
@@ -76,10 +73,6 @@ export function createDockerDriver(settings: DockerSettings = {}): SandboxDriver
       const protectedPaths = sandboxSettings.protectedPaths ?? DEFAULT_PROTECTED_PATHS;
       const entries = parseProtectedPaths([...protectedPaths, '.git/']);
       const files = createHostFiles(workspaceDir, protectedPaths);
-      const gitIndexDir =
-        sandboxSettings.gitIndexDir === undefined
-          ? undefined
-          : checkGitIndexDir(sandboxSettings.gitIndexDir, workspaceDir);
       const disk = createDiskGuard(workspaceDir, limits.workspaceBytes);
 
       return {
@@ -108,7 +101,6 @@ export function createDockerDriver(settings: DockerSettings = {}): SandboxDriver
                 LANG: 'C.UTF-8',
                 CI: 'true',
                 ...options.env,
-                ...(gitIndexDir === undefined ? {} : { GIT_INDEX_FILE: `${SANDBOX_GIT_INDEX_DIR}/index` }),
               }).map(([name, value]) => `${name}=${value}`),
               NetworkDisabled: true,
               HostConfig: {
@@ -131,7 +123,6 @@ export function createDockerDriver(settings: DockerSettings = {}): SandboxDriver
                     (bind) =>
                       `${bind.hostPath}:${SANDBOX_WORKDIR}/${bind.relative}:${bind.readOnly ? 'ro' : 'rw'}`,
                   ),
-                  ...(gitIndexDir === undefined ? [] : [`${gitIndexDir}:${SANDBOX_GIT_INDEX_DIR}:rw`]),
                 ],
               },
             });
@@ -164,7 +155,6 @@ export function createDockerDriver(settings: DockerSettings = {}): SandboxDriver
             });
           } finally {
             removed = removeProtectedRemnants(workspaceDir, entries, mounts.existing);
-            if (gitIndexDir !== undefined) clearGitIndexDir(gitIndexDir);
           }
           const exceeded = new Set<LimitName>();
           if (timedOut) exceeded.add('wall-time');

@@ -260,43 +260,28 @@ describe("a workspace's git index", () => {
     return racy;
   }
 
-  test('is fresh, beside the work tree: git status finds everything clean from stat data alone', async () => {
+  test('is .git/index, fresh: git status finds everything clean from stat data alone', async () => {
     const workspace = await createWorkspace({ repo, scratchDir, mirrorsDir, taskId: 'task-index' });
-    expect(workspace.gitIndexDir).toBe(path.join(scratchDir, 'task-index', 'git-index'));
-    expect(path.relative(workspace.dir, workspace.gitIndexDir).startsWith('..')).toBe(true);
-    const indexFile = path.join(workspace.gitIndexDir, 'index');
-    expect(await racyFiles(workspace.dir, indexFile)).toEqual([]);
+    expect(await readdir(path.join(scratchDir, 'task-index'))).toEqual(['repo']);
     expect(await racyFiles(workspace.dir, path.join(workspace.dir, '.git', 'index'))).toEqual([]);
-    const { stdout } = await runGit(['status', '--porcelain'], {
-      cwd: workspace.dir,
-      env: { GIT_INDEX_FILE: indexFile },
-    });
+    const { stdout } = await runGit(['status', '--porcelain'], { cwd: workspace.dir });
     expect(stdout).toBe('');
     // A change the agent makes right away is still seen.
     await writeFile(path.join(workspace.dir, 'README.md'), 'hellO\n');
-    const changed = await runGit(['status', '--porcelain'], {
-      cwd: workspace.dir,
-      env: { GIT_INDEX_FILE: indexFile },
-    });
+    const changed = await runGit(['status', '--porcelain'], { cwd: workspace.dir });
     expect(changed.stdout).toBe(' M README.md\n');
     await workspace.destroy();
   });
 
-  test('is made anew from .git/index for a reopened workspace; what the agent left there is dropped', async () => {
+  test("is left as it was for a reopened workspace, and git status sees the agent's work", async () => {
     const workspace = await createWorkspace({ repo, scratchDir, mirrorsDir, taskId: 'task-resume' });
-    await writeFile(path.join(workspace.gitIndexDir, 'index'), 'DIRC garbage the agent wrote');
-    await writeFile(path.join(workspace.gitIndexDir, 'planted'), 'x');
+    const indexFile = path.join(workspace.dir, '.git', 'index');
+    const index = await readFile(indexFile);
     await writeFile(path.join(workspace.dir, 'new.txt'), 'agent work\n');
     const reopened = await reopenWorkspace({ repo, scratchDir, mirrorsDir, taskId: 'task-resume' });
-    expect(reopened.gitIndexDir).toBe(workspace.gitIndexDir);
-    expect(await readdir(reopened.gitIndexDir)).toEqual(['index']);
-    expect(await readFile(path.join(reopened.gitIndexDir, 'index'))).toEqual(
-      await readFile(path.join(reopened.dir, '.git', 'index')),
-    );
-    const { stdout } = await runGit(['status', '--porcelain'], {
-      cwd: reopened.dir,
-      env: { GIT_INDEX_FILE: path.join(reopened.gitIndexDir, 'index') },
-    });
+    expect(reopened.dir).toBe(workspace.dir);
+    expect(await readFile(indexFile)).toEqual(index);
+    const { stdout } = await runGit(['status', '--porcelain'], { cwd: reopened.dir });
     expect(stdout).toBe('?? new.txt\n');
     await reopened.destroy();
   });

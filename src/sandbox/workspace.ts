@@ -4,7 +4,7 @@ import { SystemError, UserError } from '../spec/errors.ts';
 import { type DiffStat, readDiffStat } from './diff-stat.ts';
 import { type GitIdentity, runGit } from './git.ts';
 import { BASE_REF, cloneWorkspace } from './internal/clone-workspace.ts';
-import { resetGitIndex, writeFreshGitIndex } from './internal/fresh-git-index.ts';
+import { writeFreshGitIndex } from './internal/fresh-git-index.ts';
 import { RESULT_REF, writeResultCommit } from './internal/result-commit.ts';
 import type { SkippedPath } from './internal/workspace-snapshot.ts';
 import { resolveRepository } from './resolve-repository.ts';
@@ -50,13 +50,6 @@ export interface BranchResult {
 export interface Workspace {
   /** Absolute path of the clone's work tree. */
   readonly dir: string;
-  /**
-   * A directory next to the work tree (`<scratchDir>/<taskId>/git-index`, outside `dir`) holding the
-   * workspace's git index as `index`, freshly refreshed, for the sandbox to use and write as
-   * `GIT_INDEX_FILE` (see `SandboxSettings.gitIndexDir`). The agent may write anything there: nothing
-   * on the host reads it.
-   */
-  readonly gitIndexDir: string;
   /** The commit the workspace was checked out at (the user's HEAD). */
   readonly baseCommit: string;
   /** Whether the user's work tree had uncommitted changes; those are not in the workspace. */
@@ -84,9 +77,6 @@ export interface Workspace {
   /** Deletes the workspace and everything under `<scratchDir>/<taskId>`. */
   destroy(): Promise<void>;
 }
-
-/** The git index directory's name in `<scratchDir>/<taskId>`, beside `repo`. */
-const GIT_INDEX_DIR = 'git-index';
 
 const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
@@ -131,9 +121,10 @@ async function isDirty(workTree: string): Promise<boolean> {
 
 /**
  * Makes a fresh workspace for a task: a clone of the user's HEAD at `<scratchDir>/<taskId>/repo`, made
- * from the repository's mirror when `mirrorsDir` is set, and a refreshed git index beside it
- * (`gitIndexDir`). The user's checkout is only read; uncommitted changes are not included (see `dirty`).
- * No hook, fsmonitor or filter of the user's repository runs.
+ * from the repository's mirror when `mirrorsDir` is set, with its `.git/index` written fresh so that
+ * `git status` on the sandbox's read-only `.git` re-hashes nothing. The user's checkout is only read;
+ * uncommitted changes are not included (see `dirty`). No hook, fsmonitor or filter of the user's
+ * repository runs.
  *
  * @throws UserError `repo-invalid` when `repo` is not the root of a git work tree with a commit;
  *   `usage` when `taskId` cannot name a directory and a branch, or its workspace already exists.
@@ -167,7 +158,7 @@ export async function createWorkspace(settings: WorkspaceSettings): Promise<Work
       head: headBefore,
       mirrorsDir: settings.mirrorsDir,
     });
-    await writeFreshGitIndex(dir, path.join(taskDir, GIT_INDEX_DIR));
+    await writeFreshGitIndex(dir);
     dirty = await dirtyCheck;
   } catch (error) {
     await rm(taskDir, { recursive: true, force: true });
@@ -181,8 +172,7 @@ export async function createWorkspace(settings: WorkspaceSettings): Promise<Work
 
 /**
  * Opens the workspace a paused task left behind (`<scratchDir>/<taskId>/repo`), with the agent's changes
- * so far, so the task can go on where it stopped. Its git index directory is made anew from `.git/index`
- * (which only Warden writes); what the agent left there is removed unread.
+ * so far, so the task can go on where it stopped.
  *
  * @throws UserError `repo-invalid` when the user's repository is gone; `task-not-resumable` when the
  *   workspace is gone.
@@ -211,7 +201,6 @@ export async function reopenWorkspace(settings: WorkspaceSettings): Promise<Work
       },
     );
   }
-  await resetGitIndex(path.join(taskDir, 'repo'), path.join(taskDir, GIT_INDEX_DIR));
   return workspaceAt({ workTree, taskDir, baseCommit, dirty: false });
 }
 
@@ -226,7 +215,6 @@ function workspaceAt(settings: {
   const { workTree, taskDir } = settings;
   return {
     dir,
-    gitIndexDir: path.join(taskDir, GIT_INDEX_DIR),
     baseCommit: settings.baseCommit,
     dirty: settings.dirty,
     async createBranch(taskId, message) {

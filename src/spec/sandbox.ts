@@ -102,13 +102,6 @@ export interface SandboxSettings {
    * network at all (only the sandbox's own loopback).
    */
   egress?: SandboxEgress;
-  /**
-   * A host directory outside the workspace holding the workspace's git index as `index`. The sandbox may
-   * write it (and only it: `.git` stays read-only), so `git status` can save what it refreshed and stays
-   * fast; every command gets `GIT_INDEX_FILE` pointing at it. Undefined: git in the sandbox uses the
-   * read-only `.git/index`.
-   */
-  gitIndexDir?: string;
 }
 
 /** A credential a tool inside the sandbox needs; the sandbox only ever sees a placeholder for it. */

@@ -84,10 +84,7 @@ describe.skipIf(!bubblewrapInstalled)(
       ]
         .map((command) => `(${command}) 2>/dev/null`)
         .join('; ');
-      const sandbox = await createBubblewrapDriver().create({
-        workspaceDir: workspace.dir,
-        gitIndexDir: workspace.gitIndexDir,
-      });
+      const sandbox = await createBubblewrapDriver().create({ workspaceDir: workspace.dir });
       try {
         const result = await sandbox.exec(`${attack}; echo finished`, {
           timeoutMs: 90_000,

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execResult, type LoopFixture, openLoopFixture } from '../../../test/support/agent-loop-fixture.ts';
 import type { Workspace } from '../../sandbox/index.ts';
@@ -37,7 +36,6 @@ function recordingDriver(refusal?: Error): SandboxDriver & { created: SandboxSet
 function recordingWorkspace(): Workspace & { destroyed: number } {
   const workspace: Workspace & { destroyed: number } = {
     dir: fixture.dir,
-    gitIndexDir: path.join(fixture.dir, '..', 'git-index'),
     baseCommit: '0'.repeat(40),
     dirty: false,
     destroyed: 0,
@@ -94,16 +92,6 @@ describe('openTaskSandbox', () => {
       workspace: recordingWorkspace(),
     });
     expect(driver.created[0]!.egress).toBeUndefined();
-  });
-
-  it("hands the sandbox the workspace's private git index directory, so git there can save its index", async () => {
-    const driver = recordingDriver();
-    const workspace = recordingWorkspace();
-    await openTaskSandbox({ driver, journal: fixture.journal, taskId: fixture.taskId, workspace });
-    expect(driver.created[0]).toMatchObject({
-      workspaceDir: workspace.dir,
-      gitIndexDir: workspace.gitIndexDir,
-    });
   });
 
   it('removes the workspace when the sandbox cannot be opened, and passes the error on', async () => {

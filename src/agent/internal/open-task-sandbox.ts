@@ -33,7 +33,6 @@ export async function openTaskSandbox(settings: TaskSandboxSettings): Promise<Ta
   const sandbox = await settings.driver
     .create({
       workspaceDir: workspace.dir,
-      gitIndexDir: workspace.gitIndexDir,
       limits: settings.limits,
       protectedPaths: settings.protectedPaths,
       egress: settings.egress && {

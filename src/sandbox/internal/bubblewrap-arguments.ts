@@ -10,12 +10,6 @@ import { type HostToolchain, SANDBOX_TOOLCHAIN_DIR } from '../host-toolchain.ts'
  */
 export const SANDBOX_NODE_DIR = '/opt/warden-node/bin';
 
-/**
- * Where `SandboxSettings.gitIndexDir` appears inside the sandbox, read-write, outside the workspace;
- * every command gets `GIT_INDEX_FILE` set to the `index` in it.
- */
-export const SANDBOX_GIT_INDEX_DIR = '/run/warden-git';
-
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** Top-level entries that are usually symbolic links into /usr (merged /usr) or small library dirs. */
@@ -69,11 +63,6 @@ export interface SandboxLayout {
   limits?: ResourceLimits | null;
   /** Mounts added last, before the root is made read-only (the egress proxy's socket and relay). */
   extraMounts?: readonly string[];
-  /**
-   * Host directory holding the workspace's git index, mounted read-write at {@link SANDBOX_GIT_INDEX_DIR}
-   * with `GIT_INDEX_FILE` pointing into it; undefined for none.
-   */
-  gitIndexDir?: string;
 }
 
 /** Extra CPU seconds between SIGXCPU (the soft limit, which says what happened) and SIGKILL. */
@@ -151,7 +140,6 @@ export async function buildBubblewrapArguments(layout: SandboxLayout, command: s
   if (layout.workspaceDir !== null) {
     args.push('--bind', layout.workspaceDir, SANDBOX_WORKDIR, ...(layout.workspaceMounts ?? []));
     args.push('--chdir', SANDBOX_WORKDIR);
-    if (layout.gitIndexDir !== undefined) args.push('--bind', layout.gitIndexDir, SANDBOX_GIT_INDEX_DIR);
   } else {
     args.push('--chdir', '/tmp');
   }
@@ -164,9 +152,6 @@ export async function buildBubblewrapArguments(layout: SandboxLayout, command: s
     TERM: 'dumb',
     CI: 'true',
     ...layout.env,
-    ...(layout.workspaceDir !== null && layout.gitIndexDir !== undefined
-      ? { GIT_INDEX_FILE: `${SANDBOX_GIT_INDEX_DIR}/index` }
-      : {}),
   };
   for (const [name, value] of Object.entries(environment)) {
     if (!ENV_NAME.test(name))

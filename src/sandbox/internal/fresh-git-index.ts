@@ -1,10 +1,7 @@
-import { copyFile, lstat, lutimes, mkdir, rm, stat, utimes } from 'node:fs/promises';
+import { lstat, lutimes, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { runGit } from '../git.ts';
-
-/** The index file's name in a workspace's git index directory (what `GIT_INDEX_FILE` names). */
-export const GIT_INDEX_FILE_NAME = 'index';
 
 /**
  * Margin past the second boundary before the index is dated: the kernel stamps files from a coarse
@@ -19,41 +16,33 @@ const MAX_WAIT_MS = 100;
 const STAT_BATCH = 256;
 
 /**
- * Puts a copy of a fresh checkout's git index into `gitIndexDir`, genuinely fresh: `git status` run on
- * it finds every file clean from its stat data alone, re-hashing nothing.
+ * Makes a fresh checkout's `.git/index` genuinely fresh, in place: `git status` run on it finds every
+ * file clean from its stat data alone, re-hashing nothing, even where it cannot save the index (the
+ * sandbox sees `.git` read-only).
  *
  * Git distrusts ("racy git") every entry whose file's mtime is not strictly older, in whole seconds,
  * than the index file, and re-hashes it on every status that cannot save the index; right after a
  * checkout, that is every file written in the checkout's last second. The stat data in the index
  * describe the files exactly as the checkout left them, and nothing but Warden has touched them yet,
  * so the index is as true a moment later as when it was written. When the clock is about to leave that
- * second, the copy is dated once it has; otherwise the files written in that second are dated a second
- * earlier and git refreshes the copy, re-hashing only them. `.git/index` is replaced by the result, so
- * git that is not pointed at the private index is fast too.
+ * second, the index is dated once it has; otherwise the files written in that second are dated a second
+ * earlier and git refreshes the index, re-hashing only them.
  *
  * Call it only on a checkout no agent has touched yet: its dating vouches that no file changed.
  * `maxWaitMs` is the longest wait for the clock before re-hashing instead (tests choose each way).
  *
  * @throws SystemError `git-failed` when git cannot list or refresh the index.
  */
-export async function writeFreshGitIndex(
-  workspaceDir: string,
-  gitIndexDir: string,
-  maxWaitMs = MAX_WAIT_MS,
-): Promise<void> {
+export async function writeFreshGitIndex(workspaceDir: string, maxWaitMs = MAX_WAIT_MS): Promise<void> {
   const gitDir = path.join(workspaceDir, '.git');
-  const checkoutIndex = path.join(gitDir, 'index');
+  const indexFile = path.join(gitDir, 'index');
   // Git writes the index after every file, so no file's mtime is later than the index's.
-  const lastSecond = Math.floor((await stat(checkoutIndex)).mtimeMs / 1000);
-  await rm(gitIndexDir, { recursive: true, force: true });
-  await mkdir(gitIndexDir, { recursive: true });
-  const indexFile = path.join(gitIndexDir, GIT_INDEX_FILE_NAME);
-  await copyFile(checkoutIndex, indexFile);
+  const lastSecond = Math.floor((await stat(indexFile)).mtimeMs / 1000);
   const wait = (lastSecond + 1) * 1000 + CLOCK_MARGIN_MS - Date.now();
   if (wait <= maxWaitMs) {
     if (wait > 0) await delay(wait);
     const now = new Date();
-    await Promise.all([utimes(indexFile, now, now), utimes(checkoutIndex, now, now)]);
+    await utimes(indexFile, now, now);
     return;
   }
   const { stdout } = await runGit(['ls-files', '--stage', '-z'], {
@@ -75,25 +64,11 @@ export async function writeFreshGitIndex(
       }),
     );
   }
+  // Git writes the refreshed index now, a second or more after every file's (new) mtime.
   await runGit(['update-index', '-q', '--refresh'], {
     cwd: workspaceDir,
-    env: { GIT_DIR: gitDir, GIT_WORK_TREE: workspaceDir, GIT_INDEX_FILE: indexFile },
+    env: { GIT_DIR: gitDir, GIT_WORK_TREE: workspaceDir },
     // Exit 1 says some entry needs updating; nothing but Warden wrote the checkout, so none can.
     acceptExitCodes: [1],
   });
-  await copyFile(indexFile, checkoutIndex);
-}
-
-/**
- * Gives a reopened workspace a new git index directory holding a copy of `.git/index`, which only
- * Warden ever writes (the sandbox sees `.git` read-only). The old directory is removed unread: the
- * agent could write anything there. Git in the sandbox re-hashes what the agent changed once, then
- * saves its refreshed index there.
- */
-export async function resetGitIndex(workspaceDir: string, gitIndexDir: string): Promise<void> {
-  await rm(gitIndexDir, { recursive: true, force: true });
-  await mkdir(gitIndexDir, { recursive: true });
-  await copyFile(path.join(workspaceDir, '.git', 'index'), path.join(gitIndexDir, GIT_INDEX_FILE_NAME)).catch(
-    () => undefined,
-  );
 }
