@@ -103,7 +103,7 @@ interface RawRun {
  * allow-listed environment. Limits: memory and processes through a per-command cgroup where the host lets
  * Warden make one (v2 delegated, or v1), plus per-process rlimits (CPU time, file size, data size,
  * processes) always; workspace disk use is watched through the filesystem's free blocks while the command
- * runs, and the workspace walked only when it may be over (see `createDiskGuard`); wall time and output are
+ * runs, with a walk of the workspace at least every second and after it (see `createDiskGuard`); wall time and output are
  * enforced here. The whole process tree dies with the command: on timeout bubblewrap is killed, its pid
  * namespace goes with it, and the cgroup is emptied. Never falls back to running unsandboxed.
  */
@@ -215,7 +215,8 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
           }, PROCESS_LIMIT_POLL_MS)
         : null;
       // A fast writer must be stopped near the disk limit, not after the command: the filesystem's free
-      // blocks are one cheap system call, and the workspace is only walked when they say it may be over.
+      // blocks are one cheap system call, and the workspace is walked when they say it may be over (and
+      // every second, since they can be fooled).
       const diskPoll = overDisk
         ? setInterval(() => {
             if (diskLimitKilled || !overDisk()) return;
@@ -337,6 +338,7 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
         },
         async writeFile(userPath, content) {
           alive();
+          disk.touched();
           await files.writeFile(userPath, content);
         },
         async destroy() {

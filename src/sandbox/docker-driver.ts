@@ -78,7 +78,10 @@ export function createDockerDriver(settings: DockerSettings = {}): SandboxDriver
       return {
         workspaceDir,
         readFile: (userPath) => files.readFile(userPath),
-        writeFile: (userPath, content) => files.writeFile(userPath, content),
+        writeFile: (userPath, content) => {
+          disk.touched();
+          return files.writeFile(userPath, content);
+        },
         async destroy() {},
         async exec(command, options): Promise<ExecResult> {
           const mounts = prepareProtectedMounts(workspaceDir, entries);

@@ -69,6 +69,32 @@ describe.skipIf(!bubblewrapInstalled)('hostile: filling the host disk from the w
     }
   });
 
+  it('space freed elsewhere on the host while the command writes does not hide what it wrote', async () => {
+    const sandbox = await createBubblewrapDriver().create({ workspaceDir: workspace, limits: LIMITS });
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'warden-hostile-disk-host-'));
+    try {
+      // Another process's file on the same filesystem, deleted while the command writes: the free blocks
+      // go up overall, though the workspace grows past its limit.
+      writeFileSync(path.join(elsewhere, 'host.bin'), Buffer.alloc(128 * MIB, 1));
+      const running = sandbox.exec(
+        'touch started; while [ ! -e go ]; do sleep 0.05; done; for i in 1 2 3 4 5 6; do head -c 7M /dev/zero > g$i; done; echo wrote',
+        OPTIONS,
+      );
+      await vi.waitFor(() => expect(existsSync(path.join(workspace, 'started'))).toBe(true), {
+        timeout: 20_000,
+      });
+      rmSync(path.join(elsewhere, 'host.bin'));
+      writeFileSync(path.join(workspace, 'go'), '');
+      const result = await running;
+      expect(result.limitsExceeded).toContain('disk');
+      expect((await sandbox.exec('true', OPTIONS)).limitsExceeded).toContain('disk');
+    } finally {
+      await sandbox.exec('rm -f g* started go', OPTIONS);
+      await sandbox.destroy();
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it('files written between commands with the file tools count too', async () => {
     const sandbox = await createBubblewrapDriver().create({ workspaceDir: workspace, limits: LIMITS });
     try {
