@@ -30,6 +30,33 @@ export async function resolveRepository(repo: string): Promise<ResolvedRepositor
       `pass the root folder of the git repository that holds it, not the file itself`,
     );
   }
+  // The usual case in one git call: the root of a work tree with a commit. Anything else is looked at
+  // again, step by step, to say what is wrong.
+  const quick = await runGit(
+    [
+      'rev-parse',
+      '--is-bare-repository',
+      '--is-inside-git-dir',
+      '--is-inside-work-tree',
+      '--show-toplevel',
+      '--verify',
+      'HEAD^{commit}',
+    ],
+    { cwd: absolute },
+  ).catch(() => null);
+  const [bareQuick, gitDirQuick, workTreeQuick, rootQuick, headQuick, ...rest] =
+    quick?.stdout.split('\n') ?? [];
+  if (
+    bareQuick === 'false' &&
+    gitDirQuick === 'false' &&
+    workTreeQuick === 'true' &&
+    rootQuick &&
+    headQuick &&
+    rest.join('') === '' &&
+    (await realpath(absolute)) === (await realpath(rootQuick))
+  ) {
+    return { root: rootQuick, head: headQuick };
+  }
   let facts: string[];
   try {
     facts = (
