@@ -2,11 +2,12 @@
 // `warden run` is (spawn to exit, start-up included): a plain `git clone` of the repository, then the
 // scripted trajectory's tool calls done directly, then the task's check. Shell commands and searches go
 // through `sh -c` in the clone (a search is the very `grep` command Warden's search tool runs); list,
-// read and edit are the plain file operations. It imports nothing but Node's own modules, so its start-up
+// read and edit are the plain file operations. It imports nothing but Node's own modules (and the peak-RSS reader), so its start-up
 // is a bare Node's. Usage: node bench/bare-trajectory.ts SCRIPTED_FILE REPOSITORY CLONE_DIR CHECK
 import { spawn } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { peakRssKb } from './peak-rss.ts';
 
 /** One operation the bare driver did, and how long it took. */
 export interface BareOperation {
@@ -53,7 +54,7 @@ export async function runBareTrajectory(
   started = performance.now();
   await shell(check, cloneDir);
   const checkMs = performance.now() - started;
-  return { cloneMs, operations, checkMs, maxRssKb: process.resourceUsage().maxRSS };
+  return { cloneMs, operations, checkMs, maxRssKb: peakRssKb() };
 }
 
 async function operate(call: ToolCall, dir: string): Promise<unknown> {

@@ -127,9 +127,11 @@ export function fillCostStore(dataDir: string, tasks: number, now = new Date()):
 /** Runs `warden cost` in a fresh process on `dataDir`; its time after imports and its peak RSS. */
 function timeCost(dataDir: string): Omit<CostReportScaleRow, 'tasks' | 'calls' | 'storeMb'> {
   const main = pathToFileURL(path.resolve(import.meta.dirname, '../src/cli/main.ts')).href;
+  const peak = pathToFileURL(path.resolve(import.meta.dirname, 'peak-rss.ts')).href;
   const script = `
+    const { peakRssKb } = await import(${JSON.stringify(peak)});
     const { main } = await import(${JSON.stringify(main)});
-    const importRssMb = process.resourceUsage().maxRSS / 1024;
+    const importRssMb = peakRssKb() / 1024;
     const io = { out: () => {}, err: (text) => process.stderr.write(text), interactive: false, env: process.env, cwd: process.cwd() };
     const time = async (extra) => {
       const started = performance.now();
@@ -139,7 +141,7 @@ function timeCost(dataDir: string): Omit<CostReportScaleRow, 'tasks' | 'calls' |
     };
     const costMs = await time([]);
     const costByAgentMs = await time(['--by', 'agent']);
-    process.stdout.write(JSON.stringify({ costMs, costByAgentMs, importRssMb, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+    process.stdout.write(JSON.stringify({ costMs, costByAgentMs, importRssMb, peakRssMb: peakRssKb() / 1024 }));
   `;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',

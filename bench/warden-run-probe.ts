@@ -1,11 +1,12 @@
 // Preloaded into the benchmark's `warden run` child (`node --import <this file's URL>?out=FILE`): at exit
-// it writes to FILE the process's start (`performance.timeOrigin`), its own peak RSS (getrusage), and
+// it writes to FILE the process's start (`performance.timeOrigin`), its own peak RSS (`VmHWM`, see `peak-rss.ts`), and
 // every child process Warden started (program, first arguments, start and end, epoch ms), which dates
 // the workspace's creation: the journal's first event comes only after it. It changes nothing Warden
 // does; it only listens on Node's `child_process` diagnostics channel.
 import type { ChildProcess } from 'node:child_process';
 import { subscribe } from 'node:diagnostics_channel';
 import { writeFileSync } from 'node:fs';
+import { peakRssKb } from './peak-rss.ts';
 
 /** What the probe writes. */
 export interface ProbeReport {
@@ -34,7 +35,7 @@ if (out) {
   process.once('exit', () => {
     const report: ProbeReport = {
       timeOrigin: performance.timeOrigin,
-      maxRssKb: process.resourceUsage().maxRSS,
+      maxRssKb: peakRssKb(),
       spawns,
     };
     writeFileSync(out, JSON.stringify(report));
