@@ -1,5 +1,5 @@
 import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
-import { READABLE_ENTRY_SQL } from './internal/spend-amounts.ts';
+import { COUNT_COLUMNS, READABLE_ENTRY_SQL } from './internal/spend-amounts.ts';
 import { storedCount } from './stored-count.ts';
 
 /** One problem a store check found, with what to do about it. */
@@ -46,7 +46,7 @@ const windowsCheck: StoreCheck = {
   run(database) {
     const columns = ['spent_nanos', 'spent_tokens', 'held_nanos', 'held_tokens'];
     return rows(database, 'SELECT * FROM spend_windows ORDER BY window, scope').flatMap((row) => {
-      const bad = badColumns(row, columns);
+      const bad = badColumns(row, COUNT_COLUMNS);
       if (bad.length === 0) return [];
       return [
         {
@@ -64,21 +64,12 @@ const entriesCheck: StoreCheck = {
   name: 'spend-entries',
   description: 'amounts and token counts of every booked model call are integers between 0 and 2^53',
   run(database) {
-    const columns = [
-      'usd_nanos',
-      'tokens',
-      'input_tokens',
-      'output_tokens',
-      'cache_read_tokens',
-      'cache_write_tokens',
-      'cache_write_1h_tokens',
-    ];
     // Only the rows that cannot be read, through the partial index of exactly those (migration 0007).
     return rows(
       database,
       `SELECT * FROM spend_entries INDEXED BY spend_entries_unreadable WHERE NOT ${READABLE_ENTRY_SQL} ORDER BY id`,
     ).flatMap((row) => {
-      const bad = badColumns(row, columns);
+      const bad = badColumns(row, COUNT_COLUMNS);
       if (row.top_tier_nanos !== null) bad.push(...badColumns(row, ['top_tier_nanos']));
       if (bad.length === 0) return [];
       return [

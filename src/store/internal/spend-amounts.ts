@@ -17,7 +17,7 @@ export const MAX_CALL_TOKENS = 1_000_000_000_000;
 export type SpendRow = Record<string, SQLInputValue>;
 
 /** The amount columns of `spend_entries` that must each hold a stored count for the row to be read. */
-const COUNT_COLUMNS = [
+export const COUNT_COLUMNS = [
   'usd_nanos',
   'tokens',
   'input_tokens',
