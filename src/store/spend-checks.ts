@@ -46,7 +46,7 @@ const windowsCheck: StoreCheck = {
   run(database) {
     const columns = ['spent_nanos', 'spent_tokens', 'held_nanos', 'held_tokens'];
     return rows(database, 'SELECT * FROM spend_windows ORDER BY window, scope').flatMap((row) => {
-      const bad = badColumns(row, COUNT_COLUMNS);
+      const bad = badColumns(row, columns);
       if (bad.length === 0) return [];
       return [
         {

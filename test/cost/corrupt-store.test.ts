@@ -96,6 +96,12 @@ describe('a store holding out-of-range spend from an older version', { timeout: 
         `spend window fleet ${today}`,
       ]),
     );
+    // Each finding names the window's own out-of-range totals, and only windows that have one are found.
+    const windowProblems = report.checks.find((check) => check.name === 'spend-windows')?.findings ?? [];
+    expect(windowProblems.map((finding) => finding.problem)).toEqual(
+      windowProblems.map(() => expect.stringMatching(/^(spent|held)_(nanos|tokens) /)),
+    );
+    expect(windowProblems).toHaveLength(3);
     expect(subjects('spend-entries')).toEqual([`spend entry 1 (task old-task, ${yesterday})`]);
     expect(subjects('spend-reservations')).toEqual(['reservation stale']);
     const text = await runWarden(['doctor', '--data-dir', home]);
