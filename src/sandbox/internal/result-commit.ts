@@ -59,7 +59,6 @@ export async function writeResultCommit(settings: ResultCommitSettings): Promise
     path.join(gitDir, 'objects', 'info', 'alternates'),
     `${path.join(workspaceGit, 'objects')}\n`,
   );
-  await git(['read-tree', baseCommit]);
   const base = parseTree((await git(['ls-tree', '-r', '-z', '--full-tree', baseCommit])).stdout);
 
   const blobId = (content: Buffer) =>
@@ -69,8 +68,9 @@ export async function writeResultCommit(settings: ResultCommitSettings): Promise
     base,
     blobId,
     async ignored(paths) {
-      // The private index holds the base commit, so tracked files never count as ignored. Each path is
-      // given as `./path`, so a file named `:(glob)x` is a name, not pathspec magic; git echoes it so.
+      // Only paths the base commit does not track are asked about (see `snapshotWorkspace`), so the
+      // private index can stay empty. Each path is given as `./path`, so a file named `:(glob)x` is a
+      // name, not pathspec magic; git echoes it so.
       const { stdout } = await runGit(['check-ignore', '-z', '--stdin'], {
         cwd: workspaceDir,
         env: { ...privateEnv, GIT_WORK_TREE: workspaceDir },
