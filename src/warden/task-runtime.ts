@@ -10,7 +10,7 @@ import type { Config } from '../config/index.ts';
 import { type CircuitBreakers, describeOpenBreaker, SpendLedger } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
 import { createTaskModels, type PriceTable } from '../model/index.ts';
-import { createCedarPolicyEngine, type PolicyBundle } from '../policy/index.ts';
+import { createCedarPolicyEngine, createShellParser, type PolicyBundle } from '../policy/index.ts';
 import { sandboxEgressOf } from '../sandbox/index.ts';
 import type { Environment } from '../spec/env.ts';
 import type { SandboxDriver } from '../spec/sandbox.ts';
@@ -112,6 +112,18 @@ export async function createTaskRuntime(
     book: new SqliteSpendStore(store.database),
     limits: { ...config.limits, taskUsd: limits.maxUsd, taskTokens: limits.maxTokens },
   });
+  // The first decision would load the bash grammar and Cedar (WASM, ~0.5 s together). Started now,
+  // the grammar compiles off the main thread and Cedar loads at the next turn, while the task's
+  // workspace is made; failures are left for the first decision to meet and deny on.
+  const shellParser = createShellParser();
+  shellParser.parse('true').catch(() => {});
+  setImmediate(() => {
+    try {
+      bundle.policySetFor('tool.shell');
+    } catch {
+      // The first decision meets it again.
+    }
+  });
   const runtime: TaskRuntime = {
     store,
     journal,
@@ -121,6 +133,7 @@ export async function createTaskRuntime(
         bundle,
         principal: { agent: agent.name, team: agent.team, trustTier: config.agent.trustTier },
         workspace: { hostDir: workspaceDir, protectedPaths: config.sandbox.protectedPaths },
+        shellParser,
         unparsable: config.policy.unparsable,
       }),
     approvals: parts.approvals,
