@@ -155,6 +155,21 @@ describe('Workspace.createBranch builds the commit from the files as data', () =
     });
   });
 
+  test('a tracked directory the agent turns into an ignored file is left out as git add --all would', async () => {
+    await mkdir(path.join(repo, 'trace.log'));
+    await writeFile(path.join(repo, 'trace.log', 'kept.txt'), 'tracked\n');
+    await git(repo, 'add', '--force', 'trace.log/kept.txt');
+    await git(repo, 'commit', '--quiet', '-m', 'a tracked directory under an ignore pattern');
+    const workspace = await createWorkspace({ repo, scratchDir, taskId: 'dir-to-file' });
+    await rm(path.join(workspace.dir, 'trace.log'), { recursive: true });
+    await writeFile(path.join(workspace.dir, 'trace.log'), 'now a log file\n');
+
+    await workspace.createBranch('dir-to-file', 'Replace a directory\n');
+    const tree = await treeOf('warden/dir-to-file');
+    expect(tree.has('trace.log')).toBe(false);
+    expect(tree.has('trace.log/kept.txt')).toBe(false);
+  });
+
   test('makes no branch when only left-out paths changed', async () => {
     const workspace = await createWorkspace({ repo, scratchDir, taskId: 'only-left-out' });
     await symlink('/root', path.join(workspace.dir, 'root-link'));

@@ -95,14 +95,18 @@ export async function snapshotWorkspace(settings: SnapshotSettings): Promise<Wor
         else candidates.push(relative);
       }
     }
-    // Git never counts a tracked path as ignored, and a directory holding tracked files is walked
-    // anyway: only what the base commit does not know is asked about.
+    const infos = await inBatches(candidates, (name) => lstat(path.join(root, name), { bigint: true }));
+    // Git never counts a tracked file as ignored, and a directory holding tracked files is walked
+    // anyway: only what the base commit does not know is asked about (a tracked directory that is now
+    // a file is, too).
     const checked = candidates.filter(
-      (candidate) => !submodules.has(candidate) && !base.has(candidate) && !trackedDirectories.has(candidate),
+      (candidate, index) =>
+        !submodules.has(candidate) &&
+        !base.has(candidate) &&
+        !(trackedDirectories.has(candidate) && infos[index]!.isDirectory()),
     );
     const ignored = checked.length > 0 ? await settings.ignored(checked) : new Set<string>();
     const next: string[] = [];
-    const infos = await inBatches(candidates, (name) => lstat(path.join(root, name), { bigint: true }));
     for (const [index, relative] of candidates.entries()) {
       const hostPath = path.join(root, relative);
       const info = infos[index]!;
