@@ -3,7 +3,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../spec/errors.ts';
-import { type CheckedBundle, readCheckedBundle, writeCheckedBundle } from './internal/bundle-cache.ts';
+import {
+  type BundlePolicy,
+  type CheckedBundle,
+  readCheckedBundle,
+  writeCheckedBundle,
+} from './internal/bundle-cache.ts';
 import {
   checkParseEntities,
   checkParsePolicySet,
@@ -18,19 +23,7 @@ import {
 } from './internal/cedar.ts';
 import { describeCedarError, lineAndColumn } from './internal/describe-cedar-error.ts';
 
-/** One policy of a bundle, with what Warden reads from its annotations. */
-export interface BundlePolicy {
-  /** `@id("...")`, else `file.cedar:line`. Unique in the bundle. */
-  id: string;
-  /** Where it is written: `shell.cedar:12`. */
-  source: string;
-  effect: 'permit' | 'forbid';
-  /** The `@ask("why")` text: a permit that matches yields `ask`. `undefined` on plain policies. */
-  ask: string | undefined;
-  /** `@reason("...")`, the human-readable reason given when the policy decides. */
-  reason: string | undefined;
-  text: string;
-}
+export type { BundlePolicy } from './internal/bundle-cache.ts';
 
 /** A bundle that parsed and validated against its schema: ready to evaluate. */
 export interface PolicyBundle {

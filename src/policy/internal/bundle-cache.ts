@@ -39,6 +39,20 @@ const CacheFile = z.object({
   bundle: z.unknown(),
 });
 
+/** One policy of a bundle, with what Warden reads from its annotations. */
+export interface BundlePolicy {
+  /** `@id("...")`, else `file.cedar:line`. Unique in the bundle. */
+  id: string;
+  /** Where it is written: `shell.cedar:12`. */
+  source: string;
+  effect: 'permit' | 'forbid';
+  /** The `@ask("why")` text: a permit that matches yields `ask`. `undefined` on plain policies. */
+  ask: string | undefined;
+  /** `@reason("...")`, the human-readable reason given when the policy decides. */
+  reason: string | undefined;
+  text: string;
+}
+
 /**
  * What checking a bundle yields that evaluation needs: its digest and schema, its policies with their
  * annotations, its entities (checked against the schema) and which policies each action's set holds.
@@ -46,14 +60,7 @@ const CacheFile = z.object({
 export interface CheckedBundle {
   hash: string;
   schema: string;
-  policies: {
-    id: string;
-    source: string;
-    effect: 'permit' | 'forbid';
-    ask: string | undefined;
-    reason: string | undefined;
-    text: string;
-  }[];
+  policies: BundlePolicy[];
   entities: EntityJson[];
   /** `[action, policy ids]`; the `*` group is for actions no policy names. */
   groups: [string, string[]][];
