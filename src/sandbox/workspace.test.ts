@@ -69,6 +69,23 @@ describe('createWorkspace', () => {
     expect(await exists(path.join(scratchDir, 'task-1'))).toBe(false);
   });
 
+  test('clones a SHA-256 repository, with a mirror and without one', async () => {
+    const sha256 = path.join(root, 'sha256-repo');
+    await mkdir(sha256);
+    await git(sha256, 'init', '--quiet', '--object-format=sha256');
+    await writeFile(path.join(sha256, 'a.txt'), 'a\n');
+    await git(sha256, 'add', 'a.txt');
+    await git(sha256, 'commit', '--quiet', '-m', 'sha256');
+    const head = await git(sha256, 'rev-parse', 'HEAD');
+    for (const mirrorsDir of [undefined, path.join(root, 'mirrors')]) {
+      const taskId = mirrorsDir ? 'with-mirror' : 'direct';
+      const workspace = await createWorkspace({ repo: sha256, scratchDir, taskId, mirrorsDir });
+      expect(workspace.baseCommit).toBe(head);
+      expect(await readFile(path.join(workspace.dir, 'a.txt'), 'utf8')).toBe('a\n');
+      await workspace.destroy();
+    }
+  });
+
   test('notes a dirty work tree and leaves its changes out', async () => {
     await writeFile(path.join(repo, 'README.md'), 'uncommitted\n');
     const before = await userView();

@@ -52,7 +52,7 @@ export async function cloneWorkspace(settings: CloneSettings): Promise<string> {
       await rm(settings.dir, { recursive: true, force: true });
     }
   }
-  return await cloneHead(settings.workTree, settings.dir);
+  return await cloneHead(settings.workTree, settings.dir, objectFormat);
 }
 
 /** Makes the workspace from copies of the mirror's packs and checks `commit` out. */
@@ -91,10 +91,10 @@ async function copyPacks(mirrorDir: string, packDir: string): Promise<void> {
 }
 
 /** Clones exactly HEAD through the pack protocol: nothing is hard-linked or shared with the user's repo. */
-async function cloneHead(workTree: string, dir: string): Promise<string> {
+async function cloneHead(workTree: string, dir: string, objectFormat: 'sha1' | 'sha256'): Promise<string> {
   await mkdir(dir, { recursive: true });
   // An empty template: no sample hooks, no description, nothing copied from the host's git installation.
-  await runGit(['init', '--quiet', '--template=', dir], { cwd: dir });
+  await runGit(['init', '--quiet', '--template=', `--object-format=${objectFormat}`, dir], { cwd: dir });
   await runGit(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', workTree, `HEAD:${BASE_REF}`], {
     cwd: dir,
   });
