@@ -174,6 +174,8 @@ async function driveTask(
       breakers: runtime.breakers,
     });
     const done = await work(runtime, task, workspace, sandbox, guard, options);
+    // Nothing of the agent's runs on while its change is saved or measured.
+    await sandbox.destroy();
     let { stopReason, detail } = done;
 
     const verification = verificationOf(await journal.events(taskId));
@@ -268,8 +270,8 @@ async function work(
   const taskId = task.id;
   const steps = resume?.steps ?? 0;
   const finalText = resume?.finalText ?? '';
-  const execute = (command: string, timeoutMs: number) =>
-    sandbox.exec(command, { timeoutMs, maxOutputBytes: runtime.maxOutputBytes });
+  const execute = (command: string, timeoutMs: number, fresh = false) =>
+    sandbox.exec(command, { timeoutMs, maxOutputBytes: runtime.maxOutputBytes, fresh });
   try {
     // Pre-checks run once, before the first model call; a resumed task is past them.
     const early = resume
@@ -291,7 +293,8 @@ async function work(
       check: check
         ? createCommandCheck({
             command: check.command,
-            execute: (command) => execute(command, runtime.maxCommandTimeoutMs),
+            // In a sandbox of its own: nothing an agent's command left behind can touch its verdict.
+            execute: (command) => execute(command, runtime.maxCommandTimeoutMs, true),
             higher: runtime.higherTiers ?? [],
             outputChars: runtime.toolOutputChars,
             definition:

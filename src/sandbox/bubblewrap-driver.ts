@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
 import { ENV, type Environment } from '../spec/env.ts';
 import { SystemError, UserError } from '../spec/errors.ts';
 import {
@@ -27,6 +25,7 @@ import {
   SANDBOX_NODE_DIR,
   type SandboxLayout,
 } from './internal/bubblewrap-arguments.ts';
+import { bubblewrapStartError, INSTALL_HINT, spawnBubblewrap } from './internal/bubblewrap-spawn.ts';
 import { type CappedOutput, createCappedOutput } from './internal/capped-output.ts';
 import {
   type CgroupPlan,
@@ -34,12 +33,14 @@ import {
   createCommandCgroup,
   findCgroupPlan,
 } from './internal/cgroup-limits.ts';
-import { createDiskGuard, DISK_POLL_MS } from './internal/disk-guard.ts';
+import { type CommandOutcome, execResultOf } from './internal/command-outcome.ts';
+import { createDiskGuard } from './internal/disk-guard.ts';
 import { createHostFiles } from './internal/host-files.ts';
+import { type LimitHits, watchLimits } from './internal/limit-watch.ts';
 import { prepareProtectedMounts } from './internal/protected-mounts.ts';
 import { removeProtectedRemnants } from './internal/protected-remnants.ts';
 import { egressWanted, type SandboxEgressRuntime, startSandboxEgress } from './internal/sandbox-egress.ts';
-import { seccompProgram } from './internal/seccomp-filter.ts';
+import { createSessionRunner } from './internal/session-runner.ts';
 import { parseProtectedPaths } from './protected-paths.ts';
 import { findNodeInstalls, requestedNode, satisfiesNode } from './requested-node.ts';
 
@@ -70,8 +71,6 @@ export interface BubblewrapSettings {
 
 /** How long output pipes may stay open after bubblewrap itself has exited. */
 const PIPE_GRACE_MS = 250;
-/** How often a running command's cgroup is asked whether the process limit was hit. */
-const PROCESS_LIMIT_POLL_MS = 100;
 /** Exit statuses of a shell whose command died of SIGXCPU / SIGXFSZ. */
 const EXIT_CPU = 128 + 24;
 const EXIT_FILE_SIZE = 128 + 25;
@@ -80,19 +79,12 @@ const EXIT_FILE_SIZE = 128 + 25;
 const MEMORY_FAILURE =
   /out of memory|Cannot allocate memory|Failed to allocate memory|ERR_MEMORY_ALLOCATION_FAILED|MemoryError|bad_alloc|allocation failed/i;
 
-const INSTALL_HINT = 'install bubblewrap: sudo apt-get install bubblewrap';
-/** The seccomp filter every command runs under; `undefined` on an architecture without syscall numbers. */
-const SECCOMP_PROGRAM = seccompProgram();
-
-interface RawRun {
+interface RawRun extends LimitHits {
   exitCode: number | null;
   signal: string | null;
   started: boolean;
   stdout: CappedOutput;
   stderr: CappedOutput;
-  timedOut: boolean;
-  processLimitKilled: boolean;
-  diskLimitKilled: boolean;
   durationMs: number;
 }
 
@@ -141,132 +133,36 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
     const args = await buildBubblewrapArguments(layout, command);
     const stdout = createCappedOutput(options.maxOutputBytes);
     const stderr = createCappedOutput(options.maxOutputBytes);
-    const status = createCappedOutput(64 * 1024);
     const startedAt = performance.now();
-    // With a cgroup, bubblewrap's child waits on fd 4 until it has been moved into it. The seccomp
-    // filter comes on the next fd.
-    const blockArgs = cgroup ? ['--block-fd', '4'] : [];
-    const seccompFd = cgroup ? 5 : 4;
-    const seccompArgs = SECCOMP_PROGRAM ? ['--seccomp', String(seccompFd)] : [];
 
     return await new Promise<RawRun>((resolve, reject) => {
-      const child = spawn(bwrapPath, ['--json-status-fd', '3', ...blockArgs, ...seccompArgs, ...args], {
-        stdio: [
-          'ignore',
-          'pipe',
-          'pipe',
-          'pipe',
-          ...(cgroup ? (['pipe'] as const) : []),
-          ...(SECCOMP_PROGRAM ? (['pipe'] as const) : []),
-        ],
-        // Only for finding bubblewrap; the sandbox itself starts from --clearenv.
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-        // Its own process group, so a timeout can kill bubblewrap and everything it started at once.
-        detached: true,
-      });
-      const streams = child.stdio.slice(1, 4) as Readable[];
-      const unblock = cgroup ? (child.stdio[4] as Writable) : null;
-      if (SECCOMP_PROGRAM) {
-        const filter = (child.stdio as unknown as Writable[])[seccompFd]!;
-        filter.on('error', () => {});
-        filter.end(SECCOMP_PROGRAM);
-      }
-      child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
-      child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
-      let joined = false;
-      streams[2]?.on('data', (chunk: Buffer) => {
-        status.push(chunk);
-        if (!cgroup || joined) return;
-        const match = status.text().match(/"child-pid": (\d+)/);
-        if (!match) return;
-        joined = true;
-        cgroup.join(Number(match[1])).then(
-          () => unblock?.end('x'),
-          () => killTree(),
-        );
-      });
-      unblock?.on('error', () => {});
-      const closed = Promise.all(streams.map((stream) => new Promise((done) => stream.once('close', done))));
-
-      let timedOut = false;
-      let processLimitKilled = false;
-      let diskLimitKilled = false;
-      const killTree = () => {
-        if (child.pid === undefined) return;
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      };
-      const timer = setTimeout(() => {
-        timedOut = true;
-        killTree();
-      }, options.timeoutMs);
-      // A command at its process limit is ended: a fork bomb must not keep the machine busy until the
-      // timeout (the cgroup has no notification that works on v1, hence the poll).
-      const poll = cgroup
-        ? setInterval(() => {
-            cgroup.processLimitHit().then((hit) => {
-              if (!hit) return;
-              processLimitKilled = true;
-              killTree();
-            });
-          }, PROCESS_LIMIT_POLL_MS)
-        : null;
-      // A fast writer must be stopped near the disk limit, not after the command: the filesystem's free
-      // blocks are one cheap system call, and the workspace is walked when they say it may be over (and
-      // every second, since they can be fooled).
-      const diskPoll = overDisk
-        ? setInterval(() => {
-            if (diskLimitKilled || !overDisk()) return;
-            diskLimitKilled = true;
-            killTree();
-          }, DISK_POLL_MS)
-        : null;
-      const stopPolls = () => {
-        clearTimeout(timer);
-        if (poll) clearInterval(poll);
-        if (diskPoll) clearInterval(diskPoll);
-      };
+      const sandbox = spawnBubblewrap(bwrapPath, args, cgroup);
+      const { child, killTree } = sandbox;
+      sandbox.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+      sandbox.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+      const watch = watchLimits(killTree, options.timeoutMs, cgroup, overDisk);
 
       child.on('error', (error) => {
-        stopPolls();
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') {
-          reject(
-            new UserError('sandbox-unavailable', `bubblewrap (${bwrapPath}) is not installed`, {
-              hint: INSTALL_HINT,
-              cause: error,
-            }),
-          );
-        } else {
-          reject(
-            new SystemError('sandbox-failed', `could not start bubblewrap: ${error.message}`, {
-              cause: error,
-            }),
-          );
-        }
+        watch.stop();
+        reject(bubblewrapStartError(error, bwrapPath));
       });
 
       child.on('exit', (exitCode, signal) => {
-        stopPolls();
+        watch.stop();
         // The pid namespace is gone with bubblewrap, so the pipes close at once; should anything still
         // hold them, stop waiting after a grace period rather than hang.
         const grace = setTimeout(() => {
-          for (const stream of streams) stream.destroy();
+          sandbox.destroyOutputs();
         }, PIPE_GRACE_MS);
-        closed.then(() => {
+        sandbox.closed.then(() => {
           clearTimeout(grace);
           resolve({
             exitCode,
             signal,
-            started: status.text().includes('"child-pid"'),
+            started: sandbox.started(),
             stdout,
             stderr,
-            timedOut,
-            processLimitKilled,
-            diskLimitKilled,
+            ...watch.hits,
             durationMs: Math.round(performance.now() - startedAt),
           });
         });
@@ -325,6 +221,24 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
       const egress: SandboxEgressRuntime | null = egressWanted(sandboxSettings.egress)
         ? await startSandboxEgress(sandboxSettings.egress, nodeInside, settings.egressResolver)
         : null;
+      // Commands share one sandbox, started at the first; one that starts while another runs, or a
+      // `fresh` one, gets a sandbox of its own.
+      const session = createSessionRunner({ bwrapPath, workspaceDir, nodeInside, entries, limits });
+      let sessionBusy = false;
+      const planCgroups = () => {
+        cgroupPlan ??= findCgroupPlan().catch(() => null);
+        return cgroupPlan;
+      };
+      const layoutFor = async (env: ExecOptions['env']) => ({
+        workspaceDir,
+        nodeDir,
+        toolchain: (await toolchainFor(workspaceDir)).toolchain,
+        readOnlyFiles: certificates.files,
+        env: { ...certificates.env, ...egress?.env, ...env },
+        limits,
+        extraMounts: egress?.bwrapArguments,
+      });
+      session.warm(async () => ({ layout: await layoutFor({}), plan: await planCgroups() }));
       let destroyed = false;
       const alive = () => {
         if (destroyed) throw new SystemError('sandbox-failed', 'this sandbox has been destroyed');
@@ -346,100 +260,63 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
           destroyed = true;
           // A long-running process (a server) creates sandboxes for ever: forget this workspace's choice.
           chosen.delete(workspaceDir);
+          await session.end();
           await egress?.close();
         },
 
         async exec(command, options): Promise<ExecResult> {
           alive();
-          cgroupPlan ??= findCgroupPlan().catch(() => null);
-          const plan = await cgroupPlan;
-          const mounts = prepareProtectedMounts(workspaceDir, entries);
-          let cgroup: CommandCgroup | null = null;
-          let result: RawRun;
-          let cgroupReport = { memory: false, processes: false };
-          let removed: string[] = [];
-          try {
-            const diskWatch = disk.watch();
-            cgroup = plan ? await createCommandCgroup(plan, limits) : null;
-            result = await run(
-              {
-                workspaceDir,
-                nodeDir,
-                toolchain: (await toolchainFor(workspaceDir)).toolchain,
-                readOnlyFiles: certificates.files,
-                env: { ...certificates.env, ...egress?.env, ...options.env },
-                workspaceMounts: mounts.args,
-                limits,
-                extraMounts: egress?.bwrapArguments,
-              },
-              egress ? egress.wrapCommand(command) : command,
-              options,
-              cgroup,
-              () => diskWatch.exceeded(),
-            );
-          } finally {
-            if (cgroup) cgroupReport = await cgroup.close();
-            // The command's processes are gone with its pid namespace: nothing races these removals.
-            removed = removeProtectedRemnants(workspaceDir, entries, mounts.existing);
+          const plan = await planCgroups();
+          const layout = await layoutFor(options.env);
+          const line = egress ? egress.wrapCommand(command) : command;
+          const diskWatch = disk.watch();
+          const overDisk = () => diskWatch.exceeded();
+          let outcome: CommandOutcome | null = null;
+          if (options.fresh) {
+            await session.end();
+          } else if (!sessionBusy) {
+            sessionBusy = true;
+            try {
+              const request = { layout, command: line, ...options, overDisk };
+              outcome = await session.exec(request, plan);
+            } finally {
+              sessionBusy = false;
+            }
           }
-          if (!result.started && !result.timedOut) {
-            throw new SystemError(
-              'sandbox-failed',
-              `bubblewrap could not set up the sandbox: ${result.stderr.text().trim()}`,
-            );
-          }
-          const exceeded = new Set<LimitName>();
-          const notes: string[] = [];
-          const stderrText = result.stderr.text();
-          const outputs = `${result.stdout.text()}\n${stderrText}`;
-          if (result.timedOut) exceeded.add('wall-time');
-          if (result.stdout.truncated || result.stderr.truncated) exceeded.add('output');
-          if (result.processLimitKilled || cgroupReport.processes) {
-            exceeded.add('processes');
-            notes.push(`warden: the command reached the process limit (${limits.processes}) and was killed`);
-          }
-          if (cgroupReport.memory || MEMORY_FAILURE.test(outputs)) {
-            exceeded.add('memory');
-            notes.push(`warden: the command reached the memory limit (${limits.memoryBytes} bytes)`);
-          }
-          if (result.exitCode === EXIT_CPU || outputs.includes('CPU time limit exceeded'))
-            exceeded.add('cpu');
-          if (result.exitCode === EXIT_FILE_SIZE || outputs.includes('File size limit exceeded')) {
-            exceeded.add('file-size');
-            notes.push(`warden: a file reached the file size limit (${limits.fileSizeBytes} bytes)`);
-          }
-          if (result.diskLimitKilled || disk.overLimit()) {
-            exceeded.add('disk');
-            notes.push(
-              result.diskLimitKilled
-                ? `warden: the command took the workspace past its disk limit (${limits.workspaceBytes} bytes) and was killed; free space before going on`
-                : `warden: the workspace uses more than its disk limit (${limits.workspaceBytes} bytes); free space before going on`,
-            );
-          }
-          if (removed.length > 0) {
-            exceeded.add('protected-path');
-            notes.push(
-              `warden: removed what the command created at protected paths: ${removed.join(', ')} (protected paths the repository does not have stay absent)`,
-            );
-          }
-          const stderr =
-            notes.length > 0
-              ? `${stderrText}${stderrText && !stderrText.endsWith('\n') ? '\n' : ''}${notes.join('\n')}\n`
-              : stderrText;
-          return {
-            exitCode: result.exitCode,
-            signal: result.signal,
-            stdout: result.stdout.text(),
-            stderr,
-            stdoutBytes: result.stdout.bytes,
-            stderrBytes: result.stderr.bytes,
-            truncated: result.stdout.truncated || result.stderr.truncated,
-            timedOut: result.timedOut,
-            limitsExceeded: [...exceeded],
-            durationMs: result.durationMs,
-          };
+          outcome ??= await execOnce(layout, line, options, plan, overDisk);
+          return execResultOf({ ...outcome, overDisk: disk.overLimit() }, limits);
         },
       };
+
+      /** One command in a sandbox of its own, made for it and gone with it. */
+      async function execOnce(
+        layout: Omit<SandboxLayout, 'workspaceMounts'>,
+        line: string,
+        options: ExecOptions,
+        plan: CgroupPlan | null,
+        overDisk: () => boolean,
+      ): Promise<CommandOutcome> {
+        const mounts = prepareProtectedMounts(workspaceDir, entries);
+        let cgroup: CommandCgroup | null = null;
+        let result: RawRun;
+        let cgroupReport = { memory: false, processes: false };
+        let removed: string[] = [];
+        try {
+          cgroup = plan ? await createCommandCgroup(plan, limits) : null;
+          result = await run({ ...layout, workspaceMounts: mounts.args }, line, options, cgroup, overDisk);
+        } finally {
+          if (cgroup) cgroupReport = await cgroup.close();
+          // The command's processes are gone with its pid namespace: nothing races these removals.
+          removed = removeProtectedRemnants(workspaceDir, entries, mounts.existing);
+        }
+        if (!result.started && !result.timedOut) {
+          throw new SystemError(
+            'sandbox-failed',
+            `bubblewrap could not set up the sandbox: ${result.stderr.text().trim()}`,
+          );
+        }
+        return { ...result, cgroup: cgroupReport, removed, overDisk: false };
+      }
     },
   };
 }

@@ -6,6 +6,12 @@ export interface ExecOptions {
   maxOutputBytes: number;
   /** Extra environment variables for the command (the base environment is an allow-list). */
   env?: Readonly<Record<string, string>>;
+  /**
+   * Run in a sandbox of its own, which nothing an earlier command left running can reach or misreport:
+   * for a check whose result decides anything. A driver whose commands share one sandbox ends that
+   * sandbox first (everything in it is killed).
+   */
+  fresh?: boolean;
 }
 
 /**

@@ -96,17 +96,57 @@ async function kindOf(hostPath: string): Promise<'link' | 'other' | null> {
 }
 
 /**
- * The bubblewrap command line (without the program) for one sandbox: a new session, death with its
- * parent, every namespace unshared (no network but an isolated loopback; no nested user namespaces),
- * read-only system, an empty root that is read-only too, its own /proc, a minimal /dev (null, zero,
- * full, random, urandom, tty), a fresh size-capped /tmp, the workspace as the only writable host
- * directory (protected paths mounted read-only over it by the caller), all capabilities dropped, rlimits
- * set before the command, and an environment built from an allow-list. Nothing else of the host is
- * mounted: no home directory, /root, /run (agent sockets, docker.sock), /var, /sys or Warden's data dir.
+ * The bubblewrap command line (without the program) for one sandbox that runs `command` with /bin/sh: see
+ * `buildSandboxArguments`; with limits, rlimits are set before the command.
  *
  * @throws SystemError `sandbox-failed` for an environment variable name that is not a plain identifier.
  */
 export async function buildBubblewrapArguments(layout: SandboxLayout, command: string): Promise<string[]> {
+  return [...(await buildSandboxArguments(layout)), ...shellArguments(layout.limits ?? null, command)];
+}
+
+/** The program and arguments that run `command` with /bin/sh, after setting `limits` when given. */
+export function shellArguments(limits: ResourceLimits | null, command: string): string[] {
+  if (limits) return ['/bin/sh', '-c', limitScript(limits), '/bin/sh', command];
+  return ['/bin/sh', '-c', command];
+}
+
+/**
+ * The environment a sandboxed command gets: an allow-listed base (PATH from the toolchain and the
+ * system, HOME in /tmp, a UTF-8 locale, a dumb terminal, CI) under `layout.env`.
+ *
+ * @throws SystemError `sandbox-failed` for a variable name that is not a plain identifier.
+ */
+export function sandboxEnvironment(layout: SandboxLayout): Record<string, string> {
+  const searchPath = [...(layout.toolchain?.pathEntries ?? []), SYSTEM_PATH].join(':');
+  const environment: Record<string, string> = {
+    PATH: searchPath,
+    HOME: '/tmp',
+    LANG: 'C.UTF-8',
+    TERM: 'dumb',
+    CI: 'true',
+    ...layout.env,
+  };
+  for (const name of Object.keys(environment)) {
+    if (!ENV_NAME.test(name))
+      throw new SystemError('sandbox-failed', `invalid environment variable name ${JSON.stringify(name)}`);
+  }
+  return environment;
+}
+
+/**
+ * Bubblewrap's arguments for one sandbox, up to the program: a new session, death with its parent,
+ * every namespace unshared (no network but an isolated loopback; no nested user namespaces), read-only
+ * system, an empty root that is read-only too, its own /proc, a minimal /dev (null, zero, full, random,
+ * urandom, tty), a fresh size-capped /tmp, the workspace as the only writable host directory (protected
+ * paths mounted read-only over it by the caller), all capabilities dropped, and the environment of
+ * `sandboxEnvironment`. Nothing else of the host is mounted: no home directory, /root, /run (agent
+ * sockets, docker.sock), /var, /sys or Warden's data dir.
+ *
+ * @throws SystemError `sandbox-failed` for an environment variable name that is not a plain identifier.
+ */
+export async function buildSandboxArguments(layout: SandboxLayout): Promise<string[]> {
+  const environment = sandboxEnvironment(layout);
   const args = [
     '--unshare-all',
     '--unshare-user',
@@ -134,7 +174,6 @@ export async function buildBubblewrapArguments(layout: SandboxLayout, command: s
   }
   const toolchain = layout.toolchain ?? null;
   if (toolchain?.mountDir) args.push('--ro-bind', toolchain.mountDir, SANDBOX_TOOLCHAIN_DIR);
-  const searchPath = [...(toolchain?.pathEntries ?? []), SYSTEM_PATH].join(':');
   for (const file of layout.readOnlyFiles ?? []) args.push('--ro-bind-try', file, file);
 
   if (layout.workspaceDir !== null) {
@@ -144,22 +183,7 @@ export async function buildBubblewrapArguments(layout: SandboxLayout, command: s
     args.push('--chdir', '/tmp');
   }
   args.push(...(layout.extraMounts ?? []), '--remount-ro', '/', '--cap-drop', 'ALL', '--clearenv');
-
-  const environment: Record<string, string> = {
-    PATH: searchPath,
-    HOME: '/tmp',
-    LANG: 'C.UTF-8',
-    TERM: 'dumb',
-    CI: 'true',
-    ...layout.env,
-  };
-  for (const [name, value] of Object.entries(environment)) {
-    if (!ENV_NAME.test(name))
-      throw new SystemError('sandbox-failed', `invalid environment variable name ${JSON.stringify(name)}`);
-    args.push('--setenv', name, value);
-  }
-  if (layout.limits) args.push('/bin/sh', '-c', limitScript(layout.limits), '/bin/sh', command);
-  else args.push('/bin/sh', '-c', command);
+  for (const [name, value] of Object.entries(environment)) args.push('--setenv', name, value);
   return args;
 }
 

@@ -16,6 +16,11 @@ export interface CommandCgroup {
   join(pid: number): Promise<void>;
   /** Whether a fork has been refused for the process limit so far. */
   processLimitHit(): Promise<boolean>;
+  /**
+   * How often so far a fork was refused for the process limit and a process was killed for the memory
+   * limit: a cgroup that outlives one command tells that command's hits by the difference.
+   */
+  counters(): Promise<{ processes: number; memory: number }>;
   /** Which limits were hit; then kills whatever is left and removes the cgroup. */
   close(): Promise<{ memory: boolean; processes: boolean }>;
   readonly limitsMemory: boolean;
@@ -147,6 +152,10 @@ export async function createCommandCgroup(
         limitsMemory: memory,
         join: async (pid) => writeFileSync(path.join(directory, 'cgroup.procs'), String(pid)),
         processLimitHit: async () => readCounterSync(path.join(directory, 'pids.events'), 'max') > 0,
+        counters: async () => ({
+          processes: readCounterSync(path.join(directory, 'pids.events'), 'max'),
+          memory: memory ? readCounterSync(path.join(directory, 'memory.events'), 'oom_kill') : 0,
+        }),
         async close() {
           const processes = readCounterSync(path.join(directory, 'pids.events'), 'max') > 0;
           const oom = memory ? readCounterSync(path.join(directory, 'memory.events'), 'oom_kill') : 0;
@@ -178,6 +187,12 @@ export async function createCommandCgroup(
         if (memoryDirectory) writeFileSync(path.join(memoryDirectory, 'cgroup.procs'), String(pid));
       },
       processLimitHit: async () => readCounterSync(path.join(pidsDirectory, 'pids.events'), 'max') > 0,
+      counters: async () => ({
+        processes: readCounterSync(path.join(pidsDirectory, 'pids.events'), 'max'),
+        memory: memoryDirectory
+          ? readCounterSync(path.join(memoryDirectory, 'memory.oom_control'), 'oom_kill')
+          : 0,
+      }),
       async close() {
         const processes = readCounterSync(path.join(pidsDirectory, 'pids.events'), 'max') > 0;
         const oom = memoryDirectory

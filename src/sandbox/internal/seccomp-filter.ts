@@ -3,7 +3,8 @@ import { endianness } from 'node:os';
 /**
  * System calls an agent's command has no use for and that widen the kernel surface it can attack:
  * namespaces and mounts, kernel modules and kexec, keyrings, BPF, perf, userfaultfd, io_uring, clock
- * and swap changes, file handles that bypass the mount tree. Numbers per architecture (x86-64's own
+ * and swap changes, file handles that bypass the mount tree, taking another process's descriptors or
+ * writing its memory (Warden's command server shares the sandbox with the commands). Numbers per architecture (x86-64's own
  * table; arm64 uses the generic one). Each returns EPERM, as it would without the capability.
  */
 const DENIED: Record<string, { x64: number; arm64: number }> = {
@@ -34,7 +35,9 @@ const DENIED: Record<string, { x64: number; arm64: number }> = {
   open_by_handle_at: { x64: 304, arm64: 265 },
   open_tree: { x64: 428, arm64: 428 },
   perf_event_open: { x64: 298, arm64: 241 },
+  pidfd_getfd: { x64: 438, arm64: 438 },
   pivot_root: { x64: 155, arm64: 41 },
+  process_vm_writev: { x64: 311, arm64: 271 },
   quotactl: { x64: 179, arm64: 60 },
   reboot: { x64: 169, arm64: 142 },
   request_key: { x64: 249, arm64: 218 },
