@@ -7,7 +7,6 @@ import {
   DEFAULT_RESOURCE_LIMITS,
   type ExecOptions,
   type ExecResult,
-  type LimitName,
   type ResourceLimits,
   type Sandbox,
   type SandboxDriver,
@@ -71,14 +70,6 @@ export interface BubblewrapSettings {
 
 /** How long output pipes may stay open after bubblewrap itself has exited. */
 const PIPE_GRACE_MS = 250;
-/** Exit statuses of a shell whose command died of SIGXCPU / SIGXFSZ. */
-const EXIT_CPU = 128 + 24;
-const EXIT_FILE_SIZE = 128 + 25;
-
-/** How programs say an allocation failed at the data-size rlimit (it is reached before the cgroup's). */
-const MEMORY_FAILURE =
-  /out of memory|Cannot allocate memory|Failed to allocate memory|ERR_MEMORY_ALLOCATION_FAILED|MemoryError|bad_alloc|allocation failed/i;
-
 interface RawRun extends LimitHits {
   exitCode: number | null;
   signal: string | null;

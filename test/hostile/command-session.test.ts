@@ -33,7 +33,9 @@ describe('hostile: the sandbox a task’s commands share', () => {
       shellTurn('kill -9 $PPID; sleep 1; echo survived'),
       shellTurn('echo fresh'),
       {
-        tool_calls: [{ name: 'shell', input: { command: 'kill -STOP $PPID; echo stopped', timeout_ms: 1500 } }],
+        tool_calls: [
+          { name: 'shell', input: { command: 'kill -STOP $PPID; echo stopped', timeout_ms: 1500 } },
+        ],
       },
       shellTurn('echo fresh again'),
     ]);
