@@ -8,6 +8,7 @@ import type { ApprovalGate } from './approval-gate.ts';
 import { runCheckStep, type TaskCheck } from './check-step.ts';
 import { escalate, modelAtTier } from './escalation.ts';
 import { createDeadline, wallTimeStop, withinDeadline } from './internal/deadline.ts';
+import { SerializedSizes } from './internal/serialized-sizes.ts';
 import { toolSchemasOf } from './internal/tool-schemas.ts';
 import type { LoopStop } from './loop-stop.ts';
 import { type ModelStepSettings, runModelStep } from './model-step.ts';
@@ -96,6 +97,7 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
     tools: toolSchemasOf(settings.tools),
     maxOutputTokens: settings.maxOutputTokens,
     deadline,
+    sizes: new SerializedSizes(),
   };
   const toolStep: ToolStepSettings = {
     taskId,

@@ -9,6 +9,7 @@ import {
 import { loadPriceTable, ModelCallError } from '../model/index.ts';
 import { BreakerOpenError } from '../spec/errors.ts';
 import { createDeadline } from './internal/deadline.ts';
+import { SerializedSizes } from './internal/serialized-sizes.ts';
 import { type ModelStepSettings, runModelStep } from './model-step.ts';
 
 let fixture: LoopFixture;
@@ -28,6 +29,7 @@ async function settingsOf(options: { taskUsd?: number | null } = {}): Promise<Mo
     tools: {},
     maxOutputTokens: 1000,
     deadline: createDeadline(60, () => now),
+    sizes: new SerializedSizes(),
   };
 }
 

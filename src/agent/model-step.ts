@@ -5,6 +5,7 @@ import type { ModelClient, ModelTool, ModelTurn, PriceTable, RoutedModelClient }
 import { BreakerOpenError, describeError, UserError, WardenError } from '../spec/errors.ts';
 import { bookModelCall } from './book-model-call.ts';
 import { type Deadline, wallTimeStop } from './internal/deadline.ts';
+import type { SerializedSizes } from './internal/serialized-sizes.ts';
 import type { LoopStop } from './loop-stop.ts';
 import { replyForJournal } from './reply-for-journal.ts';
 import { reserveBound } from './reserve-bound.ts';
@@ -24,6 +25,8 @@ export interface ModelStepSettings {
   maxOutputTokens: number;
   /** The call is aborted when the task's run reaches it. */
   deadline: Deadline;
+  /** Sizes of the conversation's messages and of the tools, counted once for every call's bound. */
+  sizes: SerializedSizes;
 }
 
 /** One model call: which model, on which conversation, as which step of the task. */
@@ -62,6 +65,7 @@ export async function runModelStep(
     priceKeys: priceKeysOf(model),
     request: { system: settings.system, messages, tools: settings.tools },
     maxOutputTokens: settings.maxOutputTokens,
+    sizes: settings.sizes,
   });
   const worstCase = { usd: bound.usd, tokens: bound.tokens };
   // A routed client records its models' provider health itself; the guard checks the others'.

@@ -1,5 +1,7 @@
+import type { ModelMessage } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { costOf, loadPriceTable, priceFor, UNPRICED_KEY } from '../model/index.ts';
+import { SerializedSizes } from './internal/serialized-sizes.ts';
 import { OUTPUT_TOLERANCE_TOKENS, reserveBound, VENDOR_FRAMING_TOKENS } from './reserve-bound.ts';
 
 const table = loadPriceTable();
@@ -24,6 +26,41 @@ describe('reserveBound', () => {
     expect(bound.inputTokens).toBe(bytes + VENDOR_FRAMING_TOKENS);
     expect(bound.outputTokens).toBe(100 + OUTPUT_TOLERANCE_TOKENS);
     expect(bound.tokens).toBe(bound.inputTokens + bound.outputTokens);
+  });
+
+  it('counts a growing conversation with sizes kept across calls exactly as serialising it whole', () => {
+    const sizes = new SerializedSizes();
+    const messages: ModelMessage[] = [];
+    const empty = { ...request, messages };
+    expect(
+      reserveBound({ priceTable: table, priceKeys: [SONNET], request: empty, maxOutputTokens: 10, sizes }),
+    ).toEqual(reserveBound({ priceTable: table, priceKeys: [SONNET], request: empty, maxOutputTokens: 10 }));
+    for (let step = 1; step <= 4; step++) {
+      messages.push(
+        { role: 'user', content: `étape ${step} — ça échoue 🙃` },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'tool-call', toolCallId: `call_${step}`, toolName: 'shell', input: { command: 'ls' } },
+          ],
+        },
+      );
+      const grown = { ...request, messages: [...messages] };
+      const kept = reserveBound({
+        priceTable: table,
+        priceKeys: [SONNET],
+        request: grown,
+        maxOutputTokens: 10,
+        sizes,
+      });
+      const whole = reserveBound({
+        priceTable: table,
+        priceKeys: [SONNET],
+        request: grown,
+        maxOutputTokens: 10,
+      });
+      expect(kept).toEqual(whole);
+    }
   });
 
   it('is never below the cost of any split of the bound between plain input, cache reads and writes', () => {

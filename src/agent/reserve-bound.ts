@@ -1,5 +1,6 @@
 import type { ModelRequest } from '../model/index.ts';
 import { type PriceTable, priceFor, UNPRICED_KEY } from '../model/index.ts';
+import type { SerializedSizes } from './internal/serialized-sizes.ts';
 
 /**
  * Tokens allowed for what the vendor adds around the request itself: its own tool-use system prompt
@@ -32,6 +33,9 @@ export interface ReserveBound {
  * cached and uncached input can cost more; output at the output rate. With several `priceKeys` (a routed
  * client that may fall back), the dearest model's bound is taken.
  *
+ * `sizes`: the sizes of a conversation's messages and tools counted by earlier calls, so each is
+ * serialised once (the same count; without it, the whole request is serialised).
+ *
  * @throws UserError `price-unknown` when a key other than the unpriced script key has no price.
  */
 export function reserveBound(settings: {
@@ -39,12 +43,15 @@ export function reserveBound(settings: {
   priceKeys: readonly string[];
   request: Pick<ModelRequest, 'system' | 'messages' | 'tools'>;
   maxOutputTokens: number;
+  sizes?: SerializedSizes | undefined;
 }): ReserveBound {
-  const { request } = settings;
+  const { request, sizes } = settings;
   const inputTokens =
     Buffer.byteLength(request.system, 'utf8') +
-    Buffer.byteLength(JSON.stringify(request.messages), 'utf8') +
-    Buffer.byteLength(JSON.stringify(request.tools), 'utf8') +
+    (sizes
+      ? sizes.ofArray(request.messages) + sizes.of(request.tools)
+      : Buffer.byteLength(JSON.stringify(request.messages), 'utf8') +
+        Buffer.byteLength(JSON.stringify(request.tools), 'utf8')) +
     VENDOR_FRAMING_TOKENS;
   const outputTokens = settings.maxOutputTokens + OUTPUT_TOLERANCE_TOKENS;
   let usd = 0;

@@ -181,6 +181,20 @@ describe('circuit breakers', () => {
     });
   });
 
+  it('write nothing for a successful call when its model has counted no failure', async () => {
+    const guard = breakers();
+    const changes = () =>
+      (store.database.prepare('SELECT total_changes() AS changes').get() as { changes: number }).changes;
+    const before = changes();
+    for (let index = 0; index < 3; index++) {
+      await guard.record({ type: 'model-call', modelKey: 'anthropic:claude-opus-4-7', failed: false });
+    }
+    expect(changes()).toBe(before);
+    await guard.record({ type: 'model-call', modelKey: 'anthropic:claude-opus-4-7', failed: true });
+    await guard.record({ type: 'model-call', modelKey: 'anthropic:claude-opus-4-7', failed: false });
+    expect(changes()).toBe(before + 2);
+  });
+
   it('count provider failures across processes, share one probe, and free a probe whose process died', async () => {
     const work = mkdtempSync(path.join(tmpdir(), 'warden-breakers-'));
     const file = path.join(work, 'warden.db');

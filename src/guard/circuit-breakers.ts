@@ -255,7 +255,11 @@ export class CircuitBreakers {
     const scope = `model:${modelKey}`;
     const current = this.#book.get(scope, 'provider');
     if (!failed) {
-      this.#book.putCounter(scope, 'provider', { failures: 0, outcomes: '' }, now);
+      // A success resets what its model counted; with nothing counted there is nothing to write, and a
+      // transaction that writes nothing costs no write to the store.
+      if (this.#book.counter(scope, 'provider').failures > 0) {
+        this.#book.putCounter(scope, 'provider', { failures: 0, outcomes: '' }, now);
+      }
       if (current && current.state !== 'closed') {
         this.#book.put({
           ...current,

@@ -1,6 +1,9 @@
 import type { SpendEntry, SpendReservation, SpendStore, SpendWindow } from '../spec/index.ts';
 import { utcDay } from '../spec/index.ts';
 
+/** The one window of a task's scope: a task's limits hold over its whole life. */
+const TASK_WINDOW = 'all';
+
 /** Who a model call is charged to. Every call is charged to its task and the fleet. */
 export interface SpendScopes {
   taskId: string;
@@ -170,6 +173,15 @@ export class SpendLedger {
     return spent;
   }
 
+  /**
+   * Spent (settled) USD and tokens of one task, over all its runs (its window of {@link windowsOf});
+   * `undefined` when its totals cannot be read.
+   */
+  taskSpent(taskId: string): { usd: number; tokens: number } | undefined {
+    const totals = this.#book.totals(`task:${taskId}`, TASK_WINDOW);
+    return totals && { usd: totals.spentUsd, tokens: totals.spentTokens };
+  }
+
   /** The windows a call of `scopes` is charged to now: task, agent day, team day, fleet day. */
   windowsOf(scopes: SpendScopes): SpendWindow[] {
     const day = utcDay(this.#clock());
@@ -177,7 +189,7 @@ export class SpendLedger {
     const windows: SpendWindow[] = [
       {
         scope: `task:${scopes.taskId}`,
-        window: 'all',
+        window: TASK_WINDOW,
         limitUsd: limits.taskUsd,
         limitTokens: limits.taskTokens,
       },

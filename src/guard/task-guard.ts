@@ -45,7 +45,7 @@ export class TaskGuard {
 
   /** What this task has spent so far, across all its runs. */
   get spent(): { usd: number; tokens: number } {
-    return this.#ledger.spent(this.scopes)[`task:${this.scopes.taskId}`] ?? { usd: 0, tokens: 0 };
+    return this.#ledger.taskSpent(this.scopes.taskId) ?? { usd: 0, tokens: 0 };
   }
 
   /**

@@ -9,6 +9,7 @@ import { withAnthropicCacheBreakpoints } from './internal/cache-layout.ts';
 import type { CallContext } from './internal/map-model-error.ts';
 import { normalizeUsage } from './internal/normalize-usage.ts';
 import { createTimedFetch } from './internal/timed-fetch.ts';
+import { ValidatedMessages } from './internal/validated-messages.ts';
 import type { ModelSpec } from './model-spec.ts';
 
 import { parseModelSpec } from './model-spec.ts';
@@ -123,6 +124,7 @@ export async function createModelClient(options: ModelClientOptions): Promise<Mo
   const batch = options.batch !== undefined;
   // A scripted model has no wire to watch: streaming it would only add work.
   const call = options.streaming && !batch && spec.provider !== 'scripted' ? callStreaming : callOnce;
+  const validated = new ValidatedMessages();
 
   return {
     label,
@@ -134,7 +136,7 @@ export async function createModelClient(options: ModelClientOptions): Promise<Mo
       const started = performance.now();
       let reply: Reply;
       try {
-        reply = await call(sdk, model, request);
+        reply = await call(sdk, model, request, validated);
       } catch (error) {
         throw mapModelError(error, context);
       }
@@ -203,14 +205,22 @@ interface Reply {
   messages: ModelMessage[];
 }
 
-function settingsOf(sdk: Sdk, model: LanguageModelV3, request: ModelRequest) {
+/**
+ * The SDK's settings for one call. `messages` holds only what `validated` has not seen (the SDK checks
+ * those as always); `prepareStep` gives the call's one step the whole conversation, which is what is sent.
+ */
+function settingsOf(sdk: Sdk, model: LanguageModelV3, request: ModelRequest, validated: ValidatedMessages) {
   // Anthropic caches only where asked: Warden places the breakpoints. OpenAI caches any repeated prefix
   // by itself, which the agent loop keeps byte-stable (it only appends).
   const anthropic = model.provider.startsWith('anthropic');
+  const messages = anthropic
+    ? withAnthropicCacheBreakpoints(request.system, request.messages)
+    : request.messages;
   return {
     model,
     system: anthropic ? undefined : request.system,
-    messages: anthropic ? withAnthropicCacheBreakpoints(request.system, request.messages) : request.messages,
+    messages: validated.unchecked(messages),
+    prepareStep: () => ({ messages }),
     // The only system message is Warden's own system prompt, moved there to carry its breakpoint.
     allowSystemInMessages: anthropic,
     tools: toolSetOf(sdk, request.tools),
@@ -220,8 +230,15 @@ function settingsOf(sdk: Sdk, model: LanguageModelV3, request: ModelRequest) {
   };
 }
 
-async function callOnce(sdk: Sdk, model: LanguageModelV3, request: ModelRequest): Promise<Reply> {
-  const result = await sdk.generateText(settingsOf(sdk, model, request));
+async function callOnce(
+  sdk: Sdk,
+  model: LanguageModelV3,
+  request: ModelRequest,
+  validated: ValidatedMessages,
+): Promise<Reply> {
+  const settings = settingsOf(sdk, model, request, validated);
+  const result = await sdk.generateText(settings);
+  validated.add(settings.messages);
   return {
     text: result.text,
     toolCalls: result.toolCalls,
@@ -231,10 +248,16 @@ async function callOnce(sdk: Sdk, model: LanguageModelV3, request: ModelRequest)
   };
 }
 
-async function callStreaming(sdk: Sdk, model: LanguageModelV3, request: ModelRequest): Promise<Reply> {
+async function callStreaming(
+  sdk: Sdk,
+  model: LanguageModelV3,
+  request: ModelRequest,
+  validated: ValidatedMessages,
+): Promise<Reply> {
   // Errors arrive as stream parts; the first one is the one to report.
   let failure: { error: unknown } | undefined;
-  const result = sdk.streamText({ ...settingsOf(sdk, model, request), onError: () => {} });
+  const settings = settingsOf(sdk, model, request, validated);
+  const result = sdk.streamText({ ...settings, onError: () => {} });
   for await (const part of result.fullStream) {
     if (part.type === 'error' && failure === undefined) failure = { error: part.error };
   }
@@ -256,6 +279,7 @@ async function callStreaming(sdk: Sdk, model: LanguageModelV3, request: ModelReq
       message: 'Response stream ended without a finish reason.',
     });
   }
+  validated.add(settings.messages);
   return { text, toolCalls, finishReason, usage, messages: response.messages };
 }
 

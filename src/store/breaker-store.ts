@@ -8,6 +8,7 @@ import type {
 } from '../spec/breaker-store.ts';
 import { SystemError } from '../spec/errors.ts';
 import { immediateTransaction } from './internal/immediate-transaction.ts';
+import { Statements } from './internal/statements.ts';
 
 type Row = Record<string, SQLInputValue>;
 
@@ -18,9 +19,11 @@ type Row = Record<string, SQLInputValue>;
  */
 export class SqliteBreakerStore implements BreakerStore {
   readonly #db: DatabaseSync;
+  readonly #statements: Statements;
 
   constructor(database: DatabaseSync) {
     this.#db = database;
+    this.#statements = new Statements(database);
   }
 
   /**
@@ -35,8 +38,8 @@ export class SqliteBreakerStore implements BreakerStore {
 
   /** Every breaker, open ones first. */
   list(): BreakerRecord[] {
-    const rows = this.#db
-      .prepare(`SELECT * FROM breakers ORDER BY CASE state WHEN 'closed' THEN 1 ELSE 0 END, updated_at DESC`)
+    const rows = this.#statements
+      .get(`SELECT * FROM breakers ORDER BY CASE state WHEN 'closed' THEN 1 ELSE 0 END, updated_at DESC`)
       .all() as Row[];
     return rows.map(toRecord);
   }
@@ -45,8 +48,8 @@ export class SqliteBreakerStore implements BreakerStore {
   notClosed(scopes: readonly string[]): BreakerRecord[] {
     if (scopes.length === 0) return [];
     const marks = scopes.map(() => '?').join(', ');
-    const rows = this.#db
-      .prepare(`SELECT * FROM breakers WHERE state != 'closed' AND scope IN (${marks})`)
+    const rows = this.#statements
+      .get(`SELECT * FROM breakers WHERE state != 'closed' AND scope IN (${marks})`)
       .all(...scopes) as Row[];
     return rows.map(toRecord);
   }
@@ -75,16 +78,16 @@ export class SqliteBreakerStore implements BreakerStore {
 
   /** The breaker of `scope` and `kind`; `undefined` when it was never written. */
   get(scope: string, kind: BreakerKind): BreakerRecord | undefined {
-    const row = this.#db.prepare('SELECT * FROM breakers WHERE scope = ? AND kind = ?').get(scope, kind) as
-      | Row
-      | undefined;
+    const row = this.#statements
+      .get('SELECT * FROM breakers WHERE scope = ? AND kind = ?')
+      .get(scope, kind) as Row | undefined;
     return row ? toRecord(row) : undefined;
   }
 
   /** What the breaker of `scope` and `kind` has counted; zero when nothing. */
   counter(scope: string, kind: BreakerKind): BreakerCounter {
-    const row = this.#db
-      .prepare('SELECT failures, outcomes FROM breaker_counters WHERE scope = ? AND kind = ?')
+    const row = this.#statements
+      .get('SELECT failures, outcomes FROM breaker_counters WHERE scope = ? AND kind = ?')
       .get(scope, kind) as Row | undefined;
     return row
       ? { failures: Number(row.failures), outcomes: String(row.outcomes) }
@@ -115,8 +118,8 @@ export class SqliteBreakerStore implements BreakerStore {
 
   /** How many distinct sources tripped against `scope` at or after `since`. */
   countTrips(scope: string, since: Date): number {
-    const row = this.#db
-      .prepare('SELECT COUNT(*) AS trips FROM breaker_trips WHERE scope = ? AND at >= ?')
+    const row = this.#statements
+      .get('SELECT COUNT(*) AS trips FROM breaker_trips WHERE scope = ? AND at >= ?')
       .get(scope, since.toISOString()) as Row;
     return Number(row.trips);
   }
@@ -134,7 +137,7 @@ export class SqliteBreakerStore implements BreakerStore {
 
   #run(sql: string, parameters: SQLInputValue[]): void {
     try {
-      this.#db.prepare(sql).run(...parameters);
+      this.#statements.get(sql).run(...parameters);
     } catch (error) {
       throw new SystemError('store-failed', `breaker write failed: ${(error as Error).message}`, {
         cause: error,

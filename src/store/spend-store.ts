@@ -20,6 +20,7 @@ import {
   NANOS_PER_USD,
   toEntry,
 } from './internal/spend-amounts.ts';
+import { Statements } from './internal/statements.ts';
 
 import { storedCount } from './stored-count.ts';
 
@@ -43,9 +44,11 @@ type Row = Record<string, SQLInputValue>;
  */
 export class SqliteSpendStore implements SpendStore {
   readonly #db: DatabaseSync;
+  readonly #statements: Statements;
 
   constructor(database: DatabaseSync) {
     this.#db = database;
+    this.#statements = new Statements(database);
   }
 
   /**
@@ -92,16 +95,16 @@ export class SqliteSpendStore implements SpendStore {
       const id = randomUUID();
       const windows = request.windows.map(({ scope, window }) => ({ scope, window }));
       for (const window of windows) {
-        this.#db
-          .prepare(
+        this.#statements
+          .get(
             `INSERT INTO spend_windows (scope, window, held_nanos, held_tokens) VALUES (?, ?, ?, ?)
              ON CONFLICT (scope, window) DO UPDATE SET held_nanos = held_nanos + excluded.held_nanos,
                held_tokens = held_tokens + excluded.held_tokens`,
           )
           .run(window.scope, window.window, nanos, tokens);
       }
-      this.#db
-        .prepare(
+      this.#statements
+        .get(
           `INSERT INTO spend_reservations (id, windows, nanos, tokens, state, created_at, expires_at)
            VALUES (?, ?, ?, ?, 'held', ?, ?)`,
         )
@@ -136,14 +139,14 @@ export class SqliteSpendStore implements SpendStore {
     checkAmounts('booking', nanos, tokens);
     if (entry) checkEntry(entry);
     this.#transaction(() => {
-      const row = this.#db.prepare('SELECT state FROM spend_reservations WHERE id = ?').get(reservation.id) as
-        | { state: string }
-        | undefined;
+      const row = this.#statements
+        .get('SELECT state FROM spend_reservations WHERE id = ?')
+        .get(reservation.id) as { state: string } | undefined;
       if (row?.state === 'settled' || this.#booked(reservation.id)) return;
       const stillHeld = row?.state === 'held';
       for (const window of reservation.windows) {
-        this.#db
-          .prepare(
+        this.#statements
+          .get(
             `INSERT INTO spend_windows (scope, window, spent_nanos, spent_tokens) VALUES (?, ?, ?, ?)
              ON CONFLICT (scope, window) DO UPDATE SET
                spent_nanos = spent_nanos + excluded.spent_nanos,
@@ -165,10 +168,10 @@ export class SqliteSpendStore implements SpendStore {
       // so the row goes: the store does not grow a row per model call. A call booked without an entry
       // keeps a `settled` row, the only record that it was booked.
       if (entry || (nanos === 0 && tokens === 0)) {
-        this.#db.prepare('DELETE FROM spend_reservations WHERE id = ?').run(reservation.id);
+        this.#statements.get('DELETE FROM spend_reservations WHERE id = ?').run(reservation.id);
       } else {
-        this.#db
-          .prepare(
+        this.#statements
+          .get(
             `INSERT INTO spend_reservations (id, windows, nanos, tokens, state, created_at, expires_at)
              VALUES (?, ?, ?, ?, 'settled', ?, ?)
              ON CONFLICT (id) DO UPDATE SET state = 'settled'`,
@@ -220,7 +223,7 @@ export class SqliteSpendStore implements SpendStore {
       parameters.push(filter.taskId);
     }
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    const statement = this.#db.prepare(`SELECT * FROM spend_entries ${where} ORDER BY id`);
+    const statement = this.#statements.get(`SELECT * FROM spend_entries ${where} ORDER BY id`);
     statement.setReadBigInts(true);
     const entries: SpendEntryRow[] = [];
     for (const row of statement.all(...parameters) as Row[]) {
@@ -240,7 +243,7 @@ export class SqliteSpendStore implements SpendStore {
   }
 
   #releaseExpired(now: Date): void {
-    const statement = this.#db.prepare(
+    const statement = this.#statements.get(
       `SELECT id, windows, nanos, tokens FROM spend_reservations WHERE state = 'held' AND expires_at < ?`,
     );
     // Amounts go back to SQLite as read (bigints), never through a number that could throw or round.
@@ -248,29 +251,30 @@ export class SqliteSpendStore implements SpendStore {
     const expired = statement.all(now.toISOString()) as Row[];
     for (const row of expired) {
       for (const window of JSON.parse(row.windows as string) as { scope: string; window: string }[]) {
-        this.#db
-          .prepare(
+        this.#statements
+          .get(
             `UPDATE spend_windows SET held_nanos = MAX(0, held_nanos - ?), held_tokens = MAX(0, held_tokens - ?)
              WHERE scope = ? AND window = ?`,
           )
           .run(row.nanos ?? 0, row.tokens ?? 0, window.scope, window.window);
       }
       // Released for good: a late settle books the same without the row (it finds nothing held).
-      this.#db.prepare('DELETE FROM spend_reservations WHERE id = ?').run(row.id as string);
+      this.#statements.get('DELETE FROM spend_reservations WHERE id = ?').run(row.id as string);
     }
   }
 
   /** Whether a call was booked with an entry under this reservation. */
   #booked(reservationId: string): boolean {
     return (
-      this.#db.prepare('SELECT 1 FROM spend_entries WHERE reservation_id = ? LIMIT 1').get(reservationId) !==
-      undefined
+      this.#statements
+        .get('SELECT 1 FROM spend_entries WHERE reservation_id = ? LIMIT 1')
+        .get(reservationId) !== undefined
     );
   }
 
   /** The window's amounts; zeros when it was never used; `undefined` when one cannot be read exactly. */
   #window(scope: string, window: string): WindowAmounts | undefined {
-    const statement = this.#db.prepare(
+    const statement = this.#statements.get(
       'SELECT spent_nanos, spent_tokens, held_nanos, held_tokens FROM spend_windows WHERE scope = ? AND window = ?',
     );
     statement.setReadBigInts(true);
@@ -291,8 +295,8 @@ export class SqliteSpendStore implements SpendStore {
   }
 
   #insertEntry(reservationId: string, entry: SpendEntry, nanos: number, tokens: number, now: Date): void {
-    this.#db
-      .prepare(
+    this.#statements
+      .get(
         `INSERT INTO spend_entries (reservation_id, task_id, agent, team, stage, day, at, price_key,
            price_table_version, tier, batch, usd_nanos, tokens, input_tokens, output_tokens, cache_read_tokens,
            cache_write_tokens, cache_write_1h_tokens, top_tier_nanos)
@@ -334,22 +338,22 @@ export class SqliteSpendStore implements SpendStore {
    */
   releaseTaskReservations(taskId: string, _now: Date): number {
     return this.#transaction(() => {
-      const held = this.#db
-        .prepare(
+      const held = this.#statements
+        .get(
           `SELECT id, windows, nanos, tokens FROM spend_reservations WHERE state = 'held'
            AND EXISTS (SELECT 1 FROM json_each(spend_reservations.windows) WHERE json_extract(value, '$.scope') = ?)`,
         )
         .all(`task:${taskId}`) as Row[];
       for (const row of held) {
         for (const window of JSON.parse(row.windows as string) as { scope: string; window: string }[]) {
-          this.#db
-            .prepare(
+          this.#statements
+            .get(
               `UPDATE spend_windows SET held_nanos = MAX(0, held_nanos - ?), held_tokens = MAX(0, held_tokens - ?)
                WHERE scope = ? AND window = ?`,
             )
             .run(row.nanos as number, row.tokens as number, window.scope, window.window);
         }
-        this.#db.prepare('DELETE FROM spend_reservations WHERE id = ?').run(row.id as string);
+        this.#statements.get('DELETE FROM spend_reservations WHERE id = ?').run(row.id as string);
       }
       return held.length;
     });

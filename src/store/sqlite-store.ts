@@ -5,6 +5,7 @@ import type { EventType, JournalEvent } from '../spec/journal-events.ts';
 import type { JournalCheckpoint, NewTask, Store, TaskFilter, TaskUpdate } from '../spec/store.ts';
 import type { StopReason, Task, TaskOwner, TaskStatus } from '../spec/types.ts';
 import { ensureDirectory } from './ensure-directory.ts';
+import { Statements } from './internal/statements.ts';
 import { MIGRATIONS } from './migrations.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -30,10 +31,12 @@ const UPDATE_COLUMNS: Record<keyof TaskUpdate, string> = {
 export class SqliteStore implements Store {
   readonly path: string;
   readonly #db: DatabaseSync;
+  readonly #statements: Statements;
 
   constructor(path: string, db: DatabaseSync) {
     this.path = path;
     this.#db = db;
+    this.#statements = new Statements(db);
   }
 
   /**
@@ -70,14 +73,14 @@ export class SqliteStore implements Store {
   }
 
   async getTask(id: string): Promise<Task | undefined> {
-    const row = this.#db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
+    const row = this.#statements.get('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
     return row ? toTask(row) : undefined;
   }
 
   async findTasks(prefix: string): Promise<Task[]> {
     const escaped = prefix.replace(/[\\%_]/g, (char) => `\\${char}`);
-    const rows = this.#db
-      .prepare(`SELECT * FROM tasks WHERE id LIKE ? ESCAPE '\\' ORDER BY created_at DESC LIMIT 20`)
+    const rows = this.#statements
+      .get(`SELECT * FROM tasks WHERE id LIKE ? ESCAPE '\\' ORDER BY created_at DESC LIMIT 20`)
       .all(`${escaped}%`) as Row[];
     return rows.map(toTask);
   }
@@ -85,8 +88,8 @@ export class SqliteStore implements Store {
   async listTasks(filter: TaskFilter = {}): Promise<Task[]> {
     const where = filter.status ? 'WHERE status = ?' : '';
     const parameters: SQLInputValue[] = filter.status ? [filter.status] : [];
-    const rows = this.#db
-      .prepare(`SELECT * FROM tasks ${where} ORDER BY created_at DESC, id DESC LIMIT ?`)
+    const rows = this.#statements
+      .get(`SELECT * FROM tasks ${where} ORDER BY created_at DESC, id DESC LIMIT ?`)
       .all(...parameters, filter.limit ?? 50) as Row[];
     return rows.map(toTask);
   }
@@ -94,9 +97,9 @@ export class SqliteStore implements Store {
   async appendEvent(event: JournalEvent, update: TaskUpdate = {}): Promise<Task> {
     const body: Record<string, unknown> = { ...event };
     for (const column of EVENT_COLUMNS) delete body[column];
-    this.#transaction(() => {
-      const last = this.#db
-        .prepare('SELECT MAX(seq) AS seq FROM events WHERE task_id = ?')
+    const row = this.#transaction(() => {
+      const last = this.#statements
+        .get('SELECT MAX(seq) AS seq FROM events WHERE task_id = ?')
         .get(event.taskId) as {
         seq: number | null;
       };
@@ -107,25 +110,26 @@ export class SqliteStore implements Store {
           `journal of task ${event.taskId}: event seq ${event.seq} is out of order (next is ${expected})`,
         );
       }
-      this.#db
-        .prepare(
+      this.#statements
+        .get(
           'INSERT INTO events (task_id, seq, type, at, prev_hash, hash, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
         )
         .run(event.taskId, event.seq, event.type, event.at, event.prevHash, event.hash, JSON.stringify(body));
-      this.#db
-        .prepare('UPDATE tasks SET head_seq = ?, head_hash = ? WHERE id = ?')
-        .run(event.seq, event.hash, event.taskId);
-      this.#applyUpdate(event.taskId, update);
+      // The head moves and the update applies in one statement, which reads the row back as written.
+      const { assignments, values } = assignmentsOf(update);
+      return this.#write(
+        `UPDATE tasks SET head_seq = ?, head_hash = ?${assignments} WHERE id = ? RETURNING *`,
+        [event.seq, event.hash, ...values, event.taskId],
+      );
     });
-    const task = await this.getTask(event.taskId);
-    if (!task) throw new SystemError('store-failed', `task ${event.taskId} vanished from the store`);
-    return task;
+    if (!row) throw new SystemError('store-failed', `task ${event.taskId} vanished from the store`);
+    return toTask(row);
   }
 
   async appendCheckpoint(checkpoint: JournalCheckpoint): Promise<void> {
     const { hash, signature, ...body } = checkpoint;
     this.#transaction(() => {
-      const last = this.#db.prepare('SELECT MAX(seq) AS seq FROM journal_checkpoints').get() as {
+      const last = this.#statements.get('SELECT MAX(seq) AS seq FROM journal_checkpoints').get() as {
         seq: number | null;
       };
       if (checkpoint.seq !== (last.seq ?? 0) + 1) {
@@ -134,10 +138,10 @@ export class SqliteStore implements Store {
           `checkpoint ${checkpoint.seq} is out of order (next is ${(last.seq ?? 0) + 1})`,
         );
       }
-      this.#db
-        .prepare('INSERT INTO journal_checkpoints (seq, at, body, hash, signature) VALUES (?, ?, ?, ?, ?)')
+      this.#statements
+        .get('INSERT INTO journal_checkpoints (seq, at, body, hash, signature) VALUES (?, ?, ?, ?, ?)')
         .run(checkpoint.seq, checkpoint.at, JSON.stringify(body), hash, signature);
-      const seal = this.#db.prepare(
+      const seal = this.#statements.get(
         `INSERT INTO journal_sealed_heads (task_id, checkpoint_seq, head_seq, head_hash) VALUES (?, ?, ?, ?)
          ON CONFLICT (task_id) DO UPDATE SET checkpoint_seq = excluded.checkpoint_seq,
            head_seq = excluded.head_seq, head_hash = excluded.head_hash`,
@@ -149,16 +153,16 @@ export class SqliteStore implements Store {
   }
 
   async latestCheckpoint(): Promise<JournalCheckpoint | undefined> {
-    const row = this.#db.prepare('SELECT * FROM journal_checkpoints ORDER BY seq DESC LIMIT 1').get() as
+    const row = this.#statements.get('SELECT * FROM journal_checkpoints ORDER BY seq DESC LIMIT 1').get() as
       | Row
       | undefined;
     return row ? toCheckpoint(row) : undefined;
   }
 
   async latestCheckpointFor(taskId: string): Promise<JournalCheckpoint | undefined> {
-    const row = this.#db
+    const row = this.#statements
       // From the signed bodies, not the index: an index pointed at an older checkpoint must not hide a newer one.
-      .prepare(
+      .get(
         `SELECT * FROM journal_checkpoints
          WHERE EXISTS (SELECT 1 FROM json_each(journal_checkpoints.body, '$.heads') WHERE key = ?)
          ORDER BY seq DESC LIMIT 1`,
@@ -168,8 +172,8 @@ export class SqliteStore implements Store {
   }
 
   async tasksChangedSinceCheckpoint(): Promise<Task[]> {
-    const rows = this.#db
-      .prepare(
+    const rows = this.#statements
+      .get(
         `SELECT tasks.* FROM tasks LEFT JOIN journal_sealed_heads ON journal_sealed_heads.task_id = tasks.id
          WHERE tasks.head_seq > 0 AND (journal_sealed_heads.task_id IS NULL
            OR journal_sealed_heads.head_seq != tasks.head_seq OR journal_sealed_heads.head_hash != tasks.head_hash)
@@ -180,13 +184,15 @@ export class SqliteStore implements Store {
   }
 
   async listEvents(taskId: string): Promise<JournalEvent[]> {
-    const rows = this.#db.prepare('SELECT * FROM events WHERE task_id = ? ORDER BY seq').all(taskId) as Row[];
+    const rows = this.#statements
+      .get('SELECT * FROM events WHERE task_id = ? ORDER BY seq')
+      .all(taskId) as Row[];
     return rows.map(toEvent);
   }
 
   async lastEvent(taskId: string): Promise<JournalEvent | undefined> {
-    const row = this.#db
-      .prepare('SELECT * FROM events WHERE task_id = ? ORDER BY seq DESC LIMIT 1')
+    const row = this.#statements
+      .get('SELECT * FROM events WHERE task_id = ? ORDER BY seq DESC LIMIT 1')
       .get(taskId) as Row | undefined;
     return row ? toEvent(row) : undefined;
   }
@@ -196,23 +202,18 @@ export class SqliteStore implements Store {
   }
 
   #applyUpdate(id: string, update: TaskUpdate): void {
-    const entries = Object.entries(update).filter(([, value]) => value !== undefined);
-    if (entries.length === 0) return;
-    const assignments = entries.map(([key]) => `${UPDATE_COLUMNS[key as keyof TaskUpdate]} = ?`).join(', ');
-    this.#run(`UPDATE tasks SET ${assignments} WHERE id = ?`, [
-      ...entries.map(([key, value]) =>
-        key === 'owner' && value !== null ? JSON.stringify(value) : (value as SQLInputValue),
-      ),
-      id,
-    ]);
+    const { assignments, values } = assignmentsOf(update);
+    if (values.length === 0) return;
+    this.#run(`UPDATE tasks SET ${assignments.slice(2)} WHERE id = ?`, [...values, id]);
   }
 
   /** Runs `work` in an immediate transaction; any throw rolls everything back. */
-  #transaction(work: () => void): void {
+  #transaction<T>(work: () => T): T {
     this.#db.exec('BEGIN IMMEDIATE');
     try {
-      work();
+      const result = work();
       this.#db.exec('COMMIT');
+      return result;
     } catch (error) {
       this.#db.exec('ROLLBACK');
       throw error;
@@ -221,11 +222,18 @@ export class SqliteStore implements Store {
 
   #run(sql: string, parameters: SQLInputValue[]): void {
     try {
-      this.#db.prepare(sql).run(...parameters);
+      this.#statements.get(sql).run(...parameters);
     } catch (error) {
-      throw new SystemError('store-failed', `store write failed: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw writeFailed(error);
+    }
+  }
+
+  /** Runs a write that returns the row it wrote (`RETURNING`); `undefined` when it wrote none. */
+  #write(sql: string, parameters: SQLInputValue[]): Row | undefined {
+    try {
+      return this.#statements.get(sql).get(...parameters) as Row | undefined;
+    } catch (error) {
+      throw writeFailed(error);
     }
   }
 }
@@ -278,6 +286,25 @@ function migrate(db: DatabaseSync): void {
       throw error;
     }
   }
+}
+
+function writeFailed(error: unknown): SystemError {
+  return new SystemError('store-failed', `store write failed: ${(error as Error).message}`, { cause: error });
+}
+
+/**
+ * The `SET` assignments of the fields `update` sets, each as `, column = ?` so they can follow others,
+ * and their values in order; both empty when it sets none.
+ */
+function assignmentsOf(update: TaskUpdate): { assignments: string; values: SQLInputValue[] } {
+  let assignments = '';
+  const values: SQLInputValue[] = [];
+  for (const [key, value] of Object.entries(update)) {
+    if (value === undefined) continue;
+    assignments += `, ${UPDATE_COLUMNS[key as keyof TaskUpdate]} = ?`;
+    values.push(key === 'owner' && value !== null ? JSON.stringify(value) : (value as SQLInputValue));
+  }
+  return { assignments, values };
 }
 
 function toTask(row: Row): Task {
