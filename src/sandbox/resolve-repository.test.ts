@@ -35,9 +35,20 @@ describe('resolveRepository', () => {
   });
 
   test('the root of a repository with a commit resolves to itself and its HEAD', async () => {
-    expect(await resolveRepository(repo)).toEqual({ root: repo, head });
+    const commonDir = path.join(repo, '.git');
+    expect(await resolveRepository(repo)).toEqual({ root: repo, head, commonDir });
     // A trailing slash or a relative spelling names the same root.
-    expect(await resolveRepository(`${repo}/`)).toEqual({ root: repo, head });
+    expect(await resolveRepository(`${repo}/`)).toEqual({ root: repo, head, commonDir });
+  });
+
+  test("a linked worktree resolves to its own root, with the main checkout's git directory", async () => {
+    const linked = path.join(root, 'linked');
+    await git(repo, 'worktree', 'add', '--quiet', '--detach', linked);
+    expect(await resolveRepository(linked)).toEqual({
+      root: linked,
+      head,
+      commonDir: path.join(repo, '.git'),
+    });
   });
 
   test('a folder inside a repository is refused, and the hint names the root', async () => {

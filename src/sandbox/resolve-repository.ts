@@ -9,6 +9,11 @@ export interface ResolvedRepository {
   root: string;
   /** The commit HEAD points at. */
   head: string;
+  /**
+   * The repository's common git directory (its objects and refs; a linked worktree's is the main
+   * checkout's), absolute. Undefined when it was not read (an unusual layout, looked at step by step).
+   */
+  commonDir?: string | undefined;
 }
 
 /**
@@ -39,23 +44,25 @@ export async function resolveRepository(repo: string): Promise<ResolvedRepositor
       '--is-inside-git-dir',
       '--is-inside-work-tree',
       '--show-toplevel',
+      '--git-common-dir',
       '--verify',
       'HEAD^{commit}',
     ],
     { cwd: absolute },
   ).catch(() => null);
-  const [bareQuick, gitDirQuick, workTreeQuick, rootQuick, headQuick, ...rest] =
+  const [bareQuick, gitDirQuick, workTreeQuick, rootQuick, commonQuick, headQuick, ...rest] =
     quick?.stdout.split('\n') ?? [];
   if (
     bareQuick === 'false' &&
     gitDirQuick === 'false' &&
     workTreeQuick === 'true' &&
     rootQuick &&
+    commonQuick &&
     headQuick &&
     rest.join('') === '' &&
     (await realpath(absolute)) === (await realpath(rootQuick))
   ) {
-    return { root: rootQuick, head: headQuick };
+    return { root: rootQuick, head: headQuick, commonDir: path.resolve(absolute, commonQuick) };
   }
   let facts: string[];
   try {

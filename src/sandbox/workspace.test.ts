@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { access, chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { UserError } from '../spec/errors.ts';
 import { runGit } from './git.ts';
 import { createWorkspace } from './workspace.ts';
@@ -192,11 +192,83 @@ describe('Workspace.createBranch', () => {
     await workspace.destroy();
   });
 
+  test('a branch of that name that exists already is not moved: the task fails, saying why', async () => {
+    await git(repo, 'branch', 'warden/task-taken', 'HEAD');
+    await git(repo, 'checkout', '--quiet', '--orphan', 'elsewhere');
+    await git(repo, 'commit', '--quiet', '-m', 'unrelated');
+    await git(repo, 'branch', '--force', 'warden/task-taken', 'elsewhere');
+    await git(repo, 'checkout', '--quiet', 'main');
+    const taken = await git(repo, 'rev-parse', 'warden/task-taken');
+    const workspace = await createWorkspace({ repo, scratchDir, taskId: 'task-taken' });
+    await writeFile(path.join(workspace.dir, 'app.js'), 'console.log(2);\n');
+    await expect(workspace.createBranch('task-taken', 'change')).rejects.toMatchObject({
+      code: 'git-failed',
+    });
+    expect(await git(repo, 'rev-parse', 'warden/task-taken')).toBe(taken);
+    await workspace.destroy();
+  });
+
+  test('a HEAD that names the branch before it exists is not given the result', async () => {
+    const workspace = await createWorkspace({ repo, scratchDir, taskId: 'task-unborn' });
+    await writeFile(path.join(workspace.dir, 'app.js'), 'console.log(2);\n');
+    await git(repo, 'symbolic-ref', 'HEAD', 'refs/heads/warden/task-unborn');
+    await expect(workspace.createBranch('task-unborn', 'change')).rejects.toMatchObject({
+      code: 'git-failed',
+    });
+    await expect(git(repo, 'rev-parse', '--verify', 'refs/heads/warden/task-unborn')).rejects.toThrow();
+    await workspace.destroy();
+  });
+
+  test('the commit lands as a pack and a new ref: the repository stays whole', async () => {
+    const workspace = await createWorkspace({ repo, scratchDir, taskId: 'task-pack' });
+    await writeFile(path.join(workspace.dir, 'app.js'), 'console.log(2);\n');
+    await mkdir(path.join(workspace.dir, 'deep', 'er'), { recursive: true });
+    await writeFile(path.join(workspace.dir, 'deep', 'er', 'file.txt'), 'new\n');
+    const result = await workspace.createBranch('task-pack', 'change');
+    expect(await git(repo, 'rev-parse', 'warden/task-pack')).toBe(result?.commit);
+    expect(await git(repo, 'fsck', '--strict', '--no-dangling')).toBe('');
+    expect(await git(repo, 'show', 'warden/task-pack:deep/er/file.txt')).toBe('new');
+    const temporaries = (await readdir(path.join(repo, '.git', 'objects', 'pack'))).filter((name) =>
+      name.startsWith('tmp_'),
+    );
+    expect(temporaries).toEqual([]);
+    await workspace.destroy();
+  });
+
   test('returns null and creates no branch when nothing changed', async () => {
     const workspace = await createWorkspace({ repo, scratchDir, taskId: 'task-idle' });
     expect(await workspace.createBranch('task-idle', 'nothing')).toBeNull();
     expect(await git(repo, 'branch', '--list', 'warden/*')).toBe('');
     await workspace.destroy();
+  });
+});
+
+describe('Workspace.destroy', () => {
+  test('takes the task directory off its path at once; a detached process deletes it', async () => {
+    const workspace = await createWorkspace({ repo, scratchDir, taskId: 'task-gone' });
+    await writeFile(path.join(workspace.dir, 'big.txt'), 'x'.repeat(1 << 20));
+    await workspace.destroy();
+    expect(await exists(path.join(scratchDir, 'task-gone'))).toBe(false);
+    await vi.waitFor(async () => expect(await readdir(path.join(scratchDir, '.discarded'))).toEqual([]), {
+      timeout: 10_000,
+      interval: 50,
+    });
+  });
+
+  test('what a killed deletion left is deleted when the next task starts, and nothing else', async () => {
+    const leftover = path.join(scratchDir, '.discarded', 'task-old.0f3c');
+    await mkdir(path.join(leftover, 'repo'), { recursive: true });
+    await writeFile(path.join(leftover, 'repo', 'file'), 'old\n');
+    const kept = await createWorkspace({ repo, scratchDir, taskId: 'task-kept' });
+    const next = await createWorkspace({ repo, scratchDir, taskId: 'task-next' });
+    await vi.waitFor(async () => expect(await exists(leftover)).toBe(false), {
+      timeout: 10_000,
+      interval: 50,
+    });
+    expect(await exists(path.join(kept.dir, 'README.md'))).toBe(true);
+    expect(await exists(path.join(next.dir, 'README.md'))).toBe(true);
+    await kept.destroy();
+    await next.destroy();
   });
 });
 

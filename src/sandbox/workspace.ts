@@ -4,7 +4,9 @@ import { SystemError, UserError } from '../spec/errors.ts';
 import { type DiffStat, readDiffStat } from './diff-stat.ts';
 import { type GitIdentity, runGit } from './git.ts';
 import { BASE_REF, cloneWorkspace } from './internal/clone-workspace.ts';
+import { discardTaskDir, sweepDiscardedWorkspaces } from './internal/discarded-workspaces.ts';
 import { writeFreshGitIndex } from './internal/fresh-git-index.ts';
+import { landResultBranch } from './internal/land-result-branch.ts';
 import { RESULT_REF, writeResultCommit } from './internal/result-commit.ts';
 import type { SkippedPath } from './internal/workspace-snapshot.ts';
 import { resolveRepository } from './resolve-repository.ts';
@@ -74,7 +76,12 @@ export interface Workspace {
    * @throws SystemError `git-failed` when building the commit fails.
    */
   diffStat(): Promise<DiffStat | null>;
-  /** Deletes the workspace and everything under `<scratchDir>/<taskId>`. */
+  /**
+   * Takes the workspace and everything under `<scratchDir>/<taskId>` away: renamed at once out of the
+   * task's path (to `<scratchDir>/.discarded/`, under a name no other task's directory can have), then
+   * deleted by a process that does not hold this one up. What a deletion leaves (a process killed
+   * first) is deleted when the next task starts.
+   */
   destroy(): Promise<void>;
 }
 
@@ -132,13 +139,15 @@ async function isDirty(workTree: string): Promise<boolean> {
  */
 export async function createWorkspace(settings: WorkspaceSettings): Promise<Workspace> {
   checkTaskId(settings.taskId);
-  const { root: workTree, head: headBefore } = await resolveRepository(settings.repo);
+  const { root: workTree, head: headBefore, commonDir } = await resolveRepository(settings.repo);
   // Read alongside the clone: both only read the user's repository, and each takes a large one a while.
   const dirtyCheck = isDirty(workTree);
   dirtyCheck.catch(() => {});
 
   const taskDir = path.join(path.resolve(settings.scratchDir), settings.taskId);
   await mkdir(path.dirname(taskDir), { recursive: true });
+  // Earlier tasks' directories that a killed process or a failed deletion left behind.
+  sweepDiscardedWorkspaces(settings.scratchDir).catch(() => {});
   try {
     await mkdir(taskDir);
   } catch (error) {
@@ -167,7 +176,7 @@ export async function createWorkspace(settings: WorkspaceSettings): Promise<Work
   // HEAD moving between the two reads is harmless: the workspace records what it actually got.
   const changedDuringClone = baseCommit !== headBefore;
 
-  return workspaceAt({ workTree, taskDir, baseCommit, dirty: dirty || changedDuringClone });
+  return workspaceAt({ workTree, commonDir, taskDir, baseCommit, dirty: dirty || changedDuringClone });
 }
 
 /**
@@ -179,7 +188,7 @@ export async function createWorkspace(settings: WorkspaceSettings): Promise<Work
  */
 export async function reopenWorkspace(settings: WorkspaceSettings): Promise<Workspace> {
   checkTaskId(settings.taskId);
-  const { root: workTree } = await resolveRepository(settings.repo);
+  const { root: workTree, commonDir } = await resolveRepository(settings.repo);
   const taskDir = path.join(path.resolve(settings.scratchDir), settings.taskId);
   let baseCommit: string;
   try {
@@ -201,12 +210,39 @@ export async function reopenWorkspace(settings: WorkspaceSettings): Promise<Work
       },
     );
   }
-  return workspaceAt({ workTree, taskDir, baseCommit, dirty: false });
+  return workspaceAt({ workTree, commonDir, taskDir, baseCommit, dirty: false });
+}
+
+/**
+ * Fetches the result commit into the user's repository as `branch`, the general way: used whenever the
+ * pack cannot simply be added ({@link landResultBranch}), and it says why when it fails too.
+ */
+async function fetchResultBranch(workTree: string, gitDir: string, branch: string, commit: string) {
+  await runGit(
+    [
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      '--no-write-fetch-head',
+      '--no-recurse-submodules',
+      gitDir,
+      `${RESULT_REF}:refs/heads/${branch}`,
+    ],
+    { cwd: workTree },
+  );
+  const landed = (
+    await runGit(['rev-parse', '--verify', `refs/heads/${branch}^{commit}`], { cwd: workTree })
+  ).stdout.trim();
+  if (landed !== commit) {
+    throw new SystemError('git-failed', `branch ${branch} points at ${landed}, expected ${commit}`);
+  }
 }
 
 /** The workspace object over a clone at `<taskDir>/repo` of the user's work tree. */
 function workspaceAt(settings: {
   workTree: string;
+  /** The user's common git directory; undefined: not known, the result is fetched. */
+  commonDir: string | undefined;
   taskDir: string;
   baseCommit: string;
   dirty: boolean;
@@ -221,39 +257,32 @@ function workspaceAt(settings: {
       checkTaskId(taskId);
       // Next to the workspace, not in it: the sandbox mounts only `repo`, so it can neither see nor
       // write this git directory or its config.
+      // It goes with the rest of the task's directory (`destroy`), off the result's path.
       const gitDir = path.join(taskDir, 'result.git');
-      try {
-        const { commit, skipped } = await writeResultCommit({
-          workspaceDir: dir,
+      const { commit, skipped } = await writeResultCommit({
+        workspaceDir: dir,
+        gitDir,
+        baseCommit: settings.baseCommit,
+        message,
+        identity: AGENT_IDENTITY,
+      });
+      if (commit === null) return null;
+      const branch = `warden/${taskId}`;
+      // Counted in the private directory while the user's repository fetches: neither writes the other.
+      const stat = readDiffStat(gitDir, commit);
+      stat.catch(() => {});
+      const landed =
+        settings.commonDir !== undefined &&
+        (await landResultBranch({
+          workTree,
+          commonDir: settings.commonDir,
           gitDir,
+          commit,
           baseCommit: settings.baseCommit,
-          message,
-          identity: AGENT_IDENTITY,
-        });
-        if (commit === null) return null;
-        const branch = `warden/${taskId}`;
-        await runGit(
-          [
-            'fetch',
-            '--quiet',
-            '--no-tags',
-            '--no-write-fetch-head',
-            '--no-recurse-submodules',
-            gitDir,
-            `${RESULT_REF}:refs/heads/${branch}`,
-          ],
-          { cwd: workTree },
-        );
-        const landed = (
-          await runGit(['rev-parse', '--verify', `refs/heads/${branch}^{commit}`], { cwd: workTree })
-        ).stdout.trim();
-        if (landed !== commit) {
-          throw new SystemError('git-failed', `branch ${branch} points at ${landed}, expected ${commit}`);
-        }
-        return { branch, commit, stat: await readDiffStat(gitDir, commit), skipped };
-      } finally {
-        await rm(gitDir, { recursive: true, force: true });
-      }
+          branch,
+        }));
+      if (!landed) await fetchResultBranch(workTree, gitDir, branch, commit);
+      return { branch, commit, stat: await stat, skipped };
     },
     async diffStat() {
       const gitDir = path.join(taskDir, 'probe.git');
@@ -271,7 +300,7 @@ function workspaceAt(settings: {
       }
     },
     async destroy() {
-      await rm(taskDir, { recursive: true, force: true });
+      await discardTaskDir(path.dirname(taskDir), taskDir);
     },
   };
 }

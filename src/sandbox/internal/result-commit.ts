@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { SystemError } from '../../spec/errors.ts';
 import { type GitIdentity, runGit } from '../git.ts';
 import { type IndexedFile, matchesIndex, readIndexedFiles } from './git-index-stat.ts';
 import {
@@ -50,16 +51,13 @@ export async function writeResultCommit(settings: ResultCommitSettings): Promise
   // The base commit's id says which hash the repository uses: 64 hex digits for SHA-256, 40 for SHA-1.
   const format = baseCommit.length === 64 ? 'sha256' : 'sha1';
   await rm(gitDir, { recursive: true, force: true });
-  await mkdir(gitDir, { recursive: true });
-  await runGit(['init', '--bare', '--quiet', '--template=', `--object-format=${format}`, gitDir], {
-    cwd: gitDir,
-  });
-  // The base objects are read from the workspace's object store, which the sandbox can only read.
-  await writeFile(
-    path.join(gitDir, 'objects', 'info', 'alternates'),
-    `${path.join(workspaceGit, 'objects')}\n`,
-  );
-  const base = parseTree((await git(['ls-tree', '-r', '-z', '--full-tree', baseCommit])).stdout);
+  await createBareGitDir(gitDir, format, path.join(workspaceGit, 'objects'));
+  // The workspace's index, written on the host after checkout, vouches for the files nobody touched.
+  const [listing, indexed] = await Promise.all([
+    git(['ls-tree', '-r', '-z', '--full-tree', baseCommit]),
+    readIndexedFiles(path.join(workspaceGit, 'index'), format),
+  ]);
+  const base = parseTree(listing.stdout);
 
   const blobId = (content: Buffer) =>
     createHash(format).update(`blob ${content.length}\0`).update(content).digest('hex');
@@ -88,19 +86,62 @@ export async function writeResultCommit(settings: ResultCommitSettings): Promise
 
   const message = cleanUpMessage(settings.message);
   const skipped = [...snapshot.skipped];
-  // The workspace's index, written on the host after checkout, vouches for the files nobody touched.
-  const indexed = await readIndexedFiles(path.join(workspaceGit, 'index'), format);
-  await runGit(['fast-import', '--quiet', '--done'], {
+  const tree = new Map<string, string>();
+  const marks = path.join(gitDir, 'result-marks');
+  await runGit(['fast-import', '--quiet', '--done', `--export-marks=${marks}`], {
     cwd: gitDir,
     env: privateEnv,
-    input: importStream({ ...settings, message, base, indexed, entries: snapshot.entries, skipped, blobId }),
+    // The new objects stay one pack: no `unpack-objects` process to loosen a small import.
+    config: { 'fastimport.unpackLimit': '0' },
+    input: importStream({
+      ...settings,
+      message,
+      base,
+      indexed,
+      entries: snapshot.entries,
+      skipped,
+      blobId,
+      tree,
+    }),
   });
-  const [commit, tree, baseTree] = (
-    await git(['rev-parse', RESULT_REF, `${RESULT_REF}^{tree}`, `${baseCommit}^{tree}`])
-  ).stdout
-    .trim()
-    .split('\n');
-  return { commit: tree === baseTree ? null : commit!, skipped };
+  if (sameTree(tree, base)) return { commit: null, skipped };
+  // The marks file names the commit (`:1 <id>`), so no `rev-parse` is needed to learn it.
+  const commit = /^:1 ([0-9a-f]+)$/m.exec(await readFile(marks, 'utf8'))?.[1];
+  if (!commit) throw new SystemError('git-failed', `git fast-import wrote no commit into ${gitDir}`);
+  return { commit, skipped };
+}
+
+/**
+ * Whether the tree the import wrote (path to `mode id`, every entry it named) is the base commit's:
+ * git trees are canonical, so the same entries make the same tree.
+ */
+function sameTree(tree: ReadonlyMap<string, string>, base: ReadonlyMap<string, BaseEntry>): boolean {
+  if (tree.size !== base.size) return false;
+  for (const [name, entry] of base) {
+    if (tree.get(name) !== `${entry.mode} ${entry.objectId}`) return false;
+  }
+  return true;
+}
+
+/**
+ * A bare git directory made by hand, as `git init --bare --template=` makes it (one git process fewer):
+ * Warden's own config only, no hooks, and the workspace's object store as its alternate.
+ */
+async function createBareGitDir(gitDir: string, format: 'sha1' | 'sha256', alternate: string): Promise<void> {
+  await mkdir(path.join(gitDir, 'objects', 'info'), { recursive: true });
+  await Promise.all([
+    mkdir(path.join(gitDir, 'objects', 'pack')),
+    mkdir(path.join(gitDir, 'refs', 'heads'), { recursive: true }),
+    writeFile(path.join(gitDir, 'HEAD'), 'ref: refs/heads/main\n'),
+    writeFile(
+      path.join(gitDir, 'config'),
+      format === 'sha256'
+        ? '[core]\n\trepositoryformatversion = 1\n\tbare = true\n[extensions]\n\tobjectformat = sha256\n'
+        : '[core]\n\trepositoryformatversion = 0\n\tbare = true\n',
+    ),
+    // The base objects are read from the workspace's object store, which the sandbox can only read.
+    writeFile(path.join(gitDir, 'objects', 'info', 'alternates'), `${alternate}\n`),
+  ]);
 }
 
 /**
@@ -146,16 +187,26 @@ async function* importStream(stream: {
   entries: readonly SnapshotEntry[];
   skipped: SkippedPath[];
   blobId: (content: Buffer) => string;
+  /** Filled with every path the commit's tree holds, as `mode id`. */
+  tree: Map<string, string>;
 }): AsyncGenerator<Buffer> {
-  const { identity, base } = stream;
+  const { identity, base, tree } = stream;
   const seconds = Math.floor(Date.now() / 1000);
   const person = `${identity.name} <${identity.email}> ${seconds} +0000`;
   const message = Buffer.from(stream.message, 'utf8');
-  yield Buffer.from(`commit ${RESULT_REF}\nauthor ${person}\ncommitter ${person}\ndata ${message.length}\n`);
+  yield Buffer.from(
+    `commit ${RESULT_REF}\nmark :1\nauthor ${person}\ncommitter ${person}\ndata ${message.length}\n`,
+  );
   yield message;
   yield Buffer.from(`\nfrom ${stream.baseCommit}\ndeleteall\n`);
-  const keep = (name: string, entry: BaseEntry) =>
-    Buffer.concat([Buffer.from(`M ${entry.mode} ${entry.objectId} `), quotePath(name), Buffer.from('\n')]);
+  const keep = (name: string, entry: BaseEntry) => {
+    tree.set(name, `${entry.mode} ${entry.objectId}`);
+    return Buffer.concat([
+      Buffer.from(`M ${entry.mode} ${entry.objectId} `),
+      quotePath(name),
+      Buffer.from('\n'),
+    ]);
+  };
 
   for (const [name, entry] of base) if (entry.mode === '160000') yield keep(name, entry);
   for (const entry of stream.entries) {
@@ -181,6 +232,7 @@ async function* importStream(stream: {
       yield keep(entry.path, { mode: entry.mode, objectId });
       continue;
     }
+    tree.set(entry.path, `${entry.mode} ${objectId}`);
     yield Buffer.concat([Buffer.from(`M ${entry.mode} inline `), quotePath(entry.path), Buffer.from('\n')]);
     yield Buffer.from(`data ${content.length}\n`);
     yield content;
