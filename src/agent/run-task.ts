@@ -41,14 +41,23 @@ import { createWorkspaceFiles } from './tools/workspace-files.ts';
  * @throws UserError when the repository is unusable (nothing is recorded then: no task was started).
  */
 export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Promise<RunTaskResult> {
-  await runtime.sandbox.check();
   const taskId = newTaskId();
-  const workspace = await createWorkspace({
-    repo: request.repo,
-    scratchDir: runtime.scratchDir,
-    mirrorsDir: runtime.mirrorsDir,
-    taskId,
-  });
+  // The sandbox's check and the workspace's git work overlap; the check's verdict still comes first.
+  const [checked, made] = await Promise.allSettled([
+    runtime.sandbox.check(),
+    createWorkspace({
+      repo: request.repo,
+      scratchDir: runtime.scratchDir,
+      mirrorsDir: runtime.mirrorsDir,
+      taskId,
+    }),
+  ]);
+  if (checked.status === 'rejected') {
+    if (made.status === 'fulfilled') await made.value.destroy();
+    throw checked.reason;
+  }
+  if (made.status === 'rejected') throw made.reason;
+  const workspace = made.value;
   let task: Task;
   let check: CheckCommand | null;
   try {
