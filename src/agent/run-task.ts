@@ -183,9 +183,17 @@ async function driveTask(
       breakers: runtime.breakers,
     });
     const done = await work(runtime, task, workspace, sandbox, guard, options);
-    // Nothing of the agent's runs on while its change is saved or measured.
-    await sandbox.destroy();
     let { stopReason, detail } = done;
+    // Nothing of the agent's runs on while its change is saved or measured; a sandbox that could not
+    // end cleanly (something left at a protected path that cannot be removed) fails the task.
+    const unclean = await sandbox.destroy().then(
+      () => null,
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    if (unclean !== null) {
+      stopReason = 'error';
+      detail = `the sandbox did not end cleanly: ${unclean}`;
+    }
 
     const verification = verificationOf(await journal.events(taskId));
     let branch: BranchResult | null = null;

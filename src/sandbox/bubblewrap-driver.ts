@@ -212,8 +212,8 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
       const egress: SandboxEgressRuntime | null = egressWanted(sandboxSettings.egress)
         ? await startSandboxEgress(sandboxSettings.egress, nodeInside, settings.egressResolver)
         : null;
-      // Commands share one sandbox, started at the first; one that starts while another runs, or a
-      // `fresh` one, gets a sandbox of its own.
+      // Commands share one sandbox, started now in the background; one that starts while another runs,
+      // or a `fresh` one, gets a sandbox of its own.
       const session = createSessionRunner({ bwrapPath, workspaceDir, nodeInside, entries, limits });
       let sessionBusy = false;
       const planCgroups = () => {
@@ -251,8 +251,11 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
           destroyed = true;
           // A long-running process (a server) creates sandboxes for ever: forget this workspace's choice.
           chosen.delete(workspaceDir);
-          await session.end();
-          await egress?.close();
+          try {
+            await session.end();
+          } finally {
+            await egress?.close();
+          }
         },
 
         async exec(command, options): Promise<ExecResult> {
