@@ -181,7 +181,10 @@ export async function startCommandSession(
     run(request, stdout, stderr) {
       if (!alive)
         return Promise.resolve({ exitCode: null, signal: 'SIGKILL', lost: 'the sandbox has ended' });
-      if (current) throw new SystemError('sandbox-failed', 'a command is already running in this sandbox');
+      if (current)
+        return Promise.reject(
+          new SystemError('sandbox-failed', 'a command is already running in this sandbox'),
+        );
       const id = nextId++;
       return new Promise<SessionRun>((done) => {
         current = { id, stdout, stderr, done };

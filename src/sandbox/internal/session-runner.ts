@@ -152,6 +152,12 @@ export function createSessionRunner(settings: SessionRunnerSettings): SessionRun
       active ??= await start(command.layout, plan);
       if (!active) return null;
       const { session, cgroup, mounts } = active;
+      // Built first: a bad variable name throws before anything runs or watches.
+      const request = {
+        argv: shellArguments(limits, command.command),
+        env: sandboxEnvironment(command.layout),
+        maxOutputBytes: command.maxOutputBytes,
+      };
       const before = cgroup ? await cgroup.counters() : null;
       const stdout = createCappedOutput(command.maxOutputBytes);
       const stderr = createCappedOutput(command.maxOutputBytes);
@@ -164,16 +170,7 @@ export function createSessionRunner(settings: SessionRunnerSettings): SessionRun
           : null,
         command.overDisk,
       );
-      const ran = await session.run(
-        {
-          argv: shellArguments(limits, command.command),
-          env: sandboxEnvironment(command.layout),
-          maxOutputBytes: command.maxOutputBytes,
-        },
-        stdout,
-        stderr,
-      );
-      watch.stop();
+      const ran = await session.run(request, stdout, stderr).finally(() => watch.stop());
       const after = cgroup ? await cgroup.counters() : null;
       const limitHit = watch.hits.timedOut || watch.hits.diskLimitKilled || watch.hits.processLimitKilled;
       let removed: string[];
