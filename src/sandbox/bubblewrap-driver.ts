@@ -278,7 +278,7 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
             }
           }
           outcome ??= await execOnce(layout, line, options, plan, overDisk);
-          return execResultOf({ ...outcome, overDisk: disk.overLimit() }, limits);
+          return execResultOf(outcome, limits, disk.overLimit());
         },
       };
 
@@ -309,7 +309,7 @@ export function createBubblewrapDriver(settings: BubblewrapSettings = {}): Sandb
             `bubblewrap could not set up the sandbox: ${result.stderr.text().trim()}`,
           );
         }
-        return { ...result, cgroup: cgroupReport, removed, overDisk: false };
+        return { ...result, cgroup: cgroupReport, removed };
       }
     },
   };

@@ -21,12 +21,13 @@ export interface CommandOutcome extends LimitHits {
   cgroup: { memory: boolean; processes: boolean };
   /** What it created at protected paths, removed after it. */
   removed: string[];
-  /** The workspace is over its disk limit now. */
-  overDisk: boolean;
 }
 
-/** The caller's view of a command's outcome: the limits it ran into, each explained on stderr. */
-export function execResultOf(outcome: CommandOutcome, limits: ResourceLimits): ExecResult {
+/**
+ * The caller's view of a command's outcome: the limits it ran into, each explained on stderr.
+ * `overDisk`: the workspace is over its disk limit now.
+ */
+export function execResultOf(outcome: CommandOutcome, limits: ResourceLimits, overDisk: boolean): ExecResult {
   const exceeded = new Set<LimitName>();
   const notes: string[] = [];
   const stderrText = outcome.stderr.text();
@@ -46,7 +47,7 @@ export function execResultOf(outcome: CommandOutcome, limits: ResourceLimits): E
     exceeded.add('file-size');
     notes.push(`warden: a file reached the file size limit (${limits.fileSizeBytes} bytes)`);
   }
-  if (outcome.diskLimitKilled || outcome.overDisk) {
+  if (outcome.diskLimitKilled || overDisk) {
     exceeded.add('disk');
     notes.push(
       outcome.diskLimitKilled

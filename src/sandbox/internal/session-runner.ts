@@ -197,7 +197,6 @@ export function createSessionRunner(settings: SessionRunnerSettings): SessionRun
           processes: before !== null && after !== null && after.processes > before.processes,
         },
         removed,
-        overDisk: false,
       };
     },
     async end() {
