@@ -29,6 +29,7 @@ export async function benchGitStatus(rounds = 10) {
       scratchDir: path.join(workDir, 'scratch'),
       taskId: 'bench-git-status',
     });
+    await workspace.ready;
     const settings: SandboxSettings = { workspaceDir: workspace.dir };
     const sandbox = await createBubblewrapDriver().create(settings);
     try {

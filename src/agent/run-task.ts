@@ -290,6 +290,8 @@ async function work(
   const execute = (command: string, timeoutMs: number, fresh = false) =>
     sandbox.exec(command, { timeoutMs, maxOutputBytes: runtime.maxOutputBytes, fresh });
   try {
+    // The workspace's index is made fresh while the task is set up; nothing may touch the files before.
+    await workspace.ready;
     // Pre-checks run once, before the first model call; a resumed task is past them.
     const early = resume
       ? undefined

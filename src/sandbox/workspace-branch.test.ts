@@ -82,6 +82,25 @@ describe('Workspace.createBranch builds the commit from the files as data', () =
     await workspace.destroy();
   });
 
+  test('commits a file turned into a directory, and a directory turned into a file', async () => {
+    const workspace = await createWorkspace({ repo, scratchDir, taskId: 'swap' });
+    const at = (name: string) => path.join(workspace.dir, name);
+    await unlink(at('README.md'));
+    await mkdir(at('README.md'));
+    await writeFile(at('README.md/index.md'), 'now a directory\n');
+    await rm(at('dist'), { recursive: true });
+    await writeFile(at('dist'), 'now a file\n');
+
+    await workspace.createBranch('swap', 'Swap kinds\n');
+    const tree = await treeOf('warden/swap');
+    expect(tree.get('README.md/index.md')?.content).toBe('now a directory');
+    expect(tree.has('README.md')).toBe(false);
+    expect(tree.get('dist')?.content).toBe('now a file');
+    expect(tree.has('dist/app.js')).toBe(false);
+    expect(tree.get('run.sh')?.mode).toBe('100755');
+    await workspace.destroy();
+  });
+
   test('leaves out nested .git entries, links that escape or reach into .git, and special files, and says so', async () => {
     const workspace = await createWorkspace({ repo, scratchDir, taskId: 'left-out' });
     const at = (name: string) => path.join(workspace.dir, name);
@@ -142,6 +161,7 @@ describe('Workspace.createBranch builds the commit from the files as data', () =
 
   test('commits a file rewritten with its size and times put back: its index entry no longer vouches for it', async () => {
     const workspace = await createWorkspace({ repo, scratchDir, taskId: 'lying-times' });
+    await workspace.ready;
     const readme = path.join(workspace.dir, 'README.md');
     const before = await lstat(readme);
     await writeFile(readme, 'HELLO\n'); // the same size

@@ -262,6 +262,7 @@ describe("a workspace's git index", () => {
 
   test('is .git/index, fresh: git status finds everything clean from stat data alone', async () => {
     const workspace = await createWorkspace({ repo, scratchDir, mirrorsDir, taskId: 'task-index' });
+    await workspace.ready;
     expect(await readdir(path.join(scratchDir, 'task-index'))).toEqual(['repo']);
     expect(await racyFiles(workspace.dir, path.join(workspace.dir, '.git', 'index'))).toEqual([]);
     const { stdout } = await runGit(['status', '--porcelain'], { cwd: workspace.dir });
@@ -275,6 +276,7 @@ describe("a workspace's git index", () => {
 
   test("is left as it was for a reopened workspace, and git status sees the agent's work", async () => {
     const workspace = await createWorkspace({ repo, scratchDir, mirrorsDir, taskId: 'task-resume' });
+    await workspace.ready;
     const indexFile = path.join(workspace.dir, '.git', 'index');
     const index = await readFile(indexFile);
     await writeFile(path.join(workspace.dir, 'new.txt'), 'agent work\n');

@@ -57,6 +57,13 @@ export interface Workspace {
   /** Whether the user's work tree had uncommitted changes; those are not in the workspace. */
   readonly dirty: boolean;
   /**
+   * Settles once the workspace's `.git/index` is fresh (see `writeFreshGitIndex`), which a new
+   * workspace finishes after `createWorkspace` returns, so that the task's other start-up work overlaps
+   * it. Nothing may write to the workspace before: the refresh vouches that no file changed since the
+   * checkout. Rejects with the refresh's `git-failed` error; `createBranch` and `diffStat` wait for it.
+   */
+  readonly ready: Promise<void>;
+  /**
    * Commits everything in the workspace as the agent, with `message` (trailers included) verbatim, and
    * fetches that commit into the user's repository as `warden/<taskId>` without touching the user's work
    * tree, index or HEAD. Files ignored by the workspace's `.gitignore` files stay out, as with
@@ -128,8 +135,9 @@ async function isDirty(workTree: string): Promise<boolean> {
 
 /**
  * Makes a fresh workspace for a task: a clone of the user's HEAD at `<scratchDir>/<taskId>/repo`, made
- * from the repository's mirror when `mirrorsDir` is set, with its `.git/index` written fresh so that
- * `git status` on the sandbox's read-only `.git` re-hashes nothing. The user's checkout is only read;
+ * from the repository's mirror when `mirrorsDir` is set. Its `.git/index` is made fresh, so that
+ * `git status` on the sandbox's read-only `.git` re-hashes nothing, after this returns: wait for
+ * `ready` before anything touches the files. The user's checkout is only read;
  * uncommitted changes are not included (see `dirty`). No hook, fsmonitor or filter of the user's
  * repository runs.
  *
@@ -167,7 +175,6 @@ export async function createWorkspace(settings: WorkspaceSettings): Promise<Work
       head: headBefore,
       mirrorsDir: settings.mirrorsDir,
     });
-    await writeFreshGitIndex(dir);
     dirty = await dirtyCheck;
   } catch (error) {
     await rm(taskDir, { recursive: true, force: true });
@@ -175,8 +182,17 @@ export async function createWorkspace(settings: WorkspaceSettings): Promise<Work
   }
   // HEAD moving between the two reads is harmless: the workspace records what it actually got.
   const changedDuringClone = baseCommit !== headBefore;
+  const ready = writeFreshGitIndex(dir);
+  ready.catch(() => {});
 
-  return workspaceAt({ workTree, commonDir, taskDir, baseCommit, dirty: dirty || changedDuringClone });
+  return workspaceAt({
+    workTree,
+    commonDir,
+    taskDir,
+    baseCommit,
+    dirty: dirty || changedDuringClone,
+    ready,
+  });
 }
 
 /**
@@ -210,7 +226,7 @@ export async function reopenWorkspace(settings: WorkspaceSettings): Promise<Work
       },
     );
   }
-  return workspaceAt({ workTree, commonDir, taskDir, baseCommit, dirty: false });
+  return workspaceAt({ workTree, commonDir, taskDir, baseCommit, dirty: false, ready: Promise.resolve() });
 }
 
 /**
@@ -246,6 +262,7 @@ function workspaceAt(settings: {
   taskDir: string;
   baseCommit: string;
   dirty: boolean;
+  ready: Promise<void>;
 }): Workspace {
   const dir = path.join(settings.taskDir, 'repo');
   const { workTree, taskDir } = settings;
@@ -253,8 +270,10 @@ function workspaceAt(settings: {
     dir,
     baseCommit: settings.baseCommit,
     dirty: settings.dirty,
+    ready: settings.ready,
     async createBranch(taskId, message) {
       checkTaskId(taskId);
+      await settings.ready;
       // Next to the workspace, not in it: the sandbox mounts only `repo`, so it can neither see nor
       // write this git directory or its config.
       // It goes with the rest of the task's directory (`destroy`), off the result's path.
@@ -285,6 +304,7 @@ function workspaceAt(settings: {
       return { branch, commit, stat: await stat, skipped };
     },
     async diffStat() {
+      await settings.ready;
       const gitDir = path.join(taskDir, 'probe.git');
       try {
         const { commit } = await writeResultCommit({

@@ -50,6 +50,7 @@ describe.skipIf(!bubblewrapInstalled)(
         scratchDir: path.join(root, 'scratch'),
         taskId: 'task-nested',
       });
+      await workspace.ready;
       const indexFile = path.join(workspace.dir, '.git', 'index');
       const index = await readFile(indexFile);
       const sandbox = await createBubblewrapDriver().create({ workspaceDir: workspace.dir });

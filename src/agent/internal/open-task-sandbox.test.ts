@@ -38,6 +38,7 @@ function recordingWorkspace(): Workspace & { destroyed: number } {
     dir: fixture.dir,
     baseCommit: '0'.repeat(40),
     dirty: false,
+    ready: Promise.resolve(),
     destroyed: 0,
     createBranch: async () => null,
     diffStat: async () => null,

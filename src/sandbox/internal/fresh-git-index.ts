@@ -1,4 +1,5 @@
-import { lstat, lutimes, open, stat, utimes } from 'node:fs/promises';
+import { lstatSync, lutimesSync, type Stats } from 'node:fs';
+import { open, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { runGit } from '../git.ts';
@@ -17,9 +18,6 @@ const MAX_WAIT_MS = 100;
  */
 const SMALL_INDEX_MAX_WAIT_MS = 20;
 const SMALL_INDEX_ENTRIES = 1000;
-
-/** Files looked at at once when finding those written in the checkout's last second. */
-const STAT_BATCH = 256;
 
 /**
  * Makes a fresh checkout's `.git/index` genuinely fresh, in place: `git status` run on it finds every
@@ -61,15 +59,18 @@ export async function writeFreshGitIndex(workspaceDir: string, maxWaitMs?: numbe
     .filter((record) => record !== '' && !record.startsWith('160000 '))
     .map((record) => record.slice(record.indexOf('\t') + 1));
   const earlier = lastSecond - 1;
-  for (let start = 0; start < files.length; start += STAT_BATCH) {
-    await Promise.all(
-      files.slice(start, start + STAT_BATCH).map(async (name) => {
-        const file = path.join(workspaceDir, name);
-        const info = await lstat(file).catch(() => undefined);
-        // `lutimes`: git records a symbolic link's own time, and its target is never touched.
-        if (info && Math.floor(info.mtimeMs / 1000) >= lastSecond) await lutimes(file, earlier, earlier);
-      }),
-    );
+  // Synchronous calls: on thousands of files whose inodes are cached, several times faster than a
+  // promise each.
+  for (const name of files) {
+    const file = path.join(workspaceDir, name);
+    let info: Stats;
+    try {
+      info = lstatSync(file);
+    } catch {
+      continue;
+    }
+    // `lutimes`: git records a symbolic link's own time, and its target is never touched.
+    if (Math.floor(info.mtimeMs / 1000) >= lastSecond) lutimesSync(file, earlier, earlier);
   }
   // Git writes the refreshed index now, a second or more after every file's (new) mtime.
   await runGit(['update-index', '-q', '--refresh'], {

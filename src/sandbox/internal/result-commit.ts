@@ -171,11 +171,12 @@ function parseTree(listing: string): Map<string, BaseEntry> {
 }
 
 /**
- * The `fast-import` stream: one commit on the base, its tree rebuilt from scratch (`deleteall`).
- * Content the base already has is named by id; new content goes inline. A file the index vouches for
- * (its stat data unchanged since the checkout, its blob the base's) is named by id without being read.
- * Paths left out keep their base entry, and submodules stay the commits they were. A file that cannot
- * be read is left out, too.
+ * The `fast-import` stream: one commit on the base, as the changes from it. Every base path the
+ * workspace no longer has is deleted first (so a file may become a directory and the other way round),
+ * then every path whose content or mode differs is written: by id when the base has that content, inline
+ * otherwise. A file the index vouches for (its stat data unchanged since the checkout, its blob the
+ * base's) is not even read. Submodules, skipped paths and files that cannot be read keep their base
+ * entries.
  */
 async function* importStream(stream: {
   identity: GitIdentity;
@@ -194,21 +195,24 @@ async function* importStream(stream: {
   const seconds = Math.floor(Date.now() / 1000);
   const person = `${identity.name} <${identity.email}> ${seconds} +0000`;
   const message = Buffer.from(stream.message, 'utf8');
-  yield Buffer.from(
-    `commit ${RESULT_REF}\nmark :1\nauthor ${person}\ncommitter ${person}\ndata ${message.length}\n`,
-  );
-  yield message;
-  yield Buffer.from(`\nfrom ${stream.baseCommit}\ndeleteall\n`);
-  const keep = (name: string, entry: BaseEntry) => {
-    tree.set(name, `${entry.mode} ${entry.objectId}`);
-    return Buffer.concat([
-      Buffer.from(`M ${entry.mode} ${entry.objectId} `),
-      quotePath(name),
-      Buffer.from('\n'),
-    ]);
-  };
+  for (const [name, entry] of base) tree.set(name, `${entry.mode} ${entry.objectId}`);
+  const kept = new Set(stream.entries.map((entry) => entry.path));
+  for (const { path: name } of stream.skipped) kept.add(name);
+  const deletions: Buffer[] = [];
+  for (const [name, entry] of base) {
+    if (entry.mode === '160000' || kept.has(name)) continue;
+    tree.delete(name);
+    deletions.push(Buffer.from('D '), quotePath(name), Buffer.from('\n'));
+  }
+  yield Buffer.concat([
+    Buffer.from(
+      `commit ${RESULT_REF}\nmark :1\nauthor ${person}\ncommitter ${person}\ndata ${message.length}\n`,
+    ),
+    message,
+    Buffer.from(`\nfrom ${stream.baseCommit}\n`),
+    ...deletions,
+  ]);
 
-  for (const [name, entry] of base) if (entry.mode === '160000') yield keep(name, entry);
   for (const entry of stream.entries) {
     const before = base.get(entry.path);
     const known = stream.indexed.get(entry.path);
@@ -219,28 +223,32 @@ async function* importStream(stream: {
       known.mode === Number.parseInt(entry.mode, 8) &&
       matchesIndex(known, entry.stat)
     ) {
-      yield keep(entry.path, before);
       continue;
     }
     const content = entry.linkTarget ?? (await readRegularFile(path.join(stream.workspaceDir, entry.path)));
     if (content === null) {
+      // Left out: the base entry, if any, stays.
       stream.skipped.push({ path: entry.path, reason: 'unreadable' });
       continue;
     }
     const objectId = stream.blobId(content);
+    if (before?.objectId === objectId && before.mode === entry.mode) continue;
+    tree.set(entry.path, `${entry.mode} ${objectId}`);
     if (before?.objectId === objectId) {
-      yield keep(entry.path, { mode: entry.mode, objectId });
+      yield Buffer.concat([
+        Buffer.from(`M ${entry.mode} ${objectId} `),
+        quotePath(entry.path),
+        Buffer.from('\n'),
+      ]);
       continue;
     }
-    tree.set(entry.path, `${entry.mode} ${objectId}`);
-    yield Buffer.concat([Buffer.from(`M ${entry.mode} inline `), quotePath(entry.path), Buffer.from('\n')]);
-    yield Buffer.from(`data ${content.length}\n`);
+    yield Buffer.concat([
+      Buffer.from(`M ${entry.mode} inline `),
+      quotePath(entry.path),
+      Buffer.from(`\ndata ${content.length}\n`),
+    ]);
     yield content;
     yield Buffer.from('\n');
-  }
-  for (const { path: name } of stream.skipped) {
-    const before = base.get(name);
-    if (before && before.mode !== '160000') yield keep(name, before);
   }
   yield Buffer.from('done\n');
 }

@@ -1,3 +1,4 @@
+import { lstatSync, readdirSync } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileStat } from './git-index-stat.ts';
@@ -65,6 +66,10 @@ const MAX_LINK_HOPS = 40;
  * symbolic link, never entering a `.git` below the root or a submodule's directory. One level of the
  * tree at a time, so an ignored directory (`node_modules/`) is never walked; a directory with tracked
  * files is walked even when ignored, as `git add --all` does.
+ *
+ * Directories are listed and entries `lstat`ed synchronously: on a large workspace (thousands of
+ * files, their inodes cached) that is several times faster than a promise per call, and nothing else
+ * runs while a task's result is taken.
  */
 export async function snapshotWorkspace(settings: SnapshotSettings): Promise<WorkspaceSnapshot> {
   const { dir: root, base } = settings;
@@ -81,8 +86,8 @@ export async function snapshotWorkspace(settings: SnapshotSettings): Promise<Wor
   let level = [''];
   while (level.length > 0) {
     const candidates: string[] = [];
-    const listings = await inBatches(level, (directory) =>
-      readdir(path.join(root, directory), { encoding: 'buffer' }),
+    const listings = level.map((directory) =>
+      readdirSync(path.join(root, directory), { encoding: 'buffer' }),
     );
     for (const [index, directory] of level.entries()) {
       for (const raw of listings[index]!) {
@@ -95,7 +100,7 @@ export async function snapshotWorkspace(settings: SnapshotSettings): Promise<Wor
         else candidates.push(relative);
       }
     }
-    const infos = await inBatches(candidates, (name) => lstat(path.join(root, name), { bigint: true }));
+    const infos = candidates.map((name) => lstatSync(path.join(root, name), { bigint: true }));
     // Git never counts a tracked file as ignored, and a directory holding tracked files is walked
     // anyway: only what the base commit does not know is asked about (a tracked directory that is now
     // a file is, too).
@@ -137,18 +142,6 @@ export async function snapshotWorkspace(settings: SnapshotSettings): Promise<Wor
     level = next;
   }
   return { entries, skipped };
-}
-
-/** File system calls made at once: enough to keep the kernel busy, few enough to leave handles spare. */
-const BATCH = 64;
-
-/** `work` on each of `items`, {@link BATCH} at a time; the results in order. */
-async function inBatches<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  for (let start = 0; start < items.length; start += BATCH) {
-    results.push(...(await Promise.all(items.slice(start, start + BATCH).map(work))));
-  }
-  return results;
 }
 
 /**
