@@ -1,4 +1,5 @@
 // The real-repository figures of `npm run bench` ((i) to (l)); run alone with `node bench/real-repositories.ts`.
+import { chooseEntry } from '../bin/choose-entry.ts';
 import { benchGitStatus } from './git-status.ts';
 import { benchLargeRepository, benchSmallRepository } from './repository-runs.ts';
 import type { WardenVsBareResult } from './warden-vs-bare.ts';
@@ -21,6 +22,12 @@ const describeRun = (run: WardenVsBareResult) => {
  * run`, and `git status` in the sandbox against bare; each line goes to `print`.
  */
 export async function benchRealRepositories(print: (line: string) => void): Promise<void> {
+  const fromBundle = chooseEntry(new URL('..', import.meta.url)).endsWith('/dist/main.js');
+  print(
+    fromBundle
+      ? "`warden run` below runs the bundle `npm install` built (dist/), as a user's does"
+      : '`warden run` below runs from the source: no bundle matches it (`npm install` or `node bin/build-bundle.ts` builds one)',
+  );
   const large = await benchLargeRepository(3);
   const { repository } = large;
   print(

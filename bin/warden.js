@@ -25,5 +25,7 @@ if (!process.env.NODE_COMPILE_CACHE) {
 const { setFlagsFromString } = await import('node:v8');
 setFlagsFromString('--no-wasm-dynamic-tiering');
 setFlagsFromString('--no-wasm-tier-up');
-const { main } = await import('../src/cli/main.ts');
+// The bundle `npm install` built, while it matches the source; the source itself otherwise.
+const { chooseEntry } = await import('./choose-entry.ts');
+const { main } = await import(chooseEntry(new URL('..', import.meta.url)));
 process.exitCode = await main(process.argv.slice(2));
