@@ -24,8 +24,13 @@ function spawnAndWait(program: string, args: string[]): Promise<void> {
 export async function benchSandboxStartup(rounds = 40) {
   const workspace = mkdtempSync(path.join(tmpdir(), 'warden-bench-sandbox-'));
   mkdirSync(path.join(workspace, '.git'));
+  const sandbox = await createBubblewrapDriver()
+    .create({ workspaceDir: workspace })
+    .catch((error: unknown) => {
+      rmSync(workspace, { recursive: true, force: true });
+      throw error;
+    });
   try {
-    const sandbox = await createBubblewrapDriver().create({ workspaceDir: workspace });
     // The bare run gets the same mounts (protected paths included, their placeholders made outside the
     // timing), without Warden's per-command work: placeholders, cgroup, rlimits, the disk-use check.
     const entries = parseProtectedPaths(DEFAULT_PROTECTED_PATHS);
@@ -58,6 +63,8 @@ export async function benchSandboxStartup(rounds = 40) {
     const plainMs = summarize(plain).median;
     return { sandboxedMs, bareMs, plainMs, vsBare: sandboxedMs / bareMs, vsPlain: sandboxedMs / plainMs };
   } finally {
+    // The task's sandbox lives until destroyed: left running, it would keep `npm run bench` from exiting.
+    await sandbox.destroy();
     rmSync(workspace, { recursive: true, force: true });
   }
 }
