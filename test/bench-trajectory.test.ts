@@ -12,8 +12,8 @@ const DEMO_REPO = fileURLToPath(new URL('../examples/demo/repo/', import.meta.ur
 describe("the real-repository benchmark's trajectory", () => {
   it('is a scripted file Warden reads: 30 tool steps of the documented mix, then a final answer', () => {
     const scripted = trajectoryTurns(demoRepositoryPlan());
-    const parsed = parseScriptedFile(JSON.stringify(scripted), 'trajectory.json');
-    const calls = parsed.turns.flatMap((turn) => turn.tool_calls ?? []);
+    const turns = parseScriptedFile(JSON.stringify(scripted), 'trajectory.json').turns ?? [];
+    const calls = turns.flatMap((turn) => turn.tool_calls ?? []);
     const count = (name: string) => calls.filter((call) => call.name === name).length;
     expect(calls).toHaveLength(30);
     expect([
@@ -23,7 +23,7 @@ describe("the real-repository benchmark's trajectory", () => {
       count('edit_file'),
       count('shell'),
     ]).toEqual([3, 4, 6, 1, 16]);
-    expect(parsed.turns.at(-1)?.tool_calls).toBeUndefined();
+    expect(turns.at(-1)?.tool_calls).toBeUndefined();
   });
 
   it("on the demo repository reads files that exist and makes the demo's fix, which occurs once", () => {

@@ -38,6 +38,8 @@ export interface AgentLoopSettings {
   approvals?: ApprovalGate | undefined;
   /** Continue a task from its journal instead of starting from the prompt. */
   resume?: ResumeState | undefined;
+  /** Model calls the task made before this loop (earlier pipeline stages): its steps count on from there. */
+  stepsBefore?: number | undefined;
   journal: Journal;
   /** Reserves and books every model call; stops the task on a limit or an open breaker. */
   guard: TaskGuard;
@@ -79,7 +81,7 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
   const messages: ModelMessage[] = resume
     ? [...resume.messages]
     : [{ role: 'user', content: settings.prompt }];
-  let steps = resume?.steps ?? 0;
+  let steps = resume?.steps ?? settings.stepsBefore ?? 0;
   let finalText = resume?.finalText ?? '';
   const stop = ({ stopReason, detail }: LoopStop): AgentLoopResult => ({
     stopReason,

@@ -18,6 +18,7 @@ export type { ResumeState } from './replay-journal.ts';
 export { replayJournal } from './replay-journal.ts';
 export type { CheckCommand } from './resolve-check-command.ts';
 export { recordedCheckCommand, resolveCheckCommand } from './resolve-check-command.ts';
+export type { CommandStage, ModelStage, PipelineStage, TaskChild } from './run-pipeline.ts';
 export { resumeTask, runTask } from './run-task.ts';
 export type { ToolCallOutcome, ToolCallSettings } from './run-tool-call.ts';
 export { runToolCall } from './run-tool-call.ts';

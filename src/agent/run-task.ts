@@ -6,31 +6,24 @@ import {
   reopenWorkspace,
   type Workspace,
 } from '../sandbox/index.ts';
-import { describeError, SystemError } from '../spec/errors.ts';
-import type { Sandbox } from '../spec/sandbox.ts';
+import { SystemError, UserError } from '../spec/errors.ts';
 import type { Task } from '../spec/types.ts';
-import { runAgentLoop } from './agent-loop.ts';
-import { createCommandCheck } from './command-check.ts';
-import { errorCode } from './internal/error-code.ts';
 import { finishTask } from './internal/finish-task.ts';
 import { checkLimitRaised } from './internal/limit-raised.ts';
 import { openTaskSandbox } from './internal/open-task-sandbox.ts';
 import { RESUMABLE_STOPS } from './internal/resumable-stop.ts';
 import { loadResumableTask } from './internal/resumable-task.ts';
 import { saveResultBranch } from './internal/save-result-branch.ts';
-import type { LoopStop } from './loop-stop.ts';
-import { runPreChecks } from './pre-checks.ts';
 import { recordInterruptedCalls } from './record-interrupted-calls.ts';
 import { type ResumeState, replayJournal } from './replay-journal.ts';
 import { type CheckCommand, recordedCheckCommand, resolveCheckCommand } from './resolve-check-command.ts';
-import { SYSTEM_PROMPT } from './system-prompt.ts';
+import { stageChildrenOf } from './run-pipeline.ts';
 import { newTaskId } from './task-id.ts';
 import type { LimitChange } from './task-limits.ts';
 import { currentTaskOwner } from './task-owner.ts';
 import type { NewTaskRequest, RunTaskResult, TaskRuntime } from './task-runtime.ts';
 import { taskStatusOf, verificationOf } from './task-verification.ts';
-import { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
-import { createWorkspaceFiles } from './tools/workspace-files.ts';
+import { work } from './task-work.ts';
 
 /**
  * Takes one task from a prompt to a branch: a private workspace cloned from the repository's HEAD, the
@@ -119,6 +112,11 @@ export async function resumeTask(
   options: { limitChanges?: readonly LimitChange[] } = {},
 ): Promise<RunTaskResult> {
   const task = await loadResumableTask(runtime.store, taskId);
+  if (runtime.stages) {
+    throw new UserError('task-not-resumable', `task ${taskId} ran a pipeline, which cannot be resumed yet`, {
+      hint: 'start the task again with `warden run --agent`',
+    });
+  }
   // A resume replays the journal into the model's context and the guard's counts: only a verified one.
   const chain = await runtime.journal.verify(taskId);
   if (!chain.ok) {
@@ -195,7 +193,8 @@ async function driveTask(
       detail = `the sandbox did not end cleanly: ${unclean}`;
     }
 
-    const verification = verificationOf(await journal.events(taskId));
+    const events = await journal.events(taskId);
+    const verification = verificationOf(events);
     let branch: BranchResult | null = null;
     // Known only when the change is saved or measured: undefined when it could not be.
     let changed: boolean | undefined;
@@ -261,86 +260,14 @@ async function driveTask(
       finalText: done.finalText,
       cacheHitRatio: finished.cacheHitRatio,
       verification,
+      pattern: runtime.stages ? 'pipeline' : 'single',
+      children: stageChildrenOf(events),
       check: options.check && { command: options.check.command, source: options.check.source },
     };
   } finally {
     await sandbox.destroy();
     await connectionsJournaled();
     if (!keepWorkspace) await workspace.destroy();
-  }
-}
-
-/**
- * The agent's work in the sandbox: the pre-checks (a new task only), then the loop. Anything thrown ends
- * the work as `error`, journaled; the steps and text are then those of the resume, if any.
- */
-async function work(
-  runtime: TaskRuntime,
-  task: Task,
-  workspace: Workspace,
-  sandbox: Sandbox,
-  guard: TaskGuard,
-  options: { resume?: ResumeState; check: CheckCommand | null },
-): Promise<LoopStop & { steps: number; finalText: string }> {
-  const { resume, check } = options;
-  const { journal } = runtime;
-  const taskId = task.id;
-  const steps = resume?.steps ?? 0;
-  const finalText = resume?.finalText ?? '';
-  const execute = (command: string, timeoutMs: number, fresh = false) =>
-    sandbox.exec(command, { timeoutMs, maxOutputBytes: runtime.maxOutputBytes, fresh });
-  try {
-    // The workspace's index is made fresh while the task is set up; nothing may touch the files before.
-    await workspace.ready;
-    // Pre-checks run once, before the first model call; a resumed task is past them.
-    const early = resume
-      ? undefined
-      : await runPreChecks(
-          runtime.preChecks ?? [],
-          (command) => execute(command, runtime.commandTimeoutMs),
-          (fields) => journal.append(taskId, 'pre-check', fields),
-        );
-    if (early) return { ...early, steps, finalText };
-    return await runAgentLoop({
-      taskId,
-      system: SYSTEM_PROMPT,
-      prompt: task.prompt,
-      resume,
-      model: runtime.model,
-      priceTable: runtime.priceTable,
-      counterfactualKey: runtime.counterfactualKey,
-      check: check
-        ? createCommandCheck({
-            command: check.command,
-            // In a sandbox of its own: nothing an agent's command left behind can touch its verdict.
-            execute: (command) => execute(command, runtime.maxCommandTimeoutMs, true),
-            higher: runtime.higherTiers ?? [],
-            outputChars: runtime.toolOutputChars,
-            definition:
-              check.definition === undefined
-                ? undefined
-                : { fingerprint: check.definition, source: check.source, workspaceDir: workspace.dir },
-          })
-        : undefined,
-      tools: BUILTIN_TOOLS,
-      toolContext: {
-        files: createWorkspaceFiles(workspace.dir, runtime.protectedPaths),
-        exec: (command, execOptions) => execute(command, execOptions.timeoutMs),
-        commandTimeoutMs: runtime.commandTimeoutMs,
-        maxCommandTimeoutMs: runtime.maxCommandTimeoutMs,
-      },
-      decider: runtime.createDecider(workspace.dir),
-      approvals: runtime.approvals,
-      journal,
-      guard,
-      limits: runtime.limits,
-      maxOutputTokens: runtime.maxOutputTokens,
-      toolOutputChars: runtime.toolOutputChars,
-    });
-  } catch (error) {
-    const detail = describeError(error);
-    await journal.append(taskId, 'error', { source: 'agent', message: detail, code: errorCode(error) });
-    return { stopReason: 'error', detail, steps, finalText };
   }
 }
 

@@ -9,6 +9,7 @@ import type { Task, Verification } from '../spec/types.ts';
 import type { LoopLimits } from './agent-loop.ts';
 import type { ApprovalGate } from './approval-gate.ts';
 import type { PreCheck } from './pre-checks.ts';
+import type { PipelineStage, TaskChild } from './run-pipeline.ts';
 import type { TaskLimits } from './task-limits.ts';
 
 /** Everything a task runs with, built once at the edge. */
@@ -67,6 +68,12 @@ export interface TaskRuntime {
   higherTiers?: readonly ModelClient[];
   /** Cheap deterministic checks run before the first model call; the first that matches ends the task. */
   preChecks?: readonly PreCheck[];
+  /** A pipeline agent's stages, run in order instead of one loop; undefined: one loop. */
+  stages?: readonly PipelineStage[] | undefined;
+  /** The agent's own instructions, added to Warden's system prompt; undefined: none. */
+  instructions?: string | undefined;
+  /** The tools the agent may call, by name; undefined: every built-in tool. */
+  tools?: readonly string[] | undefined;
 }
 
 export interface NewTaskRequest {
@@ -95,4 +102,8 @@ export interface RunTaskResult {
   verification: Verification;
   /** The check the task ran when the model finished; `null` when it had none. */
   check: { command: string; source: string } | null;
+  /** How the agent ran: one loop, or a pipeline of stages. */
+  pattern: 'single' | 'pipeline';
+  /** A pipeline's stages, as they ran; empty for one loop. */
+  children: TaskChild[];
 }

@@ -53,6 +53,12 @@ export function createLiveView(): (event: JournalEvent) => string | undefined {
       }
       case 'check':
         return `  check ${event.check} ${event.passed === true ? 'passed' : `failed (${event.summary})`}\n`;
+      case 'stage-start':
+        return `stage ${event.index} ${event.stage}${event.kind === 'command' ? `: ${event.command}` : ''}\n`;
+      case 'stage-end':
+        return event.status === 'passed'
+          ? undefined
+          : `  stage ${event.stage} ended the task: ${event.detail}\n`;
       case 'budget-exceeded':
         return `stopped: ${event.reason}\n`;
       case 'stuck-detected':

@@ -17,6 +17,10 @@ const COMMANDS: Record<string, () => Promise<LoadedCommand>> = {
     const { runCommand, RUN_HELP } = await import('./commands/run.ts');
     return { run: runCommand, help: RUN_HELP };
   },
+  agents: async () => {
+    const { agentsCommand, AGENTS_HELP } = await import('./commands/agents.ts');
+    return { run: agentsCommand, help: AGENTS_HELP };
+  },
   resume: async () => {
     const { resumeCommand, RESUME_HELP } = await import('./commands/resume.ts');
     return { run: resumeCommand, help: RESUME_HELP };
@@ -76,6 +80,7 @@ const USAGE = `warden — run AI coding agents in a sandbox, on a budget, with e
 usage: warden <command> [options]
 
   run      run an agent on a task in a repository; the change comes back as a branch
+  agents   list the declared agents (agents check: validate them)
   resume   continue a task that waited for an approval, or was interrupted
   tasks    list recent tasks
   trace    show a task's trajectory (every model call, decision and tool call)

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EGRESS_GROUPS, type EgressGroupName, SANDBOX_DRIVERS } from '../sandbox/index.ts';
 import { DEFAULT_PROTECTED_PATHS } from '../spec/sandbox.ts';
+import { AgentSchema, AgentsSchema } from './agents-schema.ts';
 
 const positive = (description: string) => z.number().positive().describe(description);
 const positiveInt = (description: string) => z.number().int().positive().describe(description);
@@ -153,62 +154,6 @@ export const SandboxSchema = z
     egress: EgressSchema.prefault({}),
   })
   .describe('How agent commands run inside the sandbox.');
-
-export const AgentSchema = z
-  .strictObject({
-    maxOutputTokens: positiveInt(
-      'Maximum output tokens per model call (also the budget reservation).',
-    ).default(4096),
-    name: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)
-      .describe(
-        'Name of the agent: its tasks are charged to it (daily limits, breakers, reports) and policies see it.',
-      )
-      .default('coder'),
-    team: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)
-      .describe('Team the agent belongs to (team daily limits, reports, policies).')
-      .default('default'),
-    trustTier: z
-      .number()
-      .int()
-      .min(0)
-      .max(3)
-      .describe('How far policies trust this agent: 0 untrusted … 3 most trusted.')
-      .default(1),
-    toolOutputChars: positiveInt(
-      'Characters of a tool result shown to the model; the rest is cut, and said so.',
-    ).default(16_000),
-    check: z
-      .string()
-      .min(1)
-      .nullable()
-      .describe(
-        "The stage's verification, run in the sandbox when the model says it is finished: exit 0 passes; a failure escalates one tier (router.cascade) or fails the task. auto: the repository's own test command, detected at the task's start (package.json test script with its lockfile's package manager, pytest, tox, go test, cargo test, make test; see the README). A command (`npm test`) runs as given. none (or null): no check, and a task the model finishes ends unverified, not succeeded.",
-      )
-      .default('auto'),
-    preChecks: z
-      .array(
-        z.strictObject({
-          command: z.string().min(1),
-          when: z.enum(['exit-0', 'exit-nonzero']),
-          outcome: z.enum(['already-done', 'not-actionable']),
-        }),
-      )
-      .describe(
-        'Cheap commands run in the sandbox before any model call; the first whose exit status matches `when` ends the task with `outcome`.',
-      )
-      .default([]),
-    batch: z
-      .boolean()
-      .describe(
-        "Not latency-sensitive (evals, nightly jobs): every model call goes through the vendor's batch API (Anthropic Message Batches, OpenAI Batch) at the batch price, waiting durably; a restarted task polls the batch it already submitted. A model with no batch API (scripted, openai-compatible) is refused.",
-      )
-      .default(false),
-  })
-  .describe('The agent step loop.');
 
 const nullableLimit = (description: string) =>
   z.number().positive().nullable().describe(`${description} null: no limit.`).default(null);
@@ -533,6 +478,7 @@ export const ConfigSchema = z
     budget: BudgetSchema.prefault({}),
     sandbox: SandboxSchema.prefault({}),
     agent: AgentSchema.prefault({}),
+    agents: AgentsSchema,
     pricing: PricingSchema.prefault({}),
     provider: ProviderSchema.prefault({}),
     models: z

@@ -15,7 +15,7 @@ import type { ModelSpec } from './model-spec.ts';
 import { parseModelSpec } from './model-spec.ts';
 import type { PriceTable } from './price-table.ts';
 import { costOf, loadPriceTable, priceFor, UNPRICED_KEY } from './price-table.ts';
-import { readScriptedFile } from './scripted-file.ts';
+import { readScriptedFile, scriptedTurnsFor } from './scripted-file.ts';
 import { ScriptedModel } from './scripted-model.ts';
 
 /** The AI SDK, imported when the first client is made: commands that never call a model never load it. */
@@ -52,6 +52,11 @@ export interface ModelClientOptions {
    * server (no batch API) it is a `config-invalid` error, never a quiet call at the full price.
    */
   batch?: BatchSettings | undefined;
+  /**
+   * Who speaks, for a scripted model: a pipeline stage's name. Its turns are the file's
+   * `roles.<role>.turns`, else its top-level `turns`. Ignored by vendor models.
+   */
+  role?: string | undefined;
 }
 
 /**
@@ -89,9 +94,10 @@ export async function createModelClient(options: ModelClientOptions): Promise<Mo
   }
   if (spec.provider === 'scripted') {
     const script = await readScriptedFile(spec.path);
-    model = new ScriptedModel(script, spec.path);
+    model = new ScriptedModel(scriptedTurnsFor(script, spec.path, options.role), spec.path);
     priceKey = script.model ?? UNPRICED_KEY;
-    label = `scripted:${basename(spec.path)} (${script.model ? `priced as ${script.model}` : 'unpriced'})`;
+    const role = options.role && script.roles?.[options.role] ? ` as ${options.role}` : '';
+    label = `scripted:${basename(spec.path)}${role} (${script.model ? `priced as ${script.model}` : 'unpriced'})`;
     context = { label, keyVariable: undefined };
   } else {
     let fetch = options.fetch;

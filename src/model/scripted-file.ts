@@ -43,20 +43,30 @@ const turnSchema = z
     message: 'a turn needs text, tool_calls or both',
   });
 
-const scriptedFileSchema = z.strictObject({
-  model: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]*:\S+$/, 'expected a price key such as anthropic:claude-opus-4-7')
-    .optional()
-    .describe('the price-table entry to charge each turn as; absent means the turns cost nothing'),
-  turns: z.array(turnSchema).min(1).describe('model replies, one per call, in order'),
-});
+const turnsSchema = z.array(turnSchema).min(1).describe('model replies, one per call, in order');
+
+const scriptedFileSchema = z
+  .strictObject({
+    model: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*:\S+$/, 'expected a price key such as anthropic:claude-opus-4-7')
+      .optional()
+      .describe('the price-table entry to charge each turn as; absent means the turns cost nothing'),
+    turns: turnsSchema.optional(),
+    roles: z
+      .record(z.string().min(1), z.strictObject({ turns: turnsSchema }))
+      .optional()
+      .describe("each role's own turns, by the name of a pipeline stage (its model loop is that role)"),
+  })
+  .refine((file) => file.turns !== undefined || file.roles !== undefined, {
+    message: 'a scripted file needs turns, roles or both',
+  });
 
 /** A scripted model file, validated. */
 export type ScriptedFile = z.infer<typeof scriptedFileSchema>;
 
 /** One scripted model reply. */
-export type ScriptedTurn = ScriptedFile['turns'][number];
+export type ScriptedTurn = NonNullable<ScriptedFile['turns']>[number];
 
 /** A turn's usage as written in the file (Anthropic's field names). */
 export type ScriptedUsage = NonNullable<ScriptedTurn['usage']>;
@@ -84,7 +94,9 @@ export function parseScriptedFile(text: string, path: string): ScriptedFile {
     throw new UserError(
       'scripted-file-invalid',
       `scripted model file ${path} is invalid:\n${describeIssues(result.error)}`,
-      { hint: 'a scripted file is {model?: "provider:model", turns: [{text?, tool_calls?, usage?}, ...]}' },
+      {
+        hint: 'a scripted file is {model?: "provider:model", turns?: [{text?, tool_calls?, usage?}, ...], roles?: {NAME: {turns: [...]}}}',
+      },
     );
   }
   return result.data;
@@ -108,4 +120,26 @@ export async function readScriptedFile(path: string): Promise<ScriptedFile> {
     );
   }
   return parseScriptedFile(text, path);
+}
+
+/**
+ * The turns a role replays: its own under `roles`, else the file's `turns`. `role` undefined: the
+ * file's `turns` (a single loop).
+ *
+ * @throws UserError `scripted-file-invalid` when the file has none for `role`.
+ */
+export function scriptedTurnsFor(script: ScriptedFile, path: string, role?: string): readonly ScriptedTurn[] {
+  const own = role === undefined ? undefined : script.roles?.[role]?.turns;
+  const turns = own ?? script.turns;
+  if (!turns) {
+    const roles = Object.keys(script.roles ?? {}).join(', ');
+    throw new UserError(
+      'scripted-file-invalid',
+      `scripted model file ${path} has no turns for ${role === undefined ? 'a single loop' : `the role ${role}`}`,
+      {
+        hint: `add top-level turns, or turns under roles.${role ?? 'NAME'} (it has roles: ${roles || 'none'})`,
+      },
+    );
+  }
+  return turns;
 }

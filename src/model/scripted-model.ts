@@ -8,7 +8,7 @@ import type {
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
 import { UserError } from '../spec/index.ts';
-import type { ScriptedFile, ScriptedTurn } from './scripted-file.ts';
+import type { ScriptedTurn } from './scripted-file.ts';
 
 /** Characters per token used to estimate usage for turns whose file gives none. */
 const CHARACTERS_PER_TOKEN = 4;
@@ -33,9 +33,9 @@ export class ScriptedModel implements LanguageModelV3 {
   readonly supportedUrls: Record<string, RegExp[]> = {};
   readonly #turns: readonly ScriptedTurn[];
 
-  constructor(script: ScriptedFile, path: string) {
+  constructor(turns: readonly ScriptedTurn[], path: string) {
     this.modelId = path;
-    this.#turns = script.turns;
+    this.#turns = turns;
   }
 
   /**

@@ -44,6 +44,13 @@ export async function createTaskModels(settings: {
   requested: string | undefined;
   /** The task's kind, for `router.routes` `kind:NAME`. */
   kind?: string | undefined;
+  /**
+   * A pipeline stage's name: `router.routes` `stage:NAME` match it, and a scripted model speaks its
+   * role (`roles.NAME`).
+   */
+  stage?: string | undefined;
+  /** The tier the stage declares (`tier:`); it wins over the routes. */
+  tier?: ModelTier | undefined;
   /** The circuit breakers' view of each model, for the router; undefined: no breaker is consulted. */
   health: ProviderHealth | undefined;
   /** `agent.batch`: every call through the vendor's batch API. */
@@ -64,6 +71,7 @@ export async function createTaskModels(settings: {
       batch,
       streaming: config.provider.streaming,
       timeouts: timeoutsOf(config, spec),
+      role: settings.stage,
     });
   };
   const routed = config.router.enabled && (requested === undefined || requested.startsWith(ROUTED));
@@ -83,8 +91,15 @@ export async function createTaskModels(settings: {
   if (requested) {
     start = requested.slice(ROUTED.length) as ModelTier;
     because = `named ${requested}`;
+  } else if (settings.tier) {
+    start = settings.tier;
+    because = `stage ${settings.stage}'s tier`;
   } else {
-    const picked = pickTier(config.router, { agent: config.agent.name, kind: settings.kind });
+    const picked = pickTier(config.router, {
+      agent: config.agent.name,
+      stage: settings.stage,
+      kind: settings.kind,
+    });
     start = picked.tier;
     because = picked.route === 'defaultTier' ? 'router.defaultTier' : `route ${picked.route}`;
   }

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'config-invalid'
   | 'repo-invalid'
   | 'task-not-found'
+  | 'agent-not-found'
   | 'task-not-resumable'
   | 'limits-loosened'
   | 'data-dir-invalid'

@@ -66,6 +66,33 @@ export interface JournalEventFields {
     /** How the task ends because the check matched; absent when it did not. */
     outcome?: 'already-done' | 'not-actionable' | undefined;
   };
+  /** A pipeline stage begins; the events up to its `stage-end` are its own. */
+  'stage-start': {
+    stage: string;
+    /** Its place in the pipeline, from 1. */
+    index: number;
+    /** `command`: it runs `command`; `model`: a model loop on `model`. */
+    kind: 'command' | 'model';
+    command?: string | undefined;
+    model?: string | undefined;
+  };
+  /** A pipeline stage ended; a stage that did not pass ends the task. */
+  'stage-end': {
+    stage: string;
+    /**
+     * `passed`: its command met its expectation, or its loop finished (and its check, if any, passed);
+     * anything else ended the task, as `stopReason` says.
+     */
+    status: 'passed' | 'ended-task';
+    stopReason?: StopReason | undefined;
+    /** Model calls the stage made. */
+    steps: number;
+    /** What its model calls cost, USD. */
+    costUsd: number;
+    /** A command stage's exit code. */
+    exitCode?: number | null | undefined;
+    detail: string;
+  };
   /** A connection the sandbox made (or tried) through the egress proxy; the event's `at` is when it ended. */
   'net-connect': Omit<EgressConnection, 'at'>;
   /** A model call is about to be made, with the bound reserved for it. */
@@ -319,6 +346,8 @@ export const EVENT_TYPES = [
   'check',
   'pre-check',
   'task-interrupted',
+  'stage-start',
+  'stage-end',
 ] as const satisfies readonly EventType[];
 
 // The list names every type of the map: a type added to one and not the other fails to compile.

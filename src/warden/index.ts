@@ -1,5 +1,6 @@
 // The types entry points print from, so that they need no other module.
 export type { Delivery } from '../actions/index.ts';
+export type { TaskChild } from '../agent/index.ts';
 export { starterConfig } from '../config/index.ts';
 export type { CostGrouping, CostReport } from '../guard/index.ts';
 export type { ModelPrice, PriceTable } from '../model/index.ts';
@@ -12,6 +13,8 @@ export type { WardenOptions } from './create-warden.ts';
 export { createWarden } from './create-warden.ts';
 export { resolveConfigPath, resolveHome } from './data-dir.ts';
 export { createDemoRepository, DEMO_TASK } from './demo-repository.ts';
+export type { AgentSummary } from './list-agents.ts';
+export { checkAgents, listAgents } from './list-agents.ts';
 export { sortedModels } from './list-models.ts';
 export type { BundleSummary, ExplainRequest, PolicyStats, PolicyTestReport } from './policy-operations.ts';
 export {

@@ -19,6 +19,8 @@ export interface TaskRequest {
   maxSteps?: number | undefined;
   /** The task's kind, matched against `router.routes` `kind:NAME`. */
   kind?: string | undefined;
+  /** The declared agent to run (`agents.NAME`); default the one `agent:` declares. */
+  agent?: string | undefined;
   /** Whether to save the change as a branch; default true. */
   createBranch?: boolean | undefined;
   /** Who asked; default `$USER`, else `local`. */
@@ -46,6 +48,8 @@ export interface TaskHooks {
 
 /** How a task ended, with its delivery to the forge. */
 export interface TaskResult extends RunTaskResult {
+  /** The agent the task ran as. */
+  agent: string;
   /** True when the model has no known price and ran at $0 (`pricing.allowUnpriced`). */
   unpriced: boolean;
   /** How delivery went; `null` when nothing was delivered (no forge, no success, no branch). */
@@ -87,6 +91,11 @@ export async function resumeTaskWith(
   const [start] = await parts.journal.events(task.id);
   const { runtime, limitChanges } = await createTaskRuntime(parts, {
     model: task.model,
+    // The agent it ran as, when the config still declares it: a pipeline's is refused (not resumable).
+    agent:
+      start?.type === 'task-start' && Object.hasOwn(parts.config.agents, start.agent)
+        ? start.agent
+        : undefined,
     maxUsd: options.maxUsd,
     maxSteps: options.maxSteps,
     resume: {
@@ -143,5 +152,5 @@ async function finish(
   // Only a succeeded task with a branch has something to deliver; the forge is built for the first one.
   const deliveryFor = deliver && task.status === 'succeeded' && task.branch !== null ? delivery() : null;
   const delivered = deliveryFor ? await deliverResult(deliveryFor(task.repo), task) : null;
-  return { ...result, unpriced, delivery: delivered };
+  return { ...result, unpriced, delivery: delivered, agent: runtime.agent.name };
 }

@@ -2,19 +2,21 @@ import type { ApprovalInbox } from '../actions/index.ts';
 import {
   type LimitChange,
   limitsForResume,
+  type PipelineStage,
   parseRecordedLimits,
   type TaskLimits,
   type TaskRuntime,
 } from '../agent/index.ts';
-import type { Config } from '../config/index.ts';
+import type { Config, Stage } from '../config/index.ts';
 import { type CircuitBreakers, describeOpenBreaker, SpendLedger } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
-import { createTaskModels, type PriceTable } from '../model/index.ts';
+import { createTaskModels, type ModelTier, type PriceTable, type TaskModels } from '../model/index.ts';
 import { createCedarPolicyEngine, createShellParser, type PolicyBundle } from '../policy/index.ts';
 import { sandboxEgressOf } from '../sandbox/index.ts';
 import type { Environment } from '../spec/env.ts';
 import type { SandboxDriver } from '../spec/sandbox.ts';
 import { SqliteBatchStore, SqliteSpendStore, type SqliteStore } from '../store/index.ts';
+import { resolveAgent } from './agent-config.ts';
 
 /** The parts a task runtime is made of that the Warden builds once and shares between tasks. */
 export interface SharedParts {
@@ -40,6 +42,8 @@ export interface RuntimeOverrides {
   maxSteps?: number | undefined;
   /** The task's kind (`--kind`), matched against `router.routes` `kind:NAME`. */
   kind?: string | undefined;
+  /** The agent to run (`--agent`): a name under `agents`; undefined or `default`: `agent:`'s. */
+  agent?: string | undefined;
   /**
    * A resumed task: the limits it recorded at its start (its `task-start` event's `limits`), which it
    * keeps; the current config may only tighten them, unless `allowLoosen`.
@@ -56,28 +60,36 @@ export async function createTaskRuntime(
   parts: SharedParts,
   overrides: RuntimeOverrides,
 ): Promise<{ runtime: TaskRuntime; modelName: string; limitChanges: LimitChange[] }> {
-  const { config, store, journal, breakers } = parts;
+  const { store, journal, breakers } = parts;
+  const declared = resolveAgent(parts.config, overrides.agent);
+  const { config } = declared;
   const configuredPrices = parts.priceTable();
   const bundle = parts.bundle();
   const agent = { name: config.agent.name, team: config.agent.team };
-  const { model, higherTiers, modelName, priceTable } = await createTaskModels({
-    config,
-    env: parts.env,
-    priceTable: configuredPrices,
-    requested: overrides.model,
-    kind: overrides.kind,
-    health: {
-      openBreaker: (modelKey) => {
-        const open = breakers.check([`model:${modelKey}`]);
-        return open && describeOpenBreaker(open);
+  const modelsFor = (stage?: { name: string; tier?: ModelTier | undefined; model?: string | undefined }) =>
+    createTaskModels({
+      config,
+      env: parts.env,
+      priceTable: configuredPrices,
+      requested: overrides.model ?? stage?.model,
+      kind: overrides.kind,
+      stage: stage?.name,
+      tier: stage?.tier,
+      health: {
+        openBreaker: (modelKey) => {
+          const open = breakers.check([`model:${modelKey}`]);
+          return open && describeOpenBreaker(open);
+        },
+        record: async (modelKey, failed, detail) => {
+          await breakers.record({ type: 'model-call', modelKey, failed, detail });
+        },
       },
-      record: async (modelKey, failed, detail) => {
-        await breakers.record({ type: 'model-call', modelKey, failed, detail });
-      },
-    },
-    batch: config.agent.batch ? { book: new SqliteBatchStore(store.database) } : undefined,
-    warn: parts.warn,
-  });
+      batch: config.agent.batch ? { book: new SqliteBatchStore(store.database) } : undefined,
+      warn: parts.warn,
+    });
+  const stages = declared.stages && (await pipelineStages(declared.stages, modelsFor));
+  const firstModelStage = declared.stages?.find((stage) => stage.prompt !== undefined);
+  const { model, higherTiers, modelName, priceTable } = await modelsFor(firstModelStage);
   const egress = sandboxEgressOf(config, parts.env);
   const current: TaskLimits = {
     maxSteps: overrides.maxSteps ?? config.budget.maxSteps,
@@ -165,8 +177,43 @@ export async function createTaskRuntime(
     check: config.agent.check,
     higherTiers,
     preChecks: config.agent.preChecks,
+    stages,
+    instructions: declared.prompt,
+    tools: declared.tools,
   };
   return { runtime, modelName, limitChanges: changes };
+}
+
+/** A pipeline's stages as a task runs them: each model stage with its own models. */
+async function pipelineStages(
+  stages: readonly Stage[],
+  modelsFor: (stage: Stage) => Promise<TaskModels>,
+): Promise<PipelineStage[]> {
+  const made: PipelineStage[] = [];
+  for (const stage of stages) {
+    if (stage.run !== undefined) {
+      made.push({
+        kind: 'command',
+        name: stage.name,
+        command: stage.run,
+        expect: stage.expect ?? 'exit-0',
+        outcome: stage.outcome ?? 'failed',
+      });
+      continue;
+    }
+    const { model, higherTiers } = await modelsFor(stage);
+    made.push({
+      kind: 'model',
+      name: stage.name,
+      prompt: stage.prompt ?? '',
+      tools: stage.tools,
+      model,
+      higherTiers,
+      maxSteps: stage.maxSteps,
+      check: stage.check,
+    });
+  }
+  return made;
 }
 
 /** The hosts an egress setting lets the sandbox reach, upstreams included, sorted: what a task records. */

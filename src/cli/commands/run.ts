@@ -5,6 +5,7 @@ import {
   createWarden,
   type DiffStat,
   type SkippedPath,
+  type TaskChild,
   type TaskHooks,
   type TaskResult,
   type Warden,
@@ -21,6 +22,8 @@ branch warden/<task-id> in the repository. Your checkout is never touched.
 
   --repo DIR         the root of the git repository to work on (required)
   --task TEXT        what the agent should do (required)
+  --agent NAME       a declared agent (agents: in the config, or agents/NAME.yaml beside it);
+                     default: the one agent: declares (\`warden agents\` lists them)
   --model SPEC       anthropic:MODEL, openai:MODEL, openai-compatible:MODEL@URL or scripted:FILE
   --config FILE      config file (default: <data dir>/config.yaml when present)
   --max-usd N        spending limit for this task in USD
@@ -70,6 +73,12 @@ export interface RunReport {
   pullRequest: { number: number; url: string } | null;
   /** How delivery to the forge went; `null` when nothing was delivered (no forge, no success, no branch). */
   delivery: { status: string; detail: string } | null;
+  /** The agent the task ran as. */
+  agent: string;
+  /** How it ran: `single` (one loop) or `pipeline`. */
+  pattern: string;
+  /** A pipeline's stages as they ran; empty for one loop. */
+  children: TaskChild[];
 }
 
 export async function runCommand(argv: string[], io: CommandIo): Promise<number> {
@@ -80,6 +89,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
     'max-usd': { type: 'string' },
     'max-steps': { type: 'string' },
     kind: { type: 'string' },
+    agent: { type: 'string' },
     'no-branch': { type: 'boolean' },
   });
   if (values.help) {
@@ -107,6 +117,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
         maxUsd,
         maxSteps,
         kind: values.kind,
+        agent: values.agent,
         createBranch: !values['no-branch'],
       },
       taskHooks(io, Boolean(values.json)),
@@ -176,6 +187,9 @@ export function toReport(result: TaskResult): RunReport {
       ? { number: delivery.pullRequest.number, url: delivery.pullRequest.url }
       : null,
     delivery: delivery ? { status: delivery.status, detail: delivery.detail } : null,
+    agent: result.agent,
+    pattern: result.pattern,
+    children: result.children,
   };
 }
 
@@ -199,6 +213,7 @@ export function formatReport(report: RunReport): string {
   } else {
     lines.push('branch: none (the agent changed nothing)');
   }
+  for (const child of report.children) lines.push(`  ${describeChild(child)}`);
   for (const entry of report.skipped) lines.push(`left out of the branch: ${entry.path} (${entry.reason})`);
   if (report.delivery) lines.push(`pull request: ${report.delivery.detail}`);
   const cache =
@@ -207,6 +222,13 @@ export function formatReport(report: RunReport): string {
   lines.push(`steps: ${report.steps}   cost: ${cost}${cache}`);
   lines.push(`trace: ${report.trace}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** `stage fix: passed, 3 steps, $0.0123, check passed`. */
+export function describeChild(child: TaskChild): string {
+  const status = child.status === 'ended-task' ? `ended the task (${child.stopReason})` : child.status;
+  const check = child.verification === 'none' ? '' : `, check ${child.verification}`;
+  return `${child.kind} ${child.name}: ${status}, ${child.steps} step${child.steps === 1 ? '' : 's'}, $${child.costUsd.toFixed(4)}${check}`;
 }
 
 /** `2 files changed, +3 -1`. */

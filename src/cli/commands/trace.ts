@@ -100,6 +100,10 @@ function describe(event: JournalEvent): string {
       return `${event.branch} at ${event.commit.slice(0, 12)}${leftOut(event.skipped)}`;
     case 'task-end':
       return `${event.status} (${event.stopReason})${event.verification === undefined ? '' : `, verification ${event.verification}`}: ${event.detail}`;
+    case 'stage-start':
+      return `stage ${event.index} ${event.stage}: ${event.kind === 'command' ? `runs \`${event.command}\`` : `model loop on ${event.model}`}`;
+    case 'stage-end':
+      return `stage ${event.stage} ${event.status === 'passed' ? 'passed' : `ended the task (${event.stopReason})`}: ${event.steps} steps, $${event.costUsd.toFixed(4)}; ${oneLine(event.detail, 100)}`;
     case 'task-interrupted':
       return `process ${event.owner?.pid ?? '?'} gone; ${event.steps} steps, $${event.costUsd.toFixed(4)}, ${event.releasedReservations} reservation(s) released, ${event.workspaceKept ? `resumable until ${event.resumableUntil}` : 'workspace gone'}`;
     default:

@@ -1,0 +1,200 @@
+import type { TaskGuard } from '../guard/index.ts';
+import type { Journal } from '../journal/index.ts';
+import type { ModelClient } from '../model/index.ts';
+import type { JournalEvent } from '../spec/journal-events.ts';
+import type { ExecResult } from '../spec/sandbox.ts';
+import type { StopReason, Verification } from '../spec/types.ts';
+import type { LoopStop } from './loop-stop.ts';
+import { truncateText } from './truncate-text.ts';
+
+/** A pipeline stage that runs a command: the pipeline goes on only when its exit status meets `expect`. */
+export interface CommandStage {
+  kind: 'command';
+  name: string;
+  command: string;
+  expect: 'exit-0' | 'exit-nonzero';
+  /** How the task ends when the command does not meet `expect`. */
+  outcome: 'already-done' | 'not-actionable' | 'failed';
+}
+
+/** A pipeline stage that runs a model loop with its own model, tools, step limit and check. */
+export interface ModelStage {
+  kind: 'model';
+  name: string;
+  /** The stage's instructions, given to the model with the task and what earlier stages found. */
+  prompt: string;
+  /** The tools it may call; undefined: the agent's. */
+  tools?: readonly string[] | undefined;
+  model: ModelClient;
+  /** The cascade above `model`, cheapest first. */
+  higherTiers: readonly ModelClient[];
+  /** Most model calls the stage may make (within the task's). */
+  maxSteps?: number | undefined;
+  /**
+   * The command that verifies the stage when its model finishes; `null`: none; undefined: the task's
+   * check for the last model stage, none for the others.
+   */
+  check?: string | null | undefined;
+}
+
+export type PipelineStage = CommandStage | ModelStage;
+
+/** What a model stage's loop is given, and what it gives back. */
+export interface StageRun {
+  stage: ModelStage;
+  /** The task's prompt, the stage's instructions and what the earlier stages found. */
+  prompt: string;
+  /** Model calls the task made before this stage: the loop counts on from there. */
+  stepsBefore: number;
+}
+
+export interface PipelineSettings {
+  taskId: string;
+  /** The task's prompt, in the user's words. */
+  prompt: string;
+  stages: readonly PipelineStage[];
+  journal: Journal;
+  guard: TaskGuard;
+  /** Runs a command in the task's sandbox. */
+  execute: (command: string) => Promise<ExecResult>;
+  /** Runs a model stage's loop; `steps` counts every model call of the task so far. */
+  runLoop: (run: StageRun) => Promise<LoopStop & { steps: number; finalText: string }>;
+  /** Characters of a command's output handed to the next stage. */
+  outputChars: number;
+}
+
+/**
+ * Runs the stages in order in one workspace, each journaled between `stage-start` and `stage-end`. A
+ * command stage that does not meet its expectation ends the task with its `outcome` (`failed`: as an
+ * error); a model stage that does not finish (a limit, a failed check, an error) ends the task as its
+ * loop ended. Each stage is handed what the earlier ones found: a command's exit status and output, a
+ * model stage's last words. The pipeline finishes when its last stage passes.
+ */
+export async function runPipeline(
+  settings: PipelineSettings,
+): Promise<LoopStop & { steps: number; finalText: string }> {
+  const { journal, taskId, guard } = settings;
+  const found: string[] = [];
+  let steps = 0;
+  let finalText = '';
+  for (const [position, stage] of settings.stages.entries()) {
+    await journal.append(taskId, 'stage-start', {
+      stage: stage.name,
+      index: position + 1,
+      kind: stage.kind,
+      command: stage.kind === 'command' ? stage.command : undefined,
+      model: stage.kind === 'model' ? stage.model.label : undefined,
+    });
+    const spentBefore = guard.spent.usd;
+    if (stage.kind === 'command') {
+      const result = await settings.execute(stage.command);
+      const succeeded = result.exitCode === 0 && !result.timedOut;
+      const met = stage.expect === 'exit-0' ? succeeded : !succeeded;
+      const status = result.timedOut ? 'timed out' : `exited ${result.exitCode}`;
+      const detail = `stage ${stage.name}: \`${stage.command}\` ${status}${met ? '' : `, not ${stage.expect}`}`;
+      const stopReason = met ? undefined : stage.outcome === 'failed' ? 'error' : stage.outcome;
+      await journal.append(taskId, 'stage-end', {
+        stage: stage.name,
+        status: met ? 'passed' : 'ended-task',
+        stopReason,
+        steps: 0,
+        costUsd: 0,
+        exitCode: result.exitCode,
+        detail,
+      });
+      if (stopReason) return { stopReason, detail: `${detail}: ${stage.outcome}`, steps, finalText };
+      const output = truncateText(`${result.stdout}\n${result.stderr}`.trim(), settings.outputChars).text;
+      found.push(`Stage ${stage.name}: \`${stage.command}\` ${status}.${output ? `\n${output}` : ''}`);
+      continue;
+    }
+    const stepsBefore = steps;
+    const ended = await settings.runLoop({
+      stage,
+      prompt: stagePrompt(settings, position, found),
+      stepsBefore,
+    });
+    steps = ended.steps;
+    finalText = ended.finalText;
+    const passed = ended.stopReason === 'finished';
+    await journal.append(taskId, 'stage-end', {
+      stage: stage.name,
+      status: passed ? 'passed' : 'ended-task',
+      stopReason: passed ? undefined : ended.stopReason,
+      steps: steps - stepsBefore,
+      costUsd: guard.spent.usd - spentBefore,
+      detail: `stage ${stage.name}: ${ended.detail}`,
+    });
+    if (!passed) return { ...ended, detail: `stage ${stage.name}: ${ended.detail}` };
+    found.push(`Stage ${stage.name} finished${ended.finalText ? `: ${ended.finalText}` : '.'}`);
+  }
+  const last = settings.stages.at(-1);
+  return {
+    stopReason: 'finished',
+    detail: `all ${settings.stages.length} stages passed${last ? ` (the last: ${last.name})` : ''}`,
+    steps,
+    finalText,
+  };
+}
+
+/** What a model stage is told: the task, its place and instructions, and what came before it. */
+function stagePrompt(settings: PipelineSettings, position: number, found: readonly string[]): string {
+  const stage = settings.stages[position] as ModelStage;
+  const parts = [
+    settings.prompt,
+    `You are stage ${position + 1} of ${settings.stages.length} (${stage.name}) of a pipeline working on this task. Your part:\n${stage.prompt}`,
+  ];
+  if (found.length > 0) {
+    parts.push(
+      `What the earlier stages found (their changes are in the workspace; \`git diff\` shows them):\n\n${found.join('\n\n')}`,
+    );
+  }
+  return parts.join('\n\n');
+}
+
+/** One child of a task (a pipeline stage), as `warden run --json` and `warden trace` show it. */
+export interface TaskChild {
+  /** `stage:NAME`. */
+  id: string;
+  kind: 'stage';
+  name: string;
+  /** `passed`, `ended-task` (it ended the task, as `stopReason` says), or `running` when it never ended. */
+  status: 'passed' | 'ended-task' | 'running';
+  stopReason: StopReason | null;
+  steps: number;
+  costUsd: number;
+  /** Its check's last result; `none` when no check ran in it. */
+  verification: Verification;
+  detail: string | null;
+}
+
+/** The stages a task's journal records, in the order they ran. */
+export function stageChildrenOf(events: readonly JournalEvent[]): TaskChild[] {
+  const children: TaskChild[] = [];
+  let current: TaskChild | undefined;
+  for (const event of events) {
+    if (event.type === 'stage-start') {
+      current = {
+        id: `stage:${event.stage}`,
+        kind: 'stage',
+        name: event.stage,
+        status: 'running',
+        stopReason: null,
+        steps: 0,
+        costUsd: 0,
+        verification: 'none',
+        detail: null,
+      };
+      children.push(current);
+    } else if (event.type === 'check' && current) {
+      current.verification = event.passed === true ? 'passed' : 'failed';
+    } else if (event.type === 'stage-end' && current) {
+      current.status = event.status;
+      current.stopReason = event.stopReason ?? null;
+      current.steps = event.steps;
+      current.costUsd = event.costUsd;
+      current.detail = event.detail;
+      current = undefined;
+    }
+  }
+  return children;
+}

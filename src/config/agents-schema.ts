@@ -1,0 +1,185 @@
+import { z } from 'zod';
+
+const positiveInt = (description: string) => z.number().int().positive().describe(description);
+
+/** The tools a built-in agent loop can be given (`tools:` of an agent or a stage). */
+export const TOOL_NAMES = ['list_files', 'read_file', 'search', 'shell', 'edit_file', 'write_file'] as const;
+
+/** A name of an agent, a stage or a role: what `agent:NAME` and `stage:NAME` routes and the journal use. */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export const AgentSchema = z
+  .strictObject({
+    maxOutputTokens: positiveInt(
+      'Maximum output tokens per model call (also the budget reservation).',
+    ).default(4096),
+    name: z
+      .string()
+      .regex(NAME)
+      .describe(
+        'Name of the agent: its tasks are charged to it (daily limits, breakers, reports) and policies see it.',
+      )
+      .default('coder'),
+    team: z
+      .string()
+      .regex(NAME)
+      .describe('Team the agent belongs to (team daily limits, reports, policies).')
+      .default('default'),
+    trustTier: z
+      .number()
+      .int()
+      .min(0)
+      .max(3)
+      .describe('How far policies trust this agent: 0 untrusted … 3 most trusted.')
+      .default(1),
+    toolOutputChars: positiveInt(
+      'Characters of a tool result shown to the model; the rest is cut, and said so.',
+    ).default(16_000),
+    check: z
+      .string()
+      .min(1)
+      .nullable()
+      .describe(
+        "The stage's verification, run in the sandbox when the model says it is finished: exit 0 passes; a failure escalates one tier (router.cascade) or fails the task. auto: the repository's own test command, detected at the task's start (package.json test script with its lockfile's package manager, pytest, tox, go test, cargo test, make test; see the README). A command (`npm test`) runs as given. none (or null): no check, and a task the model finishes ends unverified, not succeeded.",
+      )
+      .default('auto'),
+    preChecks: z
+      .array(
+        z.strictObject({
+          command: z.string().min(1),
+          when: z.enum(['exit-0', 'exit-nonzero']),
+          outcome: z.enum(['already-done', 'not-actionable']),
+        }),
+      )
+      .describe(
+        'Cheap commands run in the sandbox before any model call; the first whose exit status matches `when` ends the task with `outcome`.',
+      )
+      .default([]),
+    batch: z
+      .boolean()
+      .describe(
+        "Not latency-sensitive (evals, nightly jobs): every model call goes through the vendor's batch API (Anthropic Message Batches, OpenAI Batch) at the batch price, waiting durably; a restarted task polls the batch it already submitted. A model with no batch API (scripted, openai-compatible) is refused.",
+      )
+      .default(false),
+  })
+  .describe('The agent step loop.');
+
+const tierSchema = z.enum(['top', 'mid', 'small', 'nano']);
+
+/**
+ * One stage of a pipeline: a command (`run`) whose exit status must meet `expect`, or a model loop
+ * (`prompt`) with its own tools, tier or model, step limit and check. Exactly one of `run` and `prompt`.
+ */
+export const StageSchema = z
+  .strictObject({
+    name: z.string().regex(NAME, 'letters, digits, ".", "_" and "-", starting with a letter or digit'),
+    run: z.string().min(1).optional().describe('A command stage: the command, run in the sandbox.'),
+    expect: z
+      .enum(['exit-0', 'exit-nonzero'])
+      .optional()
+      .describe('A command stage: the exit status the pipeline goes on with (default exit-0).'),
+    outcome: z
+      .enum(['already-done', 'not-actionable', 'failed'])
+      .optional()
+      .describe(
+        'A command stage: how the task ends when the command does not meet `expect` (default failed).',
+      ),
+    prompt: z.string().min(1).optional().describe("A model stage: the stage's instructions to the model."),
+    tools: z
+      .array(z.enum(TOOL_NAMES))
+      .min(1)
+      .optional()
+      .describe('A model stage: the tools it may call (default all of them).'),
+    tier: tierSchema.optional().describe('A model stage: the router tier it starts on (router.enabled).'),
+    model: z.string().min(1).optional().describe('A model stage: a model spec, instead of the routed one.'),
+    maxSteps: positiveInt("A model stage: most model calls it may make (within the task's).").optional(),
+    check: z
+      .string()
+      .min(1)
+      .nullable()
+      .optional()
+      .describe(
+        'A model stage: the command that verifies it when the model finishes (exit 0 passes; a failure escalates one tier when router.cascade is on). Default: none, the next stage goes on.',
+      ),
+  })
+  .superRefine((stage, context) => {
+    const command = stage.run !== undefined;
+    if (command === (stage.prompt !== undefined)) {
+      context.addIssue({
+        code: 'custom',
+        message: 'a stage has either `run` (a command) or `prompt` (a model loop)',
+      });
+      return;
+    }
+    const wrong = command
+      ? (['tools', 'tier', 'model', 'maxSteps', 'check'] as const).filter((key) => stage[key] !== undefined)
+      : (['expect', 'outcome'] as const).filter((key) => stage[key] !== undefined);
+    for (const key of wrong) {
+      context.addIssue({
+        code: 'custom',
+        path: [key],
+        message: command ? 'only a model stage (`prompt`) has this' : 'only a command stage (`run`) has this',
+      });
+    }
+  });
+
+export type Stage = z.output<typeof StageSchema>;
+
+/**
+ * A named agent (`agents.NAME`, or `agents/NAME.yaml` beside the config): the fields of `agent:`, each
+ * with the same default, plus its shape. `single` is today's one loop; `pipeline` runs `stages` in order.
+ */
+export const AgentDefinitionSchema = AgentSchema.extend({
+  name: z.never().optional().describe('Set by the key (or file name) the agent is declared under.'),
+  pattern: z
+    .enum(['single', 'pipeline', 'orchestrator', 'swarm'])
+    .describe('How the agent runs: single (one loop), pipeline (stages in order).')
+    .default('single'),
+  prompt: z.string().min(1).optional().describe("Instructions added to Warden's system prompt."),
+  tools: z.array(z.enum(TOOL_NAMES)).min(1).optional().describe('The tools it may call (default all).'),
+  model: z.string().min(1).optional().describe('Its model when --model is not given (default `model`).'),
+  budget: z
+    .strictObject({
+      maxUsd: z.number().positive().optional(),
+      maxTokens: z.number().int().positive().optional(),
+      maxSteps: z.number().int().positive().optional(),
+      maxWallSeconds: z.number().positive().optional(),
+    })
+    .optional()
+    .describe("Per-task limits that replace `budget`'s for its tasks."),
+  stages: z.array(StageSchema).min(1).optional().describe('pattern pipeline: the stages, in order.'),
+}).superRefine((agent, context) => {
+  if (agent.pattern === 'orchestrator' || agent.pattern === 'swarm') {
+    context.addIssue({
+      code: 'custom',
+      path: ['pattern'],
+      message: `${agent.pattern} is not available in this version: use single or pipeline`,
+    });
+  }
+  if ((agent.pattern === 'pipeline') !== (agent.stages !== undefined)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['stages'],
+      message: agent.pattern === 'pipeline' ? 'a pipeline needs stages' : 'only pattern pipeline has stages',
+    });
+  }
+  const names = (agent.stages ?? []).map((stage) => stage.name);
+  for (const [index, name] of names.entries()) {
+    if (names.indexOf(name) !== index) {
+      context.addIssue({
+        code: 'custom',
+        path: ['stages', index, 'name'],
+        message: `stage ${name} is named twice`,
+      });
+    }
+  }
+});
+
+export type AgentDefinition = z.output<typeof AgentDefinitionSchema>;
+
+export const AgentsSchema = z
+  .record(z.string().regex(NAME, 'an agent name: letters, digits, ".", "_" and "-"'), AgentDefinitionSchema)
+  .describe(
+    'Named agents, run with `warden run --agent NAME`; `agents/NAME.yaml` beside the config adds more.',
+  )
+  .default({});

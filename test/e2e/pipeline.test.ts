@@ -1,0 +1,212 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDemoRepository } from '../../src/warden/demo-repository.ts';
+import { git, makeRepo, runWarden, scratch } from '../support/cli.ts';
+
+const EXAMPLE = fileURLToPath(new URL('../../examples/pipeline/', import.meta.url));
+
+const usage = { input_tokens: 1000, output_tokens: 20 };
+const call = (name: string, input: Record<string, unknown>) => ({ tool_calls: [{ name, input }], usage });
+const say = (text: string) => ({ text, usage });
+
+/** A pipeline agent: reproduce (a command that must fail), fix, review; the task's check is check.sh. */
+const CONFIG = `
+router:
+  enabled: true
+  defaultTier: mid
+  tiers:
+    mid: ["scripted:SCRIPT"]
+    small: ["scripted:SCRIPT"]
+  routes:
+    "stage:review": small
+agents:
+  fixer:
+    pattern: pipeline
+    team: platform
+    check: sh check.sh
+    stages:
+      - name: reproduce
+        run: sh check.sh
+        expect: exit-nonzero
+        outcome: already-done
+      - name: fix
+        prompt: Make check.sh pass by fixing value.txt.
+        tools: [read_file, write_file]
+      - name: review
+        prompt: Review the change and say whether it is right.
+        tools: [read_file]
+`;
+
+/** Each stage's model speaks its own role; the review tries a tool its stage does not give it. */
+const SCRIPT = {
+  model: 'anthropic:claude-haiku-4-5',
+  roles: {
+    fix: {
+      turns: [call('write_file', { path: 'value.txt', content: 'fixed\n' }), say('value.txt now says fixed')],
+    },
+    review: {
+      turns: [
+        call('shell', { command: 'rm -rf .' }),
+        call('read_file', { path: 'value.txt' }),
+        say('the fix is right'),
+      ],
+    },
+  },
+};
+
+describe('a pipeline agent', () => {
+  const work = scratch('pipeline');
+  const home = () => ['--data-dir', path.join(work.dir, 'home')];
+  let config: string;
+  const repoWith = (name: string, value: string) =>
+    makeRepo(path.join(work.dir, name), {
+      'value.txt': value,
+      'check.sh': 'test "$(cat value.txt)" = fixed\n',
+    });
+  const run = (repo: string, ...extra: string[]) =>
+    runWarden([
+      'run',
+      '--repo',
+      repo,
+      '--task',
+      'fix value.txt',
+      '--config',
+      config,
+      '--json',
+      ...home(),
+      ...extra,
+    ]);
+
+  beforeAll(() => {
+    const script = path.join(work.dir, 'script.json');
+    writeFileSync(script, JSON.stringify(SCRIPT));
+    config = path.join(work.dir, 'config.yaml');
+    writeFileSync(config, CONFIG.replaceAll('SCRIPT', script));
+  });
+  afterAll(work.cleanup);
+
+  it('ends already-done with zero model calls when its first stage finds the tests passing', async () => {
+    const repo = repoWith('done-repo', 'fixed\n');
+    const result = await run(repo, '--agent', 'fixer');
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ status: 'already-done', steps: 0, agent: 'fixer', pattern: 'pipeline' });
+    expect(report.children).toEqual([
+      expect.objectContaining({
+        id: 'stage:reproduce',
+        status: 'ended-task',
+        stopReason: 'already-done',
+        steps: 0,
+      }),
+    ]);
+    expect(git(repo, 'branch', '--list', 'warden/*')).toBe('');
+  });
+
+  it('runs its stages in order, each on its own route, tools and role, and verifies the result', async () => {
+    const repo = repoWith('broken-repo', 'broken\n');
+    const result = await run(repo, '--agent', 'fixer');
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ status: 'succeeded', verification: 'passed', steps: 5, agent: 'fixer' });
+    expect(
+      report.children.map((child: { name: string; status: string }) => [child.name, child.status]),
+    ).toEqual([
+      ['reproduce', 'passed'],
+      ['fix', 'passed'],
+      ['review', 'passed'],
+    ]);
+    expect(report.children[2]).toMatchObject({ steps: 3, verification: 'passed' });
+    expect(git(repo, 'show', `${report.branch}:value.txt`)).toBe('fixed');
+
+    const events = JSON.parse(
+      (await runWarden(['trace', report.taskId, '--json', ...home()])).stdout,
+    ) as Array<Record<string, unknown>>;
+    // The review stage is routed by `stage:review` to the small tier; the fix stage by the default.
+    const routes = events.filter((event) => event.type === 'route-decision').map((event) => event.reason);
+    expect(routes.some((reason) => String(reason).includes('stage:review'))).toBe(true);
+    // The review was not given `shell`: its `rm -rf .` ran nowhere.
+    const refused = events.find((event) => event.type === 'tool-call-end' && event.tool === 'shell');
+    expect(refused).toMatchObject({ isError: true });
+    const text = await runWarden(['trace', report.taskId, ...home()]);
+    expect(text.stdout).toContain('stage 1 reproduce: runs `sh check.sh`');
+    expect(text.stdout).toMatch(/stage review passed: 3 steps/);
+    expect(events.filter((event) => event.type === 'stage-start').map((event) => event.stage)).toEqual([
+      'reproduce',
+      'fix',
+      'review',
+    ]);
+  });
+
+  it('is listed and checked by `warden agents`, beside the default agent', async () => {
+    const listed = await runWarden(['agents', '--json', '--config', config, ...home()]);
+    expect(listed.code, listed.stderr).toBe(0);
+    const { agents } = JSON.parse(listed.stdout);
+    expect(agents.map((agent: { name: string; pattern: string }) => [agent.name, agent.pattern])).toEqual([
+      ['coder', 'single'],
+      ['fixer', 'pipeline'],
+    ]);
+    expect(agents[1].stages.map((stage: { name: string; kind: string }) => stage.kind)).toEqual([
+      'command',
+      'model',
+      'model',
+    ]);
+    const checked = await runWarden(['agents', 'check', '--config', config, ...home()]);
+    expect(checked).toMatchObject({ code: 0, stdout: '2 agents: all valid\n' });
+  });
+
+  it('refuses a bad definition, naming its field or file, and an agent that does not exist', async () => {
+    const bad = path.join(work.dir, 'bad');
+    mkdirSync(path.join(bad, 'agents'), { recursive: true });
+    writeFileSync(
+      path.join(bad, 'config.yaml'),
+      'agents:\n  mixed:\n    pattern: pipeline\n    stages:\n      - name: both\n        run: "true"\n        prompt: and a loop\n',
+    );
+    const inline = await runWarden(['agents', '--config', path.join(bad, 'config.yaml'), ...home()]);
+    expect(inline.code).toBe(2);
+    expect(inline.stderr).toContain(
+      'agents.mixed.stages.0: a stage has either `run` (a command) or `prompt`',
+    );
+
+    writeFileSync(path.join(bad, 'config.yaml'), 'agents: {}\n');
+    writeFileSync(path.join(bad, 'agents', 'lint.yaml'), 'pattern: pipeline\n');
+    const file = await runWarden(['agents', '--config', path.join(bad, 'config.yaml'), ...home()]);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toContain(`${path.join(bad, 'agents', 'lint.yaml')} is invalid`);
+    expect(file.stderr).toContain('stages: a pipeline needs stages');
+
+    const missing = await run(repoWith('any-repo', 'broken\n'), '--agent', 'nope');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no agent is named nope');
+    expect(missing.stderr).toContain('coder, fixer');
+  });
+
+  it('as shipped in examples/pipeline fixes the demo repository and verifies it', async () => {
+    const { repo } = await createDemoRepository(path.join(work.dir, 'example'));
+    const result = await runWarden([
+      'run',
+      '--repo',
+      repo,
+      '--task',
+      'Fix the failing tests',
+      '--config',
+      path.join(EXAMPLE, 'config.yaml'),
+      '--agent',
+      'fix-tests',
+      '--model',
+      `scripted:${path.join(EXAMPLE, 'fix-tests.scripted.yaml')}`,
+      '--json',
+      ...home(),
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ status: 'succeeded', verification: 'passed', pattern: 'pipeline' });
+    expect(report.children.map((child: { name: string }) => child.name)).toEqual([
+      'reproduce',
+      'fix',
+      'review',
+    ]);
+    expect(git(repo, 'show', `${report.branch}:src/cart.js`)).toContain('(100 - discountPercent)');
+  });
+});
