@@ -36,15 +36,19 @@ import { work } from './task-work.ts';
 export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Promise<RunTaskResult> {
   const taskId = newTaskId();
   // The sandbox's check and the workspace's git work overlap; the check's verdict still comes first.
-  const [checked, made] = await Promise.allSettled([
+  const making = Promise.allSettled([
     runtime.sandbox.check(),
     createWorkspace({
       repo: request.repo,
       scratchDir: runtime.scratchDir,
       mirrorsDir: runtime.mirrorsDir,
       taskId,
+      resolved: request.resolved,
     }),
   ]);
+  // The main thread is free while git works: the policy engine loads then.
+  setImmediate(() => runtime.warmUp?.());
+  const [checked, made] = await making;
   if (checked.status === 'rejected') {
     if (made.status === 'fulfilled') await made.value.destroy();
     throw checked.reason;
@@ -127,6 +131,7 @@ export async function resumeTask(
     );
   }
   if (task.status === 'stopped') checkLimitRaised(task, runtime.taskLimits, options.limitChanges ?? []);
+  setImmediate(() => runtime.warmUp?.());
   await runtime.sandbox.check();
   if (task.status === 'interrupted') await recordInterruptedCalls(runtime.journal, taskId);
   const events = await runtime.journal.events(taskId);

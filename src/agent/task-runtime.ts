@@ -1,7 +1,7 @@
 import type { CircuitBreakers, SpendLedger } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { ModelClient, PriceTable } from '../model/index.ts';
-import type { BranchResult, DiffStat } from '../sandbox/index.ts';
+import type { BranchResult, DiffStat, ResolvedRepository } from '../sandbox/index.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { ResourceLimits, SandboxDriver, SandboxEgress } from '../spec/sandbox.ts';
 import type { Store } from '../spec/store.ts';
@@ -70,6 +70,11 @@ export interface TaskRuntime {
   preChecks?: readonly PreCheck[];
   /** A pipeline agent's stages, run in order instead of one loop; undefined: one loop. */
   stages?: readonly PipelineStage[] | undefined;
+  /**
+   * Loads what the first decision needs (Cedar, the policy set), called once the task's workspace is
+   * being made, so that the load overlaps the workspace's git work instead of delaying it.
+   */
+  warmUp?: (() => void) | undefined;
   /** The agent's own instructions, added to Warden's system prompt; undefined: none. */
   instructions?: string | undefined;
   /** The tools the agent may call, by name; undefined: every built-in tool. */
@@ -84,6 +89,8 @@ export interface NewTaskRequest {
   requestedBy: string;
   /** `false` leaves the user's repository without a result branch (`--no-branch`). */
   createBranch: boolean;
+  /** The repository as the caller already resolved it (`resolveRepository`); undefined: resolved again. */
+  resolved?: ResolvedRepository | undefined;
 }
 
 export interface RunTaskResult {

@@ -7,9 +7,9 @@ import { BASE_REF, cloneWorkspace } from './internal/clone-workspace.ts';
 import { discardTaskDir, sweepDiscardedWorkspaces } from './internal/discarded-workspaces.ts';
 import { writeFreshGitIndex } from './internal/fresh-git-index.ts';
 import { landResultBranch } from './internal/land-result-branch.ts';
-import { RESULT_REF, writeResultCommit } from './internal/result-commit.ts';
+import { RESULT_REF, readResultBase, writeResultCommit } from './internal/result-commit.ts';
 import type { SkippedPath } from './internal/workspace-snapshot.ts';
-import { resolveRepository } from './resolve-repository.ts';
+import { type ResolvedRepository, resolveRepository } from './resolve-repository.ts';
 
 export type { SkippedPath, SkipReason } from './internal/workspace-snapshot.ts';
 
@@ -31,6 +31,11 @@ export interface WorkspaceSettings {
    * fetches the whole of HEAD from the user's repository.
    */
   mirrorsDir?: string | undefined;
+  /**
+   * `resolveRepository(repo)` as the caller already read it, to spare a second read; HEAD moving since
+   * only marks the workspace `dirty`. Undefined: read now.
+   */
+  resolved?: ResolvedRepository | undefined;
 }
 
 /** The branch a task's changes were brought into the user's repository as. */
@@ -147,7 +152,11 @@ async function isDirty(workTree: string): Promise<boolean> {
  */
 export async function createWorkspace(settings: WorkspaceSettings): Promise<Workspace> {
   checkTaskId(settings.taskId);
-  const { root: workTree, head: headBefore, commonDir } = await resolveRepository(settings.repo);
+  const {
+    root: workTree,
+    head: headBefore,
+    commonDir,
+  } = settings.resolved ?? (await resolveRepository(settings.repo));
   // Read alongside the clone: both only read the user's repository, and each takes a large one a while.
   const dirtyCheck = isDirty(workTree);
   dirtyCheck.catch(() => {});
@@ -266,6 +275,11 @@ function workspaceAt(settings: {
 }): Workspace {
   const dir = path.join(settings.taskDir, 'repo');
   const { workTree, taskDir } = settings;
+  // What the result is built against, read once the index is fresh, off the result's path; a failure
+  // is met, and read again, by the result itself.
+  const resultBase = settings.ready.then(() => readResultBase(dir, settings.baseCommit));
+  resultBase.catch(() => {});
+  const baseOnce = () => resultBase.catch(() => readResultBase(dir, settings.baseCommit));
   return {
     dir,
     baseCommit: settings.baseCommit,
@@ -284,6 +298,7 @@ function workspaceAt(settings: {
         baseCommit: settings.baseCommit,
         message,
         identity: AGENT_IDENTITY,
+        base: baseOnce(),
       });
       if (commit === null) return null;
       const branch = `warden/${taskId}`;
@@ -313,6 +328,7 @@ function workspaceAt(settings: {
           baseCommit: settings.baseCommit,
           message: 'probe',
           identity: AGENT_IDENTITY,
+          base: baseOnce(),
         });
         return commit === null ? null : await readDiffStat(gitDir, commit);
       } finally {

@@ -66,11 +66,12 @@ export async function runTaskWith(
   hooks: TaskHooks,
 ): Promise<TaskResult> {
   // Before any model or sandbox is built: a path that is not a repository's root is the user's to fix.
-  const { root } = await resolveRepository(request.repo);
+  const resolved = await resolveRepository(request.repo);
   const { runtime, modelName } = await createTaskRuntime(parts, request);
   const result = await watched(parts, runtime, hooks, () =>
     runTask(runtime, {
-      repo: root,
+      repo: resolved.root,
+      resolved,
       prompt: request.task,
       modelName,
       requestedBy: request.requestedBy ?? parts.env.USER ?? 'local',

@@ -125,17 +125,17 @@ export async function createTaskRuntime(
     limits: { ...config.limits, taskUsd: limits.maxUsd, taskTokens: limits.maxTokens },
   });
   // The first decision would load the bash grammar and Cedar (WASM, ~0.5 s together). Started now,
-  // the grammar compiles off the main thread and Cedar loads at the next turn, while the task's
-  // workspace is made; failures are left for the first decision to meet and deny on.
+  // the grammar compiles off the main thread; Cedar loads when the task's workspace is being made
+  // (`warmUp`); failures are left for the first decision to meet and deny on.
   const shellParser = createShellParser();
   shellParser.parse('true').catch(() => {});
-  setImmediate(() => {
+  const warmUp = () => {
     try {
       bundle.policySetFor('tool.shell');
     } catch {
       // The first decision meets it again.
     }
-  });
+  };
   const runtime: TaskRuntime = {
     store,
     journal,
@@ -178,6 +178,7 @@ export async function createTaskRuntime(
     higherTiers,
     preChecks: config.agent.preChecks,
     stages,
+    warmUp,
     instructions: declared.prompt,
     tools: declared.tools,
   };

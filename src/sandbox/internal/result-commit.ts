@@ -21,6 +21,30 @@ export interface ResultCommitSettings {
   /** The commit message; whitespace is cleaned up as `git commit --cleanup=whitespace` does. */
   message: string;
   identity: GitIdentity;
+  /** {@link readResultBase} of this workspace and base, read earlier; undefined: read now. */
+  base?: Promise<ResultBase> | undefined;
+}
+
+/** What a result commit is built against: the base commit's tree, and the entries the index vouches for. */
+export interface ResultBase {
+  tree: Map<string, BaseEntry>;
+  indexed: Map<string, IndexedFile>;
+}
+
+/**
+ * The base commit's tree and the workspace's index entries, read from the workspace's own `.git`
+ * (written by Warden, read-only to the sandbox). Read once the index is fresh; neither changes after.
+ *
+ * @throws SystemError `git-failed` when the tree cannot be listed.
+ */
+export async function readResultBase(workspaceDir: string, baseCommit: string): Promise<ResultBase> {
+  const gitDir = path.join(workspaceDir, '.git');
+  const format = baseCommit.length === 64 ? 'sha256' : 'sha1';
+  const [listing, indexed] = await Promise.all([
+    runGit(['ls-tree', '-r', '-z', '--full-tree', baseCommit], { cwd: gitDir, env: { GIT_DIR: gitDir } }),
+    readIndexedFiles(path.join(gitDir, 'index'), format),
+  ]);
+  return { tree: parseTree(listing.stdout), indexed };
 }
 
 export interface ResultCommit {
@@ -45,19 +69,16 @@ export const RESULT_REF = 'refs/warden/result';
 export async function writeResultCommit(settings: ResultCommitSettings): Promise<ResultCommit> {
   const { workspaceDir, gitDir, baseCommit } = settings;
   const privateEnv = { GIT_DIR: gitDir, GIT_INDEX_FILE: path.join(gitDir, 'index') };
-  const git = (args: string[]) => runGit(args, { cwd: gitDir, env: privateEnv });
-
   const workspaceGit = path.join(workspaceDir, '.git');
   // The base commit's id says which hash the repository uses: 64 hex digits for SHA-256, 40 for SHA-1.
   const format = baseCommit.length === 64 ? 'sha256' : 'sha1';
-  await rm(gitDir, { recursive: true, force: true });
-  await createBareGitDir(gitDir, format, path.join(workspaceGit, 'objects'));
   // The workspace's index, written on the host after checkout, vouches for the files nobody touched.
-  const [listing, indexed] = await Promise.all([
-    git(['ls-tree', '-r', '-z', '--full-tree', baseCommit]),
-    readIndexedFiles(path.join(workspaceGit, 'index'), format),
+  const [{ tree: base, indexed }] = await Promise.all([
+    settings.base ?? readResultBase(workspaceDir, baseCommit),
+    rm(gitDir, { recursive: true, force: true }).then(() =>
+      createBareGitDir(gitDir, format, path.join(workspaceGit, 'objects')),
+    ),
   ]);
-  const base = parseTree(listing.stdout);
 
   const blobId = (content: Buffer) =>
     createHash(format).update(`blob ${content.length}\0`).update(content).digest('hex');
