@@ -30,6 +30,8 @@ export interface ModelStage {
   higherTiers: readonly ModelClient[];
   /** Most model calls the stage may make (within the task's). */
   maxSteps?: number | undefined;
+  /** Most the stage's model calls may spend, USD (within the task's budget). */
+  maxUsd?: number | undefined;
   /**
    * The command that verifies the stage when its model finishes; `null`: none; undefined: the task's
    * check for the last model stage, none for the others.
@@ -108,11 +110,12 @@ export async function runPipeline(
       continue;
     }
     const stepsBefore = steps;
-    const ended = await settings.runLoop({
-      stage,
-      prompt: stagePrompt(settings, position, found),
-      stepsBefore,
-    });
+    guard.capSpend(
+      stage.maxUsd === undefined ? undefined : { usd: stage.maxUsd, label: `stage ${stage.name}'s maxUsd` },
+    );
+    const ended = await settings
+      .runLoop({ stage, prompt: stagePrompt(settings, position, found), stepsBefore })
+      .finally(() => guard.capSpend(undefined));
     steps = ended.steps;
     finalText = ended.finalText;
     const passed = ended.stopReason === 'finished';

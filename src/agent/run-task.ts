@@ -206,7 +206,8 @@ async function driveTask(
     let discarded: DiffStat | null | undefined = null;
     const paused = stopReason === 'awaiting-approval';
     // A task stopped by a limit keeps its workspace, unsaved, to go on once the limit is raised.
-    const keepMs = runtime.keepStoppedMs ?? 0;
+    // A pipeline cannot be resumed yet (`resumeTask` refuses it): it ends, its branch saved.
+    const keepMs = runtime.stages ? 0 : (runtime.keepStoppedMs ?? 0);
     const resumableUntil =
       !paused && RESUMABLE_STOPS.has(stopReason) && keepMs > 0
         ? new Date(Date.now() + keepMs).toISOString()

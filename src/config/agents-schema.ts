@@ -93,6 +93,12 @@ export const StageSchema = z
     tier: tierSchema.optional().describe('A model stage: the router tier it starts on (router.enabled).'),
     model: z.string().min(1).optional().describe('A model stage: a model spec, instead of the routed one.'),
     maxSteps: positiveInt("A model stage: most model calls it may make (within the task's).").optional(),
+    maxUsd: z
+      .number()
+      .positive()
+      .optional()
+      .describe("A model stage: most its model calls may spend, USD (within the task's budget)."),
+
     check: z
       .string()
       .min(1)
@@ -112,7 +118,9 @@ export const StageSchema = z
       return;
     }
     const wrong = command
-      ? (['tools', 'tier', 'model', 'maxSteps', 'check'] as const).filter((key) => stage[key] !== undefined)
+      ? (['tools', 'tier', 'model', 'maxSteps', 'maxUsd', 'check'] as const).filter(
+          (key) => stage[key] !== undefined,
+        )
       : (['expect', 'outcome'] as const).filter((key) => stage[key] !== undefined);
     for (const key of wrong) {
       context.addIssue({

@@ -35,6 +35,8 @@ export class TaskGuard {
   readonly #ledger: SpendLedger;
   readonly #breakers: CircuitBreakers | undefined;
   readonly #clock: () => Date;
+  /** A part of the task's budget a child (a pipeline stage) may spend: spend up to `untilUsd`. */
+  #cap: { untilUsd: number; label: string } | undefined;
 
   constructor(settings: TaskGuardSettings) {
     this.scopes = settings.scopes;
@@ -49,6 +51,14 @@ export class TaskGuard {
   }
 
   /**
+   * Limits what the calls from now on may spend, within the task's own limits, until called again:
+   * `usd` more than spent so far (a pipeline stage's `maxUsd`, named by `label`); `undefined` lifts it.
+   */
+  capSpend(cap: { usd: number; label: string } | undefined): void {
+    this.#cap = cap && { untilUsd: this.spent.usd + cap.usd, label: cap.label };
+  }
+
+  /**
    * Checks the breakers, then reserves `worstCase` for a call on `modelKey` (`null`: a routed call, whose
    * router skips models with an open provider breaker itself).
    */
@@ -58,6 +68,15 @@ export class TaskGuard {
   ): Promise<GuardReserveResult> {
     const open = this.#breakers?.check(breakerScopesOf(this.scopes, modelKey ?? undefined));
     if (open) return { ok: false, stopReason: 'breaker', reason: describeOpenBreaker(open).description };
+    const cap = this.#cap;
+    if (cap && this.spent.usd + worstCase.usd > cap.untilUsd) {
+      const left = Math.max(0, cap.untilUsd - this.spent.usd);
+      return {
+        ok: false,
+        stopReason: 'budget',
+        reason: `${cap.label}: the next call could cost $${worstCase.usd.toFixed(4)}, more than the $${left.toFixed(4)} left`,
+      };
+    }
     const reserved = this.#ledger.reserve(this.scopes, worstCase);
     if (reserved.ok) return reserved;
     if (reserved.scope === 'task') return { ok: false, stopReason: 'budget', reason: reserved.reason };

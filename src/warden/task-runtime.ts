@@ -211,6 +211,7 @@ async function pipelineStages(
       model,
       higherTiers,
       maxSteps: stage.maxSteps,
+      maxUsd: stage.maxUsd,
       check: stage.check,
     });
   }

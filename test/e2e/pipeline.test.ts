@@ -37,6 +37,15 @@ agents:
       - name: review
         prompt: Review the change and say whether it is right.
         tools: [read_file]
+  thrifty:
+    pattern: pipeline
+    check: sh check.sh
+    stages:
+      - name: fix
+        prompt: Make check.sh pass by fixing value.txt.
+        maxUsd: 0.001
+      - name: review
+        prompt: Review the change.
 `;
 
 /** Each stage's model speaks its own role; the review tries a tool its stage does not give it. */
@@ -139,6 +148,20 @@ describe('a pipeline agent', () => {
     ]);
   });
 
+  it("stops a stage at its own maxUsd, within the task's budget, and runs no later stage", async () => {
+    const repo = repoWith('thrifty-repo', 'broken\n');
+    const result = await run(repo, '--agent', 'thrifty');
+    expect(result.code, result.stderr).toBe(3);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ status: 'stopped', stopReason: 'budget', steps: 0, costUsd: 0 });
+    expect(report.detail).toContain("stage fix's maxUsd");
+    // Not kept for a resume a pipeline cannot have yet.
+    expect(report.detail).not.toContain('warden resume');
+    expect(report.children).toEqual([
+      expect.objectContaining({ name: 'fix', status: 'ended-task', stopReason: 'budget', steps: 0 }),
+    ]);
+  });
+
   it('is listed and checked by `warden agents`, beside the default agent', async () => {
     const listed = await runWarden(['agents', '--json', '--config', config, ...home()]);
     expect(listed.code, listed.stderr).toBe(0);
@@ -146,6 +169,7 @@ describe('a pipeline agent', () => {
     expect(agents.map((agent: { name: string; pattern: string }) => [agent.name, agent.pattern])).toEqual([
       ['coder', 'single'],
       ['fixer', 'pipeline'],
+      ['thrifty', 'pipeline'],
     ]);
     expect(agents[1].stages.map((stage: { name: string; kind: string }) => stage.kind)).toEqual([
       'command',
@@ -153,7 +177,7 @@ describe('a pipeline agent', () => {
       'model',
     ]);
     const checked = await runWarden(['agents', 'check', '--config', config, ...home()]);
-    expect(checked).toMatchObject({ code: 0, stdout: '2 agents: all valid\n' });
+    expect(checked).toMatchObject({ code: 0, stdout: '3 agents: all valid\n' });
   });
 
   it('refuses a bad definition, naming its field or file, and an agent that does not exist', async () => {
@@ -179,7 +203,7 @@ describe('a pipeline agent', () => {
     const missing = await run(repoWith('any-repo', 'broken\n'), '--agent', 'nope');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no agent is named nope');
-    expect(missing.stderr).toContain('coder, fixer');
+    expect(missing.stderr).toContain('coder, fixer, thrifty');
   });
 
   it('as shipped in examples/pipeline fixes the demo repository and verifies it', async () => {
