@@ -28,7 +28,7 @@ export async function benchRealRepositories(print: (line: string) => void): Prom
       ? "`warden run` below runs the bundle `npm install` built (dist/), as a user's does"
       : '`warden run` below runs from the source: no bundle matches it (`npm install` or `node bin/build-bundle.ts` builds one)',
   );
-  const large = await benchLargeRepository(3);
+  const large = await benchLargeRepository(5);
   const { repository } = large;
   print(
     `(i) large repository (${repository.files.toLocaleString('en-US')} files, ${format(repository.lines / 1e6, 2)} M lines, ${format(repository.bytes / 1e6, 0)} MB, ${repository.commits} commits; built from ${repository.source}${repository.reused ? ', cached' : ''}), 30-step scripted trajectory: ${describeRun(large)}`,
