@@ -5,6 +5,7 @@ import type { JournalEvent } from '../spec/journal-events.ts';
 import type { ExecResult } from '../spec/sandbox.ts';
 import type { StopReason, Verification } from '../spec/types.ts';
 import type { LoopStop } from './loop-stop.ts';
+import { type ResumeState, replayJournal } from './replay-journal.ts';
 import { truncateText } from './truncate-text.ts';
 
 /** A pipeline stage that runs a command: the pipeline goes on only when its exit status meets `expect`. */
@@ -48,6 +49,8 @@ export interface StageRun {
   prompt: string;
   /** Model calls the task made before this stage: the loop counts on from there. */
   stepsBefore: number;
+  /** The stage's loop as the journal left it, for a resumed task. */
+  resume?: ResumeState | undefined;
 }
 
 export interface PipelineSettings {
@@ -63,6 +66,21 @@ export interface PipelineSettings {
   runLoop: (run: StageRun) => Promise<LoopStop & { steps: number; finalText: string }>;
   /** Characters of a command's output handed to the next stage. */
   outputChars: number;
+  /** A resumed task: where its pipeline stopped (`pipelineResumeOf`). */
+  resume?: PipelineResume | undefined;
+}
+
+/** Where a resumed pipeline goes on: after its passed stages, inside the stage that was running. */
+export interface PipelineResume {
+  /** Stages that passed: the pipeline goes on with the next one. */
+  passed: number;
+  /** What they handed on. */
+  found: string[];
+  /** Model calls the task made so far. */
+  steps: number;
+  finalText: string;
+  /** The model stage that was running (the next one), rebuilt from its events; undefined: none was. */
+  running?: ResumeState | undefined;
 }
 
 /**
@@ -75,18 +93,26 @@ export interface PipelineSettings {
 export async function runPipeline(
   settings: PipelineSettings,
 ): Promise<LoopStop & { steps: number; finalText: string }> {
-  const { journal, taskId, guard } = settings;
-  const found: string[] = [];
-  let steps = 0;
-  let finalText = '';
+  const { journal, taskId, guard, resume } = settings;
+  const found: string[] = [...(resume?.found ?? [])];
+  let steps = resume?.steps ?? 0;
+  let finalText = resume?.finalText ?? '';
   for (const [position, stage] of settings.stages.entries()) {
-    await journal.append(taskId, 'stage-start', {
-      stage: stage.name,
-      index: position + 1,
-      kind: stage.kind,
-      command: stage.kind === 'command' ? stage.command : undefined,
-      model: stage.kind === 'model' ? stage.model.label : undefined,
-    });
+    if (resume && position < resume.passed) continue;
+    // The stage a resumed task was in goes on from its journal; its start is recorded already.
+    const running =
+      resume && position === resume.passed && stage.kind === 'model' ? resume.running : undefined;
+    const prompt = stage.kind === 'model' ? stagePrompt(settings, position, found) : undefined;
+    if (!running) {
+      await journal.append(taskId, 'stage-start', {
+        stage: stage.name,
+        index: position + 1,
+        kind: stage.kind,
+        command: stage.kind === 'command' ? stage.command : undefined,
+        model: stage.kind === 'model' ? stage.model.label : undefined,
+        prompt,
+      });
+    }
     const spentBefore = guard.spent.usd;
     if (stage.kind === 'command') {
       const result = await settings.execute(stage.command);
@@ -95,6 +121,8 @@ export async function runPipeline(
       const status = result.timedOut ? 'timed out' : `exited ${result.exitCode}`;
       const detail = `stage ${stage.name}: \`${stage.command}\` ${status}${met ? '' : `, not ${stage.expect}`}`;
       const stopReason = met ? undefined : stage.outcome === 'failed' ? 'error' : stage.outcome;
+      const output = truncateText(`${result.stdout}\n${result.stderr}`.trim(), settings.outputChars).text;
+      const handoff = `Stage ${stage.name}: \`${stage.command}\` ${status}.${output ? `\n${output}` : ''}`;
       await journal.append(taskId, 'stage-end', {
         stage: stage.name,
         status: met ? 'passed' : 'ended-task',
@@ -103,10 +131,10 @@ export async function runPipeline(
         costUsd: 0,
         exitCode: result.exitCode,
         detail,
+        handoff: met ? handoff : undefined,
       });
       if (stopReason) return { stopReason, detail: `${detail}: ${stage.outcome}`, steps, finalText };
-      const output = truncateText(`${result.stdout}\n${result.stderr}`.trim(), settings.outputChars).text;
-      found.push(`Stage ${stage.name}: \`${stage.command}\` ${status}.${output ? `\n${output}` : ''}`);
+      found.push(handoff);
       continue;
     }
     const stepsBefore = steps;
@@ -114,7 +142,7 @@ export async function runPipeline(
       stage.maxUsd === undefined ? undefined : { usd: stage.maxUsd, label: `stage ${stage.name}'s maxUsd` },
     );
     const ended = await settings
-      .runLoop({ stage, prompt: stagePrompt(settings, position, found), stepsBefore })
+      .runLoop({ stage, prompt: prompt ?? '', stepsBefore, resume: running })
       .finally(() => guard.capSpend(undefined));
     steps = ended.steps;
     finalText = ended.finalText;
@@ -126,9 +154,10 @@ export async function runPipeline(
       steps: steps - stepsBefore,
       costUsd: guard.spent.usd - spentBefore,
       detail: `stage ${stage.name}: ${ended.detail}`,
+      handoff: passed ? handoffOf(stage, ended.finalText) : undefined,
     });
     if (!passed) return { ...ended, detail: `stage ${stage.name}: ${ended.detail}` };
-    found.push(`Stage ${stage.name} finished${ended.finalText ? `: ${ended.finalText}` : '.'}`);
+    found.push(handoffOf(stage, ended.finalText));
   }
   const last = settings.stages.at(-1);
   return {
@@ -137,6 +166,38 @@ export async function runPipeline(
     steps,
     finalText,
   };
+}
+
+/** What a model stage hands on: its last words. */
+function handoffOf(stage: ModelStage, finalText: string): string {
+  return `Stage ${stage.name} finished${finalText ? `: ${finalText}` : '.'}`;
+}
+
+/**
+ * Where a pipeline stopped, from the task's journal: the stages that passed and what they handed on,
+ * and the model stage that was running, its conversation rebuilt from its own events.
+ *
+ * @throws SystemError `journal-corrupt` as `replayJournal` does.
+ */
+export function pipelineResumeOf(events: readonly JournalEvent[]): PipelineResume {
+  const whole = replayJournal(events);
+  const resume: PipelineResume = { passed: 0, found: [], steps: whole.steps, finalText: whole.finalText };
+  let open: { start: JournalEvent<'stage-start'>; at: number } | undefined;
+  for (const [at, event] of events.entries()) {
+    if (event.type === 'stage-start') open = { start: event, at };
+    else if (event.type === 'stage-end') {
+      open = undefined;
+      if (event.status !== 'passed') break;
+      resume.passed += 1;
+      if (event.handoff !== undefined) resume.found.push(event.handoff);
+    }
+  }
+  if (open?.start.kind === 'model' && open.start.prompt !== undefined) {
+    const start = { ...events[0]!, type: 'task-start', prompt: open.start.prompt } as JournalEvent;
+    // Step numbers run on across stages: the stage's count is the task's.
+    resume.running = { ...replayJournal([start, ...events.slice(open.at + 1)]), steps: whole.steps };
+  }
+  return resume;
 }
 
 /** What a model stage is told: the task, its place and instructions, and what came before it. */

@@ -6,7 +6,7 @@ import {
   reopenWorkspace,
   type Workspace,
 } from '../sandbox/index.ts';
-import { SystemError, UserError } from '../spec/errors.ts';
+import { SystemError } from '../spec/errors.ts';
 import type { Task } from '../spec/types.ts';
 import { finishTask } from './internal/finish-task.ts';
 import { checkLimitRaised } from './internal/limit-raised.ts';
@@ -17,7 +17,7 @@ import { saveResultBranch } from './internal/save-result-branch.ts';
 import { recordInterruptedCalls } from './record-interrupted-calls.ts';
 import { type ResumeState, replayJournal } from './replay-journal.ts';
 import { type CheckCommand, recordedCheckCommand, resolveCheckCommand } from './resolve-check-command.ts';
-import { stageChildrenOf } from './run-pipeline.ts';
+import { type PipelineResume, pipelineResumeOf, stageChildrenOf } from './run-pipeline.ts';
 import { newTaskId } from './task-id.ts';
 import type { LimitChange } from './task-limits.ts';
 import { currentTaskOwner } from './task-owner.ts';
@@ -116,11 +116,6 @@ export async function resumeTask(
   options: { limitChanges?: readonly LimitChange[] } = {},
 ): Promise<RunTaskResult> {
   const task = await loadResumableTask(runtime.store, taskId);
-  if (runtime.stages) {
-    throw new UserError('task-not-resumable', `task ${taskId} ran a pipeline, which cannot be resumed yet`, {
-      hint: 'start the task again with `warden run --agent`',
-    });
-  }
   // A resume replays the journal into the model's context and the guard's counts: only a verified one.
   const chain = await runtime.journal.verify(taskId);
   if (!chain.ok) {
@@ -136,6 +131,8 @@ export async function resumeTask(
   if (task.status === 'interrupted') await recordInterruptedCalls(runtime.journal, taskId);
   const events = await runtime.journal.events(taskId);
   const resume = replayJournal(events);
+  // A pipeline goes on after its passed stages, inside the one that was running.
+  const pipeline = runtime.stages ? pipelineResumeOf(events) : undefined;
   const start = events[0];
   const createBranch = start?.type !== 'task-start' || start.createBranch !== false;
   const workspace = await reopenWorkspace({ repo: task.repo, scratchDir: runtime.scratchDir, taskId });
@@ -157,7 +154,7 @@ export async function resumeTask(
   // The check chosen at the start, `null` included; only a task that recorded none is resolved again.
   const recorded = recordedCheckCommand(events);
   const check = recorded === undefined ? await resolveCheckCommand(runtime.check, workspace.dir) : recorded;
-  return driveTask(runtime, running, workspace, { createBranch, resume, check });
+  return driveTask(runtime, running, workspace, { createBranch, resume, pipeline, check });
 }
 
 /** Runs the loop in the task's workspace and records how it ended. */
@@ -165,7 +162,12 @@ async function driveTask(
   runtime: TaskRuntime,
   task: Task,
   workspace: Workspace,
-  options: { createBranch: boolean; resume?: ResumeState; check: CheckCommand | null },
+  options: {
+    createBranch: boolean;
+    resume?: ResumeState;
+    pipeline?: PipelineResume;
+    check: CheckCommand | null;
+  },
 ): Promise<RunTaskResult> {
   const { journal } = runtime;
   const taskId = task.id;
@@ -206,8 +208,7 @@ async function driveTask(
     let discarded: DiffStat | null | undefined = null;
     const paused = stopReason === 'awaiting-approval';
     // A task stopped by a limit keeps its workspace, unsaved, to go on once the limit is raised.
-    // A pipeline cannot be resumed yet (`resumeTask` refuses it): it ends, its branch saved.
-    const keepMs = runtime.stages ? 0 : (runtime.keepStoppedMs ?? 0);
+    const keepMs = runtime.keepStoppedMs ?? 0;
     const resumableUntil =
       !paused && RESUMABLE_STOPS.has(stopReason) && keepMs > 0
         ? new Date(Date.now() + keepMs).toISOString()

@@ -11,7 +11,7 @@ import type { LoopStop } from './loop-stop.ts';
 import { runPreChecks } from './pre-checks.ts';
 import type { ResumeState } from './replay-journal.ts';
 import type { CheckCommand } from './resolve-check-command.ts';
-import { runPipeline } from './run-pipeline.ts';
+import { type PipelineResume, runPipeline } from './run-pipeline.ts';
 import { SYSTEM_PROMPT } from './system-prompt.ts';
 import type { TaskRuntime } from './task-runtime.ts';
 import { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
@@ -43,7 +43,7 @@ export async function work(
   workspace: Workspace,
   sandbox: Sandbox,
   guard: TaskGuard,
-  options: { resume?: ResumeState; check: CheckCommand | null },
+  options: { resume?: ResumeState; pipeline?: PipelineResume; check: CheckCommand | null },
 ): Promise<LoopStop & { steps: number; finalText: string }> {
   const { resume, check } = options;
   const { journal } = runtime;
@@ -122,7 +122,8 @@ export async function work(
         guard,
         execute: (command) => execute(command, runtime.commandTimeoutMs),
         outputChars: runtime.toolOutputChars,
-        runLoop: ({ stage, prompt, stepsBefore }) =>
+        resume: options.pipeline,
+        runLoop: ({ stage, prompt, stepsBefore, resume: running }) =>
           loop({
             prompt,
             model: stage.model,
@@ -143,6 +144,7 @@ export async function work(
             ),
             maxWallSeconds: Math.max(0, runtime.limits.maxWallSeconds - (performance.now() - started) / 1000),
             stepsBefore,
+            resume: running,
           }),
       });
     }

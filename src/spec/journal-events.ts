@@ -75,6 +75,8 @@ export interface JournalEventFields {
     kind: 'command' | 'model';
     command?: string | undefined;
     model?: string | undefined;
+    /** A model stage's first message, as its model saw it: what a resume rebuilds its loop from. */
+    prompt?: string | undefined;
   };
   /** A pipeline stage ended; a stage that did not pass ends the task. */
   'stage-end': {
@@ -92,6 +94,8 @@ export interface JournalEventFields {
     /** A command stage's exit code. */
     exitCode?: number | null | undefined;
     detail: string;
+    /** What a passed stage hands to the next ones (output, last words); a resume hands it again. */
+    handoff?: string | undefined;
   };
   /** A connection the sandbox made (or tried) through the egress proxy; the event's `at` is when it ended. */
   'net-connect': Omit<EgressConnection, 'at'>;

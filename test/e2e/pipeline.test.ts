@@ -1,11 +1,14 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDemoRepository } from '../../src/warden/demo-repository.ts';
 import { git, makeRepo, runWarden, scratch } from '../support/cli.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/pipeline/', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/warden.js', import.meta.url));
 
 const usage = { input_tokens: 1000, output_tokens: 20 };
 const call = (name: string, input: Record<string, unknown>) => ({ tool_calls: [{ name, input }], usage });
@@ -46,6 +49,15 @@ agents:
         maxUsd: 0.001
       - name: review
         prompt: Review the change.
+  patient:
+    pattern: pipeline
+    check: sh check.sh
+    stages:
+      - name: mend
+        prompt: Fix value.txt.
+      - name: look
+        prompt: Look at the change.
+        tools: [read_file]
 `;
 
 /** Each stage's model speaks its own role; the review tries a tool its stage does not give it. */
@@ -62,6 +74,15 @@ const SCRIPT = {
         say('the fix is right'),
       ],
     },
+    // Killed while its `sleep` runs; resumed, it goes on with its next turn.
+    mend: {
+      turns: [
+        call('write_file', { path: 'value.txt', content: 'fixed\n' }),
+        call('shell', { command: 'sleep 30' }),
+        say('value.txt is fixed'),
+      ],
+    },
+    look: { turns: [call('read_file', { path: 'value.txt' }), say('it is right')] },
   },
 };
 
@@ -155,11 +176,60 @@ describe('a pipeline agent', () => {
     const report = JSON.parse(result.stdout);
     expect(report).toMatchObject({ status: 'stopped', stopReason: 'budget', steps: 0, costUsd: 0 });
     expect(report.detail).toContain("stage fix's maxUsd");
-    // Not kept for a resume a pipeline cannot have yet.
-    expect(report.detail).not.toContain('warden resume');
     expect(report.children).toEqual([
       expect.objectContaining({ name: 'fix', status: 'ended-task', stopReason: 'budget', steps: 0 }),
     ]);
+  });
+
+  it('killed with SIGKILL inside a stage, resumes in that stage without repeating a model call', async () => {
+    const repo = repoWith('killed-repo', 'broken\n');
+    const dataDir = path.join(work.dir, 'home');
+    const args = ['run', '--repo', repo, '--task', 'fix value.txt', '--config', config, '--agent', 'patient'];
+    const child = spawn(process.execPath, [BIN, ...args, '--json', '--data-dir', dataDir], {
+      stdio: 'ignore',
+    });
+    let taskId = '';
+    await vi.waitFor(
+      () => {
+        const db = new DatabaseSync(path.join(dataDir, 'warden.db'), { readOnly: true, timeout: 5_000 });
+        try {
+          const row = db
+            .prepare("SELECT task_id FROM events WHERE type = 'tool-call-start' AND body LIKE '%sleep 30%'")
+            .get() as { task_id: string } | undefined;
+          expect(row).toBeDefined();
+          taskId = row!.task_id;
+        } finally {
+          db.close();
+        }
+      },
+      { timeout: 30_000, interval: 50 },
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+
+    const resumed = await runWarden(['resume', taskId, '--json', '--config', config, ...home()]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const report = JSON.parse(resumed.stdout);
+    expect(report).toMatchObject({
+      status: 'succeeded',
+      verification: 'passed',
+      pattern: 'pipeline',
+      steps: 5,
+    });
+    expect(
+      report.children.map((stage: { name: string; status: string }) => [stage.name, stage.status]),
+    ).toEqual([
+      ['mend', 'passed'],
+      ['look', 'passed'],
+    ]);
+    const events = JSON.parse((await runWarden(['trace', taskId, '--json', ...home()])).stdout) as Array<
+      Record<string, unknown>
+    >;
+    // Five model calls in all: the two made before the kill were not made again.
+    const steps = events.filter((event) => event.type === 'model-request').map((event) => event.step);
+    expect(steps).toEqual([1, 2, 3, 4, 5]);
+    expect(git(repo, 'show', `${report.branch}:value.txt`)).toBe('fixed');
   });
 
   it('is listed and checked by `warden agents`, beside the default agent', async () => {
@@ -170,6 +240,7 @@ describe('a pipeline agent', () => {
       ['coder', 'single'],
       ['fixer', 'pipeline'],
       ['thrifty', 'pipeline'],
+      ['patient', 'pipeline'],
     ]);
     expect(agents[1].stages.map((stage: { name: string; kind: string }) => stage.kind)).toEqual([
       'command',
@@ -177,7 +248,7 @@ describe('a pipeline agent', () => {
       'model',
     ]);
     const checked = await runWarden(['agents', 'check', '--config', config, ...home()]);
-    expect(checked).toMatchObject({ code: 0, stdout: '3 agents: all valid\n' });
+    expect(checked).toMatchObject({ code: 0, stdout: '4 agents: all valid\n' });
   });
 
   it('refuses a bad definition, naming its field or file, and an agent that does not exist', async () => {
@@ -203,7 +274,7 @@ describe('a pipeline agent', () => {
     const missing = await run(repoWith('any-repo', 'broken\n'), '--agent', 'nope');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no agent is named nope');
-    expect(missing.stderr).toContain('coder, fixer, thrifty');
+    expect(missing.stderr).toContain('coder, fixer, thrifty, patient');
   });
 
   it('as shipped in examples/pipeline fixes the demo repository and verifies it', async () => {
