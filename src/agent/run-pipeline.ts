@@ -81,6 +81,8 @@ export interface PipelineResume {
   finalText: string;
   /** The model stage that was running (the next one), rebuilt from its events; undefined: none was. */
   running?: ResumeState | undefined;
+  /** Model calls the task had made when that stage started. */
+  runningStepsBefore?: number | undefined;
 }
 
 /**
@@ -137,7 +139,7 @@ export async function runPipeline(
       found.push(handoff);
       continue;
     }
-    const stepsBefore = steps;
+    const stepsBefore = running ? (resume?.runningStepsBefore ?? steps) : steps;
     guard.capSpend(
       stage.maxUsd === undefined ? undefined : { usd: stage.maxUsd, label: `stage ${stage.name}'s maxUsd` },
     );
@@ -193,6 +195,8 @@ export function pipelineResumeOf(events: readonly JournalEvent[]): PipelineResum
     }
   }
   if (open?.start.kind === 'model' && open.start.prompt !== undefined) {
+    const before = events.slice(0, open.at).filter((event) => event.type === 'model-response');
+    resume.runningStepsBefore = before.at(-1)?.step ?? 0;
     const start = { ...events[0]!, type: 'task-start', prompt: open.start.prompt } as JournalEvent;
     // Step numbers run on across stages: the stage's count is the task's.
     resume.running = { ...replayJournal([start, ...events.slice(open.at + 1)]), steps: whole.steps };

@@ -217,11 +217,16 @@ describe('a pipeline agent', () => {
       pattern: 'pipeline',
       steps: 5,
     });
+    // Each stage counts all of its own calls, those made before the kill too.
     expect(
-      report.children.map((stage: { name: string; status: string }) => [stage.name, stage.status]),
+      report.children.map((stage: { name: string; status: string; steps: number }) => [
+        stage.name,
+        stage.status,
+        stage.steps,
+      ]),
     ).toEqual([
-      ['mend', 'passed'],
-      ['look', 'passed'],
+      ['mend', 'passed', 3],
+      ['look', 'passed', 2],
     ]);
     const events = JSON.parse((await runWarden(['trace', taskId, '--json', ...home()])).stdout) as Array<
       Record<string, unknown>
