@@ -10,7 +10,7 @@ import {
 import type { Config, Stage } from '../config/index.ts';
 import { type CircuitBreakers, describeOpenBreaker, SpendLedger } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
-import { createTaskModels, type ModelTier, type PriceTable, type TaskModels } from '../model/index.ts';
+import { createTaskModels, type PriceTable, type TaskModels } from '../model/index.ts';
 import { createCedarPolicyEngine, createShellParser, type PolicyBundle } from '../policy/index.ts';
 import { sandboxEgressOf } from '../sandbox/index.ts';
 import type { Environment } from '../spec/env.ts';
@@ -66,11 +66,16 @@ export async function createTaskRuntime(
   const configuredPrices = parts.priceTable();
   const bundle = parts.bundle();
   const agent = { name: config.agent.name, team: config.agent.team };
-  const modelsFor = (stage?: { name: string; tier?: ModelTier | undefined; model?: string | undefined }) =>
-    createTaskModels({
+  // Each stage's models once; the price table gathers the $0 entries of every unpriced model let run.
+  let prices = configuredPrices;
+  const made = new Map<Stage | undefined, TaskModels>();
+  const modelsFor = async (stage?: Stage): Promise<TaskModels> => {
+    const known = made.get(stage);
+    if (known) return known;
+    const models = await createTaskModels({
       config,
       env: parts.env,
-      priceTable: configuredPrices,
+      priceTable: prices,
       requested: overrides.model ?? stage?.model,
       kind: overrides.kind,
       stage: stage?.name,
@@ -87,9 +92,14 @@ export async function createTaskRuntime(
       batch: config.agent.batch ? { book: new SqliteBatchStore(store.database) } : undefined,
       warn: parts.warn,
     });
+    prices = models.priceTable;
+    made.set(stage, models);
+    return models;
+  };
   const stages = declared.stages && (await pipelineStages(declared.stages, modelsFor));
   const firstModelStage = declared.stages?.find((stage) => stage.prompt !== undefined);
-  const { model, higherTiers, modelName, priceTable } = await modelsFor(firstModelStage);
+  const { model, higherTiers, modelName } = await modelsFor(firstModelStage);
+  const priceTable = prices;
   const egress = sandboxEgressOf(config, parts.env);
   const current: TaskLimits = {
     maxSteps: overrides.maxSteps ?? config.budget.maxSteps,
