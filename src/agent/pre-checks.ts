@@ -18,6 +18,12 @@ export interface EarlyExit {
   detail: string;
 }
 
+/** Whether a command's end is `exit-0` (it succeeded) or `exit-nonzero` (it failed or timed out). */
+export function exitMeets(result: ExecResult, expected: 'exit-0' | 'exit-nonzero'): boolean {
+  const succeeded = result.exitCode === 0 && !result.timedOut;
+  return expected === 'exit-0' ? succeeded : !succeeded;
+}
+
 /**
  * Runs the pre-checks in order and journals each (`pre-check`: command, exit code, whether it matched);
  * the first that matches ends the task. Returns `undefined` when none matched and the task goes on.
@@ -29,8 +35,7 @@ export async function runPreChecks(
 ): Promise<EarlyExit | undefined> {
   for (const check of checks) {
     const result = await execute(check.command);
-    const succeeded = result.exitCode === 0 && !result.timedOut;
-    const matched = check.when === 'exit-0' ? succeeded : !succeeded;
+    const matched = exitMeets(result, check.when);
     await record({
       command: check.command,
       exitCode: result.exitCode,

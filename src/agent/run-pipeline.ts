@@ -5,6 +5,7 @@ import type { JournalEvent } from '../spec/journal-events.ts';
 import type { ExecResult } from '../spec/sandbox.ts';
 import type { StopReason, Verification } from '../spec/types.ts';
 import type { LoopStop } from './loop-stop.ts';
+import { exitMeets } from './pre-checks.ts';
 import { type ResumeState, replayJournal } from './replay-journal.ts';
 import { truncateText } from './truncate-text.ts';
 
@@ -118,8 +119,7 @@ export async function runPipeline(
     const spentBefore = guard.spent.usd;
     if (stage.kind === 'command') {
       const result = await settings.execute(stage.command);
-      const succeeded = result.exitCode === 0 && !result.timedOut;
-      const met = stage.expect === 'exit-0' ? succeeded : !succeeded;
+      const met = exitMeets(result, stage.expect);
       const status = result.timedOut ? 'timed out' : `exited ${result.exitCode}`;
       const detail = `stage ${stage.name}: \`${stage.command}\` ${status}${met ? '' : `, not ${stage.expect}`}`;
       const stopReason = met ? undefined : stage.outcome === 'failed' ? 'error' : stage.outcome;
