@@ -3,7 +3,6 @@ import type { Journal } from '../journal/index.ts';
 import type { ModelClient } from '../model/index.ts';
 import type { JournalEvent } from '../spec/journal-events.ts';
 import type { ExecResult } from '../spec/sandbox.ts';
-import type { StopReason, Verification } from '../spec/types.ts';
 import type { LoopStop } from './loop-stop.ts';
 import { exitMeets } from './pre-checks.ts';
 import { type ResumeState, replayJournal } from './replay-journal.ts';
@@ -217,52 +216,4 @@ function stagePrompt(settings: PipelineSettings, position: number, found: readon
     );
   }
   return parts.join('\n\n');
-}
-
-/** One child of a task (a pipeline stage), as `warden run --json` and `warden trace` show it. */
-export interface TaskChild {
-  /** `stage:NAME`. */
-  id: string;
-  kind: 'stage';
-  name: string;
-  /** `passed`, `ended-task` (it ended the task, as `stopReason` says), or `running` when it never ended. */
-  status: 'passed' | 'ended-task' | 'running';
-  stopReason: StopReason | null;
-  steps: number;
-  costUsd: number;
-  /** Its check's last result; `none` when no check ran in it. */
-  verification: Verification;
-  detail: string | null;
-}
-
-/** The stages a task's journal records, in the order they ran. */
-export function stageChildrenOf(events: readonly JournalEvent[]): TaskChild[] {
-  const children: TaskChild[] = [];
-  let current: TaskChild | undefined;
-  for (const event of events) {
-    if (event.type === 'stage-start') {
-      current = {
-        id: `stage:${event.stage}`,
-        kind: 'stage',
-        name: event.stage,
-        status: 'running',
-        stopReason: null,
-        steps: 0,
-        costUsd: 0,
-        verification: 'none',
-        detail: null,
-      };
-      children.push(current);
-    } else if (event.type === 'check' && current) {
-      current.verification = event.passed === true ? 'passed' : 'failed';
-    } else if (event.type === 'stage-end' && current) {
-      current.status = event.status;
-      current.stopReason = event.stopReason ?? null;
-      current.steps = event.steps;
-      current.costUsd = event.costUsd;
-      current.detail = event.detail;
-      current = undefined;
-    }
-  }
-  return children;
 }

@@ -3,11 +3,13 @@ import {
   type BranchResult,
   createWorkspace,
   type DiffStat,
+  readDiffStat,
   reopenWorkspace,
   type Workspace,
 } from '../sandbox/index.ts';
-import { SystemError } from '../spec/errors.ts';
+import { describeError, SystemError, UserError } from '../spec/errors.ts';
 import type { Task } from '../spec/types.ts';
+import { errorCode } from './internal/error-code.ts';
 import { finishTask } from './internal/finish-task.ts';
 import { checkLimitRaised } from './internal/limit-raised.ts';
 import { openTaskSandbox } from './internal/open-task-sandbox.ts';
@@ -17,7 +19,8 @@ import { saveResultBranch } from './internal/save-result-branch.ts';
 import { recordInterruptedCalls } from './record-interrupted-calls.ts';
 import { type ResumeState, replayJournal } from './replay-journal.ts';
 import { type CheckCommand, recordedCheckCommand, resolveCheckCommand } from './resolve-check-command.ts';
-import { type PipelineResume, pipelineResumeOf, stageChildrenOf } from './run-pipeline.ts';
+import { type PipelineResume, pipelineResumeOf } from './run-pipeline.ts';
+import { childrenOf } from './task-children.ts';
 import { newTaskId } from './task-id.ts';
 import type { LimitChange } from './task-limits.ts';
 import { currentTaskOwner } from './task-owner.ts';
@@ -116,6 +119,15 @@ export async function resumeTask(
   options: { limitChanges?: readonly LimitChange[] } = {},
 ): Promise<RunTaskResult> {
   const task = await loadResumableTask(runtime.store, taskId);
+  if (runtime.orchestrator) {
+    throw new UserError(
+      'task-not-resumable',
+      `task ${taskId} ran an orchestrator, which cannot be resumed yet`,
+      {
+        hint: 'run the task again with `warden run`',
+      },
+    );
+  }
   // A resume replays the journal into the model's context and the guard's counts: only a verified one.
   const chain = await runtime.journal.verify(taskId);
   if (!chain.ok) {
@@ -210,11 +222,34 @@ async function driveTask(
     // A task stopped by a limit keeps its workspace, unsaved, to go on once the limit is raised.
     const keepMs = runtime.keepStoppedMs ?? 0;
     const resumableUntil =
-      !paused && RESUMABLE_STOPS.has(stopReason) && keepMs > 0
+      !paused && !runtime.orchestrator && RESUMABLE_STOPS.has(stopReason) && keepMs > 0
         ? new Date(Date.now() + keepMs).toISOString()
         : undefined;
     if (paused || resumableUntil) {
       keepWorkspace = true;
+    } else if (done.result && stopReason === 'finished') {
+      // An orchestrator's change is a chain of commits, one per subtask, made and verified already.
+      const { result } = done;
+      if (options.createBranch) {
+        try {
+          branch = await workspace.landBranch(taskId, result);
+          await journal.append(taskId, 'branch-created', { ...branch });
+          changed = true;
+        } catch (error) {
+          stopReason = 'error';
+          detail = `the change could not be saved as a branch: ${describeError(error)}`;
+          await journal.append(taskId, 'error', {
+            source: 'branch',
+            message: detail,
+            code: errorCode(error),
+          });
+        }
+      } else {
+        discarded = await readDiffStat(result.gitDir, result.commit, workspace.baseCommit).catch(
+          () => undefined,
+        );
+        changed = discarded === undefined ? undefined : true;
+      }
     } else if (options.createBranch) {
       const saved = await saveResultBranch({
         journal,
@@ -267,8 +302,8 @@ async function driveTask(
       finalText: done.finalText,
       cacheHitRatio: finished.cacheHitRatio,
       verification,
-      pattern: runtime.stages ? 'pipeline' : 'single',
-      children: stageChildrenOf(events),
+      pattern: runtime.orchestrator ? 'orchestrator' : runtime.stages ? 'pipeline' : 'single',
+      children: childrenOf(events),
       check: options.check && { command: options.check.command, source: options.check.source },
     };
   } finally {

@@ -9,7 +9,8 @@ import type { Task, Verification } from '../spec/types.ts';
 import type { LoopLimits } from './agent-loop.ts';
 import type { ApprovalGate } from './approval-gate.ts';
 import type { PreCheck } from './pre-checks.ts';
-import type { PipelineStage, TaskChild } from './run-pipeline.ts';
+import type { PipelineStage } from './run-pipeline.ts';
+import type { TaskChild } from './task-children.ts';
 import type { TaskLimits } from './task-limits.ts';
 
 /** Everything a task runs with, built once at the edge. */
@@ -70,6 +71,8 @@ export interface TaskRuntime {
   preChecks?: readonly PreCheck[];
   /** A pipeline agent's stages, run in order instead of one loop; undefined: one loop. */
   stages?: readonly PipelineStage[] | undefined;
+  /** An orchestrator agent's planner and worker, run instead of one loop; undefined: one loop. */
+  orchestrator?: OrchestratorRuntime | undefined;
   /**
    * Loads what the first decision needs (Cedar, the policy set), called once the task's workspace is
    * being made, so that the load overlaps the workspace's git work instead of delaying it.
@@ -79,6 +82,27 @@ export interface TaskRuntime {
   instructions?: string | undefined;
   /** The tools the agent may call, by name; undefined: every built-in tool. */
   tools?: readonly string[] | undefined;
+}
+
+/** An orchestrator as a task runs it (`run-orchestrator.ts`). */
+export interface OrchestratorRuntime {
+  /** The planner: reads, then calls `plan`; its models are the task's `model` and `higherTiers`. */
+  planner: {
+    prompt?: string | undefined;
+    /** Its reading tools besides `plan`; undefined: list_files, read_file and search. */
+    tools?: readonly string[] | undefined;
+    maxSteps?: number | undefined;
+  };
+  worker: {
+    prompt?: string | undefined;
+    /** undefined: the agent's. */
+    tools?: readonly string[] | undefined;
+    maxSteps?: number | undefined;
+    /** The worker's models for one subtask (a scripted model speaks `worker:ID`). */
+    models: (subtaskId: string) => Promise<{ model: ModelClient; higherTiers: readonly ModelClient[] }>;
+  };
+  /** Most subtasks run at once. */
+  maxParallel: number;
 }
 
 export interface NewTaskRequest {
@@ -110,7 +134,7 @@ export interface RunTaskResult {
   /** The check the task ran when the model finished; `null` when it had none. */
   check: { command: string; source: string } | null;
   /** How the agent ran: one loop, or a pipeline of stages. */
-  pattern: 'single' | 'pipeline';
+  pattern: 'single' | 'pipeline' | 'orchestrator';
   /** A pipeline's stages, as they ran; empty for one loop. */
   children: TaskChild[];
 }

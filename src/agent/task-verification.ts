@@ -9,7 +9,9 @@ import { statusOf } from './internal/stop-status.ts';
 export function verificationOf(events: readonly JournalEvent[]): Verification {
   for (let index = events.length - 1; index >= 0; index -= 1) {
     const event = events[index]!;
-    if (event.type === 'check') return event.passed === true ? 'passed' : 'failed';
+    // A child's check (a subtask's) verifies the child; the task's own check verifies the task.
+    if (event.type === 'check' && event.child === undefined)
+      return event.passed === true ? 'passed' : 'failed';
   }
   return 'none';
 }

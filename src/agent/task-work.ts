@@ -1,40 +1,20 @@
 import type { TaskGuard } from '../guard/index.ts';
-import type { ModelClient } from '../model/index.ts';
 import type { Workspace } from '../sandbox/index.ts';
 import { describeError } from '../spec/errors.ts';
 import type { Sandbox } from '../spec/sandbox.ts';
 import type { Task } from '../spec/types.ts';
-import { runAgentLoop } from './agent-loop.ts';
-import { createCommandCheck } from './command-check.ts';
 import { errorCode } from './internal/error-code.ts';
-import type { LoopStop } from './loop-stop.ts';
+import { loopRunner } from './loop-runner.ts';
 import { runPreChecks } from './pre-checks.ts';
 import type { ResumeState } from './replay-journal.ts';
 import type { CheckCommand } from './resolve-check-command.ts';
+import { type OrchestratorEnd, runOrchestrator } from './run-orchestrator.ts';
 import { type PipelineResume, runPipeline } from './run-pipeline.ts';
-import { SYSTEM_PROMPT } from './system-prompt.ts';
 import type { TaskRuntime } from './task-runtime.ts';
-import { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
-import { createWorkspaceFiles } from './tools/workspace-files.ts';
-
-/** One model loop of the task: the whole task for a single agent, one stage of a pipeline. */
-interface LoopRun {
-  prompt: string;
-  model: ModelClient;
-  higherTiers: readonly ModelClient[];
-  check: CheckCommand | null;
-  /** Tool names; undefined: every built-in tool. */
-  tools: readonly string[] | undefined;
-  /** Most model calls the task may have made when this loop ends. */
-  maxSteps: number;
-  maxWallSeconds: number;
-  stepsBefore?: number | undefined;
-  resume?: ResumeState | undefined;
-}
 
 /**
- * The agent's work in the sandbox: the pre-checks (a new task only), then the loop, or a pipeline's
- * stages in order. Anything thrown ends the work as `error`, journaled; the steps and text are then
+ * The agent's work in the sandbox: the pre-checks (a new task only), then the loop, a pipeline's
+ * stages in order, or an orchestrator's plan (whose `result` is the change to land). Anything thrown ends the work as `error`, journaled; the steps and text are then
  * those of the resume, if any.
  */
 export async function work(
@@ -44,7 +24,7 @@ export async function work(
   sandbox: Sandbox,
   guard: TaskGuard,
   options: { resume?: ResumeState; pipeline?: PipelineResume; check: CheckCommand | null },
-): Promise<LoopStop & { steps: number; finalText: string }> {
+): Promise<OrchestratorEnd> {
   const { resume, check } = options;
   const { journal } = runtime;
   const taskId = task.id;
@@ -64,53 +44,18 @@ export async function work(
           (fields) => journal.append(taskId, 'pre-check', fields),
         );
     if (early) return { ...early, steps, finalText };
-    const toolContext = {
-      files: createWorkspaceFiles(workspace.dir, runtime.protectedPaths),
-      exec: (command: string, execOptions: { timeoutMs: number }) => execute(command, execOptions.timeoutMs),
-      commandTimeoutMs: runtime.commandTimeoutMs,
-      maxCommandTimeoutMs: runtime.maxCommandTimeoutMs,
-    };
-    const decider = runtime.createDecider(workspace.dir);
-    const system = runtime.instructions ? `${SYSTEM_PROMPT}\n\n${runtime.instructions}` : SYSTEM_PROMPT;
-    const loop = (run: LoopRun) =>
-      runAgentLoop({
-        taskId,
-        system,
-        prompt: run.prompt,
-        resume: run.resume,
-        stepsBefore: run.stepsBefore,
-        model: run.model,
-        priceTable: runtime.priceTable,
-        counterfactualKey: runtime.counterfactualKey,
-        check: run.check
-          ? createCommandCheck({
-              command: run.check.command,
-              // In a sandbox of its own: nothing an agent's command left behind can touch its verdict.
-              execute: (command) => execute(command, runtime.maxCommandTimeoutMs, true),
-              higher: run.higherTiers,
-              outputChars: runtime.toolOutputChars,
-              definition:
-                run.check.definition === undefined
-                  ? undefined
-                  : {
-                      fingerprint: run.check.definition,
-                      source: run.check.source,
-                      workspaceDir: workspace.dir,
-                    },
-            })
-          : undefined,
-        tools: run.tools ? BUILTIN_TOOLS.filter((tool) => run.tools!.includes(tool.name)) : BUILTIN_TOOLS,
-        toolContext,
-        decider,
-        approvals: runtime.approvals,
-        journal,
+    const loop = loopRunner(runtime, task, guard, { workspaceDir: workspace.dir, execute, journal });
+    const { stages, orchestrator } = runtime;
+    if (orchestrator) {
+      return await runOrchestrator({
+        runtime: { ...runtime, orchestrator },
+        task,
+        workspace,
+        execute,
         guard,
-        limits: { maxSteps: run.maxSteps, maxWallSeconds: run.maxWallSeconds },
-        maxOutputTokens: runtime.maxOutputTokens,
-        toolOutputChars: runtime.toolOutputChars,
+        check,
       });
-
-    const { stages } = runtime;
+    }
     if (stages) {
       const started = performance.now();
       const lastModelStage = stages.findLast((stage) => stage.kind === 'model');

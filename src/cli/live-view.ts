@@ -6,6 +6,15 @@ import type { JournalEvent } from '../spec/journal-events.ts';
  * from a journal event to the text to print, if any.
  */
 export function createLiveView(): (event: JournalEvent) => string | undefined {
+  const line = createLineView();
+  // Children run at once: each line of one says whose it is.
+  return (event) => {
+    const text = line(event);
+    return text !== undefined && event.child !== undefined ? `[${event.child}] ${text.trimStart()}` : text;
+  };
+}
+
+function createLineView(): (event: JournalEvent) => string | undefined {
   const pending = new Map<string, { decision: string; input: string }>();
   return (event) => {
     switch (event.type) {
@@ -59,6 +68,12 @@ export function createLiveView(): (event: JournalEvent) => string | undefined {
         return event.status === 'passed'
           ? undefined
           : `  stage ${event.stage} ended the task: ${event.detail}\n`;
+      case 'plan':
+        return `plan: ${event.subtasks.map((subtask) => subtask.id).join(', ')}\n`;
+      case 'subtask-start':
+        return `subtask ${event.subtask}: ${oneLine(event.goal, 70)}\n`;
+      case 'subtask-end':
+        return `subtask ${event.subtask} ${event.status === 'passed' ? 'passed' : `failed: ${oneLine(event.detail, 90)}`}\n`;
       case 'budget-exceeded':
         return `stopped: ${event.reason}\n`;
       case 'stuck-detected':

@@ -133,6 +133,35 @@ export const StageSchema = z
 
 export type Stage = z.output<typeof StageSchema>;
 
+/** The tools a planner may have: it reads, and plans; it changes nothing. */
+export const PLANNER_TOOL_NAMES = ['list_files', 'read_file', 'search'] as const;
+
+const roleFields = {
+  prompt: z.string().min(1).optional().describe("Instructions added to the role's own."),
+  tier: tierSchema.optional().describe('The router tier it starts on (router.enabled).'),
+  model: z.string().min(1).optional().describe('A model spec, instead of the routed one.'),
+  maxSteps: positiveInt("Most model calls one loop of it may make (within the task's).").optional(),
+};
+
+/** An orchestrator's planner: reads the repository and calls `plan` once. */
+export const PlannerSchema = z
+  .strictObject({
+    ...roleFields,
+    tools: z
+      .array(z.enum(PLANNER_TOOL_NAMES))
+      .optional()
+      .describe('The reading tools it may call besides `plan` (default all three).'),
+  })
+  .describe('pattern orchestrator: the planner, which splits the task into checked subtasks.');
+
+/** An orchestrator's worker: one loop per subtask, in a sandbox of its own. */
+export const WorkerSchema = z
+  .strictObject({
+    ...roleFields,
+    tools: z.array(z.enum(TOOL_NAMES)).min(1).optional().describe('The tools it may call (default all).'),
+  })
+  .describe('pattern orchestrator: the worker that carries out each subtask.');
+
 /**
  * A named agent (`agents.NAME`, or `agents/NAME.yaml` beside the config): the fields of `agent:`, each
  * with the same default, plus its shape. `single` is today's one loop; `pipeline` runs `stages` in order.
@@ -141,7 +170,9 @@ export const AgentDefinitionSchema = AgentSchema.extend({
   name: z.never().optional().describe('Set by the key (or file name) the agent is declared under.'),
   pattern: z
     .enum(['single', 'pipeline', 'orchestrator', 'swarm'])
-    .describe('How the agent runs: single (one loop), pipeline (stages in order).')
+    .describe(
+      'How the agent runs: single (one loop), pipeline (stages in order), orchestrator (a planner, then one checked worker loop per subtask).',
+    )
     .default('single'),
   prompt: z.string().min(1).optional().describe("Instructions added to Warden's system prompt."),
   tools: z.array(z.enum(TOOL_NAMES)).min(1).optional().describe('The tools it may call (default all).'),
@@ -156,13 +187,23 @@ export const AgentDefinitionSchema = AgentSchema.extend({
     .optional()
     .describe("Per-task limits that replace `budget`'s for its tasks."),
   stages: z.array(StageSchema).min(1).optional().describe('pattern pipeline: the stages, in order.'),
+  planner: PlannerSchema.optional(),
+  worker: WorkerSchema.optional(),
+  maxParallel: positiveInt('pattern orchestrator: most subtasks run at once (default 4).').optional(),
 }).superRefine((agent, context) => {
-  if (agent.pattern === 'orchestrator' || agent.pattern === 'swarm') {
+  if (agent.pattern === 'swarm') {
     context.addIssue({
       code: 'custom',
       path: ['pattern'],
-      message: `${agent.pattern} is not available in this version: use single or pipeline`,
+      message: `${agent.pattern} is not available in this version: use single, pipeline or orchestrator`,
     });
+  }
+  if (agent.pattern !== 'orchestrator') {
+    for (const key of ['planner', 'worker', 'maxParallel'] as const) {
+      if (agent[key] !== undefined) {
+        context.addIssue({ code: 'custom', path: [key], message: 'only pattern orchestrator has this' });
+      }
+    }
   }
   if ((agent.pattern === 'pipeline') !== (agent.stages !== undefined)) {
     context.addIssue({

@@ -40,6 +40,8 @@ export class Journal {
   readonly #tails = new Map<string, Promise<unknown>>();
   /** The last event this journal wrote per task, so an append needs no read. */
   readonly #heads = new Map<string, { seq: number; hash: string }>();
+  /** A child's view (`forChild`): the journal it writes through, and the child it names. */
+  #parent: { journal: Journal; child: string } | undefined;
 
   /**
    * `checkpoints`: seals a signed checkpoint after each event that ends a run (`task-end`, `task-pause`,
@@ -55,6 +57,17 @@ export class Journal {
    * Records an event of `type` with that type's fields (`JournalEventFields` in `spec/`) and returns it
    * as stored. The journal fills in `taskId`, `seq`, `type`, `at`, `prevHash` and `hash`.
    */
+  /**
+   * The same journal as one child of a task sees it (a subtask, a swarm role: `subtask:ID`): every
+   * event appended through it carries `child`, so one task's journal holds the events of children that
+   * run at once and each stays attributable. Reads and everything else are the journal's own.
+   */
+  forChild(child: string): Journal {
+    const view = new Journal(this.#store, { now: this.#now, checkpoints: this.#checkpoints });
+    view.#parent = { journal: this.#parent?.journal ?? this, child };
+    return view;
+  }
+
   async append<T extends EventType>(
     taskId: string,
     type: T,
@@ -74,6 +87,10 @@ export class Journal {
     fields: EventFields<T>,
     update: TaskUpdate = {},
   ): Promise<{ event: JournalEvent<T>; task: Task }> {
+    if (this.#parent) {
+      const { journal, child } = this.#parent;
+      return journal.appendAndUpdate(taskId, type, { ...fields, child }, update);
+    }
     const previous = this.#tails.get(taskId) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => this.#appendNow(taskId, type, fields, update));
     this.#tails.set(taskId, next);
@@ -95,6 +112,7 @@ export class Journal {
 
   /** Subscribes to appended events; returns the unsubscribe function. */
   subscribe(listener: EventListener): () => void {
+    if (this.#parent) return this.#parent.journal.subscribe(listener);
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }

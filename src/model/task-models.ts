@@ -49,6 +49,8 @@ export async function createTaskModels(settings: {
    * role (`roles.NAME`).
    */
   stage?: string | undefined;
+  /** The role a scripted model speaks (`roles.NAME`) when it is not the stage's name (`worker:ID`). */
+  role?: string | undefined;
   /** The tier the stage declares (`tier:`); it wins over the routes. */
   tier?: ModelTier | undefined;
   /** The circuit breakers' view of each model, for the router; undefined: no breaker is consulted. */
@@ -71,7 +73,7 @@ export async function createTaskModels(settings: {
       batch,
       streaming: config.provider.streaming,
       timeouts: timeoutsOf(config, spec),
-      role: settings.stage,
+      role: settings.role ?? settings.stage,
     });
   };
   const routed = config.router.enabled && (requested === undefined || requested.startsWith(ROUTED));

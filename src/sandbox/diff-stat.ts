@@ -8,13 +8,14 @@ export interface DiffStat {
 }
 
 /**
- * Counts the files, inserted lines and deleted lines that `commit` changes relative to its first parent
- * (or to the empty tree for a root commit), in the git directory `gitDir` (a `.git` or bare directory,
- * named outright: no work tree, so no `.gitattributes`, diff driver or textconv of a work tree applies).
+ * Counts the files, inserted lines and deleted lines that `commit` changes relative to `since` (default:
+ * its first parent, or the empty tree for a root commit), in the git directory `gitDir` (a `.git` or
+ * bare directory, named outright: no work tree, so no `.gitattributes`, diff driver or textconv of a
+ * work tree applies).
  *
  * @throws SystemError `git-failed` when the commit cannot be read.
  */
-export async function readDiffStat(gitDir: string, commit: string): Promise<DiffStat> {
+export async function readDiffStat(gitDir: string, commit: string, since?: string): Promise<DiffStat> {
   const { stdout } = await runGit(
     [
       'diff-tree',
@@ -26,6 +27,7 @@ export async function readDiffStat(gitDir: string, commit: string): Promise<Diff
       '--no-renames',
       '--no-ext-diff',
       '--no-textconv',
+      ...(since === undefined ? [] : [since]),
       commit,
     ],
     { cwd: gitDir, env: { GIT_DIR: gitDir } },

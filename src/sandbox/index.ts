@@ -1,5 +1,7 @@
 export type { BubblewrapSettings } from './bubblewrap-driver.ts';
 export { createBubblewrapDriver } from './bubblewrap-driver.ts';
+export type { ChainConflict, ChainLink, ChainOutcome } from './commit-chain.ts';
+export { chainCommits, createChainGitDir, sealChain, setAlternates } from './commit-chain.ts';
 export type { SandboxDriverConfig, SandboxDriverName } from './create-sandbox-driver.ts';
 export { createSandboxDriver, SANDBOX_DRIVERS } from './create-sandbox-driver.ts';
 export type { DiffStat } from './diff-stat.ts';

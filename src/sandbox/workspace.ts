@@ -3,7 +3,7 @@ import path from 'node:path';
 import { SystemError, UserError } from '../spec/errors.ts';
 import { type DiffStat, readDiffStat } from './diff-stat.ts';
 import { type GitIdentity, runGit } from './git.ts';
-import { BASE_REF, cloneWorkspace } from './internal/clone-workspace.ts';
+import { BASE_REF, cloneRef, cloneWorkspace } from './internal/clone-workspace.ts';
 import { discardTaskDir, sweepDiscardedWorkspaces } from './internal/discarded-workspaces.ts';
 import { writeFreshGitIndex } from './internal/fresh-git-index.ts';
 import { landResultBranch } from './internal/land-result-branch.ts';
@@ -36,6 +36,11 @@ export interface WorkspaceSettings {
    * only marks the workspace `dirty`. Undefined: read now.
    */
   resolved?: ResolvedRepository | undefined;
+  /**
+   * Make the workspace from `ref` of a git directory Warden made (a subtask's start, a combined change)
+   * instead of the user's HEAD; the user's repository is still resolved, for `landBranch`.
+   */
+  from?: { gitDir: string; ref: string } | undefined;
 }
 
 /** The branch a task's changes were brought into the user's repository as. */
@@ -80,6 +85,18 @@ export interface Workspace {
    *   already exists and points elsewhere, or is checked out).
    */
   createBranch(taskId: string, message: string): Promise<BranchResult | null>;
+  /**
+   * Commits everything in the workspace as `createBranch` does, into `<taskDir>/result.git` (kept until
+   * `destroy`), without landing it anywhere: `commit` is `null` when nothing changed.
+   */
+  commit(message: string): Promise<{ gitDir: string; commit: string | null; skipped: SkippedPath[] }>;
+  /**
+   * Brings `commit` of `gitDir` (a chain of commits on the base commit, made by Warden) into the user's
+   * repository as `warden/<taskId>`, as `createBranch` does; the stat counts it against the base commit.
+   *
+   * @throws SystemError `git-failed` as `createBranch` does.
+   */
+  landBranch(taskId: string, source: { gitDir: string; commit: string }): Promise<BranchResult>;
   /**
    * The change the workspace holds against its base commit, counted as `createBranch` would commit it
    * (the same rules, in a private git directory removed afterwards), without making a branch; `null`
@@ -157,8 +174,9 @@ export async function createWorkspace(settings: WorkspaceSettings): Promise<Work
     head: headBefore,
     commonDir,
   } = settings.resolved ?? (await resolveRepository(settings.repo));
+  const { from } = settings;
   // Read alongside the clone: both only read the user's repository, and each takes a large one a while.
-  const dirtyCheck = isDirty(workTree);
+  const dirtyCheck = from ? Promise.resolve(false) : isDirty(workTree);
   dirtyCheck.catch(() => {});
 
   const taskDir = path.join(path.resolve(settings.scratchDir), settings.taskId);
@@ -177,20 +195,22 @@ export async function createWorkspace(settings: WorkspaceSettings): Promise<Work
   let baseCommit: string;
   let dirty: boolean;
   try {
-    baseCommit = await cloneWorkspace({
-      workTree,
-      dir,
-      taskId: settings.taskId,
-      head: headBefore,
-      mirrorsDir: settings.mirrorsDir,
-    });
+    baseCommit = from
+      ? await cloneRef(from.gitDir, from.ref, dir, headBefore.length === 64 ? 'sha256' : 'sha1')
+      : await cloneWorkspace({
+          workTree,
+          dir,
+          taskId: settings.taskId,
+          head: headBefore,
+          mirrorsDir: settings.mirrorsDir,
+        });
     dirty = await dirtyCheck;
   } catch (error) {
     await rm(taskDir, { recursive: true, force: true });
     throw error;
   }
   // HEAD moving between the two reads is harmless: the workspace records what it actually got.
-  const changedDuringClone = baseCommit !== headBefore;
+  const changedDuringClone = !from && baseCommit !== headBefore;
   const ready = writeFreshGitIndex(dir);
   ready.catch(() => {});
 
@@ -242,7 +262,13 @@ export async function reopenWorkspace(settings: WorkspaceSettings): Promise<Work
  * Fetches the result commit into the user's repository as `branch`, the general way: used whenever the
  * pack cannot simply be added ({@link landResultBranch}), and it says why when it fails too.
  */
-async function fetchResultBranch(workTree: string, gitDir: string, branch: string, commit: string) {
+async function fetchResultBranch(
+  workTree: string,
+  gitDir: string,
+  branch: string,
+  commit: string,
+  ref = RESULT_REF,
+) {
   await runGit(
     [
       'fetch',
@@ -251,7 +277,7 @@ async function fetchResultBranch(workTree: string, gitDir: string, branch: strin
       '--no-write-fetch-head',
       '--no-recurse-submodules',
       gitDir,
-      `${RESULT_REF}:refs/heads/${branch}`,
+      `${ref}:refs/heads/${branch}`,
     ],
     { cwd: workTree },
   );
@@ -280,26 +306,44 @@ function workspaceAt(settings: {
   const resultBase = settings.ready.then(() => readResultBase(dir, settings.baseCommit));
   resultBase.catch(() => {});
   const baseOnce = () => resultBase.catch(() => readResultBase(dir, settings.baseCommit));
+  const commitAll = async (message: string) => {
+    await settings.ready;
+    // Next to the workspace, not in it: the sandbox mounts only `repo`, so it can neither see nor
+    // write this git directory or its config.
+    // It goes with the rest of the task's directory (`destroy`), off the result's path.
+    const gitDir = path.join(taskDir, 'result.git');
+    const { commit, skipped } = await writeResultCommit({
+      workspaceDir: dir,
+      gitDir,
+      baseCommit: settings.baseCommit,
+      message,
+      identity: AGENT_IDENTITY,
+      base: baseOnce(),
+    });
+    return { gitDir, commit, skipped };
+  };
   return {
     dir,
     baseCommit: settings.baseCommit,
     dirty: settings.dirty,
     ready: settings.ready,
+    commit: commitAll,
+    async landBranch(taskId, source) {
+      checkTaskId(taskId);
+      const branch = `warden/${taskId}`;
+      const ref = `refs/warden/land-${taskId}`;
+      await runGit(['update-ref', ref, source.commit], {
+        cwd: source.gitDir,
+        env: { GIT_DIR: source.gitDir },
+      });
+      const stat = readDiffStat(source.gitDir, source.commit, settings.baseCommit);
+      stat.catch(() => {});
+      await fetchResultBranch(workTree, source.gitDir, branch, source.commit, ref);
+      return { branch, commit: source.commit, stat: await stat, skipped: [] };
+    },
     async createBranch(taskId, message) {
       checkTaskId(taskId);
-      await settings.ready;
-      // Next to the workspace, not in it: the sandbox mounts only `repo`, so it can neither see nor
-      // write this git directory or its config.
-      // It goes with the rest of the task's directory (`destroy`), off the result's path.
-      const gitDir = path.join(taskDir, 'result.git');
-      const { commit, skipped } = await writeResultCommit({
-        workspaceDir: dir,
-        gitDir,
-        baseCommit: settings.baseCommit,
-        message,
-        identity: AGENT_IDENTITY,
-        base: baseOnce(),
-      });
+      const { gitDir, commit, skipped } = await commitAll(message);
       if (commit === null) return null;
       const branch = `warden/${taskId}`;
       // Counted in the private directory while the user's repository fetches: neither writes the other.

@@ -97,6 +97,31 @@ export interface JournalEventFields {
     /** What a passed stage hands to the next ones (output, last words); a resume hands it again. */
     handoff?: string | undefined;
   };
+  /** An orchestrator's planner made its plan: the subtasks, in the order their changes are applied. */
+  plan: {
+    subtasks: PlannedSubtask[];
+  };
+  /** A subtask's worker begins, in a workspace of its own; its events carry `child: subtask:ID`. */
+  'subtask-start': {
+    subtask: string;
+    goal: string;
+    check: string;
+    dependsOn: string[];
+    /** The commit its workspace starts from: the base, or its dependencies' changes applied on it. */
+    startCommit: string;
+    model: string;
+  };
+  /** A subtask ended: `passed` only when its worker finished and its check passed. */
+  'subtask-end': {
+    subtask: string;
+    status: 'passed' | 'failed';
+    stopReason: StopReason;
+    /** Model calls its worker made. */
+    steps: number;
+    detail: string;
+    /** The commit holding its change (in Warden's private git directory); absent when it changed nothing or failed. */
+    commit?: string | undefined;
+  };
   /** A connection the sandbox made (or tried) through the egress proxy; the event's `at` is when it ended. */
   'net-connect': Omit<EgressConnection, 'at'>;
   /** A model call is about to be made, with the bound reserved for it. */
@@ -312,6 +337,11 @@ export interface JournalEventBase {
   prevHash: string;
   /** SHA-256 (hex) over this event's canonical JSON (without `hash`). */
   hash: string;
+  /**
+   * The child of the task whose work it records (`subtask:ID`, `role:NAME`), written through
+   * `Journal.forChild`; absent for the task's own events.
+   */
+  child?: string | undefined;
 }
 
 /**
@@ -352,6 +382,9 @@ export const EVENT_TYPES = [
   'task-interrupted',
   'stage-start',
   'stage-end',
+  'plan',
+  'subtask-start',
+  'subtask-end',
 ] as const satisfies readonly EventType[];
 
 // The list names every type of the map: a type added to one and not the other fails to compile.
@@ -369,6 +402,17 @@ export type JournaledToolCall = ToolCall & {
   inputChars?: number | undefined;
   inputTrimmed?: true | undefined;
 };
+
+/** One subtask of an orchestrator's plan, as the planner's `plan` call gave it. */
+export interface PlannedSubtask {
+  id: string;
+  /** What the worker is to do. */
+  goal: string;
+  /** The command that must pass in the worker's sandbox for the subtask to count as done. */
+  check: string;
+  /** Subtasks (earlier in the plan) whose changes it starts from. */
+  dependsOn?: string[] | undefined;
+}
 
 /** Token counts as booked (`PricedUsage` of `model/`). */
 export interface JournaledUsage extends NormalizedUsage {

@@ -16,6 +16,14 @@ export interface ResolvedAgent {
   tools: AgentDefinition['tools'];
   /** A pipeline's stages, in order; undefined for a single loop. */
   stages: AgentDefinition['stages'];
+  /** An orchestrator's planner and worker (each `{}` when not declared) and how many subtasks run at once. */
+  orchestrator?:
+    | {
+        planner: NonNullable<AgentDefinition['planner']>;
+        worker: NonNullable<AgentDefinition['worker']>;
+        maxParallel: number;
+      }
+    | undefined;
 }
 
 /**
@@ -37,7 +45,19 @@ export function resolveAgent(config: Config, name: string | undefined): Resolved
       hint: `the agents are: ${known} (\`warden agents\` lists them)`,
     });
   }
-  const { pattern, prompt, tools, model, budget, stages, name: _name, ...agent } = declared;
+  const {
+    pattern,
+    prompt,
+    tools,
+    model,
+    budget,
+    stages,
+    planner,
+    worker,
+    maxParallel,
+    name: _name,
+    ...agent
+  } = declared;
   return {
     config: {
       ...config,
@@ -49,5 +69,9 @@ export function resolveAgent(config: Config, name: string | undefined): Resolved
     prompt,
     tools,
     stages,
+    orchestrator:
+      pattern === 'orchestrator'
+        ? { planner: planner ?? {}, worker: worker ?? {}, maxParallel: maxParallel ?? 4 }
+        : undefined,
   };
 }

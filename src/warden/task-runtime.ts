@@ -2,6 +2,7 @@ import type { ApprovalInbox } from '../actions/index.ts';
 import {
   type LimitChange,
   limitsForResume,
+  type OrchestratorRuntime,
   type PipelineStage,
   parseRecordedLimits,
   type TaskLimits,
@@ -16,7 +17,7 @@ import { sandboxEgressOf } from '../sandbox/index.ts';
 import type { Environment } from '../spec/env.ts';
 import type { SandboxDriver } from '../spec/sandbox.ts';
 import { SqliteBatchStore, SqliteSpendStore, type SqliteStore } from '../store/index.ts';
-import { resolveAgent } from './agent-config.ts';
+import { type ResolvedAgent, resolveAgent } from './agent-config.ts';
 
 /** The parts a task runtime is made of that the Warden builds once and shares between tasks. */
 export interface SharedParts {
@@ -68,8 +69,8 @@ export async function createTaskRuntime(
   const agent = { name: config.agent.name, team: config.agent.team };
   // Each stage's models once; the price table gathers the $0 entries of every unpriced model let run.
   let prices = configuredPrices;
-  const made = new Map<Stage | undefined, TaskModels>();
-  const modelsFor = async (stage?: Stage): Promise<TaskModels> => {
+  const made = new Map<ModelRole | undefined, TaskModels>();
+  const modelsFor = async (stage?: ModelRole): Promise<TaskModels> => {
     const known = made.get(stage);
     if (known) return known;
     const models = await createTaskModels({
@@ -79,6 +80,7 @@ export async function createTaskRuntime(
       requested: overrides.model ?? stage?.model,
       kind: overrides.kind,
       stage: stage?.name,
+      role: stage?.role,
       tier: stage?.tier,
       health: {
         openBreaker: (modelKey) => {
@@ -98,7 +100,21 @@ export async function createTaskRuntime(
   };
   const stages = declared.stages && (await pipelineStages(declared.stages, modelsFor));
   const firstModelStage = declared.stages?.find((stage) => stage.prompt !== undefined);
-  const { model, higherTiers, modelName } = await modelsFor(firstModelStage);
+  const planner: ModelRole | undefined = declared.orchestrator && {
+    name: 'planner',
+    tier: declared.orchestrator.planner.tier,
+    model: declared.orchestrator.planner.model,
+  };
+  const { model, higherTiers, modelName } = await modelsFor(firstModelStage ?? planner);
+  const orchestrator = declared.orchestrator && {
+    planner: {
+      prompt: declared.orchestrator.planner.prompt,
+      tools: declared.orchestrator.planner.tools,
+      maxSteps: declared.orchestrator.planner.maxSteps,
+    },
+    worker: await workerOf(declared.orchestrator.worker, modelsFor),
+    maxParallel: declared.orchestrator.maxParallel,
+  };
   const priceTable = prices;
   const egress = sandboxEgressOf(config, parts.env);
   const current: TaskLimits = {
@@ -188,11 +204,37 @@ export async function createTaskRuntime(
     higherTiers,
     preChecks: config.agent.preChecks,
     stages,
+    orchestrator,
     warmUp,
     instructions: declared.prompt,
     tools: declared.tools,
   };
   return { runtime, modelName, limitChanges: changes };
+}
+
+/** What a stage or role's models are made for: routes see `stage:NAME`, a scripted model speaks `role`. */
+interface ModelRole {
+  name: string;
+  tier?: Stage['tier'];
+  model?: string | undefined;
+  /** Default: `name`. */
+  role?: string | undefined;
+}
+
+/**
+ * An orchestrator's worker as a task runs it: its models are made per subtask (a scripted model speaks
+ * `worker:ID`), once here first so the price table holds every unpriced model it may run.
+ */
+async function workerOf(
+  worker: NonNullable<ResolvedAgent['orchestrator']>['worker'],
+  modelsFor: (role: ModelRole) => Promise<TaskModels>,
+): Promise<OrchestratorRuntime['worker']> {
+  const role = { name: 'worker', tier: worker.tier, model: worker.model };
+  await modelsFor(role).catch(() => {});
+  return {
+    ...worker,
+    models: (subtaskId) => modelsFor({ ...role, role: `worker:${subtaskId}` }),
+  };
 }
 
 /** A pipeline's stages as a task runs them: each model stage with its own models. */

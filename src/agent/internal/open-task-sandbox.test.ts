@@ -41,6 +41,10 @@ function recordingWorkspace(): Workspace & { destroyed: number } {
     ready: Promise.resolve(),
     destroyed: 0,
     createBranch: async () => null,
+    commit: async () => ({ gitDir: '', commit: null, skipped: [] }),
+    landBranch: async () => {
+      throw new Error('not landed in this test');
+    },
     diffStat: async () => null,
     destroy: async () => {
       workspace.destroyed += 1;

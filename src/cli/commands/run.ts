@@ -226,7 +226,12 @@ export function formatReport(report: RunReport): string {
 
 /** `stage fix: passed, 3 steps, $0.0123, check passed`. */
 export function describeChild(child: TaskChild): string {
-  const status = child.status === 'ended-task' ? `ended the task (${child.stopReason})` : child.status;
+  const status =
+    child.status === 'ended-task'
+      ? `ended the task (${child.stopReason})`
+      : child.status === 'failed'
+        ? `failed (${child.stopReason})`
+        : child.status;
   const check = child.verification === 'none' ? '' : `, check ${child.verification}`;
   return `${child.kind} ${child.name}: ${status}, ${child.steps} step${child.steps === 1 ? '' : 's'}, $${child.costUsd.toFixed(4)}${check}`;
 }

@@ -56,7 +56,8 @@ export async function traceCommand(argv: string[], io: CommandIo): Promise<numbe
 
 function formatEvent(event: JournalEvent): string {
   const head = `${String(event.seq).padStart(4)}  ${event.at.slice(11, 23)}  ${event.type.padEnd(16)}`;
-  return `${head}  ${describeOrShow(event)}\n`;
+  const child = event.child === undefined ? '' : `[${event.child}] `;
+  return `${head}  ${child}${describeOrShow(event)}\n`;
 }
 
 /**
@@ -72,7 +73,7 @@ function describeOrShow(event: JournalEvent): string {
 }
 
 function fieldsOf(event: JournalEvent): string {
-  const { taskId, seq, type, at, prevHash, hash, ...fields } = event;
+  const { taskId, seq, type, at, prevHash, hash, child, ...fields } = event;
   return oneLine(JSON.stringify(fields), 120);
 }
 
@@ -104,6 +105,17 @@ function describe(event: JournalEvent): string {
       return `stage ${event.index} ${event.stage}: ${event.kind === 'command' ? `runs \`${event.command}\`` : `model loop on ${event.model}`}`;
     case 'stage-end':
       return `stage ${event.stage} ${event.status === 'passed' ? 'passed' : `ended the task (${event.stopReason})`}: ${event.steps} steps, $${event.costUsd.toFixed(4)}; ${oneLine(event.detail, 100)}`;
+    case 'plan':
+      return `${event.subtasks.length} subtask(s): ${event.subtasks
+        .map(
+          (subtask) =>
+            `${subtask.id}${subtask.dependsOn?.length ? ` (after ${subtask.dependsOn.join(', ')})` : ''}`,
+        )
+        .join(', ')}`;
+    case 'subtask-start':
+      return `subtask ${event.subtask} on ${event.model} from ${event.startCommit.slice(0, 12)}, check \`${event.check}\``;
+    case 'subtask-end':
+      return `subtask ${event.subtask} ${event.status === 'passed' ? 'passed' : `failed (${event.stopReason})`}: ${event.steps} steps${event.commit ? `, commit ${event.commit.slice(0, 12)}` : ''}; ${oneLine(event.detail, 100)}`;
     case 'task-interrupted':
       return `process ${event.owner?.pid ?? '?'} gone; ${event.steps} steps, $${event.costUsd.toFixed(4)}, ${event.releasedReservations} reservation(s) released, ${event.workspaceKept ? `resumable until ${event.resumableUntil}` : 'workspace gone'}`;
     default:

@@ -26,6 +26,22 @@ export interface CloneSettings {
 }
 
 /**
+ * Makes a workspace at `dir` from `ref` of a git directory Warden made (a subtask's start, a combined
+ * change): fetched through the pack protocol, so the workspace shares no file with it; returns the
+ * commit. Its length says nothing here: `objectFormat` does.
+ *
+ * @throws SystemError `git-failed` when fetching or checking out fails.
+ */
+export async function cloneRef(
+  source: string,
+  ref: string,
+  dir: string,
+  objectFormat: 'sha1' | 'sha256',
+): Promise<string> {
+  return await cloneHead(source, dir, objectFormat, ref);
+}
+
+/**
  * Clones the user's HEAD into `dir` and checks it out, detached; returns the commit. Through the
  * repository's mirror when there is a `mirrorsDir`: the mirror fetches only what is new, and the
  * workspace gets copies of its pack files (reflinks where the filesystem has them), never hard links,
@@ -90,12 +106,17 @@ async function copyPacks(mirrorDir: string, packDir: string): Promise<void> {
   );
 }
 
-/** Clones exactly HEAD through the pack protocol: nothing is hard-linked or shared with the user's repo. */
-async function cloneHead(workTree: string, dir: string, objectFormat: 'sha1' | 'sha256'): Promise<string> {
+/** Clones exactly HEAD (or `ref`) through the pack protocol: nothing is hard-linked or shared with the source. */
+async function cloneHead(
+  source: string,
+  dir: string,
+  objectFormat: 'sha1' | 'sha256',
+  ref = 'HEAD',
+): Promise<string> {
   await mkdir(dir, { recursive: true });
   // An empty template: no sample hooks, no description, nothing copied from the host's git installation.
   await runGit(['init', '--quiet', '--template=', `--object-format=${objectFormat}`, dir], { cwd: dir });
-  await runGit(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', workTree, `HEAD:${BASE_REF}`], {
+  await runGit(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', source, `${ref}:${BASE_REF}`], {
     cwd: dir,
   });
   const commit = (

@@ -146,9 +146,14 @@ function sameTree(tree: ReadonlyMap<string, string>, base: ReadonlyMap<string, B
 
 /**
  * A bare git directory made by hand, as `git init --bare --template=` makes it (one git process fewer):
- * Warden's own config only, no hooks, and the workspace's object store as its alternate.
+ * Warden's own config only, no hooks, and the object stores it reads without copying as its alternates
+ * (a workspace's, which the sandbox can only read).
  */
-async function createBareGitDir(gitDir: string, format: 'sha1' | 'sha256', alternate: string): Promise<void> {
+export async function createBareGitDir(
+  gitDir: string,
+  format: 'sha1' | 'sha256',
+  alternates: string | readonly string[],
+): Promise<void> {
   await mkdir(path.join(gitDir, 'objects', 'info'), { recursive: true });
   await Promise.all([
     mkdir(path.join(gitDir, 'objects', 'pack')),
@@ -160,8 +165,13 @@ async function createBareGitDir(gitDir: string, format: 'sha1' | 'sha256', alter
         ? '[core]\n\trepositoryformatversion = 1\n\tbare = true\n[extensions]\n\tobjectformat = sha256\n'
         : '[core]\n\trepositoryformatversion = 0\n\tbare = true\n',
     ),
-    // The base objects are read from the workspace's object store, which the sandbox can only read.
-    writeFile(path.join(gitDir, 'objects', 'info', 'alternates'), `${alternate}\n`),
+    writeFile(
+      path.join(gitDir, 'objects', 'info', 'alternates'),
+      [alternates]
+        .flat()
+        .map((store) => `${store}\n`)
+        .join(''),
+    ),
   ]);
 }
 

@@ -1,0 +1,109 @@
+import type { TaskGuard } from '../guard/index.ts';
+import type { Journal } from '../journal/index.ts';
+import type { ModelClient } from '../model/index.ts';
+import type { ExecResult } from '../spec/sandbox.ts';
+import type { Decision, Task, ToolCall } from '../spec/types.ts';
+import { type AgentLoopResult, runAgentLoop } from './agent-loop.ts';
+import type { ApprovalGate } from './approval-gate.ts';
+import { createCommandCheck } from './command-check.ts';
+import type { ResumeState } from './replay-journal.ts';
+import type { CheckCommand } from './resolve-check-command.ts';
+import { SYSTEM_PROMPT } from './system-prompt.ts';
+import type { TaskRuntime } from './task-runtime.ts';
+import { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
+import type { AnyToolDefinition } from './tools/tool.ts';
+import { createWorkspaceFiles } from './tools/workspace-files.ts';
+
+/** One model loop of the task: the whole task for a single agent, one stage of a pipeline, one subtask. */
+export interface LoopRun {
+  prompt: string;
+  model: ModelClient;
+  higherTiers: readonly ModelClient[];
+  check: CheckCommand | null;
+  /** Tool names; undefined: every built-in tool. */
+  tools: readonly string[] | undefined;
+  /** Most model calls the task may have made when this loop ends. */
+  maxSteps: number;
+  maxWallSeconds: number;
+  stepsBefore?: number | undefined;
+  resume?: ResumeState | undefined;
+  /** Tools besides the built-in ones named by `tools` (an orchestrator's `plan`). */
+  extraTools?: readonly AnyToolDefinition[] | undefined;
+  /** Decides the calls of `extraTools`; the rest go to the agent's policy engine. */
+  decideExtra?: ((call: ToolCall) => Promise<Decision>) | undefined;
+}
+
+/** Where a loop works: a workspace, the sandbox commands run in, and the journal it writes. */
+export interface LoopPlace {
+  workspaceDir: string;
+  /** Runs a command in the place's sandbox; `fresh`: in a sandbox of its own (a check). */
+  execute: (command: string, timeoutMs: number, fresh?: boolean) => Promise<ExecResult>;
+  journal: Journal;
+  /** Answers `ask` decisions; undefined: the runtime's (a child has none: `ask` is refused). */
+  approvals?: ApprovalGate | null | undefined;
+}
+
+export type LoopEnd = AgentLoopResult;
+
+/** Runs loops of the task's agent in one place, each with its own prompt, model, tools, limits and check. */
+export function loopRunner(
+  runtime: TaskRuntime,
+  task: Task,
+  guard: TaskGuard,
+  place: LoopPlace,
+): (run: LoopRun) => Promise<LoopEnd> {
+  const { execute, journal, workspaceDir } = place;
+  const toolContext = {
+    files: createWorkspaceFiles(workspaceDir, runtime.protectedPaths),
+    exec: (command: string, execOptions: { timeoutMs: number }) => execute(command, execOptions.timeoutMs),
+    commandTimeoutMs: runtime.commandTimeoutMs,
+    maxCommandTimeoutMs: runtime.maxCommandTimeoutMs,
+  };
+  const decider = runtime.createDecider(workspaceDir);
+  const system = runtime.instructions ? `${SYSTEM_PROMPT}\n\n${runtime.instructions}` : SYSTEM_PROMPT;
+  return (run: LoopRun) => {
+    const extra = new Set((run.extraTools ?? []).map((tool) => tool.name));
+    const { decideExtra } = run;
+    return runAgentLoop({
+      taskId: task.id,
+      system,
+      prompt: run.prompt,
+      resume: run.resume,
+      stepsBefore: run.stepsBefore,
+      model: run.model,
+      priceTable: runtime.priceTable,
+      counterfactualKey: runtime.counterfactualKey,
+      check: run.check
+        ? createCommandCheck({
+            command: run.check.command,
+            // In a sandbox of its own: nothing an agent's command left behind can touch its verdict.
+            execute: (command) => execute(command, runtime.maxCommandTimeoutMs, true),
+            higher: run.higherTiers,
+            outputChars: runtime.toolOutputChars,
+            definition:
+              run.check.definition === undefined
+                ? undefined
+                : { fingerprint: run.check.definition, source: run.check.source, workspaceDir },
+          })
+        : undefined,
+      tools: [
+        ...(run.tools ? BUILTIN_TOOLS.filter((tool) => run.tools!.includes(tool.name)) : BUILTIN_TOOLS),
+        ...(run.extraTools ?? []),
+      ],
+      toolContext,
+      decider:
+        decideExtra && extra.size > 0
+          ? {
+              name: decider.name,
+              decide: (call) => (extra.has(call.name) ? decideExtra(call) : decider.decide(call)),
+            }
+          : decider,
+      approvals: place.approvals === null ? undefined : (place.approvals ?? runtime.approvals),
+      journal,
+      guard,
+      limits: { maxSteps: run.maxSteps, maxWallSeconds: run.maxWallSeconds },
+      maxOutputTokens: runtime.maxOutputTokens,
+      toolOutputChars: runtime.toolOutputChars,
+    });
+  };
+}

@@ -1,0 +1,246 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { git, makeRepo, runWarden, scratch } from '../support/cli.ts';
+
+const usage = { input_tokens: 1000, output_tokens: 20 };
+const call = (name: string, input: Record<string, unknown>, spent = usage) => ({
+  tool_calls: [{ name, input }],
+  usage: spent,
+});
+const say = (text: string, spent = usage) => ({ text, usage: spent });
+const write = (file: string, content: string) => call('write_file', { path: file, content });
+const planOf = (subtasks: unknown[]) => [call('plan', { subtasks }), say('planned')];
+
+const FIX_A = { id: 'a', goal: 'Make a.txt say a-fixed.', check: 'test "$(cat a.txt)" = a-fixed' };
+const FIX_B = { id: 'b', goal: 'Make b.txt say b-fixed.', check: 'test "$(cat b.txt)" = b-fixed' };
+// Passes only where a's change is in the workspace: a dependent subtask starts from it.
+const NOTE_C = {
+  id: 'c',
+  goal: 'Write c.txt noting that a.txt is fixed.',
+  check: 'test "$(cat a.txt)" = a-fixed && test -f c.txt',
+  dependsOn: ['a'],
+};
+
+/** Each scripted file speaks the planner and one worker per subtask (`worker:ID`). */
+const SCRIPTS: Record<string, unknown> = {
+  good: {
+    model: 'anthropic:claude-haiku-4-5',
+    roles: {
+      planner: { turns: [call('list_files', { path: '.' }), ...planOf([FIX_A, FIX_B, NOTE_C])] },
+      'worker:a': { turns: [write('a.txt', 'a-fixed\n'), say('a.txt fixed')] },
+      'worker:b': { turns: [write('b.txt', 'b-fixed\n'), say('b.txt fixed')] },
+      'worker:c': { turns: [write('c.txt', 'a is fixed\n'), say('noted')] },
+    },
+  },
+  // b's worker gets it wrong: its check fails, and nothing of a's good work may land.
+  bad: {
+    model: 'anthropic:claude-haiku-4-5',
+    roles: {
+      planner: { turns: planOf([FIX_A, FIX_B]) },
+      'worker:a': { turns: [write('a.txt', 'a-fixed\n'), say('a.txt fixed')] },
+      'worker:b': { turns: [write('b.txt', 'b-wrong\n'), say('b.txt fixed')] },
+    },
+  },
+  // Both pass their own checks, but change the same line: the combination is refused.
+  clash: {
+    model: 'anthropic:claude-haiku-4-5',
+    roles: {
+      planner: {
+        turns: planOf([
+          { id: 'left', goal: 'Put left in a.txt.', check: 'test -s a.txt' },
+          { id: 'right', goal: 'Put right in a.txt.', check: 'test -s a.txt' },
+        ]),
+      },
+      'worker:left': { turns: [write('a.txt', 'left\n'), say('done')] },
+      'worker:right': { turns: [write('a.txt', 'right\n'), say('done')] },
+    },
+  },
+};
+
+/** Five subtasks whose workers each make calls that, together, would cost more than the task may spend. */
+const heavy = { input_tokens: 2000, output_tokens: 4000 };
+SCRIPTS.spender = {
+  model: 'anthropic:claude-haiku-4-5',
+  roles: {
+    planner: {
+      turns: planOf(
+        ['1', '2', '3', '4', '5'].map((id) => ({
+          id: `s${id}`,
+          goal: `Write f${id}.txt.`,
+          check: `test -f f${id}.txt`,
+        })),
+      ),
+    },
+    ...Object.fromEntries(
+      ['1', '2', '3', '4', '5'].map((id) => [
+        `worker:s${id}`,
+        {
+          turns: [write(`f${id}.txt`, 'x\n'), write(`g${id}.txt`, 'y\n'), say('done', heavy)].map((turn) => ({
+            ...turn,
+            usage: heavy,
+          })),
+        },
+      ]),
+    ),
+  },
+};
+
+function config(dir: string): string {
+  const agents = Object.keys(SCRIPTS)
+    .map(
+      (name) => `  ${name}:
+    pattern: orchestrator
+    model: scripted:${path.join(dir, `${name}.json`)}
+    check: sh check.sh
+    maxParallel: 5
+    worker:
+      tools: [read_file, write_file]
+`,
+    )
+    .join('');
+  return `agents:\n${agents}`;
+}
+
+/** Everything of the user's repository a user could notice: refs, HEAD, index, status and every file. */
+function fingerprint(repo: string): string {
+  const hash = createHash('sha256');
+  hash.update(git(repo, 'for-each-ref'));
+  hash.update(git(repo, 'rev-parse', 'HEAD'));
+  hash.update(git(repo, 'status', '--porcelain', '--ignored'));
+  hash.update(readFileSync(path.join(repo, '.git', 'index')));
+  for (const name of readdirSync(repo)
+    .filter((entry) => entry !== '.git')
+    .sort()) {
+    hash.update(name).update(readFileSync(path.join(repo, name)));
+  }
+  return hash.digest('hex');
+}
+
+describe('an orchestrator agent', () => {
+  const work = scratch('orchestrator');
+  const home = () => ['--data-dir', path.join(work.dir, 'home')];
+  let configFile: string;
+  const repoNamed = (name: string) =>
+    makeRepo(path.join(work.dir, name), {
+      'a.txt': 'a-broken\n',
+      'b.txt': 'b-broken\n',
+      'check.sh': 'test "$(cat a.txt)" = a-fixed && test "$(cat b.txt)" = b-fixed\n',
+    });
+  const run = (repo: string, agent: string, ...extra: string[]) =>
+    runWarden([
+      'run',
+      '--repo',
+      repo,
+      '--task',
+      'fix a.txt and b.txt',
+      '--config',
+      configFile,
+      '--agent',
+      agent,
+      '--json',
+      ...home(),
+      ...extra,
+    ]);
+  const trace = async (taskId: string) =>
+    JSON.parse((await runWarden(['trace', taskId, '--json', ...home()])).stdout) as Array<
+      Record<string, unknown>
+    >;
+
+  beforeAll(() => {
+    for (const [name, script] of Object.entries(SCRIPTS)) {
+      writeFileSync(path.join(work.dir, `${name}.json`), JSON.stringify(script));
+    }
+    configFile = path.join(work.dir, 'config.yaml');
+    writeFileSync(configFile, config(work.dir));
+  });
+  afterAll(work.cleanup);
+
+  it('lands one branch with one commit per subtask once every check and the task check pass', async () => {
+    const repo = repoNamed('good-repo');
+    const base = git(repo, 'rev-parse', 'HEAD');
+    const result = await run(repo, 'good');
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ status: 'succeeded', verification: 'passed', pattern: 'orchestrator' });
+    expect(report.children.map((child: { id: string; status: string }) => [child.id, child.status])).toEqual([
+      ['subtask:a', 'passed'],
+      ['subtask:b', 'passed'],
+      ['subtask:c', 'passed'],
+    ]);
+    expect(report.children.every((child: { verification: string }) => child.verification === 'passed')).toBe(
+      true,
+    );
+    const subjects = git(repo, 'log', '--format=%s', `${base}..${report.branch}`).split('\n').reverse();
+    expect(subjects).toEqual([
+      'a: Make a.txt say a-fixed.',
+      'b: Make b.txt say b-fixed.',
+      'c: Write c.txt noting that a.txt is fixed.',
+    ]);
+    expect(git(repo, 'show', `${report.branch}:a.txt`)).toBe('a-fixed');
+    expect(git(repo, 'show', `${report.branch}:b.txt`)).toBe('b-fixed');
+    expect(git(repo, 'show', `${report.branch}:c.txt`)).toBe('a is fixed');
+    // The task's check ran on the combined change, as the task's own last check.
+    const events = await trace(report.taskId);
+    const checks = events.filter((event) => event.type === 'check');
+    expect(checks.at(-1)).toMatchObject({ check: 'sh check.sh', passed: true });
+    expect(checks.at(-1)?.child).toBeUndefined();
+    // Each worker's calls are its own, in the one journal.
+    const writes = events.filter((event) => event.type === 'tool-call-start' && event.tool === 'write_file');
+    expect(new Set(writes.map((event) => event.child))).toEqual(
+      new Set(['subtask:a', 'subtask:b', 'subtask:c']),
+    );
+    const text = await runWarden(['trace', report.taskId, ...home()]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/plan +3 subtask\(s\): a, b, c \(after a\)/);
+    expect(text.stdout).toMatch(/\[subtask:c\] subtask c passed: 2 steps, commit/);
+  });
+
+  it('fails naming the subtask whose check failed, and leaves the repository byte-for-byte unchanged', async () => {
+    const repo = repoNamed('bad-repo');
+    const before = fingerprint(repo);
+    const result = await run(repo, 'bad');
+    expect(result.code, result.stderr).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ status: 'failed', branch: null });
+    expect(report.detail).toContain('subtask b failed');
+    // Its check's output is shown.
+    expect(report.detail).toContain('test "$(cat b.txt)" = b-fixed: exit 1');
+    expect(report.children).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'subtask:a', status: 'passed' }),
+        expect.objectContaining({ id: 'subtask:b', status: 'failed', verification: 'failed' }),
+      ]),
+    );
+    expect(git(repo, 'branch', '--list', 'warden/*')).toBe('');
+    expect(fingerprint(repo)).toBe(before);
+  });
+
+  it('refuses to combine two subtasks that changed the same lines, naming both', async () => {
+    const repo = repoNamed('clash-repo');
+    const before = fingerprint(repo);
+    const result = await run(repo, 'clash');
+    expect(result.code, result.stderr).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.detail).toContain('the changes of subtask left and subtask right conflict in a.txt');
+    expect(fingerprint(repo)).toBe(before);
+  });
+
+  it('never spends more than --max-usd across five subtasks running at once', async () => {
+    const repo = repoNamed('spender-repo');
+    const result = await run(repo, 'spender', '--max-usd', '0.1');
+    expect(result.code, result.stderr).toBe(3);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ status: 'stopped', stopReason: 'budget', branch: null });
+    const events = await trace(report.taskId);
+    const booked = events
+      .filter((event) => event.type === 'model-response')
+      .reduce((sum, event) => sum + (event.costUsd as number), 0);
+    // Unchecked, the five workers' calls would have cost about twice the limit.
+    expect(booked).toBeGreaterThan(0.05);
+    expect(booked).toBeLessThanOrEqual(0.1);
+    expect(report.costUsd).toBeLessThanOrEqual(0.1);
+    expect(events.some((event) => event.type === 'budget-exceeded' && event.child !== undefined)).toBe(true);
+  });
+});
