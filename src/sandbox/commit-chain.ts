@@ -49,10 +49,10 @@ export async function createChainGitDir(
 
 /**
  * Applies each link's change, in order, on `base`, one commit per link that changes something, and
- * points `ref` at the last. A change is applied as a patch (`git apply --cached` on a private index, no
- * work tree: no attributes, filters or hooks), so two links that change the same lines do not combine:
- * the first that does not apply is reported with the earlier links that touched its paths, and `ref` is
- * left alone.
+ * points `ref` at the last. A change is applied as a patch merged three ways (`git apply --cached
+ * --3way` on a private index, no work tree: no attributes, filters or hooks), so changes to different
+ * lines of one file combine, and two links that change the same lines do not: the first that does not
+ * apply is reported with the earlier links that touched its paths, and `ref` is left alone.
  *
  * @throws SystemError `git-failed` when git fails other than by a patch that does not apply.
  */
@@ -92,7 +92,7 @@ export async function chainCommits(settings: {
         link.result,
       ]);
       await git(['read-tree', head]);
-      const applied = await git(['apply', '--cached', '--whitespace=nowarn'], {
+      const applied = await git(['apply', '--cached', '--3way', '--whitespace=nowarn'], {
         input: patch.stdoutBytes,
         acceptExitCodes: [1],
       });
