@@ -56,7 +56,7 @@ const scriptedFileSchema = z
     roles: z
       .record(z.string().min(1), z.strictObject({ turns: turnsSchema }))
       .optional()
-      .describe("each role's own turns, by the name of a pipeline stage (its model loop is that role)"),
+      .describe("each role's own turns: a pipeline stage's name, an orchestrator's planner or worker:SUBTASK_ID"),
   })
   .refine((file) => file.turns !== undefined || file.roles !== undefined, {
     message: 'a scripted file needs turns, roles or both',

@@ -24,6 +24,16 @@ export interface AgentSummary {
     model: string | null;
     check: string | null | undefined;
   }>;
+  /** An orchestrator's planner and worker; empty for the other patterns. */
+  roles: Array<{
+    name: 'planner' | 'worker';
+    tier: string | null;
+    model: string | null;
+    tools: readonly string[] | 'default';
+    maxSteps: number | null;
+  }>;
+  /** An orchestrator's most subtasks at once; `null` for the other patterns. */
+  maxParallel: number | null;
 }
 
 /** Every agent the config declares, the default first. */
@@ -49,6 +59,19 @@ export function listAgents(config: Config): AgentSummary[] {
         model: stage.model ?? null,
         check: stage.check,
       })),
+      roles: agent.orchestrator
+        ? (['planner', 'worker'] as const).map((role) => {
+            const declared = agent.orchestrator![role];
+            return {
+              name: role,
+              tier: declared.tier ?? null,
+              model: declared.model ?? null,
+              tools: declared.tools ?? 'default',
+              maxSteps: declared.maxSteps ?? null,
+            };
+          })
+        : [],
+      maxParallel: agent.orchestrator?.maxParallel ?? null,
     };
   });
 }
@@ -71,6 +94,8 @@ export function checkAgents(config: Config): string[] {
     spec(`agents.${name}.model`, agent.model);
     for (const [index, stage] of (agent.stages ?? []).entries())
       spec(`agents.${name}.stages.${index}.model`, stage.model);
+    spec(`agents.${name}.planner.model`, agent.planner?.model);
+    spec(`agents.${name}.worker.model`, agent.worker?.model);
   }
   return problems;
 }

@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDemoRepository } from '../../src/warden/demo-repository.ts';
 import { git, makeRepo, runWarden, scratch } from '../support/cli.ts';
+
+const EXAMPLE = fileURLToPath(new URL('../../examples/orchestrator/', import.meta.url));
 
 const usage = { input_tokens: 1000, output_tokens: 20 };
 const call = (name: string, input: Record<string, unknown>, spent = usage) => ({
@@ -274,5 +278,53 @@ describe('an orchestrator agent', () => {
     expect(booked).toBeLessThanOrEqual(0.1);
     expect(report.costUsd).toBeLessThanOrEqual(0.1);
     expect(events.some((event) => event.type === 'budget-exceeded' && event.child !== undefined)).toBe(true);
+  });
+
+  it('as shipped in examples/orchestrator upgrades the demo repository, one commit per subtask', async () => {
+    const { repo } = await createDemoRepository(path.join(work.dir, 'example'));
+    const base = git(repo, 'rev-parse', 'HEAD');
+    const result = await runWarden([
+      'run',
+      '--repo',
+      repo,
+      '--task',
+      'Fix the discount bug, add formatPercent, and add a receipt line built on both',
+      '--config',
+      path.join(EXAMPLE, 'config.yaml'),
+      '--agent',
+      'shop-upgrade',
+      '--model',
+      `scripted:${path.join(EXAMPLE, 'shop-upgrade.scripted.yaml')}`,
+      '--json',
+      ...home(),
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ status: 'succeeded', verification: 'passed', pattern: 'orchestrator' });
+    expect(git(repo, 'log', '--format=%s', `${base}..${report.branch}`).split('\n').reverse()).toEqual([
+      expect.stringMatching(/^fix-discount: /),
+      expect.stringMatching(/^format-percent: /),
+      expect.stringMatching(/^receipt-line: /),
+    ]);
+    expect(git(repo, 'show', `${report.branch}:src/cart.js`)).toContain('(100 - discountPercent)');
+  });
+
+  it('lists its planner and worker, and refuses them on another pattern and a planner that could write', async () => {
+    const listed = JSON.parse(
+      (await runWarden(['agents', '--config', configFile, '--json', ...home()])).stdout,
+    );
+    const good = listed.agents.find((agent: { name: string }) => agent.name === 'good');
+    expect(good).toMatchObject({ pattern: 'orchestrator', maxParallel: 5 });
+    expect(good.roles.map((role: { name: string }) => role.name)).toEqual(['planner', 'worker']);
+
+    const bad = path.join(work.dir, 'bad.yaml');
+    writeFileSync(
+      bad,
+      'agents:\n  one:\n    planner: {}\n  two:\n    pattern: orchestrator\n    planner:\n      tools: [write_file]\n',
+    );
+    const checked = await runWarden(['agents', 'check', '--config', bad, ...home()]);
+    expect(checked.code).toBe(2);
+    expect(checked.stderr).toContain('agents.one.planner: only pattern orchestrator has this');
+    expect(checked.stderr).toContain('agents.two.planner.tools.0');
   });
 });

@@ -10,7 +10,7 @@ warden agents check
 
 Lists the agents the config declares: the default one (agent:) and each named one (agents: in the
 config, or agents/NAME.yaml beside it), with its team, trust tier, pattern (single or pipeline),
-model, check and stages. \`warden run --agent NAME\` runs one.
+model, check, stages (a pipeline) or planner and worker (an orchestrator). \`warden run --agent NAME\` runs one.
 
 \`warden agents check\` validates every definition: the config's own errors name the field
 (agents.fix.stages.1.run: ...); it also checks each model spec. Exit 0 when all are valid, 2 otherwise.
@@ -59,6 +59,16 @@ function describeAgent(agent: AgentSummary): string {
         ? `runs \`${stage.does}\``
         : `${stage.tier ? `tier ${stage.tier}, ` : ''}${stage.model ? `model ${stage.model}, ` : ''}check ${stage.check === undefined ? 'default' : (stage.check ?? 'none')}`;
     lines.push(`  ${index + 1}. ${stage.name}: ${how}`);
+  }
+  if (agent.maxParallel !== null) lines.push(`  subtasks: at most ${agent.maxParallel} at once`);
+  for (const role of agent.roles) {
+    const how = [
+      role.tier && `tier ${role.tier}`,
+      role.model && `model ${role.model}`,
+      `tools ${role.tools === 'default' ? 'default' : role.tools.join(', ')}`,
+      role.maxSteps !== null && `at most ${role.maxSteps} steps`,
+    ].filter(Boolean);
+    lines.push(`  ${role.name}: ${how.join(', ')}`);
   }
   return `${lines.join('\n')}\n`;
 }
