@@ -56,7 +56,9 @@ const scriptedFileSchema = z
     roles: z
       .record(z.string().min(1), z.strictObject({ turns: turnsSchema }))
       .optional()
-      .describe("each role's own turns: a pipeline stage's name, an orchestrator's planner or worker:SUBTASK_ID"),
+      .describe(
+        "each role's own turns: a pipeline stage's name, an orchestrator's planner or worker:SUBTASK_ID",
+      ),
   })
   .refine((file) => file.turns !== undefined || file.roles !== undefined, {
     message: 'a scripted file needs turns, roles or both',
