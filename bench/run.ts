@@ -6,6 +6,7 @@ import { benchCostReportScale } from './cost-report-scale.ts';
 import { benchRouterOverhead } from './cost-router-overhead.ts';
 import { benchDemoWallTime } from './demo-wall-time.ts';
 import { benchEgressDownload } from './egress-download.ts';
+import { benchOrchestratorOverhead } from './orchestrator-overhead.ts';
 import { benchPolicyDecisions } from './policy-decisions.ts';
 import { benchRealRepositories } from './real-repositories.ts';
 import { benchSandboxStartup } from './sandbox-startup.ts';
@@ -61,3 +62,8 @@ if (fewest && most) {
     `(m) \`warden cost\` over ${most.tasks.toLocaleString('en-US')} tasks (${most.calls.toLocaleString('en-US')} model calls, ${format(most.storeMb)} MB store): ${format(most.costMs, 0)} ms and ${format(most.peakRssMb, 0)} MB peak RSS vs over ${fewest.tasks.toLocaleString('en-US')} tasks ${format(fewest.costMs, 0)} ms and ${format(fewest.peakRssMb, 0)} MB: ratios ${format(most.costMs / fewest.costMs, 2)} / ${format(most.peakRssMb / fewest.peakRssMb, 2)} (target ≤ 1,000 ms and ≤ 150 MB)`,
   );
 }
+
+const orchestrated = await benchOrchestratorOverhead();
+console.log(
+  `(n) orchestrator with ${orchestrated.subtasks} trivial subtasks (a workspace, a sandbox and a check each, combined and checked again) ${format(orchestrated.orchestratedMs, 0)} ms vs the same ${orchestrated.subtasks} steps in one loop ${format(orchestrated.singleMs, 0)} ms: ratio ${format(orchestrated.ratio, 2)} (scheduling and isolation overhead, scripted model without latency)`,
+);

@@ -7,6 +7,7 @@ import {
   chainCommits,
   createChainGitDir,
   createWorkspace,
+  resolveRepository,
   sealChain,
   setAlternates,
   type Workspace,
@@ -103,6 +104,7 @@ export async function runOrchestrator(settings: OrchestratorSettings): Promise<O
     };
   const starts = new Map<string, string>();
   const children: Workspace[] = [];
+  const resolved = await resolveRepository(task.repo);
   try {
     /** Where a subtask starts: the base, or its dependencies' changes (transitively, in plan order) on it. */
     const startOf = async (subtask: PlannedSubtask, position: number): Promise<SubtaskStart> => {
@@ -152,6 +154,7 @@ export async function runOrchestrator(settings: OrchestratorSettings): Promise<O
         subtask,
         position,
         start,
+        resolved,
         plan,
         handoffs: dependenciesOf(plan, subtask).map(
           (id) => `Subtask ${id} finished: ${outcomes.get(id)?.finalText || 'done'}`,
@@ -199,7 +202,8 @@ export async function runOrchestrator(settings: OrchestratorSettings): Promise<O
         repo: task.repo,
         scratchDir: runtime.scratchDir,
         taskId: `${task.id}_all`,
-        from: { gitDir: planGit, ref: COMBINED_REF },
+        from: { gitDir: planGit, ref: COMBINED_REF, commit: chain.commit },
+        resolved,
       });
       children.push(combined);
       const verdict = await runCombinedCheck(settings, combined, steps);

@@ -1,5 +1,5 @@
 import type { TaskGuard } from '../guard/index.ts';
-import { createWorkspace, type Workspace } from '../sandbox/index.ts';
+import { createWorkspace, type ResolvedRepository, type Workspace } from '../sandbox/index.ts';
 import { describeError } from '../spec/errors.ts';
 import type { PlannedSubtask } from '../spec/journal-events.ts';
 import { taskTrailers } from '../spec/task-trailers.ts';
@@ -37,6 +37,8 @@ export interface SubtaskSettings {
   /** Its place in the plan, from 1: its workspace is `<scratchDir>/<taskId>_<position>`. */
   position: number;
   start: SubtaskStart;
+  /** The user's repository, resolved once for every subtask. */
+  resolved: ResolvedRepository;
   /** The whole plan and what the subtasks it depends on said, for its prompt. */
   plan: readonly PlannedSubtask[];
   handoffs: readonly string[];
@@ -69,7 +71,8 @@ export async function runSubtask(settings: SubtaskSettings): Promise<SubtaskOutc
       repo: task.repo,
       scratchDir: runtime.scratchDir,
       taskId: `${task.id}_${settings.position}`,
-      from: { gitDir: settings.start.gitDir, ref: settings.start.ref },
+      from: settings.start,
+      resolved: settings.resolved,
     });
     await workspace.ready;
     await journal.append(task.id, 'subtask-start', {

@@ -70,39 +70,52 @@ export async function chainCommits(settings: {
     runGit(args, { cwd: gitDir, env: { GIT_DIR: gitDir, GIT_INDEX_FILE: index }, identity, ...extra });
   let head = settings.base;
   const committed: string[] = [];
-  const touched: { name: string; paths: Set<string> }[] = [];
+  /** The paths a link changes: read only to name a conflict. */
+  const pathsOf = async (link: ChainLink) =>
+    (await git(['diff-tree', '-r', '-z', '--name-only', '--no-renames', link.start, link.result])).stdout
+      .split('\0')
+      .filter((name) => name !== '');
+  // What each link changes does not depend on the chain: read a few at a time, ahead of it.
+  const changes = mapLimited(settings.links, 4, async (link) => {
+    const patch = await git([
+      'diff-tree',
+      '-r',
+      '-p',
+      '--binary',
+      '--full-index',
+      '--no-renames',
+      '--no-ext-diff',
+      '--no-textconv',
+      link.start,
+      link.result,
+    ]);
+    return patch.stdoutBytes;
+  });
+  changes.forEach((change) => change.catch(() => {}));
   try {
-    for (const link of settings.links) {
-      const changed = (
-        await git(['diff-tree', '-r', '-z', '--name-only', '--no-renames', link.start, link.result])
-      ).stdout
-        .split('\0')
-        .filter((name) => name !== '');
-      if (changed.length === 0) continue;
-      const patch = await git([
-        'diff-tree',
-        '-r',
-        '-p',
-        '--binary',
-        '--full-index',
-        '--no-renames',
-        '--no-ext-diff',
-        '--no-textconv',
-        link.start,
-        link.result,
-      ]);
-      await git(['read-tree', head]);
+    // The index holds the chain's tip from here on: each link is applied on what the last one left.
+    await git(['read-tree', head]);
+    for (const [position, link] of settings.links.entries()) {
+      const patch = await changes[position]!;
+      if (patch.length === 0) continue;
       const applied = await git(['apply', '--cached', '--3way', '--whitespace=nowarn'], {
-        input: patch.stdoutBytes,
+        input: patch,
         acceptExitCodes: [1],
       });
       if (applied.exitCode !== 0) {
-        const clashes = touched.filter((earlier) => changed.some((name) => earlier.paths.has(name)));
-        const paths = changed.filter((name) => clashes.some((earlier) => earlier.paths.has(name)));
+        const changed = await pathsOf(link);
+        const earlier = await Promise.all(
+          settings.links
+            .slice(0, position)
+            .filter((other) => committed.includes(other.name))
+            .map(async (other) => ({ name: other.name, paths: new Set(await pathsOf(other)) })),
+        );
+        const clashes = earlier.filter((other) => changed.some((name) => other.paths.has(name)));
+        const paths = changed.filter((name) => clashes.some((other) => other.paths.has(name)));
         return {
           conflict: {
             name: link.name,
-            with: clashes.map((earlier) => earlier.name),
+            with: clashes.map((other) => other.name),
             paths: paths.length > 0 ? paths : changed,
             detail: applied.stderr.trim(),
           },
@@ -111,7 +124,6 @@ export async function chainCommits(settings: {
       const tree = (await git(['write-tree'])).stdout.trim();
       head = (await git(['commit-tree', tree, '-p', head, '-F', '-'], { input: link.message })).stdout.trim();
       committed.push(link.name);
-      touched.push({ name: link.name, paths: new Set(changed) });
     }
     await git(['update-ref', settings.ref, head]);
     return { commit: head, committed };
@@ -123,8 +135,9 @@ export async function chainCommits(settings: {
 /** Points the git directory's alternates at exactly `stores` (object directories it reads, not copies). */
 export async function setAlternates(gitDir: string, stores: readonly string[]): Promise<void> {
   const file = path.join(gitDir, 'objects', 'info', 'alternates');
-  await writeFile(`${file}.new`, stores.map((store) => `${store}\n`).join(''));
-  await rename(`${file}.new`, file);
+  const written = `${file}.${randomUUID()}`;
+  await writeFile(written, stores.map((store) => `${store}\n`).join(''));
+  await rename(written, file);
 }
 
 /**
@@ -149,4 +162,15 @@ export async function sealChain(
     });
   }
   await setAlternates(gitDir, keep);
+}
+
+/** `map` with at most `limit` calls running at once; each result as its own promise, in order. */
+function mapLimited<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R>[] {
+  const lanes: Promise<unknown>[] = Array.from({ length: limit }, () => Promise.resolve());
+  return items.map((item, index) => {
+    const lane = index % limit;
+    const result = lanes[lane]!.then(() => map(item));
+    lanes[lane] = result.catch(() => {});
+    return result;
+  });
 }

@@ -38,9 +38,10 @@ export interface WorkspaceSettings {
   resolved?: ResolvedRepository | undefined;
   /**
    * Make the workspace from `ref` of a git directory Warden made (a subtask's start, a combined change)
-   * instead of the user's HEAD; the user's repository is still resolved, for `landBranch`.
+   * instead of the user's HEAD, with `commit` the commit `ref` names when known; the user's repository
+   * is still resolved, for `landBranch`.
    */
-  from?: { gitDir: string; ref: string } | undefined;
+  from?: { gitDir: string; ref: string; commit?: string | undefined } | undefined;
 }
 
 /** The branch a task's changes were brought into the user's repository as. */
@@ -196,7 +197,7 @@ export async function createWorkspace(settings: WorkspaceSettings): Promise<Work
   let dirty: boolean;
   try {
     baseCommit = from
-      ? await cloneRef(from.gitDir, from.ref, dir, headBefore.length === 64 ? 'sha256' : 'sha1')
+      ? await cloneRef(from.gitDir, from.ref, dir, headBefore.length === 64 ? 'sha256' : 'sha1', from.commit)
       : await cloneWorkspace({
           workTree,
           dir,

@@ -37,8 +37,9 @@ export async function cloneRef(
   ref: string,
   dir: string,
   objectFormat: 'sha1' | 'sha256',
+  commit?: string,
 ): Promise<string> {
-  return await cloneHead(source, dir, objectFormat, ref);
+  return await cloneHead(source, dir, objectFormat, ref, commit);
 }
 
 /**
@@ -112,6 +113,8 @@ async function cloneHead(
   dir: string,
   objectFormat: 'sha1' | 'sha256',
   ref = 'HEAD',
+  /** The commit `ref` names, when the caller knows it: it is checked out by id, no `rev-parse` asked. */
+  expected?: string,
 ): Promise<string> {
   await mkdir(dir, { recursive: true });
   // An empty template: no sample hooks, no description, nothing copied from the host's git installation.
@@ -119,9 +122,8 @@ async function cloneHead(
   await runGit(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', source, `${ref}:${BASE_REF}`], {
     cwd: dir,
   });
-  const commit = (
-    await runGit(['rev-parse', '--verify', `${BASE_REF}^{commit}`], { cwd: dir })
-  ).stdout.trim();
+  const commit =
+    expected ?? (await runGit(['rev-parse', '--verify', `${BASE_REF}^{commit}`], { cwd: dir })).stdout.trim();
   await runGit(['checkout', '--quiet', '--detach', commit], { cwd: dir, config: PARALLEL_CHECKOUT });
   return commit;
 }
