@@ -91,7 +91,7 @@ export async function chainCommits(settings: {
     ]);
     return patch.stdoutBytes;
   });
-  changes.forEach((change) => change.catch(() => {}));
+  for (const change of changes) change.catch(() => {});
   try {
     // The index holds the chain's tip from here on: each link is applied on what the last one left.
     await git(['read-tree', head]);
