@@ -50,6 +50,11 @@ export interface AgentLoopSettings {
   limits: LoopLimits;
   maxOutputTokens: number;
   toolOutputChars: number;
+  /**
+   * Aborted with a `LoopStop` as its reason (a swarm's coordinator ending every role): the loop stops
+   * before its next model call, as the reason says.
+   */
+  signal?: AbortSignal | undefined;
   /** Milliseconds since some fixed point; injectable for tests. */
   clock?: () => number;
 }
@@ -137,6 +142,7 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
       return stop({ stopReason: 'max-steps', detail: `reached the limit of ${limits.maxSteps} model calls` });
     }
     if (deadline.passed()) return stop(wallTimeStop(deadline));
+    if (settings.signal?.aborted) return stop(settings.signal.reason as LoopStop);
 
     const answer = await runModelStep(modelStep, { model, messages, step: steps + 1 });
     if (answer.called) steps += 1;

@@ -1,8 +1,9 @@
 import type { TaskGuard } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { ModelClient } from '../model/index.ts';
+import type { PolicyDecider } from '../spec/policy.ts';
 import type { ExecResult } from '../spec/sandbox.ts';
-import type { Decision, Task, ToolCall } from '../spec/types.ts';
+import type { Task } from '../spec/types.ts';
 import { type AgentLoopResult, runAgentLoop } from './agent-loop.ts';
 import type { ApprovalGate } from './approval-gate.ts';
 import { createCommandCheck } from './command-check.ts';
@@ -29,8 +30,10 @@ export interface LoopRun {
   resume?: ResumeState | undefined;
   /** Tools besides the built-in ones named by `tools` (an orchestrator's `plan`). */
   extraTools?: readonly AnyToolDefinition[] | undefined;
-  /** Decides the calls of `extraTools`; the rest go to the agent's policy engine. */
-  decideExtra?: ((call: ToolCall) => Promise<Decision>) | undefined;
+  /** Wraps the agent's policy engine for this loop's calls (to decide `extraTools`, to add claims). */
+  decider?: ((agent: PolicyDecider) => PolicyDecider) | undefined;
+  /** Aborted with a `LoopStop` as its reason: the loop stops before its next model call. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Where a loop works: a workspace, the sandbox commands run in, and the journal it writes. */
@@ -61,10 +64,8 @@ export function loopRunner(
   };
   const decider = runtime.createDecider(workspaceDir);
   const system = runtime.instructions ? `${SYSTEM_PROMPT}\n\n${runtime.instructions}` : SYSTEM_PROMPT;
-  return (run: LoopRun) => {
-    const extra = new Set((run.extraTools ?? []).map((tool) => tool.name));
-    const { decideExtra } = run;
-    return runAgentLoop({
+  return (run: LoopRun) =>
+    runAgentLoop({
       taskId: task.id,
       system,
       prompt: run.prompt,
@@ -91,13 +92,8 @@ export function loopRunner(
         ...(run.extraTools ?? []),
       ],
       toolContext,
-      decider:
-        decideExtra && extra.size > 0
-          ? {
-              name: decider.name,
-              decide: (call) => (extra.has(call.name) ? decideExtra(call) : decider.decide(call)),
-            }
-          : decider,
+      decider: run.decider ? run.decider(decider) : decider,
+      signal: run.signal,
       approvals: place.approvals === null ? undefined : (place.approvals ?? runtime.approvals),
       journal,
       guard,
@@ -105,5 +101,4 @@ export function loopRunner(
       maxOutputTokens: runtime.maxOutputTokens,
       toolOutputChars: runtime.toolOutputChars,
     });
-  };
 }

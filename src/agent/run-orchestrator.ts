@@ -1,32 +1,19 @@
-import path from 'node:path';
 import { PLANNER_TOOL_NAMES } from '../config/agents-schema.ts';
 import type { TaskGuard } from '../guard/index.ts';
-import {
-  AGENT_IDENTITY,
-  type ChainLink,
-  chainCommits,
-  createChainGitDir,
-  createWorkspace,
-  resolveRepository,
-  sealChain,
-  setAlternates,
-  type Workspace,
-} from '../sandbox/index.ts';
+import type { ChainLink, Workspace } from '../sandbox/index.ts';
 import type { PlannedSubtask } from '../spec/journal-events.ts';
+import { taskTrailers } from '../spec/task-trailers.ts';
 import type { Task } from '../spec/types.ts';
-import { createCommandCheck } from './command-check.ts';
-import { openTaskSandbox } from './internal/open-task-sandbox.ts';
+import { ChildTree, conflictText, lastCheckOutput } from './child-tree.ts';
 import { type LoopPlace, loopRunner } from './loop-runner.ts';
 import type { LoopStop } from './loop-stop.ts';
 import { createPlanTool, decidePlan, type PlanHolder } from './plan-tool.ts';
 import type { CheckCommand } from './resolve-check-command.ts';
-import { runSubtask, type SubtaskOutcome, type SubtaskStart } from './run-subtask.ts';
+import { type ChildOutcome, runChild } from './run-child.ts';
 import type { TaskRuntime } from './task-runtime.ts';
 
-/** Where the workspace's base commit is kept (see `clone-workspace.ts`): a subtask without dependencies starts there. */
-const BASE_REF = 'refs/warden/base';
-/** Where the combined change is kept in the plan's git directory. */
-const COMBINED_REF = 'refs/warden/combined';
+/** How one subtask ended. */
+type SubtaskOutcome = ChildOutcome & { subtask: PlannedSubtask };
 
 export interface OrchestratorSettings {
   runtime: TaskRuntime & { orchestrator: NonNullable<TaskRuntime['orchestrator']> };
@@ -78,7 +65,10 @@ export async function runOrchestrator(settings: OrchestratorSettings): Promise<O
     maxSteps: Math.min(runtime.limits.maxSteps, orchestrator.planner.maxSteps ?? Number.POSITIVE_INFINITY),
     maxWallSeconds: maxWallSeconds(),
     extraTools: [createPlanTool(holder)],
-    decideExtra: decidePlan(runtime.createDecider(workspace.dir)),
+    decider: (agent) => ({
+      name: agent.name,
+      decide: (call) => (call.name === 'plan' ? decidePlan(agent)(call) : agent.decide(call)),
+    }),
   });
   let steps = planner.steps;
   const finalText = planner.finalText;
@@ -89,86 +79,81 @@ export async function runOrchestrator(settings: OrchestratorSettings): Promise<O
   }
   await journal.append(task.id, 'plan', { subtasks: plan });
 
-  const taskDir = path.dirname(workspace.dir);
-  const planGit = path.join(taskDir, 'plan.git');
-  const baseStore = path.join(workspace.dir, '.git', 'objects');
-  const stores = [baseStore];
-  await createChainGitDir(planGit, workspace.baseCommit.length === 64 ? 'sha256' : 'sha1', stores);
+  const tree = await ChildTree.create(task, workspace);
   const outcomes = new Map<string, SubtaskOutcome>();
-  const linkOf = (outcome: SubtaskOutcome, start: string): ChainLink | undefined =>
-    outcome.change && {
-      name: outcome.subtask.id,
-      start,
-      result: outcome.change.commit,
-      message: `${outcome.subtask.id}: ${outcome.subtask.goal.split('\n')[0]}`,
-    };
   const starts = new Map<string, string>();
-  const children: Workspace[] = [];
-  const resolved = await resolveRepository(task.repo);
+  const linkOf = (subtask: PlannedSubtask): ChainLink[] => {
+    const change = outcomes.get(subtask.id)?.change;
+    if (!change) return [];
+    const message = `${subtask.id}: ${subtask.goal.split('\n')[0]}`;
+    return [{ name: subtask.id, start: starts.get(subtask.id)!, result: change.commit, message }];
+  };
+  const { worker } = orchestrator;
   try {
-    /** Where a subtask starts: the base, or its dependencies' changes (transitively, in plan order) on it. */
-    const startOf = async (subtask: PlannedSubtask, position: number): Promise<SubtaskStart> => {
-      const needed = dependenciesOf(plan, subtask);
-      if (needed.length === 0) {
-        return { gitDir: workspace.dir, ref: BASE_REF, commit: workspace.baseCommit };
-      }
-      const ref = `refs/warden/start-${position}`;
-      await setAlternates(planGit, stores);
-      const links = needed.flatMap((id) => {
-        const link = linkOf(outcomes.get(id)!, starts.get(id)!);
-        return link ? [link] : [];
-      });
-      const chain = await chainCommits({
-        gitDir: planGit,
-        base: workspace.baseCommit,
-        links,
-        ref,
-        identity: AGENT_IDENTITY,
-      });
-      if ('conflict' in chain) throw new Error(conflictText(chain.conflict));
-      return { gitDir: planGit, ref, commit: chain.commit };
-    };
-
     const failure = await schedule(plan, orchestrator.maxParallel, async (subtask, position) => {
-      let start: SubtaskStart;
-      try {
-        start = await startOf(subtask, position);
-      } catch (error) {
-        const detail = error instanceof Error ? error.message : String(error);
-        const outcome: SubtaskOutcome = {
-          subtask,
-          passed: false,
-          stopReason: 'error',
-          detail,
-          steps: 0,
-          finalText: '',
-        };
-        outcomes.set(subtask.id, outcome);
-        return outcome;
+      // A dependent subtask starts from its dependencies' changes (transitively, in plan order).
+      const needed = dependenciesOf(plan, subtask);
+      const start =
+        needed.length === 0
+          ? tree.base
+          : await tree.startFrom(
+              plan.filter((step) => needed.includes(step.id)).flatMap(linkOf),
+              `refs/warden/start-${position}`,
+            );
+      if ('conflict' in start) {
+        const outcome = { subtask, passed: false, stopReason: 'error' as const, steps: 0, finalText: '' };
+        return { ...outcome, detail: conflictText(start.conflict, 'subtask') };
       }
       starts.set(subtask.id, start.commit);
-      const outcome = await runSubtask({
+      const outcome = await runChild({
         runtime,
         task,
         guard,
-        subtask,
-        position,
         start,
-        resolved,
-        plan,
-        handoffs: dependenciesOf(plan, subtask).map(
-          (id) => `Subtask ${id} finished: ${outcomes.get(id)?.finalText || 'done'}`,
-        ),
+        resolved: tree.resolved,
+        message: `${subtask.id}: ${firstLine(subtask.goal)}\n\n${taskTrailers(task.id)}`,
         maxWallSeconds,
+        spec: {
+          child: `subtask:${subtask.id}`,
+          slot: String(position),
+          prompt: subtaskPrompt(
+            task.prompt,
+            plan,
+            subtask,
+            worker.prompt,
+            needed.map((id) => `Subtask ${id} finished: ${outcomes.get(id)?.finalText || 'done'}`),
+          ),
+          check: subtask.check,
+          models: () => worker.models(subtask.id),
+          tools: worker.tools ?? runtime.tools,
+          maxSteps: Math.min(runtime.limits.maxSteps, worker.maxSteps ?? Number.POSITIVE_INFINITY),
+          started: (journal, child, model) =>
+            journal.append(task.id, 'subtask-start', {
+              subtask: subtask.id,
+              goal: subtask.goal,
+              check: subtask.check,
+              dependsOn: subtask.dependsOn ?? [],
+              startCommit: child.baseCommit,
+              model: model.label,
+            }),
+          ended: (journal, ended) =>
+            journal.append(task.id, 'subtask-end', {
+              subtask: subtask.id,
+              status: ended.passed ? 'passed' : 'failed',
+              stopReason: ended.stopReason,
+              steps: ended.steps,
+              detail: ended.detail,
+              commit: ended.change?.commit,
+            }),
+        },
       });
-      if (outcome.workspace) children.push(outcome.workspace);
-      if (outcome.change) stores.push(path.join(outcome.change.gitDir, 'objects'));
-      outcomes.set(subtask.id, outcome);
-      return outcome;
+      tree.add(outcome);
+      outcomes.set(subtask.id, { ...outcome, subtask });
+      return { ...outcome, subtask };
     });
     for (const outcome of outcomes.values()) steps += outcome.steps;
     if (failure) {
-      const output = await lastCheckOutput(runtime, task.id, failure.subtask.id);
+      const output = await lastCheckOutput(runtime, task.id, `subtask:${failure.subtask.id}`);
       return {
         stopReason: failure.stopReason === 'finished' ? 'error' : failure.stopReason,
         detail: `subtask ${failure.subtask.id} failed: ${failure.detail}; nothing is applied${output ? `\n${output}` : ''}`,
@@ -176,58 +161,19 @@ export async function runOrchestrator(settings: OrchestratorSettings): Promise<O
         finalText,
       };
     }
-
-    await setAlternates(planGit, stores);
-    const chain = await chainCommits({
-      gitDir: planGit,
-      base: workspace.baseCommit,
-      links: plan.flatMap((subtask) => {
-        const link = linkOf(outcomes.get(subtask.id)!, starts.get(subtask.id)!);
-        return link ? [link] : [];
-      }),
-      ref: COMBINED_REF,
-      identity: AGENT_IDENTITY,
+    const combined = await tree.combine({
+      runtime,
+      task,
+      links: plan.flatMap(linkOf),
+      check: settings.check,
+      step: steps,
+      passed: `all ${plan.length} subtasks passed their checks`,
+      kind: 'subtask',
     });
-    if ('conflict' in chain) {
-      return {
-        stopReason: 'error',
-        detail: `${conflictText(chain.conflict)}; nothing is applied`,
-        steps,
-        finalText,
-      };
-    }
-    const passedAll = `all ${plan.length} subtasks passed their checks`;
-    if (settings.check) {
-      const combined = await createWorkspace({
-        repo: task.repo,
-        scratchDir: runtime.scratchDir,
-        taskId: `${task.id}_all`,
-        from: { gitDir: planGit, ref: COMBINED_REF, commit: chain.commit },
-        resolved,
-      });
-      children.push(combined);
-      const verdict = await runCombinedCheck(settings, combined, steps);
-      if (!verdict.passed) {
-        return {
-          stopReason: 'check-failed',
-          detail: `${passedAll}, but their combined change fails ${settings.check.command} (${verdict.summary}); nothing is applied\n${verdict.output}`,
-          steps,
-          finalText,
-        };
-      }
-    }
-    // The chain must outlive the subtasks' directories: its new objects are packed into it.
-    await sealChain(planGit, chain.commit, workspace.baseCommit, [baseStore]);
-    const verified = settings.check ? ` and their combined change passes ${settings.check.command}` : '';
-    return {
-      stopReason: 'finished',
-      detail: `${passedAll}${verified} (${chain.committed.length} commit(s))`,
-      steps,
-      finalText,
-      result: chain.committed.length > 0 ? { gitDir: planGit, commit: chain.commit } : undefined,
-    };
+    if (!combined.ok) return { stopReason: combined.stopReason, detail: combined.detail, steps, finalText };
+    return { stopReason: 'finished', detail: combined.detail, steps, finalText, result: combined.result };
   } finally {
-    await Promise.all(children.map((child) => child.destroy().catch(() => {})));
+    await tree.destroy();
   }
 }
 
@@ -276,68 +222,6 @@ function dependenciesOf(plan: readonly PlannedSubtask[], subtask: PlannedSubtask
   return plan.filter((step) => needed.has(step.id)).map((step) => step.id);
 }
 
-function conflictText(conflict: { name: string; with: string[]; paths: string[]; detail: string }): string {
-  const others = conflict.with.length > 0 ? `subtask ${conflict.with.join(', ')} and ` : '';
-  return `the changes of ${others}subtask ${conflict.name} conflict in ${conflict.paths.slice(0, 5).join(', ')}`;
-}
-
-/** The output of the subtask's last check, as journaled; empty when none ran. */
-async function lastCheckOutput(runtime: TaskRuntime, taskId: string, subtaskId: string): Promise<string> {
-  const events = await runtime.journal.events(taskId);
-  const check = events.findLast((event) => event.type === 'check' && event.child === `subtask:${subtaskId}`);
-  return check?.type === 'check' ? `${check.check}: ${check.summary}\n${check.output}`.trim() : '';
-}
-
-/** The task's check on the combined change, in a sandbox over `combined`, journaled as the task's `check`. */
-async function runCombinedCheck(
-  settings: OrchestratorSettings,
-  combined: Workspace,
-  step: number,
-): Promise<{ passed: boolean; summary: string; output: string }> {
-  const { runtime, task } = settings;
-  const command = settings.check!;
-  await combined.ready;
-  const { sandbox, connectionsJournaled } = await openTaskSandbox({
-    driver: runtime.sandbox,
-    journal: runtime.journal,
-    taskId: task.id,
-    workspace: combined,
-    limits: runtime.sandboxLimits,
-    protectedPaths: runtime.protectedPaths,
-    egress: runtime.egress,
-  });
-  try {
-    const check = createCommandCheck({
-      command: command.command,
-      execute: (line) =>
-        sandbox.exec(line, {
-          timeoutMs: runtime.maxCommandTimeoutMs,
-          maxOutputBytes: runtime.maxOutputBytes,
-          fresh: true,
-        }),
-      higher: [],
-      outputChars: runtime.toolOutputChars,
-      // A subtask that rewrote what defines a detected check made it verify nothing: it fails unrun.
-      definition:
-        command.definition === undefined
-          ? undefined
-          : { fingerprint: command.definition, source: command.source, workspaceDir: combined.dir },
-    });
-    const result = await check.run();
-    await runtime.journal.append(task.id, 'check', {
-      step,
-      check: check.name,
-      passed: result.passed,
-      summary: result.summary,
-      output: result.output,
-    });
-    return result;
-  } finally {
-    await sandbox.destroy().catch(() => {});
-    await connectionsJournaled().catch(() => {});
-  }
-}
-
 /** What the planner is told: the task, how to plan, and what verifies the whole. */
 function plannerPrompt(prompt: string, instructions: string | undefined, check: CheckCommand | null): string {
   const parts = [
@@ -352,6 +236,35 @@ function plannerPrompt(prompt: string, instructions: string | undefined, check: 
       'Do not change files yourself. After `plan`, finish with a one-line summary.',
     ].join('\n'),
   ];
+  if (instructions) parts.push(instructions);
+  return parts.join('\n\n');
+}
+
+/** A goal's first line, short enough for a commit subject. */
+function firstLine(text: string): string {
+  const line = text.split('\n')[0]!.trim();
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+}
+
+/** What a worker is told: the task for context, its own subtask, and what its dependencies did. */
+function subtaskPrompt(
+  prompt: string,
+  plan: readonly PlannedSubtask[],
+  subtask: PlannedSubtask,
+  instructions: string | undefined,
+  handoffs: readonly string[],
+): string {
+  const parts = [
+    `You are a worker on one subtask of a larger task. The task, for context:\n${prompt}`,
+    `The plan's subtasks: ${plan.map((step) => step.id).join(', ')}. Other workers carry out the others; change only what your subtask needs.`,
+    `Your subtask (${subtask.id}):\n${subtask.goal}`,
+    `It is done when \`${subtask.check}\` exits 0; that check runs when you finish.`,
+  ];
+  if (handoffs.length > 0) {
+    parts.push(
+      `The subtasks yours depends on are done; their changes are in your workspace:\n\n${handoffs.join('\n\n')}`,
+    );
+  }
   if (instructions) parts.push(instructions);
   return parts.join('\n\n');
 }
