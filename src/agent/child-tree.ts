@@ -8,6 +8,7 @@ import {
   createWorkspace,
   type ResolvedRepository,
   resolveRepository,
+  runGit,
   sealChain,
   setAlternates,
   type Workspace,
@@ -69,6 +70,16 @@ export class ChildTree {
   add(outcome: ChildOutcome): void {
     if (outcome.workspace) this.#workspaces.push(outcome.workspace);
     if (outcome.change) this.#stores.push(path.join(outcome.change.gitDir, 'objects'));
+  }
+
+  /** The paths `link` changes. */
+  async changedPaths(link: ChainLink): Promise<string[]> {
+    await setAlternates(this.gitDir, this.#stores);
+    const { stdout } = await runGit(
+      ['diff-tree', '-r', '-z', '--name-only', '--no-renames', link.start, link.result],
+      { cwd: this.gitDir, env: { GIT_DIR: this.gitDir } },
+    );
+    return stdout.split('\0').filter((name) => name !== '');
   }
 
   /** Where a dependent child starts: `links` applied on the base, kept at `ref`. */
@@ -214,4 +225,10 @@ export async function lastCheckOutput(runtime: TaskRuntime, taskId: string, chil
   const events = await runtime.journal.events(taskId);
   const check = events.findLast((event) => event.type === 'check' && event.child === child);
   return check?.type === 'check' ? `${check.check}: ${check.summary}\n${check.output}`.trim() : '';
+}
+
+/** A commit subject from a goal or a role's instructions: their first line, at most 60 characters. */
+export function commitSubject(name: string, text: string): string {
+  const line = text.split('\n')[0]!.trim();
+  return `${name}: ${line.length > 60 ? `${line.slice(0, 57)}...` : line}`;
 }

@@ -30,7 +30,13 @@ export { newTaskId } from './task-id.ts';
 export type { LimitChange, ResumeLimits, SandboxBounds, TaskLimits } from './task-limits.ts';
 export { limitsForResume, parseRecordedLimits } from './task-limits.ts';
 export { currentTaskOwner, isOwnerGone } from './task-owner.ts';
-export type { NewTaskRequest, OrchestratorRuntime, RunTaskResult, TaskRuntime } from './task-runtime.ts';
+export type {
+  NewTaskRequest,
+  OrchestratorRuntime,
+  RunTaskResult,
+  SwarmRuntime,
+  TaskRuntime,
+} from './task-runtime.ts';
 export { taskStatusOf, verificationOf } from './task-verification.ts';
 export { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
 export type {

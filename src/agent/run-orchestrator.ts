@@ -4,7 +4,7 @@ import type { ChainLink, Workspace } from '../sandbox/index.ts';
 import type { PlannedSubtask } from '../spec/journal-events.ts';
 import { taskTrailers } from '../spec/task-trailers.ts';
 import type { Task } from '../spec/types.ts';
-import { ChildTree, conflictText, lastCheckOutput } from './child-tree.ts';
+import { ChildTree, commitSubject, conflictText, lastCheckOutput } from './child-tree.ts';
 import { type LoopPlace, loopRunner } from './loop-runner.ts';
 import type { LoopStop } from './loop-stop.ts';
 import { createPlanTool, decidePlan, type PlanHolder } from './plan-tool.ts';
@@ -85,7 +85,7 @@ export async function runOrchestrator(settings: OrchestratorSettings): Promise<O
   const linkOf = (subtask: PlannedSubtask): ChainLink[] => {
     const change = outcomes.get(subtask.id)?.change;
     if (!change) return [];
-    const message = `${subtask.id}: ${subtask.goal.split('\n')[0]}`;
+    const message = commitSubject(subtask.id, subtask.goal);
     return [{ name: subtask.id, start: starts.get(subtask.id)!, result: change.commit, message }];
   };
   const { worker } = orchestrator;
@@ -111,7 +111,7 @@ export async function runOrchestrator(settings: OrchestratorSettings): Promise<O
         guard,
         start,
         resolved: tree.resolved,
-        message: `${subtask.id}: ${firstLine(subtask.goal)}\n\n${taskTrailers(task.id)}`,
+        message: `${commitSubject(subtask.id, subtask.goal)}\n\n${taskTrailers(task.id)}`,
         maxWallSeconds,
         spec: {
           child: `subtask:${subtask.id}`,
@@ -238,12 +238,6 @@ function plannerPrompt(prompt: string, instructions: string | undefined, check: 
   ];
   if (instructions) parts.push(instructions);
   return parts.join('\n\n');
-}
-
-/** A goal's first line, short enough for a commit subject. */
-function firstLine(text: string): string {
-  const line = text.split('\n')[0]!.trim();
-  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
 }
 
 /** What a worker is told: the task for context, its own subtask, and what its dependencies did. */

@@ -222,7 +222,7 @@ async function driveTask(
     // A task stopped by a limit keeps its workspace, unsaved, to go on once the limit is raised.
     const keepMs = runtime.keepStoppedMs ?? 0;
     const resumableUntil =
-      !paused && !runtime.orchestrator && RESUMABLE_STOPS.has(stopReason) && keepMs > 0
+      !paused && !runtime.orchestrator && !runtime.swarm && RESUMABLE_STOPS.has(stopReason) && keepMs > 0
         ? new Date(Date.now() + keepMs).toISOString()
         : undefined;
     if (paused || resumableUntil) {
@@ -302,7 +302,13 @@ async function driveTask(
       finalText: done.finalText,
       cacheHitRatio: finished.cacheHitRatio,
       verification,
-      pattern: runtime.orchestrator ? 'orchestrator' : runtime.stages ? 'pipeline' : 'single',
+      pattern: runtime.swarm
+        ? 'swarm'
+        : runtime.orchestrator
+          ? 'orchestrator'
+          : runtime.stages
+            ? 'pipeline'
+            : 'single',
       children: childrenOf(events),
       check: options.check && { command: options.check.command, source: options.check.source },
     };

@@ -1,11 +1,11 @@
 import type { JournalEvent } from '../spec/journal-events.ts';
 import type { StopReason, Verification } from '../spec/types.ts';
 
-/** One child of a task (a pipeline stage, an orchestrator's subtask), as `warden run --json` and `warden trace` show it. */
+/** One child of a task (a pipeline stage, an orchestrator's subtask, a swarm's role), as `warden run --json` and `warden trace` show it. */
 export interface TaskChild {
-  /** `stage:NAME`, `subtask:ID`. */
+  /** `stage:NAME`, `subtask:ID`, `role:NAME`. */
   id: string;
-  kind: 'stage' | 'subtask';
+  kind: 'stage' | 'subtask' | 'role';
   name: string;
   /**
    * `passed`; a stage that did not pass `ended-task` (as `stopReason` says); a subtask that did not
@@ -21,7 +21,10 @@ export interface TaskChild {
   detail: string | null;
 }
 
-/** The stages a task's journal records, in the order they ran, or the subtasks of its plan, in plan order. */
+/**
+ * The stages a task's journal records, in the order they ran, the subtasks of its plan, in plan order,
+ * or its roles, in the order they started.
+ */
 export function childrenOf(events: readonly JournalEvent[]): TaskChild[] {
   const children: TaskChild[] = [];
   const child = (kind: TaskChild['kind'], name: string): TaskChild => ({
@@ -52,9 +55,13 @@ export function childrenOf(events: readonly JournalEvent[]): TaskChild[] {
     } else if (event.type === 'subtask-start') {
       const subtask = subtasks.get(`subtask:${event.subtask}`);
       if (subtask) subtask.status = 'running';
+    } else if (event.type === 'role-start') {
+      const role = child('role', event.role);
+      subtasks.set(role.id, role);
+      children.push(role);
     } else if (event.type === 'check' && owner) {
       owner.verification = event.passed === true ? 'passed' : 'failed';
-    } else if (event.type === 'model-response' && owner?.kind === 'subtask') {
+    } else if (event.type === 'model-response' && owner && owner.kind !== 'stage') {
       owner.costUsd += event.costUsd;
     } else if (event.type === 'stage-end' && stage) {
       stage.status = event.status;
@@ -63,7 +70,11 @@ export function childrenOf(events: readonly JournalEvent[]): TaskChild[] {
       stage.costUsd = event.costUsd;
       stage.detail = event.detail;
       stage = undefined;
-    } else if (event.type === 'subtask-end' && owner?.kind === 'subtask') {
+    } else if (
+      (event.type === 'subtask-end' || event.type === 'role-end') &&
+      owner &&
+      owner.kind !== 'stage'
+    ) {
       owner.status = event.status;
       owner.stopReason = event.status === 'passed' ? null : event.stopReason;
       owner.steps = event.steps;

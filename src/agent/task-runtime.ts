@@ -73,6 +73,8 @@ export interface TaskRuntime {
   stages?: readonly PipelineStage[] | undefined;
   /** An orchestrator agent's planner and worker, run instead of one loop; undefined: one loop. */
   orchestrator?: OrchestratorRuntime | undefined;
+  /** A swarm agent's roles, run at once instead of one loop; undefined: one loop. */
+  swarm?: SwarmRuntime | undefined;
   /**
    * Loads what the first decision needs (Cedar, the policy set), called once the task's workspace is
    * being made, so that the load overlaps the workspace's git work instead of delaying it.
@@ -105,6 +107,23 @@ export interface OrchestratorRuntime {
   maxParallel: number;
 }
 
+/** A swarm as a task runs it (`run-swarm.ts`). */
+export interface SwarmRuntime {
+  roles: Array<{
+    name: string;
+    prompt: string;
+    /** undefined: the agent's. */
+    tools?: readonly string[] | undefined;
+    maxSteps?: number | undefined;
+    /** A command that must pass in the role's sandbox when it finishes; undefined: none. */
+    check?: string | undefined;
+    /** The role's models (a scripted model speaks the role's name). */
+    models: () => Promise<{ model: ModelClient; higherTiers: readonly ModelClient[] }>;
+  }>;
+  /** Model calls across the roles without progress before the swarm is ended as deadlocked. */
+  stallSteps: number;
+}
+
 export interface NewTaskRequest {
   repo: string;
   prompt: string;
@@ -134,7 +153,7 @@ export interface RunTaskResult {
   /** The check the task ran when the model finished; `null` when it had none. */
   check: { command: string; source: string } | null;
   /** How the agent ran: one loop, or a pipeline of stages. */
-  pattern: 'single' | 'pipeline' | 'orchestrator';
+  pattern: 'single' | 'pipeline' | 'orchestrator' | 'swarm';
   /** A pipeline's stages, as they ran; empty for one loop. */
   children: TaskChild[];
 }

@@ -10,6 +10,7 @@ import type { ResumeState } from './replay-journal.ts';
 import type { CheckCommand } from './resolve-check-command.ts';
 import { type OrchestratorEnd, runOrchestrator } from './run-orchestrator.ts';
 import { type PipelineResume, runPipeline } from './run-pipeline.ts';
+import { runSwarm } from './run-swarm.ts';
 import type { TaskRuntime } from './task-runtime.ts';
 
 /**
@@ -45,7 +46,8 @@ export async function work(
         );
     if (early) return { ...early, steps, finalText };
     const loop = loopRunner(runtime, task, guard, { workspaceDir: workspace.dir, execute, journal });
-    const { stages, orchestrator } = runtime;
+    const { stages, orchestrator, swarm } = runtime;
+    if (swarm) return await runSwarm({ runtime: { ...runtime, swarm }, task, workspace, guard, check });
     if (orchestrator) {
       return await runOrchestrator({
         runtime: { ...runtime, orchestrator },

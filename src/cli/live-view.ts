@@ -72,6 +72,8 @@ function createLineView(): (event: JournalEvent) => string | undefined {
         return `plan: ${event.subtasks.map((subtask) => subtask.id).join(', ')}\n`;
       case 'subtask-start':
         return `subtask ${event.subtask}: ${oneLine(event.goal, 70)}\n`;
+      case 'role-end':
+        return `role ${event.role} ${event.status === 'passed' ? 'done' : `failed: ${oneLine(event.detail, 90)}`}\n`;
       case 'subtask-end':
         return `subtask ${event.subtask} ${event.status === 'passed' ? 'passed' : `failed: ${oneLine(event.detail, 90)}`}\n`;
       case 'budget-exceeded':

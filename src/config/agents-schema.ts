@@ -166,12 +166,25 @@ export const WorkerSchema = z
  * A named agent (`agents.NAME`, or `agents/NAME.yaml` beside the config): the fields of `agent:`, each
  * with the same default, plus its shape. `single` is today's one loop; `pipeline` runs `stages` in order.
  */
+/** One role of a swarm: a loop of its own, in parallel with the others, around a shared scratchpad. */
+export const RoleSchema = z.strictObject({
+  name: z.string().regex(NAME, 'letters, digits, ".", "_" and "-", starting with a letter or digit'),
+  ...roleFields,
+  prompt: z.string().min(1).describe('What this role does.'),
+  tools: z.array(z.enum(TOOL_NAMES)).min(1).optional().describe("Its built-in tools (default the agent's)."),
+  check: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("A command that must pass in the role's sandbox when it finishes (default none)."),
+});
+
 export const AgentDefinitionSchema = AgentSchema.extend({
   name: z.never().optional().describe('Set by the key (or file name) the agent is declared under.'),
   pattern: z
     .enum(['single', 'pipeline', 'orchestrator', 'swarm'])
     .describe(
-      'How the agent runs: single (one loop), pipeline (stages in order), orchestrator (a planner, then one checked worker loop per subtask).',
+      'How the agent runs: single (one loop), pipeline (stages in order), orchestrator (a planner, then one checked worker loop per subtask), swarm (roles at once around a shared scratchpad).',
     )
     .default('single'),
   prompt: z.string().min(1).optional().describe("Instructions added to Warden's system prompt."),
@@ -190,13 +203,35 @@ export const AgentDefinitionSchema = AgentSchema.extend({
   planner: PlannerSchema.optional(),
   worker: WorkerSchema.optional(),
   maxParallel: positiveInt('pattern orchestrator: most subtasks run at once (default 4).').optional(),
+  roles: z
+    .array(RoleSchema)
+    .min(2)
+    .max(16)
+    .optional()
+    .describe('pattern swarm: the roles, run at once, each in its own sandbox.'),
+  stallSteps: positiveInt(
+    'pattern swarm: model calls across the roles with no progress (a write, a claim, a note, a role done) before the swarm is ended as deadlocked (default 12).',
+  ).optional(),
 }).superRefine((agent, context) => {
-  if (agent.pattern === 'swarm') {
+  if ((agent.pattern === 'swarm') !== (agent.roles !== undefined)) {
     context.addIssue({
       code: 'custom',
-      path: ['pattern'],
-      message: `${agent.pattern} is not available in this version: use single, pipeline or orchestrator`,
+      path: ['roles'],
+      message: agent.pattern === 'swarm' ? 'a swarm needs roles' : 'only pattern swarm has roles',
     });
+  }
+  if (agent.pattern !== 'swarm' && agent.stallSteps !== undefined) {
+    context.addIssue({ code: 'custom', path: ['stallSteps'], message: 'only pattern swarm has this' });
+  }
+  const roleNames = (agent.roles ?? []).map((role) => role.name);
+  for (const [index, name] of roleNames.entries()) {
+    if (roleNames.indexOf(name) !== index) {
+      context.addIssue({
+        code: 'custom',
+        path: ['roles', index, 'name'],
+        message: `role ${name} is named twice`,
+      });
+    }
   }
   if (agent.pattern !== 'orchestrator') {
     for (const key of ['planner', 'worker', 'maxParallel'] as const) {

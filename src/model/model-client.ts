@@ -94,7 +94,7 @@ export async function createModelClient(options: ModelClientOptions): Promise<Mo
   }
   if (spec.provider === 'scripted') {
     const script = await readScriptedFile(spec.path);
-    model = new ScriptedModel(scriptedTurnsFor(script, spec.path, options.role), spec.path);
+    model = new ScriptedModel(scriptedTurnsFor(script, spec.path, options.role), spec.path, script.latencyMs);
     priceKey = script.model ?? UNPRICED_KEY;
     const role = options.role && script.roles?.[options.role] ? ` as ${options.role}` : '';
     label = `scripted:${basename(spec.path)}${role} (${script.model ? `priced as ${script.model}` : 'unpriced'})`;

@@ -53,6 +53,13 @@ const scriptedFileSchema = z
       .optional()
       .describe('the price-table entry to charge each turn as; absent means the turns cost nothing'),
     turns: turnsSchema.optional(),
+    latencyMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(60_000)
+      .optional()
+      .describe('milliseconds each reply waits before it is given, as a real model would take (default 0)'),
     roles: z
       .record(z.string().min(1), z.strictObject({ turns: turnsSchema }))
       .optional()

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type {
   LanguageModelV3,
   LanguageModelV3CallOptions,
@@ -32,10 +33,13 @@ export class ScriptedModel implements LanguageModelV3 {
   readonly modelId: string;
   readonly supportedUrls: Record<string, RegExp[]> = {};
   readonly #turns: readonly ScriptedTurn[];
+  readonly #latencyMs: number;
 
-  constructor(turns: readonly ScriptedTurn[], path: string) {
+  /** `latencyMs`: how long each reply waits, as a real model's would (the file's `latencyMs`). */
+  constructor(turns: readonly ScriptedTurn[], path: string, latencyMs = 0) {
     this.modelId = path;
     this.#turns = turns;
+    this.#latencyMs = latencyMs;
   }
 
   /**
@@ -45,6 +49,7 @@ export class ScriptedModel implements LanguageModelV3 {
    */
   async doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
     options.abortSignal?.throwIfAborted();
+    if (this.#latencyMs > 0) await delay(this.#latencyMs, undefined, { signal: options.abortSignal });
     // The turn to replay is the number of replies already in the conversation, so a task resumed from
     // its journal continues where it stopped instead of starting the script over.
     const replies = options.prompt.filter((message) => message.role === 'assistant');

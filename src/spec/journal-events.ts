@@ -122,6 +122,22 @@ export interface JournalEventFields {
     /** The commit holding its change (in Warden's private git directory); absent when it changed nothing or failed. */
     commit?: string | undefined;
   };
+  /** A swarm's role begins, in a workspace of its own; its events carry `child: role:NAME`. */
+  'role-start': {
+    role: string;
+    startCommit: string;
+    model: string;
+  };
+  /** A swarm's role ended: `passed` only when its loop finished (and its check, if any, passed). */
+  'role-end': {
+    role: string;
+    status: 'passed' | 'failed';
+    stopReason: StopReason;
+    steps: number;
+    detail: string;
+    /** The commit holding its change (in Warden's private git directory); absent when it changed nothing or failed. */
+    commit?: string | undefined;
+  };
   /** A connection the sandbox made (or tried) through the egress proxy; the event's `at` is when it ended. */
   'net-connect': Omit<EgressConnection, 'at'>;
   /** A model call is about to be made, with the bound reserved for it. */
@@ -385,6 +401,8 @@ export const EVENT_TYPES = [
   'plan',
   'subtask-start',
   'subtask-end',
+  'role-start',
+  'role-end',
 ] as const satisfies readonly EventType[];
 
 // The list names every type of the map: a type added to one and not the other fails to compile.

@@ -24,6 +24,8 @@ export interface ResolvedAgent {
         maxParallel: number;
       }
     | undefined;
+  /** A swarm's roles and deadlock bound. */
+  swarm?: { roles: NonNullable<AgentDefinition['roles']>; stallSteps: number } | undefined;
 }
 
 /**
@@ -55,6 +57,8 @@ export function resolveAgent(config: Config, name: string | undefined): Resolved
     planner,
     worker,
     maxParallel,
+    roles,
+    stallSteps,
     name: _name,
     ...agent
   } = declared;
@@ -73,5 +77,6 @@ export function resolveAgent(config: Config, name: string | undefined): Resolved
       pattern === 'orchestrator'
         ? { planner: planner ?? {}, worker: worker ?? {}, maxParallel: maxParallel ?? 4 }
         : undefined,
+    swarm: roles && { roles, stallSteps: stallSteps ?? 12 },
   };
 }

@@ -105,7 +105,8 @@ export async function createTaskRuntime(
     tier: declared.orchestrator.planner.tier,
     model: declared.orchestrator.planner.model,
   };
-  const { model, higherTiers, modelName } = await modelsFor(firstModelStage ?? planner);
+  const firstRole: ModelRole | undefined = declared.swarm?.roles[0];
+  const { model, higherTiers, modelName } = await modelsFor(firstModelStage ?? planner ?? firstRole);
   const orchestrator = declared.orchestrator && {
     planner: {
       prompt: declared.orchestrator.planner.prompt,
@@ -114,6 +115,15 @@ export async function createTaskRuntime(
     },
     worker: await workerOf(declared.orchestrator.worker, modelsFor),
     maxParallel: declared.orchestrator.maxParallel,
+  };
+  const swarm = declared.swarm && {
+    roles: await Promise.all(
+      declared.swarm.roles.map(async (role) => {
+        const made = await modelsFor(role);
+        return { ...role, models: async () => made };
+      }),
+    ),
+    stallSteps: declared.swarm.stallSteps,
   };
   const priceTable = prices;
   const egress = sandboxEgressOf(config, parts.env);
@@ -205,6 +215,7 @@ export async function createTaskRuntime(
     preChecks: config.agent.preChecks,
     stages,
     orchestrator,
+    swarm,
     warmUp,
     instructions: declared.prompt,
     tools: declared.tools,

@@ -116,6 +116,10 @@ function describe(event: JournalEvent): string {
       return `subtask ${event.subtask} on ${event.model} from ${event.startCommit.slice(0, 12)}, check \`${event.check}\``;
     case 'subtask-end':
       return `subtask ${event.subtask} ${event.status === 'passed' ? 'passed' : `failed (${event.stopReason})`}: ${event.steps} steps${event.commit ? `, commit ${event.commit.slice(0, 12)}` : ''}; ${oneLine(event.detail, 100)}`;
+    case 'role-start':
+      return `role ${event.role} on ${event.model} from ${event.startCommit.slice(0, 12)}`;
+    case 'role-end':
+      return `role ${event.role} ${event.status === 'passed' ? 'passed' : `failed (${event.stopReason})`}: ${event.steps} steps${event.commit ? `, commit ${event.commit.slice(0, 12)}` : ''}; ${oneLine(event.detail, 100)}`;
     case 'task-interrupted':
       return `process ${event.owner?.pid ?? '?'} gone; ${event.steps} steps, $${event.costUsd.toFixed(4)}, ${event.releasedReservations} reservation(s) released, ${event.workspaceKept ? `resumable until ${event.resumableUntil}` : 'workspace gone'}`;
     default:
