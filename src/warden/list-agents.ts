@@ -24,9 +24,9 @@ export interface AgentSummary {
     model: string | null;
     check: string | null | undefined;
   }>;
-  /** An orchestrator's planner and worker; empty for the other patterns. */
+  /** An orchestrator's planner and worker, or a swarm's roles; empty for the other patterns. */
   roles: Array<{
-    name: 'planner' | 'worker';
+    name: string;
     tier: string | null;
     model: string | null;
     tools: readonly string[] | 'default';
@@ -70,7 +70,13 @@ export function listAgents(config: Config): AgentSummary[] {
               maxSteps: declared.maxSteps ?? null,
             };
           })
-        : [],
+        : (agent.swarm?.roles ?? []).map((role) => ({
+            name: role.name,
+            tier: role.tier ?? null,
+            model: role.model ?? null,
+            tools: role.tools ?? 'default',
+            maxSteps: role.maxSteps ?? null,
+          })),
       maxParallel: agent.orchestrator?.maxParallel ?? null,
     };
   });
@@ -96,6 +102,8 @@ export function checkAgents(config: Config): string[] {
       spec(`agents.${name}.stages.${index}.model`, stage.model);
     spec(`agents.${name}.planner.model`, agent.planner?.model);
     spec(`agents.${name}.worker.model`, agent.worker?.model);
+    for (const [index, role] of (agent.roles ?? []).entries())
+      spec(`agents.${name}.roles.${index}.model`, role.model);
   }
   return problems;
 }

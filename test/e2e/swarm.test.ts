@@ -1,7 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDemoRepository } from '../../src/warden/demo-repository.ts';
 import { git, makeRepo, runWarden, scratch } from '../support/cli.ts';
+
+const EXAMPLE = fileURLToPath(new URL('../../examples/swarm/', import.meta.url));
 
 const usage = { input_tokens: 1000, output_tokens: 20 };
 const call = (name: string, input: Record<string, unknown>) => ({ tool_calls: [{ name, input }], usage });
@@ -168,5 +172,35 @@ describe('a swarm agent', () => {
     const report = JSON.parse(result.stdout);
     expect(report.detail).toContain('role right changed shared.txt, which role left claimed');
     expect(git(repo, 'branch', '--list', 'warden/*')).toBe('');
+  });
+
+  it('as shipped in examples/swarm fixes and documents the demo repository, one commit per role', async () => {
+    const { repo } = await createDemoRepository(path.join(work.dir, 'example'));
+    const result = await runWarden([
+      'run',
+      '--repo',
+      repo,
+      '--task',
+      'Fix the discount bug, add formatPercent, and document both',
+      '--config',
+      path.join(EXAMPLE, 'config.yaml'),
+      '--agent',
+      'shop-crew',
+      '--model',
+      `scripted:${path.join(EXAMPLE, 'shop-crew.scripted.yaml')}`,
+      '--json',
+      ...home(),
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ status: 'succeeded', verification: 'passed', pattern: 'swarm' });
+    expect(git(repo, 'show', `${report.branch}:src/cart.js`)).toContain('(100 - discountPercent)');
+    expect(git(repo, 'show', `${report.branch}:README.md`)).toContain('formatPercent');
+    const events = await trace(report.taskId);
+    expect(
+      events.some(
+        (event) => event.type === 'decision' && event.child === 'role:docs' && event.decision === 'deny',
+      ),
+    ).toBe(true);
   });
 });
