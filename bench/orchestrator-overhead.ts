@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { main } from '../src/cli/main.ts';
+import { benchRepository, medianPair, timedRun } from './scripted-agents.ts';
 
 const SUBTASKS = 20;
 const usage = { input_tokens: 500, output_tokens: 20 };
@@ -57,58 +56,19 @@ export async function benchOrchestratorOverhead(rounds = 3) {
       config,
       `model: scripted:${script}\nagent:\n  check: sh check.sh\nbudget:\n  maxSteps: 40\nagents:\n  split:\n    pattern: orchestrator\n    check: sh check.sh\n`,
     );
-    const repo = path.join(home, 'repo');
-    mkdirSync(repo);
-    writeFileSync(
-      path.join(repo, 'check.sh'),
-      `for i in ${ids.join(' ')}; do test -f "f$i.txt" || exit 1; done\n`,
-    );
-    const git = (...args: string[]) =>
-      execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@example.com', ...args], {
-        cwd: repo,
-        stdio: 'pipe',
-      });
-    git('init', '--quiet');
-    git('add', '-A');
-    git('commit', '--quiet', '-m', 'base');
-    const run = async (agent: string[]) => {
-      let output = '';
-      const started = performance.now();
-      const code = await main(
-        [
-          'run',
-          '--repo',
-          repo,
-          '--task',
-          'write the files',
-          '--config',
-          config,
-          '--json',
-          '--data-dir',
-          home,
-          ...agent,
-        ],
-        { out: (text) => (output += text), err: () => {}, interactive: false, env: process.env, cwd: home },
-      );
-      const wallMs = performance.now() - started;
-      if (code !== 0) throw new Error(`the run failed (exit ${code}): ${output}`);
-      return wallMs;
-    };
+    const repo = benchRepository(home, {
+      'check.sh': `for i in ${ids.join(' ')}; do test -f "f$i.txt" || exit 1; done\n`,
+    });
+    const run = (agent: string[]) =>
+      timedRun(home, ['--repo', repo, '--task', 'write the files', '--config', config, ...agent]);
     await run([]);
-    const pairs: Array<{ single: number; orchestrated: number }> = [];
+    const pairs: Array<{ a: number; b: number }> = [];
     for (let round = 0; round < rounds; round += 1) {
-      const single = await run([]);
-      const orchestrated = await run(['--agent', 'split']);
-      pairs.push({ single, orchestrated });
+      const b = await run([]);
+      pairs.push({ a: await run(['--agent', 'split']), b });
     }
-    pairs.sort((a, b) => a.orchestrated / a.single - b.orchestrated / b.single);
-    const median = pairs[Math.floor(pairs.length / 2)]!;
-    return {
-      subtasks: SUBTASKS,
-      singleMs: median.single,
-      orchestratedMs: median.orchestrated,
-      ratio: median.orchestrated / median.single,
-    };
+    const median = medianPair(pairs);
+    return { subtasks: SUBTASKS, singleMs: median.b, orchestratedMs: median.a, ratio: median.a / median.b };
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

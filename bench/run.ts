@@ -10,6 +10,7 @@ import { benchOrchestratorOverhead } from './orchestrator-overhead.ts';
 import { benchPolicyDecisions } from './policy-decisions.ts';
 import { benchRealRepositories } from './real-repositories.ts';
 import { benchSandboxStartup } from './sandbox-startup.ts';
+import { benchSwarmSpeedup } from './swarm-speedup.ts';
 import { benchToolCallOverhead } from './tool-call-overhead.ts';
 
 const format = (value: number, digits = 1) => value.toFixed(digits);
@@ -66,4 +67,9 @@ if (fewest && most) {
 const orchestrated = await benchOrchestratorOverhead();
 console.log(
   `(n) orchestrator with ${orchestrated.subtasks} trivial subtasks (a workspace, a sandbox and a check each, combined and checked again) ${format(orchestrated.orchestratedMs, 0)} ms vs the same ${orchestrated.subtasks} steps in one loop ${format(orchestrated.singleMs, 0)} ms: ratio ${format(orchestrated.ratio, 2)} (scheduling and isolation overhead, scripted model without latency)`,
+);
+
+const swarm = await benchSwarmSpeedup();
+console.log(
+  `(o) swarm of ${swarm.roles} roles (3 writes each, every scripted reply ${swarm.latencyMs} ms) ${format(swarm.swarmMs, 0)} ms vs the same work in one loop ${format(swarm.sequentialMs, 0)} ms: ${format(swarm.ratio, 2)}× faster`,
 );
