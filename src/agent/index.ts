@@ -25,7 +25,7 @@ export { runToolCall } from './run-tool-call.ts';
 export type { StuckThresholds, StuckVerdict } from './stuck-detector.ts';
 export { DEFAULT_STUCK_THRESHOLDS, StuckDetector } from './stuck-detector.ts';
 export { SYSTEM_PROMPT } from './system-prompt.ts';
-export type { TaskChild } from './task-children.ts';
+export { childrenOf, type TaskChild } from './task-children.ts';
 export { newTaskId } from './task-id.ts';
 export type { LimitChange, ResumeLimits, SandboxBounds, TaskLimits } from './task-limits.ts';
 export { limitsForResume, parseRecordedLimits } from './task-limits.ts';

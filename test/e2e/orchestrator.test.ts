@@ -213,6 +213,7 @@ describe('an orchestrator agent', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/plan +3 subtask\(s\): a, b, c \(after a\)/);
     expect(text.stdout).toMatch(/\[subtask:c\] subtask c passed: 2 steps, commit/);
+    expect(text.stdout).toMatch(/children:\n  subtask a: passed, 2 steps, \$[0-9.]+, check passed\n/);
   });
 
   it('fails naming the subtask whose check failed, and leaves the repository byte-for-byte unchanged', async () => {

@@ -1,9 +1,10 @@
 import { UserError } from '../../spec/errors.ts';
 import type { JournalEvent, JournalEventFields } from '../../spec/journal-events.ts';
+import { childrenOf } from '../../warden/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
-import { openWarden } from './run.ts';
+import { describeChild, openWarden } from './run.ts';
 
 export const TRACE_HELP = `warden trace TASK [--json]
 
@@ -41,6 +42,10 @@ export async function traceCommand(argv: string[], io: CommandIo): Promise<numbe
       );
       io.out(`  ${task.prompt}\n`);
       for (const event of events) io.out(formatEvent(event));
+      // The tree at a glance: each stage, subtask or role with its status, cost and check.
+      const children = childrenOf(events);
+      if (children.length > 0)
+        io.out(`children:\n${children.map((child) => `  ${describeChild(child)}\n`).join('')}`);
       const sealed = verification.checkpoint ? `, checkpoint ${verification.checkpoint}` : ', not yet sealed';
       io.out(
         verification.ok
