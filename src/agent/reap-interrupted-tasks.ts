@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Journal } from '../journal/index.ts';
 import { SystemError } from '../spec/errors.ts';
@@ -56,7 +56,10 @@ export async function reapInterruptedTasks(settings: ReapSettings): Promise<Reap
   for (const task of kept) {
     if (task.resumableUntil === null || Date.parse(task.resumableUntil) > now.getTime()) continue;
     const dir = workspaceDir(settings.scratchDir, task.id);
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir) {
+      await rm(dir, { recursive: true, force: true });
+      await removeChildDirs(settings.scratchDir, task.id);
+    }
     await store.updateTask(task.id, { resumableUntil: null });
     removed.push(task.id);
   }
@@ -93,6 +96,17 @@ export async function reapInterruptedTasks(settings: ReapSettings): Promise<Reap
     }
   }
   return { interrupted, removed };
+}
+
+/**
+ * Removes the workspaces of the task's children (`<scratchDir>/<taskId>_<slot>`: an orchestrator's
+ * subtasks, a swarm's roles, their combination), which a process killed mid-task leaves behind.
+ */
+async function removeChildDirs(scratchDir: string, taskId: string): Promise<void> {
+  const names = await readdir(path.resolve(scratchDir)).catch(() => []);
+  for (const name of names.filter((entry) => entry.startsWith(`${taskId}_`))) {
+    await rm(path.join(path.resolve(scratchDir), name), { recursive: true, force: true });
+  }
 }
 
 /** `<scratchDir>/<taskId>`, or `undefined` for an id that could name another directory. */

@@ -1,12 +1,15 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDemoRepository } from '../../src/warden/demo-repository.ts';
 import { git, makeRepo, runWarden, scratch } from '../support/cli.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/orchestrator/', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/warden.js', import.meta.url));
 
 const usage = { input_tokens: 1000, output_tokens: 20 };
 const call = (name: string, input: Record<string, unknown>, spent = usage) => ({
@@ -60,6 +63,16 @@ const SCRIPTS: Record<string, unknown> = {
       'worker:left': { turns: [write('a.txt', 'left\n'), say('done')] },
       'worker:right': { turns: [write('a.txt', 'right\n'), say('done')] },
     },
+  },
+};
+
+// Both workers are still at work when the process is killed.
+SCRIPTS.slow = {
+  model: 'anthropic:claude-haiku-4-5',
+  roles: {
+    planner: { turns: planOf([FIX_A, FIX_B]) },
+    'worker:a': { turns: [call('shell', { command: 'sleep 30' }), say('done')] },
+    'worker:b': { turns: [call('shell', { command: 'sleep 30' }), say('done')] },
   },
 };
 
@@ -118,7 +131,8 @@ function config(dir: string): string {
 `,
     )
     .join('');
-  return `agents:\n${agents}`;
+  // An interrupted task's workspaces go at the next start.
+  return `recovery:\n  keepInterruptedHours: 0\nagents:\n${agents}`;
 }
 
 /** Everything of the user's repository a user could notice: refs, HEAD, index, status and every file. */
@@ -213,7 +227,7 @@ describe('an orchestrator agent', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/plan +3 subtask\(s\): a, b, c \(after a\)/);
     expect(text.stdout).toMatch(/\[subtask:c\] subtask c passed: 2 steps, commit/);
-    expect(text.stdout).toMatch(/children:\n  subtask a: passed, 2 steps, \$[0-9.]+, check passed\n/);
+    expect(text.stdout).toMatch(/children:\n {2}subtask a: passed, 2 steps, \$[0-9.]+, check passed\n/);
   });
 
   it('fails naming the subtask whose check failed, and leaves the repository byte-for-byte unchanged', async () => {
@@ -327,5 +341,57 @@ describe('an orchestrator agent', () => {
     expect(checked.code).toBe(2);
     expect(checked.stderr).toContain('agents.one.planner: only pattern orchestrator has this');
     expect(checked.stderr).toContain('agents.two.planner.tools.0');
+  });
+
+  it('killed mid-subtask, is reaped as interrupted, refuses a resume, and leaves no workspace behind', async () => {
+    const repo = repoNamed('killed-repo');
+    const before = fingerprint(repo);
+    const dataDir = path.join(work.dir, 'home');
+    const args = [
+      'run',
+      '--repo',
+      repo,
+      '--task',
+      'fix',
+      '--config',
+      configFile,
+      '--agent',
+      'slow',
+      '--json',
+    ];
+    const child = spawn(process.execPath, [BIN, ...args, '--data-dir', dataDir], { stdio: 'ignore' });
+    let taskId = '';
+    await vi.waitFor(
+      () => {
+        const db = new DatabaseSync(path.join(dataDir, 'warden.db'), { readOnly: true, timeout: 5_000 });
+        try {
+          const rows = db
+            .prepare("SELECT task_id FROM events WHERE type = 'tool-call-start' AND body LIKE '%sleep 30%'")
+            .all() as Array<{ task_id: string }>;
+          expect(rows.length).toBe(2);
+          taskId = rows[0]!.task_id;
+        } finally {
+          db.close();
+        }
+      },
+      { timeout: 30_000, interval: 50 },
+    );
+    const scratchDir = path.join(dataDir, 'scratch');
+    const childDirs = () => readdirSync(scratchDir).filter((name) => name.startsWith(`${taskId}_`));
+    expect(childDirs().length).toBe(2);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+
+    const resumed = await runWarden(['resume', taskId, '--config', configFile, ...home()]);
+    expect(resumed.code).toBe(2);
+    expect(resumed.stderr).toContain('cannot be resumed yet');
+    const listed = JSON.parse((await runWarden(['tasks', '--json', ...home()])).stdout);
+    expect(listed.find((task: { id: string }) => task.id === taskId)).toMatchObject({
+      status: 'interrupted',
+    });
+    expect(childDirs()).toEqual([]);
+    expect(git(repo, 'branch', '--list', 'warden/*')).toBe('');
+    expect(fingerprint(repo)).toBe(before);
   });
 });
