@@ -160,3 +160,14 @@ export async function runChild(settings: ChildSettings): Promise<ChildOutcome> {
     return outcome;
   }
 }
+
+/** What a child's end event records of its outcome (`subtask-end`, `role-end`). */
+export function childEndFields(outcome: ChildOutcome) {
+  return {
+    status: outcome.passed ? ('passed' as const) : ('failed' as const),
+    stopReason: outcome.stopReason,
+    steps: outcome.steps,
+    detail: outcome.detail,
+    commit: outcome.change?.commit,
+  };
+}

@@ -9,7 +9,7 @@ import { type LoopPlace, loopRunner } from './loop-runner.ts';
 import type { LoopStop } from './loop-stop.ts';
 import { createPlanTool, decidePlan, type PlanHolder } from './plan-tool.ts';
 import type { CheckCommand } from './resolve-check-command.ts';
-import { type ChildOutcome, runChild } from './run-child.ts';
+import { type ChildOutcome, childEndFields, runChild } from './run-child.ts';
 import type { TaskRuntime } from './task-runtime.ts';
 
 /** How one subtask ended. */
@@ -137,14 +137,7 @@ export async function runOrchestrator(settings: OrchestratorSettings): Promise<O
               model: model.label,
             }),
           ended: (journal, ended) =>
-            journal.append(task.id, 'subtask-end', {
-              subtask: subtask.id,
-              status: ended.passed ? 'passed' : 'failed',
-              stopReason: ended.stopReason,
-              steps: ended.steps,
-              detail: ended.detail,
-              commit: ended.change?.commit,
-            }),
+            journal.append(task.id, 'subtask-end', { subtask: subtask.id, ...childEndFields(ended) }),
         },
       });
       tree.add(outcome);

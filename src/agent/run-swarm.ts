@@ -5,7 +5,7 @@ import type { Task } from '../spec/types.ts';
 import { ChildTree, commitSubject, lastCheckOutput } from './child-tree.ts';
 import type { LoopStop } from './loop-stop.ts';
 import type { CheckCommand } from './resolve-check-command.ts';
-import { type ChildOutcome, runChild } from './run-child.ts';
+import { type ChildOutcome, childEndFields, runChild } from './run-child.ts';
 import type { OrchestratorEnd } from './run-orchestrator.ts';
 import { SwarmBoard } from './swarm-board.ts';
 import type { SwarmRuntime, TaskRuntime } from './task-runtime.ts';
@@ -97,14 +97,7 @@ export async function runSwarm(settings: SwarmSettings): Promise<OrchestratorEnd
                 model: model.label,
               }),
             ended: (journal, ended) =>
-              journal.append(task.id, 'role-end', {
-                role: role.name,
-                status: ended.passed ? 'passed' : 'failed',
-                stopReason: ended.stopReason,
-                steps: ended.steps,
-                detail: ended.detail,
-                commit: ended.change?.commit,
-              }),
+              journal.append(task.id, 'role-end', { role: role.name, ...childEndFields(ended) }),
           },
         });
         tree.add(outcome);
