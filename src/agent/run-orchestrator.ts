@@ -1,6 +1,7 @@
 import { PLANNER_TOOL_NAMES } from '../config/agents-schema.ts';
 import type { TaskGuard } from '../guard/index.ts';
 import type { ChainLink, Workspace } from '../sandbox/index.ts';
+import { describeError } from '../spec/errors.ts';
 import type { PlannedSubtask } from '../spec/journal-events.ts';
 import { taskTrailers } from '../spec/task-trailers.ts';
 import type { Task } from '../spec/types.ts';
@@ -89,61 +90,73 @@ export async function runOrchestrator(settings: OrchestratorSettings): Promise<O
     return [{ name: subtask.id, start: starts.get(subtask.id)!, result: change.commit, message }];
   };
   const { worker } = orchestrator;
+  // The first failure stops the subtasks still running, before their next model call.
+  const stopOthers = new AbortController();
   try {
-    const failure = await schedule(plan, orchestrator.maxParallel, async (subtask, position) => {
-      // A dependent subtask starts from its dependencies' changes (transitively, in plan order).
-      const needed = dependenciesOf(plan, subtask);
-      const start =
-        needed.length === 0
-          ? tree.base
-          : await tree.startFrom(
-              plan.filter((step) => needed.includes(step.id)).flatMap(linkOf),
-              `refs/warden/start-${position}`,
-            );
-      if ('conflict' in start) {
-        const outcome = { subtask, passed: false, stopReason: 'error' as const, steps: 0, finalText: '' };
-        return { ...outcome, detail: conflictText(start.conflict, 'subtask') };
-      }
-      starts.set(subtask.id, start.commit);
-      const outcome = await runChild({
-        runtime,
-        task,
-        guard,
-        start,
-        resolved: tree.resolved,
-        message: `${commitSubject(subtask.id, subtask.goal)}\n\n${taskTrailers(task.id)}`,
-        maxWallSeconds,
-        spec: {
-          child: `subtask:${subtask.id}`,
-          slot: String(position),
-          prompt: subtaskPrompt(
-            task.prompt,
-            plan,
-            subtask,
-            worker.prompt,
-            needed.map((id) => `Subtask ${id} finished: ${outcomes.get(id)?.finalText || 'done'}`),
-          ),
-          check: subtask.check,
-          models: () => worker.models(subtask.id),
-          tools: worker.tools ?? runtime.tools,
-          maxSteps: Math.min(runtime.limits.maxSteps, worker.maxSteps ?? Number.POSITIVE_INFINITY),
-          started: (journal, child, model) =>
-            journal.append(task.id, 'subtask-start', {
-              subtask: subtask.id,
-              goal: subtask.goal,
-              check: subtask.check,
-              dependsOn: subtask.dependsOn ?? [],
-              startCommit: child.baseCommit,
-              model: model.label,
-            }),
-          ended: (journal, ended) =>
-            journal.append(task.id, 'subtask-end', { subtask: subtask.id, ...childEndFields(ended) }),
-        },
-      });
-      tree.add(outcome);
-      outcomes.set(subtask.id, { ...outcome, subtask });
-      return { ...outcome, subtask };
-    });
+    const failure = await schedule(
+      plan,
+      orchestrator.maxParallel,
+      async (subtask, position) => {
+        // A dependent subtask starts from its dependencies' changes (transitively, in plan order).
+        const needed = dependenciesOf(plan, subtask);
+        const start =
+          needed.length === 0
+            ? tree.base
+            : await tree.startFrom(
+                plan.filter((step) => needed.includes(step.id)).flatMap(linkOf),
+                `refs/warden/start-${position}`,
+              );
+        if ('conflict' in start) {
+          const outcome = { subtask, passed: false, stopReason: 'error' as const, steps: 0, finalText: '' };
+          return { ...outcome, detail: conflictText(start.conflict, 'subtask') };
+        }
+        starts.set(subtask.id, start.commit);
+        const outcome = await runChild({
+          runtime,
+          task,
+          guard,
+          start,
+          resolved: tree.resolved,
+          message: `${commitSubject(subtask.id, subtask.goal)}\n\n${taskTrailers(task.id)}`,
+          maxWallSeconds,
+          spec: {
+            child: `subtask:${subtask.id}`,
+            slot: String(position),
+            prompt: subtaskPrompt(
+              task.prompt,
+              plan,
+              subtask,
+              worker.prompt,
+              needed.map((id) => `Subtask ${id} finished: ${outcomes.get(id)?.finalText || 'done'}`),
+            ),
+            check: subtask.check,
+            models: () => worker.models(subtask.id),
+            tools: worker.tools ?? runtime.tools,
+            maxSteps: Math.min(runtime.limits.maxSteps, worker.maxSteps ?? Number.POSITIVE_INFINITY),
+            signal: stopOthers.signal,
+            started: (journal, child, model) =>
+              journal.append(task.id, 'subtask-start', {
+                subtask: subtask.id,
+                goal: subtask.goal,
+                check: subtask.check,
+                dependsOn: subtask.dependsOn ?? [],
+                startCommit: child.baseCommit,
+                model: model.label,
+              }),
+            ended: (journal, ended) =>
+              journal.append(task.id, 'subtask-end', { subtask: subtask.id, ...childEndFields(ended) }),
+          },
+        });
+        tree.add(outcome);
+        outcomes.set(subtask.id, { ...outcome, subtask });
+        return { ...outcome, subtask };
+      },
+      (failed) =>
+        stopOthers.abort({
+          stopReason: 'error',
+          detail: `subtask ${failed.subtask.id} failed, so the others stopped`,
+        } satisfies LoopStop),
+    );
     for (const outcome of outcomes.values()) steps += outcome.steps;
     if (failure) {
       const output = await lastCheckOutput(runtime, task.id, `subtask:${failure.subtask.id}`);
@@ -172,13 +185,14 @@ export async function runOrchestrator(settings: OrchestratorSettings): Promise<O
 
 /**
  * Runs `run` for every subtask, each once every subtask it depends on passed, at most `maxParallel` at
- * once, in plan order. After the first failure nothing new starts; the running ones finish. Returns the
- * first failure, or undefined when every subtask passed.
+ * once, in plan order. After the first failure (`onFailure`) nothing new starts, and the running ones
+ * are waited for. Returns the first failure, or undefined when every subtask passed.
  */
 async function schedule(
   plan: readonly PlannedSubtask[],
   maxParallel: number,
   run: (subtask: PlannedSubtask, position: number) => Promise<SubtaskOutcome>,
+  onFailure: (failure: SubtaskOutcome) => void,
 ): Promise<SubtaskOutcome | undefined> {
   const pending = [...plan];
   const passed = new Set<string>();
@@ -189,11 +203,25 @@ async function schedule(
       if (failure || running.size >= maxParallel) break;
       if (!(subtask.dependsOn ?? []).every((id) => passed.has(id))) continue;
       pending.splice(pending.indexOf(subtask), 1);
-      const ran = run(subtask, plan.indexOf(subtask) + 1).then((outcome) => {
-        if (outcome.passed) passed.add(subtask.id);
-        else failure ??= outcome;
-        running.delete(subtask.id);
-      });
+      const ran = run(subtask, plan.indexOf(subtask) + 1)
+        .catch(
+          (error: unknown): SubtaskOutcome => ({
+            subtask,
+            passed: false,
+            stopReason: 'error',
+            detail: describeError(error),
+            steps: 0,
+            finalText: '',
+          }),
+        )
+        .then((outcome) => {
+          if (outcome.passed) passed.add(subtask.id);
+          else if (!failure) {
+            failure = outcome;
+            onFailure(outcome);
+          }
+          running.delete(subtask.id);
+        });
       running.set(subtask.id, ran);
     }
     if (running.size === 0) return failure;

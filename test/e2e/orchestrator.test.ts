@@ -76,6 +76,27 @@ SCRIPTS.slow = {
   },
 };
 
+// quick fails its check at once; slow is stopped before its next call instead of working on.
+SCRIPTS.halting = {
+  model: 'anthropic:claude-haiku-4-5',
+  roles: {
+    planner: {
+      turns: planOf([
+        { id: 'quick', goal: 'Fail.', check: 'false' },
+        { id: 'slow', goal: 'Work long.', check: 'true' },
+      ]),
+    },
+    'worker:quick': { turns: [say('done')] },
+    'worker:slow': {
+      // Eight seconds of work, a second at a time (each command a new one, so no loop breaker trips).
+      turns: [
+        ...Array.from({ length: 8 }, (_, index) => call('shell', { command: `sleep 1.0${index}` })),
+        say('done'),
+      ],
+    },
+  },
+};
+
 // A plan whose check would push is judged as that command, and refused; a malformed one is sent back.
 SCRIPTS.sneaky = {
   model: 'anthropic:claude-haiku-4-5',
@@ -127,7 +148,7 @@ function config(dir: string): string {
     check: sh check.sh
     maxParallel: 5
     worker:
-      tools: [read_file, write_file]
+      tools: [read_file, write_file, shell]
 `,
     )
     .join('');
@@ -248,6 +269,18 @@ describe('an orchestrator agent', () => {
     );
     expect(git(repo, 'branch', '--list', 'warden/*')).toBe('');
     expect(fingerprint(repo)).toBe(before);
+  });
+
+  it('stops the subtasks still running when one fails, before their next model call', async () => {
+    const repo = repoNamed('halting-repo');
+    const result = await run(repo, 'halting');
+    expect(result.code, result.stderr).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.detail).toContain('subtask quick failed');
+    const slow = report.children.find((child: { id: string }) => child.id === 'subtask:slow');
+    expect(slow).toMatchObject({ status: 'failed' });
+    expect(slow.steps).toBeLessThan(9);
+    expect(slow.detail).toContain('subtask quick failed, so the others stopped');
   });
 
   it('refuses to combine two subtasks that changed the same lines, naming both', async () => {
