@@ -38,6 +38,7 @@ export async function runSwarm(settings: SwarmSettings): Promise<OrchestratorEnd
   const maxWallSeconds = () =>
     Math.max(0, runtime.limits.maxWallSeconds - (performance.now() - started) / 1000);
   const board = new SwarmBoard();
+  const tree = await ChildTree.create(task, workspace);
   const coordinator = new AbortController();
   const stopAll = (stop: LoopStop) => {
     if (!coordinator.signal.aborted) coordinator.abort(stop);
@@ -67,7 +68,6 @@ export async function runSwarm(settings: SwarmSettings): Promise<OrchestratorEnd
     }
   });
   const names = roles.map((role) => role.name);
-  const tree = await ChildTree.create(task, workspace);
   try {
     const outcomes = await Promise.all(
       roles.map(async (role, index): Promise<RoleOutcome> => {
