@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { createEgressProxy } from '../src/sandbox/index.ts';
+import { createEgressProxy } from '../src/sandbox/egress-proxy.ts';
 import { createStaticEgressResolver } from '../src/testing/index.ts';
 import { summarize } from './stats.ts';
 

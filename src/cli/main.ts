@@ -108,8 +108,8 @@ export async function main(argv: string[], io: CommandIo = processIo()): Promise
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === '-v' || name === 'version') {
-    // The core is imported here only: the version is read from the package it describes.
-    const { wardenVersion } = await import('../warden/index.ts');
+    // Only the version's own module: the rest of the core is not needed to print it.
+    const { wardenVersion } = await import('../warden/version.ts');
     io.out(`warden ${wardenVersion()}\n`);
     return EXIT.ok;
   }

@@ -13,7 +13,6 @@ export { createE2bDriver } from './e2b-driver.ts';
 export type { EgressAllowList, EgressGroupName } from './egress-allow-list.ts';
 export { createEgressAllowList, DEFAULT_EGRESS_PORTS, EGRESS_GROUPS } from './egress-allow-list.ts';
 export type { EgressConnection, EgressProxy, EgressProxySettings } from './egress-proxy.ts';
-export { createEgressProxy } from './egress-proxy.ts';
 export type { EgressResolvedAddress, EgressResolver } from './egress-resolver.ts';
 export { resolveWithSystemDns } from './egress-resolver.ts';
 export type { EgressSandboxSettings, EgressSandboxSetup } from './egress-sandbox-setup.ts';

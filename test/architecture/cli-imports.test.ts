@@ -28,13 +28,14 @@ function importsOf(text: string): string[] {
 }
 
 /**
- * Whether the CLI may import `target` (a path relative to src/, or a package): the Warden core's entry,
- * the shared contracts in spec/, other CLI files (io, args, exit codes, the live view, commands), and
- * Node's own modules. Everything else goes through the core, so every entry point drives the same one.
+ * Whether the CLI may import `target` (a path relative to src/, or a package): the Warden core's entry
+ * (and its version module, which `warden --version` loads alone, to start in a blink), the shared
+ * contracts in spec/, other CLI files (io, args, exit codes, the live view, commands), and Node's own
+ * modules. Everything else goes through the core, so every entry point drives the same one.
  */
 function allowed(target: string): boolean {
   if (target.startsWith('node:')) return true;
-  if (target === 'warden/index.ts') return true;
+  if (target === 'warden/index.ts' || target === 'warden/version.ts') return true;
   return target.startsWith('cli/') || /^spec\/[^/]+\.ts$/.test(target);
 }
 
