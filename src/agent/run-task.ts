@@ -47,10 +47,11 @@ export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Pr
       mirrorsDir: runtime.mirrorsDir,
       taskId,
       resolved: request.resolved,
+      // The main thread is free while git checks the files out: the policy engine loads then, not
+      // while the steps before it wait for the main thread to start them.
+      whileCloning: once(() => setImmediate(() => runtime.warmUp?.())),
     }),
   ]);
-  // The main thread is free while git works: the policy engine loads then.
-  setImmediate(() => runtime.warmUp?.());
   const [checked, made] = await making;
   if (checked.status === 'rejected') {
     if (made.status === 'fulfilled') await made.value.destroy();
@@ -322,3 +323,13 @@ async function driveTask(
 /** Why a finished task without a check is not a success, for the task's detail. */
 const UNVERIFIED_DETAIL =
   'no check ran, so nothing verified the change (set agent.check to the test command, or add a test script the auto-detection finds)';
+
+/** `action`, run on the first call only. */
+function once(action: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    action();
+  };
+}

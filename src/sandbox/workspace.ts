@@ -42,6 +42,12 @@ export interface WorkspaceSettings {
    * is still resolved, for `landBranch`.
    */
   from?: { gitDir: string; ref: string; commit?: string | undefined } | undefined;
+  /**
+   * Called once the clone's longest step (the checkout, or the fetch without a mirror) is running: work
+   * placed here (loading the policy engine) overlaps it instead of delaying the steps before it. Not
+   * called when the clone fails first.
+   */
+  whileCloning?: (() => void) | undefined;
 }
 
 /** The branch a task's changes were brought into the user's repository as. */
@@ -204,6 +210,7 @@ export async function createWorkspace(settings: WorkspaceSettings): Promise<Work
           taskId: settings.taskId,
           head: headBefore,
           mirrorsDir: settings.mirrorsDir,
+          whileCloning: settings.whileCloning,
         });
     dirty = await dirtyCheck;
   } catch (error) {

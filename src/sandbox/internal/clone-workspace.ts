@@ -23,6 +23,8 @@ export interface CloneSettings {
   head: string;
   /** Where repository mirrors live; undefined: no mirror, the workspace fetches HEAD directly. */
   mirrorsDir?: string | undefined;
+  /** Called once the clone's longest step (the checkout, or the fetch without a mirror) is running. */
+  whileCloning?: (() => void) | undefined;
 }
 
 /**
@@ -62,14 +64,27 @@ export async function cloneWorkspace(settings: CloneSettings): Promise<string> {
         head: settings.head,
         objectFormat,
       });
-      return await cloneFromMirror(mirror.gitDir, settings.dir, mirror.commit, objectFormat);
+      return await cloneFromMirror(
+        mirror.gitDir,
+        settings.dir,
+        mirror.commit,
+        objectFormat,
+        settings.whileCloning,
+      );
     } catch {
       // A fault of the user's repository fails again below and is reported from there.
       await discardMirror(mirrorGitDir(settings.mirrorsDir, settings.workTree));
       await rm(settings.dir, { recursive: true, force: true });
     }
   }
-  return await cloneHead(settings.workTree, settings.dir, objectFormat);
+  return await cloneHead(
+    settings.workTree,
+    settings.dir,
+    objectFormat,
+    'HEAD',
+    undefined,
+    settings.whileCloning,
+  );
 }
 
 /** Makes the workspace from copies of the mirror's packs and checks `commit` out. */
@@ -78,6 +93,7 @@ async function cloneFromMirror(
   dir: string,
   commit: string,
   objectFormat: 'sha1' | 'sha256',
+  whileCloning?: () => void,
 ): Promise<string> {
   await mkdir(dir, { recursive: true });
   // An empty template: no sample hooks, no description, nothing copied from the host's git installation.
@@ -93,7 +109,12 @@ async function cloneFromMirror(
   });
   await runGit(['update-ref', BASE_REF, commit], { cwd: dir });
   // Every object is inflated here, each with zlib's checksum: a damaged pack fails the checkout.
-  await runGit(['checkout', '--quiet', '--detach', commit], { cwd: dir, config: PARALLEL_CHECKOUT });
+  const checkout = runGit(['checkout', '--quiet', '--detach', commit], {
+    cwd: dir,
+    config: PARALLEL_CHECKOUT,
+  });
+  whileCloning?.();
+  await checkout;
   return commit;
 }
 
@@ -115,13 +136,19 @@ async function cloneHead(
   ref = 'HEAD',
   /** The commit `ref` names, when the caller knows it: it is checked out by id, no `rev-parse` asked. */
   expected?: string,
+  whileCloning?: () => void,
 ): Promise<string> {
   await mkdir(dir, { recursive: true });
   // An empty template: no sample hooks, no description, nothing copied from the host's git installation.
   await runGit(['init', '--quiet', '--template=', `--object-format=${objectFormat}`, dir], { cwd: dir });
-  await runGit(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', source, `${ref}:${BASE_REF}`], {
-    cwd: dir,
-  });
+  const fetched = runGit(
+    ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', source, `${ref}:${BASE_REF}`],
+    {
+      cwd: dir,
+    },
+  );
+  whileCloning?.();
+  await fetched;
   const commit =
     expected ?? (await runGit(['rev-parse', '--verify', `${BASE_REF}^{commit}`], { cwd: dir })).stdout.trim();
   await runGit(['checkout', '--quiet', '--detach', commit], { cwd: dir, config: PARALLEL_CHECKOUT });
