@@ -19,7 +19,7 @@ export { replayJournal } from './replay-journal.ts';
 export type { CheckCommand } from './resolve-check-command.ts';
 export { recordedCheckCommand, resolveCheckCommand } from './resolve-check-command.ts';
 export type { CommandStage, ModelStage, PipelineStage } from './run-pipeline.ts';
-export { resumeTask, runTask } from './run-task.ts';
+export { resumeTask, runTask, startWorkspace } from './run-task.ts';
 export type { ToolCallOutcome, ToolCallSettings } from './run-tool-call.ts';
 export { runToolCall } from './run-tool-call.ts';
 export type { StuckThresholds, StuckVerdict } from './stuck-detector.ts';

@@ -3,6 +3,7 @@ import {
   type BranchResult,
   createWorkspace,
   type DiffStat,
+  type ResolvedRepository,
   readDiffStat,
   reopenWorkspace,
   type Workspace,
@@ -24,7 +25,7 @@ import { childrenOf } from './task-children.ts';
 import { newTaskId } from './task-id.ts';
 import type { LimitChange } from './task-limits.ts';
 import { currentTaskOwner } from './task-owner.ts';
-import type { NewTaskRequest, RunTaskResult, TaskRuntime } from './task-runtime.ts';
+import type { NewTaskRequest, RunTaskResult, StartedWorkspace, TaskRuntime } from './task-runtime.ts';
 import { taskStatusOf, verificationOf } from './task-verification.ts';
 import { work } from './task-work.ts';
 
@@ -37,21 +38,20 @@ import { work } from './task-work.ts';
  * @throws UserError when the repository is unusable (nothing is recorded then: no task was started).
  */
 export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Promise<RunTaskResult> {
-  const taskId = newTaskId();
-  // The sandbox's check and the workspace's git work overlap; the check's verdict still comes first.
-  const making = Promise.allSettled([
-    runtime.sandbox.check(),
-    createWorkspace({
+  const started =
+    request.started ??
+    startWorkspace({
       repo: request.repo,
       scratchDir: runtime.scratchDir,
       mirrorsDir: runtime.mirrorsDir,
-      taskId,
       resolved: request.resolved,
-      // The main thread is free while git checks the files out: the policy engine loads then, not
-      // while the steps before it wait for the main thread to start them.
-      whileCloning: once(() => setImmediate(() => runtime.warmUp?.())),
-    }),
-  ]);
+    });
+  const { taskId } = started;
+  // The main thread is free while git checks the files out: the policy engine loads then, not while
+  // the steps before it wait for the main thread to start them.
+  started.cloning.then(() => setImmediate(() => runtime.warmUp?.()));
+  // The sandbox's check and the workspace's git work overlap; the check's verdict still comes first.
+  const making = Promise.allSettled([runtime.sandbox.check(), started.workspace]);
   const [checked, made] = await making;
   if (checked.status === 'rejected') {
     if (made.status === 'fulfilled') await made.value.destroy();
@@ -324,12 +324,23 @@ async function driveTask(
 const UNVERIFIED_DETAIL =
   'no check ran, so nothing verified the change (set agent.check to the test command, or add a test script the auto-detection finds)';
 
-/** `action`, run on the first call only. */
-function once(action: () => void): () => void {
-  let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    action();
-  };
+/**
+ * Starts making the workspace of a new task now, under a new task id, so that its git work overlaps
+ * whatever the caller still has to do before `runTask` (building the task's runtime); hand it to
+ * `runTask` as `request.started`.
+ */
+export function startWorkspace(settings: {
+  repo: string;
+  scratchDir: string;
+  mirrorsDir?: string | undefined;
+  resolved?: ResolvedRepository | undefined;
+}): StartedWorkspace {
+  const taskId = newTaskId();
+  let cloned = () => {};
+  const cloning = new Promise<void>((resolve) => {
+    cloned = resolve;
+  });
+  const workspace = createWorkspace({ ...settings, taskId, whileCloning: () => cloned() });
+  workspace.catch(() => {});
+  return { taskId, workspace, cloning };
 }

@@ -1,7 +1,7 @@
 import type { CircuitBreakers, SpendLedger } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { ModelClient, PriceTable } from '../model/index.ts';
-import type { BranchResult, DiffStat, ResolvedRepository } from '../sandbox/index.ts';
+import type { BranchResult, DiffStat, ResolvedRepository, Workspace } from '../sandbox/index.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { ResourceLimits, SandboxDriver, SandboxEgress } from '../spec/sandbox.ts';
 import type { Store } from '../spec/store.ts';
@@ -124,6 +124,15 @@ export interface SwarmRuntime {
   stallSteps: number;
 }
 
+/** A new task's workspace, being made (`startWorkspace`) before the rest of the task is ready. */
+export interface StartedWorkspace {
+  taskId: string;
+  /** Settles as `createWorkspace` does; whoever starts it and does not run the task destroys it. */
+  workspace: Promise<Workspace>;
+  /** Resolves once git checks the files out (never, when the clone fails first). */
+  cloning: Promise<void>;
+}
+
 export interface NewTaskRequest {
   repo: string;
   prompt: string;
@@ -134,6 +143,8 @@ export interface NewTaskRequest {
   createBranch: boolean;
   /** The repository as the caller already resolved it (`resolveRepository`); undefined: resolved again. */
   resolved?: ResolvedRepository | undefined;
+  /** The task's workspace, already being made (`startWorkspace`); undefined: made by `runTask`. */
+  started?: StartedWorkspace | undefined;
 }
 
 export interface RunTaskResult {

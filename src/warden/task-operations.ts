@@ -1,5 +1,5 @@
 import { type Delivery, deliverResult, type ResultDelivery } from '../actions/index.ts';
-import { type RunTaskResult, resumeTask, runTask, type TaskRuntime } from '../agent/index.ts';
+import { type RunTaskResult, resumeTask, runTask, startWorkspace, type TaskRuntime } from '../agent/index.ts';
 import { resolveRepository } from '../sandbox/index.ts';
 import type { JournalEvent } from '../spec/journal-events.ts';
 import type { Task } from '../spec/types.ts';
@@ -67,11 +67,25 @@ export async function runTaskWith(
 ): Promise<TaskResult> {
   // Before any model or sandbox is built: a path that is not a repository's root is the user's to fix.
   const resolved = await resolveRepository(request.repo);
-  const { runtime, modelName } = await createTaskRuntime(parts, request);
+  // The workspace's git work starts now, alongside building the task's runtime.
+  const started = startWorkspace({
+    repo: resolved.root,
+    scratchDir: parts.scratchDir,
+    mirrorsDir: parts.mirrorsDir,
+    resolved,
+  });
+  const { runtime, modelName } = await createTaskRuntime(parts, request).catch(async (error: unknown) => {
+    await started.workspace.then(
+      (workspace) => workspace.destroy(),
+      () => {},
+    );
+    throw error;
+  });
   const result = await watched(parts, runtime, hooks, () =>
     runTask(runtime, {
       repo: resolved.root,
       resolved,
+      started,
       prompt: request.task,
       modelName,
       requestedBy: request.requestedBy ?? parts.env.USER ?? 'local',

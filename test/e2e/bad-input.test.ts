@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRepo, runWarden, scratch, writeScript } from '../support/cli.ts';
@@ -18,6 +19,25 @@ describe('bad input gets a clear error and loses nothing', { timeout: 60_000 }, 
       expect(result.stderr).toMatch(/cannot use .* as Warden's data directory/);
       expect(result.stderr).toMatch(/--data-dir/);
     }
+  });
+
+  it('refuses an unknown model after the workspace was started, and leaves no workspace behind', async () => {
+    const dataDir = path.join(work.dir, 'bad-model-home');
+    const result = await runWarden([
+      'run',
+      '--repo',
+      repo,
+      '--task',
+      't',
+      '--model',
+      'nosuch:model',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('"nosuch" is not a known provider');
+    const left = readdirSync(path.join(dataDir, 'scratch')).filter((name) => !name.startsWith('.'));
+    expect(left).toEqual([]);
   });
 
   it('refuses a fractional --max-steps', async () => {
