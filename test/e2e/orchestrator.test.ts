@@ -6,7 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDemoRepository } from '../../src/warden/demo-repository.ts';
-import { git, makeRepo, runWarden, scratch } from '../support/cli.ts';
+import { git, makeRepo, runWarden, scratch, traceEvents, writeScripts } from '../support/cli.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/orchestrator/', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/warden.js', import.meta.url));
@@ -196,15 +196,10 @@ describe('an orchestrator agent', () => {
       ...home(),
       ...extra,
     ]);
-  const trace = async (taskId: string) =>
-    JSON.parse((await runWarden(['trace', taskId, '--json', ...home()])).stdout) as Array<
-      Record<string, unknown>
-    >;
+  const trace = (taskId: string) => traceEvents(taskId, home());
 
   beforeAll(() => {
-    for (const [name, script] of Object.entries(SCRIPTS)) {
-      writeFileSync(path.join(work.dir, `${name}.json`), JSON.stringify(script));
-    }
+    writeScripts(work.dir, SCRIPTS);
     configFile = path.join(work.dir, 'config.yaml');
     writeFileSync(configFile, config(work.dir));
   });

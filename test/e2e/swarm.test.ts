@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoRepository } from '../../src/warden/demo-repository.ts';
-import { git, makeRepo, runWarden, scratch } from '../support/cli.ts';
+import { git, makeRepo, runWarden, scratch, traceEvents, writeScripts } from '../support/cli.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/swarm/', import.meta.url));
 
@@ -110,15 +110,10 @@ describe('a swarm agent', () => {
       '--json',
       ...home(),
     ]);
-  const trace = async (taskId: string) =>
-    JSON.parse((await runWarden(['trace', taskId, '--json', ...home()])).stdout) as Array<
-      Record<string, unknown>
-    >;
+  const trace = (taskId: string) => traceEvents(taskId, home());
 
   beforeAll(() => {
-    for (const [name, script] of Object.entries(SCRIPTS)) {
-      writeFileSync(path.join(work.dir, `${name}.json`), JSON.stringify(script));
-    }
+    writeScripts(work.dir, SCRIPTS);
     configFile = path.join(work.dir, 'config.yaml');
     writeFileSync(configFile, config(work.dir));
   });

@@ -110,3 +110,20 @@ export function writeScript(
   writeFileSync(file, JSON.stringify(script));
   return file;
 }
+
+/** A task's journal events as `warden trace TASK --json` prints them, from the data directory `home`. */
+export async function traceEvents(
+  taskId: string,
+  home: readonly string[],
+): Promise<Array<Record<string, unknown>>> {
+  return JSON.parse((await runWarden(['trace', taskId, '--json', ...home])).stdout) as Array<
+    Record<string, unknown>
+  >;
+}
+
+/** Writes each scripted model file of `scripts` as `<dir>/<name>.json`. */
+export function writeScripts(dir: string, scripts: Record<string, unknown>): void {
+  for (const [name, script] of Object.entries(scripts)) {
+    writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(script));
+  }
+}
