@@ -330,17 +330,26 @@ const UNVERIFIED_DETAIL =
  * `runTask` as `request.started`.
  */
 export function startWorkspace(settings: {
+  /** The new task's id; default a fresh one (`newTaskId`). */
+  taskId?: string | undefined;
   repo: string;
   scratchDir: string;
   mirrorsDir?: string | undefined;
   resolved?: ResolvedRepository | undefined;
 }): StartedWorkspace {
-  const taskId = newTaskId();
+  const taskId = settings.taskId ?? newTaskId();
   let cloned = () => {};
   const cloning = new Promise<void>((resolve) => {
     cloned = resolve;
   });
-  const workspace = createWorkspace({ ...settings, taskId, whileCloning: () => cloned() });
+  const workspace = createWorkspace({
+    repo: settings.repo,
+    scratchDir: settings.scratchDir,
+    mirrorsDir: settings.mirrorsDir,
+    resolved: settings.resolved,
+    taskId,
+    whileCloning: () => cloned(),
+  });
   workspace.catch(() => {});
   return { taskId, workspace, cloning };
 }

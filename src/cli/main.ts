@@ -17,6 +17,10 @@ const COMMANDS: Record<string, () => Promise<LoadedCommand>> = {
     const { runCommand, RUN_HELP } = await import('./commands/run.ts');
     return { run: runCommand, help: RUN_HELP };
   },
+  serve: async () => {
+    const { serveCommand, SERVE_HELP } = await import('./commands/serve.ts');
+    return { run: serveCommand, help: SERVE_HELP };
+  },
   agents: async () => {
     const { agentsCommand, AGENTS_HELP } = await import('./commands/agents.ts');
     return { run: agentsCommand, help: AGENTS_HELP };
@@ -80,6 +84,7 @@ const USAGE = `warden — run AI coding agents in a sandbox, on a budget, with e
 usage: warden <command> [options]
 
   run      run an agent on a task in a repository; the change comes back as a branch
+  serve    run the HTTP API: start tasks, read tasks and traces, answer approvals
   agents   list the declared agents (agents check: validate them)
   resume   continue a task that waited for an approval, or was interrupted
   tasks    list recent tasks

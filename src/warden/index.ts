@@ -1,6 +1,6 @@
 // The types entry points print from, so that they need no other module.
 export type { Delivery } from '../actions/index.ts';
-export { childrenOf, type TaskChild } from '../agent/index.ts';
+export { childrenOf, newTaskId, type TaskChild } from '../agent/index.ts';
 export { starterConfig } from '../config/index.ts';
 export type { CostGrouping, CostReport } from '../guard/index.ts';
 export type { ModelPrice, PriceTable } from '../model/index.ts';

@@ -27,6 +27,8 @@ export interface TaskRequest {
   requestedBy?: string | undefined;
   /** Whether a succeeded task's branch goes to the configured forge; default true. */
   deliver?: boolean | undefined;
+  /** The task's id, when the caller made it (`newTaskId`) to name the task before it starts; default a new one. */
+  taskId?: string | undefined;
 }
 
 /** How a paused or interrupted task is resumed. */
@@ -69,6 +71,7 @@ export async function runTaskWith(
   const resolved = await resolveRepository(request.repo);
   // The workspace's git work starts now, alongside building the task's runtime.
   const started = startWorkspace({
+    taskId: request.taskId,
     repo: resolved.root,
     scratchDir: parts.scratchDir,
     mirrorsDir: parts.mirrorsDir,

@@ -36,6 +36,8 @@ function importsOf(text: string): string[] {
 function allowed(target: string): boolean {
   if (target.startsWith('node:')) return true;
   if (target === 'warden/index.ts' || target === 'warden/version.ts') return true;
+  // `warden serve`: the server (built on the core alone, checked below) and the listener that runs it.
+  if (target === 'server/index.ts' || target === '@hono/node-server') return true;
   return target.startsWith('cli/') || /^spec\/[^/]+\.ts$/.test(target);
 }
 
@@ -60,5 +62,32 @@ describe('the CLI parses arguments, calls the Warden core and prints', () => {
     expect(allowed('store/index.ts')).toBe(false);
     expect(allowed('agent/index.ts')).toBe(false);
     expect(allowed('warden/create-warden.ts')).toBe(false);
+  });
+});
+
+describe('the server answers HTTP by calling the Warden core', () => {
+  it('imports nothing but the core, spec/, its own files, Hono and zod', () => {
+    const offending: string[] = [];
+    const dir = path.join(SOURCE, 'server');
+    const files = (readdirSync(dir) as string[]).filter(
+      (file) => file.endsWith('.ts') && !file.endsWith('.test.ts'),
+    );
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      for (const specifier of importsOf(readFileSync(path.join(dir, file), 'utf8'))) {
+        const target = specifier.startsWith('.')
+          ? path.relative(SOURCE, path.resolve(dir, specifier)).split(path.sep).join('/')
+          : specifier;
+        const ok =
+          target.startsWith('node:') ||
+          target === 'warden/index.ts' ||
+          /^spec\/[^/]+\.ts$/.test(target) ||
+          target.startsWith('server/') ||
+          target === 'hono' ||
+          target === 'zod';
+        if (!ok) offending.push(`server/${file} imports ${specifier}`);
+      }
+    }
+    expect(offending).toEqual([]);
   });
 });

@@ -1,0 +1,78 @@
+import { serve } from '@hono/node-server';
+import { createServerApp, TaskQueue } from '../../server/index.ts';
+import { UserError } from '../../spec/errors.ts';
+import { parseCommandArgs, positiveInteger } from '../args.ts';
+import { EXIT } from '../exit-codes.ts';
+import type { CommandIo } from '../io.ts';
+import { openWarden } from './run.ts';
+
+export const SERVE_HELP = `warden serve [--host 127.0.0.1] [--port 8484] [--concurrency 2] [--insecure-local]
+
+Runs Warden as a server: GET /healthz, GET /readyz, and the JSON API behind a bearer token
+(WARDEN_API_TOKEN): POST /api/tasks {repo, task, agent?, model?, kind?, maxUsd?, maxSteps?, noBranch?}
+(202 with the task id; at most --concurrency tasks run at once, the rest wait), GET /api/tasks
+[?status=&limit=], GET /api/tasks/ID, GET /api/tasks/ID/trace, GET /api/approvals[?all=true],
+POST /api/approvals/ID/approve and /deny {by?, reason?}. Bad input gets 400 naming the field.
+Without WARDEN_API_TOKEN it refuses to start, unless bound to a loopback address with
+--insecure-local. SIGTERM or SIGINT: no new task is taken (readyz says 503), the running ones finish,
+then it exits; tasks still waiting are dropped (send them again).
+`;
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export async function serveCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseCommandArgs('serve', argv, {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    concurrency: { type: 'string' },
+    'insecure-local': { type: 'boolean' },
+  });
+  if (values.help) {
+    io.out(SERVE_HELP);
+    return EXIT.ok;
+  }
+  const host = values.host ?? '127.0.0.1';
+  const port = values.port === '0' ? 0 : (positiveInteger('port', values.port) ?? 8484);
+  const concurrency = positiveInteger('concurrency', values.concurrency) ?? 2;
+  const token = io.env.WARDEN_API_TOKEN || undefined;
+  if (token === undefined && !(values['insecure-local'] && LOOPBACK.has(host))) {
+    throw new UserError('usage', 'warden serve: refusing to serve the API without a token', {
+      hint: 'set WARDEN_API_TOKEN, or add --insecure-local and bind to 127.0.0.1 for a local trial',
+    });
+  }
+  const warden = await openWarden(values, io);
+  const queue = new TaskQueue((request) => warden.runTask(request), concurrency);
+  const app = createServerApp(warden, queue, token);
+  let server: ReturnType<typeof serve> | undefined;
+  const bound = await new Promise<number>((resolve, reject) => {
+    server = serve({ fetch: app.fetch, hostname: host, port }, (info) => resolve(info.port));
+    server.once('error', reject);
+  }).catch(async (error: unknown) => {
+    await warden.close();
+    throw new UserError(
+      'usage',
+      `warden serve: cannot listen on ${host}:${port}: ${(error as Error).message}`,
+      {
+        hint: 'choose another --port, or stop what holds this one',
+      },
+    );
+  });
+  io.err(
+    `warden serve: listening on http://${host.includes(':') ? `[${host}]` : host}:${bound}${token ? '' : ' (no token: local use only)'}\n`,
+  );
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  io.err(`warden serve: ${signal}: taking no new task, waiting for the running ones\n`);
+  const dropped = await queue.drain();
+  await new Promise<void>((resolve) => {
+    server?.close(() => resolve());
+    // Idle keep-alive connections would hold the close open.
+    (server as { closeIdleConnections?: () => void } | undefined)?.closeIdleConnections?.();
+  });
+  await warden.close();
+  io.err(`warden serve: stopped${dropped > 0 ? ` (${dropped} waiting task(s) dropped)` : ''}\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,3 @@
+export { createServerApp } from './server-app.ts';
+export type { QueuedTask } from './task-queue.ts';
+export { TaskQueue } from './task-queue.ts';

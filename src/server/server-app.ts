@@ -1,0 +1,138 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import path from 'node:path';
+import { type Context, Hono } from 'hono';
+import { type ZodError, z } from 'zod';
+import { UserError, WardenError } from '../spec/errors.ts';
+import { newTaskId, type Warden } from '../warden/index.ts';
+import type { TaskQueue } from './task-queue.ts';
+
+/** `POST /api/tasks`: the fields of `warden run`, plus `agent`. */
+const NewTaskBody = z.strictObject({
+  repo: z.string().min(1).refine(path.isAbsolute, 'an absolute path to the repository'),
+  task: z.string().min(1),
+  agent: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  kind: z.string().min(1).optional(),
+  maxUsd: z.number().positive().optional(),
+  maxSteps: z.number().int().positive().optional(),
+  noBranch: z.boolean().optional(),
+  requestedBy: z.string().min(1).max(200).optional(),
+});
+
+const TaskListQuery = z.strictObject({
+  status: z.string().min(1).optional(),
+  limit: z.coerce.number().int().positive().max(1000).optional(),
+});
+
+const DecisionBody = z.strictObject({
+  by: z.string().min(1).max(200).optional(),
+  reason: z.string().min(1).max(2000).optional(),
+});
+
+/** Error codes that mean "no such thing": 404, not 400. */
+const NOT_FOUND = new Set(['task-not-found', 'approval-not-found']);
+
+/**
+ * The HTTP face of a Warden (Hono): `GET /healthz`, `GET /readyz` (503 while draining), and the JSON API
+ * under `/api`, behind a bearer token when `token` is set (compared in constant time). Bodies and
+ * queries are validated; bad input gets 400 naming the field. Tasks go to `queue`; everything else is
+ * the Warden's own operations, as the CLI calls them.
+ */
+export function createServerApp(warden: Warden, queue: TaskQueue, token: string | undefined): Hono {
+  const app = new Hono();
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', (c) =>
+    queue.accepting ? c.json({ ready: true }) : c.json({ ready: false, reason: 'shutting down' }, 503),
+  );
+
+  app.use('/api/*', async (c, next) => {
+    if (token !== undefined && !sameSecret(bearerOf(c.req.header('authorization')), token)) {
+      c.header('WWW-Authenticate', 'Bearer');
+      return c.json({ error: 'a valid bearer token is required (WARDEN_API_TOKEN)' }, 401);
+    }
+    await next();
+  });
+
+  app.post('/api/tasks', async (c) => {
+    const body = NewTaskBody.safeParse(await c.req.json().catch(() => undefined));
+    if (!body.success) return badInput(c, body.error);
+    if (!queue.accepting)
+      return c.json({ error: 'the server is shutting down; send the task again later' }, 503);
+    const { noBranch, requestedBy, ...fields } = body.data;
+    const taskId = newTaskId();
+    queue.add({ ...fields, taskId, createBranch: noBranch !== true, requestedBy: requestedBy ?? 'api' });
+    return c.json({ taskId, status: 'queued' }, 202);
+  });
+
+  app.get('/api/tasks', async (c) => {
+    const query = TaskListQuery.safeParse(c.req.query());
+    if (!query.success) return badInput(c, query.error);
+    const { status, limit = 50 } = query.data;
+    const tasks = await warden.tasks({ limit: status === undefined ? limit : 1000 });
+    return c.json({
+      tasks: tasks.filter((task) => status === undefined || task.status === status).slice(0, limit),
+    });
+  });
+
+  app.get('/api/tasks/:id', async (c) => {
+    const id = c.req.param('id');
+    const queued = queue.find(id);
+    if (queued && queued.state !== 'done') {
+      // Not in the store yet (waiting for a runner), or it never got there (its repository was bad).
+      const found = await warden.findTask(id).catch(() => undefined);
+      if (!found) return c.json({ task: { id, status: queued.state, error: queued.error ?? null } });
+    }
+    return c.json({ task: await warden.findTask(id) });
+  });
+
+  app.get('/api/tasks/:id/trace', async (c) => {
+    const { task, events, verification } = await warden.trace(c.req.param('id'));
+    return c.json({ task, events, verification });
+  });
+
+  app.get('/api/approvals', async (c) =>
+    c.json({ approvals: await warden.approvals({ all: c.req.query('all') === 'true' }) }),
+  );
+
+  app.post('/api/approvals/:id/:decision{approve|deny}', async (c) => {
+    const body = DecisionBody.safeParse(await c.req.json().catch(() => ({})));
+    if (!body.success) return badInput(c, body.error);
+    const approval = await warden.decideApproval(c.req.param('id'), {
+      approve: c.req.param('decision') === 'approve',
+      by: body.data.by ?? 'api',
+      reason: body.data.reason,
+    });
+    return c.json({ approval });
+  });
+
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((error, c) => {
+    // The user's mistakes (a bad id, a bad decision) are 4xx; Warden's own failures are 500.
+    if (error instanceof UserError) {
+      const status = NOT_FOUND.has(error.code) ? 404 : 400;
+      return c.json({ error: error.message, code: error.code, hint: error.hint ?? null }, status);
+    }
+    if (error instanceof WardenError) return c.json({ error: error.message, code: error.code }, 500);
+    return c.json({ error: 'internal error' }, 500);
+  });
+  return app;
+}
+
+/** 400 naming the first field that is wrong, and why. */
+function badInput(c: Context, error: ZodError): Response {
+  const issue = error.issues[0];
+  const keys = issue && 'keys' in issue ? (issue.keys as string[]) : [];
+  const field = [...(issue?.path ?? []), ...keys].map(String).join('.') || '(body)';
+  return c.json({ error: `${field}: ${issue?.message ?? 'invalid'}`, field }, 400);
+}
+
+function bearerOf(header: string | undefined): string {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return match?.[1] ?? '';
+}
+
+/** Constant-time comparison of two secrets of any lengths (both hashed first). */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected)) && given.length > 0;
+}

@@ -1,0 +1,174 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { makeRepo, runWarden, scratch, writeScript } from '../support/cli.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/warden.js', import.meta.url));
+const TOKEN = 'test-token-1f2e3d';
+const usage = { input_tokens: 1000, output_tokens: 20 };
+
+/** A running `warden serve` on a free loopback port, and what it printed on stderr. */
+interface Server {
+  child: ChildProcess;
+  url: string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function startServer(args: string[], env: Record<string, string>): Promise<Server> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`warden serve did not start:\n${stderr}`)), 30_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1]!, stderr: () => stderr, exited });
+      }
+    });
+    exited.then(() => reject(new Error(`warden serve exited:\n${stderr}`)));
+  });
+}
+
+describe('warden serve', () => {
+  const work = scratch('serve');
+  const home = path.join(work.dir, 'home');
+  let server: Server;
+  let repo: string;
+  const api = (route: string, init: RequestInit = {}, token: string | null = TOKEN) =>
+    fetch(`${server.url}${route}`, {
+      ...init,
+      headers: {
+        'content-type': 'application/json',
+        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+        ...init.headers,
+      },
+    });
+
+  beforeAll(async () => {
+    repo = makeRepo(path.join(work.dir, 'repo'), {
+      'value.txt': 'broken\n',
+      'check.sh': 'test "$(cat value.txt)" = fixed\n',
+    });
+    const script = writeScript(work.dir, {
+      model: 'anthropic:claude-haiku-4-5',
+      turns: [
+        { tool_calls: [{ name: 'shell', input: { command: 'sleep 2' } }], usage },
+        { tool_calls: [{ name: 'write_file', input: { path: 'value.txt', content: 'fixed\n' } }], usage },
+        { text: 'fixed', usage },
+      ],
+    });
+    const config = path.join(work.dir, 'config.yaml');
+    await import('node:fs').then((fs) =>
+      fs.writeFileSync(config, `model: scripted:${script}\nagent:\n  check: sh check.sh\n`),
+    );
+    server = await startServer(['--data-dir', home, '--config', config, '--concurrency', '1'], {
+      WARDEN_API_TOKEN: TOKEN,
+    });
+  });
+  afterAll(async () => {
+    server?.child.kill('SIGKILL');
+    work.cleanup();
+  });
+
+  it('refuses to serve the API without a token, unless on loopback with --insecure-local', async () => {
+    const refused = await runWarden(['serve', '--port', '0', '--data-dir', path.join(work.dir, 'other')], {
+      env: { WARDEN_API_TOKEN: '' },
+    });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('refusing to serve the API without a token');
+    const wide = await runWarden(
+      ['serve', '--host', '0.0.0.0', '--insecure-local', '--data-dir', path.join(work.dir, 'other')],
+      {
+        env: { WARDEN_API_TOKEN: '' },
+      },
+    );
+    expect(wide.code).toBe(2);
+  });
+
+  it('answers health and readiness, and nothing under /api without the token', async () => {
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ ready: true });
+    expect((await api('/api/tasks', {}, null)).status).toBe(401);
+    expect((await api('/api/tasks', {}, 'wrong-token')).status).toBe(401);
+  });
+
+  it('refuses a bad body with 400, naming the field', async () => {
+    const missing = await api('/api/tasks', { method: 'POST', body: JSON.stringify({ repo }) });
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toMatchObject({ field: 'task' });
+    const unknown = await api('/api/tasks', {
+      method: 'POST',
+      body: JSON.stringify({ repo, task: 't', force: true }),
+    });
+    expect(await unknown.json()).toMatchObject({ field: 'force' });
+    const relative = await api('/api/tasks', {
+      method: 'POST',
+      body: JSON.stringify({ repo: 'repo', task: 't' }),
+    });
+    expect(await relative.json()).toMatchObject({ field: 'repo' });
+    const garbage = await api('/api/tasks', { method: 'POST', body: '{not json' });
+    expect(garbage.status).toBe(400);
+    expect((await api('/api/tasks/t-nope')).status).toBe(404);
+    expect((await api('/api/approvals/nope/approve', { method: 'POST', body: '{}' })).status).toBe(404);
+  });
+
+  it('runs a task it accepted, shows it and its trace, and on SIGTERM lets it finish before exiting', async () => {
+    const accepted = await api('/api/tasks', {
+      method: 'POST',
+      body: JSON.stringify({ repo, task: 'fix value.txt', requestedBy: 'ci-bot' }),
+    });
+    expect(accepted.status).toBe(202);
+    const { taskId } = (await accepted.json()) as { taskId: string };
+    // Running (its `sleep 2`): a SIGTERM now takes no new task but lets this one end.
+    await vi.waitFor(
+      async () => {
+        const { task } = (await (await api(`/api/tasks/${taskId}`)).json()) as { task: { status: string } };
+        expect(task.status).toBe('running');
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    server.child.kill('SIGTERM');
+    await vi.waitFor(async () => expect((await fetch(`${server.url}/readyz`)).status).toBe(503), {
+      timeout: 10_000,
+      interval: 50,
+    });
+    const late = await api('/api/tasks', { method: 'POST', body: JSON.stringify({ repo, task: 'later' }) });
+    expect(late.status).toBe(503);
+    expect(await server.exited).toBe(0);
+
+    const listed = JSON.parse((await runWarden(['tasks', '--json', '--data-dir', home])).stdout) as Array<{
+      id: string;
+      status: string;
+      requestedBy: string;
+    }>;
+    expect(listed.find((task) => task.id === taskId)).toMatchObject({
+      status: 'succeeded',
+      requestedBy: 'ci-bot',
+    });
+
+    // Served again, the finished task and its trace are there.
+    server = await startServer(['--data-dir', home], { WARDEN_API_TOKEN: TOKEN });
+    const shown = (await (await api(`/api/tasks/${taskId}`)).json()) as { task: { status: string } };
+    expect(shown.task.status).toBe('succeeded');
+    const trace = (await (await api(`/api/tasks/${taskId}/trace`)).json()) as {
+      events: Array<{ type: string }>;
+      verification: { ok: boolean };
+    };
+    expect(trace.verification.ok).toBe(true);
+    expect(trace.events.at(-1)?.type).toBe('task-end');
+    const list = (await (await api('/api/tasks?status=succeeded&limit=5')).json()) as {
+      tasks: Array<{ id: string }>;
+    };
+    expect(list.tasks.map((task) => task.id)).toContain(taskId);
+    expect((await api('/api/tasks?limit=zero')).status).toBe(400);
+    expect(await (await api('/api/approvals')).json()).toEqual({ approvals: [] });
+  });
+});
