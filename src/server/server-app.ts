@@ -60,7 +60,7 @@ export function createServerApp(warden: Warden, queue: TaskQueue, token: string 
       return c.json({ error: 'the server is shutting down; send the task again later' }, 503);
     const { noBranch, requestedBy, ...fields } = body.data;
     const taskId = newTaskId();
-    queue.add({ ...fields, taskId, createBranch: noBranch !== true, requestedBy: requestedBy ?? 'api' });
+    queue.add(taskId, { ...fields, createBranch: noBranch !== true, requestedBy: requestedBy ?? 'api' });
     return c.json({ taskId, status: 'queued' }, 202);
   });
 

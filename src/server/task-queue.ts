@@ -1,9 +1,10 @@
 import type { TaskRequest, TaskResult } from '../warden/index.ts';
 
-/** A task the server accepted, and where it is: waiting for a runner, running, or done. */
+/** A task the server accepted (a new one, or one to resume), and where it is. */
 export interface QueuedTask {
   taskId: string;
-  request: TaskRequest;
+  /** A new task's request; undefined for a resume. */
+  request?: TaskRequest | undefined;
   state: 'queued' | 'running' | 'done' | 'failed';
   /** Why it could not run (a bad repository, a bad model): set when `failed`. */
   error?: string | undefined;
@@ -14,8 +15,14 @@ export interface QueuedTask {
  * bad repository, a model that cannot be made) is kept on it, never thrown at the server. `drain` stops
  * taking new tasks and settles once the running ones have ended.
  */
+/** What the queue runs: a new task, or the resume of one the store holds. */
+export interface TaskRunners {
+  run(request: TaskRequest & { taskId: string }): Promise<TaskResult>;
+  resume(taskId: string): Promise<TaskResult>;
+}
+
 export class TaskQueue {
-  readonly #run: (request: TaskRequest) => Promise<TaskResult>;
+  readonly #runners: TaskRunners;
   readonly #concurrency: number;
   readonly #waiting: QueuedTask[] = [];
   readonly #known = new Map<string, QueuedTask>();
@@ -23,8 +30,8 @@ export class TaskQueue {
   #draining = false;
   #idle: (() => void) | undefined;
 
-  constructor(run: (request: TaskRequest) => Promise<TaskResult>, concurrency: number) {
-    this.#run = run;
+  constructor(runners: TaskRunners, concurrency: number) {
+    this.#runners = runners;
     this.#concurrency = concurrency;
   }
 
@@ -38,10 +45,10 @@ export class TaskQueue {
     return this.#known.get(taskId);
   }
 
-  /** Accepts a task (its `taskId` set); false while draining. */
-  add(request: TaskRequest & { taskId: string }): boolean {
+  /** Accepts a new task (its `taskId` set), or the resume of one (`request` undefined); false while draining. */
+  add(taskId: string, request?: TaskRequest): boolean {
     if (this.#draining) return false;
-    const queued: QueuedTask = { taskId: request.taskId, request, state: 'queued' };
+    const queued: QueuedTask = { taskId, request, state: 'queued' };
     this.#known.set(queued.taskId, queued);
     this.#waiting.push(queued);
     this.#next();
@@ -62,7 +69,8 @@ export class TaskQueue {
       const task = this.#waiting.shift()!;
       task.state = 'running';
       this.#running += 1;
-      this.#run(task.request)
+      const { request } = task;
+      (request ? this.#runners.run({ ...request, taskId: task.taskId }) : this.#runners.resume(task.taskId))
         .then(
           () => {
             task.state = 'done';

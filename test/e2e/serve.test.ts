@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -66,9 +67,7 @@ describe('warden serve', () => {
       ],
     });
     const config = path.join(work.dir, 'config.yaml');
-    await import('node:fs').then((fs) =>
-      fs.writeFileSync(config, `model: scripted:${script}\nagent:\n  check: sh check.sh\n`),
-    );
+    writeFileSync(config, `model: scripted:${script}\nagent:\n  check: sh check.sh\n`);
     server = await startServer(['--data-dir', home, '--config', config, '--concurrency', '1'], {
       WARDEN_API_TOKEN: TOKEN,
     });
@@ -170,5 +169,54 @@ describe('warden serve', () => {
     expect(list.tasks.map((task) => task.id)).toContain(taskId);
     expect((await api('/api/tasks?limit=zero')).status).toBe(400);
     expect(await (await api('/api/approvals')).json()).toEqual({ approvals: [] });
+  });
+
+  it('stopped at once mid-task by a second SIGTERM, resumes the task on its next start and finishes it', async () => {
+    const script = writeScript(
+      work.dir,
+      {
+        model: 'anthropic:claude-haiku-4-5',
+        turns: [
+          { tool_calls: [{ name: 'shell', input: { command: 'sleep 30' } }], usage },
+          { tool_calls: [{ name: 'write_file', input: { path: 'value.txt', content: 'fixed\n' } }], usage },
+          { text: 'fixed', usage },
+        ],
+      },
+      'slow.json',
+    );
+    const config = path.join(work.dir, 'slow.yaml');
+    writeFileSync(config, `model: scripted:${script}\nagent:\n  check: sh check.sh\n`);
+    const dataDir = path.join(work.dir, 'slow-home');
+    server = await startServer(['--data-dir', dataDir, '--config', config], { WARDEN_API_TOKEN: TOKEN });
+    const accepted = await api('/api/tasks', {
+      method: 'POST',
+      body: JSON.stringify({ repo, task: 'fix it' }),
+    });
+    const { taskId } = (await accepted.json()) as { taskId: string };
+    await vi.waitFor(
+      async () => {
+        const trace = (await (await api(`/api/tasks/${taskId}/trace`)).json()) as {
+          events?: Array<{ type: string }>;
+        };
+        expect(trace.events?.some((event) => event.type === 'tool-call-start')).toBe(true);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    server.child.kill('SIGTERM');
+    await vi.waitFor(() => expect(server.stderr()).toContain('signal again to stop now'), {
+      timeout: 10_000,
+    });
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(5);
+
+    server = await startServer(['--data-dir', dataDir, '--config', config], { WARDEN_API_TOKEN: TOKEN });
+    expect(server.stderr()).toContain('resuming 1 interrupted task(s)');
+    await vi.waitFor(
+      async () => {
+        const { task } = (await (await api(`/api/tasks/${taskId}`)).json()) as { task: { status: string } };
+        expect(task.status).toBe('succeeded');
+      },
+      { timeout: 60_000, interval: 200 },
+    );
   });
 });

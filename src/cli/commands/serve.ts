@@ -15,7 +15,9 @@ Runs Warden as a server: GET /healthz, GET /readyz, and the JSON API behind a be
 POST /api/approvals/ID/approve and /deny {by?, reason?}. Bad input gets 400 naming the field.
 Without WARDEN_API_TOKEN it refuses to start, unless bound to a loopback address with
 --insecure-local. SIGTERM or SIGINT: no new task is taken (readyz says 503), the running ones finish,
-then it exits; tasks still waiting are dropped (send them again).
+then it exits; tasks still waiting are dropped (send them again). A second signal stops at once: the
+running tasks are left interrupted, and the next \`warden serve\` resumes them (as it resumes any task
+a killed process left interrupted with its workspace kept).
 `;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -41,7 +43,10 @@ export async function serveCommand(argv: string[], io: CommandIo): Promise<numbe
     });
   }
   const warden = await openWarden(values, io);
-  const queue = new TaskQueue((request) => warden.runTask(request), concurrency);
+  const queue = new TaskQueue(
+    { run: (request) => warden.runTask(request), resume: (taskId) => warden.resumeTask(taskId, {}) },
+    concurrency,
+  );
   const app = createServerApp(warden, queue, token);
   let server: ReturnType<typeof serve> | undefined;
   const bound = await new Promise<number>((resolve, reject) => {
@@ -61,11 +66,27 @@ export async function serveCommand(argv: string[], io: CommandIo): Promise<numbe
     `warden serve: listening on http://${host.includes(':') ? `[${host}]` : host}:${bound}${token ? '' : ' (no token: local use only)'}\n`,
   );
 
+  // Tasks a killed server left interrupted, their workspaces kept, go on first.
+  const interrupted = (await warden.tasks({ limit: 1000 })).filter(
+    (task) => task.status === 'interrupted' && task.resumableUntil !== null,
+  );
+  for (const task of interrupted) queue.add(task.id);
+  if (interrupted.length > 0) io.err(`warden serve: resuming ${interrupted.length} interrupted task(s)\n`);
+
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
-  io.err(`warden serve: ${signal}: taking no new task, waiting for the running ones\n`);
+  io.err(
+    `warden serve: ${signal}: taking no new task, waiting for the running ones (signal again to stop now)\n`,
+  );
+  // A second signal stops at once: the running tasks are left interrupted, and the next start resumes them.
+  const again = (second: NodeJS.Signals) => {
+    io.err(`warden serve: ${second}: stopping now; the running tasks resume on the next start\n`);
+    process.exit(EXIT.interrupted);
+  };
+  process.once('SIGTERM', again);
+  process.once('SIGINT', again);
   const dropped = await queue.drain();
   await new Promise<void>((resolve) => {
     server?.close(() => resolve());
