@@ -84,6 +84,7 @@ export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Pr
       team: runtime.agent.team,
       createBranch: request.createBranch,
       limits: runtime.taskLimits,
+      trigger: request.trigger,
     });
     await runtime.journal.append(taskId, 'workspace-ready', {
       baseCommit: workspace.baseCommit,

@@ -2,6 +2,7 @@ import type { CircuitBreakers, SpendLedger } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { ModelClient, PriceTable } from '../model/index.ts';
 import type { BranchResult, DiffStat, ResolvedRepository, Workspace } from '../sandbox/index.ts';
+import type { TaskTrigger } from '../spec/journal-events.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { ResourceLimits, SandboxDriver, SandboxEgress } from '../spec/sandbox.ts';
 import type { Store } from '../spec/store.ts';
@@ -145,6 +146,8 @@ export interface NewTaskRequest {
   resolved?: ResolvedRepository | undefined;
   /** The task's workspace, already being made (`startWorkspace`); undefined: made by `runTask`. */
   started?: StartedWorkspace | undefined;
+  /** What started it without a person (a webhook), journaled on `task-start`. */
+  trigger?: TaskTrigger | undefined;
 }
 
 export interface RunTaskResult {

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import { type Context, Hono } from 'hono';
 import { type ZodError, z } from 'zod';
@@ -105,6 +105,34 @@ export function createServerApp(warden: Warden, queue: TaskQueue, token: string 
     return c.json({ approval });
   });
 
+  // GitHub's webhooks: the signature over the raw body is checked before anything is read or stored.
+  app.post('/webhooks/github', async (c) => {
+    const secret = warden.env[warden.config.triggers.github.secretEnv];
+    if (!secret) {
+      return c.json({ error: `no webhook secret: set ${warden.config.triggers.github.secretEnv}` }, 503);
+    }
+    const body = Buffer.from(await c.req.arrayBuffer());
+    if (!signedBy(body, c.req.header('x-hub-signature-256'), secret)) {
+      return c.json({ error: 'the X-Hub-Signature-256 signature does not match the body' }, 401);
+    }
+    const id = c.req.header('x-github-delivery');
+    const event = c.req.header('x-github-event');
+    if (!id || !event) return c.json({ error: 'X-GitHub-Delivery and X-GitHub-Event are required' }, 400);
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body.toString('utf8'));
+    } catch {
+      return c.json({ error: 'the body is not JSON' }, 400);
+    }
+    if (event === 'ping') return c.json({ outcome: 'pong' });
+    const decision = warden.receiveGithubDelivery({ id, event, payload });
+    if (decision.outcome !== 'started') return c.json(decision);
+    if (!queue.add(decision.taskId, decision.request)) {
+      return c.json({ error: 'the server is shutting down; GitHub can redeliver it' }, 503);
+    }
+    return c.json({ outcome: 'started', taskId: decision.taskId }, 202);
+  });
+
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {
     // The user's mistakes (a bad id, a bad decision) are 4xx; Warden's own failures are 500.
@@ -135,4 +163,12 @@ function bearerOf(header: string | undefined): string {
 function sameSecret(given: string, expected: string): boolean {
   const digest = (text: string) => createHash('sha256').update(text).digest();
   return timingSafeEqual(digest(given), digest(expected)) && given.length > 0;
+}
+
+/** Whether `signature` (`sha256=HEX`) is the HMAC-SHA256 of `body` under `secret`, compared in constant time. */
+function signedBy(body: Buffer, signature: string | undefined, secret: string): boolean {
+  const match = /^sha256=([0-9a-f]{64})$/.exec(signature ?? '');
+  if (!match) return false;
+  const expected = createHmac('sha256', secret).update(body).digest();
+  return timingSafeEqual(Buffer.from(match[1]!, 'hex'), expected);
 }

@@ -35,6 +35,8 @@ export interface JournalEventFields {
     team: string;
     /** `false` when the run was asked not to save its change as a branch. */
     createBranch: boolean;
+    /** What started it without a person (a webhook); absent for a task a person started. */
+    trigger?: TaskTrigger | undefined;
     /**
      * The limits the task runs under for life (`TaskLimits` of `agent/task-limits.ts`). Kept `unknown`
      * here because a resume must parse it (`recordedLimits`), never trust it: older journals lack it.
@@ -420,6 +422,17 @@ export type JournaledToolCall = ToolCall & {
   inputChars?: number | undefined;
   inputTrimmed?: true | undefined;
 };
+
+/** What started a task without a person: the webhook's kind, event, delivery, sender and link. */
+export interface TaskTrigger {
+  kind: 'github';
+  /** `workflow_run.completed`, `issues.labeled`. */
+  event: string;
+  deliveryId: string;
+  /** Who caused the event (its sender's login). */
+  actor: string;
+  url?: string | undefined;
+}
 
 /** One subtask of an orchestrator's plan, as the planner's `plan` call gave it. */
 export interface PlannedSubtask {

@@ -24,6 +24,7 @@ export type { ApprovalStoreSettings } from './approvals-store.ts';
 export { approvalContentHash, DEFAULT_APPROVAL_TTL_MS, SqliteApprovalStore } from './approvals-store.ts';
 export { SqliteBatchStore } from './batch-store.ts';
 export { SqliteBreakerStore } from './breaker-store.ts';
+export { SqliteDeliveryStore } from './delivery-store.ts';
 export { SqliteOutcomeStore } from './outcome-store.ts';
 export { SqliteReportStore } from './report-store.ts';
 export type { StoreCheck, StoreFinding } from './spend-checks.ts';

@@ -5,6 +5,7 @@ import { MODEL_BATCHES } from './migrations/0004-model-batches.ts';
 import { JOURNAL_HEADS_AND_CHECKPOINTS } from './migrations/0005-journal-heads-and-checkpoints.ts';
 import { BREAKER_COUNTERS } from './migrations/0006-breaker-counters.ts';
 import { REPORT_INDEXES_AND_COMPACTION } from './migrations/0007-report-indexes-and-compaction.ts';
+import { WEBHOOK_DELIVERIES } from './migrations/0008-webhook-deliveries.ts';
 
 /**
  * Schema migrations for the embedded store, applied in order, each in its own transaction. Each lives
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly string[] = [
   JOURNAL_HEADS_AND_CHECKPOINTS,
   BREAKER_COUNTERS,
   REPORT_INDEXES_AND_COMPACTION,
+  WEBHOOK_DELIVERIES,
 ];

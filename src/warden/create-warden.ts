@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ApprovalInbox, journalApprovalDecision } from '../actions/index.ts';
-import { reapInterruptedTasks } from '../agent/index.ts';
+import { newTaskId, reapInterruptedTasks } from '../agent/index.ts';
 import { type Config, loadConfig } from '../config/index.ts';
 import { CircuitBreakers, postWebhook } from '../guard/index.ts';
 import { Checkpoints, Journal, loadCheckpointKey } from '../journal/index.ts';
@@ -21,12 +21,14 @@ import {
   openSqliteStore,
   SqliteApprovalStore,
   SqliteBreakerStore,
+  SqliteDeliveryStore,
   SqliteReportStore,
   SqliteSpendStore,
 } from '../store/index.ts';
 import { type CostReportRequest, costReport } from './cost-report.ts';
 import { resolveConfigPath, resolveHome } from './data-dir.ts';
 import { findTask } from './find-task.ts';
+import { decideGithubDelivery, type GithubDelivery, type TriggerDecision } from './github-trigger.ts';
 import { createResultDelivery } from './result-delivery.ts';
 import {
   type ResumeOptions,
@@ -197,6 +199,13 @@ class OpenWarden implements Warden {
     // The decision belongs in the task's journal; a request of a task this store does not hold has none.
     if (await store.getTask(decided.taskId)) await journalApprovalDecision(journal, decided);
     return decided;
+  }
+
+  receiveGithubDelivery(delivery: GithubDelivery): TriggerDecision {
+    const deliveries = new SqliteDeliveryStore(this.#parts.store.database);
+    return decideGithubDelivery(this.#parts.config, delivery, newTaskId, (outcome, taskId) =>
+      deliveries.claim({ id: delivery.id, source: 'github', event: delivery.event, outcome, taskId }),
+    );
   }
 
   costReport(request: CostReportRequest) {

@@ -13,6 +13,7 @@ export type { WardenOptions } from './create-warden.ts';
 export { createWarden } from './create-warden.ts';
 export { resolveConfigPath, resolveHome } from './data-dir.ts';
 export { createDemoRepository, DEMO_TASK } from './demo-repository.ts';
+export type { GithubDelivery, TriggerDecision } from './github-trigger.ts';
 export type { AgentSummary } from './list-agents.ts';
 export { checkAgents, listAgents } from './list-agents.ts';
 export { sortedModels } from './list-models.ts';

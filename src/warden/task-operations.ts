@@ -1,7 +1,7 @@
 import { type Delivery, deliverResult, type ResultDelivery } from '../actions/index.ts';
 import { type RunTaskResult, resumeTask, runTask, startWorkspace, type TaskRuntime } from '../agent/index.ts';
 import { resolveRepository } from '../sandbox/index.ts';
-import type { JournalEvent } from '../spec/journal-events.ts';
+import type { JournalEvent, TaskTrigger } from '../spec/journal-events.ts';
 import type { Task } from '../spec/types.ts';
 import { SqliteOutcomeStore, type TaskOutcome } from '../store/index.ts';
 import { createTaskRuntime, type SharedParts } from './task-runtime.ts';
@@ -29,6 +29,8 @@ export interface TaskRequest {
   deliver?: boolean | undefined;
   /** The task's id, when the caller made it (`newTaskId`) to name the task before it starts; default a new one. */
   taskId?: string | undefined;
+  /** What started it without a person (a webhook); recorded in its journal. */
+  trigger?: TaskTrigger | undefined;
 }
 
 /** How a paused or interrupted task is resumed. */
@@ -93,6 +95,7 @@ export async function runTaskWith(
       modelName,
       requestedBy: request.requestedBy ?? parts.env.USER ?? 'local',
       createBranch: request.createBranch ?? true,
+      trigger: request.trigger,
     }),
   );
   return await finish(parts, delivery, runtime, result, request.deliver ?? true);

@@ -10,6 +10,7 @@ import type { SandboxDriver } from '../spec/sandbox.ts';
 import type { Task } from '../spec/types.ts';
 import type { BreakerRecord } from '../store/index.ts';
 import type { CostReportRequest } from './cost-report.ts';
+import type { GithubDelivery, TriggerDecision } from './github-trigger.ts';
 import type { ResumeOptions, TaskHooks, TaskRequest, TaskResult } from './task-operations.ts';
 
 /** A task's journal as `warden trace` shows it: the events and whether their chain holds. */
@@ -57,6 +58,12 @@ export interface Warden {
     id: string,
     decision: { approve: boolean; by?: string | undefined; reason?: string | undefined },
   ): Promise<ApprovalRequest>;
+  /**
+   * What a GitHub delivery whose signature was verified starts (`triggers.github`): a task to run (not
+   * started here: the caller queues `request`), nothing and why, or nothing because its delivery id was
+   * seen before. Every delivery is recorded once, by id.
+   */
+  receiveGithubDelivery(delivery: GithubDelivery): TriggerDecision;
   /** Spend, outcomes and unit economics. */
   costReport(request: CostReportRequest): Promise<CostReport>;
   /** Every breaker that has ever opened. */

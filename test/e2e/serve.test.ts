@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,28 @@ import { makeRepo, runWarden, scratch, writeScript } from '../support/cli.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/warden.js', import.meta.url));
 const TOKEN = 'test-token-1f2e3d';
+const SECRET = 'webhook-secret-9a8b';
+
+/** A `workflow_run` delivery as GitHub sends it (the fields Warden reads, and a few it does not). */
+function workflowRun(options: { branch?: string; sender?: string; conclusion?: string } = {}) {
+  return {
+    action: 'completed',
+    workflow_run: {
+      id: 30433642,
+      name: 'CI',
+      conclusion: options.conclusion ?? 'failure',
+      head_branch: options.branch ?? 'main',
+      html_url: 'https://github.com/octo/shop/actions/runs/30433642',
+    },
+    repository: { id: 1296269, full_name: 'octo/shop' },
+    sender: { login: options.sender ?? 'octocat', type: 'User' },
+  };
+}
+
+/** Signs `body` as GitHub does: HMAC-SHA256 under the webhook secret, hex, `sha256=` first. */
+function signature(body: string, secret = SECRET): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
 const usage = { input_tokens: 1000, output_tokens: 20 };
 
 /** A running `warden serve` on a free loopback port, and what it printed on stderr. */
@@ -67,9 +90,21 @@ describe('warden serve', () => {
       ],
     });
     const config = path.join(work.dir, 'config.yaml');
-    writeFileSync(config, `model: scripted:${script}\nagent:\n  check: sh check.sh\n`);
+    writeFileSync(
+      config,
+      [
+        `model: scripted:${script}`,
+        'agent:\n  check: sh check.sh',
+        'triggers:\n  github:',
+        `    repositories:\n      octo/shop: ${repo}`,
+        '    ignoreActors: [warden-bot]',
+        '    on:\n      - event: workflow_run\n        agent: coder',
+        '',
+      ].join('\n'),
+    );
     server = await startServer(['--data-dir', home, '--config', config, '--concurrency', '1'], {
       WARDEN_API_TOKEN: TOKEN,
+      WARDEN_GITHUB_WEBHOOK_SECRET: SECRET,
     });
   });
   afterAll(async () => {
@@ -117,6 +152,64 @@ describe('warden serve', () => {
     expect(garbage.status).toBe(400);
     expect((await api('/api/tasks/t-nope')).status).toBe(404);
     expect((await api('/api/approvals/nope/approve', { method: 'POST', body: '{}' })).status).toBe(404);
+  });
+
+  it('starts the agent of a signed failing workflow_run, once, and nothing for a forged, replayed or own event', async () => {
+    const deliver = (payload: unknown, id: string, sign: (body: string) => string | null = signature) => {
+      const body = JSON.stringify(payload);
+      const signed = sign(body);
+      return fetch(`${server.url}/webhooks/github`, {
+        method: 'POST',
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'workflow_run',
+          'x-github-delivery': id,
+          ...(signed === null ? {} : { 'x-hub-signature-256': signed }),
+        },
+      });
+    };
+    const count = async () =>
+      ((await (await api('/api/tasks?limit=100')).json()) as { tasks: unknown[] }).tasks.length;
+    const before = await count();
+    expect((await deliver(workflowRun(), 'd-unsigned', () => null)).status).toBe(401);
+    expect(
+      (await deliver(workflowRun(), 'd-forged', (body) => signature(body, 'not-the-secret'))).status,
+    ).toBe(401);
+
+    const started = await deliver(workflowRun(), 'd-1');
+    expect(started.status).toBe(202);
+    const { taskId } = (await started.json()) as { taskId: string };
+    await vi.waitFor(
+      async () => {
+        const { task } = (await (await api(`/api/tasks/${taskId}`)).json()) as { task: { status: string } };
+        expect(task.status).toBe('succeeded');
+      },
+      { timeout: 60_000, interval: 200 },
+    );
+    const trace = (await (await api(`/api/tasks/${taskId}/trace`)).json()) as {
+      events: Array<{ type: string; trigger?: unknown; prompt?: string }>;
+    };
+    expect(trace.events[0]).toMatchObject({
+      type: 'task-start',
+      trigger: { kind: 'github', event: 'workflow_run.completed', deliveryId: 'd-1', actor: 'octocat' },
+    });
+    expect(trace.events[0]?.prompt).toContain('CI (CI) failed on branch main');
+
+    expect(await (await deliver(workflowRun(), 'd-1')).json()).toEqual({ outcome: 'replayed' });
+    const own = (await (await deliver(workflowRun({ sender: 'warden-bot' }), 'd-2')).json()) as {
+      reason: string;
+    };
+    expect(own.reason).toContain("warden-bot is Warden's own account");
+    const branch = (await (await deliver(workflowRun({ branch: 'warden/t-1' }), 'd-3')).json()) as {
+      reason: string;
+    };
+    expect(branch.reason).toContain("Warden's own branch");
+    const passing = (await (await deliver(workflowRun({ conclusion: 'success' }), 'd-4')).json()) as {
+      outcome: string;
+    };
+    expect(passing.outcome).toBe('ignored');
+    expect(await count()).toBe(before + 1);
   });
 
   it('runs a task it accepted, shows it and its trace, and on SIGTERM lets it finish before exiting', async () => {
