@@ -470,6 +470,14 @@ export const TriggersSchema = z
             'Each GitHub repository (owner/name) Warden answers, and the local checkout its tasks work on. An event of any other repository is ignored.',
           )
           .default({}),
+        maxPerHour: z
+          .number()
+          .int()
+          .nonnegative()
+          .describe(
+            'Most tasks the deliveries of one repository start in an hour; the rest are ignored, recorded.',
+          )
+          .default(2),
         ignoreActors: z
           .array(z.string().min(1))
           .describe("Logins whose events never start work: Warden's own app or bot account.")

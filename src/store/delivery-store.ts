@@ -21,19 +21,24 @@ export class SqliteDeliveryStore {
     id: string;
     source: string;
     event: string;
+    repository?: string | undefined;
+    subject?: string | undefined;
     outcome: string;
     taskId?: string | undefined;
   }): boolean {
     try {
       const result = this.#db
         .prepare(
-          `INSERT INTO webhook_deliveries (delivery_id, source, event, received_at, outcome, task_id)
-           VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING`,
+          `INSERT INTO webhook_deliveries
+             (delivery_id, source, event, repository, subject, received_at, outcome, task_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING`,
         )
         .run(
           delivery.id,
           delivery.source,
           delivery.event,
+          delivery.repository ?? null,
+          delivery.subject ?? null,
           new Date().toISOString(),
           delivery.outcome,
           delivery.taskId ?? null,
@@ -44,5 +49,34 @@ export class SqliteDeliveryStore {
         cause: error,
       });
     }
+  }
+
+  /** Tasks the repository's deliveries started since `sinceIso`. */
+  startedSince(repository: string, sinceIso: string): number {
+    const row = this.#db
+      .prepare(
+        `SELECT COUNT(*) AS started FROM webhook_deliveries
+         WHERE repository = ? AND outcome = 'started' AND received_at >= ?`,
+      )
+      .get(repository, sinceIso) as { started: number };
+    return row.started;
+  }
+
+  /**
+   * The task the subject's latest started delivery made, when it came, and the task's status (`null`
+   * while it is not in the store yet: waiting for a runner, or it never started); undefined when none.
+   */
+  lastStarted(
+    repository: string,
+    subject: string,
+  ): { taskId: string; receivedAt: string; status: string | null } | undefined {
+    return this.#db
+      .prepare(
+        `SELECT d.task_id AS taskId, d.received_at AS receivedAt, t.status AS status
+         FROM webhook_deliveries d LEFT JOIN tasks t ON t.id = d.task_id
+         WHERE d.repository = ? AND d.subject = ? AND d.outcome = 'started'
+         ORDER BY d.received_at DESC LIMIT 1`,
+      )
+      .get(repository, subject) as { taskId: string; receivedAt: string; status: string | null } | undefined;
   }
 }

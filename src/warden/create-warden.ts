@@ -203,9 +203,19 @@ class OpenWarden implements Warden {
 
   receiveGithubDelivery(delivery: GithubDelivery): TriggerDecision {
     const deliveries = new SqliteDeliveryStore(this.#parts.store.database);
-    return decideGithubDelivery(this.#parts.config, delivery, newTaskId, (outcome, taskId) =>
-      deliveries.claim({ id: delivery.id, source: 'github', event: delivery.event, outcome, taskId }),
-    );
+    return decideGithubDelivery(this.#parts.config, delivery, newTaskId, {
+      claim: (record) =>
+        deliveries.claim({ ...record, id: delivery.id, source: 'github', event: delivery.event }),
+      startedSince: (repository, sinceIso) => deliveries.startedSince(repository, sinceIso),
+      busyWith: (repository, subject) => {
+        const last = deliveries.lastStarted(repository, subject);
+        if (!last) return undefined;
+        // Not in the store yet: still waiting for a runner (a day later, it never started).
+        if (last.status === null)
+          return Date.now() - Date.parse(last.receivedAt) < 86_400_000 ? last.taskId : undefined;
+        return last.status === 'running' || last.status === 'awaiting_approval' ? last.taskId : undefined;
+      },
+    });
   }
 
   costReport(request: CostReportRequest) {

@@ -12,6 +12,21 @@ export interface GithubDelivery {
   payload: unknown;
 }
 
+/** The record of deliveries the decision consults and writes (`SqliteDeliveryStore`, and the tasks). */
+export interface DeliveryBook {
+  /** Records the delivery with its outcome; false when its id was seen before. */
+  claim(record: {
+    outcome: string;
+    taskId?: string | undefined;
+    repository?: string;
+    subject?: string;
+  }): boolean;
+  /** Tasks the repository's deliveries started since `sinceIso`. */
+  startedSince(repository: string, sinceIso: string): number;
+  /** The task a delivery of this subject started and that has not ended yet; undefined when none. */
+  busyWith(repository: string, subject: string): string | undefined;
+}
+
 /** What a delivery comes to: a task to start, nothing (and why), or a replay of one seen before. */
 export type TriggerDecision =
   | { outcome: 'started'; taskId: string; request: TaskRequest & { taskId: string } }
@@ -53,57 +68,73 @@ const Payload = z.looseObject({
  * Decides what a verified GitHub delivery starts, by `triggers.github`: a completed `workflow_run` or
  * `check_suite` that failed, or an issue given the trigger's label, of a configured repository, starts
  * the trigger's agent on that repository's checkout, with the trigger recorded on the task. Events of
- * an ignored actor (Warden's own bot) or on a `warden/` branch (Warden's own work) start nothing. The
- * decision is pure; `claim` records the delivery and says whether its id is new (a replay starts nothing).
+ * an ignored actor (Warden's own bot) or on a `warden/` branch (Warden's own work) start nothing, nor
+ * does one whose subject (the workflow on its branch, the issue) a task is still working on, nor one of
+ * a repository that started `maxPerHour` tasks in the last hour. Every delivery is recorded in `book`
+ * once, by id; a replay starts nothing.
  */
 export function decideGithubDelivery(
   config: Config,
   delivery: GithubDelivery,
   newTaskId: () => string,
-  claim: (outcome: string, taskId: string | undefined) => boolean,
+  book: DeliveryBook,
+  now = new Date(),
 ): TriggerDecision {
-  const decision = decide(config, delivery, newTaskId);
-  const recorded =
-    decision.outcome === 'started'
-      ? 'started'
-      : decision.outcome === 'ignored'
-        ? `ignored: ${decision.reason}`
-        : '';
-  if (!claim(recorded, decision.outcome === 'started' ? decision.taskId : undefined))
-    return { outcome: 'replayed' };
-  return decision;
+  const found = decide(config, delivery);
+  let decision: TriggerDecision;
+  if ('reason' in found) decision = { outcome: 'ignored', reason: found.reason };
+  else {
+    const { repository, subject } = found;
+    const busy = book.busyWith(repository, subject);
+    const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
+    const { maxPerHour } = config.triggers.github;
+    if (busy !== undefined) {
+      decision = { outcome: 'ignored', reason: `task ${busy} is already working on ${subject}` };
+    } else if (book.startedSince(repository, hourAgo) >= maxPerHour) {
+      decision = {
+        outcome: 'ignored',
+        reason: `${repository} started ${maxPerHour} task(s) in the last hour (triggers.github.maxPerHour)`,
+      };
+    } else {
+      const taskId = newTaskId();
+      decision = { outcome: 'started', taskId, request: { ...found.request, taskId } };
+    }
+  }
+  const claimed = book.claim({
+    outcome: decision.outcome === 'ignored' ? `ignored: ${decision.reason}` : 'started',
+    taskId: decision.outcome === 'started' ? decision.taskId : undefined,
+    ...('reason' in found ? {} : { repository: found.repository, subject: found.subject }),
+  });
+  return claimed ? decision : { outcome: 'replayed' };
 }
 
-function decide(config: Config, delivery: GithubDelivery, newTaskId: () => string): TriggerDecision {
+/** What the delivery asks for by the rules alone: a task on a repository's subject, or why nothing. */
+function decide(
+  config: Config,
+  delivery: GithubDelivery,
+): { reason: string } | { repository: string; subject: string; request: TaskRequest } {
   const settings = config.triggers.github;
   const parsed = Payload.safeParse(delivery.payload);
-  if (!parsed.success)
-    return { outcome: 'ignored', reason: 'the payload is not a GitHub event this version reads' };
+  if (!parsed.success) return { reason: 'the payload is not a GitHub event this version reads' };
   const payload = parsed.data;
   const repository = payload.repository?.full_name;
   const actor = payload.sender?.login ?? 'unknown';
   const event = `${delivery.event}.${payload.action ?? ''}`;
-  if (settings.ignoreActors.includes(actor))
-    return { outcome: 'ignored', reason: `${actor} is Warden's own account` };
+  if (settings.ignoreActors.includes(actor)) return { reason: `${actor} is Warden's own account` };
   const checkout = repository === undefined ? undefined : settings.repositories[repository];
   if (repository === undefined || checkout === undefined) {
-    return {
-      outcome: 'ignored',
-      reason: `repository ${repository ?? '(none)'} is not in triggers.github.repositories`,
-    };
+    return { reason: `repository ${repository ?? '(none)'} is not in triggers.github.repositories` };
   }
   for (const rule of settings.on) {
     if (rule.event !== delivery.event) continue;
     const found = taskOf(rule, payload);
     if (found === undefined) continue;
-    if ('skip' in found) return { outcome: 'ignored', reason: found.skip };
-    const taskId = newTaskId();
+    if ('skip' in found) return { reason: found.skip };
     const trigger: TaskTrigger = { kind: 'github', event, deliveryId: delivery.id, actor, url: found.url };
     return {
-      outcome: 'started',
-      taskId,
+      repository,
+      subject: found.subject,
       request: {
-        taskId,
         repo: checkout,
         task: found.task,
         agent: rule.agent,
@@ -112,14 +143,14 @@ function decide(config: Config, delivery: GithubDelivery, newTaskId: () => strin
       },
     };
   }
-  return { outcome: 'ignored', reason: `no trigger for ${event}` };
+  return { reason: `no trigger for ${event}` };
 }
 
 /** The task a rule makes of a payload; undefined when the rule does not match it. */
 function taskOf(
   rule: Config['triggers']['github']['on'][number],
   payload: z.infer<typeof Payload>,
-): { task: string; url: string | undefined } | { skip: string } | undefined {
+): { task: string; url: string | undefined; subject: string } | { skip: string } | undefined {
   if (rule.event === 'workflow_run' || rule.event === 'check_suite') {
     const run = rule.event === 'workflow_run' ? payload.workflow_run : payload.check_suite;
     if (payload.action !== 'completed' || run?.conclusion !== 'failure') return undefined;
@@ -130,6 +161,8 @@ function taskOf(
     return {
       task: `CI (${name}) failed on branch ${branch || '(unknown)'}${url ? ` (${url})` : ''}. Reproduce the failure, find its cause and fix it.`,
       url,
+      // A second failure of the same workflow on the same branch belongs to the task already on it.
+      subject: `${rule.event}:${name}@${branch}`,
     };
   }
   if (payload.action !== 'labeled' || !payload.issue || payload.label?.name !== rule.label) return undefined;
@@ -137,5 +170,6 @@ function taskOf(
   return {
     task: `Resolve issue #${issue.number}: ${issue.title}\n\n${issue.body ?? ''}`.trim(),
     url: issue.html_url ?? undefined,
+    subject: `issue#${issue.number}`,
   };
 }

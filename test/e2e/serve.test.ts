@@ -180,6 +180,10 @@ describe('warden serve', () => {
     const started = await deliver(workflowRun(), 'd-1');
     expect(started.status).toBe(202);
     const { taskId } = (await started.json()) as { taskId: string };
+    // The same workflow failing again on the same branch while its task works: no second task.
+    const again = (await (await deliver(workflowRun(), 'd-1b')).json()) as { reason: string };
+    expect(again, JSON.stringify(again)).toHaveProperty('reason');
+    expect(again.reason).toContain(`task ${taskId} is already working on workflow_run:CI@main`);
     await vi.waitFor(
       async () => {
         const { task } = (await (await api(`/api/tasks/${taskId}`)).json()) as { task: { status: string } };
@@ -209,7 +213,13 @@ describe('warden serve', () => {
       outcome: string;
     };
     expect(passing.outcome).toBe('ignored');
-    expect(await count()).toBe(before + 1);
+    // At most two tasks an hour per repository (triggers.github.maxPerHour).
+    expect((await deliver(workflowRun({ branch: 'dev' }), 'd-5')).status).toBe(202);
+    const limited = (await (await deliver(workflowRun({ branch: 'release' }), 'd-6')).json()) as {
+      reason: string;
+    };
+    expect(limited.reason).toContain('octo/shop started 2 task(s) in the last hour');
+    await vi.waitFor(async () => expect(await count()).toBe(before + 2), { timeout: 30_000, interval: 200 });
   });
 
   it('runs a task it accepted, shows it and its trace, and on SIGTERM lets it finish before exiting', async () => {
@@ -303,7 +313,7 @@ describe('warden serve', () => {
     expect(await server.exited).toBe(5);
 
     server = await startServer(['--data-dir', dataDir, '--config', config], { WARDEN_API_TOKEN: TOKEN });
-    expect(server.stderr()).toContain('resuming 1 interrupted task(s)');
+    await vi.waitFor(() => expect(server.stderr()).toContain('resuming 1 interrupted task(s)'), { timeout: 10_000 });
     await vi.waitFor(
       async () => {
         const { task } = (await (await api(`/api/tasks/${taskId}`)).json()) as { task: { status: string } };
