@@ -313,7 +313,9 @@ describe('warden serve', () => {
     expect(await server.exited).toBe(5);
 
     server = await startServer(['--data-dir', dataDir, '--config', config], { WARDEN_API_TOKEN: TOKEN });
-    await vi.waitFor(() => expect(server.stderr()).toContain('resuming 1 interrupted task(s)'), { timeout: 10_000 });
+    await vi.waitFor(() => expect(server.stderr()).toContain('resuming 1 interrupted task(s)'), {
+      timeout: 10_000,
+    });
     await vi.waitFor(
       async () => {
         const { task } = (await (await api(`/api/tasks/${taskId}`)).json()) as { task: { status: string } };
