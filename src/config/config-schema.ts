@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EGRESS_GROUPS, type EgressGroupName, SANDBOX_DRIVERS } from '../sandbox/index.ts';
 import { DEFAULT_PROTECTED_PATHS } from '../spec/sandbox.ts';
 import { AgentSchema, AgentsSchema } from './agents-schema.ts';
+import { TriggersSchema } from './triggers-schema.ts';
 
 const positive = (description: string) => z.number().positive().describe(description);
 const positiveInt = (description: string) => z.number().int().positive().describe(description);
@@ -453,53 +454,6 @@ export const ForgeSchema = z
       });
   })
   .describe('Delivery of results as pull requests.');
-
-/** What starts tasks without a person: webhooks from GitHub, each event mapped to a declared agent. */
-export const TriggersSchema = z
-  .strictObject({
-    github: z
-      .strictObject({
-        secretEnv: z
-          .string()
-          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
-          .describe('The environment variable holding the webhook secret (never the config file).')
-          .default('WARDEN_GITHUB_WEBHOOK_SECRET'),
-        repositories: z
-          .record(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'owner/name'), z.string().min(1))
-          .describe(
-            'Each GitHub repository (owner/name) Warden answers, and the local checkout its tasks work on. An event of any other repository is ignored.',
-          )
-          .default({}),
-        maxPerHour: z
-          .number()
-          .int()
-          .nonnegative()
-          .describe(
-            'Most tasks the deliveries of one repository start in an hour; the rest are ignored, recorded.',
-          )
-          .default(2),
-        ignoreActors: z
-          .array(z.string().min(1))
-          .describe("Logins whose events never start work: Warden's own app or bot account.")
-          .default([]),
-        on: z
-          .array(
-            z.strictObject({
-              event: z
-                .enum(['workflow_run', 'check_suite', 'issues'])
-                .describe(
-                  'workflow_run or check_suite: completed with failure; issues: labelled with `label`.',
-                ),
-              label: z.string().min(1).optional().describe('issues: the label that asks for work.'),
-              agent: z.string().min(1).describe('The declared agent the task runs.'),
-            }),
-          )
-          .describe('Which events start which agent; the first that matches wins.')
-          .default([]),
-      })
-      .prefault({}),
-  })
-  .describe('Webhook triggers, received by `warden serve` at POST /webhooks/github.');
 
 export const RecoverySchema = z
   .strictObject({
