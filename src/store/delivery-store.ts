@@ -13,7 +13,8 @@ export class SqliteDeliveryStore {
   }
 
   /**
-   * Records a delivery with its outcome; false, recording nothing, when the id was seen before.
+   * Records a delivery with its outcome; false when the id was seen before, which is counted as a
+   * replay on the first record (`replays`, `last_replay_at`) and changes nothing else.
    *
    * @throws SystemError `store-failed` when the database cannot be written.
    */
@@ -27,28 +28,47 @@ export class SqliteDeliveryStore {
     taskId?: string | undefined;
   }): boolean {
     try {
-      const result = this.#db
+      const now = new Date().toISOString();
+      const row = this.#db
         .prepare(
           `INSERT INTO webhook_deliveries
              (delivery_id, source, event, repository, subject, received_at, outcome, task_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (delivery_id) DO UPDATE SET replays = replays + 1, last_replay_at = ?
+           RETURNING replays`,
         )
-        .run(
+        .get(
           delivery.id,
           delivery.source,
           delivery.event,
           delivery.repository ?? null,
           delivery.subject ?? null,
-          new Date().toISOString(),
+          now,
           delivery.outcome,
           delivery.taskId ?? null,
-        );
-      return Number(result.changes) === 1;
+          now,
+        ) as { replays: number };
+      return row.replays === 0;
     } catch (error) {
       throw new SystemError('store-failed', `webhook delivery write failed: ${(error as Error).message}`, {
         cause: error,
       });
     }
+  }
+
+  /** Marks a delivery's task as never started (its repository or agent was unusable): it holds no subject. */
+  failed(deliveryId: string, reason: string): void {
+    this.#db
+      .prepare(`UPDATE webhook_deliveries SET outcome = ? WHERE delivery_id = ?`)
+      .run(`failed: ${reason}`, deliveryId);
+  }
+
+  /** How often the delivery came again after its first receipt; undefined when it never came. */
+  replaysOf(deliveryId: string): number | undefined {
+    const row = this.#db
+      .prepare('SELECT replays FROM webhook_deliveries WHERE delivery_id = ?')
+      .get(deliveryId) as { replays: number } | undefined;
+    return row?.replays;
   }
 
   /** Tasks the repository's deliveries started since `sinceIso`. */

@@ -218,6 +218,10 @@ class OpenWarden implements Warden {
     });
   }
 
+  deliveryFailed(deliveryId: string, reason: string): void {
+    new SqliteDeliveryStore(this.#parts.store.database).failed(deliveryId, reason);
+  }
+
   costReport(request: CostReportRequest) {
     return costReport(this.#parts, request);
   }

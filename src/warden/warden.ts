@@ -64,6 +64,8 @@ export interface Warden {
    * seen before. Every delivery is recorded once, by id.
    */
   receiveGithubDelivery(delivery: GithubDelivery): TriggerDecision;
+  /** Records that the task a delivery started never started (`runTask` threw): it holds no subject. */
+  deliveryFailed(deliveryId: string, reason: string): void;
   /** Spend, outcomes and unit economics. */
   costReport(request: CostReportRequest): Promise<CostReport>;
   /** Every breaker that has ever opened. */

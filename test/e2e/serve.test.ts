@@ -96,7 +96,7 @@ describe('warden serve', () => {
         `model: scripted:${script}`,
         'agent:\n  check: sh check.sh',
         'triggers:\n  github:',
-        `    repositories:\n      octo/shop: ${repo}`,
+        `    repositories:\n      octo/shop: ${repo}\n      octo/gone: ${path.join(work.dir, 'no-such-checkout')}`,
         '    ignoreActors: [warden-bot]',
         '    on:\n      - event: workflow_run\n        agent: coder',
         '',
@@ -220,6 +220,21 @@ describe('warden serve', () => {
     };
     expect(limited.reason).toContain('octo/shop started 2 task(s) in the last hour');
     await vi.waitFor(async () => expect(await count()).toBe(before + 2), { timeout: 30_000, interval: 200 });
+
+    // A task that cannot start (its checkout is gone) says why, and does not hold its subject.
+    const gone = { ...workflowRun(), repository: { full_name: 'octo/gone' } };
+    const first = (await (await deliver(gone, 'd-g1')).json()) as { taskId: string };
+    await vi.waitFor(
+      async () => {
+        const { task } = (await (await api(`/api/tasks/${first.taskId}`)).json()) as {
+          task: { status: string; error: string };
+        };
+        expect(task).toMatchObject({ status: 'failed' });
+        expect(task.error).toContain('no-such-checkout');
+      },
+      { timeout: 30_000, interval: 200 },
+    );
+    expect((await deliver(gone, 'd-g2')).status).toBe(202);
   });
 
   it('runs a task it accepted, shows it and its trace, and on SIGTERM lets it finish before exiting', async () => {

@@ -1,6 +1,6 @@
 import { serve } from '@hono/node-server';
 import { createServerApp, TaskQueue } from '../../server/index.ts';
-import { UserError } from '../../spec/errors.ts';
+import { describeError, UserError } from '../../spec/errors.ts';
 import { parseCommandArgs, positiveInteger } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
@@ -44,7 +44,15 @@ export async function serveCommand(argv: string[], io: CommandIo): Promise<numbe
   }
   const warden = await openWarden(values, io);
   const queue = new TaskQueue(
-    { run: (request) => warden.runTask(request), resume: (taskId) => warden.resumeTask(taskId, {}) },
+    {
+      run: (request) =>
+        warden.runTask(request).catch((error: unknown) => {
+          // It never started: the delivery that asked for it no longer holds its subject.
+          if (request.trigger) warden.deliveryFailed(request.trigger.deliveryId, describeError(error));
+          throw error;
+        }),
+      resume: (taskId) => warden.resumeTask(taskId, {}),
+    },
     concurrency,
   );
   const app = createServerApp(warden, queue, token);
