@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -10,20 +11,30 @@ const BIN = fileURLToPath(new URL('../../bin/warden.js', import.meta.url));
 const TOKEN = 'test-token-1f2e3d';
 const SECRET = 'webhook-secret-9a8b';
 
-/** A `workflow_run` delivery as GitHub sends it (the fields Warden reads, and a few it does not). */
+/** GitHub's own example payloads (`@octokit/webhooks-examples`), by event. */
+const EXAMPLES = createRequire(import.meta.url)('@octokit/webhooks-examples') as Array<{
+  name: string;
+  examples: Array<Record<string, unknown> & { action?: string }>;
+}>;
+const exampleOf = (event: string, action: string) =>
+  structuredClone(
+    EXAMPLES.find((entry) => entry.name === event)!.examples.find((example) => example.action === action)!,
+  );
+
+/**
+ * GitHub's example of a completed `workflow_run` (of Codertocat/Hello-World), made a failure on `branch`
+ * by `sender`, as a CI failure webhook would come.
+ */
 function workflowRun(options: { branch?: string; sender?: string; conclusion?: string } = {}) {
-  return {
-    action: 'completed',
-    workflow_run: {
-      id: 30433642,
-      name: 'CI',
-      conclusion: options.conclusion ?? 'failure',
-      head_branch: options.branch ?? 'main',
-      html_url: 'https://github.com/octo/shop/actions/runs/30433642',
-    },
-    repository: { id: 1296269, full_name: 'octo/shop' },
-    sender: { login: options.sender ?? 'octocat', type: 'User' },
+  const payload = exampleOf('workflow_run', 'completed') as {
+    repository: { full_name: string };
+    workflow_run: { conclusion: string | null; head_branch: string; name: string };
+    sender: { login: string };
   };
+  payload.workflow_run.conclusion = options.conclusion ?? 'failure';
+  payload.workflow_run.head_branch = options.branch ?? 'main';
+  payload.sender.login = options.sender ?? 'octocat';
+  return payload;
 }
 
 /** Signs `body` as GitHub does: HMAC-SHA256 under the webhook secret, hex, `sha256=` first. */
@@ -96,9 +107,9 @@ describe('warden serve', () => {
         `model: scripted:${script}`,
         'agent:\n  check: sh check.sh',
         'triggers:\n  github:',
-        `    repositories:\n      octo/shop: ${repo}\n      octo/gone: ${path.join(work.dir, 'no-such-checkout')}`,
+        `    repositories:\n      octo-org/octo-repo: ${repo}\n      Codertocat/Hello-World: ${repo}\n      octo/gone: ${path.join(work.dir, 'no-such-checkout')}`,
         '    ignoreActors: [warden-bot]',
-        '    on:\n      - event: workflow_run\n        agent: coder',
+        '    on:\n      - event: workflow_run\n        agent: coder\n      - event: issues\n        label: bug\n        agent: coder',
         '',
       ].join('\n'),
     );
@@ -183,7 +194,7 @@ describe('warden serve', () => {
     // The same workflow failing again on the same branch while its task works: no second task.
     const again = (await (await deliver(workflowRun(), 'd-1b')).json()) as { reason: string };
     expect(again, JSON.stringify(again)).toHaveProperty('reason');
-    expect(again.reason).toContain(`task ${taskId} is already working on workflow_run:CI@main`);
+    expect(again.reason).toContain(`task ${taskId} is already working on workflow_run:`);
     await vi.waitFor(
       async () => {
         const { task } = (await (await api(`/api/tasks/${taskId}`)).json()) as { task: { status: string } };
@@ -198,7 +209,7 @@ describe('warden serve', () => {
       type: 'task-start',
       trigger: { kind: 'github', event: 'workflow_run.completed', deliveryId: 'd-1', actor: 'octocat' },
     });
-    expect(trace.events[0]?.prompt).toContain('CI (CI) failed on branch main');
+    expect(trace.events[0]?.prompt).toContain('failed on branch main');
 
     expect(await (await deliver(workflowRun(), 'd-1')).json()).toEqual({ outcome: 'replayed' });
     const own = (await (await deliver(workflowRun({ sender: 'warden-bot' }), 'd-2')).json()) as {
@@ -218,11 +229,39 @@ describe('warden serve', () => {
     const limited = (await (await deliver(workflowRun({ branch: 'release' }), 'd-6')).json()) as {
       reason: string;
     };
-    expect(limited.reason).toContain('octo/shop started 2 task(s) in the last hour');
+    expect(limited.reason).toContain('Codertocat/Hello-World started 2 task(s) in the last hour');
     await vi.waitFor(async () => expect(await count()).toBe(before + 2), { timeout: 30_000, interval: 200 });
 
+    // GitHub's example of an issue labelled `bug` starts the issues rule's agent on the issue's text.
+    // (of another repository: this one has had its two tasks this hour)
+    const issue = exampleOf('issues', 'labeled') as { repository: { full_name: string } };
+    issue.repository.full_name = 'octo-org/octo-repo';
+    const labelled = await fetch(`${server.url}/webhooks/github`, {
+      method: 'POST',
+      body: JSON.stringify(issue),
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'issues',
+        'x-github-delivery': 'd-issue',
+        'x-hub-signature-256': signature(JSON.stringify(issue)),
+      },
+    });
+    expect(labelled.status).toBe(202);
+    const issueTask = ((await labelled.json()) as { taskId: string }).taskId;
+    await vi.waitFor(
+      async () => {
+        const events = (
+          (await (await api(`/api/tasks/${issueTask}/trace`)).json()) as {
+            events?: Array<{ prompt?: string }>;
+          }
+        ).events;
+        expect(events?.[0]?.prompt).toContain('Resolve issue #1: Spelling error in the README file');
+      },
+      { timeout: 30_000, interval: 200 },
+    );
+
     // A task that cannot start (its checkout is gone) says why, and does not hold its subject.
-    const gone = { ...workflowRun(), repository: { full_name: 'octo/gone' } };
+    const gone = { ...workflowRun(), repository: { ...workflowRun().repository, full_name: 'octo/gone' } };
     const first = (await (await deliver(gone, 'd-g1')).json()) as { taskId: string };
     await vi.waitFor(
       async () => {
