@@ -121,10 +121,10 @@ export async function resumeTask(
   options: { limitChanges?: readonly LimitChange[] } = {},
 ): Promise<RunTaskResult> {
   const task = await loadResumableTask(runtime.store, taskId);
-  if (runtime.orchestrator) {
+  if (runtime.orchestrator || runtime.swarm) {
     throw new UserError(
       'task-not-resumable',
-      `task ${taskId} ran an orchestrator, which cannot be resumed yet`,
+      `task ${taskId} ran an orchestrator or a swarm, which cannot be resumed yet`,
       {
         hint: 'run the task again with `warden run`',
       },

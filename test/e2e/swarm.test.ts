@@ -158,6 +158,10 @@ describe('a swarm agent', () => {
     // Each role stopped before its next call: far fewer than the 26 its script holds.
     expect(report.steps).toBeLessThanOrEqual(6);
     expect(git(repo, 'branch', '--list', 'warden/*')).toBe('');
+    // A swarm is not resumed (its roles' workspaces are gone): the resume says so.
+    const resumed = await runWarden(['resume', report.taskId, '--config', configFile, ...home()]);
+    expect(resumed.code).toBe(2);
+    expect(resumed.stderr).toContain('resume');
   });
 
   it('fails the merge when a role changed a path another role claimed, naming both', async () => {
