@@ -44,5 +44,25 @@ export const TriggersSchema = z
           .default([]),
       })
       .prefault({}),
+    schedules: z
+      .array(
+        z.strictObject({
+          name: z
+            .string()
+            .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)
+            .describe('The schedule, as its tasks record it (`schedule:NAME`).'),
+          cron: z
+            .string()
+            .min(1)
+            .describe('When: a cron pattern (five fields, or six with seconds first), in UTC.'),
+          repo: z.string().min(1).describe('The local checkout the task works on.'),
+          agent: z.string().min(1).optional().describe('The declared agent it runs (default `agent:`).'),
+          task: z.string().min(1).describe('What the agent is asked to do.'),
+        }),
+      )
+      .describe(
+        '`warden serve` starts each at its times; a tick while its last task still waits or runs starts nothing.',
+      )
+      .default([]),
   })
-  .describe('Webhook triggers, received by `warden serve` at POST /webhooks/github.');
+  .describe('What starts tasks without a person: webhooks at POST /webhooks/github, and schedules.');

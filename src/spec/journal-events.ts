@@ -425,9 +425,10 @@ export type JournaledToolCall = ToolCall & {
 
 /** What started a task without a person: the webhook's kind, event, delivery, sender and link. */
 export interface TaskTrigger {
-  kind: 'github';
-  /** `workflow_run.completed`, `issues.labeled`. */
+  kind: 'github' | 'schedule';
+  /** `workflow_run.completed`, `issues.labeled`; a schedule's name. */
   event: string;
+  /** The webhook's delivery id; a schedule's tick, as an ISO time. */
   deliveryId: string;
   /** Who caused the event (its sender's login). */
   actor: string;

@@ -378,4 +378,64 @@ describe('warden serve', () => {
       { timeout: 60_000, interval: 200 },
     );
   });
+
+  it("starts a schedule's task at its tick, one at a time, and refuses a pattern it cannot read", async () => {
+    const script = writeScript(
+      work.dir,
+      {
+        model: 'anthropic:claude-haiku-4-5',
+        turns: [
+          { tool_calls: [{ name: 'write_file', input: { path: 'value.txt', content: 'fixed\n' } }], usage },
+          { text: 'fixed', usage },
+        ],
+      },
+      'tick.json',
+    );
+    const config = path.join(work.dir, 'tick.yaml');
+    const schedule = (cron: string) =>
+      `model: scripted:${script}\nagent:\n  check: sh check.sh\ntriggers:\n  schedules:\n    - name: tick\n      cron: "${cron}"\n      repo: ${repo}\n      task: keep value.txt fixed\n`;
+    writeFileSync(config, schedule('not a pattern'));
+    const refused = await runWarden(
+      ['serve', '--port', '0', '--config', config, '--data-dir', path.join(work.dir, 'tick-home')],
+      {
+        env: { WARDEN_API_TOKEN: TOKEN },
+      },
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('triggers.schedules.0.cron');
+
+    // Every second: the first tick starts a task; the ticks while it runs start none.
+    writeFileSync(config, schedule('* * * * * *'));
+    server = await startServer(['--data-dir', path.join(work.dir, 'tick-home'), '--config', config], {
+      WARDEN_API_TOKEN: TOKEN,
+    });
+    let taskId = '';
+    await vi.waitFor(
+      async () => {
+        const { tasks } = (await (await api('/api/tasks?status=succeeded')).json()) as {
+          tasks: Array<{ id: string; requestedBy: string }>;
+        };
+        expect(tasks.length).toBeGreaterThan(0);
+        expect(tasks[0]).toMatchObject({ requestedBy: 'schedule:tick' });
+        taskId = tasks[0]!.id;
+      },
+      { timeout: 30_000, interval: 200 },
+    );
+    const trace = (await (await api(`/api/tasks/${taskId}/trace`)).json()) as {
+      events: Array<Record<string, unknown>>;
+    };
+    expect(trace.events[0]).toMatchObject({ trigger: { kind: 'schedule', event: 'tick' } });
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    const all = JSON.parse(
+      (await runWarden(['tasks', '--json', '--limit', '100', '--data-dir', path.join(work.dir, 'tick-home')]))
+        .stdout,
+    ) as Array<{ status: string; createdAt: string; endedAt: string | null }>;
+    // One at a time: no task of the schedule started before the one before it had ended.
+    const ordered = [...all].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    for (const [index, task] of ordered.entries()) {
+      const previous = ordered[index - 1];
+      if (previous) expect(previous.endedAt !== null && previous.endedAt <= task.createdAt).toBe(true);
+    }
+  });
 });

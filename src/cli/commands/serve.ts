@@ -1,5 +1,5 @@
 import { serve } from '@hono/node-server';
-import { createServerApp, TaskQueue } from '../../server/index.ts';
+import { createServerApp, startSchedules, TaskQueue } from '../../server/index.ts';
 import { describeError, UserError } from '../../spec/errors.ts';
 import { parseCommandArgs, positiveInteger } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -13,6 +13,7 @@ Runs Warden as a server: GET /healthz, GET /readyz, and the JSON API behind a be
 (202 with the task id; at most --concurrency tasks run at once, the rest wait), GET /api/tasks
 [?status=&limit=], GET /api/tasks/ID, GET /api/tasks/ID/trace, GET /api/approvals[?all=true],
 POST /api/approvals/ID/approve and /deny {by?, reason?}. Bad input gets 400 naming the field.
+GitHub webhooks at POST /webhooks/github and the schedules of \`triggers\` start tasks too.
 Without WARDEN_API_TOKEN it refuses to start, unless bound to a loopback address with
 --insecure-local. SIGTERM or SIGINT: no new task is taken (readyz says 503), the running ones finish,
 then it exits; tasks still waiting are dropped (send them again). A second signal stops at once: the
@@ -56,6 +57,13 @@ export async function serveCommand(argv: string[], io: CommandIo): Promise<numbe
     concurrency,
   );
   const app = createServerApp(warden, queue, token);
+  let stopSchedules: () => void;
+  try {
+    stopSchedules = startSchedules(warden, queue);
+  } catch (error) {
+    await warden.close();
+    throw error;
+  }
   let server: ReturnType<typeof serve> | undefined;
   const bound = await new Promise<number>((resolve, reject) => {
     server = serve({ fetch: app.fetch, hostname: host, port }, (info) => resolve(info.port));
@@ -95,6 +103,7 @@ export async function serveCommand(argv: string[], io: CommandIo): Promise<numbe
   };
   process.once('SIGTERM', again);
   process.once('SIGINT', again);
+  stopSchedules();
   const dropped = await queue.drain();
   await new Promise<void>((resolve) => {
     server?.close(() => resolve());
