@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {
   AGENT_IDENTITY,
+  BASE_REF,
   type ChainConflict,
   type ChainLink,
   chainCommits,
@@ -20,8 +21,6 @@ import type { CheckCommand } from './resolve-check-command.ts';
 import type { ChildOutcome, ChildStart } from './run-child.ts';
 import type { TaskRuntime } from './task-runtime.ts';
 
-/** Where the task workspace's base commit is kept (`clone-workspace.ts`): a child without dependencies starts there. */
-const BASE_REF = 'refs/warden/base';
 /** Where the combined change is kept in the tree's git directory. */
 const COMBINED_REF = 'refs/warden/combined';
 

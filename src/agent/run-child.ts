@@ -28,9 +28,10 @@ export interface ChildSpec {
   /** Its own check; `null`: none, its loop's word ends it. */
   check: string | null;
   models: () => Promise<{ model: ModelClient; higherTiers: readonly ModelClient[] }>;
-  /** Built-in tool names; undefined: every one. */
+  /** Built-in tool names; undefined: the agent's. */
   tools: readonly string[] | undefined;
-  maxSteps: number;
+  /** Its own most model calls; undefined: the task's (which bounds it either way). */
+  maxSteps: number | undefined;
   /** Tools besides the built-in ones (a swarm's scratchpad and claim). */
   extraTools?: readonly AnyToolDefinition[] | undefined;
   /** Wraps the agent's policy decider for its calls (a swarm's claims). */
@@ -122,8 +123,8 @@ export async function runChild(settings: ChildSettings): Promise<ChildOutcome> {
         model,
         higherTiers,
         check: spec.check === null ? null : { command: spec.check, source: spec.child },
-        tools: spec.tools,
-        maxSteps: spec.maxSteps,
+        tools: spec.tools ?? runtime.tools,
+        maxSteps: Math.min(runtime.limits.maxSteps, spec.maxSteps ?? Number.POSITIVE_INFINITY),
         maxWallSeconds: settings.maxWallSeconds(),
         extraTools: spec.extraTools,
         decider: spec.decider,

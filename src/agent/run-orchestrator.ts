@@ -131,8 +131,8 @@ export async function runOrchestrator(settings: OrchestratorSettings): Promise<O
             ),
             check: subtask.check,
             models: () => worker.models(subtask.id),
-            tools: worker.tools ?? runtime.tools,
-            maxSteps: Math.min(runtime.limits.maxSteps, worker.maxSteps ?? Number.POSITIVE_INFINITY),
+            tools: worker.tools,
+            maxSteps: worker.maxSteps,
             signal: stopOthers.signal,
             started: (journal, child, model) =>
               journal.append(task.id, 'subtask-start', {

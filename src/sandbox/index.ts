@@ -34,6 +34,7 @@ export type {
 export { createSecretPlaceholders, EGRESS_UPSTREAM_PREFIX } from './egress-secrets.ts';
 export type { GitIdentity, GitResult, RunGitOptions } from './git.ts';
 export { runGit } from './git.ts';
+export { BASE_REF } from './internal/clone-workspace.ts';
 export type { ProtectedEntry } from './protected-paths.ts';
 export { holdsProtectedPath, isProtectedPath, parseProtectedPaths } from './protected-paths.ts';
 export type { ResolvedRepository } from './resolve-repository.ts';
