@@ -2,6 +2,7 @@ import type { CredentialBroker } from '../credentials/index.ts';
 import type { Forge } from '../forge/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { ActionDecider, ActionStore } from '../spec/actions.ts';
+import type { JournalEvent } from '../spec/journal-events.ts';
 import { taskTrailers } from '../spec/task-trailers.ts';
 import type { Task } from '../spec/types.ts';
 import { ActionGateway } from './action-gateway.ts';
@@ -28,7 +29,11 @@ export interface ResultDelivery {
  * (delivering again repeats nothing). Returns `null` when there is nothing to deliver: a task that did
  * not succeed, or no branch.
  */
-export async function deliverResult(delivery: ResultDelivery, task: Task): Promise<Delivery | null> {
+export async function deliverResult(
+  delivery: ResultDelivery,
+  task: Task,
+  events: readonly JournalEvent[],
+): Promise<Delivery | null> {
   if (task.status !== 'succeeded' || task.branch === null) return null;
   const gateway = new ActionGateway({
     forge: delivery.forge,
@@ -46,7 +51,7 @@ export async function deliverResult(delivery: ResultDelivery, task: Task): Promi
       taskId: task.id,
       branch: task.branch,
       title: pullRequestTitle(task.prompt),
-      body: pullRequestBody(task),
+      body: pullRequestBody(task, events),
       reviewers: delivery.reviewers,
     },
   );
@@ -57,13 +62,55 @@ function pullRequestTitle(prompt: string): string {
   return `warden: ${firstLine.length > 200 ? `${firstLine.slice(0, 197)}...` : firstLine}`;
 }
 
-function pullRequestBody(task: Task): string {
-  return [
-    task.prompt,
+/**
+ * The pull request's description, from the task's journal: what was asked, what the agent said it did,
+ * the checks that ran and how they ended, the cost, the policy's decisions, and where the trace is.
+ */
+export function pullRequestBody(task: Task, events: readonly JournalEvent[]): string {
+  const own = events.filter((event) => event.child === undefined);
+  const start = own.find((event) => event.type === 'task-start');
+  const summary = own.findLast((event) => event.type === 'model-response' && event.text.trim() !== '');
+  const checks = events.filter((event) => event.type === 'check');
+  const decisions = { allow: 0, ask: 0, deny: 0 };
+  for (const event of events) if (event.type === 'decision') decisions[event.decision] += 1;
+  const trigger = start?.type === 'task-start' ? start.trigger : undefined;
+  const lines = [task.prompt, '', '## What the agent did', ''];
+  lines.push(summary?.type === 'model-response' ? quoted(summary.text) : '_The agent gave no summary._');
+  lines.push('', '## Checks', '');
+  if (checks.length === 0) lines.push('_No check ran._');
+  for (const check of checks) {
+    if (check.type !== 'check') continue;
+    lines.push(
+      `- \`${check.check}\`: ${check.passed ? 'passed' : 'failed'}${check.summary ? ` (${check.summary})` : ''}`,
+    );
+  }
+  lines.push(
+    '',
+    '## Cost and policy',
+    '',
+    `- ${task.steps} model call(s), $${task.costUsd.toFixed(4)}`,
+    `- Policy: ${decisions.allow} call(s) allowed, ${decisions.ask} asked a human, ${decisions.deny} denied`,
+  );
+  if (trigger) {
+    const link = trigger.url ? ` (${trigger.url})` : '';
+    lines.push(`- Started by ${trigger.kind} \`${trigger.event}\` from @${trigger.actor}${link}`);
+  }
+  lines.push(
+    '',
+    `The full record: \`warden trace ${task.id}\`, or \`GET /api/tasks/${task.id}/trace\` on \`warden serve\`.`,
     '',
     '---',
-    `Change made by a Warden agent in ${task.steps} model calls for $${task.costUsd.toFixed(4)}.`,
-    '',
     taskTrailers(task.id),
-  ].join('\n');
+  );
+  return lines.join('\n');
+}
+
+/** Text as a Markdown quote, cut to what a description holds. */
+function quoted(text: string): string {
+  const cut = text.length > 4000 ? `${text.slice(0, 4000)}…` : text;
+  return cut
+    .trim()
+    .split('\n')
+    .map((line) => `> ${line}`)
+    .join('\n');
 }

@@ -506,6 +506,18 @@ export const ConfigSchema = z
     recovery: RecoverySchema.prefault({}),
     triggers: TriggersSchema.prefault({}),
   })
+  .superRefine((config, context) => {
+    // A GitHub event starts work only for someone with write access, which the App is asked; and the
+    // task's pull request goes back to the event's repository as that App.
+    if (config.triggers.github.on.length > 0 && config.forge.kind !== 'github') {
+      context.addIssue({
+        code: 'custom',
+        path: ['triggers', 'github', 'on'],
+        message:
+          'GitHub triggers need forge.kind: github with forge.github (the App checks that each actor may write, and receives the pull requests)',
+      });
+    }
+  })
   .describe('Warden configuration (YAML or JSON).');
 
 export type Config = z.output<typeof ConfigSchema>;

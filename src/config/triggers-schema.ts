@@ -24,6 +24,14 @@ export const TriggersSchema = z
             'Most tasks the deliveries of one repository start in an hour; the rest are ignored, recorded.',
           )
           .default(2),
+        maxOpenPullRequests: z
+          .number()
+          .int()
+          .nonnegative()
+          .describe(
+            "Most of Warden's pull requests (head `warden/…`) open on one repository; at the cap, deliveries start nothing, recorded.",
+          )
+          .default(10),
         ignoreActors: z
           .array(z.string().min(1))
           .describe("Logins whose events never start work: Warden's own app or bot account.")

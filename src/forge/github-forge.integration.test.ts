@@ -65,6 +65,23 @@ describe('GitHubForge against a local GitHub REST server', () => {
           body: pull(Number(match[1]), {}, (request.body as { reviewers: string[] }).reviewers),
         }),
       ],
+      [
+        'GET',
+        /^\/repos\/acme\/app\/collaborators\/([^/]+)\/permission$/,
+        (_request, match) => {
+          const roles: Record<string, [string, string]> = {
+            ada: ['admin', 'admin'],
+            max: ['write', 'maintain'],
+            wes: ['write', 'write'],
+            tia: ['read', 'triage'],
+            rob: ['read', 'read'],
+          };
+          if (match[1] === 'flaky') return { status: 502, body: { message: 'Bad Gateway' } };
+          const role = roles[match[1]!];
+          if (!role) return { status: 404, body: { message: 'Not Found' } };
+          return { status: 200, body: { permission: role[0], role_name: role[1] } };
+        },
+      ],
       ['GET', /^\/repos\/acme\/app$/, () => ({ status: 200, body: { default_branch: 'trunk' } })],
       ['GET', /^\/repos\/acme\/app\/branches$/, () => ({ status: 200, body: [{ name: 'release' }] })],
     ]);
@@ -112,6 +129,28 @@ describe('GitHubForge against a local GitHub REST server', () => {
     expect(await forge.protectedBranches()).toEqual(['trunk', 'release']);
     const branches = restCalls().find((request) => request.path.includes('/branches'));
     expect(branches?.path).toContain('protected=true');
+  });
+
+  it('says who has write access: admin, maintain and write roles, not triage, read or a stranger', async () => {
+    const answers = await Promise.all(
+      ['ada', 'max', 'wes', 'tia', 'rob', 'stranger'].map(async (login) => [
+        login,
+        await forge.writeAccess(login),
+      ]),
+    );
+    expect(Object.fromEntries(answers)).toEqual({
+      ada: { allowed: true, permission: 'admin' },
+      max: { allowed: true, permission: 'maintain' },
+      wes: { allowed: true, permission: 'write' },
+      tia: { allowed: false, permission: 'triage' },
+      rob: { allowed: false, permission: 'read' },
+      stranger: { allowed: false, permission: 'none' },
+    });
+    // GitHub failing to answer is not "no access": it is a retryable failure the caller must handle.
+    await expect(forge.writeAccess('flaky')).rejects.toMatchObject({
+      code: 'forge-failed',
+      isRetryable: true,
+    });
   });
 
   it('turns a refusal into forge-failed without the token', async () => {

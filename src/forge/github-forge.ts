@@ -23,7 +23,11 @@ export interface GitHubForgeSettings {
 
 const PULL_REQUESTS_WRITE: GitHubPermissionSet = { pull_requests: 'write' };
 const METADATA_READ: GitHubPermissionSet = { metadata: 'read' };
+const PULL_REQUESTS_READ: GitHubPermissionSet = { pull_requests: 'read' };
 const CONTENTS_WRITE: GitHubPermissionSet = { contents: 'write' };
+
+/** The roles that may push to a repository, as GitHub names them. */
+const WRITE_ROLES = new Set(['admin', 'maintain', 'write']);
 
 type GitHubPull = {
   number: number;
@@ -132,6 +136,44 @@ export class GitHubForge implements Forge {
       }),
     );
     return toPullRequest(response.data as GitHubPull);
+  }
+
+  async openPullRequests(): Promise<PullRequest[]> {
+    const octokit = await this.#client(PULL_REQUESTS_READ);
+    const pulls = await this.#call('list open pull requests', () =>
+      octokit.paginate(octokit.rest.pulls.list, {
+        owner: this.#settings.owner,
+        repo: this.#settings.name,
+        state: 'open',
+        per_page: 100,
+      }),
+    );
+    return (pulls as GitHubPull[]).map(toPullRequest);
+  }
+
+  /**
+   * Whether `login` may write to the repository (GitHub's `admin`, `maintain` or `write` role), by the
+   * collaborator permission endpoint; someone GitHub does not know has no access.
+   *
+   * @throws SystemError `forge-failed` (retryable) when GitHub cannot say.
+   */
+  async writeAccess(login: string): Promise<{ allowed: boolean; permission: string }> {
+    const octokit = await this.#client(METADATA_READ);
+    const permission = await this.#call(`read ${login}'s permission`, async () => {
+      try {
+        const response = await octokit.rest.repos.getCollaboratorPermissionLevel({
+          owner: this.#settings.owner,
+          repo: this.#settings.name,
+          username: login,
+        });
+        // `permission` folds maintain into write and triage into read; `role_name` says which.
+        return (response.data as { role_name?: string }).role_name ?? response.data.permission;
+      } catch (error) {
+        if ((error as { status?: number }).status === 404) return 'none';
+        throw error;
+      }
+    });
+    return { allowed: WRITE_ROLES.has(permission), permission };
   }
 
   async #client(permissions: GitHubPermissionSet): Promise<Octokit> {

@@ -90,6 +90,11 @@ export class LocalForge implements Forge {
     return await this.#pullRequests.updatePullRequest(this.repository, number, { reviewers: merged });
   }
 
+  async openPullRequests(): Promise<PullRequest[]> {
+    const all = await this.#pullRequests.listPullRequests(this.repository);
+    return all.filter((pull) => pull.state === 'open');
+  }
+
   async #branchHead(branch: string): Promise<string | null> {
     try {
       const { stdout } = await this.#git([

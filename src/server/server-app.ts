@@ -125,7 +125,16 @@ export function createServerApp(warden: Warden, queue: TaskQueue, token: string 
       return c.json({ error: 'the body is not JSON' }, 400);
     }
     if (event === 'ping') return c.json({ outcome: 'pong' });
-    const decision = warden.receiveGithubDelivery({ id, event, payload });
+    let decision: Awaited<ReturnType<Warden['receiveGithubDelivery']>>;
+    try {
+      decision = await warden.receiveGithubDelivery({ id, event, payload });
+    } catch (error) {
+      // GitHub could not be asked (who may write, the open pull requests): nothing was recorded.
+      if (error instanceof WardenError && error.isRetryable) {
+        return c.json({ error: `${error.message}; GitHub can redeliver it` }, 503);
+      }
+      throw error;
+    }
     if (decision.outcome !== 'started') return c.json(decision);
     if (!queue.add(decision.taskId, decision.request)) {
       return c.json({ error: 'the server is shutting down; GitHub can redeliver it' }, 503);

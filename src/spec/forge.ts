@@ -57,4 +57,6 @@ export interface Forge {
   updatePullRequest(number: number, update: PullRequestUpdate): Promise<PullRequest>;
   comment(number: number, body: string): Promise<PullRequestComment>;
   requestReview(number: number, reviewers: readonly string[]): Promise<PullRequest>;
+  /** The repository's open pull requests (the open-PR cap counts Warden's among them). */
+  openPullRequests(): Promise<PullRequest[]>;
 }

@@ -433,6 +433,8 @@ export interface TaskTrigger {
   /** Who caused the event (its sender's login). */
   actor: string;
   url?: string | undefined;
+  /** The forge repository the event came from (`owner/name`); its result is delivered there. */
+  repository?: string | undefined;
 }
 
 /** One subtask of an orchestrator's plan, as the planner's `plan` call gave it. */

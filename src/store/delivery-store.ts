@@ -63,6 +63,13 @@ export class SqliteDeliveryStore {
       .run(`failed: ${reason}`, deliveryId);
   }
 
+  /** Whether a delivery with this id was recorded. */
+  seen(deliveryId: string): boolean {
+    return (
+      this.#db.prepare('SELECT 1 FROM webhook_deliveries WHERE delivery_id = ?').get(deliveryId) !== undefined
+    );
+  }
+
   /** How often the delivery came again after its first receipt; undefined when it never came. */
   replaysOf(deliveryId: string): number | undefined {
     const row = this.#db

@@ -195,8 +195,11 @@ export async function runForgeConformance(options: ForgeConformanceOptions): Pro
       const reviewed = await forge.requestReview(opened.number, ['grace', 'ada']);
       expect([...reviewed.reviewers].sort()).toEqual(['ada', 'grace']);
 
+      const listed = await forge.openPullRequests();
+      expect(listed.map((pull) => [pull.number, pull.head])).toEqual([[opened.number, 'warden/fix']]);
       const closed = await forge.updatePullRequest(opened.number, { state: 'closed' });
       expect(closed.state).toBe('closed');
+      expect(await forge.openPullRequests()).toEqual([]);
     });
 
     it('refuses a pull request from a branch it lacks, and a second open one from the same branch', {

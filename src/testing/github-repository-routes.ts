@@ -11,6 +11,8 @@ export interface GitHubRepositorySettings {
   bareRepository: string;
   /** Branches GitHub lists as protected. */
   protectedBranches: readonly string[];
+  /** Each collaborator's role (`admin`, `maintain`, `write`, `triage`, `read`); anyone else is unknown (404). */
+  collaborators?: Readonly<Record<string, string>>;
 }
 
 interface StoredPull {
@@ -216,6 +218,26 @@ export function gitHubRepositoryRoutes(settings: GitHubRepositorySettings): Rout
         };
         pulls.push(pull);
         return { status: 201, body: pullBody(pull) };
+      },
+    ],
+    [
+      'GET',
+      at('/pulls'),
+      (request) => {
+        const state = new URL(request.path, 'http://github.test').searchParams.get('state') ?? 'open';
+        const listed = pulls.filter((pull) => state === 'all' || pull.state === state);
+        return { status: 200, body: listed.map(pullBody) };
+      },
+    ],
+    [
+      'GET',
+      at('/collaborators/([^/]+)/permission'),
+      (_request, match) => {
+        const role = settings.collaborators?.[match[1]!];
+        if (role === undefined) return notFound;
+        // GitHub folds maintain into write and triage into read in `permission`; `role_name` is exact.
+        const permission = role === 'maintain' ? 'write' : role === 'triage' ? 'read' : role;
+        return { status: 200, body: { permission, role_name: role, user: { login: match[1] } } };
       },
     ],
     [

@@ -28,7 +28,12 @@ import {
 import { type CostReportRequest, costReport } from './cost-report.ts';
 import { resolveConfigPath, resolveHome } from './data-dir.ts';
 import { findTask } from './find-task.ts';
-import { decideGithubDelivery, type GithubDelivery, type TriggerDecision } from './github-trigger.ts';
+import {
+  type DeliveryBook,
+  decideGithubDelivery,
+  type GithubDelivery,
+  type TriggerDecision,
+} from './github-trigger.ts';
 import { createResultDelivery } from './result-delivery.ts';
 import {
   type ResumeOptions,
@@ -201,13 +206,14 @@ class OpenWarden implements Warden {
     return decided;
   }
 
-  receiveGithubDelivery(delivery: GithubDelivery): TriggerDecision {
+  async receiveGithubDelivery(delivery: GithubDelivery): Promise<TriggerDecision> {
     const deliveries = new SqliteDeliveryStore(this.#parts.store.database);
-    return decideGithubDelivery(this.#parts.config, delivery, newTaskId, {
-      claim: (record) =>
+    const book = {
+      seen: () => deliveries.seen(delivery.id),
+      claim: (record: Parameters<DeliveryBook['claim']>[0]) =>
         deliveries.claim({ ...record, id: delivery.id, source: 'github', event: delivery.event }),
-      startedSince: (repository, sinceIso) => deliveries.startedSince(repository, sinceIso),
-      busyWith: (repository, subject) => {
+      startedSince: (repository: string, sinceIso: string) => deliveries.startedSince(repository, sinceIso),
+      busyWith: (repository: string, subject: string) => {
         const last = deliveries.lastStarted(repository, subject);
         if (!last) return undefined;
         // Not in the store yet: still waiting for a runner (a day later, it never started).
@@ -215,7 +221,10 @@ class OpenWarden implements Warden {
           return Date.now() - Date.parse(last.receivedAt) < 86_400_000 ? last.taskId : undefined;
         return last.status === 'running' || last.status === 'awaiting_approval' ? last.taskId : undefined;
       },
-    });
+    };
+    // The config refuses GitHub triggers without the GitHub App, so the forge is there.
+    const forge = this.#delivery()!;
+    return await decideGithubDelivery(this.#parts.config, delivery, newTaskId, book, forge);
   }
 
   deliveryFailed(deliveryId: string, reason: string): void {

@@ -14,6 +14,8 @@ export interface GithubDelivery {
 
 /** The record of deliveries the decision consults and writes (`SqliteDeliveryStore`, and the tasks). */
 export interface DeliveryBook {
+  /** Whether a delivery with this id was recorded before. */
+  seen(): boolean;
   /** Records the delivery with its outcome; false when its id was seen before. */
   claim(record: {
     outcome: string;
@@ -25,6 +27,12 @@ export interface DeliveryBook {
   startedSince(repository: string, sinceIso: string): number;
   /** The task a delivery of this subject started and that has not ended yet; undefined when none. */
   busyWith(repository: string, subject: string): string | undefined;
+}
+
+/** What the decision asks GitHub (through the App): who may write, and Warden's open pull requests. */
+export interface ForgeQuestions {
+  writeAccess(repository: string, login: string): Promise<{ allowed: boolean; permission: string }>;
+  openWardenPulls(repository: string): Promise<number>;
 }
 
 /** What a delivery comes to: a task to start, nothing (and why), or a replay of one seen before. */
@@ -67,45 +75,74 @@ const Payload = z.looseObject({
 /**
  * Decides what a verified GitHub delivery starts, by `triggers.github`: a completed `workflow_run` or
  * `check_suite` that failed, or an issue given the trigger's label, of a configured repository, starts
- * the trigger's agent on that repository's checkout, with the trigger recorded on the task. Events of
- * an ignored actor (Warden's own bot) or on a `warden/` branch (Warden's own work) start nothing, nor
- * does one whose subject (the workflow on its branch, the issue) a task is still working on, nor one of
- * a repository that started `maxPerHour` tasks in the last hour. Every delivery is recorded in `book`
- * once, by id; a replay starts nothing.
+ * the trigger's agent on that repository's checkout, with the trigger recorded on the task. Nothing
+ * starts for an event of an ignored actor (Warden's own bot) or on a `warden/` branch (Warden's own
+ * work), of an actor without write access to the repository (GitHub's answer, cached briefly), of a
+ * subject (the workflow on its branch, the issue) a task is still working on, of a repository that
+ * started `maxPerHour` tasks in the last hour, or that has `maxOpenPullRequests` Warden pull requests
+ * open. Every delivery is recorded in `book` once, by id; a replay starts nothing.
+ *
+ * @throws SystemError `forge-failed` when GitHub cannot answer: nothing is recorded, so the delivery
+ *   can come again.
  */
-export function decideGithubDelivery(
+export async function decideGithubDelivery(
   config: Config,
   delivery: GithubDelivery,
   newTaskId: () => string,
   book: DeliveryBook,
+  forge: ForgeQuestions,
   now = new Date(),
-): TriggerDecision {
-  const found = decide(config, delivery);
-  let decision: TriggerDecision;
-  if ('reason' in found) decision = { outcome: 'ignored', reason: found.reason };
-  else {
-    const { repository, subject } = found;
-    const busy = book.busyWith(repository, subject);
-    const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
-    const { maxPerHour } = config.triggers.github;
-    if (busy !== undefined) {
-      decision = { outcome: 'ignored', reason: `task ${busy} is already working on ${subject}` };
-    } else if (book.startedSince(repository, hourAgo) >= maxPerHour) {
-      decision = {
-        outcome: 'ignored',
-        reason: `${repository} started ${maxPerHour} task(s) in the last hour (triggers.github.maxPerHour)`,
-      };
-    } else {
-      const taskId = newTaskId();
-      decision = { outcome: 'started', taskId, request: { ...found.request, taskId } };
-    }
+): Promise<TriggerDecision> {
+  if (book.seen()) {
+    book.claim({ outcome: 'replayed' });
+    return { outcome: 'replayed' };
   }
-  const claimed = book.claim({
-    outcome: decision.outcome === 'ignored' ? `ignored: ${decision.reason}` : 'started',
-    taskId: decision.outcome === 'started' ? decision.taskId : undefined,
-    ...('reason' in found ? {} : { repository: found.repository, subject: found.subject }),
-  });
-  return claimed ? decision : { outcome: 'replayed' };
+  const found = decide(config, delivery);
+  if ('reason' in found) {
+    return book.claim({ outcome: `ignored: ${found.reason}` })
+      ? { outcome: 'ignored', reason: found.reason }
+      : { outcome: 'replayed' };
+  }
+  const { repository, subject } = found;
+  const refused = await refusal(config, found, book, forge, now);
+  const taskId = refused === undefined ? newTaskId() : undefined;
+  const outcome = refused === undefined ? 'started' : `ignored: ${refused}`;
+  // Claimed only now: a delivery GitHub could not be asked about is not recorded, and may come again.
+  if (!book.claim({ outcome, taskId, repository, subject })) return { outcome: 'replayed' };
+  if (taskId === undefined) return { outcome: 'ignored', reason: refused! };
+  return { outcome: 'started', taskId, request: { ...found.request, taskId } };
+}
+
+/**
+ * Why a task the rules asked for may not start (the actor's write access, the subject, the limits);
+ * undefined when it may.
+ */
+async function refusal(
+  config: Config,
+  found: { repository: string; subject: string; request: TaskRequest },
+  book: DeliveryBook,
+  forge: ForgeQuestions,
+  now: Date,
+): Promise<string | undefined> {
+  const { repository, subject } = found;
+  const actor = found.request.trigger!.actor;
+  const access = await forge.writeAccess(repository, actor);
+  if (!access.allowed) {
+    return `${actor} has ${access.permission} access to ${repository}; only people with write access start work`;
+  }
+  const open = await forge.openWardenPulls(repository);
+  // No await from here to the claim: two deliveries of one subject cannot both pass.
+  const busy = book.busyWith(repository, subject);
+  if (busy !== undefined) return `task ${busy} is already working on ${subject}`;
+  const { maxPerHour, maxOpenPullRequests } = config.triggers.github;
+  const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
+  if (book.startedSince(repository, hourAgo) >= maxPerHour) {
+    return `${repository} started ${maxPerHour} task(s) in the last hour (triggers.github.maxPerHour)`;
+  }
+  if (open >= maxOpenPullRequests) {
+    return `${repository} has ${open} open Warden pull request(s) (triggers.github.maxOpenPullRequests: ${maxOpenPullRequests})`;
+  }
+  return undefined;
 }
 
 /** What the delivery asks for by the rules alone: a task on a repository's subject, or why nothing. */
@@ -130,7 +167,14 @@ function decide(
     const found = taskOf(rule, payload);
     if (found === undefined) continue;
     if ('skip' in found) return { reason: found.skip };
-    const trigger: TaskTrigger = { kind: 'github', event, deliveryId: delivery.id, actor, url: found.url };
+    const trigger: TaskTrigger = {
+      kind: 'github',
+      event,
+      deliveryId: delivery.id,
+      actor,
+      url: found.url,
+      repository,
+    };
     return {
       repository,
       subject: found.subject,

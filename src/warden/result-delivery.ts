@@ -1,50 +1,113 @@
 import { ApprovalInbox, type ResultDelivery } from '../actions/index.ts';
 import { CredentialBroker } from '../credentials/index.ts';
-import { createForge, readGitHubApp } from '../forge/index.ts';
+import { createForge, GitHubForge, readGitHubApp } from '../forge/index.ts';
 import { asActionDecider, createCedarPolicyEngine } from '../policy/index.ts';
+import { UserError } from '../spec/errors.ts';
+import type { Forge } from '../spec/forge.ts';
 import { SqliteActionStore, SqliteApprovalStore } from '../store/index.ts';
 import type { SharedParts } from './task-runtime.ts';
 
+/** How long an actor's write access, as GitHub said it, is trusted before asking again. */
+const WRITE_ACCESS_TTL_MS = 60_000;
+
+/** What a repository's deliveries go through, and what the triggers ask of its forge. */
+export interface Deliveries {
+  /**
+   * What delivers a task of the local checkout `checkout`: to the GitHub repository `forgeRepository`
+   * (owner/name, a triggered task's) as the App of `forge.github`, or to the configured forge.
+   */
+  to(checkout: string, forgeRepository?: string): ResultDelivery;
+  /**
+   * Whether `login` has write access to the GitHub repository (owner/name), cached for a minute.
+   *
+   * @throws UserError `config-invalid` when the forge is not GitHub; SystemError `forge-failed` when
+   *   GitHub cannot say.
+   */
+  writeAccess(forgeRepository: string, login: string): Promise<{ allowed: boolean; permission: string }>;
+  /** How many of the GitHub repository's open pull requests are Warden's (their head is `warden/…`). */
+  openWardenPulls(forgeRepository: string): Promise<number>;
+}
+
 /**
  * What delivers results to the configured forge (`forge.kind`), built once: the credential broker with
- * the GitHub App, the forge, the action store and an approval inbox that redacts what it journals; the
- * policy engine is made per task, on its repository, from the Warden's one bundle. `null` without a forge.
+ * the GitHub App, the forges (one per GitHub repository a trigger names, all as the one App), the
+ * action store and an approval inbox that redacts what it journals; the policy engine is made per task,
+ * on its checkout, from the Warden's one bundle. `null` without a forge.
  *
  * @throws UserError `config-invalid` when the GitHub App key cannot be read.
  */
-export function createResultDelivery(parts: SharedParts): ((repository: string) => ResultDelivery) | null {
+export function createResultDelivery(parts: SharedParts): Deliveries | null {
   const { config, store, journal } = parts;
   if (config.forge.kind === 'none') return null;
-  const broker = new CredentialBroker({ github: readGitHubApp(config.forge.github) });
+  const github = config.forge.github;
+  const broker = new CredentialBroker({ github: readGitHubApp(github) });
   const actions = new SqliteActionStore(store.database);
-  const repo = config.forge.github?.repo ?? '';
-  const forge = createForge(config.forge, {
+  const tokenFor = (name: string) => async (permissions: Readonly<Record<string, 'read' | 'write'>>) =>
+    (await broker.githubToken({ repository: name, permissions })).token;
+  const configured = createForge(config.forge, {
     pullRequests: actions,
-    githubToken: async (permissions) => (await broker.githubToken({ repository: repo, permissions })).token,
+    githubToken: tokenFor(github?.repo ?? ''),
   })!;
+  const githubForges = new Map<string, GitHubForge>();
+  const githubForge = (fullName: string): GitHubForge => {
+    if (config.forge.kind !== 'github' || !github) {
+      throw new UserError(
+        'config-invalid',
+        `${fullName} is a GitHub repository, and forge.kind is ${config.forge.kind}: set forge.kind: github with forge.github (the App)`,
+      );
+    }
+    let forge = githubForges.get(fullName);
+    if (!forge) {
+      const [owner, name] = fullName.split('/') as [string, string];
+      forge = new GitHubForge({ owner, name, baseUrl: github.apiUrl, token: tokenFor(name) });
+      githubForges.set(fullName, forge);
+    }
+    return forge;
+  };
   const approvals = new ApprovalInbox({
     store: new SqliteApprovalStore(store.database, { ttlMs: config.policy.approvalTtlHours * 3_600_000 }),
     journal,
     redact: (text) => broker.redact(text),
   });
-  return (repository) => ({
-    forge,
-    broker,
-    decider: asActionDecider(
-      createCedarPolicyEngine({
-        bundle: parts.bundle(),
-        principal: {
-          agent: config.agent.name,
-          team: config.agent.team,
-          trustTier: config.agent.trustTier,
-        },
-        workspace: { hostDir: repository, protectedPaths: config.sandbox.protectedPaths },
-        unparsable: config.policy.unparsable,
-      }),
-    ),
-    actions,
-    approvals,
-    journal,
-    reviewers: config.forge.reviewers,
-  });
+  const access = new Map<string, { at: number; answer: { allowed: boolean; permission: string } }>();
+  return {
+    to(checkout, forgeRepository) {
+      const forge: Forge =
+        forgeRepository !== undefined && config.forge.kind === 'github'
+          ? githubForge(forgeRepository)
+          : configured;
+      return {
+        forge,
+        broker,
+        decider: asActionDecider(
+          createCedarPolicyEngine({
+            bundle: parts.bundle(),
+            principal: {
+              agent: config.agent.name,
+              team: config.agent.team,
+              trustTier: config.agent.trustTier,
+            },
+            workspace: { hostDir: checkout, protectedPaths: config.sandbox.protectedPaths },
+            unparsable: config.policy.unparsable,
+          }),
+        ),
+        actions,
+        approvals,
+        journal,
+        reviewers: config.forge.reviewers,
+      };
+    },
+    async writeAccess(forgeRepository, login) {
+      const key = `${forgeRepository}\u0000${login}`;
+      const cached = access.get(key);
+      if (cached && Date.now() - cached.at < WRITE_ACCESS_TTL_MS) return cached.answer;
+      const answer = await githubForge(forgeRepository).writeAccess(login);
+      access.set(key, { at: Date.now(), answer });
+      return answer;
+    },
+    async openWardenPulls(forgeRepository) {
+      const pulls = await githubForge(forgeRepository).openPullRequests();
+      return pulls.filter((pull) => pull.head.startsWith('warden/')).length;
+    },
+  };
 }

@@ -1,9 +1,10 @@
-import { type Delivery, deliverResult, type ResultDelivery } from '../actions/index.ts';
+import { type Delivery, deliverResult } from '../actions/index.ts';
 import { type RunTaskResult, resumeTask, runTask, startWorkspace, type TaskRuntime } from '../agent/index.ts';
 import { resolveRepository } from '../sandbox/index.ts';
 import type { JournalEvent, TaskTrigger } from '../spec/journal-events.ts';
 import type { Task } from '../spec/types.ts';
 import { SqliteOutcomeStore, type TaskOutcome } from '../store/index.ts';
+import type { Deliveries } from './result-delivery.ts';
 import { createTaskRuntime, type SharedParts } from './task-runtime.ts';
 
 /** A new task as an entry point asks for it. */
@@ -60,7 +61,7 @@ export interface TaskResult extends RunTaskResult {
   delivery: Delivery | null;
 }
 
-type DeliveryOf = () => ((repository: string) => ResultDelivery) | null;
+type DeliveryOf = () => Deliveries | null;
 
 /** Runs a new task, books its outcome and delivers its result. */
 export async function runTaskWith(
@@ -171,7 +172,14 @@ async function finish(
   }
   const unpriced = runtime.model.unpriced === true;
   // Only a succeeded task with a branch has something to deliver; the forge is built for the first one.
-  const deliveryFor = deliver && task.status === 'succeeded' && task.branch !== null ? delivery() : null;
-  const delivered = deliveryFor ? await deliverResult(deliveryFor(task.repo), task) : null;
+  const deliveries = deliver && task.status === 'succeeded' && task.branch !== null ? delivery() : null;
+  let delivered: Delivery | null = null;
+  if (deliveries) {
+    // A triggered task's result goes back to the repository its event came from.
+    const events = await parts.journal.events(task.id);
+    const [start] = events;
+    const trigger = start?.type === 'task-start' ? start.trigger : undefined;
+    delivered = await deliverResult(deliveries.to(task.repo, trigger?.repository), task, events);
+  }
   return { ...result, unpriced, delivery: delivered, agent: runtime.agent.name };
 }

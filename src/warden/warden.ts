@@ -61,9 +61,10 @@ export interface Warden {
   /**
    * What a GitHub delivery whose signature was verified starts (`triggers.github`): a task to run (not
    * started here: the caller queues `request`), nothing and why, or nothing because its delivery id was
-   * seen before. Every delivery is recorded once, by id.
+   * seen before. Every delivery is recorded once, by id; one GitHub could not be asked about (who may
+   * write, the open pull requests) is not recorded and throws a retryable `forge-failed`.
    */
-  receiveGithubDelivery(delivery: GithubDelivery): TriggerDecision;
+  receiveGithubDelivery(delivery: GithubDelivery): Promise<TriggerDecision>;
   /** Records that the task a delivery started never started (`runTask` threw): it holds no subject. */
   deliveryFailed(deliveryId: string, reason: string): void;
   /** Spend, outcomes and unit economics. */
