@@ -57,6 +57,10 @@ const COMMANDS: Record<string, () => Promise<LoadedCommand>> = {
     const { costCommand, COST_HELP } = await import('./commands/cost.ts');
     return { run: costCommand, help: COST_HELP };
   },
+  outcomes: async () => {
+    const { outcomesCommand, OUTCOMES_HELP } = await import('./commands/outcomes.ts');
+    return { run: outcomesCommand, help: OUTCOMES_HELP };
+  },
   breakers: async () => {
     const { breakersCommand, BREAKERS_HELP } = await import('./commands/breakers.ts');
     return { run: breakersCommand, help: BREAKERS_HELP };
@@ -94,6 +98,7 @@ usage: warden <command> [options]
   policy   test, check, explain, backtest policy bundles; decision statistics
   models   list priced models, tiers and prices
   cost     spend, cost per successful outcome, cache hit ratio, unit economics
+  outcomes what became of Warden's pull requests: first-pass accept rate, time to merge
   breakers show circuit breakers; "breakers reset" closes them
   doctor   check the store: out-of-range spend, reservations held past their time
   approvals  list pending approval requests

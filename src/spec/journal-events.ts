@@ -336,6 +336,18 @@ export interface JournalEventFields {
   };
   /** What came of an external action of the gateway (a push, a pull request, a deploy…). */
   'action-result': ActionResultFields;
+  /**
+   * The forge told what became of the task's pull request, after the task ended: `accepted-first-pass`,
+   * `accepted-after-changes`, `rejected`, `reverted`, `changes-requested` or `human-commits`.
+   */
+  'forge-outcome': {
+    change: string;
+    /** The webhook event that told it (`pull_request`, `pull_request_review`, `push`). */
+    event: string;
+    deliveryId: string;
+    /** Who did it (the event's sender). */
+    actor: string;
+  };
 }
 
 /** An event type, noun-then-verb. */
@@ -405,6 +417,7 @@ export const EVENT_TYPES = [
   'subtask-end',
   'role-start',
   'role-end',
+  'forge-outcome',
 ] as const satisfies readonly EventType[];
 
 // The list names every type of the map: a type added to one and not the other fails to compile.

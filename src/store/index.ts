@@ -26,6 +26,8 @@ export { SqliteBatchStore } from './batch-store.ts';
 export { SqliteBreakerStore } from './breaker-store.ts';
 export { SqliteDeliveryStore } from './delivery-store.ts';
 export { SqliteOutcomeStore } from './outcome-store.ts';
+export type { PullOutcomeRow, PullState } from './pull-outcome-store.ts';
+export { SqlitePullOutcomeStore } from './pull-outcome-store.ts';
 export { SqliteReportStore } from './report-store.ts';
 export type { StoreCheck, StoreFinding } from './spend-checks.ts';
 export { SPEND_CHECKS } from './spend-checks.ts';

@@ -6,6 +6,7 @@ import { JOURNAL_HEADS_AND_CHECKPOINTS } from './migrations/0005-journal-heads-a
 import { BREAKER_COUNTERS } from './migrations/0006-breaker-counters.ts';
 import { REPORT_INDEXES_AND_COMPACTION } from './migrations/0007-report-indexes-and-compaction.ts';
 import { WEBHOOK_DELIVERIES } from './migrations/0008-webhook-deliveries.ts';
+import { PULL_OUTCOMES } from './migrations/0009-pull-outcomes.ts';
 
 /**
  * Schema migrations for the embedded store, applied in order, each in its own transaction. Each lives
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly string[] = [
   BREAKER_COUNTERS,
   REPORT_INDEXES_AND_COMPACTION,
   WEBHOOK_DELIVERIES,
+  PULL_OUTCOMES,
 ];

@@ -133,13 +133,15 @@ export class SqliteReportStore implements ReportStore {
           COALESCE(outcome.agent, first_call.agent) AS agent,
           COALESCE(outcome.team, first_call.team) AS team,
           COALESCE(outcome.early_exit, 0) AS early_exit,
-          COALESCE(outcome.day, first_call.day, '') AS day
+          COALESCE(outcome.day, first_call.day, '') AS day,
+          COALESCE(pull_outcomes.state LIKE 'accepted-%', 1) AS accepted
         FROM period_task
           LEFT JOIN outcome ON outcome.task_id = period_task.task_id
+          LEFT JOIN pull_outcomes ON pull_outcomes.task_id = period_task.task_id
           LEFT JOIN first_call ON first_call.task_id = period_task.task_id
           LEFT JOIN tasks ON tasks.id = period_task.task_id AND outcome.task_id IS NULL)`;
     const counts = `COUNT(*) AS tasks,
-        TOTAL(report_task.outcome = 'succeeded') AS succeeded,
+        TOTAL(report_task.outcome = 'succeeded' AND report_task.accepted) AS succeeded,
         TOTAL(report_task.outcome = 'unverified') AS unverified,
         TOTAL(report_task.early_exit = 1 AND report_task.outcome = 'already-done') AS early_already_done,
         TOTAL(report_task.early_exit = 1 AND report_task.outcome = 'not-actionable') AS early_not_actionable`;

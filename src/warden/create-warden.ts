@@ -28,12 +28,14 @@ import {
 import { type CostReportRequest, costReport } from './cost-report.ts';
 import { resolveConfigPath, resolveHome } from './data-dir.ts';
 import { findTask } from './find-task.ts';
+import { isOutcomeEvent, receiveOutcomeEvent } from './forge-outcomes.ts';
 import {
   type DeliveryBook,
   decideGithubDelivery,
   type GithubDelivery,
   type TriggerDecision,
 } from './github-trigger.ts';
+import { type OutcomeReport, outcomeReport } from './outcome-report.ts';
 import { createResultDelivery } from './result-delivery.ts';
 import {
   type ResumeOptions,
@@ -207,6 +209,7 @@ class OpenWarden implements Warden {
   }
 
   async receiveGithubDelivery(delivery: GithubDelivery): Promise<TriggerDecision> {
+    if (isOutcomeEvent(delivery)) return await receiveOutcomeEvent(this.#parts, delivery);
     const deliveries = new SqliteDeliveryStore(this.#parts.store.database);
     const book = {
       seen: () => deliveries.seen(delivery.id),
@@ -233,6 +236,10 @@ class OpenWarden implements Warden {
 
   costReport(request: CostReportRequest) {
     return costReport(this.#parts, request);
+  }
+
+  outcomes(options: { since?: Date | undefined } = {}): OutcomeReport {
+    return outcomeReport(this.#parts, options.since);
   }
 
   breakers() {

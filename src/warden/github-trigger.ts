@@ -39,7 +39,9 @@ export interface ForgeQuestions {
 export type TriggerDecision =
   | { outcome: 'started'; taskId: string; request: TaskRequest & { taskId: string } }
   | { outcome: 'ignored'; reason: string }
-  | { outcome: 'replayed' };
+  | { outcome: 'replayed' }
+  /** An outcome event (a merge, a change request…) moved these tasks' pull requests. */
+  | { outcome: 'recorded'; change: string; taskIds: string[] };
 
 /** The parts of a payload the triggers read; anything else in it is left alone. */
 const Payload = z.looseObject({

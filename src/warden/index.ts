@@ -17,6 +17,7 @@ export type { GithubDelivery, TriggerDecision } from './github-trigger.ts';
 export type { AgentSummary } from './list-agents.ts';
 export { checkAgents, listAgents } from './list-agents.ts';
 export { sortedModels } from './list-models.ts';
+export type { OutcomeCounts, OutcomeReport } from './outcome-report.ts';
 export type { BundleSummary, ExplainRequest, PolicyStats, PolicyTestReport } from './policy-operations.ts';
 export {
   backtestBundle,

@@ -3,7 +3,7 @@ import { type RunTaskResult, resumeTask, runTask, startWorkspace, type TaskRunti
 import { resolveRepository } from '../sandbox/index.ts';
 import type { JournalEvent, TaskTrigger } from '../spec/journal-events.ts';
 import type { Task } from '../spec/types.ts';
-import { SqliteOutcomeStore, type TaskOutcome } from '../store/index.ts';
+import { SqliteOutcomeStore, SqlitePullOutcomeStore, type TaskOutcome } from '../store/index.ts';
 import type { Deliveries } from './result-delivery.ts';
 import { createTaskRuntime, type SharedParts } from './task-runtime.ts';
 
@@ -179,7 +179,18 @@ async function finish(
     const events = await parts.journal.events(task.id);
     const [start] = events;
     const trigger = start?.type === 'task-start' ? start.trigger : undefined;
-    delivered = await deliverResult(deliveries.to(task.repo, trigger?.repository), task, events);
+    const through = deliveries.to(task.repo, trigger?.repository);
+    delivered = await deliverResult(through, task, events);
+    if (delivered?.pullRequest) {
+      // What becomes of it (merged, rejected, reverted) comes back through the forge's webhooks.
+      new SqlitePullOutcomeStore(parts.store.database).opened({
+        taskId: task.id,
+        repository: through.forge.repository,
+        number: delivered.pullRequest.number,
+        url: delivered.pullRequest.url,
+        at: new Date().toISOString(),
+      });
+    }
   }
   return { ...result, unpriced, delivery: delivered, agent: runtime.agent.name };
 }

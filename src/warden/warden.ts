@@ -11,6 +11,7 @@ import type { Task } from '../spec/types.ts';
 import type { BreakerRecord } from '../store/index.ts';
 import type { CostReportRequest } from './cost-report.ts';
 import type { GithubDelivery, TriggerDecision } from './github-trigger.ts';
+import type { OutcomeReport } from './outcome-report.ts';
 import type { ResumeOptions, TaskHooks, TaskRequest, TaskResult } from './task-operations.ts';
 
 /** A task's journal as `warden trace` shows it: the events and whether their chain holds. */
@@ -69,6 +70,11 @@ export interface Warden {
   deliveryFailed(deliveryId: string, reason: string): void;
   /** Spend, outcomes and unit economics. */
   costReport(request: CostReportRequest): Promise<CostReport>;
+  /**
+   * What the forge says became of Warden's pull requests (accepted first pass, after changes, rejected,
+   * reverted), with the first-pass accept rate and times to merge, overall and per agent.
+   */
+  outcomes(options?: { since?: Date | undefined }): OutcomeReport;
   /** Every breaker that has ever opened. */
   breakers(): BreakerRecord[];
   /** Closes the open breakers (of one scope); returns those closed. */

@@ -9,7 +9,7 @@ import {
   startGitHubTestServer,
   testAppPrivateKey,
 } from '../../src/testing/index.ts';
-import { makeRepo, scratch, writeScript } from '../support/cli.ts';
+import { makeRepo, runWarden, scratch, writeScript } from '../support/cli.ts';
 import {
   apiOf,
   deliverWebhook,
@@ -169,6 +169,33 @@ describe('warden serve: GitHub webhooks, against a local GitHub', () => {
     expect(pull.body).toMatch(/- Policy: \d+ call\(s\) allowed, 0 asked a human, 0 denied/);
     expect(pull.body).toContain('- Started by github `workflow_run.completed` from @octocat');
     expect(pull.body).toContain(`warden trace ${taskId}`);
+
+    // A success backed by a pull request counts once the pull request is accepted, not before.
+    const succeeded = async () =>
+      JSON.parse((await runWarden(['cost', '--json', '--data-dir', home])).stdout).succeeded as number;
+    expect(await succeeded()).toBe(0);
+    // Merged as it was: the forge's pull_request event makes the task's outcome accepted first pass.
+    const merged = exampleOf('pull_request', 'closed') as { pull_request: Record<string, unknown> };
+    Object.assign(merged.pull_request, { merged: true, merge_commit_sha: 'e'.repeat(40) });
+    (merged.pull_request.head as { ref: string }).ref = `warden/${taskId}`;
+    const recorded = await deliverWebhook(server, 'pull_request', merged, 'd-merged');
+    expect(await recorded.json()).toEqual({
+      outcome: 'recorded',
+      change: 'accepted-first-pass',
+      taskIds: [taskId],
+    });
+    expect(await (await deliverWebhook(server, 'pull_request', merged, 'd-merged')).json()).toEqual({
+      outcome: 'replayed',
+    });
+    const outcomes = JSON.parse((await runWarden(['outcomes', '--json', '--data-dir', home])).stdout);
+    expect(outcomes).toMatchObject({ pulls: 1, acceptedFirstPass: 1, firstPassAcceptRate: 1 });
+    expect(await succeeded()).toBe(1);
+    const traced = (await (await api(`/api/tasks/${taskId}/trace`)).json()) as {
+      events: Array<{ type: string; change?: string }>;
+      verification: { ok: boolean };
+    };
+    expect(traced.events.at(-1)).toMatchObject({ type: 'forge-outcome', change: 'accepted-first-pass' });
+    expect(traced.verification.ok).toBe(true);
 
     expect(await (await deliver(workflowRun(), 'd-1')).json()).toEqual({ outcome: 'replayed' });
     const own = (await (await deliver(workflowRun({ sender: 'warden-bot' }), 'd-2')).json()) as {

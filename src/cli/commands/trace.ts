@@ -127,6 +127,8 @@ function describe(event: JournalEvent): string {
       return `role ${event.role} ${event.status === 'passed' ? 'passed' : `failed (${event.stopReason})`}: ${event.steps} steps${event.commit ? `, commit ${event.commit.slice(0, 12)}` : ''}; ${oneLine(event.detail, 100)}`;
     case 'task-interrupted':
       return `process ${event.owner?.pid ?? '?'} gone; ${event.steps} steps, $${event.costUsd.toFixed(4)}, ${event.releasedReservations} reservation(s) released, ${event.workspaceKept ? `resumable until ${event.resumableUntil}` : 'workspace gone'}`;
+    case 'forge-outcome':
+      return `${event.change}, by @${event.actor} (${event.event}, delivery ${event.deliveryId})`;
     default:
       return fieldsOf(event);
   }

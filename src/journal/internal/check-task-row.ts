@@ -35,9 +35,15 @@ const isRunEnd = (event: Boundary): event is RunEnd => ENDS.has(event.type);
 
 /**
  * What may be journaled after a run ended: delivery through the action gateway (its decisions and
- * results) and humans deciding approval requests.
+ * results), humans deciding approval requests, and what the forge says became of the pull request.
  */
-const AFTER_RUN = new Set(['decision', 'action-result', 'approval-request', 'approval-decision']);
+const AFTER_RUN = new Set([
+  'decision',
+  'action-result',
+  'approval-request',
+  'approval-decision',
+  'forge-outcome',
+]);
 
 /**
  * Checks that a task row and its (already verified) chain agree: the row's head is the last event, and
