@@ -57,7 +57,8 @@ export async function deliverResult(
   );
 }
 
-function pullRequestTitle(prompt: string): string {
+/** The pull request's title: `warden: ` and the task's first line. */
+export function pullRequestTitle(prompt: string): string {
   const firstLine = prompt.split('\n')[0]!.trim();
   return `warden: ${firstLine.length > 200 ? `${firstLine.slice(0, 197)}...` : firstLine}`;
 }

@@ -85,6 +85,7 @@ export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Pr
       createBranch: request.createBranch,
       limits: runtime.taskLimits,
       trigger: request.trigger,
+      shadow: request.shadow === true ? true : undefined,
     });
     await runtime.journal.append(taskId, 'workspace-ready', {
       baseCommit: workspace.baseCommit,

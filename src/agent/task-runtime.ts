@@ -148,6 +148,8 @@ export interface NewTaskRequest {
   started?: StartedWorkspace | undefined;
   /** What started it without a person (a webhook), journaled on `task-start`. */
   trigger?: TaskTrigger | undefined;
+  /** Shadow mode: the result is kept and shown, never delivered; journaled on `task-start`. */
+  shadow?: boolean | undefined;
 }
 
 export interface RunTaskResult {

@@ -55,6 +55,12 @@ export const AgentSchema = z
         'Cheap commands run in the sandbox before any model call; the first whose exit status matches `when` ends the task with `outcome`.',
       )
       .default([]),
+    mode: z
+      .enum(['act', 'shadow'])
+      .describe(
+        'act: a succeeded task is delivered to the forge. shadow: the agent does the work, and Warden pushes and posts nothing; the pull request it would open is stored and shown (`warden tasks`, the API), to measure would-be acceptance before acting.',
+      )
+      .default('act'),
     batch: z
       .boolean()
       .describe(

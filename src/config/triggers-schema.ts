@@ -46,6 +46,12 @@ export const TriggersSchema = z
                 ),
               label: z.string().min(1).optional().describe('issues: the label that asks for work.'),
               agent: z.string().min(1).describe('The declared agent the task runs.'),
+              mode: z
+                .enum(['act', 'shadow'])
+                .optional()
+                .describe(
+                  "shadow: deliver nothing, keep the would-be pull request (default the agent's `mode`).",
+                ),
             }),
           )
           .describe('Which events start which agent; the first that matches wins.')
@@ -66,6 +72,12 @@ export const TriggersSchema = z
           repo: z.string().min(1).describe('The local checkout the task works on.'),
           agent: z.string().min(1).optional().describe('The declared agent it runs (default `agent:`).'),
           task: z.string().min(1).describe('What the agent is asked to do.'),
+          mode: z
+            .enum(['act', 'shadow'])
+            .optional()
+            .describe(
+              "shadow: deliver nothing, keep the would-be pull request (default the agent's `mode`).",
+            ),
         }),
       )
       .describe(

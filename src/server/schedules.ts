@@ -28,6 +28,7 @@ export function startSchedules(warden: Warden, queue: TaskQueue): () => void {
           agent: schedule.agent,
           requestedBy: `schedule:${schedule.name}`,
           trigger: { kind: 'schedule', event: schedule.name, deliveryId: at, actor: 'schedule' },
+          shadow: schedule.mode === undefined ? undefined : schedule.mode === 'shadow',
         })
       )
         last = taskId;

@@ -16,6 +16,7 @@ const NewTaskBody = z.strictObject({
   maxUsd: z.number().positive().optional(),
   maxSteps: z.number().int().positive().optional(),
   noBranch: z.boolean().optional(),
+  shadow: z.boolean().optional(),
   requestedBy: z.string().min(1).max(200).optional(),
 });
 
@@ -68,10 +69,10 @@ export function createServerApp(warden: Warden, queue: TaskQueue, token: string 
     const query = TaskListQuery.safeParse(c.req.query());
     if (!query.success) return badInput(c, query.error);
     const { status, limit = 50 } = query.data;
-    const tasks = await warden.tasks({ limit: status === undefined ? limit : 1000 });
-    return c.json({
-      tasks: tasks.filter((task) => status === undefined || task.status === status).slice(0, limit),
-    });
+    const all = await warden.tasks({ limit: status === undefined ? limit : 1000 });
+    const tasks = all.filter((task) => status === undefined || task.status === status).slice(0, limit);
+    const shadows = await warden.shadowResults(tasks.map((task) => task.id));
+    return c.json({ tasks: tasks.map((task) => ({ ...task, shadow: shadows.get(task.id) ?? null })) });
   });
 
   app.get('/api/tasks/:id', async (c) => {
@@ -82,7 +83,9 @@ export function createServerApp(warden: Warden, queue: TaskQueue, token: string 
       const found = await warden.findTask(id).catch(() => undefined);
       if (!found) return c.json({ task: { id, status: queued.state, error: queued.error ?? null } });
     }
-    return c.json({ task: await warden.findTask(id) });
+    const task = await warden.findTask(id);
+    const shadow = (await warden.shadowResults([task.id])).get(task.id) ?? null;
+    return c.json({ task: { ...task, shadow } });
   });
 
   app.get('/api/tasks/:id/trace', async (c) => {

@@ -37,6 +37,8 @@ export interface JournalEventFields {
     createBranch: boolean;
     /** What started it without a person (a webhook); absent for a task a person started. */
     trigger?: TaskTrigger | undefined;
+    /** Shadow mode: the result is stored and shown, never pushed or posted; absent otherwise. */
+    shadow?: true | undefined;
     /**
      * The limits the task runs under for life (`TaskLimits` of `agent/task-limits.ts`). Kept `unknown`
      * here because a resume must parse it (`recordedLimits`), never trust it: older journals lack it.
@@ -336,6 +338,14 @@ export interface JournalEventFields {
   };
   /** What came of an external action of the gateway (a push, a pull request, a deploy…). */
   'action-result': ActionResultFields;
+  /** Shadow mode: the pull request the task would have opened, kept instead of sent. */
+  'shadow-result': {
+    /** The forge repository it would go to; null when no forge is configured. */
+    repository: string | null;
+    branch: string;
+    title: string;
+    body: string;
+  };
   /**
    * The forge told what became of the task's pull request, after the task ended: `accepted-first-pass`,
    * `accepted-after-changes`, `rejected`, `reverted`, `changes-requested` or `human-commits`.
@@ -418,6 +428,7 @@ export const EVENT_TYPES = [
   'role-start',
   'role-end',
   'forge-outcome',
+  'shadow-result',
 ] as const satisfies readonly EventType[];
 
 // The list names every type of the map: a type added to one and not the other fails to compile.

@@ -190,6 +190,17 @@ export class SqliteStore implements Store {
     return rows.map(toEvent);
   }
 
+  /** The events of one type of these tasks, in journal order. */
+  async eventsOfType(type: EventType, taskIds: readonly string[]): Promise<JournalEvent[]> {
+    if (taskIds.length === 0) return [];
+    const rows = this.#db
+      .prepare(
+        `SELECT * FROM events WHERE type = ? AND task_id IN (${taskIds.map(() => '?').join(', ')}) ORDER BY task_id, seq`,
+      )
+      .all(type, ...taskIds) as Row[];
+    return rows.map(toEvent);
+  }
+
   async lastEvent(taskId: string): Promise<JournalEvent | undefined> {
     const row = this.#statements
       .get('SELECT * FROM events WHERE task_id = ? ORDER BY seq DESC LIMIT 1')

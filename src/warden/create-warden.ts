@@ -27,6 +27,7 @@ import {
 } from '../store/index.ts';
 import { type CostReportRequest, costReport } from './cost-report.ts';
 import { resolveConfigPath, resolveHome } from './data-dir.ts';
+import type { ShadowResult } from './deliver-task.ts';
 import { findTask } from './find-task.ts';
 import { isOutcomeEvent, receiveOutcomeEvent } from './forge-outcomes.ts';
 import {
@@ -158,6 +159,17 @@ class OpenWarden implements Warden {
 
   tasks(options: { limit?: number } = {}): Promise<Task[]> {
     return this.#parts.store.listTasks(options);
+  }
+
+  async shadowResults(taskIds: readonly string[]): Promise<Map<string, ShadowResult>> {
+    const events = await this.#parts.store.eventsOfType('shadow-result', taskIds);
+    const results = new Map<string, ShadowResult>();
+    for (const event of events) {
+      if (event.type !== 'shadow-result') continue;
+      const { repository, branch, title, body } = event;
+      results.set(event.taskId, { repository, branch, title, body });
+    }
+    return results;
   }
 
   findTask(idOrPrefix: string): Promise<Task> {

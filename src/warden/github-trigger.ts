@@ -186,6 +186,7 @@ function decide(
         agent: rule.agent,
         requestedBy: `github:${actor}`,
         trigger,
+        shadow: rule.mode === undefined ? undefined : rule.mode === 'shadow',
       },
     };
   }

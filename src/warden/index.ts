@@ -12,6 +12,7 @@ export type { CostReportRequest } from './cost-report.ts';
 export type { WardenOptions } from './create-warden.ts';
 export { createWarden } from './create-warden.ts';
 export { resolveConfigPath, resolveHome } from './data-dir.ts';
+export type { ShadowResult } from './deliver-task.ts';
 export { createDemoRepository, DEMO_TASK } from './demo-repository.ts';
 export type { GithubDelivery, TriggerDecision } from './github-trigger.ts';
 export type { AgentSummary } from './list-agents.ts';

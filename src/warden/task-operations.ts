@@ -1,9 +1,10 @@
-import { type Delivery, deliverResult } from '../actions/index.ts';
+import type { Delivery } from '../actions/index.ts';
 import { type RunTaskResult, resumeTask, runTask, startWorkspace, type TaskRuntime } from '../agent/index.ts';
 import { resolveRepository } from '../sandbox/index.ts';
 import type { JournalEvent, TaskTrigger } from '../spec/journal-events.ts';
 import type { Task } from '../spec/types.ts';
-import { SqliteOutcomeStore, SqlitePullOutcomeStore, type TaskOutcome } from '../store/index.ts';
+import { SqliteOutcomeStore, type TaskOutcome } from '../store/index.ts';
+import { deliverTask, type ShadowResult } from './deliver-task.ts';
 import type { Deliveries } from './result-delivery.ts';
 import { createTaskRuntime, type SharedParts } from './task-runtime.ts';
 
@@ -32,6 +33,8 @@ export interface TaskRequest {
   taskId?: string | undefined;
   /** What started it without a person (a webhook); recorded in its journal. */
   trigger?: TaskTrigger | undefined;
+  /** Shadow mode (deliver nothing; keep and show the would-be pull request); default the agent's `mode`. */
+  shadow?: boolean | undefined;
 }
 
 /** How a paused or interrupted task is resumed. */
@@ -57,8 +60,10 @@ export interface TaskResult extends RunTaskResult {
   agent: string;
   /** True when the model has no known price and ran at $0 (`pricing.allowUnpriced`). */
   unpriced: boolean;
-  /** How delivery went; `null` when nothing was delivered (no forge, no success, no branch). */
+  /** How delivery went; `null` when nothing was delivered (no forge, no success, no branch, shadow mode). */
   delivery: Delivery | null;
+  /** Shadow mode: the pull request it would have opened; `null` otherwise. */
+  shadow: ShadowResult | null;
 }
 
 type DeliveryOf = () => Deliveries | null;
@@ -80,13 +85,15 @@ export async function runTaskWith(
     mirrorsDir: parts.mirrorsDir,
     resolved,
   });
-  const { runtime, modelName } = await createTaskRuntime(parts, request).catch(async (error: unknown) => {
-    await started.workspace.then(
-      (workspace) => workspace.destroy(),
-      () => {},
-    );
-    throw error;
-  });
+  const { runtime, modelName, shadow } = await createTaskRuntime(parts, request).catch(
+    async (error: unknown) => {
+      await started.workspace.then(
+        (workspace) => workspace.destroy(),
+        () => {},
+      );
+      throw error;
+    },
+  );
   const result = await watched(parts, runtime, hooks, () =>
     runTask(runtime, {
       repo: resolved.root,
@@ -97,6 +104,7 @@ export async function runTaskWith(
       requestedBy: request.requestedBy ?? parts.env.USER ?? 'local',
       createBranch: request.createBranch ?? true,
       trigger: request.trigger,
+      shadow: request.shadow ?? shadow,
     }),
   );
   return await finish(parts, delivery, runtime, result, request.deliver ?? true);
@@ -172,25 +180,9 @@ async function finish(
   }
   const unpriced = runtime.model.unpriced === true;
   // Only a succeeded task with a branch has something to deliver; the forge is built for the first one.
-  const deliveries = deliver && task.status === 'succeeded' && task.branch !== null ? delivery() : null;
-  let delivered: Delivery | null = null;
-  if (deliveries) {
-    // A triggered task's result goes back to the repository its event came from.
-    const events = await parts.journal.events(task.id);
-    const [start] = events;
-    const trigger = start?.type === 'task-start' ? start.trigger : undefined;
-    const through = deliveries.to(task.repo, trigger?.repository);
-    delivered = await deliverResult(through, task, events);
-    if (delivered?.pullRequest) {
-      // What becomes of it (merged, rejected, reverted) comes back through the forge's webhooks.
-      new SqlitePullOutcomeStore(parts.store.database).opened({
-        taskId: task.id,
-        repository: through.forge.repository,
-        number: delivered.pullRequest.number,
-        url: delivered.pullRequest.url,
-        at: new Date().toISOString(),
-      });
-    }
-  }
-  return { ...result, unpriced, delivery: delivered, agent: runtime.agent.name };
+  const { delivery: delivered, shadow } =
+    deliver && task.status === 'succeeded' && task.branch !== null
+      ? await deliverTask(parts, delivery, { ...task, branch: task.branch })
+      : { delivery: null, shadow: null };
+  return { ...result, unpriced, delivery: delivered, shadow, agent: runtime.agent.name };
 }

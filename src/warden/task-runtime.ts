@@ -55,12 +55,13 @@ export interface RuntimeOverrides {
 /**
  * Builds everything one task runs with from the Warden's shared parts and the config: its model ladder,
  * its limits (a resumed task keeps those it recorded), its spend ledger and its policy engine. Throws
- * the user's mistakes (bad model spec, missing key, bad bundle) before any task starts.
+ * the user's mistakes (bad model spec, missing key, bad bundle) before any task starts. `shadow`: the
+ * agent's `mode` is shadow.
  */
 export async function createTaskRuntime(
   parts: SharedParts,
   overrides: RuntimeOverrides,
-): Promise<{ runtime: TaskRuntime; modelName: string; limitChanges: LimitChange[] }> {
+): Promise<{ runtime: TaskRuntime; modelName: string; limitChanges: LimitChange[]; shadow: boolean }> {
   const { store, journal, breakers } = parts;
   const declared = resolveAgent(parts.config, overrides.agent);
   const { config } = declared;
@@ -220,7 +221,7 @@ export async function createTaskRuntime(
     instructions: declared.prompt,
     tools: declared.tools,
   };
-  return { runtime, modelName, limitChanges: changes };
+  return { runtime, modelName, limitChanges: changes, shadow: config.agent.mode === 'shadow' };
 }
 
 /** What a stage or role's models are made for: routes see `stage:NAME`, a scripted model speaks `role`. */

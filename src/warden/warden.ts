@@ -10,6 +10,7 @@ import type { SandboxDriver } from '../spec/sandbox.ts';
 import type { Task } from '../spec/types.ts';
 import type { BreakerRecord } from '../store/index.ts';
 import type { CostReportRequest } from './cost-report.ts';
+import type { ShadowResult } from './deliver-task.ts';
 import type { GithubDelivery, TriggerDecision } from './github-trigger.ts';
 import type { OutcomeReport } from './outcome-report.ts';
 import type { ResumeOptions, TaskHooks, TaskRequest, TaskResult } from './task-operations.ts';
@@ -68,6 +69,8 @@ export interface Warden {
   receiveGithubDelivery(delivery: GithubDelivery): Promise<TriggerDecision>;
   /** Records that the task a delivery started never started (`runTask` threw): it holds no subject. */
   deliveryFailed(deliveryId: string, reason: string): void;
+  /** The pull requests tasks in shadow mode would have opened, by task; tasks without one are absent. */
+  shadowResults(taskIds: readonly string[]): Promise<Map<string, ShadowResult>>;
   /** Spend, outcomes and unit economics. */
   costReport(request: CostReportRequest): Promise<CostReport>;
   /**

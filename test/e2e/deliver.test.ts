@@ -83,6 +83,28 @@ describe('delivery as a pull request through the action gateway (real CLI, local
     expect(events.indexOf(results[0]!)).toBeGreaterThan(taskEnd);
   });
 
+  it('in shadow mode pushes and posts nothing, and keeps the pull request it would have opened', async () => {
+    const before = execFileSync('git', ['--git-dir', remote, 'for-each-ref', '--format=%(refname)']).toString();
+    const { code, report, events } = await run('shadow', {
+      forge: { kind: 'local', remote },
+      agent: { check: 'test -f NOTES.md', mode: 'shadow' },
+    });
+    expect(code).toBe(0);
+    expect(report).toMatchObject({ status: 'succeeded', delivery: null, pullRequest: null });
+    expect(report.shadow).toMatchObject({ repository: remote, branch: report.branch });
+    expect(report.shadow.title).toBe('warden: add notes (shadow)');
+    expect(report.shadow.body).toContain('- `test -f NOTES.md`: passed');
+    // Nothing reached the forge: no branch pushed, no action taken.
+    const after = execFileSync('git', ['--git-dir', remote, 'for-each-ref', '--format=%(refname)']).toString();
+    expect(after).toBe(before);
+    expect(events.some((event) => event.type === 'action-result' || event.action !== undefined)).toBe(false);
+    expect(events.at(-1)).toMatchObject({ type: 'shadow-result', title: 'warden: add notes (shadow)' });
+    const listed = await runWarden(['tasks', '--json', '--data-dir', path.join(work.dir, 'home-shadow')]);
+    expect(JSON.parse(listed.stdout)[0].shadow).toMatchObject({ title: 'warden: add notes (shadow)' });
+    const text = await runWarden(['tasks', '--data-dir', path.join(work.dir, 'home-shadow')]);
+    expect(text.stdout).toContain('(shadow: would open "warden: add notes (shadow)")');
+  });
+
   it('leaves the task succeeded but opens nothing when policy forbids the pull request', async () => {
     const bundle = path.join(work.dir, 'no-prs');
     cpSync(defaultBundleDir(), bundle, { recursive: true });

@@ -4,6 +4,7 @@ import type { Verification } from '../../spec/types.ts';
 import {
   createWarden,
   type DiffStat,
+  type ShadowResult,
   type SkippedPath,
   type TaskChild,
   type TaskHooks,
@@ -73,6 +74,8 @@ export interface RunReport {
   pullRequest: { number: number; url: string } | null;
   /** How delivery to the forge went; `null` when nothing was delivered (no forge, no success, no branch). */
   delivery: { status: string; detail: string } | null;
+  /** Shadow mode (`mode: shadow`): the pull request it would have opened, sent nowhere; `null` otherwise. */
+  shadow: ShadowResult | null;
   /** The agent the task ran as. */
   agent: string;
   /** How it ran: `single` (one loop) or `pipeline`. */
@@ -187,6 +190,7 @@ export function toReport(result: TaskResult): RunReport {
       ? { number: delivery.pullRequest.number, url: delivery.pullRequest.url }
       : null,
     delivery: delivery ? { status: delivery.status, detail: delivery.detail } : null,
+    shadow: result.shadow,
     agent: result.agent,
     pattern: result.pattern,
     children: result.children,
@@ -216,6 +220,11 @@ export function formatReport(report: RunReport): string {
   for (const child of report.children) lines.push(`  ${describeChild(child)}`);
   for (const entry of report.skipped) lines.push(`left out of the branch: ${entry.path} (${entry.reason})`);
   if (report.delivery) lines.push(`pull request: ${report.delivery.detail}`);
+  if (report.shadow) {
+    lines.push(
+      `shadow mode: nothing pushed or posted; it would open "${report.shadow.title}" (see the trace)`,
+    );
+  }
   const cache =
     report.cacheHitRatio === null ? '' : `   cache hit: ${Math.round(report.cacheHitRatio * 100)}%`;
   const cost = report.unpriced ? 'unpriced (counted as $0)' : `$${report.costUsd.toFixed(4)}`;

@@ -43,6 +43,7 @@ const AFTER_RUN = new Set([
   'approval-request',
   'approval-decision',
   'forge-outcome',
+  'shadow-result',
 ]);
 
 /**
