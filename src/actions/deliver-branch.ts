@@ -1,5 +1,5 @@
 import type { CredentialBroker } from '../credentials/index.ts';
-import type { ActionName, PullRequest } from '../spec/actions.ts';
+import type { ActionName, PullRequest, PullRequestComment } from '../spec/actions.ts';
 import { describeError } from '../spec/errors.ts';
 import type { ActionGateway, ActionOutcome } from './action-gateway.ts';
 
@@ -21,9 +21,10 @@ export interface Delivery {
   /**
    * `opened`: the branch was pushed and the pull request exists (a reviewer request may still have been
    * refused, see `detail`); `denied`: a rule, the policy or a human refused a step; `awaiting_approval`:
-   * a step waits for a human (approve it, then deliver again); `failed`: the forge failed.
+   * a step waits for a human (approve it, then deliver again); `failed`: the forge failed;
+   * `commented`: the comment was posted (an agent that `delivers: comment`).
    */
-  status: 'opened' | 'denied' | 'awaiting_approval' | 'failed';
+  status: 'opened' | 'commented' | 'denied' | 'awaiting_approval' | 'failed';
   pullRequest: PullRequest | null;
   /** A sentence for people on what happened. */
   detail: string;
@@ -87,6 +88,40 @@ export async function deliverBranch(
     else detail = `${detail}; ${stopped(reviewed, actions).detail}`;
   }
   return { status: 'opened', pullRequest, detail, actions };
+}
+
+/**
+ * Posts a task's comment on an issue or pull request through the action gateway (`forge.comment`,
+ * checked by the policy, under a task token for that action alone, idempotent). Never throws for a
+ * refused or failed step: the delivery says what happened.
+ */
+export async function deliverComment(
+  settings: { gateway: ActionGateway; broker: CredentialBroker; repository: string },
+  request: { taskId: string; number: number; body: string },
+): Promise<Delivery> {
+  const { token } = await settings.broker.issueTaskToken({
+    taskId: request.taskId,
+    repository: settings.repository,
+    actions: ['forge.comment'],
+  });
+  try {
+    const outcome = await settings.gateway.execute({
+      taskId: request.taskId,
+      token,
+      action: 'forge.comment',
+      parameters: { number: request.number, body: request.body },
+    });
+    if (outcome.status !== 'done') return stopped(outcome, [outcome]);
+    const comment = outcome.result as PullRequestComment;
+    return {
+      status: 'commented',
+      pullRequest: null,
+      detail: `comment posted on #${request.number}: ${comment.url}`,
+      actions: [outcome],
+    };
+  } catch (error) {
+    return { status: 'failed', pullRequest: null, detail: `forge.comment failed: ${describeError(error)}`, actions: [] };
+  }
 }
 
 function isOutcome(value: ActionOutcome | Delivery): value is ActionOutcome {

@@ -7,7 +7,7 @@ import { taskTrailers } from '../spec/task-trailers.ts';
 import type { Task } from '../spec/types.ts';
 import { ActionGateway } from './action-gateway.ts';
 import type { ApprovalInbox } from './approval-inbox.ts';
-import { type Delivery, deliverBranch } from './deliver-branch.ts';
+import { type Delivery, deliverBranch, deliverComment } from './deliver-branch.ts';
 
 /** What delivering a task's result goes through: the forge, and the gateway's parts around it. */
 export interface ResultDelivery {
@@ -35,7 +35,33 @@ export async function deliverResult(
   events: readonly JournalEvent[],
 ): Promise<Delivery | null> {
   if (task.status !== 'succeeded' || task.branch === null) return null;
-  const gateway = new ActionGateway({
+  return await deliverBranch(
+    { gateway: gatewayOf(delivery, task), broker: delivery.broker, repository: delivery.forge.repository },
+    {
+      taskId: task.id,
+      branch: task.branch,
+      title: pullRequestTitle(task.prompt),
+      body: pullRequestBody(task, events),
+      reviewers: delivery.reviewers,
+    },
+  );
+}
+
+/** Posts `body` as the task's comment on issue or pull request `number`, through the action gateway. */
+export async function deliverTaskComment(
+  delivery: ResultDelivery,
+  task: Task,
+  number: number,
+  body: string,
+): Promise<Delivery> {
+  return await deliverComment(
+    { gateway: gatewayOf(delivery, task), broker: delivery.broker, repository: delivery.forge.repository },
+    { taskId: task.id, number, body },
+  );
+}
+
+function gatewayOf(delivery: ResultDelivery, task: Task): ActionGateway {
+  return new ActionGateway({
     forge: delivery.forge,
     decider: delivery.decider,
     broker: delivery.broker,
@@ -45,16 +71,28 @@ export async function deliverResult(
     // The result branch lives in the user's repository; pushes read it from there (never write it).
     workspaceDir: task.repo,
   });
-  return await deliverBranch(
-    { gateway, broker: delivery.broker, repository: delivery.forge.repository },
-    {
-      taskId: task.id,
-      branch: task.branch,
-      title: pullRequestTitle(task.prompt),
-      body: pullRequestBody(task, events),
-      reviewers: delivery.reviewers,
-    },
+}
+
+/**
+ * A comment agent's comment (a review, a diagnosis), from the task's journal: the agent's last words,
+ * then what it cost and where the trace is.
+ */
+export function commentBody(task: Task, events: readonly JournalEvent[]): string {
+  const said = lastWords(events);
+  return [
+    said ?? '_The agent gave no answer._',
+    '',
+    '---',
+    `Posted by a Warden agent (${task.steps} model call(s), $${task.costUsd.toFixed(4)}); the full record: \`warden trace ${task.id}\`.`,
+  ].join('\n');
+}
+
+/** The task's last non-empty model text (its own, not a child's); undefined when there is none. */
+function lastWords(events: readonly JournalEvent[]): string | undefined {
+  const found = events.findLast(
+    (event) => event.child === undefined && event.type === 'model-response' && event.text.trim() !== '',
   );
+  return found?.type === 'model-response' ? found.text.trim() : undefined;
 }
 
 /** The pull request's title: `warden: ` and the task's first line. */
@@ -68,15 +106,14 @@ export function pullRequestTitle(prompt: string): string {
  * the checks that ran and how they ended, the cost, the policy's decisions, and where the trace is.
  */
 export function pullRequestBody(task: Task, events: readonly JournalEvent[]): string {
-  const own = events.filter((event) => event.child === undefined);
-  const start = own.find((event) => event.type === 'task-start');
-  const summary = own.findLast((event) => event.type === 'model-response' && event.text.trim() !== '');
+  const start = events.find((event) => event.type === 'task-start');
+  const summary = lastWords(events);
   const checks = events.filter((event) => event.type === 'check');
   const decisions = { allow: 0, ask: 0, deny: 0 };
   for (const event of events) if (event.type === 'decision') decisions[event.decision] += 1;
   const trigger = start?.type === 'task-start' ? start.trigger : undefined;
   const lines = [task.prompt, '', '## What the agent did', ''];
-  lines.push(summary?.type === 'model-response' ? quoted(summary.text) : '_The agent gave no summary._');
+  lines.push(summary === undefined ? '_The agent gave no summary._' : quoted(summary));
   lines.push('', '## Checks', '');
   if (checks.length === 0) lines.push('_No check ran._');
   for (const check of checks) {

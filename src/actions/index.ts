@@ -15,7 +15,13 @@ export { refusePush, WARDEN_BRANCH_PREFIX } from './branch-rules.ts';
 export type { Delivery, DeliveryRequest } from './deliver-branch.ts';
 export { deliverBranch } from './deliver-branch.ts';
 export type { ResultDelivery } from './deliver-result.ts';
-export { deliverResult, pullRequestBody, pullRequestTitle } from './deliver-result.ts';
+export {
+  commentBody,
+  deliverResult,
+  deliverTaskComment,
+  pullRequestBody,
+  pullRequestTitle,
+} from './deliver-result.ts';
 export type { DeployRequest, DeployResult, DeployTarget } from './deploy-target.ts';
 export { runDeploy } from './deploy-target.ts';
 export { actionIdempotencyKey } from './idempotency-key.ts';

@@ -16,6 +16,8 @@ export interface CommandStage {
   expect: 'exit-0' | 'exit-nonzero';
   /** How the task ends when the command does not meet `expect`. */
   outcome: 'already-done' | 'not-actionable' | 'failed';
+  /** What the task's detail says then; undefined: the outcome's name. */
+  says?: string | undefined;
 }
 
 /** A pipeline stage that runs a model loop with its own model, tools, step limit and check. */
@@ -134,7 +136,9 @@ export async function runPipeline(
         detail,
         handoff: met ? handoff : undefined,
       });
-      if (stopReason) return { stopReason, detail: `${detail}: ${stage.outcome}`, steps, finalText };
+      if (stopReason) {
+        return { stopReason, detail: `${detail}: ${stage.says ?? stage.outcome}`, steps, finalText };
+      }
       found.push(handoff);
       continue;
     }

@@ -1,6 +1,6 @@
 import type { TaskGuard } from '../guard/index.ts';
 import type { Workspace } from '../sandbox/index.ts';
-import { describeError } from '../spec/errors.ts';
+import { describeError, UserError } from '../spec/errors.ts';
 import type { Sandbox } from '../spec/sandbox.ts';
 import type { Task } from '../spec/types.ts';
 import { errorCode } from './internal/error-code.ts';
@@ -9,7 +9,7 @@ import { runPreChecks } from './pre-checks.ts';
 import type { ResumeState } from './replay-journal.ts';
 import type { CheckCommand } from './resolve-check-command.ts';
 import { type OrchestratorEnd, runOrchestrator } from './run-orchestrator.ts';
-import { type PipelineResume, runPipeline } from './run-pipeline.ts';
+import { type PipelineResume, type PipelineStage, runPipeline } from './run-pipeline.ts';
 import { runSwarm } from './run-swarm.ts';
 import type { TaskRuntime } from './task-runtime.ts';
 
@@ -64,7 +64,7 @@ export async function work(
       return await runPipeline({
         taskId,
         prompt: task.prompt,
-        stages,
+        stages: stages.map((stage) => withTaskCheck(stage, check)),
         journal,
         guard,
         execute: (command) => execute(command, runtime.commandTimeoutMs),
@@ -110,4 +110,21 @@ export async function work(
     await journal.append(taskId, 'error', { source: 'agent', message: detail, code: errorCode(error) });
     return { stopReason: 'error', detail, steps, finalText };
   }
+}
+
+/**
+ * A command stage that runs `check` runs the task's check command.
+ *
+ * @throws UserError `config-invalid` when the task has no check to run.
+ */
+function withTaskCheck(stage: PipelineStage, check: CheckCommand | null): PipelineStage {
+  if (stage.kind !== 'command' || stage.command !== 'check') return stage;
+  if (!check) {
+    throw new UserError(
+      'config-invalid',
+      `stage ${stage.name} runs the task's check, and this task has none (agent.check is none, or auto found no test command)`,
+      { hint: "set the agent's check to the repository's test command" },
+    );
+  }
+  return { ...stage, command: check.command };
 }

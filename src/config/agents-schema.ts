@@ -55,6 +55,12 @@ export const AgentSchema = z
         'Cheap commands run in the sandbox before any model call; the first whose exit status matches `when` ends the task with `outcome`.',
       )
       .default([]),
+    delivers: z
+      .enum(['pull-request', 'comment'])
+      .describe(
+        "pull-request: a succeeded task's branch becomes a pull request. comment: a task the model finished (succeeded or unverified) posts the agent's last words as a comment on the issue or pull request its trigger names, and pushes nothing (reviewers, investigators).",
+      )
+      .default('pull-request'),
     mode: z
       .enum(['act', 'shadow'])
       .describe(
@@ -79,7 +85,18 @@ const tierSchema = z.enum(['top', 'mid', 'small', 'nano']);
 export const StageSchema = z
   .strictObject({
     name: z.string().regex(NAME, 'letters, digits, ".", "_" and "-", starting with a letter or digit'),
-    run: z.string().min(1).optional().describe('A command stage: the command, run in the sandbox.'),
+    run: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "A command stage: the command, run in the sandbox; `check` runs the task's check (the agent's `check`, or the repository's test command `auto` found).",
+      ),
+    says: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("A command stage: what the task's detail says when the command does not meet `expect`."),
     expect: z
       .enum(['exit-0', 'exit-nonzero'])
       .optional()
@@ -127,7 +144,7 @@ export const StageSchema = z
       ? (['tools', 'tier', 'model', 'maxSteps', 'maxUsd', 'check'] as const).filter(
           (key) => stage[key] !== undefined,
         )
-      : (['expect', 'outcome'] as const).filter((key) => stage[key] !== undefined);
+      : (['expect', 'outcome', 'says'] as const).filter((key) => stage[key] !== undefined);
     for (const key of wrong) {
       context.addIssue({
         code: 'custom',

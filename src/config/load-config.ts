@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../spec/errors.ts';
@@ -40,9 +41,37 @@ function validateConfig(raw: unknown, source: string): Config {
  * path means the defaults.
  */
 export function loadConfig(file: string | undefined): Config {
-  if (file === undefined) return ConfigSchema.parse({});
+  if (file === undefined) return validateConfig(withBuiltinAgents({}), 'the defaults');
   const raw = parseText(readText(file), file);
-  return validateConfig(withAgentFiles(raw, path.join(path.dirname(file), 'agents')), file);
+  return validateConfig(
+    withBuiltinAgents(withAgentFiles(raw, path.join(path.dirname(file), 'agents'))),
+    file,
+  );
+}
+
+/** Where the built-in agents are declared, one file each (`fix-ci.yaml`, `reviewer.yaml`, …). */
+export const BUILTIN_AGENTS_DIR = fileURLToPath(new URL('../../builtin-agents/', import.meta.url));
+
+/**
+ * `raw` with the built-in agents (`builtin-agents/NAME.yaml`) under `agents`, each unless the config
+ * declares an agent of its name (the user's replaces it whole).
+ */
+function withBuiltinAgents(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const config = raw as Record<string, unknown>;
+  const inline = config.agents;
+  if (inline !== undefined && (typeof inline !== 'object' || inline === null || Array.isArray(inline)))
+    return raw;
+  const agents: Record<string, unknown> = { ...(inline as Record<string, unknown> | undefined) };
+  for (const name of readdirSync(BUILTIN_AGENTS_DIR)
+    .filter((file) => file.endsWith('.yaml'))
+    .sort()) {
+    const agent = name.slice(0, -'.yaml'.length);
+    if (!Object.hasOwn(agents, agent)) {
+      agents[agent] = parseText(readFileSync(path.join(BUILTIN_AGENTS_DIR, name), 'utf8'), name);
+    }
+  }
+  return { ...config, agents };
 }
 
 /**

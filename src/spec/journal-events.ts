@@ -338,14 +338,8 @@ export interface JournalEventFields {
   };
   /** What came of an external action of the gateway (a push, a pull request, a deploy…). */
   'action-result': ActionResultFields;
-  /** Shadow mode: the pull request the task would have opened, kept instead of sent. */
-  'shadow-result': {
-    /** The forge repository it would go to; null when no forge is configured. */
-    repository: string | null;
-    branch: string;
-    title: string;
-    body: string;
-  };
+  /** Shadow mode: the pull request the task would have opened (or its comment), kept instead of sent. */
+  'shadow-result': ShadowResultFields;
   /**
    * The forge told what became of the task's pull request, after the task ended: `accepted-first-pass`,
    * `accepted-after-changes`, `rejected`, `reverted`, `changes-requested` or `human-commits`.
@@ -447,6 +441,21 @@ export type JournaledToolCall = ToolCall & {
   inputTrimmed?: true | undefined;
 };
 
+/** What a task in shadow mode would have delivered. */
+export interface ShadowResultFields {
+  /** `comment` for an agent that `delivers: comment`; absent for a pull request. */
+  kind?: 'comment' | undefined;
+  /** The forge repository it would go to; null when no forge is configured. */
+  repository: string | null;
+  /** The branch a pull request would come from; null for a comment. */
+  branch: string | null;
+  /** The issue or pull request a comment would go on; absent for a pull request. */
+  number?: number | undefined;
+  /** The pull request's title; empty for a comment. */
+  title: string;
+  body: string;
+}
+
 /** What started a task without a person: the webhook's kind, event, delivery, sender and link. */
 export interface TaskTrigger {
   kind: 'github' | 'schedule';
@@ -459,6 +468,8 @@ export interface TaskTrigger {
   url?: string | undefined;
   /** The forge repository the event came from (`owner/name`); its result is delivered there. */
   repository?: string | undefined;
+  /** The issue or pull request the event is about; a comment agent posts there. */
+  number?: number | undefined;
 }
 
 /** One subtask of an orchestrator's plan, as the planner's `plan` call gave it. */

@@ -1,48 +1,66 @@
-import { type Delivery, deliverResult, pullRequestBody, pullRequestTitle } from '../actions/index.ts';
+import {
+  commentBody,
+  type Delivery,
+  deliverResult,
+  deliverTaskComment,
+  pullRequestBody,
+  pullRequestTitle,
+} from '../actions/index.ts';
+import type { ShadowResultFields } from '../spec/journal-events.ts';
 import type { Task } from '../spec/types.ts';
 import { SqlitePullOutcomeStore } from '../store/index.ts';
 import type { Deliveries } from './result-delivery.ts';
 import type { SharedParts } from './task-runtime.ts';
 
-/** The pull request a task in shadow mode would have opened: kept and shown, never sent. */
-export interface ShadowResult {
-  /** The forge repository it would go to (`owner/name`); null when no forge is configured. */
-  repository: string | null;
-  branch: string;
-  title: string;
-  body: string;
-}
+/** What a task in shadow mode would have delivered (a pull request, or a comment): kept, never sent. */
+export type ShadowResult = ShadowResultFields;
+
+/** What an agent delivers (`agent.delivers`). */
+export type Delivers = 'pull-request' | 'comment';
+
+const NOTHING = { delivery: null, shadow: null };
 
 /**
- * Delivers a succeeded task's branch: as a pull request through the forge (to the repository its
- * trigger came from, else the configured one), recorded so the forge's webhooks can say what became of
- * it; or, for a task in shadow mode, nothing at all — the pull request it would open is journaled
- * (`shadow-result`) and returned instead.
+ * Delivers a task's result. A pull request (a succeeded task's branch) goes to the repository its
+ * trigger came from, else the configured forge, and is recorded so the forge's webhooks can say what
+ * became of it. A comment (an agent that `delivers: comment`, once its model finished: succeeded or
+ * unverified) is the agent's last words, posted on the issue or pull request its trigger names. In
+ * shadow mode nothing is sent: what would have been is journaled (`shadow-result`) and returned.
  */
 export async function deliverTask(
   parts: SharedParts,
   deliveries: () => Deliveries | null,
-  task: Task & { branch: string },
+  task: Task,
+  delivers: Delivers,
 ): Promise<{ delivery: Delivery | null; shadow: ShadowResult | null }> {
+  const comment = delivers === 'comment';
+  const finished = task.status === 'succeeded' || (comment && task.status === 'unverified');
+  if (!finished || (!comment && task.branch === null)) return NOTHING;
   const events = await parts.journal.events(task.id);
   const start = events[0]?.type === 'task-start' ? events[0] : undefined;
   const trigger = start?.trigger;
+  const number = trigger?.number;
   if (start?.shadow) {
     const forge = parts.config.forge;
     const configured =
       forge.kind === 'github' && forge.github ? `${forge.github.owner}/${forge.github.repo}` : null;
     const shadow: ShadowResult = {
+      ...(comment ? { kind: 'comment' as const, number } : {}),
       repository: trigger?.repository ?? (forge.kind === 'local' ? forge.remote : configured),
-      branch: task.branch,
-      title: pullRequestTitle(task.prompt),
-      body: pullRequestBody(task, events),
+      branch: comment ? null : task.branch,
+      title: comment ? '' : pullRequestTitle(task.prompt),
+      body: comment ? commentBody(task, events) : pullRequestBody(task, events),
     };
     await parts.journal.append(task.id, 'shadow-result', shadow);
     return { delivery: null, shadow };
   }
   const forges = deliveries();
-  if (!forges) return { delivery: null, shadow: null };
+  if (!forges) return NOTHING;
   const through = forges.to(task.repo, trigger?.repository);
+  if (comment) {
+    if (number === undefined) return NOTHING;
+    return { delivery: await deliverTaskComment(through, task, number, commentBody(task, events)), shadow: null };
+  }
   const delivery = await deliverResult(through, task, events);
   if (delivery?.pullRequest) {
     // What becomes of it (merged, rejected, reverted) comes back through the forge's webhooks.

@@ -4,7 +4,7 @@ import { resolveRepository } from '../sandbox/index.ts';
 import type { JournalEvent, TaskTrigger } from '../spec/journal-events.ts';
 import type { Task } from '../spec/types.ts';
 import { SqliteOutcomeStore, type TaskOutcome } from '../store/index.ts';
-import { deliverTask, type ShadowResult } from './deliver-task.ts';
+import { type Delivers, deliverTask, type ShadowResult } from './deliver-task.ts';
 import type { Deliveries } from './result-delivery.ts';
 import { createTaskRuntime, type SharedParts } from './task-runtime.ts';
 
@@ -85,7 +85,7 @@ export async function runTaskWith(
     mirrorsDir: parts.mirrorsDir,
     resolved,
   });
-  const { runtime, modelName, shadow } = await createTaskRuntime(parts, request).catch(
+  const { runtime, modelName, shadow, delivers } = await createTaskRuntime(parts, request).catch(
     async (error: unknown) => {
       await started.workspace.then(
         (workspace) => workspace.destroy(),
@@ -107,7 +107,7 @@ export async function runTaskWith(
       shadow: request.shadow ?? shadow,
     }),
   );
-  return await finish(parts, delivery, runtime, result, request.deliver ?? true);
+  return await finish(parts, delivery, runtime, result, request.deliver === false ? null : delivers);
 }
 
 /** Resumes `task` under the limits it recorded (the current config may tighten them), then as a run. */
@@ -119,7 +119,7 @@ export async function resumeTaskWith(
   hooks: TaskHooks,
 ): Promise<TaskResult> {
   const [start] = await parts.journal.events(task.id);
-  const { runtime, limitChanges } = await createTaskRuntime(parts, {
+  const { runtime, limitChanges, delivers } = await createTaskRuntime(parts, {
     model: task.model,
     // The agent it ran as, when the config still declares it: a pipeline's is refused (not resumable).
     agent:
@@ -135,7 +135,7 @@ export async function resumeTaskWith(
     },
   });
   const result = await watched(parts, runtime, hooks, () => resumeTask(runtime, task.id, { limitChanges }));
-  return await finish(parts, delivery, runtime, result, true);
+  return await finish(parts, delivery, runtime, result, delivers);
 }
 
 /** Runs `work` with the hooks told of the task's start and of every journal event meanwhile. */
@@ -164,7 +164,8 @@ async function finish(
   delivery: DeliveryOf,
   runtime: TaskRuntime,
   result: RunTaskResult,
-  deliver: boolean,
+  /** What the agent delivers; null: nothing (`deliver: false`). */
+  delivers: Delivers | null,
 ): Promise<TaskResult> {
   const { task } = result;
   // A task still waiting has no outcome yet.
@@ -179,10 +180,8 @@ async function finish(
     });
   }
   const unpriced = runtime.model.unpriced === true;
-  // Only a succeeded task with a branch has something to deliver; the forge is built for the first one.
+  // The forge is built for the first task that has something to deliver.
   const { delivery: delivered, shadow } =
-    deliver && task.status === 'succeeded' && task.branch !== null
-      ? await deliverTask(parts, delivery, { ...task, branch: task.branch })
-      : { delivery: null, shadow: null };
+    delivers === null ? { delivery: null, shadow: null } : await deliverTask(parts, delivery, task, delivers);
   return { ...result, unpriced, delivery: delivered, shadow, agent: runtime.agent.name };
 }

@@ -56,12 +56,18 @@ export interface RuntimeOverrides {
  * Builds everything one task runs with from the Warden's shared parts and the config: its model ladder,
  * its limits (a resumed task keeps those it recorded), its spend ledger and its policy engine. Throws
  * the user's mistakes (bad model spec, missing key, bad bundle) before any task starts. `shadow`: the
- * agent's `mode` is shadow.
+ * agent's `mode` is shadow; `delivers`: what the agent delivers.
  */
 export async function createTaskRuntime(
   parts: SharedParts,
   overrides: RuntimeOverrides,
-): Promise<{ runtime: TaskRuntime; modelName: string; limitChanges: LimitChange[]; shadow: boolean }> {
+): Promise<{
+  runtime: TaskRuntime;
+  modelName: string;
+  limitChanges: LimitChange[];
+  shadow: boolean;
+  delivers: 'pull-request' | 'comment';
+}> {
   const { store, journal, breakers } = parts;
   const declared = resolveAgent(parts.config, overrides.agent);
   const { config } = declared;
@@ -221,7 +227,13 @@ export async function createTaskRuntime(
     instructions: declared.prompt,
     tools: declared.tools,
   };
-  return { runtime, modelName, limitChanges: changes, shadow: config.agent.mode === 'shadow' };
+  return {
+    runtime,
+    modelName,
+    limitChanges: changes,
+    shadow: config.agent.mode === 'shadow',
+    delivers: config.agent.delivers,
+  };
 }
 
 /** What a stage or role's models are made for: routes see `stage:NAME`, a scripted model speaks `role`. */
@@ -263,6 +275,7 @@ async function pipelineStages(
         command: stage.run,
         expect: stage.expect ?? 'exit-0',
         outcome: stage.outcome ?? 'failed',
+        says: stage.says,
       });
       continue;
     }

@@ -84,7 +84,12 @@ describe('delivery as a pull request through the action gateway (real CLI, local
   });
 
   it('in shadow mode pushes and posts nothing, and keeps the pull request it would have opened', async () => {
-    const before = execFileSync('git', ['--git-dir', remote, 'for-each-ref', '--format=%(refname)']).toString();
+    const before = execFileSync('git', [
+      '--git-dir',
+      remote,
+      'for-each-ref',
+      '--format=%(refname)',
+    ]).toString();
     const { code, report, events } = await run('shadow', {
       forge: { kind: 'local', remote },
       agent: { check: 'test -f NOTES.md', mode: 'shadow' },
@@ -95,7 +100,12 @@ describe('delivery as a pull request through the action gateway (real CLI, local
     expect(report.shadow.title).toBe('warden: add notes (shadow)');
     expect(report.shadow.body).toContain('- `test -f NOTES.md`: passed');
     // Nothing reached the forge: no branch pushed, no action taken.
-    const after = execFileSync('git', ['--git-dir', remote, 'for-each-ref', '--format=%(refname)']).toString();
+    const after = execFileSync('git', [
+      '--git-dir',
+      remote,
+      'for-each-ref',
+      '--format=%(refname)',
+    ]).toString();
     expect(after).toBe(before);
     expect(events.some((event) => event.type === 'action-result' || event.action !== undefined)).toBe(false);
     expect(events.at(-1)).toMatchObject({ type: 'shadow-result', title: 'warden: add notes (shadow)' });

@@ -240,20 +240,26 @@ describe('a pipeline agent', () => {
   it('is listed and checked by `warden agents`, beside the default agent', async () => {
     const listed = await runWarden(['agents', '--json', '--config', config, ...home()]);
     expect(listed.code, listed.stderr).toBe(0);
-    const { agents } = JSON.parse(listed.stdout);
-    expect(agents.map((agent: { name: string; pattern: string }) => [agent.name, agent.pattern])).toEqual([
+    const listing = JSON.parse(listed.stdout) as { agents: Array<{ name: string; pattern: string }> };
+    // The built-in agents (fix-ci, issue-fix, reviewer, dep-update, oncall-investigator) are listed too.
+    const builtIn = new Set(['fix-ci', 'issue-fix', 'reviewer', 'dep-update', 'oncall-investigator']);
+    expect(listing.agents.filter((agent) => builtIn.has(agent.name))).toHaveLength(5);
+    const agents = listing.agents.filter((agent) => !builtIn.has(agent.name)) as Array<
+      { name: string; pattern: string } & { stages: Array<{ name: string; kind: string }> }
+    >;
+    expect(agents.map((agent) => [agent.name, agent.pattern])).toEqual([
       ['coder', 'single'],
       ['fixer', 'pipeline'],
       ['thrifty', 'pipeline'],
       ['patient', 'pipeline'],
     ]);
-    expect(agents[1].stages.map((stage: { name: string; kind: string }) => stage.kind)).toEqual([
+    expect(agents[1]!.stages.map((stage: { name: string; kind: string }) => stage.kind)).toEqual([
       'command',
       'model',
       'model',
     ]);
     const checked = await runWarden(['agents', 'check', '--config', config, ...home()]);
-    expect(checked).toMatchObject({ code: 0, stdout: '4 agents: all valid\n' });
+    expect(checked).toMatchObject({ code: 0, stdout: '9 agents: all valid\n' });
   });
 
   it('refuses a bad definition, naming its field or file, and an agent that does not exist', async () => {
