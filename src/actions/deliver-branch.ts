@@ -120,7 +120,12 @@ export async function deliverComment(
       actions: [outcome],
     };
   } catch (error) {
-    return { status: 'failed', pullRequest: null, detail: `forge.comment failed: ${describeError(error)}`, actions: [] };
+    return {
+      status: 'failed',
+      pullRequest: null,
+      detail: `forge.comment failed: ${describeError(error)}`,
+      actions: [],
+    };
   }
 }
 

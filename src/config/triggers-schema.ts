@@ -32,6 +32,11 @@ export const TriggersSchema = z
             "Most of Warden's pull requests (head `warden/…`) open on one repository; at the cap, deliveries start nothing, recorded.",
           )
           .default(10),
+        mention: z
+          .string()
+          .min(2)
+          .describe('What an issue_comment must contain to start work (case does not matter).')
+          .default('@warden'),
         ignoreActors: z
           .array(z.string().min(1))
           .describe("Logins whose events never start work: Warden's own app or bot account.")
@@ -40,9 +45,9 @@ export const TriggersSchema = z
           .array(
             z.strictObject({
               event: z
-                .enum(['workflow_run', 'check_suite', 'issues'])
+                .enum(['workflow_run', 'check_suite', 'issues', 'issue_comment', 'pull_request'])
                 .describe(
-                  'workflow_run or check_suite: completed with failure; issues: labelled with `label`.',
+                  'workflow_run or check_suite: completed with failure; issues: labelled with `label`; issue_comment: a new comment that mentions `mention`; pull_request: opened or pushed to (for a reviewer).',
                 ),
               label: z.string().min(1).optional().describe('issues: the label that asks for work.'),
               agent: z.string().min(1).describe('The declared agent the task runs.'),

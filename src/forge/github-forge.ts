@@ -151,6 +151,20 @@ export class GitHubForge implements Forge {
     return (pulls as GitHubPull[]).map(toPullRequest);
   }
 
+  /** The unified diff of pull request `number`, as GitHub renders it. */
+  async pullDiff(number: number): Promise<string> {
+    const octokit = await this.#client(PULL_REQUESTS_READ);
+    const response = await this.#call(`read the diff of pull request #${number}`, () =>
+      octokit.rest.pulls.get({
+        owner: this.#settings.owner,
+        repo: this.#settings.name,
+        pull_number: number,
+        mediaType: { format: 'diff' },
+      }),
+    );
+    return String(response.data as unknown);
+  }
+
   /**
    * Whether `login` may write to the repository (GitHub's `admin`, `maintain` or `write` role), by the
    * collaborator permission endpoint; someone GitHub does not know has no access.

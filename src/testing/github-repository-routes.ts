@@ -13,6 +13,8 @@ export interface GitHubRepositorySettings {
   protectedBranches: readonly string[];
   /** Each collaborator's role (`admin`, `maintain`, `write`, `triage`, `read`); anyone else is unknown (404). */
   collaborators?: Readonly<Record<string, string>>;
+  /** Numbers of issues that exist besides the pull requests (comments on them are taken). */
+  issues?: readonly number[];
 }
 
 interface StoredPull {
@@ -231,6 +233,17 @@ export function gitHubRepositoryRoutes(settings: GitHubRepositorySettings): Rout
     ],
     [
       'GET',
+      at('/pulls/(\\d+)'),
+      (request, match) => {
+        const pull = findPull(match);
+        if (!pull) return notFound;
+        if (!request.accept?.includes('diff')) return { status: 200, body: pullBody(pull) };
+        const diff = git(['diff', `refs/heads/${pull.base}...refs/heads/${pull.head}`]);
+        return { status: 200, body: `${diff}\n`, contentType: 'text/x-diff; charset=utf-8' };
+      },
+    ],
+    [
+      'GET',
       at('/collaborators/([^/]+)/permission'),
       (_request, match) => {
         const role = settings.collaborators?.[match[1]!];
@@ -256,7 +269,7 @@ export function gitHubRepositoryRoutes(settings: GitHubRepositorySettings): Rout
       'POST',
       at('/issues/(\\d+)/comments'),
       (request, match) => {
-        if (!findPull(match)) return notFound;
+        if (!findPull(match) && !settings.issues?.includes(Number(match[1]))) return notFound;
         const id = nextComment++;
         return {
           status: 201,

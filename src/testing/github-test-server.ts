@@ -9,11 +9,13 @@ export interface RecordedRequest {
   method: string;
   path: string;
   authorization: string | undefined;
+  /** The `Accept` header (`application/vnd.github.diff` asks for a diff). */
+  accept: string | undefined;
   body: unknown;
 }
 
-/** A reply: status and JSON body. */
-export type Reply = { status: number; body: unknown };
+/** A reply: status and JSON body, or (with `contentType`) the body as text. */
+export type Reply = { status: number; body: unknown; contentType?: string };
 
 export type Route = (request: RecordedRequest, match: RegExpMatchArray) => Reply;
 
@@ -37,6 +39,7 @@ export async function startGitHubTestServer(
       method: incoming.method ?? 'GET',
       path: incoming.url ?? '/',
       authorization: incoming.headers.authorization,
+      accept: incoming.headers.accept,
       body: text ? (JSON.parse(text) as unknown) : undefined,
     };
     requests.push(recorded);
@@ -45,8 +48,8 @@ export async function startGitHubTestServer(
       const match = method === recorded.method ? pathname.match(pattern) : null;
       if (!match) continue;
       const reply = route(recorded, match);
-      outgoing.writeHead(reply.status, { 'content-type': 'application/json' });
-      outgoing.end(JSON.stringify(reply.body));
+      outgoing.writeHead(reply.status, { 'content-type': reply.contentType ?? 'application/json' });
+      outgoing.end(reply.contentType ? String(reply.body) : JSON.stringify(reply.body));
       return;
     }
     outgoing.writeHead(404, { 'content-type': 'application/json' });

@@ -59,7 +59,10 @@ export async function deliverTask(
   const through = forges.to(task.repo, trigger?.repository);
   if (comment) {
     if (number === undefined) return NOTHING;
-    return { delivery: await deliverTaskComment(through, task, number, commentBody(task, events)), shadow: null };
+    return {
+      delivery: await deliverTaskComment(through, task, number, commentBody(task, events)),
+      shadow: null,
+    };
   }
   const delivery = await deliverResult(through, task, events);
   if (delivery?.pullRequest) {

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import type { Config } from '../config/index.ts';
 import type { TaskTrigger } from '../spec/journal-events.ts';
+import { EventPayload, taskOf } from './github-events.ts';
 import type { TaskRequest } from './task-operations.ts';
 
 /** A GitHub webhook delivery whose signature the receiver verified. */
@@ -33,6 +33,8 @@ export interface DeliveryBook {
 export interface ForgeQuestions {
   writeAccess(repository: string, login: string): Promise<{ allowed: boolean; permission: string }>;
   openWardenPulls(repository: string): Promise<number>;
+  /** The unified diff of a pull request. */
+  pullDiff(repository: string, number: number): Promise<string>;
 }
 
 /** What a delivery comes to: a task to start, nothing (and why), or a replay of one seen before. */
@@ -42,37 +44,6 @@ export type TriggerDecision =
   | { outcome: 'replayed' }
   /** An outcome event (a merge, a change request…) moved these tasks' pull requests. */
   | { outcome: 'recorded'; change: string; taskIds: string[] };
-
-/** The parts of a payload the triggers read; anything else in it is left alone. */
-const Payload = z.looseObject({
-  action: z.string().optional(),
-  repository: z.looseObject({ full_name: z.string() }).optional(),
-  sender: z.looseObject({ login: z.string() }).optional(),
-  workflow_run: z
-    .looseObject({
-      name: z.string().nullish(),
-      conclusion: z.string().nullish(),
-      head_branch: z.string().nullish(),
-      html_url: z.string().nullish(),
-    })
-    .optional(),
-  check_suite: z
-    .looseObject({
-      conclusion: z.string().nullish(),
-      head_branch: z.string().nullish(),
-      url: z.string().nullish(),
-    })
-    .optional(),
-  issue: z
-    .looseObject({
-      number: z.number(),
-      title: z.string(),
-      body: z.string().nullish(),
-      html_url: z.string().nullish(),
-    })
-    .optional(),
-  label: z.looseObject({ name: z.string() }).optional(),
-});
 
 /**
  * Decides what a verified GitHub delivery starts, by `triggers.github`: a completed `workflow_run` or
@@ -106,54 +77,77 @@ export async function decideGithubDelivery(
       : { outcome: 'replayed' };
   }
   const { repository, subject } = found;
-  const refused = await refusal(config, found, book, forge, now);
-  const taskId = refused === undefined ? newTaskId() : undefined;
-  const outcome = refused === undefined ? 'started' : `ignored: ${refused}`;
+  const admitted = await admit(config, found, book, forge, now);
+  const taskId = 'refused' in admitted ? undefined : newTaskId();
+  const outcome = 'refused' in admitted ? `ignored: ${admitted.refused}` : 'started';
   // Claimed only now: a delivery GitHub could not be asked about is not recorded, and may come again.
   if (!book.claim({ outcome, taskId, repository, subject })) return { outcome: 'replayed' };
-  if (taskId === undefined) return { outcome: 'ignored', reason: refused! };
-  return { outcome: 'started', taskId, request: { ...found.request, taskId } };
+  if ('refused' in admitted || taskId === undefined) {
+    return { outcome: 'ignored', reason: 'refused' in admitted ? admitted.refused : outcome };
+  }
+  const task = admitted.diff === undefined ? found.request.task : withDiff(found.request.task, admitted.diff);
+  return { outcome: 'started', taskId, request: { ...found.request, task, taskId } };
+}
+
+/** Most characters of a pull request's diff put into a review task; the rest is cut, and said so. */
+const MAX_DIFF_CHARS = 100_000;
+
+function withDiff(task: string, diff: string): string {
+  const cut = diff.length > MAX_DIFF_CHARS;
+  const shown = cut
+    ? `${diff.slice(0, MAX_DIFF_CHARS)}\n… (the diff is ${diff.length} characters; the rest is cut)`
+    : diff;
+  return `${task}\n\nThe pull request's diff:\n\n\`\`\`diff\n${shown}\n\`\`\``;
 }
 
 /**
- * Why a task the rules asked for may not start (the actor's write access, the subject, the limits);
- * undefined when it may.
+ * Whether a task the rules asked for may start (the actor's write access, the subject, the limits),
+ * with the pull request's diff it needs; or why not.
  */
-async function refusal(
+async function admit(
   config: Config,
-  found: { repository: string; subject: string; request: TaskRequest },
+  found: { repository: string; subject: string; request: TaskRequest; diffOf?: number | undefined },
   book: DeliveryBook,
   forge: ForgeQuestions,
   now: Date,
-): Promise<string | undefined> {
+): Promise<{ refused: string } | { diff?: string | undefined }> {
   const { repository, subject } = found;
   const actor = found.request.trigger!.actor;
   const access = await forge.writeAccess(repository, actor);
   if (!access.allowed) {
-    return `${actor} has ${access.permission} access to ${repository}; only people with write access start work`;
+    return {
+      refused: `${actor} has ${access.permission} access to ${repository}; only people with write access start work`,
+    };
   }
   const open = await forge.openWardenPulls(repository);
+  const diff = found.diffOf === undefined ? undefined : await forge.pullDiff(repository, found.diffOf);
   // No await from here to the claim: two deliveries of one subject cannot both pass.
   const busy = book.busyWith(repository, subject);
-  if (busy !== undefined) return `task ${busy} is already working on ${subject}`;
+  if (busy !== undefined) return { refused: `task ${busy} is already working on ${subject}` };
   const { maxPerHour, maxOpenPullRequests } = config.triggers.github;
   const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
   if (book.startedSince(repository, hourAgo) >= maxPerHour) {
-    return `${repository} started ${maxPerHour} task(s) in the last hour (triggers.github.maxPerHour)`;
+    return {
+      refused: `${repository} started ${maxPerHour} task(s) in the last hour (triggers.github.maxPerHour)`,
+    };
   }
   if (open >= maxOpenPullRequests) {
-    return `${repository} has ${open} open Warden pull request(s) (triggers.github.maxOpenPullRequests: ${maxOpenPullRequests})`;
+    return {
+      refused: `${repository} has ${open} open Warden pull request(s) (triggers.github.maxOpenPullRequests: ${maxOpenPullRequests})`,
+    };
   }
-  return undefined;
+  return { diff };
 }
 
 /** What the delivery asks for by the rules alone: a task on a repository's subject, or why nothing. */
 function decide(
   config: Config,
   delivery: GithubDelivery,
-): { reason: string } | { repository: string; subject: string; request: TaskRequest } {
+):
+  | { reason: string }
+  | { repository: string; subject: string; request: TaskRequest; diffOf?: number | undefined } {
   const settings = config.triggers.github;
-  const parsed = Payload.safeParse(delivery.payload);
+  const parsed = EventPayload.safeParse(delivery.payload);
   if (!parsed.success) return { reason: 'the payload is not a GitHub event this version reads' };
   const payload = parsed.data;
   const repository = payload.repository?.full_name;
@@ -166,7 +160,7 @@ function decide(
   }
   for (const rule of settings.on) {
     if (rule.event !== delivery.event) continue;
-    const found = taskOf(rule, payload);
+    const found = taskOf(settings, rule, payload);
     if (found === undefined) continue;
     if ('skip' in found) return { reason: found.skip };
     const trigger: TaskTrigger = {
@@ -176,10 +170,12 @@ function decide(
       actor,
       url: found.url,
       repository,
+      number: found.number,
     };
     return {
       repository,
       subject: found.subject,
+      diffOf: found.diffOf,
       request: {
         repo: checkout,
         task: found.task,
@@ -191,32 +187,4 @@ function decide(
     };
   }
   return { reason: `no trigger for ${event}` };
-}
-
-/** The task a rule makes of a payload; undefined when the rule does not match it. */
-function taskOf(
-  rule: Config['triggers']['github']['on'][number],
-  payload: z.infer<typeof Payload>,
-): { task: string; url: string | undefined; subject: string } | { skip: string } | undefined {
-  if (rule.event === 'workflow_run' || rule.event === 'check_suite') {
-    const run = rule.event === 'workflow_run' ? payload.workflow_run : payload.check_suite;
-    if (payload.action !== 'completed' || run?.conclusion !== 'failure') return undefined;
-    const branch = run.head_branch ?? '';
-    if (branch.startsWith('warden/')) return { skip: `the failure is on Warden's own branch ${branch}` };
-    const name = payload.workflow_run?.name ?? 'checks';
-    const url = payload.workflow_run?.html_url ?? payload.check_suite?.url ?? undefined;
-    return {
-      task: `CI (${name}) failed on branch ${branch || '(unknown)'}${url ? ` (${url})` : ''}. Reproduce the failure, find its cause and fix it.`,
-      url,
-      // A second failure of the same workflow on the same branch belongs to the task already on it.
-      subject: `${rule.event}:${name}@${branch}`,
-    };
-  }
-  if (payload.action !== 'labeled' || !payload.issue || payload.label?.name !== rule.label) return undefined;
-  const { issue } = payload;
-  return {
-    task: `Resolve issue #${issue.number}: ${issue.title}\n\n${issue.body ?? ''}`.trim(),
-    url: issue.html_url ?? undefined,
-    subject: `issue#${issue.number}`,
-  };
 }

@@ -26,6 +26,8 @@ export interface Deliveries {
   writeAccess(forgeRepository: string, login: string): Promise<{ allowed: boolean; permission: string }>;
   /** How many of the GitHub repository's open pull requests are Warden's (their head is `warden/…`). */
   openWardenPulls(forgeRepository: string): Promise<number>;
+  /** The unified diff of a pull request of the GitHub repository. */
+  pullDiff(forgeRepository: string, number: number): Promise<string>;
 }
 
 /**
@@ -105,6 +107,7 @@ export function createResultDelivery(parts: SharedParts): Deliveries | null {
       access.set(key, { at: Date.now(), answer });
       return answer;
     },
+    pullDiff: (forgeRepository, number) => githubForge(forgeRepository).pullDiff(number),
     async openWardenPulls(forgeRepository) {
       const pulls = await githubForge(forgeRepository).openPullRequests();
       return pulls.filter((pull) => pull.head.startsWith('warden/')).length;

@@ -14,6 +14,7 @@ import {
   apiOf,
   deliverWebhook,
   exampleOf,
+  githubAppConfig,
   SECRET,
   type Server,
   signature,
@@ -89,8 +90,7 @@ describe('warden serve: GitHub webhooks, against a local GitHub', () => {
       [
         `model: scripted:${script}`,
         'agent:\n  check: sh check.sh',
-        'forge:\n  kind: github\n  github:',
-        `    owner: Codertocat\n    repo: Hello-World\n    appId: 1\n    installationId: 5\n    privateKeyFile: ${keyFile}\n    apiUrl: ${github.baseUrl}`,
+        githubAppConfig(keyFile, github.baseUrl),
         'triggers:\n  github:',
         `    repositories:\n      octo-org/octo-repo: ${repo}\n      Codertocat/Hello-World: ${repo}\n      octo/gone: ${path.join(work.dir, 'no-such-checkout')}`,
         '    ignoreActors: [warden-bot]',

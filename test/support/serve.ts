@@ -107,3 +107,11 @@ export function workflowRun(options: { branch?: string; sender?: string; conclus
   payload.sender.login = options.sender ?? 'octocat';
   return payload;
 }
+
+/** A GitHub App for the serve tests: its key file, and the `forge:` section that names it. */
+export function githubAppConfig(keyFile: string, apiUrl: string): string {
+  return [
+    'forge:\n  kind: github\n  github:',
+    `    owner: Codertocat\n    repo: Hello-World\n    appId: 1\n    installationId: 5\n    privateKeyFile: ${keyFile}\n    apiUrl: ${apiUrl}`,
+  ].join('\n');
+}

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import type { Config } from '../config/index.ts';
+
+/** The parts of a payload the triggers read; anything else in it is left alone. */
+export const EventPayload = z.looseObject({
+  action: z.string().optional(),
+  repository: z.looseObject({ full_name: z.string() }).optional(),
+  sender: z.looseObject({ login: z.string() }).optional(),
+  workflow_run: z
+    .looseObject({
+      name: z.string().nullish(),
+      conclusion: z.string().nullish(),
+      head_branch: z.string().nullish(),
+      html_url: z.string().nullish(),
+    })
+    .optional(),
+  check_suite: z
+    .looseObject({
+      conclusion: z.string().nullish(),
+      head_branch: z.string().nullish(),
+      url: z.string().nullish(),
+    })
+    .optional(),
+  issue: z
+    .looseObject({
+      number: z.number(),
+      title: z.string(),
+      body: z.string().nullish(),
+      html_url: z.string().nullish(),
+    })
+    .optional(),
+  label: z.looseObject({ name: z.string() }).optional(),
+  pull_request: z
+    .looseObject({
+      number: z.number(),
+      title: z.string(),
+      body: z.string().nullish(),
+      html_url: z.string().nullish(),
+      head: z.looseObject({ ref: z.string() }),
+    })
+    .optional(),
+  comment: z.looseObject({ body: z.string(), html_url: z.string().nullish() }).optional(),
+});
+
+/** What a rule makes of an event: the task, its link, its subject, and the issue or pull request. */
+export interface EventTask {
+  task: string;
+  url: string | undefined;
+  /** What one task at a time works on: a workflow on a branch, an issue, a pull request. */
+  subject: string;
+  /** The issue or pull request the event is about; a comment agent posts there. */
+  number?: number | undefined;
+  /** A pull request whose diff the task needs (fetched from the forge before it starts). */
+  diffOf?: number | undefined;
+}
+
+/** The footer of Warden's own comments (`commentBody`): a comment carrying it never starts work. */
+const WARDEN_FOOTER = /Posted by a Warden agent \(.*\); the full record: `warden trace /;
+
+/** The task a rule makes of a payload; undefined when the rule does not match it. */
+export function taskOf(
+  settings: Config['triggers']['github'],
+  rule: Config['triggers']['github']['on'][number],
+  payload: z.infer<typeof EventPayload>,
+): EventTask | { skip: string } | undefined {
+  if (rule.event === 'workflow_run' || rule.event === 'check_suite') {
+    const run = rule.event === 'workflow_run' ? payload.workflow_run : payload.check_suite;
+    if (payload.action !== 'completed' || run?.conclusion !== 'failure') return undefined;
+    const branch = run.head_branch ?? '';
+    if (branch.startsWith('warden/')) return { skip: `the failure is on Warden's own branch ${branch}` };
+    const name = payload.workflow_run?.name ?? 'checks';
+    const url = payload.workflow_run?.html_url ?? payload.check_suite?.url ?? undefined;
+    return {
+      task: `CI (${name}) failed on branch ${branch || '(unknown)'}${url ? ` (${url})` : ''}. Reproduce the failure, find its cause and fix it.`,
+      url,
+      // A second failure of the same workflow on the same branch belongs to the task already on it.
+      subject: `${rule.event}:${name}@${branch}`,
+    };
+  }
+  if (rule.event === 'pull_request') {
+    const pull = payload.pull_request;
+    if (!pull || (payload.action !== 'opened' && payload.action !== 'synchronize')) return undefined;
+    if (pull.head.ref.startsWith('warden/')) return { skip: `pull request #${pull.number} is Warden's own` };
+    return {
+      task: `Review pull request #${pull.number}: ${pull.title}\n\n${pull.body ?? ''}`.trim(),
+      url: pull.html_url ?? undefined,
+      // A push to a pull request under review belongs to the review already running.
+      subject: `pull#${pull.number}`,
+      number: pull.number,
+      diffOf: pull.number,
+    };
+  }
+  if (rule.event === 'issue_comment') {
+    const { issue, comment } = payload;
+    if (payload.action !== 'created' || !issue || !comment) return undefined;
+    if (!comment.body.toLowerCase().includes(settings.mention.toLowerCase())) return undefined;
+    if (WARDEN_FOOTER.test(comment.body)) return { skip: "the comment is Warden's own" };
+    const actor = payload.sender?.login ?? 'unknown';
+    return {
+      task: [
+        `Issue #${issue.number}: ${issue.title}`,
+        issue.body ?? '',
+        `@${actor} asks, in a comment: ${comment.body}`,
+      ]
+        .filter((part) => part.trim() !== '')
+        .join('\n\n'),
+      url: comment.html_url ?? issue.html_url ?? undefined,
+      subject: `issue#${issue.number}`,
+      number: issue.number,
+    };
+  }
+  if (payload.action !== 'labeled' || !payload.issue || payload.label?.name !== rule.label) return undefined;
+  const { issue } = payload;
+  return {
+    task: `Resolve issue #${issue.number}: ${issue.title}\n\n${issue.body ?? ''}`.trim(),
+    url: issue.html_url ?? undefined,
+    subject: `issue#${issue.number}`,
+    number: issue.number,
+  };
+}

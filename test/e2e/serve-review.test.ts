@@ -1,0 +1,179 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  type GitHubTestServer,
+  gitHubRepositoryRoutes,
+  installationTokenRoute,
+  startGitHubTestServer,
+  testAppPrivateKey,
+} from '../../src/testing/index.ts';
+import { git, makeRepo, scratch, writeScript } from '../support/cli.ts';
+import {
+  apiOf,
+  deliverWebhook,
+  exampleOf,
+  githubAppConfig,
+  SECRET,
+  type Server,
+  startServer,
+  TOKEN,
+} from '../support/serve.ts';
+
+const usage = { input_tokens: 1000, output_tokens: 20 };
+const HELLO = '/repos/Codertocat/Hello-World';
+const REVIEW = 'src/cart.js:2: the discount is applied twice; take it off the subtotal once.';
+
+describe('warden serve: the reviewer on pull requests, and work asked for in a comment', () => {
+  const work = scratch('serve-review');
+  let server: Server;
+  let github: GitHubTestServer;
+  let pullNumber: number;
+  const api = apiOf(() => server);
+  const taskOf = async (taskId: string) => {
+    const trace = (await (await api(`/api/tasks/${taskId}/trace`)).json()) as {
+      task?: { status: string };
+      events?: Array<{ type: string; prompt?: string }>;
+    };
+    return trace;
+  };
+  const requestsTo = (method: string, pattern: RegExp) =>
+    github.requests.filter((request) => request.method === method && pattern.test(request.path));
+
+  beforeAll(async () => {
+    const repo = makeRepo(path.join(work.dir, 'repo'), { 'src/cart.js': 'export const total = (x) => x;\n' });
+    const bare = path.join(work.dir, 'hello.git');
+    execFileSync('git', ['clone', '--quiet', '--bare', repo, bare]);
+    // A contributor's branch on GitHub, and the pull request that asks to merge it.
+    git(repo, 'checkout', '--quiet', '-b', 'feature/discount');
+    writeFileSync(path.join(repo, 'src/cart.js'), 'export const total = (x, d) => x - d - d;\n');
+    execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@e.com', 'commit', '-qam', 'discount'], {
+      cwd: repo,
+    });
+    git(repo, 'push', '--quiet', bare, 'feature/discount');
+    git(repo, 'checkout', '--quiet', 'main');
+    github = await startGitHubTestServer([
+      installationTokenRoute('ghs_reviewInstallationToken'),
+      ...gitHubRepositoryRoutes({
+        owner: 'Codertocat',
+        name: 'Hello-World',
+        bareRepository: bare,
+        protectedBranches: [],
+        collaborators: { octocat: 'write', Codertocat: 'admin' },
+        issues: [2],
+      }),
+    ]);
+    const opened = await fetch(`${github.baseUrl}${HELLO}/pulls`, {
+      method: 'POST',
+      body: JSON.stringify({ head: 'feature/discount', base: 'main', title: 'Add a discount' }),
+    });
+    pullNumber = ((await opened.json()) as { number: number }).number;
+
+    const keyFile = path.join(work.dir, 'app.pem');
+    writeFileSync(keyFile, testAppPrivateKey());
+    const script = writeScript(work.dir, {
+      model: 'anthropic:claude-haiku-4-5',
+      turns: [
+        { tool_calls: [{ name: 'read_file', input: { path: 'src/cart.js' } }], usage },
+        { text: REVIEW, usage },
+      ],
+    });
+    const config = path.join(work.dir, 'config.yaml');
+    writeFileSync(
+      config,
+      [
+        `model: scripted:${script}`,
+        githubAppConfig(keyFile, github.baseUrl),
+        'triggers:\n  github:',
+        `    repositories:\n      Codertocat/Hello-World: ${repo}`,
+        '    ignoreActors: [warden-bot]',
+        '    on:\n      - event: pull_request\n        agent: reviewer\n      - event: issue_comment\n        agent: reviewer',
+        '',
+      ].join('\n'),
+    );
+    server = await startServer(['--data-dir', path.join(work.dir, 'home'), '--config', config], {
+      WARDEN_API_TOKEN: TOKEN,
+      WARDEN_GITHUB_WEBHOOK_SECRET: SECRET,
+    });
+  });
+  afterAll(async () => {
+    server?.child.kill('SIGKILL');
+    await github?.close();
+    work.cleanup();
+  });
+
+  it('reviews an opened pull request from its diff and posts the review as a comment, pushing nothing', async () => {
+    const payload = exampleOf('pull_request', 'opened') as {
+      pull_request: { number: number; head: { ref: string }; title: string };
+      sender: { login: string };
+    };
+    Object.assign(payload.pull_request, { number: pullNumber, title: 'Add a discount' });
+    payload.pull_request.head.ref = 'feature/discount';
+    payload.sender.login = 'octocat';
+    const started = await deliverWebhook(server, 'pull_request', payload, 'r-1');
+    expect(started.status).toBe(202);
+    const { taskId } = (await started.json()) as { taskId: string };
+
+    await vi.waitFor(() => expect(requestsTo('POST', /\/issues\/\d+\/comments$/)).toHaveLength(1), {
+      timeout: 60_000,
+      interval: 200,
+    });
+    const [comment] = requestsTo('POST', /\/issues\/\d+\/comments$/);
+    expect(comment!.path).toBe(`${HELLO}/issues/${pullNumber}/comments`);
+    const body = (comment!.body as { body: string }).body;
+    expect(body.startsWith(REVIEW)).toBe(true);
+    expect(body).toContain(`warden trace ${taskId}`);
+
+    // The task was given the pull request's diff, fetched from GitHub.
+    const { events } = await taskOf(taskId);
+    expect(events?.[0]?.prompt).toContain('Review pull request #1: Add a discount');
+    expect(events?.[0]?.prompt).toContain('+export const total = (x, d) => x - d - d;');
+    // Comments only: nothing pushed, no pull request opened.
+    expect(requestsTo('POST', /\/git\/(refs|commits|blobs|trees)$/)).toEqual([]);
+    expect(requestsTo('POST', /\/pulls$/)).toHaveLength(1);
+
+    // Warden's own pull request is never reviewed (it never triggers itself).
+    payload.pull_request.head.ref = `warden/${taskId}`;
+    const own = (await (await deliverWebhook(server, 'pull_request', payload, 'r-2')).json()) as {
+      reason: string;
+    };
+    expect(own.reason).toBe(`pull request #${pullNumber} is Warden's own`);
+  });
+
+  it('answers a comment that mentions it, and never its own comments', async () => {
+    const payload = exampleOf('issue_comment', 'created') as {
+      issue: { number: number };
+      comment: { body: string };
+      sender: { login: string };
+    };
+    payload.issue.number = 2;
+    payload.sender.login = 'octocat';
+    payload.comment.body = 'Could you look at the cart total? It is not mentioning anyone.';
+    const quiet = (await (await deliverWebhook(server, 'issue_comment', payload, 'c-0')).json()) as {
+      outcome: string;
+    };
+    expect(quiet.outcome).toBe('ignored');
+
+    payload.comment.body = '@Warden why is the cart total wrong?';
+    const asked = await deliverWebhook(server, 'issue_comment', payload, 'c-1');
+    expect(asked.status).toBe(202);
+    const { taskId } = (await asked.json()) as { taskId: string };
+    await vi.waitFor(() => expect(requestsTo('POST', /\/issues\/2\/comments$/).length).toBeGreaterThan(0), {
+      timeout: 60_000,
+      interval: 200,
+    });
+    const { events } = await taskOf(taskId);
+    expect(events?.[0]?.prompt).toContain(
+      '@octocat asks, in a comment: @Warden why is the cart total wrong?',
+    );
+
+    // The answer it posted, delivered back to it as a new comment, starts nothing.
+    const posted = requestsTo('POST', /\/issues\/2\/comments$/)[0]!.body as { body: string };
+    payload.comment.body = `@warden ${posted.body}`;
+    const echo = (await (await deliverWebhook(server, 'issue_comment', payload, 'c-2')).json()) as {
+      reason: string;
+    };
+    expect(echo.reason).toBe("the comment is Warden's own");
+  });
+});
