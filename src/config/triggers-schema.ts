@@ -63,6 +63,38 @@ export const TriggersSchema = z
           .default([]),
       })
       .prefault({}),
+    alerts: z
+      .strictObject({
+        secretEnv: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+          .describe(
+            'The environment variable holding the secret alert webhooks are signed with (X-PagerDuty-Signature v1=, or X-Warden-Signature sha256=).',
+          )
+          .default('WARDEN_ALERT_WEBHOOK_SECRET'),
+        services: z
+          .record(z.string().min(1), z.string().min(1))
+          .describe(
+            "Each service Warden investigates (PagerDuty's service name, Alertmanager's `service` or `job` label), and the local checkout of its code. Alerts of any other service are ignored.",
+          )
+          .default({}),
+        agent: z
+          .string()
+          .min(1)
+          .describe('The declared agent an alert starts.')
+          .default('oncall-investigator'),
+        maxPerHour: z
+          .number()
+          .int()
+          .nonnegative()
+          .describe("Most tasks one service's alerts start in an hour; the rest are ignored, recorded.")
+          .default(4),
+        mode: z
+          .enum(['act', 'shadow'])
+          .optional()
+          .describe("shadow: deliver nothing (default the agent's `mode`)."),
+      })
+      .prefault({}),
     schedules: z
       .array(
         z.strictObject({
@@ -90,4 +122,6 @@ export const TriggersSchema = z
       )
       .default([]),
   })
-  .describe('What starts tasks without a person: webhooks at POST /webhooks/github, and schedules.');
+  .describe(
+    'What starts tasks without a person: webhooks at POST /webhooks/github and POST /webhooks/alert, and schedules.',
+  );

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { type Context, Hono } from 'hono';
 import { type ZodError, z } from 'zod';
 import { UserError, WardenError } from '../spec/errors.ts';
-import { newTaskId, type Warden } from '../warden/index.ts';
+import { newTaskId, type TriggerDecision, type Warden } from '../warden/index.ts';
 import type { TaskQueue } from './task-queue.ts';
 
 /** `POST /api/tasks`: the fields of `warden run`, plus `agent`. */
@@ -138,11 +138,37 @@ export function createServerApp(warden: Warden, queue: TaskQueue, token: string 
       }
       throw error;
     }
-    if (decision.outcome !== 'started') return c.json(decision);
-    if (!queue.add(decision.taskId, decision.request)) {
-      return c.json({ error: 'the server is shutting down; GitHub can redeliver it' }, 503);
+    return started(c, queue, decision, 'GitHub can redeliver it');
+  });
+
+  // Alerts (PagerDuty v3, Alertmanager): the signature over the raw body is checked before anything else.
+  app.post('/webhooks/alert', async (c) => {
+    const secret = warden.env[warden.config.triggers.alerts.secretEnv];
+    if (!secret) {
+      return c.json(
+        { error: `no alert webhook secret: set ${warden.config.triggers.alerts.secretEnv}` },
+        503,
+      );
     }
-    return c.json({ outcome: 'started', taskId: decision.taskId }, 202);
+    const body = Buffer.from(await c.req.arrayBuffer());
+    const pagerduty = c.req.header('x-pagerduty-signature');
+    const signed =
+      pagerduty === undefined
+        ? signedBy(body, c.req.header('x-warden-signature'), secret)
+        : pagerduty.split(',').some((one) => signedBy(body, one.trim().replace(/^v1=/, 'sha256='), secret));
+    if (!signed) {
+      return c.json(
+        { error: 'the X-PagerDuty-Signature or X-Warden-Signature does not match the body' },
+        401,
+      );
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body.toString('utf8'));
+    } catch {
+      return c.json({ error: 'the body is not JSON' }, 400);
+    }
+    return started(c, queue, warden.receiveAlert(payload), 'the sender can deliver it again');
   });
 
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
@@ -156,6 +182,15 @@ export function createServerApp(warden: Warden, queue: TaskQueue, token: string 
     return c.json({ error: 'internal error' }, 500);
   });
   return app;
+}
+
+/** The answer to a decided delivery: 202 with the task once queued, else the decision as it is. */
+function started(c: Context, queue: TaskQueue, decision: TriggerDecision, again: string): Response {
+  if (decision.outcome !== 'started') return c.json(decision);
+  if (!queue.add(decision.taskId, decision.request)) {
+    return c.json({ error: `the server is shutting down; ${again}` }, 503);
+  }
+  return c.json({ outcome: 'started', taskId: decision.taskId }, 202);
 }
 
 /** 400 naming the first field that is wrong, and why. */

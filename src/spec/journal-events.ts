@@ -458,7 +458,7 @@ export interface ShadowResultFields {
 
 /** What started a task without a person: the webhook's kind, event, delivery, sender and link. */
 export interface TaskTrigger {
-  kind: 'github' | 'schedule';
+  kind: 'github' | 'schedule' | 'alert';
   /** `workflow_run.completed`, `issues.labeled`; a schedule's name. */
   event: string;
   /** The webhook's delivery id; a schedule's tick, as an ISO time. */

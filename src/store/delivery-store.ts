@@ -26,14 +26,16 @@ export class SqliteDeliveryStore {
     subject?: string | undefined;
     outcome: string;
     taskId?: string | undefined;
+    /** When the reported event happened (an alert's firing). */
+    occurredAt?: string | undefined;
   }): boolean {
     try {
       const now = new Date().toISOString();
       const row = this.#db
         .prepare(
           `INSERT INTO webhook_deliveries
-             (delivery_id, source, event, repository, subject, received_at, outcome, task_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             (delivery_id, source, event, repository, subject, received_at, outcome, task_id, occurred_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (delivery_id) DO UPDATE SET replays = replays + 1, last_replay_at = ?
            RETURNING replays`,
         )
@@ -46,6 +48,7 @@ export class SqliteDeliveryStore {
           now,
           delivery.outcome,
           delivery.taskId ?? null,
+          delivery.occurredAt ?? null,
           now,
         ) as { replays: number };
       return row.replays === 0;
@@ -87,6 +90,22 @@ export class SqliteDeliveryStore {
       )
       .get(repository, sinceIso) as { started: number };
     return row.started;
+  }
+
+  /**
+   * Alerts (`source = 'alert'`) that started a task since `sinceIso`: when each fired, and when its task
+   * ended with a diagnosis (succeeded or unverified: the investigator finished); `null` otherwise.
+   */
+  alertDiagnoses(sinceIso: string): Array<{ occurredAt: string; diagnosedAt: string | null }> {
+    return this.#db
+      .prepare(
+        `SELECT d.occurred_at AS occurredAt,
+           CASE WHEN t.status IN ('succeeded', 'unverified') THEN t.ended_at END AS diagnosedAt
+         FROM webhook_deliveries d LEFT JOIN tasks t ON t.id = d.task_id
+         WHERE d.source = 'alert' AND d.outcome = 'started' AND d.occurred_at IS NOT NULL
+           AND d.received_at >= ? ORDER BY d.received_at`,
+      )
+      .all(sinceIso) as Array<{ occurredAt: string; diagnosedAt: string | null }>;
   }
 
   /**

@@ -7,6 +7,7 @@ import { BREAKER_COUNTERS } from './migrations/0006-breaker-counters.ts';
 import { REPORT_INDEXES_AND_COMPACTION } from './migrations/0007-report-indexes-and-compaction.ts';
 import { WEBHOOK_DELIVERIES } from './migrations/0008-webhook-deliveries.ts';
 import { PULL_OUTCOMES } from './migrations/0009-pull-outcomes.ts';
+import { ALERT_TIMES } from './migrations/0010-alert-times.ts';
 
 /**
  * Schema migrations for the embedded store, applied in order, each in its own transaction. Each lives
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly string[] = [
   REPORT_INDEXES_AND_COMPACTION,
   WEBHOOK_DELIVERIES,
   PULL_OUTCOMES,
+  ALERT_TIMES,
 ];

@@ -25,17 +25,14 @@ import {
   SqliteReportStore,
   SqliteSpendStore,
 } from '../store/index.ts';
+import { decideAlert, readAlert } from './alert-trigger.ts';
 import { type CostReportRequest, costReport } from './cost-report.ts';
 import { resolveConfigPath, resolveHome } from './data-dir.ts';
 import type { ShadowResult } from './deliver-task.ts';
+import { deliveryBook } from './delivery-book.ts';
 import { findTask } from './find-task.ts';
 import { isOutcomeEvent, receiveOutcomeEvent } from './forge-outcomes.ts';
-import {
-  type DeliveryBook,
-  decideGithubDelivery,
-  type GithubDelivery,
-  type TriggerDecision,
-} from './github-trigger.ts';
+import { decideGithubDelivery, type GithubDelivery, type TriggerDecision } from './github-trigger.ts';
 import { type OutcomeReport, outcomeReport } from './outcome-report.ts';
 import { createResultDelivery } from './result-delivery.ts';
 import {
@@ -222,24 +219,26 @@ class OpenWarden implements Warden {
 
   async receiveGithubDelivery(delivery: GithubDelivery): Promise<TriggerDecision> {
     if (isOutcomeEvent(delivery)) return await receiveOutcomeEvent(this.#parts, delivery);
-    const deliveries = new SqliteDeliveryStore(this.#parts.store.database);
-    const book = {
-      seen: () => deliveries.seen(delivery.id),
-      claim: (record: Parameters<DeliveryBook['claim']>[0]) =>
-        deliveries.claim({ ...record, id: delivery.id, source: 'github', event: delivery.event }),
-      startedSince: (repository: string, sinceIso: string) => deliveries.startedSince(repository, sinceIso),
-      busyWith: (repository: string, subject: string) => {
-        const last = deliveries.lastStarted(repository, subject);
-        if (!last) return undefined;
-        // Not in the store yet: still waiting for a runner (a day later, it never started).
-        if (last.status === null)
-          return Date.now() - Date.parse(last.receivedAt) < 86_400_000 ? last.taskId : undefined;
-        return last.status === 'running' || last.status === 'awaiting_approval' ? last.taskId : undefined;
-      },
-    };
+    const book = deliveryBook(this.#parts.store, {
+      id: delivery.id,
+      source: 'github',
+      event: delivery.event,
+    });
     // The config refuses GitHub triggers without the GitHub App, so the forge is there.
     const forge = this.#delivery()!;
     return await decideGithubDelivery(this.#parts.config, delivery, newTaskId, book, forge);
+  }
+
+  receiveAlert(payload: unknown): TriggerDecision {
+    const alert = readAlert(payload);
+    if ('reason' in alert) return { outcome: 'ignored', reason: alert.reason };
+    const book = deliveryBook(this.#parts.store, {
+      id: alert.id,
+      source: 'alert',
+      event: alert.event,
+      occurredAt: alert.occurredAt,
+    });
+    return decideAlert(this.#parts.config, alert, newTaskId, book);
   }
 
   deliveryFailed(deliveryId: string, reason: string): void {

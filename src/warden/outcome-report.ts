@@ -1,4 +1,4 @@
-import { type PullOutcomeRow, SqlitePullOutcomeStore } from '../store/index.ts';
+import { type PullOutcomeRow, SqliteDeliveryStore, SqlitePullOutcomeStore } from '../store/index.ts';
 import type { SharedParts } from './task-runtime.ts';
 
 /** What Warden's pull requests came to, for everyone or one agent. */
@@ -19,6 +19,13 @@ export interface OutcomeCounts {
 
 export interface OutcomeReport extends OutcomeCounts {
   since: string | null;
+  /** Alerts that started an investigation: how many, how many ended with a diagnosis, and how soon. */
+  alerts: {
+    investigated: number;
+    diagnosed: number;
+    /** Minutes from the alert's firing to the diagnosis (the investigator's task ending finished). */
+    timeToDiagnosisMinutes: { p50: number | null; p90: number | null };
+  };
   byAgent: Array<OutcomeCounts & { agent: string }>;
   pullRequests: PullOutcomeRow[];
 }
@@ -27,8 +34,17 @@ export interface OutcomeReport extends OutcomeCounts {
 export function outcomeReport(parts: Pick<SharedParts, 'store'>, since?: Date): OutcomeReport {
   const rows = new SqlitePullOutcomeStore(parts.store.database).list({ sinceAt: since?.toISOString() });
   const agents = [...new Set(rows.map((row) => row.agent ?? '-'))].sort();
+  const alerts = new SqliteDeliveryStore(parts.store.database).alertDiagnoses(since?.toISOString() ?? '');
+  const diagnosed = alerts.filter((alert) => alert.diagnosedAt !== null);
   return {
     since: since?.toISOString() ?? null,
+    alerts: {
+      investigated: alerts.length,
+      diagnosed: diagnosed.length,
+      timeToDiagnosisMinutes: percentiles(
+        diagnosed.map((alert) => (Date.parse(alert.diagnosedAt!) - Date.parse(alert.occurredAt)) / 60_000),
+      ),
+    },
     ...countsOf(rows),
     byAgent: agents.map((agent) => ({
       agent,

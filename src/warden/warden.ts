@@ -67,6 +67,12 @@ export interface Warden {
    * write, the open pull requests) is not recorded and throws a retryable `forge-failed`.
    */
   receiveGithubDelivery(delivery: GithubDelivery): Promise<TriggerDecision>;
+  /**
+   * What an alert webhook whose signature was verified starts (`triggers.alerts`): PagerDuty's v3
+   * `incident.triggered` or Alertmanager's `firing`, on the service's checkout, with the investigator
+   * agent. Recorded once by id (PagerDuty's event id; a hash of Alertmanager's group and alerts).
+   */
+  receiveAlert(payload: unknown): TriggerDecision;
   /** Records that the task a delivery started never started (`runTask` threw): it holds no subject. */
   deliveryFailed(deliveryId: string, reason: string): void;
   /** The pull requests tasks in shadow mode would have opened, by task; tasks without one are absent. */

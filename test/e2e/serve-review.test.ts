@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,7 +10,7 @@ import {
   startGitHubTestServer,
   testAppPrivateKey,
 } from '../../src/testing/index.ts';
-import { git, makeRepo, scratch, writeScript } from '../support/cli.ts';
+import { git, makeRepo, runWarden, scratch, writeScript } from '../support/cli.ts';
 import {
   apiOf,
   deliverWebhook,
@@ -23,10 +24,12 @@ import {
 
 const usage = { input_tokens: 1000, output_tokens: 20 };
 const HELLO = '/repos/Codertocat/Hello-World';
+const ALERT_SECRET = 'alert-secret-5c6d';
 const REVIEW = 'src/cart.js:2: the discount is applied twice; take it off the subtotal once.';
 
-describe('warden serve: the reviewer on pull requests, and work asked for in a comment', () => {
+describe('warden serve: the reviewer on pull requests, work asked for in a comment, and alerts', () => {
   const work = scratch('serve-review');
+  const home = path.join(work.dir, 'home');
   let server: Server;
   let github: GitHubTestServer;
   let pullNumber: number;
@@ -89,12 +92,14 @@ describe('warden serve: the reviewer on pull requests, and work asked for in a c
         `    repositories:\n      Codertocat/Hello-World: ${repo}`,
         '    ignoreActors: [warden-bot]',
         '    on:\n      - event: pull_request\n        agent: reviewer\n      - event: issue_comment\n        agent: reviewer',
+        `  alerts:\n    services:\n      api: ${repo}`,
         '',
       ].join('\n'),
     );
-    server = await startServer(['--data-dir', path.join(work.dir, 'home'), '--config', config], {
+    server = await startServer(['--data-dir', home, '--config', config], {
       WARDEN_API_TOKEN: TOKEN,
       WARDEN_GITHUB_WEBHOOK_SECRET: SECRET,
+      WARDEN_ALERT_WEBHOOK_SECRET: ALERT_SECRET,
     });
   });
   afterAll(async () => {
@@ -175,5 +180,98 @@ describe('warden serve: the reviewer on pull requests, and work asked for in a c
       reason: string;
     };
     expect(echo.reason).toBe("the comment is Warden's own");
+  });
+
+  it('investigates a signed PagerDuty or Alertmanager alert once, and measures the time to diagnosis', async () => {
+    const hmac = (body: string, secret = ALERT_SECRET) =>
+      createHmac('sha256', secret).update(body).digest('hex');
+    const post = (payload: unknown, headers: (body: string) => Record<string, string>) => {
+      const body = JSON.stringify(payload);
+      return fetch(`${server.url}/webhooks/alert`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...headers(body) },
+      });
+    };
+    const fired = new Date(Date.now() - 5 * 60_000).toISOString();
+    // PagerDuty's v3 webhook shape, signed as PagerDuty signs (v1=, possibly several).
+    const incident = (eventType: string, service = 'api') => ({
+      event: {
+        id: `pd-${eventType}-${service}`,
+        event_type: eventType,
+        resource_type: 'incident',
+        occurred_at: fired,
+        data: {
+          id: 'PGR0VU2',
+          type: 'incident',
+          title: 'Checkout error rate above 5%',
+          html_url: 'https://acme.pagerduty.com/incidents/PGR0VU2',
+          urgency: 'high',
+          service: { id: 'PF9KMXH', summary: service, type: 'service_reference' },
+        },
+      },
+    });
+    const pagerduty = (body: string) => ({
+      'x-pagerduty-signature': `v1=${hmac(body, 'old')},v1=${hmac(body)}`,
+    });
+
+    expect((await post(incident('incident.triggered'), () => ({}))).status).toBe(401);
+    expect(
+      (
+        await post(incident('incident.triggered'), (body) => ({
+          'x-pagerduty-signature': `v1=${hmac(body, 'x')}`,
+        }))
+      ).status,
+    ).toBe(401);
+    const started = await post(incident('incident.triggered'), pagerduty);
+    expect(started.status).toBe(202);
+    const { taskId } = (await started.json()) as { taskId: string };
+    expect(await (await post(incident('incident.triggered'), pagerduty)).json()).toEqual({
+      outcome: 'replayed',
+    });
+    expect(await (await post(incident('incident.resolved'), pagerduty)).json()).toMatchObject({
+      outcome: 'ignored',
+    });
+    const other = (await (await post(incident('incident.triggered', 'billing'), pagerduty)).json()) as {
+      reason: string;
+    };
+    expect(other.reason).toBe('service billing is not in triggers.alerts.services');
+
+    // Alertmanager's webhook (version 4), signed with X-Warden-Signature.
+    const group = {
+      version: '4',
+      groupKey: '{}:{alertname="HighLatency"}',
+      status: 'firing',
+      receiver: 'warden',
+      externalURL: 'http://alertmanager.test:9093',
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'HighLatency', service: 'api', severity: 'page' },
+          annotations: { summary: 'p99 latency above 2s', description: 'GET /cart is slow' },
+          startsAt: fired,
+          endsAt: '0001-01-01T00:00:00Z',
+          fingerprint: 'a1b2c3',
+        },
+      ],
+    };
+    const grouped = await post(group, (body) => ({ 'x-warden-signature': `sha256=${hmac(body)}` }));
+    expect(grouped.status).toBe(202);
+    const second = ((await grouped.json()) as { taskId: string }).taskId;
+
+    for (const id of [taskId, second]) {
+      await vi.waitFor(async () => expect((await taskOf(id)).task?.status).toBe('unverified'), {
+        timeout: 60_000,
+        interval: 200,
+      });
+    }
+    expect((await taskOf(taskId)).events?.[0]).toMatchObject({
+      prompt: expect.stringContaining('Alert: Checkout error rate above 5% (service api'),
+      trigger: { kind: 'alert', event: 'pagerduty.incident.triggered', actor: 'pagerduty' },
+    });
+    expect((await taskOf(second)).events?.[0]?.prompt).toContain('GET /cart is slow');
+    const report = JSON.parse((await runWarden(['outcomes', '--json', '--data-dir', home])).stdout);
+    expect(report.alerts).toMatchObject({ investigated: 2, diagnosed: 2 });
+    expect(report.alerts.timeToDiagnosisMinutes.p50).toBeGreaterThanOrEqual(5);
   });
 });

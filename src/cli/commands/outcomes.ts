@@ -12,7 +12,8 @@ What became of the pull requests Warden opened, as the forge's webhooks told \`w
 and no human commit on its branch), accepted after changes, rejected (closed unmerged), reverted (its
 merge commit reverted on the default branch), still open. Prints the first-pass accept rate (over the
 decided ones), time to merge and time from the task's start to the merge (p50, p90), overall and per
-agent. DURATION: 30m, 12h, 7d (default: everything). --json prints the report with every pull request.
+agent; and for alerts (POST /webhooks/alert), the time from the alert's firing to the investigator's
+diagnosis, p50 and p90. DURATION: 30m, 12h, 7d (default: everything). --json prints the report with every pull request.
 `;
 
 export async function outcomesCommand(argv: string[], io: CommandIo): Promise<number> {
@@ -32,6 +33,11 @@ export async function outcomesCommand(argv: string[], io: CommandIo): Promise<nu
     io.out(`period     ${report.since ? `since ${report.since}` : 'everything'}\n`);
     io.out(`${line('all agents', report)}\n`);
     for (const group of report.byAgent) io.out(`${line(`  ${group.agent}`, group)}\n`);
+    const { alerts } = report;
+    const minutes = (value: number | null) => (value === null ? '-' : `${value.toFixed(1)} min`);
+    io.out(
+      `alerts     ${alerts.investigated} investigated, ${alerts.diagnosed} diagnosed; alert to diagnosis p50 ${minutes(alerts.timeToDiagnosisMinutes.p50)} p90 ${minutes(alerts.timeToDiagnosisMinutes.p90)}\n`,
+    );
     return EXIT.ok;
   } finally {
     await warden.close();

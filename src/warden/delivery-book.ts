@@ -1,0 +1,36 @@
+import type { SqliteStore } from '../store/index.ts';
+import { SqliteDeliveryStore } from '../store/index.ts';
+import type { DeliveryBook } from './github-trigger.ts';
+
+/**
+ * The record of webhook deliveries, as a trigger's decision sees it for one delivery: whether its id
+ * came before, its claim, a repository's (or service's) tasks started lately, and the task still
+ * working on a subject. A task still waiting for a runner holds its subject for a day at most.
+ */
+export function deliveryBook(
+  store: SqliteStore,
+  delivery: { id: string; source: string; event: string; occurredAt?: string | undefined },
+): DeliveryBook {
+  const deliveries = new SqliteDeliveryStore(store.database);
+  return {
+    seen: () => deliveries.seen(delivery.id),
+    claim: (record) =>
+      deliveries.claim({
+        ...record,
+        id: delivery.id,
+        source: delivery.source,
+        event: delivery.event,
+        occurredAt: delivery.occurredAt,
+      }),
+    startedSince: (repository, sinceIso) => deliveries.startedSince(repository, sinceIso),
+    busyWith: (repository, subject) => {
+      const last = deliveries.lastStarted(repository, subject);
+      if (!last) return undefined;
+      // Not in the store yet: still waiting for a runner (a day later, it never started).
+      if (last.status === null) {
+        return Date.now() - Date.parse(last.receivedAt) < 86_400_000 ? last.taskId : undefined;
+      }
+      return last.status === 'running' || last.status === 'awaiting_approval' ? last.taskId : undefined;
+    },
+  };
+}
