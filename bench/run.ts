@@ -12,6 +12,7 @@ import { benchRealRepositories } from './real-repositories.ts';
 import { benchSandboxStartup } from './sandbox-startup.ts';
 import { benchSwarmSpeedup } from './swarm-speedup.ts';
 import { benchToolCallOverhead } from './tool-call-overhead.ts';
+import { benchWebhookReceipt } from './webhook-receipt.ts';
 
 const format = (value: number, digits = 1) => value.toFixed(digits);
 const overhead = await benchToolCallOverhead();
@@ -72,4 +73,9 @@ console.log(
 const swarm = await benchSwarmSpeedup();
 console.log(
   `(o) swarm of ${swarm.roles} roles (3 writes each, every scripted reply ${swarm.latencyMs} ms) ${format(swarm.swarmMs, 0)} ms vs the same work in one loop ${format(swarm.sequentialMs, 0)} ms: ${format(swarm.ratio, 2)}× faster`,
+);
+
+const webhook = await benchWebhookReceipt();
+console.log(
+  `(p) GitHub webhook (${format(webhook.bodyBytes / 1024)} KB, signed) from receipt to task queued, server-side (signature, delivery recorded, write access cached, open pull requests asked of a local GitHub, limits): median ${format(webhook.servedUs, 0)} µs vs a bare Hono handler reading the same request ${format(webhook.bareUs, 0)} µs: ratio ${format(webhook.ratio, 2)}; the signature check alone ${format(webhook.signatureUs)} µs: ratio ${format(webhook.signatureRatio, 3)}`,
 );
