@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { TaskGuard } from '../guard/index.ts';
 import {
   type BranchResult,
@@ -338,6 +339,8 @@ export function startWorkspace(settings: {
   scratchDir: string;
   mirrorsDir?: string | undefined;
   resolved?: ResolvedRepository | undefined;
+  /** Start from this ref of the repository instead of its HEAD (a commit fetched for the task). */
+  startAt?: string | undefined;
 }): StartedWorkspace {
   const taskId = settings.taskId ?? newTaskId();
   let cloned = () => {};
@@ -351,6 +354,13 @@ export function startWorkspace(settings: {
     resolved: settings.resolved,
     taskId,
     whileCloning: () => cloned(),
+    from:
+      settings.startAt === undefined || settings.resolved === undefined
+        ? undefined
+        : {
+            gitDir: settings.resolved.commonDir ?? path.join(settings.resolved.root, '.git'),
+            ref: settings.startAt,
+          },
   });
   workspace.catch(() => {});
   return { taskId, workspace, cloning };

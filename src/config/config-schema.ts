@@ -434,6 +434,13 @@ export const ForgeSchema = z
           .url()
           .describe('The REST API base URL (GitHub Enterprise: https://HOST/api/v3).')
           .default('https://api.github.com'),
+        gitUrl: z
+          .string()
+          .url()
+          .optional()
+          .describe(
+            'Where repositories are cloned from (`GIT_URL/OWNER/NAME.git`); default https://github.com, or the host of a GitHub Enterprise apiUrl.',
+          ),
       })
       .nullable()
       .describe('The GitHub App Warden acts as (kind: github).')

@@ -11,9 +11,15 @@ export const TriggersSchema = z
           .describe('The environment variable holding the webhook secret (never the config file).')
           .default('WARDEN_GITHUB_WEBHOOK_SECRET'),
         repositories: z
-          .record(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'owner/name'), z.string().min(1))
+          .record(
+            z
+              .string()
+              .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'owner/name')
+              .refine((name) => !name.split('/').some((part) => part === '.' || part === '..'), 'owner/name'),
+            z.string().min(1),
+          )
           .describe(
-            'Each GitHub repository (owner/name) Warden answers, and the local checkout its tasks work on. An event of any other repository is ignored.',
+            'Each GitHub repository (owner/name) Warden answers, and the local checkout its tasks work on, or `clone`: Warden keeps its own checkout (`<data dir>/checkouts/OWNER/NAME`), fetched as the App just before each task at the commit the event names. An event of any other repository is ignored.',
           )
           .default({}),
         maxPerHour: z

@@ -25,6 +25,12 @@ export interface RunGitOptions {
   identity?: GitIdentity;
   /** Extra `-c key=value` settings. A key that would override one of the hardening settings is refused. */
   config?: Readonly<Record<string, string>>;
+  /**
+   * Lets this one git reach one remote: the transport of `url`'s scheme (http or https) is allowed,
+   * redirects are not followed, and `authorization` is sent as the `Authorization` header to URLs
+   * under `url` only. The header goes through the environment (`GIT_CONFIG_*`), never the command line.
+   */
+  network?: { url: string; authorization: string };
 }
 
 export interface GitResult {
@@ -88,8 +94,10 @@ export async function runGit(args: readonly string[], options: RunGitOptions): P
       );
     }
   }
+  const network = options.network ? networkSettings(options.network) : undefined;
   const settings: Array<readonly [string, string]> = [
     ...HARDENING_CONFIG,
+    ...(network?.config ?? []),
     ['user.name', identity.name],
     ['user.email', identity.email],
     ['user.useConfigOnly', 'false'],
@@ -109,6 +117,7 @@ export async function runGit(args: readonly string[], options: RunGitOptions): P
     GIT_ASKPASS: '/bin/false',
     SSH_ASKPASS: '/bin/false',
     ...options.env,
+    ...network?.env,
   };
 
   return await new Promise<GitResult>((resolve, reject) => {
@@ -162,4 +171,27 @@ export async function runGit(args: readonly string[], options: RunGitOptions): P
       });
     }
   });
+}
+
+/** The settings that open one remote to one git (see `RunGitOptions.network`). */
+function networkSettings(network: { url: string; authorization: string }): {
+  config: Array<readonly [string, string]>;
+  env: Record<string, string>;
+} {
+  const url = new URL(network.url);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new SystemError('git-failed', `refusing to fetch over ${url.protocol}: only http and https are allowed`);
+  }
+  const scheme = url.protocol.slice(0, -1);
+  return {
+    config: [
+      [`protocol.${scheme}.allow`, 'always'],
+      ['http.followRedirects', 'false'],
+    ],
+    env: {
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: `http.${url.origin}/.extraHeader`,
+      GIT_CONFIG_VALUE_0: `Authorization: ${network.authorization}`,
+    },
+  };
 }

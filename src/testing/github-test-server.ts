@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createCredentialBroker } from '../credentials/index.ts';
 import { GitHubForge } from '../forge/index.ts';
+import { GIT_SMART_HTTP, serveGit } from './git-http-backend.ts';
 
 /** One request the fake GitHub received. */
 export interface RecordedRequest {
@@ -29,11 +30,28 @@ export interface GitHubTestServer {
   close(): Promise<void>;
 }
 
+/**
+ * `git`: also serve git's smart HTTP protocol (fetches only) from the bare repositories under `root`
+ * (`ROOT/OWNER/NAME.git`), to clients that send the installation token `token` (see `serveGit`).
+ */
 export async function startGitHubTestServer(
   routes: ReadonlyArray<readonly [method: string, path: RegExp, route: Route]>,
+  options: { git?: { root: string; token: string } } = {},
 ): Promise<GitHubTestServer> {
   const requests: RecordedRequest[] = [];
   const server: Server = createServer(async (incoming, outgoing) => {
+    const { git } = options;
+    if (git && GIT_SMART_HTTP.test(new URL(incoming.url ?? '/', 'http://git.test').pathname)) {
+      const served = await serveGit(incoming, outgoing, git);
+      requests.push({
+        method: incoming.method ?? 'GET',
+        path: incoming.url ?? '/',
+        authorization: incoming.headers.authorization,
+        accept: incoming.headers.accept,
+        body: served,
+      });
+      return;
+    }
     const text = await readBody(incoming);
     const recorded: RecordedRequest = {
       method: incoming.method ?? 'GET',

@@ -15,6 +15,7 @@ import {
 import { createSandboxDriver } from '../sandbox/index.ts';
 import type { ApprovalRequest } from '../spec/approvals.ts';
 import type { Environment } from '../spec/env.ts';
+import { UserError } from '../spec/errors.ts';
 import type { SandboxDriver } from '../spec/sandbox.ts';
 import type { Task } from '../spec/types.ts';
 import {
@@ -124,6 +125,8 @@ class OpenWarden implements Warden {
   readonly configPath: string | undefined;
   readonly #parts: SharedParts;
   readonly #delivery: () => ReturnType<typeof createResultDelivery>;
+  /** The fetch into each of Warden's own checkouts last started: the next one waits for it. */
+  readonly #fetching = new Map<string, Promise<unknown>>();
 
   constructor(settings: {
     home: string;
@@ -145,8 +148,34 @@ class OpenWarden implements Warden {
     return this.#parts.env;
   }
 
-  runTask(request: TaskRequest, hooks: TaskHooks = {}): Promise<TaskResult> {
-    return runTaskWith(this.#parts, this.#delivery, request, hooks);
+  async runTask(request: TaskRequest, hooks: TaskHooks = {}): Promise<TaskResult> {
+    const checkedOut = request.fetch ? await this.#checkout(request, request.fetch) : request;
+    return await runTaskWith(this.#parts, this.#delivery, checkedOut, hooks);
+  }
+
+  /**
+   * The request on Warden's own checkout of a GitHub repository, with the task's commit fetched into it
+   * (`refs/warden/fetched/TASK`) as the App; one fetch at a time per checkout.
+   */
+  async #checkout(request: TaskRequest, fetch: NonNullable<TaskRequest['fetch']>): Promise<TaskRequest> {
+    const deliveries = this.#delivery();
+    if (!deliveries || this.#parts.config.forge.kind !== 'github') {
+      throw new UserError(
+        'config-invalid',
+        `${fetch.repository} is to be cloned, which needs forge.kind: github`,
+      );
+    }
+    const taskId = request.taskId ?? newTaskId();
+    const dir = path.join(this.home, 'checkouts', ...fetch.repository.split('/'));
+    const into = `refs/warden/fetched/${taskId}`;
+    const before = this.#fetching.get(dir) ?? Promise.resolve();
+    const fetched = before.then(() => deliveries.fetchCheckout(fetch.repository, dir, fetch.ref, into));
+    this.#fetching.set(
+      dir,
+      fetched.catch(() => {}),
+    );
+    await fetched;
+    return { ...request, taskId, repo: dir, startAt: into, fetch: undefined };
   }
 
   async resumeTask(idOrPrefix: string, options: ResumeOptions, hooks: TaskHooks = {}): Promise<TaskResult> {

@@ -11,6 +11,7 @@ export const EventPayload = z.looseObject({
       name: z.string().nullish(),
       conclusion: z.string().nullish(),
       head_branch: z.string().nullish(),
+      head_sha: z.string().nullish(),
       html_url: z.string().nullish(),
     })
     .optional(),
@@ -18,6 +19,7 @@ export const EventPayload = z.looseObject({
     .looseObject({
       conclusion: z.string().nullish(),
       head_branch: z.string().nullish(),
+      head_sha: z.string().nullish(),
       url: z.string().nullish(),
     })
     .optional(),
@@ -52,6 +54,8 @@ export interface EventTask {
   number?: number | undefined;
   /** A pull request whose diff the task needs (fetched from the forge before it starts). */
   diffOf?: number | undefined;
+  /** What a task on Warden's own checkout starts from: the commit, the pull request's head; default HEAD. */
+  ref?: string | undefined;
 }
 
 /** The footer of Warden's own comments (`commentBody`): a comment carrying it never starts work. */
@@ -75,6 +79,7 @@ export function taskOf(
       url,
       // A second failure of the same workflow on the same branch belongs to the task already on it.
       subject: `${rule.event}:${name}@${branch}`,
+      ref: /^[0-9a-f]{40,64}$/.test(run.head_sha ?? '') ? run.head_sha! : undefined,
     };
   }
   if (rule.event === 'pull_request') {
@@ -88,6 +93,7 @@ export function taskOf(
       subject: `pull#${pull.number}`,
       number: pull.number,
       diffOf: pull.number,
+      ref: `refs/pull/${pull.number}/head`,
     };
   }
   if (rule.event === 'issue_comment') {

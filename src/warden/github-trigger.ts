@@ -3,6 +3,9 @@ import type { TaskTrigger } from '../spec/journal-events.ts';
 import { EventPayload, taskOf } from './github-events.ts';
 import type { TaskRequest } from './task-operations.ts';
 
+/** The value of `triggers.github.repositories` that asks Warden to keep its own checkout. */
+export const CLONE = 'clone';
+
 /** A GitHub webhook delivery whose signature the receiver verified. */
 export interface GithubDelivery {
   /** `X-GitHub-Delivery`. */
@@ -177,7 +180,9 @@ function decide(
       subject: found.subject,
       diffOf: found.diffOf,
       request: {
-        repo: checkout,
+        // `clone`: Warden's own checkout, fetched from GitHub just before the task.
+        repo: checkout === CLONE ? '' : checkout,
+        fetch: checkout === CLONE ? { repository, ref: found.ref ?? 'HEAD' } : undefined,
         task: found.task,
         agent: rule.agent,
         requestedBy: `github:${actor}`,

@@ -1,6 +1,6 @@
 import { ApprovalInbox, type ResultDelivery } from '../actions/index.ts';
 import { CredentialBroker } from '../credentials/index.ts';
-import { createForge, GitHubForge, readGitHubApp } from '../forge/index.ts';
+import { createForge, fetchGitHubCheckout, GitHubForge, gitUrlOf, readGitHubApp } from '../forge/index.ts';
 import { asActionDecider, createCedarPolicyEngine } from '../policy/index.ts';
 import { UserError } from '../spec/errors.ts';
 import type { Forge } from '../spec/forge.ts';
@@ -28,6 +28,11 @@ export interface Deliveries {
   openWardenPulls(forgeRepository: string): Promise<number>;
   /** The unified diff of a pull request of the GitHub repository. */
   pullDiff(forgeRepository: string, number: number): Promise<string>;
+  /**
+   * Fetches `ref` of the GitHub repository into Warden's checkout `dir` as `into`, with an installation
+   * token that may read its contents; returns the commit.
+   */
+  fetchCheckout(forgeRepository: string, dir: string, ref: string, into: string): Promise<string>;
 }
 
 /**
@@ -108,6 +113,19 @@ export function createResultDelivery(parts: SharedParts): Deliveries | null {
       return answer;
     },
     pullDiff: (forgeRepository, number) => githubForge(forgeRepository).pullDiff(number),
+    async fetchCheckout(forgeRepository, dir, ref, into) {
+      githubForge(forgeRepository);
+      const name = forgeRepository.split('/')[1]!;
+      const token = await tokenFor(name)({ contents: 'read' });
+      return await fetchGitHubCheckout({
+        dir,
+        gitUrl: gitUrlOf(github!),
+        repository: forgeRepository,
+        token,
+        ref,
+        into,
+      });
+    },
     async openWardenPulls(forgeRepository) {
       const pulls = await githubForge(forgeRepository).openPullRequests();
       return pulls.filter((pull) => pull.head.startsWith('warden/')).length;

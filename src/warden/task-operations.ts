@@ -35,6 +35,14 @@ export interface TaskRequest {
   trigger?: TaskTrigger | undefined;
   /** Shadow mode (deliver nothing; keep and show the would-be pull request); default the agent's `mode`. */
   shadow?: boolean | undefined;
+  /**
+   * Work on Warden's own checkout of this GitHub repository (`<dataDir>/checkouts/OWNER/NAME`), from
+   * `ref` fetched with an installation token just before the task (a commit id, `refs/pull/N/head`, or
+   * `HEAD` for the default branch); `repo` is then ignored.
+   */
+  fetch?: { repository: string; ref: string } | undefined;
+  /** Start from this ref of the repository instead of its HEAD. */
+  startAt?: string | undefined;
 }
 
 /** How a paused or interrupted task is resumed. */
@@ -84,6 +92,7 @@ export async function runTaskWith(
     scratchDir: parts.scratchDir,
     mirrorsDir: parts.mirrorsDir,
     resolved,
+    startAt: request.startAt,
   });
   const { runtime, modelName, shadow, delivers } = await createTaskRuntime(parts, request).catch(
     async (error: unknown) => {
