@@ -24,6 +24,7 @@ export interface GitHubForgeSettings {
 const PULL_REQUESTS_WRITE: GitHubPermissionSet = { pull_requests: 'write' };
 const METADATA_READ: GitHubPermissionSet = { metadata: 'read' };
 const PULL_REQUESTS_READ: GitHubPermissionSet = { pull_requests: 'read' };
+const ACTIONS_READ: GitHubPermissionSet = { actions: 'read' };
 const CONTENTS_WRITE: GitHubPermissionSet = { contents: 'write' };
 
 /** The roles that may push to a repository, as GitHub names them. */
@@ -149,6 +150,37 @@ export class GitHubForge implements Forge {
       }),
     );
     return (pulls as GitHubPull[]).map(toPullRequest);
+  }
+
+  /**
+   * The logs of the jobs of workflow run `runId` that failed (latest attempt), each with its job's name,
+   * as GitHub Actions keeps them.
+   */
+  async failedJobLogs(runId: number): Promise<Array<{ job: string; log: string }>> {
+    const octokit = await this.#client(ACTIONS_READ);
+    const { owner, name } = this.#settings;
+    const jobs = await this.#call(`list the jobs of run ${runId}`, () =>
+      octokit.rest.actions.listJobsForWorkflowRun({
+        owner,
+        repo: name,
+        run_id: runId,
+        filter: 'latest',
+        per_page: 100,
+      }),
+    );
+    const failed = jobs.data.jobs.filter((job) => job.conclusion === 'failure');
+    const logs: Array<{ job: string; log: string }> = [];
+    for (const job of failed) {
+      const response = await this.#call(`read the log of job ${job.name}`, () =>
+        octokit.rest.actions.downloadJobLogsForWorkflowRun({ owner, repo: name, job_id: job.id }),
+      );
+      const data = response.data as unknown;
+      logs.push({
+        job: job.name,
+        log: typeof data === 'string' ? data : Buffer.from(data as ArrayBuffer).toString('utf8'),
+      });
+    }
+    return logs;
   }
 
   /** The unified diff of pull request `number`, as GitHub renders it. */

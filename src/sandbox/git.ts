@@ -180,7 +180,10 @@ function networkSettings(network: { url: string; authorization: string }): {
 } {
   const url = new URL(network.url);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new SystemError('git-failed', `refusing to fetch over ${url.protocol}: only http and https are allowed`);
+    throw new SystemError(
+      'git-failed',
+      `refusing to fetch over ${url.protocol}: only http and https are allowed`,
+    );
   }
   const scheme = url.protocol.slice(0, -1);
   return {

@@ -15,6 +15,10 @@ export interface GitHubRepositorySettings {
   collaborators?: Readonly<Record<string, string>>;
   /** Numbers of issues that exist besides the pull requests (comments on them are taken). */
   issues?: readonly number[];
+  /** GitHub Actions runs by id: their jobs, how each concluded, and its log. */
+  runs?: Readonly<
+    Record<number, ReadonlyArray<{ id: number; name: string; conclusion: string; log: string }>>
+  >;
 }
 
 interface StoredPull {
@@ -240,6 +244,31 @@ export function gitHubRepositoryRoutes(settings: GitHubRepositorySettings): Rout
         if (!request.accept?.includes('diff')) return { status: 200, body: pullBody(pull) };
         const diff = git(['diff', `refs/heads/${pull.base}...refs/heads/${pull.head}`]);
         return { status: 200, body: `${diff}\n`, contentType: 'text/x-diff; charset=utf-8' };
+      },
+    ],
+    [
+      'GET',
+      at('/actions/runs/(\\d+)/jobs'),
+      (_request, match) => {
+        const jobs = settings.runs?.[Number(match[1])];
+        if (!jobs) return notFound;
+        const listed = jobs.map(({ id, name, conclusion }) => ({
+          id,
+          name,
+          conclusion,
+          status: 'completed',
+        }));
+        return { status: 200, body: { total_count: listed.length, jobs: listed } };
+      },
+    ],
+    [
+      'GET',
+      at('/actions/jobs/(\\d+)/logs'),
+      (_request, match) => {
+        const job = Object.values(settings.runs ?? {})
+          .flat()
+          .find((candidate) => candidate.id === Number(match[1]));
+        return job ? { status: 200, body: job.log, contentType: 'text/plain' } : notFound;
       },
     ],
     [

@@ -8,6 +8,7 @@ export const EventPayload = z.looseObject({
   sender: z.looseObject({ login: z.string() }).optional(),
   workflow_run: z
     .looseObject({
+      id: z.number().optional(),
       name: z.string().nullish(),
       conclusion: z.string().nullish(),
       head_branch: z.string().nullish(),
@@ -44,6 +45,9 @@ export const EventPayload = z.looseObject({
   comment: z.looseObject({ body: z.string(), html_url: z.string().nullish() }).optional(),
 });
 
+/** Something of the forge a task is given in its text before it starts. */
+export type ForgeContext = { kind: 'diff'; number: number } | { kind: 'run-logs'; runId: number };
+
 /** What a rule makes of an event: the task, its link, its subject, and the issue or pull request. */
 export interface EventTask {
   task: string;
@@ -52,8 +56,8 @@ export interface EventTask {
   subject: string;
   /** The issue or pull request the event is about; a comment agent posts there. */
   number?: number | undefined;
-  /** A pull request whose diff the task needs (fetched from the forge before it starts). */
-  diffOf?: number | undefined;
+  /** What the task needs from the forge before it starts: a pull request's diff, a failed run's logs. */
+  needs?: ForgeContext | undefined;
   /** What a task on Warden's own checkout starts from: the commit, the pull request's head; default HEAD. */
   ref?: string | undefined;
 }
@@ -80,6 +84,10 @@ export function taskOf(
       // A second failure of the same workflow on the same branch belongs to the task already on it.
       subject: `${rule.event}:${name}@${branch}`,
       ref: /^[0-9a-f]{40,64}$/.test(run.head_sha ?? '') ? run.head_sha! : undefined,
+      needs:
+        payload.workflow_run?.id === undefined
+          ? undefined
+          : { kind: 'run-logs', runId: payload.workflow_run.id },
     };
   }
   if (rule.event === 'pull_request') {
@@ -92,7 +100,7 @@ export function taskOf(
       // A push to a pull request under review belongs to the review already running.
       subject: `pull#${pull.number}`,
       number: pull.number,
-      diffOf: pull.number,
+      needs: { kind: 'diff', number: pull.number },
       ref: `refs/pull/${pull.number}/head`,
     };
   }

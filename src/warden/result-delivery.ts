@@ -28,6 +28,8 @@ export interface Deliveries {
   openWardenPulls(forgeRepository: string): Promise<number>;
   /** The unified diff of a pull request of the GitHub repository. */
   pullDiff(forgeRepository: string, number: number): Promise<string>;
+  /** The logs of the failed jobs of a workflow run of the GitHub repository. */
+  failedJobLogs(forgeRepository: string, runId: number): Promise<Array<{ job: string; log: string }>>;
   /**
    * Fetches `ref` of the GitHub repository into Warden's checkout `dir` as `into`, with an installation
    * token that may read its contents; returns the commit.
@@ -113,6 +115,7 @@ export function createResultDelivery(parts: SharedParts): Deliveries | null {
       return answer;
     },
     pullDiff: (forgeRepository, number) => githubForge(forgeRepository).pullDiff(number),
+    failedJobLogs: (forgeRepository, runId) => githubForge(forgeRepository).failedJobLogs(runId),
     async fetchCheckout(forgeRepository, dir, ref, into) {
       githubForge(forgeRepository);
       const name = forgeRepository.split('/')[1]!;
