@@ -269,6 +269,10 @@ export class ActionGateway {
         const comment = parameters as ActionParameters['forge.comment'];
         return await forge.comment(comment.number, comment.body);
       }
+      case 'forge.review': {
+        const { number, ...review } = parameters as ActionParameters['forge.review'];
+        return await forge.review(number, review);
+      }
       case 'forge.request_review': {
         const review = parameters as ActionParameters['forge.request_review'];
         return await forge.requestReview(review.number, review.reviewers);

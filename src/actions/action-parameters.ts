@@ -34,6 +34,25 @@ export const ACTION_PARAMETER_SCHEMAS = {
     })
     .strict(),
   'forge.comment': z.object({ number: pullNumber, body: text('the comment', 60_000).min(1) }).strict(),
+  'forge.review': z
+    .object({
+      number: pullNumber,
+      body: text('the review', 60_000).min(1),
+      comments: z
+        .array(
+          z
+            .object({
+              path: z.string().min(1).max(400),
+              line: z.number().int().positive(),
+              body: text('a line comment', 10_000).min(1),
+            })
+            .strict(),
+        )
+        .max(50)
+        .default([])
+        .describe('comments on lines of the changed files (the new side of the diff)'),
+    })
+    .strict(),
   'forge.request_review': z
     .object({
       number: pullNumber,

@@ -91,42 +91,53 @@ export async function deliverBranch(
 }
 
 /**
- * Posts a task's comment on an issue or pull request through the action gateway (`forge.comment`,
- * checked by the policy, under a task token for that action alone, idempotent). Never throws for a
- * refused or failed step: the delivery says what happened.
+ * Posts a task's comment on an issue or pull request (`forge.comment`), or its review of a pull
+ * request with line comments (`forge.review`), through the action gateway: checked by the policy, under
+ * a task token for that action alone, idempotent. Never throws for a refused or failed step: the
+ * delivery says what happened.
  */
-export async function deliverComment(
+export async function deliverRemark(
   settings: { gateway: ActionGateway; broker: CredentialBroker; repository: string },
-  request: { taskId: string; number: number; body: string },
+  request:
+    | { taskId: string; action: 'forge.comment'; parameters: { number: number; body: string } }
+    | {
+        taskId: string;
+        action: 'forge.review';
+        parameters: { number: number; body: string; comments: ReviewComment[] };
+      },
 ): Promise<Delivery> {
+  const { taskId, action, parameters } = request;
   const { token } = await settings.broker.issueTaskToken({
-    taskId: request.taskId,
+    taskId,
     repository: settings.repository,
-    actions: ['forge.comment'],
+    actions: [action],
   });
   try {
-    const outcome = await settings.gateway.execute({
-      taskId: request.taskId,
-      token,
-      action: 'forge.comment',
-      parameters: { number: request.number, body: request.body },
-    });
+    const outcome = await settings.gateway.execute({ taskId, token, action, parameters });
     if (outcome.status !== 'done') return stopped(outcome, [outcome]);
-    const comment = outcome.result as PullRequestComment;
+    const posted = outcome.result as PullRequestComment;
+    const what = action === 'forge.review' ? 'review' : 'comment';
     return {
       status: 'commented',
       pullRequest: null,
-      detail: `comment posted on #${request.number}: ${comment.url}`,
+      detail: `${what} posted on #${parameters.number}: ${posted.url}`,
       actions: [outcome],
     };
   } catch (error) {
     return {
       status: 'failed',
       pullRequest: null,
-      detail: `forge.comment failed: ${describeError(error)}`,
+      detail: `${action} failed: ${describeError(error)}`,
       actions: [],
     };
   }
+}
+
+/** A comment on a line of a pull request's changed file. */
+export interface ReviewComment {
+  path: string;
+  line: number;
+  body: string;
 }
 
 function isOutcome(value: ActionOutcome | Delivery): value is ActionOutcome {

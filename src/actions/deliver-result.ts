@@ -7,7 +7,7 @@ import { taskTrailers } from '../spec/task-trailers.ts';
 import type { Task } from '../spec/types.ts';
 import { ActionGateway } from './action-gateway.ts';
 import type { ApprovalInbox } from './approval-inbox.ts';
-import { type Delivery, deliverBranch, deliverComment } from './deliver-branch.ts';
+import { type Delivery, deliverBranch, deliverRemark, type ReviewComment } from './deliver-branch.ts';
 
 /** What delivering a task's result goes through: the forge, and the gateway's parts around it. */
 export interface ResultDelivery {
@@ -47,17 +47,51 @@ export async function deliverResult(
   );
 }
 
-/** Posts `body` as the task's comment on issue or pull request `number`, through the action gateway. */
+/**
+ * Posts the task's remark through the action gateway: on a pull request, a review whose `path:line: …`
+ * lines become line comments; on an issue, a comment.
+ */
 export async function deliverTaskComment(
   delivery: ResultDelivery,
   task: Task,
-  number: number,
+  target: { number: number; pullRequest: boolean },
   body: string,
 ): Promise<Delivery> {
-  return await deliverComment(
-    { gateway: gatewayOf(delivery, task), broker: delivery.broker, repository: delivery.forge.repository },
-    { taskId: task.id, number, body },
-  );
+  const settings = {
+    gateway: gatewayOf(delivery, task),
+    broker: delivery.broker,
+    repository: delivery.forge.repository,
+  };
+  if (!target.pullRequest) {
+    return await deliverRemark(settings, {
+      taskId: task.id,
+      action: 'forge.comment',
+      parameters: { number: target.number, body },
+    });
+  }
+  const { text, comments } = lineComments(body);
+  return await deliverRemark(settings, {
+    taskId: task.id,
+    action: 'forge.review',
+    parameters: { number: target.number, body: text, comments },
+  });
+}
+
+/** `path:line: text` lines (as a list item, the location in backticks or not). */
+const LINE_COMMENT = /^\s*(?:[-*]\s+)?`?([^\s`:]+):(\d+)`?:\s+(.+)$/;
+
+/** A review's text split into its line comments (at most 50) and the rest. */
+export function lineComments(review: string): { text: string; comments: ReviewComment[] } {
+  const comments: ReviewComment[] = [];
+  const rest: string[] = [];
+  for (const line of review.split('\n')) {
+    const match = comments.length < 50 ? LINE_COMMENT.exec(line) : null;
+    if (match && Number(match[2]) > 0)
+      comments.push({ path: match[1]!, line: Number(match[2]), body: match[3]! });
+    else rest.push(line);
+  }
+  const text = rest.join('\n').trim();
+  return { text: text || 'Review comments on the changed lines.', comments };
 }
 
 function gatewayOf(delivery: ResultDelivery, task: Task): ActionGateway {

@@ -82,6 +82,17 @@ describe('GitHubForge against a local GitHub REST server', () => {
           return { status: 200, body: { permission: role[0], role_name: role[1] } };
         },
       ],
+      [
+        'POST',
+        /^\/repos\/acme\/app\/pulls\/(\d+)\/reviews$/,
+        (request) => {
+          const review = request.body as { body: string; comments: Array<{ path: string }> };
+          if (review.comments.some((comment) => comment.path === 'outside.txt')) {
+            return { status: 422, body: { message: 'Unprocessable Entity' } };
+          }
+          return { status: 200, body: { id: 5, body: review.body, html_url: 'https://github.test/r/5' } };
+        },
+      ],
       ['GET', /^\/repos\/acme\/app$/, () => ({ status: 200, body: { default_branch: 'trunk' } })],
       ['GET', /^\/repos\/acme\/app\/branches$/, () => ({ status: 200, body: [{ name: 'release' }] })],
     ]);
@@ -151,6 +162,33 @@ describe('GitHubForge against a local GitHub REST server', () => {
       code: 'forge-failed',
       isRetryable: true,
     });
+  });
+
+  it('reviews with line comments, only commenting; a line GitHub refuses goes into the body instead', async () => {
+    const placed = await forge.review(7, {
+      body: 'Two notes.',
+      comments: [{ path: 'a.ts', line: 3, body: 'off by one' }],
+    });
+    expect(placed).toMatchObject({ id: 5, pullRequest: 7, body: 'Two notes.' });
+    const outside = await forge.review(7, {
+      body: 'One note.',
+      comments: [{ path: 'outside.txt', line: 1, body: 'not in the diff' }],
+    });
+    expect(outside.body).toBe('One note.\n\n- `outside.txt:1`: not in the diff');
+    const reviews = restCalls().filter((request) => request.path.endsWith('/reviews'));
+    expect(reviews.map((request) => request.body)).toEqual([
+      {
+        event: 'COMMENT',
+        body: 'Two notes.',
+        comments: [{ path: 'a.ts', line: 3, body: 'off by one', side: 'RIGHT' }],
+      },
+      {
+        event: 'COMMENT',
+        body: 'One note.',
+        comments: [{ path: 'outside.txt', line: 1, body: 'not in the diff', side: 'RIGHT' }],
+      },
+      { event: 'COMMENT', body: 'One note.\n\n- `outside.txt:1`: not in the diff', comments: [] },
+    ]);
   });
 
   it('turns a refusal into forge-failed without the token', async () => {

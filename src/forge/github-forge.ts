@@ -1,9 +1,17 @@
 import type { Octokit } from '@octokit/rest';
 import type { PullRequest, PullRequestComment } from '../spec/actions.ts';
 import { SystemError, WardenError } from '../spec/errors.ts';
-import type { Forge, OpenPullRequest, PullRequestUpdate, PushRequest, PushResult } from '../spec/forge.ts';
+import type {
+  Forge,
+  OpenPullRequest,
+  PullRequestReview,
+  PullRequestUpdate,
+  PushRequest,
+  PushResult,
+} from '../spec/forge.ts';
 import { octokitGitData, pushThroughGitData } from './internal/github-push.ts';
 import { refuseProtectedPush } from './internal/refuse-protected-push.ts';
+import { reviewText } from './internal/review-text.ts';
 
 /** GitHub App permissions, as the token source is asked for them. */
 export type GitHubPermissionSet = Readonly<Record<string, 'read' | 'write'>>;
@@ -122,6 +130,38 @@ export class GitHubForge implements Forge {
       id: response.data.id,
       pullRequest: number,
       body: response.data.body ?? body,
+      url: response.data.html_url,
+    };
+  }
+
+  /**
+   * A review that only comments (`event: COMMENT`). When GitHub refuses its line comments (422: a line
+   * outside the diff), the review is posted again with them in its body.
+   */
+  async review(number: number, review: PullRequestReview): Promise<PullRequestComment> {
+    const octokit = await this.#client(PULL_REQUESTS_WRITE);
+    const { owner, name } = this.#settings;
+    const post = (body: string, comments: PullRequestReview['comments']) =>
+      octokit.rest.pulls.createReview({
+        owner,
+        repo: name,
+        pull_number: number,
+        event: 'COMMENT',
+        body,
+        comments: comments.map((comment) => ({ ...comment, side: 'RIGHT' as const })),
+      });
+    const response = await this.#call(`review pull request #${number}`, async () => {
+      try {
+        return await post(review.body, review.comments);
+      } catch (error) {
+        if ((error as { status?: number }).status !== 422 || review.comments.length === 0) throw error;
+        return await post(reviewText(review), []);
+      }
+    });
+    return {
+      id: response.data.id,
+      pullRequest: number,
+      body: response.data.body ?? review.body,
       url: response.data.html_url,
     };
   }

@@ -1,4 +1,11 @@
-export type { Forge, OpenPullRequest, PullRequestUpdate, PushRequest, PushResult } from '../spec/index.ts';
+export type {
+  Forge,
+  OpenPullRequest,
+  PullRequestReview,
+  PullRequestUpdate,
+  PushRequest,
+  PushResult,
+} from '../spec/index.ts';
 export type { ForgeConfig } from './create-forge.ts';
 export { createForge, readGitHubApp } from './create-forge.ts';
 export { fetchGitHubCheckout, gitUrlOf } from './github-checkout.ts';

@@ -2,8 +2,16 @@ import path from 'node:path';
 import { runGit } from '../sandbox/index.ts';
 import type { PullRequest, PullRequestComment, PullRequestStore } from '../spec/actions.ts';
 import { SystemError, UserError } from '../spec/errors.ts';
-import type { Forge, OpenPullRequest, PullRequestUpdate, PushRequest, PushResult } from '../spec/forge.ts';
+import type {
+  Forge,
+  OpenPullRequest,
+  PullRequestReview,
+  PullRequestUpdate,
+  PushRequest,
+  PushResult,
+} from '../spec/forge.ts';
 import { refuseProtectedPush } from './internal/refuse-protected-push.ts';
+import { reviewText } from './internal/review-text.ts';
 
 export interface LocalForgeSettings {
   /** The bare git repository that plays the remote. */
@@ -88,6 +96,11 @@ export class LocalForge implements Forge {
     if (!current) throw new UserError('action-invalid', `the local forge has no pull request #${number}`);
     const merged = [...new Set([...current.reviewers, ...reviewers])];
     return await this.#pullRequests.updatePullRequest(this.repository, number, { reviewers: merged });
+  }
+
+  /** A review, kept as a comment: its body, then each line comment as `path:line: text`. */
+  async review(number: number, review: PullRequestReview): Promise<PullRequestComment> {
+    return await this.comment(number, reviewText(review));
   }
 
   async openPullRequests(): Promise<PullRequest[]> {

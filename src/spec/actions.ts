@@ -6,6 +6,7 @@ export const ACTION_NAMES = [
   'forge.open_pr',
   'forge.update_pr',
   'forge.comment',
+  'forge.review',
   'forge.request_review',
   'deploy',
 ] as const;

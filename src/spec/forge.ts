@@ -24,6 +24,12 @@ export interface OpenPullRequest {
   body: string;
 }
 
+/** A review of a pull request: its text, and comments on lines of the new side of its diff. */
+export interface PullRequestReview {
+  body: string;
+  comments: ReadonlyArray<{ path: string; line: number; body: string }>;
+}
+
 export interface PullRequestUpdate {
   title?: string;
   body?: string;
@@ -56,6 +62,12 @@ export interface Forge {
   openPullRequest(request: OpenPullRequest): Promise<PullRequest>;
   updatePullRequest(number: number, update: PullRequestUpdate): Promise<PullRequest>;
   comment(number: number, body: string): Promise<PullRequestComment>;
+  /**
+   * Posts a review that only comments (never approves or requests changes) on pull request `number`:
+   * its body, and comments on lines of the changed files. A forge that cannot place a line comment
+   * posts it in the body instead.
+   */
+  review(number: number, review: PullRequestReview): Promise<PullRequestComment>;
   requestReview(number: number, reviewers: readonly string[]): Promise<PullRequest>;
   /** The repository's open pull requests (the open-PR cap counts Warden's among them). */
   openPullRequests(): Promise<PullRequest[]>;

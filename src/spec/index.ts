@@ -18,7 +18,14 @@ export {
   UserError,
   WardenError,
 } from './errors.ts';
-export type { Forge, OpenPullRequest, PullRequestUpdate, PushRequest, PushResult } from './forge.ts';
+export type {
+  Forge,
+  OpenPullRequest,
+  PullRequestReview,
+  PullRequestUpdate,
+  PushRequest,
+  PushResult,
+} from './forge.ts';
 export type {
   ActionDecisionFields,
   ActionResultFields,

@@ -190,6 +190,12 @@ export async function runForgeConformance(options: ForgeConformanceOptions): Pro
 
       const comment = await forge.comment(opened.number, 'The check passed.');
       expect(comment).toMatchObject({ pullRequest: opened.number, body: 'The check passed.' });
+      const review = await forge.review(opened.number, {
+        body: 'Looks right.',
+        comments: [{ path: 'fix.txt', line: 1, body: 'one is the right value' }],
+      });
+      expect(review.pullRequest).toBe(opened.number);
+      expect(review.body).toContain('Looks right.');
 
       await forge.requestReview(opened.number, ['ada']);
       const reviewed = await forge.requestReview(opened.number, ['grace', 'ada']);

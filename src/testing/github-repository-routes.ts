@@ -312,6 +312,38 @@ export function gitHubRepositoryRoutes(settings: GitHubRepositorySettings): Rout
     ],
     [
       'POST',
+      at('/pulls/(\\d+)/reviews'),
+      (request, match) => {
+        const pull = findPull(match);
+        if (!pull) return notFound;
+        const review = field<{
+          body: string;
+          event: string;
+          comments?: Array<{ path: string; line: number }>;
+        }>(request);
+        // As GitHub: a line comment must be on a file the pull request changes.
+        const changed = git([
+          'diff',
+          '--name-only',
+          `refs/heads/${pull.base}...refs/heads/${pull.head}`,
+        ]).split('\n');
+        if (review.comments?.some((comment) => !changed.includes(comment.path))) {
+          return invalid('Unprocessable Entity: pull_request_review_thread.path is not part of the diff');
+        }
+        const id = nextComment++;
+        return {
+          status: 200,
+          body: {
+            id,
+            body: review.body,
+            state: review.event === 'COMMENT' ? 'COMMENTED' : review.event,
+            html_url: `https://github.test/${settings.owner}/${settings.name}/pull/${pull.number}#pullrequestreview-${id}`,
+          },
+        };
+      },
+    ],
+    [
+      'POST',
       at('/pulls/(\\d+)/requested_reviewers'),
       (request, match) => {
         const pull = findPull(match);

@@ -59,10 +59,11 @@ export async function deliverTask(
   const through = forges.to(task.repo, trigger?.repository);
   if (comment) {
     if (number === undefined) return NOTHING;
-    return {
-      delivery: await deliverTaskComment(through, task, number, commentBody(task, events)),
-      shadow: null,
-    };
+    // An event about a pull request gets a review (line comments where the agent named lines); one
+    // about an issue, a comment.
+    const pullRequest = trigger?.event.startsWith('pull_request') === true;
+    const body = commentBody(task, events);
+    return { delivery: await deliverTaskComment(through, task, { number, pullRequest }, body), shadow: null };
   }
   const delivery = await deliverResult(through, task, events);
   if (delivery?.pullRequest) {

@@ -25,7 +25,8 @@ import {
 const usage = { input_tokens: 1000, output_tokens: 20 };
 const HELLO = '/repos/Codertocat/Hello-World';
 const ALERT_SECRET = 'alert-secret-5c6d';
-const REVIEW = 'src/cart.js:2: the discount is applied twice; take it off the subtotal once.';
+const FINDING = 'the discount is applied twice; take it off the subtotal once.';
+const REVIEW = `The change adds a discount.\n\n- \`src/cart.js:1\`: ${FINDING}`;
 
 describe('warden serve: the reviewer on pull requests, work asked for in a comment, and alerts', () => {
   const work = scratch('serve-review');
@@ -108,7 +109,7 @@ describe('warden serve: the reviewer on pull requests, work asked for in a comme
     work.cleanup();
   });
 
-  it('reviews an opened pull request from its diff and posts the review as a comment, pushing nothing', async () => {
+  it('reviews an opened pull request from its diff as a GitHub review with line comments, pushing nothing', async () => {
     const payload = exampleOf('pull_request', 'opened') as {
       pull_request: { number: number; head: { ref: string }; title: string };
       sender: { login: string };
@@ -120,15 +121,18 @@ describe('warden serve: the reviewer on pull requests, work asked for in a comme
     expect(started.status).toBe(202);
     const { taskId } = (await started.json()) as { taskId: string };
 
-    await vi.waitFor(() => expect(requestsTo('POST', /\/issues\/\d+\/comments$/)).toHaveLength(1), {
+    // A GitHub review that only comments, the line the agent named as a line comment.
+    await vi.waitFor(() => expect(requestsTo('POST', /\/pulls\/\d+\/reviews$/)).toHaveLength(1), {
       timeout: 60_000,
       interval: 200,
     });
-    const [comment] = requestsTo('POST', /\/issues\/\d+\/comments$/);
-    expect(comment!.path).toBe(`${HELLO}/issues/${pullNumber}/comments`);
-    const body = (comment!.body as { body: string }).body;
-    expect(body.startsWith(REVIEW)).toBe(true);
-    expect(body).toContain(`warden trace ${taskId}`);
+    const [review] = requestsTo('POST', /\/pulls\/\d+\/reviews$/);
+    expect(review!.path).toBe(`${HELLO}/pulls/${pullNumber}/reviews`);
+    const posted = review!.body as { body: string; event: string; comments: unknown[] };
+    expect(posted.event).toBe('COMMENT');
+    expect(posted.comments).toEqual([{ path: 'src/cart.js', line: 1, body: FINDING, side: 'RIGHT' }]);
+    expect(posted.body.startsWith('The change adds a discount.')).toBe(true);
+    expect(posted.body).toContain(`warden trace ${taskId}`);
 
     // The task was given the pull request's diff, fetched from GitHub.
     const { events } = await taskOf(taskId);
