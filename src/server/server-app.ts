@@ -71,8 +71,8 @@ export function createServerApp(warden: Warden, queue: TaskQueue, token: string 
     const { status, limit = 50 } = query.data;
     const all = await warden.tasks({ limit: status === undefined ? limit : 1000 });
     const tasks = all.filter((task) => status === undefined || task.status === status).slice(0, limit);
-    const shadows = await warden.shadowResults(tasks.map((task) => task.id));
-    return c.json({ tasks: tasks.map((task) => ({ ...task, shadow: shadows.get(task.id) ?? null })) });
+    const details = await warden.taskDetails(tasks.map((task) => task.id));
+    return c.json({ tasks: tasks.map((task) => ({ ...task, ...details.get(task.id) })) });
   });
 
   app.get('/api/tasks/:id', async (c) => {
@@ -84,8 +84,8 @@ export function createServerApp(warden: Warden, queue: TaskQueue, token: string 
       if (!found) return c.json({ task: { id, status: queued.state, error: queued.error ?? null } });
     }
     const task = await warden.findTask(id);
-    const shadow = (await warden.shadowResults([task.id])).get(task.id) ?? null;
-    return c.json({ task: { ...task, shadow } });
+    const details = (await warden.taskDetails([task.id])).get(task.id);
+    return c.json({ task: { ...task, ...details } });
   });
 
   app.get('/api/tasks/:id/trace', async (c) => {

@@ -29,7 +29,6 @@ import {
 import { decideAlert, readAlert } from './alert-trigger.ts';
 import { type CostReportRequest, costReport } from './cost-report.ts';
 import { resolveConfigPath, resolveHome } from './data-dir.ts';
-import type { ShadowResult } from './deliver-task.ts';
 import { deliveryBook } from './delivery-book.ts';
 import { findTask } from './find-task.ts';
 import { isOutcomeEvent, receiveOutcomeEvent } from './forge-outcomes.ts';
@@ -45,7 +44,7 @@ import {
   type TaskResult,
 } from './task-operations.ts';
 import type { SharedParts } from './task-runtime.ts';
-import type { PolicyJournal, TraceView, Warden } from './warden.ts';
+import type { PolicyJournal, TaskDetails, TraceView, Warden } from './warden.ts';
 
 /** How to open a Warden: where its data lives, which config, and where its warnings go. */
 export interface WardenOptions {
@@ -187,15 +186,20 @@ class OpenWarden implements Warden {
     return this.#parts.store.listTasks(options);
   }
 
-  async shadowResults(taskIds: readonly string[]): Promise<Map<string, ShadowResult>> {
-    const events = await this.#parts.store.eventsOfType('shadow-result', taskIds);
-    const results = new Map<string, ShadowResult>();
-    for (const event of events) {
-      if (event.type !== 'shadow-result') continue;
-      const { repository, branch, title, body } = event;
-      results.set(event.taskId, { repository, branch, title, body });
+  async taskDetails(taskIds: readonly string[]): Promise<Map<string, TaskDetails>> {
+    const { store } = this.#parts;
+    const details = new Map<string, TaskDetails>(taskIds.map((id) => [id, { trigger: null, shadow: null }]));
+    for (const event of await store.eventsOfType('task-start', taskIds)) {
+      const found = details.get(event.taskId);
+      if (found && event.type === 'task-start') found.trigger = event.trigger ?? null;
     }
-    return results;
+    for (const event of await store.eventsOfType('shadow-result', taskIds)) {
+      const found = details.get(event.taskId);
+      if (!found || event.type !== 'shadow-result') continue;
+      const { taskId, seq, type, at, prevHash, hash, child, ...shadow } = event;
+      found.shadow = shadow;
+    }
+    return details;
   }
 
   findTask(idOrPrefix: string): Promise<Task> {

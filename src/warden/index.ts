@@ -30,4 +30,4 @@ export {
 } from './policy-operations.ts';
 export type { ResumeOptions, TaskHooks, TaskRequest, TaskResult } from './task-operations.ts';
 export { wardenVersion } from './version.ts';
-export type { PolicyJournal, TraceView, Warden } from './warden.ts';
+export type { PolicyJournal, TaskDetails, TraceView, Warden } from './warden.ts';

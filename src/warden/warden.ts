@@ -5,7 +5,7 @@ import type { PriceTable } from '../model/index.ts';
 import type { JournalOfTask, PolicyBundle, PolicyStats } from '../policy/index.ts';
 import type { ApprovalRequest } from '../spec/approvals.ts';
 import type { Environment } from '../spec/env.ts';
-import type { JournalEvent } from '../spec/journal-events.ts';
+import type { JournalEvent, TaskTrigger } from '../spec/journal-events.ts';
 import type { SandboxDriver } from '../spec/sandbox.ts';
 import type { Task } from '../spec/types.ts';
 import type { BreakerRecord } from '../store/index.ts';
@@ -24,6 +24,12 @@ export interface TraceView {
 
 /** One task's journal as the policy statistics and backtests read it. */
 export type PolicyJournal = JournalOfTask & { taskId: string };
+
+/** What the task row does not hold: its trigger, and in shadow mode what it would have delivered. */
+export interface TaskDetails {
+  trigger: TaskTrigger | null;
+  shadow: ShadowResult | null;
+}
 
 /**
  * Warden, built once per process by `createWarden`: the operations every entry point (the CLI, a
@@ -75,8 +81,8 @@ export interface Warden {
   receiveAlert(payload: unknown): TriggerDecision;
   /** Records that the task a delivery started never started (`runTask` threw): it holds no subject. */
   deliveryFailed(deliveryId: string, reason: string): void;
-  /** The pull requests tasks in shadow mode would have opened, by task; tasks without one are absent. */
-  shadowResults(taskIds: readonly string[]): Promise<Map<string, ShadowResult>>;
+  /** What started each task (its trigger) and what a task in shadow mode would have delivered. */
+  taskDetails(taskIds: readonly string[]): Promise<Map<string, TaskDetails>>;
   /** Spend, outcomes and unit economics. */
   costReport(request: CostReportRequest): Promise<CostReport>;
   /**

@@ -156,6 +156,11 @@ describe('warden serve: GitHub webhooks, against a local GitHub', () => {
       timeout: 60_000,
       interval: 200,
     });
+    // The API shows what started the task.
+    expect(await statusOf(taskId)).toMatchObject({
+      trigger: { kind: 'github', deliveryId: 'd-1' },
+      shadow: null,
+    });
     const trace = (await (await api(`/api/tasks/${taskId}/trace`)).json()) as {
       events: Array<{ type: string; trigger?: unknown; prompt?: string }>;
     };

@@ -8,7 +8,9 @@ export const TASKS_HELP = `warden tasks [--limit N] [--json]
 Lists recent tasks, newest first: id, status, stop reason, steps, cost, branch and the task text.
 An interrupted task (its process died) says until when \`warden resume TASK\` can continue it; with
 --json, \`resumableUntil\` (null once its workspace is removed). A task in shadow mode (\`mode: shadow\`)
-shows the pull request it would have opened; with --json, \`shadow\` {repository, branch, title, body}.
+shows the pull request it would have opened. With --json each task also has \`trigger\` (what started
+it without a person: {kind, event, deliveryId, actor, url, repository, number}, or null) and \`shadow\`
+(what a task in shadow mode would have delivered: {repository, branch, title, body}, or null).
 `;
 
 export async function tasksCommand(argv: string[], io: CommandIo): Promise<number> {
@@ -21,9 +23,9 @@ export async function tasksCommand(argv: string[], io: CommandIo): Promise<numbe
   const warden = await openWarden(values, io);
   try {
     const tasks = await warden.tasks({ limit: limit ?? 20 });
-    const shadows = await warden.shadowResults(tasks.map((task) => task.id));
+    const details = await warden.taskDetails(tasks.map((task) => task.id));
     if (values.json) {
-      io.out(`${JSON.stringify(tasks.map((task) => ({ ...task, shadow: shadows.get(task.id) ?? null })))}\n`);
+      io.out(`${JSON.stringify(tasks.map((task) => ({ ...task, ...details.get(task.id) })))}\n`);
     } else if (tasks.length === 0) {
       io.err('no tasks yet; start one with `warden run` or try `warden demo`\n');
     } else {
@@ -35,7 +37,7 @@ export async function tasksCommand(argv: string[], io: CommandIo): Promise<numbe
               ? `  (resumable until ${task.resumableUntil})`
               : '  (workspace removed)'
             : '';
-        const shadow = shadows.get(task.id);
+        const shadow = details.get(task.id)?.shadow;
         const proposed = shadow ? `  (shadow: would open "${shadow.title}")` : '';
         io.out(
           `${task.id}  ${task.status.padEnd(9)}  ${(task.stopReason ?? '').padEnd(10)}  ${String(task.steps).padStart(3)} steps  $${task.costUsd.toFixed(4)}  ${task.branch ?? '-'}  ${prompt}${resumable}${proposed}\n`,
