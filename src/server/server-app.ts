@@ -4,6 +4,8 @@ import { type Context, Hono } from 'hono';
 import { type ZodError, z } from 'zod';
 import { UserError, WardenError } from '../spec/errors.ts';
 import { newTaskId, type TriggerDecision, type Warden } from '../warden/index.ts';
+import { createDashboard } from './dashboard/index.ts';
+import { decideApproval } from './decide-approval.ts';
 import type { TaskQueue } from './task-queue.ts';
 
 /** `POST /api/tasks`: the fields of `warden run`, plus `agent`. */
@@ -100,12 +102,13 @@ export function createServerApp(warden: Warden, queue: TaskQueue, token: string 
   app.post('/api/approvals/:id/:decision{approve|deny}', async (c) => {
     const body = DecisionBody.safeParse(await c.req.json().catch(() => ({})));
     if (!body.success) return badInput(c, body.error);
-    const approval = await warden.decideApproval(c.req.param('id'), {
+    // The task's resume is queued once it waits on nothing else, as the dashboard's decisions do.
+    const decided = await decideApproval(warden, queue, c.req.param('id'), {
       approve: c.req.param('decision') === 'approve',
       by: body.data.by ?? 'api',
       reason: body.data.reason,
     });
-    return c.json({ approval });
+    return c.json(decided);
   });
 
   // GitHub's webhooks: the signature over the raw body is checked before anything is read or stored.
@@ -170,6 +173,9 @@ export function createServerApp(warden: Warden, queue: TaskQueue, token: string 
     }
     return started(c, queue, warden.receiveAlert(payload), 'the sender can deliver it again');
   });
+
+  // The dashboard (HTML under /, its own login and guards on each of its routes).
+  app.route('/', createDashboard({ warden, queue, token }));
 
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {

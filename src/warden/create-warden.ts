@@ -17,7 +17,7 @@ import type { ApprovalRequest } from '../spec/approvals.ts';
 import type { Environment } from '../spec/env.ts';
 import { UserError } from '../spec/errors.ts';
 import type { SandboxDriver } from '../spec/sandbox.ts';
-import type { Task } from '../spec/types.ts';
+import type { Task, TaskStatus } from '../spec/types.ts';
 import {
   openSqliteStore,
   SqliteApprovalStore,
@@ -182,8 +182,15 @@ class OpenWarden implements Warden {
     return await resumeTaskWith(this.#parts, this.#delivery, task, options, hooks);
   }
 
-  tasks(options: { limit?: number } = {}): Promise<Task[]> {
+  tasks(options: { limit?: number; status?: TaskStatus | undefined } = {}): Promise<Task[]> {
     return this.#parts.store.listTasks(options);
+  }
+
+  async taskCounts(): Promise<Partial<Record<TaskStatus, number>>> {
+    const rows = this.#parts.store.database
+      .prepare('SELECT status, COUNT(*) AS count FROM tasks GROUP BY status')
+      .all() as Array<{ status: TaskStatus; count: number }>;
+    return Object.fromEntries(rows.map((row) => [row.status, row.count]));
   }
 
   async taskDetails(taskIds: readonly string[]): Promise<Map<string, TaskDetails>> {

@@ -7,7 +7,7 @@ import type { ApprovalRequest } from '../spec/approvals.ts';
 import type { Environment } from '../spec/env.ts';
 import type { JournalEvent, TaskTrigger } from '../spec/journal-events.ts';
 import type { SandboxDriver } from '../spec/sandbox.ts';
-import type { Task } from '../spec/types.ts';
+import type { Task, TaskStatus } from '../spec/types.ts';
 import type { BreakerRecord } from '../store/index.ts';
 import type { CostReportRequest } from './cost-report.ts';
 import type { ShadowResult } from './deliver-task.ts';
@@ -49,8 +49,10 @@ export interface Warden {
   runTask(request: TaskRequest, hooks?: TaskHooks): Promise<TaskResult>;
   /** Continues a paused or interrupted task (id or unique prefix) under the limits it recorded. */
   resumeTask(idOrPrefix: string, options: ResumeOptions, hooks?: TaskHooks): Promise<TaskResult>;
-  /** Recent tasks, newest first. */
-  tasks(options?: { limit?: number }): Promise<Task[]>;
+  /** Recent tasks (of one status, when given), newest first. */
+  tasks(options?: { limit?: number; status?: TaskStatus | undefined }): Promise<Task[]>;
+  /** How many tasks the store holds in each status (a status with none is absent). */
+  taskCounts(): Promise<Partial<Record<TaskStatus, number>>>;
   /** The task with this id, or the only one whose id starts with it. @throws UserError `task-not-found`. */
   findTask(idOrPrefix: string): Promise<Task>;
   /** A task's journal, verified. */
