@@ -1,4 +1,5 @@
 import type { CredentialBroker } from '../credentials/index.ts';
+import type { Journal } from '../journal/index.ts';
 import type { ActionName, PullRequest, PullRequestComment } from '../spec/actions.ts';
 import { describeError } from '../spec/errors.ts';
 import type { ActionGateway, ActionOutcome } from './action-gateway.ts';
@@ -39,17 +40,10 @@ export interface Delivery {
  * an approval, or after a crash) repeats nothing that already happened. Never throws for a refused or
  * failed step: the delivery says what happened.
  */
-export async function deliverBranch(
-  settings: { gateway: ActionGateway; broker: CredentialBroker; repository: string },
-  request: DeliveryRequest,
-): Promise<Delivery> {
-  const { gateway, broker } = settings;
+export async function deliverBranch(settings: DeliverySettings, request: DeliveryRequest): Promise<Delivery> {
+  const { gateway } = settings;
   const actions: ActionOutcome[] = [];
-  const { token } = await broker.issueTaskToken({
-    taskId: request.taskId,
-    repository: settings.repository,
-    actions: DELIVERY_ACTIONS,
-  });
+  const token = await issueTaskToken(settings, request.taskId, DELIVERY_ACTIONS);
   const act = async (action: ActionName, parameters: unknown): Promise<ActionOutcome | Delivery> => {
     try {
       const outcome = await gateway.execute({ taskId: request.taskId, token, action, parameters });
@@ -97,7 +91,7 @@ export async function deliverBranch(
  * delivery says what happened.
  */
 export async function deliverRemark(
-  settings: { gateway: ActionGateway; broker: CredentialBroker; repository: string },
+  settings: DeliverySettings,
   request:
     | { taskId: string; action: 'forge.comment'; parameters: { number: number; body: string } }
     | {
@@ -107,11 +101,7 @@ export async function deliverRemark(
       },
 ): Promise<Delivery> {
   const { taskId, action, parameters } = request;
-  const { token } = await settings.broker.issueTaskToken({
-    taskId,
-    repository: settings.repository,
-    actions: [action],
-  });
+  const token = await issueTaskToken(settings, taskId, [action]);
   try {
     const outcome = await settings.gateway.execute({ taskId, token, action, parameters });
     if (outcome.status !== 'done') return stopped(outcome, [outcome]);
@@ -131,6 +121,30 @@ export async function deliverRemark(
       actions: [],
     };
   }
+}
+
+/** Issues the task token the delivery's actions run under, journaled on the task (`credential-issued`). */
+async function issueTaskToken(
+  settings: DeliverySettings,
+  taskId: string,
+  actions: readonly ActionName[],
+): Promise<string> {
+  const issued = await settings.broker.issueTaskToken({ taskId, repository: settings.repository, actions });
+  await settings.journal?.append(taskId, 'credential-issued', {
+    kind: 'task-token',
+    repository: settings.repository,
+    scope: [...actions],
+    expiresAt: issued.expiresAt.toISOString(),
+  });
+  return issued.token;
+}
+
+/** What a delivery goes through: the gateway, the broker, the forge repository and the task's journal. */
+export interface DeliverySettings {
+  gateway: ActionGateway;
+  broker: CredentialBroker;
+  repository: string;
+  journal?: Journal | undefined;
 }
 
 /** A comment on a line of a pull request's changed file. */

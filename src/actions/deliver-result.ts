@@ -36,7 +36,12 @@ export async function deliverResult(
 ): Promise<Delivery | null> {
   if (task.status !== 'succeeded' || task.branch === null) return null;
   return await deliverBranch(
-    { gateway: gatewayOf(delivery, task), broker: delivery.broker, repository: delivery.forge.repository },
+    {
+      gateway: gatewayOf(delivery, task),
+      broker: delivery.broker,
+      repository: delivery.forge.repository,
+      journal: delivery.journal,
+    },
     {
       taskId: task.id,
       branch: task.branch,
@@ -61,6 +66,7 @@ export async function deliverTaskComment(
     gateway: gatewayOf(delivery, task),
     broker: delivery.broker,
     repository: delivery.forge.repository,
+    journal: delivery.journal,
   };
   if (!target.pullRequest) {
     return await deliverRemark(settings, {

@@ -338,6 +338,15 @@ export interface JournalEventFields {
   };
   /** What came of an external action of the gateway (a push, a pull request, a deploy…). */
   'action-result': ActionResultFields;
+  /** A credential was issued for the task's external actions: what it may do, where, and until when. */
+  'credential-issued': {
+    /** `task-token`: Warden's own token the action gateway checks. */
+    kind: 'task-token';
+    repository: string;
+    /** The actions it allows. */
+    scope: string[];
+    expiresAt: string;
+  };
   /** Shadow mode: the pull request the task would have opened (or its comment), kept instead of sent. */
   'shadow-result': ShadowResultFields;
   /**
@@ -423,6 +432,7 @@ export const EVENT_TYPES = [
   'role-end',
   'forge-outcome',
   'shadow-result',
+  'credential-issued',
 ] as const satisfies readonly EventType[];
 
 // The list names every type of the map: a type added to one and not the other fails to compile.

@@ -6,6 +6,8 @@ export type { CostGrouping, CostReport } from '../guard/index.ts';
 export type { ModelPrice, PriceTable } from '../model/index.ts';
 export type { DiffStat, SkippedPath } from '../sandbox/index.ts';
 export type { BreakerRecord } from '../store/index.ts';
+export type { AuditAction, AuditReport } from './audit.ts';
+export type { AuditMatch, AuditQuery } from './audit-operations.ts';
 export type { DataDirCheck } from './check-data-dir.ts';
 export { checkDataDir } from './check-data-dir.ts';
 export type { CostReportRequest } from './cost-report.ts';

@@ -44,6 +44,7 @@ const AFTER_RUN = new Set([
   'approval-decision',
   'forge-outcome',
   'shadow-result',
+  'credential-issued',
 ]);
 
 /**
