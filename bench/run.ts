@@ -4,6 +4,7 @@ import { benchCostPerSuccess } from './cost-per-success.ts';
 import { benchPromptCache } from './cost-prompt-cache.ts';
 import { benchCostReportScale } from './cost-report-scale.ts';
 import { benchRouterOverhead } from './cost-router-overhead.ts';
+import { benchDashboardTaskPage } from './dashboard-task-page.ts';
 import { benchDemoWallTime } from './demo-wall-time.ts';
 import { benchEgressDownload } from './egress-download.ts';
 import { benchOrchestratorOverhead } from './orchestrator-overhead.ts';
@@ -78,4 +79,9 @@ console.log(
 const webhook = await benchWebhookReceipt();
 console.log(
   `(p) GitHub webhook (${format(webhook.bodyBytes / 1024)} KB, signed) from receipt to task queued, server-side (signature, delivery recorded, write access cached, open pull requests asked of a local GitHub, limits): median ${format(webhook.servedUs, 0)} µs vs a bare Hono handler reading the same request ${format(webhook.bareUs, 0)} µs: ratio ${format(webhook.ratio, 2)}; the signature check alone ${format(webhook.signatureUs)} µs: ratio ${format(webhook.signatureRatio, 3)}`,
+);
+
+const dashboard = await benchDashboardTaskPage();
+console.log(
+  `(q) dashboard task page of a ${dashboard.steps.toLocaleString('en-US')}-step trajectory (${dashboard.events.toLocaleString('en-US')} events, ${format(dashboard.pageBytes / 1_048_576)} MB of HTML), server-side: median ${format(dashboard.pageMs, 0)} ms vs \`warden trace --json\` of the same task in its process (read, verify, print ${format(dashboard.jsonBytes / 1_048_576)} MB) ${format(dashboard.traceMs, 0)} ms: ratio ${format(dashboard.ratio, 2)}`,
 );
