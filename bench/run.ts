@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark figure Warden claims, each measured in this run against its baseline.
 import './wasm-flags.ts';
+import { benchAuditScale } from './audit-scale.ts';
 import { benchCostPerSuccess } from './cost-per-success.ts';
 import { benchPromptCache } from './cost-prompt-cache.ts';
 import { benchCostReportScale } from './cost-report-scale.ts';
@@ -84,4 +85,9 @@ console.log(
 const dashboard = await benchDashboardTaskPage();
 console.log(
   `(q) dashboard task page of a ${dashboard.steps.toLocaleString('en-US')}-step trajectory (${dashboard.events.toLocaleString('en-US')} events, ${format(dashboard.pageBytes / 1_048_576)} MB of HTML), server-side: median ${format(dashboard.pageMs, 0)} ms vs \`warden trace --json\` of the same task in its process (read, verify, print ${format(dashboard.jsonBytes / 1_048_576)} MB) ${format(dashboard.traceMs, 0)} ms: ratio ${format(dashboard.ratio, 2)}`,
+);
+
+const audited = await benchAuditScale();
+console.log(
+  `(q) \`warden audit\` of one task in a store of ${audited.events.toLocaleString('en-US')} journal events ${format(audited.auditMs, 2)} ms vs a full scan of the events table ${format(audited.scanMs, 0)} ms: ratio ${format(audited.auditRatio, 4)}; \`warden audit search --path\` over all of it ${format(audited.searchMs, 0)} ms: ratio ${format(audited.searchRatio, 2)}`,
 );
