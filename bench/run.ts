@@ -89,5 +89,5 @@ console.log(
 
 const audited = await benchAuditScale();
 console.log(
-  `(q) \`warden audit\` of one task in a store of ${audited.events.toLocaleString('en-US')} journal events ${format(audited.auditMs, 2)} ms vs a full scan of the events table ${format(audited.scanMs, 0)} ms: ratio ${format(audited.auditRatio, 4)}; \`warden audit search --path\` over all of it ${format(audited.searchMs, 0)} ms: ratio ${format(audited.searchRatio, 2)}`,
+  `(r) \`warden audit\` of one task in a store of ${audited.events.toLocaleString('en-US')} journal events ${format(audited.auditMs, 2)} ms vs a full scan of the events table ${format(audited.scanMs, 0)} ms: ratio ${format(audited.auditRatio, 4)}; \`warden audit search --path\` over all of it ${format(audited.searchMs, 0)} ms: ratio ${format(audited.searchRatio, 2)}`,
 );

@@ -65,6 +65,10 @@ const COMMANDS: Record<string, () => Promise<LoadedCommand>> = {
     const { breakersCommand, BREAKERS_HELP } = await import('./commands/breakers.ts');
     return { run: breakersCommand, help: BREAKERS_HELP };
   },
+  telemetry: async () => {
+    const { telemetryCommand, TELEMETRY_HELP } = await import('./commands/telemetry.ts');
+    return { run: telemetryCommand, help: TELEMETRY_HELP };
+  },
   doctor: async () => {
     const { doctorCommand, DOCTOR_HELP } = await import('./commands/doctor.ts');
     return { run: doctorCommand, help: DOCTOR_HELP };
@@ -100,6 +104,7 @@ usage: warden <command> [options]
   cost     spend, cost per successful outcome, cache hit ratio, unit economics
   outcomes what became of Warden's pull requests: first-pass accept rate, time to merge
   breakers show circuit breakers; "breakers reset" closes them
+  telemetry  export a finished task's OpenTelemetry spans again: warden telemetry export TASK
   doctor   check the store: out-of-range spend, reservations held past their time
   approvals  list pending approval requests
   approve  approve a pending request: warden approve ID

@@ -474,6 +474,39 @@ export const RecoverySchema = z
   })
   .describe('What a start of Warden does with tasks whose process died.');
 
+export const TelemetrySchema = z
+  .strictObject({
+    endpoint: z
+      .url({ protocol: /^https?$/ })
+      .nullable()
+      .describe(
+        'The OTLP/HTTP collector each finished task is sent to (`/v1/traces` and `/v1/metrics` are appended), e.g. http://127.0.0.1:4318. null: no export. OTEL_EXPORTER_OTLP_ENDPOINT wins over it.',
+      )
+      .default(null),
+    protocol: z
+      .enum(['http/protobuf', 'http/json'])
+      .describe('OTLP encoding: http/protobuf or http/json. OTEL_EXPORTER_OTLP_PROTOCOL wins over it.')
+      .default('http/protobuf'),
+    headers: z
+      .record(z.string().min(1), z.string())
+      .describe(
+        'Headers sent to the collector (an API key); OTEL_EXPORTER_OTLP_HEADERS wins key by key, and is the better place for a secret.',
+      )
+      .default({}),
+    captureContent: z
+      .boolean()
+      .describe(
+        'Put prompts, model outputs and tool inputs and outputs on the spans. Off: spans carry names, ids, tokens, costs and decisions only.',
+      )
+      .default(false),
+    serviceName: z
+      .string()
+      .min(1)
+      .describe('The service.name of the spans and metrics. OTEL_SERVICE_NAME wins over it.')
+      .default('warden'),
+  })
+  .describe('OpenTelemetry GenAI spans and metrics of every finished task, sent over OTLP/HTTP.');
+
 export const ConfigSchema = z
   .strictObject({
     model: z
@@ -512,6 +545,7 @@ export const ConfigSchema = z
     forge: ForgeSchema.prefault({}),
     recovery: RecoverySchema.prefault({}),
     triggers: TriggersSchema.prefault({}),
+    telemetry: TelemetrySchema.prefault({}),
   })
   .superRefine((config, context) => {
     // A GitHub event starts work only for someone with write access, which the App is asked; and the

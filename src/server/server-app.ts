@@ -48,6 +48,18 @@ export function createServerApp(warden: Warden, queue: TaskQueue, token: string 
     queue.accepting ? c.json({ ready: true }) : c.json({ ready: false, reason: 'shutting down' }, 503),
   );
 
+  // Prometheus scrapes the counters of every task in the store, behind the same token as the API.
+  app.use('/metrics', async (c, next) => {
+    if (token !== undefined && !sameSecret(bearerOf(c.req.header('authorization')), token)) {
+      c.header('WWW-Authenticate', 'Bearer');
+      return c.json({ error: 'a valid bearer token is required (WARDEN_API_TOKEN)' }, 401);
+    }
+    await next();
+  });
+  app.get('/metrics', async (c) =>
+    c.body(await warden.metricsText(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+  );
+
   app.use('/api/*', async (c, next) => {
     if (token !== undefined && !sameSecret(bearerOf(c.req.header('authorization')), token)) {
       c.header('WWW-Authenticate', 'Bearer');

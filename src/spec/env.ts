@@ -33,6 +33,24 @@ export const ENV = {
   curlCaBundle: 'CURL_CA_BUNDLE',
   /** The CA bundle pip trusts; passed into the sandbox with the file mounted read-only. */
   pipCert: 'PIP_CERT',
+  /** OpenTelemetry: the collector's base URL (`/v1/traces` and `/v1/metrics` are appended); wins over `telemetry.endpoint`. */
+  otlpEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+  /** OpenTelemetry: the full URL spans are sent to. */
+  otlpTracesEndpoint: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  /** OpenTelemetry: the full URL metrics are sent to. */
+  otlpMetricsEndpoint: 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT',
+  /** OpenTelemetry: `http/protobuf` (default) or `http/json`. */
+  otlpProtocol: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+  /** OpenTelemetry: headers sent to the collector, `key=value,key2=value2` (values URL-encoded). */
+  otlpHeaders: 'OTEL_EXPORTER_OTLP_HEADERS',
+  /** OpenTelemetry: milliseconds one send may take. */
+  otlpTimeout: 'OTEL_EXPORTER_OTLP_TIMEOUT',
+  /** OpenTelemetry: the `service.name` resource attribute. */
+  otelServiceName: 'OTEL_SERVICE_NAME',
+  /** OpenTelemetry: `true` turns every export off. */
+  otelSdkDisabled: 'OTEL_SDK_DISABLED',
+  /** OpenTelemetry GenAI: `true` adds prompts, outputs and tool inputs to the spans (as `telemetry.captureContent`). */
+  otelCaptureContent: 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
   /** Set by CI systems; tests refuse to skip a suite when it is `true`. */
   ci: 'CI',
 } as const;

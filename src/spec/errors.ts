@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'spend-out-of-range'
   | 'journal-corrupt'
   | 'webhook-failed'
+  | 'telemetry-failed'
   | 'breaker-open'
   | 'batch-failed'
   | 'policy-bundle-invalid'

@@ -26,6 +26,7 @@ import {
   SqliteReportStore,
   SqliteSpendStore,
 } from '../store/index.ts';
+import { storeMetricsText } from '../telemetry/index.ts';
 import { decideAlert, readAlert } from './alert-trigger.ts';
 import { type CostReportRequest, costReport } from './cost-report.ts';
 import { resolveConfigPath, resolveHome } from './data-dir.ts';
@@ -44,6 +45,7 @@ import {
   type TaskResult,
 } from './task-operations.ts';
 import type { SharedParts } from './task-runtime.ts';
+import { TaskTelemetry } from './task-telemetry.ts';
 import type { PolicyJournal, TaskDetails, TraceView, Warden } from './warden.ts';
 
 /** How to open a Warden: where its data lives, which config, and where its warnings go. */
@@ -112,7 +114,8 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
       warn,
     };
     const delivery = once(() => createResultDelivery(parts));
-    return new OpenWarden({ home, configPath, parts, delivery });
+    const telemetry = new TaskTelemetry({ config, env, journal, warn });
+    return new OpenWarden({ home, configPath, parts, delivery, telemetry });
   } catch (error) {
     await store.close();
     throw error;
@@ -126,17 +129,20 @@ class OpenWarden implements Warden {
   readonly #delivery: () => ReturnType<typeof createResultDelivery>;
   /** The fetch into each of Warden's own checkouts last started: the next one waits for it. */
   readonly #fetching = new Map<string, Promise<unknown>>();
+  readonly #telemetry: TaskTelemetry;
 
   constructor(settings: {
     home: string;
     configPath: string | undefined;
     parts: SharedParts;
     delivery: () => ReturnType<typeof createResultDelivery>;
+    telemetry: TaskTelemetry;
   }) {
     this.home = settings.home;
     this.configPath = settings.configPath;
     this.#parts = settings.parts;
     this.#delivery = settings.delivery;
+    this.#telemetry = settings.telemetry;
   }
 
   get config(): Config {
@@ -149,7 +155,9 @@ class OpenWarden implements Warden {
 
   async runTask(request: TaskRequest, hooks: TaskHooks = {}): Promise<TaskResult> {
     const checkedOut = request.fetch ? await this.#checkout(request, request.fetch) : request;
-    return await runTaskWith(this.#parts, this.#delivery, checkedOut, hooks);
+    return await runTaskWith(this.#parts, this.#delivery, checkedOut, hooks, (task) =>
+      this.#telemetry.taskFinished(task),
+    );
   }
 
   /**
@@ -179,7 +187,9 @@ class OpenWarden implements Warden {
 
   async resumeTask(idOrPrefix: string, options: ResumeOptions, hooks: TaskHooks = {}): Promise<TaskResult> {
     const task = await this.findTask(idOrPrefix);
-    return await resumeTaskWith(this.#parts, this.#delivery, task, options, hooks);
+    return await resumeTaskWith(this.#parts, this.#delivery, task, options, hooks, (ended) =>
+      this.#telemetry.taskFinished(ended),
+    );
   }
 
   tasks(options: { limit?: number; status?: TaskStatus | undefined } = {}): Promise<Task[]> {
@@ -313,8 +323,19 @@ class OpenWarden implements Warden {
     return this.#parts.sandbox();
   }
 
-  close(): Promise<void> {
-    return this.#parts.store.close();
+  async exportTelemetry(idOrPrefix: string): Promise<{ taskId: string; tracesUrl: string; spans: number }> {
+    const task = await this.findTask(idOrPrefix);
+    return { taskId: task.id, ...(await this.#telemetry.exportTask(task)) };
+  }
+
+  metricsText(): Promise<string> {
+    return storeMetricsText(this.#parts.store);
+  }
+
+  async close(): Promise<void> {
+    // Bounded: a collector that hangs delays the exit by two seconds at most.
+    await this.#telemetry.close();
+    return await this.#parts.store.close();
   }
 }
 

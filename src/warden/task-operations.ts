@@ -82,6 +82,8 @@ export async function runTaskWith(
   delivery: DeliveryOf,
   request: TaskRequest,
   hooks: TaskHooks,
+  /** Told of the task once it has ended and been delivered (telemetry). */
+  finished?: (task: Task) => void,
 ): Promise<TaskResult> {
   // Before any model or sandbox is built: a path that is not a repository's root is the user's to fix.
   const resolved = await resolveRepository(request.repo);
@@ -116,7 +118,14 @@ export async function runTaskWith(
       shadow: request.shadow ?? shadow,
     }),
   );
-  return await finish(parts, delivery, runtime, result, request.deliver === false ? null : delivers);
+  return await finish(
+    parts,
+    delivery,
+    runtime,
+    result,
+    request.deliver === false ? null : delivers,
+    finished,
+  );
 }
 
 /** Resumes `task` under the limits it recorded (the current config may tighten them), then as a run. */
@@ -126,6 +135,7 @@ export async function resumeTaskWith(
   task: Task,
   options: ResumeOptions,
   hooks: TaskHooks,
+  finished?: (task: Task) => void,
 ): Promise<TaskResult> {
   const [start] = await parts.journal.events(task.id);
   const { runtime, limitChanges, delivers } = await createTaskRuntime(parts, {
@@ -144,7 +154,7 @@ export async function resumeTaskWith(
     },
   });
   const result = await watched(parts, runtime, hooks, () => resumeTask(runtime, task.id, { limitChanges }));
-  return await finish(parts, delivery, runtime, result, delivers);
+  return await finish(parts, delivery, runtime, result, delivers, finished);
 }
 
 /** Runs `work` with the hooks told of the task's start and of every journal event meanwhile. */
@@ -175,6 +185,7 @@ async function finish(
   result: RunTaskResult,
   /** What the agent delivers; null: nothing (`deliver: false`). */
   delivers: Delivers | null,
+  finished?: (task: Task) => void,
 ): Promise<TaskResult> {
   const { task } = result;
   // A task still waiting has no outcome yet.
@@ -192,5 +203,7 @@ async function finish(
   // The forge is built for the first task that has something to deliver.
   const { delivery: delivered, shadow } =
     delivers === null ? { delivery: null, shadow: null } : await deliverTask(parts, delivery, task, delivers);
+  // Telemetry goes in the background, after delivery so its events are in the trace too.
+  finished?.(task);
   return { ...result, unpriced, delivery: delivered, shadow, agent: runtime.agent.name };
 }

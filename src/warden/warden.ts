@@ -102,5 +102,16 @@ export interface Warden {
   policyBundle(): PolicyBundle;
   /** The sandbox driver `sandbox.driver` names. */
   sandboxDriver(): SandboxDriver;
+  /**
+   * Sends a finished task's spans to the configured OpenTelemetry collector again, and waits for it.
+   *
+   * @throws UserError `config-invalid` when no collector is configured (`OTEL_EXPORTER_OTLP_ENDPOINT`,
+   *   `telemetry.endpoint`), `usage` for a task not finished; SystemError `telemetry-failed` when the
+   *   collector did not take it.
+   */
+  exportTelemetry(idOrPrefix: string): Promise<{ taskId: string; tracesUrl: string; spans: number }>;
+  /** Every task's metrics (tokens, durations, cost, outcomes, decisions, breaker refusals) as Prometheus text. */
+  metricsText(): Promise<string>;
+  /** Closes the store, after waiting at most two seconds for telemetry still being sent. */
   close(): Promise<void>;
 }
