@@ -36,6 +36,7 @@ describe.skipIf(!installed)('the dashboard in real Chromium, on a real warden se
   const api = apiOf(() => server);
   let hostileId: string;
   let waitingId: string;
+  let apiWaitingId: string;
 
   const statusOf = async (taskId: string) =>
     ((await (await api(`/api/tasks/${taskId}`)).json()) as { task: { status: string } }).task.status;
@@ -76,8 +77,14 @@ describe.skipIf(!installed)('the dashboard in real Chromium, on a real warden se
       [shell('factor 12'), fix, { text: 'done', usage }],
       'ask.json',
     );
+    apiWaitingId = await submit(
+      'factor 15, then fix value.txt',
+      [shell('factor 15'), fix, { text: 'done', usage }],
+      'api-ask.json',
+    );
     await until(hostileId, 'succeeded');
     await until(waitingId, 'awaiting_approval');
+    await until(apiWaitingId, 'awaiting_approval');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], timeout: 30_000 });
   });
   afterAll(async () => {
@@ -117,13 +124,13 @@ describe.skipIf(!installed)('the dashboard in real Chromium, on a real warden se
     await shot(page, '02-tasks');
     await page.selectOption('select[name=status]', 'awaiting_approval');
     await page.click('form.filters button');
-    expect(await page.locator('#tasks tbody tr[data-task]').count()).toBe(1);
+    expect(await page.locator('#tasks tbody tr[data-task]').count()).toBe(2);
     expect(await page.locator(`tr[data-task="${waitingId}"]`).count()).toBe(1);
 
     await page.goto(`${server.url}/`);
     expect(await page.textContent('h1')).toBe('Fleet overview');
     expect(await page.textContent('#status-counts')).toMatch(/succeeded\s*1/);
-    expect(await page.textContent('#status-counts')).toMatch(/awaiting_approval\s*1/);
+    expect(await page.textContent('#status-counts')).toMatch(/awaiting_approval\s*2/);
     await shot(page, '03-overview');
 
     await page.goto(`${server.url}/tasks/${hostileId}`);
@@ -158,8 +165,9 @@ describe.skipIf(!installed)('the dashboard in real Chromium, on a real warden se
     await page.goto(`${server.url}/login`);
     await page.fill('input[name=token]', TOKEN);
     await page.click('button[type=submit]');
-    const [request] = ((await (await api('/api/approvals')).json()) as { approvals: Array<{ id: string }> })
-      .approvals;
+    const request = (
+      (await (await api('/api/approvals')).json()) as { approvals: Array<{ id: string; taskId: string }> }
+    ).approvals.find((one) => one.taskId === waitingId);
     // Another origin (another port of 127.0.0.1) whose page posts the approve form to the dashboard.
     evil = createServer((_, response) => {
       response.setHeader('content-type', 'text/html');
@@ -175,7 +183,8 @@ describe.skipIf(!installed)('the dashboard in real Chromium, on a real warden se
     expect([401, 403]).toContain((await refused).status());
     const pending = ((await (await api('/api/approvals')).json()) as { approvals: Array<{ id: string }> })
       .approvals;
-    expect(pending.map((one) => one.id)).toEqual([request!.id]);
+    expect(pending.map((one) => one.id)).toContain(request!.id);
+    expect(await statusOf(waitingId)).toBe('awaiting_approval');
     await context.close();
   });
 
@@ -187,7 +196,8 @@ describe.skipIf(!installed)('the dashboard in real Chromium, on a real warden se
     await page.fill('input[name=token]', TOKEN);
     await page.click('button[type=submit]');
     expect(new URL(page.url()).pathname).toBe('/approvals');
-    const request = page.locator('section[data-approval]');
+    expect(await page.locator('section[data-approval]').count()).toBe(2);
+    const request = page.locator('section[data-approval]', { hasText: waitingId });
     expect(await request.count()).toBe(1);
     expect(await request.textContent()).toContain('factor 12');
     await request.locator('textarea[name=reason]').fill('factoring is harmless');
@@ -214,5 +224,18 @@ describe.skipIf(!installed)('the dashboard in real Chromium, on a real warden se
     expect(await page.textContent('#timeline')).toContain('factoring is harmless');
     await shot(page, '09-resumed-task');
     await context.close();
+  });
+
+  it('resumes a task approved through the JSON API too, as the dashboard does', async () => {
+    const { approvals } = (await (await api('/api/approvals')).json()) as {
+      approvals: Array<{ id: string; taskId: string }>;
+    };
+    const request = approvals.find((one) => one.taskId === apiWaitingId)!;
+    const decided = await api(`/api/approvals/${request.id}/approve`, {
+      method: 'POST',
+      body: JSON.stringify({ by: 'e2e', reason: 'fine' }),
+    });
+    expect(await decided.json()).toMatchObject({ approval: { status: 'approved' }, resumed: true });
+    await until(apiWaitingId, 'succeeded');
   });
 });
