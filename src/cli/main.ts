@@ -57,6 +57,10 @@ const COMMANDS: Record<string, () => Promise<LoadedCommand>> = {
     const { costCommand, COST_HELP } = await import('./commands/cost.ts');
     return { run: costCommand, help: COST_HELP };
   },
+  audit: async () => {
+    const { auditCommand, AUDIT_HELP } = await import('./commands/audit.ts');
+    return { run: auditCommand, help: AUDIT_HELP };
+  },
   outcomes: async () => {
     const { outcomesCommand, OUTCOMES_HELP } = await import('./commands/outcomes.ts');
     return { run: outcomesCommand, help: OUTCOMES_HELP };
@@ -97,6 +101,7 @@ usage: warden <command> [options]
   resume   continue a task that waited for an approval, or was interrupted
   tasks    list recent tasks
   trace    show a task's trajectory (every model call, decision and tool call)
+  audit    what a task did, on whose authority, what it touched, how to undo it; verify; search
   init     write a commented starter config
   demo     run the offline demo (scripted model, sample repository)
   policy   test, check, explain, backtest policy bundles; decision statistics

@@ -28,6 +28,14 @@ import {
 } from '../store/index.ts';
 import { storeMetricsText } from '../telemetry/index.ts';
 import { decideAlert, readAlert } from './alert-trigger.ts';
+import type { AuditReport } from './audit.ts';
+import {
+  type AuditMatch,
+  type AuditQuery,
+  auditTask,
+  searchAudit,
+  verifyJournals,
+} from './audit-operations.ts';
 import { type CostReportRequest, costReport } from './cost-report.ts';
 import { resolveConfigPath, resolveHome } from './data-dir.ts';
 import { deliveryBook } from './delivery-book.ts';
@@ -229,6 +237,20 @@ class OpenWarden implements Warden {
     const events = await journal.events(task.id);
     const verification = await journal.verify(task.id);
     return { task, events, verification };
+  }
+
+  async audit(idOrPrefix: string): Promise<AuditReport> {
+    return await auditTask(this.#parts, await this.findTask(idOrPrefix));
+  }
+
+  async verifyJournals(idOrPrefix?: string) {
+    const tasks =
+      idOrPrefix === undefined ? await this.#parts.store.listTasks() : [await this.findTask(idOrPrefix)];
+    return await verifyJournals(this.#parts, tasks);
+  }
+
+  searchAudit(query: AuditQuery): AuditMatch[] {
+    return searchAudit(this.#parts, query);
   }
 
   async policyJournals(): Promise<PolicyJournal[]> {

@@ -9,6 +9,8 @@ import type { JournalEvent, TaskTrigger } from '../spec/journal-events.ts';
 import type { SandboxDriver } from '../spec/sandbox.ts';
 import type { Task, TaskStatus } from '../spec/types.ts';
 import type { BreakerRecord } from '../store/index.ts';
+import type { AuditReport } from './audit.ts';
+import type { AuditMatch, AuditQuery } from './audit-operations.ts';
 import type { CostReportRequest } from './cost-report.ts';
 import type { ShadowResult } from './deliver-task.ts';
 import type { GithubDelivery, TriggerDecision } from './github-trigger.ts';
@@ -83,6 +85,15 @@ export interface Warden {
   receiveAlert(payload: unknown): TriggerDecision;
   /** Records that the task a delivery started never started (`runTask` threw): it holds no subject. */
   deliveryFailed(deliveryId: string, reason: string): void;
+  /**
+   * The four questions of an audit, from the task's journal: what the agent did, on whose authority,
+   * what it touched, and how to undo it.
+   */
+  audit(idOrPrefix: string): Promise<AuditReport>;
+  /** Each task's journal verified (one task, or all), naming the first bad event of a broken one. */
+  verifyJournals(idOrPrefix?: string): Promise<Array<{ taskId: string; verification: ChainVerification }>>;
+  /** Events across tasks that touched a path, contacted a host, were decided by a policy, used a credential. */
+  searchAudit(query: AuditQuery): AuditMatch[];
   /** What started each task (its trigger) and what a task in shadow mode would have delivered. */
   taskDetails(taskIds: readonly string[]): Promise<Map<string, TaskDetails>>;
   /** Spend, outcomes and unit economics. */
