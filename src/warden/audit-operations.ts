@@ -36,7 +36,7 @@ export interface AuditMatch {
 export async function auditTask(parts: SharedParts, task: Task): Promise<AuditReport> {
   const events = await parts.journal.events(task.id);
   const pull = new SqlitePullOutcomeStore(parts.store.database).get(task.id);
-  const merged = pull && pull.state.startsWith('accepted-') ? pull.mergeCommit : null;
+  const merged = pull?.state.startsWith('accepted-') ? pull.mergeCommit : null;
   const start = events[0]?.type === 'task-start' ? events[0] : undefined;
   return auditOf(task, events, { merged, forge: forgeOf(parts, start?.trigger?.repository) });
 }

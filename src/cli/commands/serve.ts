@@ -14,7 +14,8 @@ Runs Warden as a server: GET /healthz, GET /readyz, and the JSON API behind a be
 [?status=&limit=], GET /api/tasks/ID, GET /api/tasks/ID/trace, GET /api/approvals[?all=true],
 POST /api/approvals/ID/approve and /deny {by?, reason?}. Bad input gets 400 naming the field.
 GitHub webhooks at POST /webhooks/github, alerts (PagerDuty v3, Alertmanager) at POST /webhooks/alert
-and the schedules of \`triggers\` start tasks too.
+and the schedules of \`triggers\` start tasks too. The dashboard is at / (log in with the same token):
+tasks, their trajectories, the approvals inbox, policy decisions and cost; GET /metrics is Prometheus text.
 Without WARDEN_API_TOKEN it refuses to start, unless bound to a loopback address with
 --insecure-local. SIGTERM or SIGINT: no new task is taken (readyz says 503), the running ones finish,
 then it exits; tasks still waiting are dropped (send them again). A second signal stops at once: the
