@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import { type Context, Hono } from 'hono';
 import { type ZodError, z } from 'zod';
@@ -6,6 +6,7 @@ import { UserError, WardenError } from '../spec/errors.ts';
 import { newTaskId, type TriggerDecision, type Warden } from '../warden/index.ts';
 import { createDashboard } from './dashboard/index.ts';
 import { decideApproval } from './decide-approval.ts';
+import { sameSecret } from './same-secret.ts';
 import type { TaskQueue } from './task-queue.ts';
 
 /** `POST /api/tasks`: the fields of `warden run`, plus `agent`. */
@@ -222,12 +223,6 @@ function badInput(c: Context, error: ZodError): Response {
 function bearerOf(header: string | undefined): string {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   return match?.[1] ?? '';
-}
-
-/** Constant-time comparison of two secrets of any lengths (both hashed first). */
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (text: string) => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(given), digest(expected)) && given.length > 0;
 }
 
 /** Whether `signature` (`sha256=HEX`) is the HMAC-SHA256 of `body` under `secret`, compared in constant time. */

@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { sameSecret } from '../same-secret.ts';
 
 /** The cookie that holds the API token once a browser has logged in. */
 export const SESSION_COOKIE = 'warden_session';
@@ -67,10 +67,4 @@ function crossOrigin(c: Context): string | undefined {
 /** Where to go after logging in: a path of this server only (never `//host` or a full URL). */
 export function localPath(next: string | undefined): string {
   return next !== undefined && /^\/(?![/\\])/.test(next) ? next : '/';
-}
-
-/** Constant-time comparison of two secrets of any lengths (both hashed first), as the API's. */
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (text: string) => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(given), digest(expected)) && given.length > 0;
 }
