@@ -4,14 +4,23 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultBundleDir } from '../../src/policy/index.ts';
-import { runWarden } from '../support/cli.ts';
+import { makeRepo, runWarden, writeScript } from '../support/cli.ts';
 
 /** Loaded into the child with `--import`; prints the URLs of every module loaded after this marker. */
 const RECORDER = fileURLToPath(new URL('../support/record-loaded-modules.mjs', import.meta.url));
 const LOADED_MARKER = '--- modules loaded ---';
 
 /** The packages only some commands need, each costing tens to hundreds of milliseconds to load. */
-const HEAVY = ['ai', '@ai-sdk', '@octokit', 'e2b', 'dockerode', '@cedar-policy', 'web-tree-sitter'];
+const HEAVY = [
+  'ai',
+  '@ai-sdk',
+  '@octokit',
+  'e2b',
+  'dockerode',
+  '@cedar-policy',
+  'web-tree-sitter',
+  '@opentelemetry',
+];
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'warden-imports-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -40,6 +49,27 @@ describe('a command loads only what it uses', () => {
 
   it('`warden tasks` on an empty data directory loads none of them either', async () => {
     expect(await heavyPackagesLoadedBy(['tasks'])).toEqual([]);
+  });
+
+  it('`warden run` with no telemetry configured loads none of the OpenTelemetry SDK', async () => {
+    const repo = makeRepo(path.join(dataDir, 'repo'), { 'README.md': '# r\n' });
+    const script = writeScript(dataDir, { turns: [{ text: 'nothing to do' }] });
+    const loaded = await heavyPackagesLoadedBy([
+      'run',
+      '--repo',
+      repo,
+      '--task',
+      'look',
+      '--model',
+      `scripted:${script}`,
+      '--no-branch',
+    ]);
+    // The AI SDK (`ai`) imports the small no-op `@opentelemetry/api` itself; the SDK, the exporters and
+    // the protobuf encoder are Warden's, and load only when telemetry is configured.
+    expect(loaded).toContain('ai');
+    expect(
+      loaded.filter((name) => name.startsWith('@opentelemetry/') && name !== '@opentelemetry/api'),
+    ).toEqual([]);
   });
 
   it('sees a heavy package when a command does load one', async () => {
