@@ -13,9 +13,13 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Packages left to load from `node_modules` as they are: each finds files beside its own code (WASM,
- * native or platform-specific modules), and every one is imported lazily, where first needed.
+ * native or platform-specific modules), or is CommonJS whose named exports a bundled dynamic import
+ * would lose (the OpenTelemetry SDK), and every one is imported lazily, where first needed.
  */
 const EXTERNAL = [
+  '@opentelemetry/resources',
+  '@opentelemetry/otlp-transformer',
+  '@opentelemetry/sdk-metrics',
   '@cedar-policy/cedar-wasm',
   '@cedar-policy/cedar-wasm/*',
   'web-tree-sitter',
