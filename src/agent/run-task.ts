@@ -83,6 +83,7 @@ export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Pr
       requestedBy: request.requestedBy,
       agent: runtime.agent.name,
       team: runtime.agent.team,
+      trustTier: runtime.agent.trustTier,
       createBranch: request.createBranch,
       limits: runtime.taskLimits,
       trigger: request.trigger,

@@ -31,7 +31,7 @@ export interface TaskRuntime {
   ledger: SpendLedger;
   breakers?: CircuitBreakers | undefined;
   /** The agent and team every call is charged to. */
-  agent: { name: string; team: string };
+  agent: { name: string; team: string; trustTier?: number | undefined };
   model: ModelClient;
   priceTable: PriceTable;
   /** Price key of the top-tier model the cost report compares against. */

@@ -33,6 +33,8 @@ export interface JournalEventFields {
     /** The agent and team every call is charged to. */
     agent: string;
     team: string;
+    /** How far policies trust the agent (0–3); absent in journals from before it was recorded. */
+    trustTier?: number | undefined;
     /** `false` when the run was asked not to save its change as a branch. */
     createBranch: boolean;
     /** What started it without a person (a webhook); absent for a task a person started. */

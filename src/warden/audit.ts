@@ -40,6 +40,8 @@ export interface AuditReport {
     trigger: TaskTrigger | null;
     agent: string;
     team: string;
+    /** The agent's trust tier as the task recorded it; null in journals from before it was. */
+    trustTier: number | null;
     /** SHA-256 of each policy bundle that decided a call. */
     policyBundles: string[];
     /** The policies that allowed (or let a human allow) each consequential call: writes, commands, actions. */
@@ -298,6 +300,7 @@ export function auditOf(
       trigger,
       agent: start?.type === 'task-start' ? start.agent : '-',
       team: start?.type === 'task-start' ? start.team : '-',
+      trustTier: start?.type === 'task-start' ? (start.trustTier ?? null) : null,
       policyBundles: [...bundles],
       consequential,
       approvals,

@@ -73,7 +73,7 @@ export async function createTaskRuntime(
   const { config } = declared;
   const configuredPrices = parts.priceTable();
   const bundle = parts.bundle();
-  const agent = { name: config.agent.name, team: config.agent.team };
+  const agent = { name: config.agent.name, team: config.agent.team, trustTier: config.agent.trustTier };
   // Each stage's models once; the price table gathers the $0 entries of every unpriced model let run.
   let prices = configuredPrices;
   const made = new Map<ModelRole | undefined, TaskModels>();

@@ -78,7 +78,7 @@ describe('warden audit: the four questions, an undo plan that works, and a journ
     expect(report.what.commands).toContainEqual(
       expect.objectContaining({ command: 'cat NOTES.md', exitCode: 0 }),
     );
-    expect(report.authority).toMatchObject({ agent: 'coder', trigger: null });
+    expect(report.authority).toMatchObject({ agent: 'coder', trustTier: 1, trigger: null });
     expect(report.authority.policyBundles[0]).toMatch(/^[0-9a-f]{64}$/);
     expect(report.authority.consequential.map((call: { tool: string }) => call.tool)).toEqual([
       'write_file',

@@ -126,7 +126,7 @@ function formatAudit(report: AuditReport): string {
     lines.push(`  $ ${command.command}  (${command.source}, exit ${command.exitCode ?? '-'})`);
   const trigger = authority.trigger;
   lines.push(
-    `AUTHORITY: requested by ${authority.requestedBy}${trigger ? `, started by ${trigger.kind} ${trigger.event} from ${trigger.actor}` : ''}; agent ${authority.agent} (team ${authority.team}); bundle(s) ${authority.policyBundles.map((hash) => hash.slice(0, 12)).join(', ') || '-'}`,
+    `AUTHORITY: requested by ${authority.requestedBy}${trigger ? `, started by ${trigger.kind} ${trigger.event} from ${trigger.actor}` : ''}; agent ${authority.agent} (team ${authority.team}, trust tier ${authority.trustTier ?? '-'}); bundle(s) ${authority.policyBundles.map((hash) => hash.slice(0, 12)).join(', ') || '-'}`,
   );
   for (const call of authority.consequential)
     lines.push(`  #${call.seq} ${call.tool}: ${call.decision} by ${call.policyIds.join(', ') || '-'}`);
