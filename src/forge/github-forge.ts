@@ -59,6 +59,7 @@ export class GitHubForge implements Forge {
   readonly kind = 'github';
   readonly repository: string;
   readonly #settings: GitHubForgeSettings;
+  readonly #clients = new Map<string, Octokit>();
 
   constructor(settings: GitHubForgeSettings) {
     this.#settings = settings;
@@ -264,9 +265,16 @@ export class GitHubForge implements Forge {
 
   async #client(permissions: GitHubPermissionSet): Promise<Octokit> {
     const token = await this.#settings.token(permissions);
+    // One client per token (the token source caches tokens): building one costs more than a call.
+    const cached = this.#clients.get(token);
+    if (cached) return cached;
     // Imported on the first call to GitHub, not by every command that opens Warden.
     const { Octokit } = await import('@octokit/rest');
-    return new Octokit({ auth: token, baseUrl: this.#settings.baseUrl ?? 'https://api.github.com' });
+    const client = new Octokit({ auth: token, baseUrl: this.#settings.baseUrl ?? 'https://api.github.com' });
+    // Tokens expire and are replaced: keep only the newest few.
+    if (this.#clients.size >= 8) this.#clients.delete(this.#clients.keys().next().value!);
+    this.#clients.set(token, client);
+    return client;
   }
 
   /** Runs one REST call; a failure becomes `forge-failed` with GitHub's status and message, no headers. */

@@ -1,15 +1,16 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { SystemError } from '../spec/errors.ts';
+import { type Statements, statementsOf } from './internal/statements.ts';
 
 /**
  * Webhook deliveries by their sender's id, in the shared SQLite file: the first receipt of an id claims
  * it; any later one is a replay. Construct with the open database of a `SqliteStore`.
  */
 export class SqliteDeliveryStore {
-  readonly #db: DatabaseSync;
+  readonly #statements: Statements;
 
   constructor(database: DatabaseSync) {
-    this.#db = database;
+    this.#statements = statementsOf(database);
   }
 
   /**
@@ -31,8 +32,8 @@ export class SqliteDeliveryStore {
   }): boolean {
     try {
       const now = new Date().toISOString();
-      const row = this.#db
-        .prepare(
+      const row = this.#statements
+        .get(
           `INSERT INTO webhook_deliveries
              (delivery_id, source, event, repository, subject, received_at, outcome, task_id, occurred_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -61,30 +62,31 @@ export class SqliteDeliveryStore {
 
   /** Marks a delivery's task as never started (its repository or agent was unusable): it holds no subject. */
   failed(deliveryId: string, reason: string): void {
-    this.#db
-      .prepare(`UPDATE webhook_deliveries SET outcome = ? WHERE delivery_id = ?`)
+    this.#statements
+      .get(`UPDATE webhook_deliveries SET outcome = ? WHERE delivery_id = ?`)
       .run(`failed: ${reason}`, deliveryId);
   }
 
   /** Whether a delivery with this id was recorded. */
   seen(deliveryId: string): boolean {
     return (
-      this.#db.prepare('SELECT 1 FROM webhook_deliveries WHERE delivery_id = ?').get(deliveryId) !== undefined
+      this.#statements.get('SELECT 1 FROM webhook_deliveries WHERE delivery_id = ?').get(deliveryId) !==
+      undefined
     );
   }
 
   /** How often the delivery came again after its first receipt; undefined when it never came. */
   replaysOf(deliveryId: string): number | undefined {
-    const row = this.#db
-      .prepare('SELECT replays FROM webhook_deliveries WHERE delivery_id = ?')
+    const row = this.#statements
+      .get('SELECT replays FROM webhook_deliveries WHERE delivery_id = ?')
       .get(deliveryId) as { replays: number } | undefined;
     return row?.replays;
   }
 
   /** Tasks the repository's deliveries started since `sinceIso`. */
   startedSince(repository: string, sinceIso: string): number {
-    const row = this.#db
-      .prepare(
+    const row = this.#statements
+      .get(
         `SELECT COUNT(*) AS started FROM webhook_deliveries
          WHERE repository = ? AND outcome = 'started' AND received_at >= ?`,
       )
@@ -97,8 +99,8 @@ export class SqliteDeliveryStore {
    * ended with a diagnosis (succeeded or unverified: the investigator finished); `null` otherwise.
    */
   alertDiagnoses(sinceIso: string): Array<{ occurredAt: string; diagnosedAt: string | null }> {
-    return this.#db
-      .prepare(
+    return this.#statements
+      .get(
         `SELECT d.occurred_at AS occurredAt,
            CASE WHEN t.status IN ('succeeded', 'unverified') THEN t.ended_at END AS diagnosedAt
          FROM webhook_deliveries d LEFT JOIN tasks t ON t.id = d.task_id
@@ -116,8 +118,8 @@ export class SqliteDeliveryStore {
     repository: string,
     subject: string,
   ): { taskId: string; receivedAt: string; status: string | null } | undefined {
-    return this.#db
-      .prepare(
+    return this.#statements
+      .get(
         `SELECT d.task_id AS taskId, d.received_at AS receivedAt, t.status AS status
          FROM webhook_deliveries d LEFT JOIN tasks t ON t.id = d.task_id
          WHERE d.repository = ? AND d.subject = ? AND d.outcome = 'started'

@@ -40,6 +40,7 @@ import { type CostReportRequest, costReport } from './cost-report.ts';
 import { resolveConfigPath, resolveHome } from './data-dir.ts';
 import { deliveryBook } from './delivery-book.ts';
 import { findTask } from './find-task.ts';
+import { contextOf } from './forge-context.ts';
 import { isOutcomeEvent, receiveOutcomeEvent } from './forge-outcomes.ts';
 import { decideGithubDelivery, type GithubDelivery, type TriggerDecision } from './github-trigger.ts';
 import { type OutcomeReport, outcomeReport } from './outcome-report.ts';
@@ -163,9 +164,21 @@ class OpenWarden implements Warden {
 
   async runTask(request: TaskRequest, hooks: TaskHooks = {}): Promise<TaskResult> {
     const checkedOut = request.fetch ? await this.#checkout(request, request.fetch) : request;
-    return await runTaskWith(this.#parts, this.#delivery, checkedOut, hooks, (task) =>
+    const told = checkedOut.context ? await this.#withContext(checkedOut, checkedOut.context) : checkedOut;
+    return await runTaskWith(this.#parts, this.#delivery, told, hooks, (task) =>
       this.#telemetry.taskFinished(task),
     );
+  }
+
+  /** The request with what it needs of GitHub (a diff, failed jobs' logs) read into its text. */
+  async #withContext(
+    request: TaskRequest,
+    context: NonNullable<TaskRequest['context']>,
+  ): Promise<TaskRequest> {
+    const deliveries = this.#delivery();
+    if (!deliveries) throw new UserError('config-invalid', `${context.repository} needs forge.kind: github`);
+    const text = await contextOf(deliveries, context.repository, context);
+    return { ...request, task: `${request.task}\n\n${text}`, context: undefined };
   }
 
   /**

@@ -5,6 +5,7 @@ import type { JournalEvent, TaskTrigger } from '../spec/journal-events.ts';
 import type { Task } from '../spec/types.ts';
 import { SqliteOutcomeStore, type TaskOutcome } from '../store/index.ts';
 import { type Delivers, deliverTask, type ShadowResult } from './deliver-task.ts';
+import type { ForgeContext } from './github-events.ts';
 import type { Deliveries } from './result-delivery.ts';
 import { createTaskRuntime, type SharedParts } from './task-runtime.ts';
 
@@ -43,6 +44,11 @@ export interface TaskRequest {
   fetch?: { repository: string; ref: string } | undefined;
   /** Start from this ref of the repository instead of its HEAD. */
   startAt?: string | undefined;
+  /**
+   * What the task needs of its GitHub repository, read just before it starts and added to its text: a
+   * pull request's diff, a failed workflow run's logs.
+   */
+  context?: (ForgeContext & { repository: string }) | undefined;
 }
 
 /** How a paused or interrupted task is resumed. */

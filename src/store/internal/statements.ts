@@ -27,3 +27,16 @@ export class Statements {
     return statement;
   }
 }
+
+/** One `Statements` per open database, shared by every store made on it (stores are cheap to make). */
+const shared = new WeakMap<DatabaseSync, Statements>();
+
+/** The statements of `database`, shared across the stores made on it. */
+export function statementsOf(database: DatabaseSync): Statements {
+  let statements = shared.get(database);
+  if (!statements) {
+    statements = new Statements(database);
+    shared.set(database, statements);
+  }
+  return statements;
+}
