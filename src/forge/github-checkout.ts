@@ -65,3 +65,8 @@ export async function fetchGitHubCheckout(settings: {
   }
   return commit;
 }
+
+/** Deletes a ref a task fetched into Warden's checkout, once the task has its workspace and has ended. */
+export async function dropFetchedRef(dir: string, ref: string): Promise<void> {
+  await runGit(['update-ref', '-d', ref], { cwd: dir });
+}

@@ -340,6 +340,8 @@ export interface JournalEventFields {
   };
   /** What came of an external action of the gateway (a push, a pull request, a deploy…). */
   'action-result': ActionResultFields;
+  /** Another event of the task's subject came while it worked (a second failure of the same workflow). */
+  'trigger-attached': { trigger: TaskTrigger };
   /** A credential was issued for the task's external actions: what it may do, where, and until when. */
   'credential-issued': {
     /** `task-token`: Warden's own token the action gateway checks. */
@@ -435,6 +437,7 @@ export const EVENT_TYPES = [
   'forge-outcome',
   'shadow-result',
   'credential-issued',
+  'trigger-attached',
 ] as const satisfies readonly EventType[];
 
 // The list names every type of the map: a type added to one and not the other fails to compile.

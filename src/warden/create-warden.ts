@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ApprovalInbox, journalApprovalDecision } from '../actions/index.ts';
 import { newTaskId, reapInterruptedTasks } from '../agent/index.ts';
 import { type Config, loadConfig } from '../config/index.ts';
+import { dropFetchedRef } from '../forge/index.ts';
 import { CircuitBreakers, postWebhook } from '../guard/index.ts';
 import { Checkpoints, Journal, loadCheckpointKey } from '../journal/index.ts';
 import { loadConfiguredPriceTable, type PriceTable } from '../model/index.ts';
@@ -16,6 +17,7 @@ import { createSandboxDriver } from '../sandbox/index.ts';
 import type { ApprovalRequest } from '../spec/approvals.ts';
 import type { Environment } from '../spec/env.ts';
 import { UserError } from '../spec/errors.ts';
+import type { TaskTrigger } from '../spec/journal-events.ts';
 import type { SandboxDriver } from '../spec/sandbox.ts';
 import type { Task, TaskStatus } from '../spec/types.ts';
 import {
@@ -164,10 +166,17 @@ class OpenWarden implements Warden {
 
   async runTask(request: TaskRequest, hooks: TaskHooks = {}): Promise<TaskResult> {
     const checkedOut = request.fetch ? await this.#checkout(request, request.fetch) : request;
-    const told = checkedOut.context ? await this.#withContext(checkedOut, checkedOut.context) : checkedOut;
-    return await runTaskWith(this.#parts, this.#delivery, told, hooks, (task) =>
-      this.#telemetry.taskFinished(task),
-    );
+    try {
+      const told = checkedOut.context ? await this.#withContext(checkedOut, checkedOut.context) : checkedOut;
+      return await runTaskWith(this.#parts, this.#delivery, told, hooks, (task) =>
+        this.#telemetry.taskFinished(task),
+      );
+    } finally {
+      // The fetched commit lives on in the task's workspace and result branch; its ref is not needed.
+      if (checkedOut.startAt !== undefined && request.fetch) {
+        await dropFetchedRef(checkedOut.repo, checkedOut.startAt).catch(() => {});
+      }
+    }
   }
 
   /** The request with what it needs of GitHub (a diff, failed jobs' logs) read into its text. */
@@ -304,11 +313,14 @@ class OpenWarden implements Warden {
 
   async receiveGithubDelivery(delivery: GithubDelivery): Promise<TriggerDecision> {
     if (isOutcomeEvent(delivery)) return await receiveOutcomeEvent(this.#parts, delivery);
-    const book = deliveryBook(this.#parts.store, {
-      id: delivery.id,
-      source: 'github',
-      event: delivery.event,
-    });
+    const book = {
+      ...deliveryBook(this.#parts.store, { id: delivery.id, source: 'github', event: delivery.event }),
+      attach: async (taskId: string, trigger: TaskTrigger) => {
+        // A task not in the store yet (still waiting for a runner) has no journal: the delivery's record
+        // names it anyway.
+        await this.#parts.journal.append(taskId, 'trigger-attached', { trigger }).catch(() => {});
+      },
+    };
     // The config refuses GitHub triggers without the GitHub App, so the forge is there.
     const forge = this.#delivery()!;
     return await decideGithubDelivery(this.#parts.config, delivery, newTaskId, book, forge);

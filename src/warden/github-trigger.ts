@@ -30,6 +30,8 @@ export interface DeliveryBook {
   startedSince(repository: string, sinceIso: string): number;
   /** The task a delivery of this subject started and that has not ended yet; undefined when none. */
   busyWith(repository: string, subject: string): string | undefined;
+  /** Records on a running task that this delivery of its subject came while it worked (never throws). */
+  attach?(taskId: string, trigger: TaskTrigger): Promise<void>;
 }
 
 /** What the decision asks GitHub (through the App): who may write, and Warden's open pull requests. */
@@ -84,6 +86,10 @@ export async function decideGithubDelivery(
   // Claimed only now: a delivery GitHub could not be asked about is not recorded, and may come again.
   if (!book.claim({ outcome, taskId, repository, subject })) return { outcome: 'replayed' };
   if ('refused' in admitted || taskId === undefined) {
+    // A second failure of the same subject belongs to the task already on it: its journal says so.
+    if ('refused' in admitted && admitted.busy !== undefined) {
+      await book.attach?.(admitted.busy, found.request.trigger!);
+    }
     return { outcome: 'ignored', reason: 'refused' in admitted ? admitted.refused : outcome };
   }
   // What the task needs of the forge (a diff, a failed run's logs) is fetched when it starts, not here.
@@ -98,7 +104,7 @@ async function admit(
   book: DeliveryBook,
   forge: ForgeQuestions,
   now: Date,
-): Promise<{ refused: string } | { admitted: true }> {
+): Promise<{ refused: string; busy?: string } | { admitted: true }> {
   const { repository, subject } = found;
   const actor = found.request.trigger!.actor;
   const access = await forge.writeAccess(repository, actor);
@@ -110,7 +116,7 @@ async function admit(
   const open = await forge.openWardenPulls(repository);
   // No await from here to the claim: two deliveries of one subject cannot both pass.
   const busy = book.busyWith(repository, subject);
-  if (busy !== undefined) return { refused: `task ${busy} is already working on ${subject}` };
+  if (busy !== undefined) return { refused: `task ${busy} is already working on ${subject}`, busy };
   const { maxPerHour, maxOpenPullRequests } = config.triggers.github;
   const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
   if (book.startedSince(repository, hourAgo) >= maxPerHour) {

@@ -118,7 +118,12 @@ describe('warden serve on a repository it clones from GitHub itself', () => {
       interval: 200,
     });
     expect(git(bare, 'show', `warden/${taskId}:value.txt`)).toBe('fixed');
-    expect(existsSync(path.join(home, 'checkouts', 'Codertocat', 'Hello-World', '.git'))).toBe(true);
+    const checkout = path.join(home, 'checkouts', 'Codertocat', 'Hello-World');
+    expect(existsSync(path.join(checkout, '.git'))).toBe(true);
+    // The ref the task was fetched into is gone once it has ended.
+    await vi.waitFor(() => expect(git(checkout, 'for-each-ref', 'refs/warden/fetched/')).toBe(''), {
+      timeout: 10_000,
+    });
     const fetches = github.requests.filter((request) => request.path.includes('/Hello-World.git/'));
     expect(fetches.length).toBeGreaterThan(0);
     expect(fetches.every((request) => request.body !== 'refused: bad credentials')).toBe(true);

@@ -149,7 +149,19 @@ describe('warden serve: GitHub webhooks, against a local GitHub', () => {
     const started = await deliver(workflowRun(), 'd-1');
     expect(started.status).toBe(202);
     const { taskId } = (await started.json()) as { taskId: string };
-    // The same workflow failing again on the same branch while its task works: no second task.
+    // The same workflow failing again on the same branch while its task waits: no second task.
+    const queued = (await (await deliver(workflowRun(), 'd-1a')).json()) as { reason: string };
+    expect(queued.reason).toContain(`task ${taskId} is already working on workflow_run:`);
+    // And while it runs (its first command): no second task either, and the task's journal records it.
+    await vi.waitFor(
+      async () => {
+        const { events } = (await (await api(`/api/tasks/${taskId}/trace`)).json()) as {
+          events?: Array<{ type: string }>;
+        };
+        expect(events?.some((event) => event.type === 'tool-call-start')).toBe(true);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
     const again = (await (await deliver(workflowRun(), 'd-1b')).json()) as { reason: string };
     expect(again.reason).toContain(`task ${taskId} is already working on workflow_run:`);
     await vi.waitFor(async () => expect((await statusOf(taskId)).status).toBe('succeeded'), {
@@ -164,6 +176,10 @@ describe('warden serve: GitHub webhooks, against a local GitHub', () => {
     const trace = (await (await api(`/api/tasks/${taskId}/trace`)).json()) as {
       events: Array<{ type: string; trigger?: unknown; prompt?: string }>;
     };
+    // The second failure that came while it worked is in its journal.
+    expect(trace.events.find((event) => event.type === 'trigger-attached')).toMatchObject({
+      trigger: { deliveryId: 'd-1b', actor: 'octocat' },
+    });
     expect(trace.events[0]).toMatchObject({
       type: 'task-start',
       trigger: {

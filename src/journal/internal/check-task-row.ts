@@ -45,6 +45,7 @@ const AFTER_RUN = new Set([
   'forge-outcome',
   'shadow-result',
   'credential-issued',
+  'trigger-attached',
 ]);
 
 /**
