@@ -51,6 +51,8 @@ export const ENV = {
   otelSdkDisabled: 'OTEL_SDK_DISABLED',
   /** OpenTelemetry GenAI: `true` adds prompts, outputs and tool inputs to the spans (as `telemetry.captureContent`). */
   otelCaptureContent: 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
+  /** Tests only: the PostgreSQL server the Postgres suites use (default: a throwaway cluster the test run starts). */
+  testDatabaseUrl: 'WARDEN_TEST_DATABASE_URL',
   /** Set by CI systems; tests refuse to skip a suite when it is `true`. */
   ci: 'CI',
 } as const;

@@ -14,6 +14,12 @@ export {
   testAppPrivateKey,
   testGitHubForge,
 } from './github-test-server.ts';
+export type { PostgresCluster } from './postgres-cluster.ts';
+export { findPostgresBin, startPostgresCluster } from './postgres-cluster.ts';
+export type { TestDatabase } from './postgres-test-database.ts';
+export { createTestDatabase, postgresForTests } from './postgres-test-database.ts';
 export type { SandboxConformanceOptions } from './sandbox-conformance.ts';
 export { runSandboxConformance } from './sandbox-conformance.ts';
 export { createStaticEgressResolver } from './static-egress-resolver.ts';
+export type { StoreConformanceOptions, StoreUnderTest } from './store-conformance.ts';
+export { eventOf, newTask, runStoreConformance } from './store-conformance.ts';
