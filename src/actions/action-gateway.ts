@@ -4,7 +4,7 @@ import type { Journal } from '../journal/index.ts';
 import { runGit } from '../sandbox/index.ts';
 import type { ActionDecider, ActionDecisionRequest, ActionName, ActionStore } from '../spec/actions.ts';
 import { matchesBranchPattern } from '../spec/branch-pattern.ts';
-import { SystemError, UnsupportedError, UserError, WardenError } from '../spec/errors.ts';
+import { describeError, SystemError, UnsupportedError, UserError, WardenError } from '../spec/errors.ts';
 import type { ActionResultFields } from '../spec/journal-events.ts';
 import type { Decision } from '../spec/types.ts';
 import { ACTION_PARAMETER_SCHEMAS, type ActionParameters } from './action-parameters.ts';
@@ -258,8 +258,18 @@ export class ActionGateway {
         return await forge.pushBranch!({ sourceDir: this.#settings.workspaceDir!, ...push });
       }
       case 'forge.open_pr': {
-        const open = parameters as ActionParameters['forge.open_pr'];
-        return await forge.openPullRequest({ ...open, base: open.base ?? (await forge.defaultBranch()) });
+        const { labels, ...open } = parameters as ActionParameters['forge.open_pr'];
+        const pull = await forge.openPullRequest({
+          ...open,
+          base: open.base ?? (await forge.defaultBranch()),
+        });
+        if (!labels?.length || !forge.addLabels) return pull;
+        // The pull request exists either way: labels it could not get are said, not a failed action.
+        try {
+          return { ...pull, labels: await forge.addLabels(pull.number, labels) };
+        } catch (error) {
+          return { ...pull, labels: [], labelsError: describeError(error) };
+        }
       }
       case 'forge.update_pr': {
         const { number, ...update } = parameters as ActionParameters['forge.update_pr'];

@@ -23,6 +23,7 @@ export const ACTION_PARAMETER_SCHEMAS = {
       base: z.string().min(1).max(200).optional().describe('undefined: the default branch'),
       title: text('the title', 256).min(1),
       body: text('the description', 60_000).default(''),
+      labels: z.array(z.string().min(1).max(50)).max(10).optional().describe('labels it is opened with'),
     })
     .strict(),
   'forge.update_pr': z

@@ -15,6 +15,8 @@ export interface DeliveryRequest {
   body: string;
   /** Reviewers to request; empty: none requested. */
   reviewers: readonly string[];
+  /** Labels the pull request is opened with; empty or absent: none. */
+  labels?: readonly string[] | undefined;
 }
 
 /** How a delivery ended. Every step is an action outcome recorded (and journaled) by the gateway. */
@@ -66,6 +68,7 @@ export async function deliverBranch(settings: DeliverySettings, request: Deliver
     head: request.branch,
     title: request.title,
     body: request.body,
+    ...(request.labels && request.labels.length > 0 ? { labels: [...request.labels] } : {}),
   });
   if (!isOutcome(opened)) return opened;
   if (opened.status !== 'done') return stopped(opened, actions);

@@ -20,6 +20,8 @@ export interface ResultDelivery {
   journal: Journal;
   /** Reviewers requested on the pull request (`forge.reviewers`). */
   reviewers: readonly string[];
+  /** Labels put on the pull request (`forge.labels`). */
+  labels?: readonly string[] | undefined;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function deliverResult(
       title: pullRequestTitle(task.prompt),
       body: pullRequestBody(task, events),
       reviewers: delivery.reviewers,
+      labels: delivery.labels ?? [],
     },
   );
 }

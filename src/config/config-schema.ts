@@ -419,6 +419,13 @@ export const ForgeSchema = z
         'Reviewers requested on every pull request Warden opens (the policy decides `forge.request_review`).',
       )
       .default([]),
+    labels: z
+      .array(z.string().min(1).max(50))
+      .max(10)
+      .describe(
+        'Labels put on every pull request Warden opens, as part of opening it (GitHub; the local forge keeps none).',
+      )
+      .default([]),
     github: z
       .strictObject({
         owner: z.string().min(1).describe('The repository owner (kind: github).'),

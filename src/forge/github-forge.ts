@@ -167,6 +167,19 @@ export class GitHubForge implements Forge {
     };
   }
 
+  async addLabels(number: number, labels: readonly string[]): Promise<string[]> {
+    const octokit = await this.#client(PULL_REQUESTS_WRITE);
+    const response = await this.#call(`label pull request #${number}`, () =>
+      octokit.rest.issues.addLabels({
+        owner: this.#settings.owner,
+        repo: this.#settings.name,
+        issue_number: number,
+        labels: [...labels],
+      }),
+    );
+    return response.data.map((label) => label.name);
+  }
+
   async requestReview(number: number, reviewers: readonly string[]): Promise<PullRequest> {
     const octokit = await this.#client(PULL_REQUESTS_WRITE);
     const response = await this.#call(`request review on pull request #${number}`, () =>

@@ -68,6 +68,8 @@ export interface Forge {
    * posts it in the body instead.
    */
   review(number: number, review: PullRequestReview): Promise<PullRequestComment>;
+  /** Adds labels to pull request `number`; returns all its labels. Optional: the local forge keeps none. */
+  addLabels?(number: number, labels: readonly string[]): Promise<string[]>;
   requestReview(number: number, reviewers: readonly string[]): Promise<PullRequest>;
   /** The repository's open pull requests (the open-PR cap counts Warden's among them). */
   openPullRequests(): Promise<PullRequest[]>;

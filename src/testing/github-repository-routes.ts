@@ -29,6 +29,7 @@ interface StoredPull {
   body: string;
   state: 'open' | 'closed';
   reviewers: string[];
+  labels?: string[];
 }
 
 type Routes = Array<readonly [method: string, path: RegExp, route: Route]>;
@@ -308,6 +309,16 @@ export function gitHubRepositoryRoutes(settings: GitHubRepositorySettings): Rout
             html_url: `https://github.test/${settings.owner}/${settings.name}/pull/${match[1]}#issuecomment-${id}`,
           },
         };
+      },
+    ],
+    [
+      'POST',
+      at('/issues/(\\d+)/labels'),
+      (request, match) => {
+        const pull = findPull(match);
+        if (!pull) return notFound;
+        pull.labels = [...new Set([...(pull.labels ?? []), ...field<{ labels: string[] }>(request).labels])];
+        return { status: 200, body: pull.labels.map((name) => ({ name })) };
       },
     ],
     [

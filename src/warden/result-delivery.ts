@@ -104,6 +104,7 @@ export function createResultDelivery(parts: SharedParts): Deliveries | null {
         approvals,
         journal,
         reviewers: config.forge.reviewers,
+        labels: config.forge.labels,
       };
     },
     async writeAccess(forgeRepository, login) {

@@ -102,7 +102,7 @@ describe('warden serve: GitHub webhooks, against a local GitHub', () => {
       [
         `model: scripted:${script}`,
         'agent:\n  check: sh check.sh',
-        githubAppConfig(keyFile, github.baseUrl),
+        `${githubAppConfig(keyFile, github.baseUrl)}\n  labels: [warden, ci-fix]`,
         'triggers:\n  github:',
         `    repositories:\n      octo-org/octo-repo: ${repo}\n      Codertocat/Hello-World: ${repo}\n      octo/gone: ${path.join(work.dir, 'no-such-checkout')}`,
         '    ignoreActors: [warden-bot]',
@@ -206,6 +206,9 @@ describe('warden serve: GitHub webhooks, against a local GitHub', () => {
     expect(pull.body).toMatch(/- Policy: \d+ call\(s\) allowed, 0 asked a human, 0 denied/);
     expect(pull.body).toContain('- Started by github `workflow_run.completed` from @octocat');
     expect(pull.body).toContain(`warden trace ${taskId}`);
+    // Labelled as the config says (forge.labels), as part of opening it.
+    const labelled = github.requests.find((request) => request.path === `${HELLO}/issues/1/labels`);
+    expect(labelled?.body).toEqual({ labels: ['warden', 'ci-fix'] });
 
     // A success backed by a pull request counts once the pull request is accepted, not before.
     const succeeded = async () =>
