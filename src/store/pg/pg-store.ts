@@ -2,25 +2,12 @@ import pg, { type Pool, type PoolClient } from 'pg';
 import { SystemError, UserError } from '../../spec/errors.ts';
 import type { EventType, JournalEvent } from '../../spec/journal-events.ts';
 import type { JournalCheckpoint, NewTask, Store, TaskFilter, TaskUpdate } from '../../spec/store.ts';
-import type { StopReason, Task, TaskOwner, TaskStatus } from '../../spec/types.ts';
+import type { Task } from '../../spec/types.ts';
+import { EVENT_COLUMNS, toCheckpoint, toEvent, toTask, UPDATE_COLUMNS } from '../internal/store-rows.ts';
 import { pgFailure, redactUrl } from './pg-errors.ts';
 import { migratePg } from './pg-migrate.ts';
 
 type Row = Record<string, unknown>;
-
-/** The journal fields kept in their own columns; everything else is in `body`. */
-const EVENT_COLUMNS = ['taskId', 'seq', 'type', 'at', 'prevHash', 'hash'] as const;
-
-const UPDATE_COLUMNS: Record<keyof TaskUpdate, string> = {
-  status: 'status',
-  stopReason: 'stop_reason',
-  branch: 'branch',
-  steps: 'steps',
-  costUsd: 'cost_usd',
-  endedAt: 'ended_at',
-  owner: 'owner',
-  resumableUntil: 'resumable_until',
-};
 
 /** SQLSTATE of a unique violation: a racing writer inserted the same key first. */
 const UNIQUE_VIOLATION = '23505';
@@ -310,44 +297,4 @@ function assignmentsOf(update: TaskUpdate, first: number): { assignments: string
     values.push(key === 'owner' && value !== null ? JSON.stringify(value) : value);
   }
   return { assignments, values };
-}
-
-function toTask(row: Row): Task {
-  return {
-    id: row.id as string,
-    prompt: row.prompt as string,
-    repo: row.repo as string,
-    baseCommit: row.base_commit as string,
-    model: row.model as string,
-    requestedBy: row.requested_by as string,
-    status: row.status as TaskStatus,
-    stopReason: (row.stop_reason as StopReason | null) ?? null,
-    branch: (row.branch as string | null) ?? null,
-    steps: Number(row.steps),
-    costUsd: Number(row.cost_usd),
-    createdAt: row.created_at as string,
-    endedAt: (row.ended_at as string | null) ?? null,
-    headSeq: Number(row.head_seq),
-    headHash: row.head_hash as string,
-    owner: row.owner ? (JSON.parse(row.owner as string) as TaskOwner) : null,
-    resumableUntil: (row.resumable_until as string | null) ?? null,
-  };
-}
-
-function toCheckpoint(row: Row): JournalCheckpoint {
-  const body = JSON.parse(row.body as string) as Omit<JournalCheckpoint, 'hash' | 'signature'>;
-  return { ...body, hash: row.hash as string, signature: row.signature as string };
-}
-
-/** An event exactly as stored (its hash covers it); see `SqliteStore`'s reader. */
-function toEvent(row: Row): JournalEvent {
-  return {
-    ...(JSON.parse(row.body as string) as Record<string, unknown>),
-    taskId: row.task_id as string,
-    seq: Number(row.seq),
-    type: row.type as EventType,
-    at: row.at as string,
-    prevHash: row.prev_hash as string,
-    hash: row.hash as string,
-  } as JournalEvent;
 }
