@@ -2,7 +2,6 @@ import path from 'node:path';
 import { ApprovalInbox, journalApprovalDecision } from '../actions/index.ts';
 import { newTaskId, reapInterruptedTasks } from '../agent/index.ts';
 import { type Config, loadConfig } from '../config/index.ts';
-import { dropFetchedRef } from '../forge/index.ts';
 import { CircuitBreakers, postWebhook } from '../guard/index.ts';
 import { Checkpoints, Journal, loadCheckpointKey } from '../journal/index.ts';
 import { loadConfiguredPriceTable, type PriceTable } from '../model/index.ts';
@@ -16,7 +15,6 @@ import {
 import { createSandboxDriver } from '../sandbox/index.ts';
 import type { ApprovalRequest } from '../spec/approvals.ts';
 import type { Environment } from '../spec/env.ts';
-import { UserError } from '../spec/errors.ts';
 import type { TaskTrigger } from '../spec/journal-events.ts';
 import type { SandboxDriver } from '../spec/sandbox.ts';
 import type { Task, TaskStatus } from '../spec/types.ts';
@@ -42,7 +40,6 @@ import { type CostReportRequest, costReport } from './cost-report.ts';
 import { resolveConfigPath, resolveHome } from './data-dir.ts';
 import { deliveryBook } from './delivery-book.ts';
 import { findTask } from './find-task.ts';
-import { contextOf } from './forge-context.ts';
 import { isOutcomeEvent, receiveOutcomeEvent } from './forge-outcomes.ts';
 import { decideGithubDelivery, type GithubDelivery, type TriggerDecision } from './github-trigger.ts';
 import { type OutcomeReport, outcomeReport } from './outcome-report.ts';
@@ -57,6 +54,7 @@ import {
 } from './task-operations.ts';
 import type { SharedParts } from './task-runtime.ts';
 import { TaskTelemetry } from './task-telemetry.ts';
+import { TriggeredRequests } from './triggered-request.ts';
 import type { PolicyJournal, TaskDetails, TraceView, Warden } from './warden.ts';
 
 /** How to open a Warden: where its data lives, which config, and where its warnings go. */
@@ -138,8 +136,7 @@ class OpenWarden implements Warden {
   readonly configPath: string | undefined;
   readonly #parts: SharedParts;
   readonly #delivery: () => ReturnType<typeof createResultDelivery>;
-  /** The fetch into each of Warden's own checkouts last started: the next one waits for it. */
-  readonly #fetching = new Map<string, Promise<unknown>>();
+  readonly #triggered: TriggeredRequests;
   readonly #telemetry: TaskTelemetry;
 
   constructor(settings: {
@@ -153,6 +150,7 @@ class OpenWarden implements Warden {
     this.configPath = settings.configPath;
     this.#parts = settings.parts;
     this.#delivery = settings.delivery;
+    this.#triggered = new TriggeredRequests(settings.home, settings.delivery);
     this.#telemetry = settings.telemetry;
   }
 
@@ -164,55 +162,10 @@ class OpenWarden implements Warden {
     return this.#parts.env;
   }
 
-  async runTask(request: TaskRequest, hooks: TaskHooks = {}): Promise<TaskResult> {
-    const checkedOut = request.fetch ? await this.#checkout(request, request.fetch) : request;
-    try {
-      const told = checkedOut.context ? await this.#withContext(checkedOut, checkedOut.context) : checkedOut;
-      return await runTaskWith(this.#parts, this.#delivery, told, hooks, (task) =>
-        this.#telemetry.taskFinished(task),
-      );
-    } finally {
-      // The fetched commit lives on in the task's workspace and result branch; its ref is not needed.
-      if (checkedOut.startAt !== undefined && request.fetch) {
-        await dropFetchedRef(checkedOut.repo, checkedOut.startAt).catch(() => {});
-      }
-    }
-  }
-
-  /** The request with what it needs of GitHub (a diff, failed jobs' logs) read into its text. */
-  async #withContext(
-    request: TaskRequest,
-    context: NonNullable<TaskRequest['context']>,
-  ): Promise<TaskRequest> {
-    const deliveries = this.#delivery();
-    if (!deliveries) throw new UserError('config-invalid', `${context.repository} needs forge.kind: github`);
-    const text = await contextOf(deliveries, context.repository, context);
-    return { ...request, task: `${request.task}\n\n${text}`, context: undefined };
-  }
-
-  /**
-   * The request on Warden's own checkout of a GitHub repository, with the task's commit fetched into it
-   * (`refs/warden/fetched/TASK`) as the App; one fetch at a time per checkout.
-   */
-  async #checkout(request: TaskRequest, fetch: NonNullable<TaskRequest['fetch']>): Promise<TaskRequest> {
-    const deliveries = this.#delivery();
-    if (!deliveries || this.#parts.config.forge.kind !== 'github') {
-      throw new UserError(
-        'config-invalid',
-        `${fetch.repository} is to be cloned, which needs forge.kind: github`,
-      );
-    }
-    const taskId = request.taskId ?? newTaskId();
-    const dir = path.join(this.home, 'checkouts', ...fetch.repository.split('/'));
-    const into = `refs/warden/fetched/${taskId}`;
-    const before = this.#fetching.get(dir) ?? Promise.resolve();
-    const fetched = before.then(() => deliveries.fetchCheckout(fetch.repository, dir, fetch.ref, into));
-    this.#fetching.set(
-      dir,
-      fetched.catch(() => {}),
+  runTask(request: TaskRequest, hooks: TaskHooks = {}): Promise<TaskResult> {
+    return this.#triggered.run(request, (ready) =>
+      runTaskWith(this.#parts, this.#delivery, ready, hooks, (task) => this.#telemetry.taskFinished(task)),
     );
-    await fetched;
-    return { ...request, taskId, repo: dir, startAt: into, fetch: undefined };
   }
 
   async resumeTask(idOrPrefix: string, options: ResumeOptions, hooks: TaskHooks = {}): Promise<TaskResult> {
