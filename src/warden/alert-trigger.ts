@@ -135,10 +135,7 @@ export function decideAlert(
   book: DeliveryBook,
   now = new Date(),
 ): TriggerDecision {
-  if (book.seen()) {
-    book.claim({ outcome: 'replayed' });
-    return { outcome: 'replayed' };
-  }
+  if (book.replayed()) return { outcome: 'replayed' };
   const settings = config.triggers.alerts;
   const checkout = settings.services[alert.service];
   const service = `service:${alert.service}`;

@@ -1,9 +1,8 @@
-import { gitUrlOf } from '../forge/index.ts';
 import type { ChainVerification } from '../journal/index.ts';
 import type { Task } from '../spec/types.ts';
 import { SqlitePullOutcomeStore } from '../store/index.ts';
 import { type AuditReport, auditOf } from './audit.ts';
-import type { UndoForge } from './audit-undo.ts';
+import { forgeTarget } from './forge-target.ts';
 import type { SharedParts } from './task-runtime.ts';
 
 /** What `warden audit search` looks for; every given criterion must hold. */
@@ -38,22 +37,7 @@ export async function auditTask(parts: SharedParts, task: Task): Promise<AuditRe
   const pull = new SqlitePullOutcomeStore(parts.store.database).get(task.id);
   const merged = pull?.state.startsWith('accepted-') ? pull.mergeCommit : null;
   const start = events[0]?.type === 'task-start' ? events[0] : undefined;
-  return auditOf(task, events, { merged, forge: forgeOf(parts, start?.trigger?.repository) });
-}
-
-/** Where a task's branch went: the trigger's GitHub repository, else the configured forge. */
-function forgeOf(parts: SharedParts, triggerRepository: string | undefined): UndoForge | null {
-  const { forge } = parts.config;
-  if (forge.kind === 'github' && forge.github) {
-    const repository = triggerRepository ?? `${forge.github.owner}/${forge.github.repo}`;
-    return {
-      repository,
-      remote: `${gitUrlOf(forge.github)}/${repository}.git`,
-      api: forge.github.apiUrl.replace(/\/+$/, ''),
-    };
-  }
-  if (forge.kind === 'local' && forge.remote) return { repository: forge.remote, remote: forge.remote };
-  return null;
+  return auditOf(task, events, { merged, forge: forgeTarget(parts.config, start?.trigger?.repository) });
 }
 
 /** Verifies the journals of the given tasks (all when none is given), first broken event first. */

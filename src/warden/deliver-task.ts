@@ -9,6 +9,7 @@ import {
 import type { ShadowResultFields } from '../spec/journal-events.ts';
 import type { Task } from '../spec/types.ts';
 import { SqlitePullOutcomeStore } from '../store/index.ts';
+import { forgeTarget } from './forge-target.ts';
 import type { Deliveries } from './result-delivery.ts';
 import type { SharedParts } from './task-runtime.ts';
 
@@ -41,12 +42,9 @@ export async function deliverTask(
   const trigger = start?.trigger;
   const number = trigger?.number;
   if (start?.shadow) {
-    const forge = parts.config.forge;
-    const configured =
-      forge.kind === 'github' && forge.github ? `${forge.github.owner}/${forge.github.repo}` : null;
     const shadow: ShadowResult = {
       ...(comment ? { kind: 'comment' as const, number } : {}),
-      repository: trigger?.repository ?? (forge.kind === 'local' ? forge.remote : configured),
+      repository: forgeTarget(parts.config, trigger?.repository)?.repository ?? null,
       branch: comment ? null : task.branch,
       title: comment ? '' : pullRequestTitle(task.prompt),
       body: comment ? commentBody(task, events) : pullRequestBody(task, events),

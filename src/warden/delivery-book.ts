@@ -12,16 +12,18 @@ export function deliveryBook(
   delivery: { id: string; source: string; event: string; occurredAt?: string | undefined },
 ): DeliveryBook {
   const deliveries = new SqliteDeliveryStore(store.database);
+  const claim: DeliveryBook['claim'] = (record) =>
+    deliveries.claim({
+      ...record,
+      id: delivery.id,
+      source: delivery.source,
+      event: delivery.event,
+      occurredAt: delivery.occurredAt,
+    });
   return {
-    seen: () => deliveries.seen(delivery.id),
-    claim: (record) =>
-      deliveries.claim({
-        ...record,
-        id: delivery.id,
-        source: delivery.source,
-        event: delivery.event,
-        occurredAt: delivery.occurredAt,
-      }),
+    // Claiming a seen id again only counts the replay on its first record.
+    replayed: () => deliveries.seen(delivery.id) && !claim({ outcome: 'replayed' }),
+    claim,
     startedSince: (repository, sinceIso) => deliveries.startedSince(repository, sinceIso),
     busyWith: (repository, subject) => {
       const last = deliveries.lastStarted(repository, subject);

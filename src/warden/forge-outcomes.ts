@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Config } from '../config/index.ts';
 import type { Journal } from '../journal/index.ts';
-import { SqliteDeliveryStore, SqlitePullOutcomeStore } from '../store/index.ts';
+import { SqlitePullOutcomeStore } from '../store/index.ts';
+import { deliveryBook } from './delivery-book.ts';
 import type { GithubDelivery, TriggerDecision } from './github-trigger.ts';
 import type { SharedParts } from './task-runtime.ts';
 
@@ -118,13 +119,9 @@ export async function receiveOutcomeEvent(
   parts: Pick<SharedParts, 'config' | 'store' | 'journal'>,
   delivery: GithubDelivery,
 ): Promise<TriggerDecision> {
-  const deliveries = new SqliteDeliveryStore(parts.store.database);
-  const claim = (outcome: string) =>
-    deliveries.claim({ id: delivery.id, source: 'github', event: delivery.event, outcome });
-  if (deliveries.seen(delivery.id)) {
-    claim('replayed');
-    return { outcome: 'replayed' };
-  }
+  const book = deliveryBook(parts.store, { id: delivery.id, source: 'github', event: delivery.event });
+  const claim = (outcome: string) => book.claim({ outcome });
+  if (book.replayed()) return { outcome: 'replayed' };
   const pulls = new SqlitePullOutcomeStore(parts.store.database);
   const applied = applyOutcomeEvent(parts.config, delivery.event, delivery.payload, pulls);
   if ('reason' in applied) {

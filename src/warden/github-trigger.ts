@@ -17,8 +17,8 @@ export interface GithubDelivery {
 
 /** The record of deliveries the decision consults and writes (`SqliteDeliveryStore`, and the tasks). */
 export interface DeliveryBook {
-  /** Whether a delivery with this id was recorded before. */
-  seen(): boolean;
+  /** Whether a delivery with this id was recorded before; if so, the replay is counted on that record. */
+  replayed(): boolean;
   /** Records the delivery with its outcome; false when its id was seen before. */
   claim(record: {
     outcome: string;
@@ -69,10 +69,7 @@ export async function decideGithubDelivery(
   forge: ForgeQuestions,
   now = new Date(),
 ): Promise<TriggerDecision> {
-  if (book.seen()) {
-    book.claim({ outcome: 'replayed' });
-    return { outcome: 'replayed' };
-  }
+  if (book.replayed()) return { outcome: 'replayed' };
   const found = decide(config, delivery);
   if ('reason' in found) {
     return book.claim({ outcome: `ignored: ${found.reason}` })

@@ -91,7 +91,8 @@ describe('warden serve: GitHub webhooks, against a local GitHub', () => {
     const script = writeScript(work.dir, {
       model: 'anthropic:claude-haiku-4-5',
       turns: [
-        { tool_calls: [{ name: 'shell', input: { command: 'sleep 2' } }], usage },
+        // Long enough for the test to see the task running and send a second failure meanwhile.
+        { tool_calls: [{ name: 'shell', input: { command: 'sleep 5' } }], usage },
         { tool_calls: [{ name: 'write_file', input: { path: 'value.txt', content: 'fixed\n' } }], usage },
         { text: 'Wrote "fixed" into value.txt, which the check wants.', usage },
       ],
