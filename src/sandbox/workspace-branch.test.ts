@@ -50,6 +50,7 @@ afterEach(async () => {
 describe('Workspace.createBranch builds the commit from the files as data', () => {
   test('keeps modes, links inside the workspace, deletions and ignore rules as git add --all would', async () => {
     const workspace = await createWorkspace({ repo, scratchDir, taskId: 'modes' });
+    await workspace.ready;
     const at = (name: string) => path.join(workspace.dir, name);
     await writeFile(at('tool.sh'), '#!/bin/sh\n');
     await chmod(at('tool.sh'), 0o755);
@@ -84,6 +85,8 @@ describe('Workspace.createBranch builds the commit from the files as data', () =
 
   test('commits a file turned into a directory, and a directory turned into a file', async () => {
     const workspace = await createWorkspace({ repo, scratchDir, taskId: 'swap' });
+    // Nothing may touch the files before the fresh index is written (`ready`), as a task waits for it.
+    await workspace.ready;
     const at = (name: string) => path.join(workspace.dir, name);
     await unlink(at('README.md'));
     await mkdir(at('README.md'));
@@ -103,6 +106,7 @@ describe('Workspace.createBranch builds the commit from the files as data', () =
 
   test('leaves out nested .git entries, links that escape or reach into .git, and special files, and says so', async () => {
     const workspace = await createWorkspace({ repo, scratchDir, taskId: 'left-out' });
+    await workspace.ready;
     const at = (name: string) => path.join(workspace.dir, name);
     await mkdir(at('vendor/lib/.git/hooks'), { recursive: true });
     await writeFile(at('vendor/lib/.git/config'), '[core]\n\thooksPath = /tmp\n');
@@ -147,6 +151,7 @@ describe('Workspace.createBranch builds the commit from the files as data', () =
     await git(repo, 'update-index', '--add', '--cacheinfo', `160000,${commit},sub`);
     await git(repo, 'commit', '--quiet', '-m', 'submodule');
     const workspace = await createWorkspace({ repo, scratchDir, taskId: 'submodule' });
+    await workspace.ready;
     await mkdir(path.join(workspace.dir, 'sub', '.git'), { recursive: true });
     await writeFile(path.join(workspace.dir, 'sub', 'f'), 'planted\n');
     await writeFile(path.join(workspace.dir, 'README.md'), 'changed\n');
@@ -181,6 +186,7 @@ describe('Workspace.createBranch builds the commit from the files as data', () =
     await git(repo, 'add', '--force', 'trace.log/kept.txt');
     await git(repo, 'commit', '--quiet', '-m', 'a tracked directory under an ignore pattern');
     const workspace = await createWorkspace({ repo, scratchDir, taskId: 'dir-to-file' });
+    await workspace.ready;
     await rm(path.join(workspace.dir, 'trace.log'), { recursive: true });
     await writeFile(path.join(workspace.dir, 'trace.log'), 'now a log file\n');
 
@@ -192,6 +198,7 @@ describe('Workspace.createBranch builds the commit from the files as data', () =
 
   test('makes no branch when only left-out paths changed', async () => {
     const workspace = await createWorkspace({ repo, scratchDir, taskId: 'only-left-out' });
+    await workspace.ready;
     await symlink('/root', path.join(workspace.dir, 'root-link'));
     expect(await workspace.createBranch('only-left-out', 'Nothing\n')).toBeNull();
     expect(await git(repo, 'branch', '--list', 'warden/*')).toBe('');
@@ -202,6 +209,7 @@ describe('Workspace.createBranch builds the commit from the files as data', () =
 describe('Workspace.diffStat sizes the change without making a branch', () => {
   test('counts what createBranch would commit, ignored files left out, and touches no ref', async () => {
     const workspace = await createWorkspace({ repo, scratchDir, taskId: 'measure' });
+    await workspace.ready;
     expect(await workspace.diffStat()).toBeNull();
     await writeFile(path.join(workspace.dir, 'README.md'), 'hello\nworld\n');
     await writeFile(path.join(workspace.dir, 'new.txt'), 'a\nb\nc\n');
