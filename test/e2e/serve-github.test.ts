@@ -208,8 +208,14 @@ describe('warden serve: GitHub webhooks, against a local GitHub', () => {
     expect(pull.body).toContain('- Started by github `workflow_run.completed` from @octocat');
     expect(pull.body).toContain(`warden trace ${taskId}`);
     // Labelled as the config says (forge.labels), as part of opening it.
-    const labelled = github.requests.find((request) => request.path === `${HELLO}/issues/1/labels`);
-    expect(labelled?.body).toEqual({ labels: ['warden', 'ci-fix'] });
+    // (the labels follow the pull request's creation: wait for them as for it)
+    await vi.waitFor(
+      () => {
+        const labelled = github.requests.find((request) => request.path === `${HELLO}/issues/1/labels`);
+        expect(labelled?.body).toEqual({ labels: ['warden', 'ci-fix'] });
+      },
+      { timeout: 30_000, interval: 100 },
+    );
 
     // A success backed by a pull request counts once the pull request is accepted, not before.
     const succeeded = async () =>
