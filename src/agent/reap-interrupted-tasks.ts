@@ -40,7 +40,8 @@ export interface ReapResult {
  * by a process that started at another time) becomes `interrupted`: its held reservations are released,
  * its steps and cost are recomputed from the journal and the spend ledger, and a `task-interrupted`
  * event records it in the same transaction as the row. Its workspace is kept `keepMs` for a resume;
- * a later start removes workspaces kept longer. A task whose process lives elsewhere is left alone.
+ * a later start removes workspaces kept longer. A task whose process lives elsewhere is left alone,
+ * unless it is leased (a fleet worker's) and its lease has passed: then its worker is gone too.
  */
 export async function reapInterruptedTasks(settings: ReapSettings): Promise<ReapResult> {
   const { store, journal } = settings;
@@ -65,7 +66,7 @@ export async function reapInterruptedTasks(settings: ReapSettings): Promise<Reap
   }
   const interrupted: string[] = [];
   for (const task of await store.listTasks({ status: 'running', limit: MOST_TASKS_PER_START })) {
-    if (!task.owner || !isOwnerGone(task.owner, here)) continue;
+    if (!task.owner || !isTaskAbandoned(task.owner, task.leaseUntil, here, now)) continue;
     const released = settings.releaseReservations(task.id, now);
     const events = await journal.events(task.id);
     const steps = events.filter((event) => event.type === 'model-response').length;
@@ -80,6 +81,7 @@ export async function reapInterruptedTasks(settings: ReapSettings): Promise<Reap
         {
           owner: task.owner,
           reapedBy: here,
+          leaseUntil: task.leaseUntil ?? undefined,
           steps,
           costUsd,
           releasedReservations: released,
@@ -96,6 +98,15 @@ export async function reapInterruptedTasks(settings: ReapSettings): Promise<Reap
     }
   }
   return { interrupted, removed };
+}
+
+/**
+ * Whether a running task's worker is gone: its process is certainly dead (same host), or it held a lease
+ * (a fleet worker, on any host) that passed without renewal.
+ */
+function isTaskAbandoned(owner: TaskOwner, leaseUntil: string | null, here: TaskOwner, now: Date): boolean {
+  if (isOwnerGone(owner, here)) return true;
+  return leaseUntil !== null && Date.parse(leaseUntil) <= now.getTime();
 }
 
 /**

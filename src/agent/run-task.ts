@@ -74,6 +74,7 @@ export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Pr
       requestedBy: request.requestedBy,
       createdAt: new Date().toISOString(),
       owner: currentTaskOwner(),
+      leaseUntil: leaseUntil(runtime),
     });
     await runtime.journal.append(taskId, 'task-start', {
       prompt: request.prompt,
@@ -157,7 +158,7 @@ export async function resumeTask(
     taskId,
     'task-resume',
     { steps: resume.steps, pendingCalls: resume.pendingCalls.length, from: task.status },
-    { status: 'running', owner: currentTaskOwner(), resumableUntil: null },
+    { status: 'running', owner: currentTaskOwner(), resumableUntil: null, leaseUntil: leaseUntil(runtime) },
   );
   // The resume runs under the limits the task started with; any difference (tightened, or loosened
   // because the operator said so) is on the record.
@@ -365,4 +366,9 @@ export function startWorkspace(settings: {
   });
   workspace.catch(() => {});
   return { taskId, workspace, cloning };
+}
+
+/** When a task created or resumed now by a leasing worker loses its lease unless renewed; null without. */
+function leaseUntil(runtime: TaskRuntime): string | null {
+  return runtime.leaseMs === undefined ? null : new Date(Date.now() + runtime.leaseMs).toISOString();
 }

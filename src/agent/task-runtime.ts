@@ -21,6 +21,11 @@ export interface TaskRuntime {
    * ends); 0 or undefined: it ends like any other task, its branch saved and its workspace removed.
    */
   keepStoppedMs?: number | undefined;
+  /**
+   * A fleet worker's lease on the tasks it runs, in ms: a task is created (or resumed) with its lease
+   * running this long, and the worker renews it while alive. Undefined: no lease (one machine).
+   */
+  leaseMs?: number | undefined;
   store: Store;
   journal: Journal;
   sandbox: SandboxDriver;

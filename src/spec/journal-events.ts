@@ -330,6 +330,8 @@ export interface JournalEventFields {
     owner: TaskOwner;
     /** The process that found it gone. */
     reapedBy: TaskOwner;
+    /** A fleet worker's task: the lease its worker stopped renewing (absent on one machine). */
+    leaseUntil?: string | undefined;
     steps: number;
     costUsd: number;
     /** Spend reservations released at once. */

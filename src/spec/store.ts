@@ -5,7 +5,7 @@ import type { StopReason, Task, TaskOwner, TaskStatus } from './types.ts';
 export type NewTask = Pick<
   Task,
   'id' | 'prompt' | 'repo' | 'baseCommit' | 'model' | 'requestedBy' | 'createdAt'
-> & { owner?: TaskOwner | null };
+> & { owner?: TaskOwner | null; leaseUntil?: string | null };
 
 /** What may change on a task after it was created. */
 export interface TaskUpdate {
@@ -17,6 +17,7 @@ export interface TaskUpdate {
   endedAt?: string | null;
   owner?: TaskOwner | null;
   resumableUntil?: string | null;
+  leaseUntil?: string | null;
 }
 
 /** A signed seal over the journal heads of tasks; see `docs/architecture/journal.md`. */
@@ -72,5 +73,11 @@ export interface Store {
   latestCheckpointFor(taskId: string): Promise<JournalCheckpoint | undefined>;
   /** Tasks whose row head moved since the checkpoint that last sealed them (or that none sealed). */
   tasksChangedSinceCheckpoint(): Promise<Task[]>;
+  /**
+   * Moves the lease of a running task held by `owner` (the same process, field for field) to `until`.
+   * False when the task is not running under that owner any more (it ended, or another worker took it
+   * over after the lease passed): the caller has lost the task and must stop working on it.
+   */
+  renewLease(taskId: string, owner: TaskOwner, until: string): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -80,6 +80,12 @@ export interface Task {
   owner: TaskOwner | null;
   /** An interrupted task can be resumed until then; afterwards its workspace is removed. */
   resumableUntil: string | null;
+  /**
+   * A fleet worker's lease on the running task: its worker renews it while alive; once it has passed,
+   * any worker may take the task over and resume it from the journal. `null` where no worker leases it
+   * (one machine), where the owner's process is checked instead.
+   */
+  leaseUntil: string | null;
 }
 
 /** A tool call as the model asked for it. */

@@ -8,6 +8,7 @@ import { REPORT_INDEXES_AND_COMPACTION } from './migrations/0007-report-indexes-
 import { WEBHOOK_DELIVERIES } from './migrations/0008-webhook-deliveries.ts';
 import { PULL_OUTCOMES } from './migrations/0009-pull-outcomes.ts';
 import { ALERT_TIMES } from './migrations/0010-alert-times.ts';
+import { TASK_LEASES } from './migrations/0011-task-leases.ts';
 
 /**
  * Schema migrations for the embedded store, applied in order, each in its own transaction. Each lives
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly string[] = [
   WEBHOOK_DELIVERIES,
   PULL_OUTCOMES,
   ALERT_TIMES,
+  TASK_LEASES,
 ];

@@ -3,7 +3,7 @@ import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { SystemError, WardenError } from '../spec/errors.ts';
 import type { EventType, JournalEvent } from '../spec/journal-events.ts';
 import type { JournalCheckpoint, NewTask, Store, TaskFilter, TaskUpdate } from '../spec/store.ts';
-import type { Task } from '../spec/types.ts';
+import type { Task, TaskOwner } from '../spec/types.ts';
 import { ensureDirectory } from './ensure-directory.ts';
 import { Statements } from './internal/statements.ts';
 import { EVENT_COLUMNS, toCheckpoint, toEvent, toTask, UPDATE_COLUMNS } from './internal/store-rows.ts';
@@ -36,8 +36,8 @@ export class SqliteStore implements Store {
 
   async createTask(task: NewTask): Promise<Task> {
     this.#run(
-      `INSERT INTO tasks (id, prompt, repo, base_commit, model, requested_by, status, created_at, owner)
-       VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
+      `INSERT INTO tasks (id, prompt, repo, base_commit, model, requested_by, status, created_at, owner, lease_until)
+       VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
       [
         task.id,
         task.prompt,
@@ -47,6 +47,7 @@ export class SqliteStore implements Store {
         task.requestedBy,
         task.createdAt,
         task.owner ? JSON.stringify(task.owner) : null,
+        task.leaseUntil ?? null,
       ],
     );
     return (await this.getTask(task.id))!;
@@ -193,6 +194,14 @@ export class SqliteStore implements Store {
       .get('SELECT * FROM events WHERE task_id = ? ORDER BY seq DESC LIMIT 1')
       .get(taskId) as Row | undefined;
     return row ? toEvent(row) : undefined;
+  }
+
+  async renewLease(taskId: string, owner: TaskOwner, until: string): Promise<boolean> {
+    const row = this.#write(
+      `UPDATE tasks SET lease_until = ? WHERE id = ? AND status = 'running' AND owner = ? RETURNING id`,
+      [until, taskId, JSON.stringify(owner)],
+    );
+    return row !== undefined;
   }
 
   async close(): Promise<void> {

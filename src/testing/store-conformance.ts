@@ -125,10 +125,30 @@ export async function runStoreConformance(options: StoreConformanceOptions): Pro
         headHash: ZERO_HASH,
         owner: OWNER,
         resumableUntil: null,
+        leaseUntil: null,
       });
       expect(await store.getTask('t1')).toEqual(created);
       expect((await store.createTask(newTask('t2'))).owner).toBeNull();
       expect(await store.getTask('missing')).toBeUndefined();
+    });
+
+    it('renews a lease only for the owner of a running task, so a worker that lost its task learns it', {
+      timeout,
+    }, async () => {
+      const until = '2025-01-01T00:00:30.000Z';
+      const created = await store.createTask({ ...newTask('t1'), owner: OWNER, leaseUntil: until });
+      expect(created.leaseUntil).toBe(until);
+      expect(await store.renewLease('t1', OWNER, '2025-01-01T00:01:00.000Z')).toBe(true);
+      expect((await store.getTask('t1'))?.leaseUntil).toBe('2025-01-01T00:01:00.000Z');
+      // Another worker took the task over: the first one's renewal fails and moves nothing.
+      const taker = { ...OWNER, host: 'worker-2', pid: 7 };
+      await store.updateTask('t1', { owner: taker, leaseUntil: '2025-01-01T00:02:00.000Z' });
+      expect(await store.renewLease('t1', OWNER, '2025-01-01T00:09:00.000Z')).toBe(false);
+      expect((await store.getTask('t1'))?.leaseUntil).toBe('2025-01-01T00:02:00.000Z');
+      // An ended task has no lease to renew, even for its owner.
+      await store.updateTask('t1', { status: 'succeeded' });
+      expect(await store.renewLease('t1', taker, '2025-01-01T00:09:00.000Z')).toBe(false);
+      expect(await store.renewLease('missing', OWNER, until)).toBe(false);
     });
 
     it('refuses a second task with the same id and keeps the first', { timeout }, async () => {

@@ -34,6 +34,8 @@ export interface SharedParts {
   approvals: ApprovalInbox;
   sandbox: () => SandboxDriver;
   warn: (text: string) => void;
+  /** A fleet worker's lease on its tasks, in ms (see `TaskRuntime.leaseMs`); undefined: none. */
+  leaseMs?: number | undefined;
 }
 
 /** What a command may override of the config for one run. */
@@ -201,6 +203,7 @@ export async function createTaskRuntime(
     scratchDir: parts.scratchDir,
     mirrorsDir: parts.mirrorsDir,
     keepStoppedMs: config.recovery.keepInterruptedHours * 3_600_000,
+    leaseMs: parts.leaseMs,
     taskLimits: limits,
     limits: { maxSteps: limits.maxSteps, maxWallSeconds: limits.maxWallSeconds },
     commandTimeoutMs: limits.sandbox.commandTimeoutMs,

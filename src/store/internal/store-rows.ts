@@ -21,6 +21,7 @@ export const UPDATE_COLUMNS: Record<keyof TaskUpdate, string> = {
   endedAt: 'ended_at',
   owner: 'owner',
   resumableUntil: 'resumable_until',
+  leaseUntil: 'lease_until',
 };
 
 export function toTask(row: Row): Task {
@@ -42,6 +43,7 @@ export function toTask(row: Row): Task {
     headHash: row.head_hash as string,
     owner: row.owner ? (JSON.parse(row.owner as string) as TaskOwner) : null,
     resumableUntil: (row.resumable_until as string | null) ?? null,
+    leaseUntil: (row.lease_until as string | null) ?? null,
   };
 }
 

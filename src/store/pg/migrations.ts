@@ -1,8 +1,9 @@
 import { TASKS_EVENTS_AND_CHECKPOINTS } from './migrations/0001-tasks-and-events.ts';
+import { TASK_LEASES } from './migrations/0004-task-leases.ts';
 
 /**
  * Schema migrations for the PostgreSQL store, applied in order at open, each in its own transaction and
  * recorded in `schema_migrations`. Its numbering is its own (not SQLite's). Append new migrations; never
  * edit one that has shipped.
  */
-export const PG_MIGRATIONS: readonly string[] = [TASKS_EVENTS_AND_CHECKPOINTS];
+export const PG_MIGRATIONS: readonly string[] = [TASKS_EVENTS_AND_CHECKPOINTS, TASK_LEASES];

@@ -2,7 +2,7 @@ import pg, { type Pool, type PoolClient } from 'pg';
 import { SystemError, UserError } from '../../spec/errors.ts';
 import type { EventType, JournalEvent } from '../../spec/journal-events.ts';
 import type { JournalCheckpoint, NewTask, Store, TaskFilter, TaskUpdate } from '../../spec/store.ts';
-import type { Task } from '../../spec/types.ts';
+import type { Task, TaskOwner } from '../../spec/types.ts';
 import { EVENT_COLUMNS, toCheckpoint, toEvent, toTask, UPDATE_COLUMNS } from '../internal/store-rows.ts';
 import { pgFailure, redactUrl } from './pg-errors.ts';
 import { migratePg } from './pg-migrate.ts';
@@ -29,8 +29,8 @@ export class PgStore implements Store {
 
   async createTask(task: NewTask): Promise<Task> {
     const row = await this.#one(
-      `INSERT INTO tasks (id, prompt, repo, base_commit, model, requested_by, status, created_at, owner)
-       VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8) RETURNING *`,
+      `INSERT INTO tasks (id, prompt, repo, base_commit, model, requested_by, status, created_at, owner, lease_until)
+       VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8, $9) RETURNING *`,
       [
         task.id,
         task.prompt,
@@ -40,6 +40,7 @@ export class PgStore implements Store {
         task.requestedBy,
         task.createdAt,
         task.owner ? JSON.stringify(task.owner) : null,
+        task.leaseUntil ?? null,
       ],
       `cannot create task ${task.id}`,
     );
@@ -193,6 +194,15 @@ export class PgStore implements Store {
       taskId,
     ]);
     return row ? toEvent(row) : undefined;
+  }
+
+  async renewLease(taskId: string, owner: TaskOwner, until: string): Promise<boolean> {
+    const row = await this.#one(
+      `UPDATE tasks SET lease_until = $1 WHERE id = $2 AND status = 'running' AND owner = $3 RETURNING id`,
+      [until, taskId, JSON.stringify(owner)],
+      `cannot renew the lease of task ${taskId}`,
+    );
+    return row !== undefined;
   }
 
   /** Ends the pool; later calls fail. Calling it again does nothing. */
