@@ -54,6 +54,8 @@ export interface Store {
   /** Tasks whose id starts with `prefix`, so users can type a short id. */
   findTasks(prefix: string): Promise<Task[]>;
   listTasks(filter?: TaskFilter): Promise<Task[]>;
+  /** How many tasks there are in each status; a status no task is in is absent. */
+  countTasks(): Promise<Partial<Record<TaskStatus, number>>>;
   /**
    * Appends one event and, in the same transaction, moves the task row's head (`headSeq`, `headHash`) to
    * it and applies `update` (the terminal state written with `task-end`), so the row and the chain never

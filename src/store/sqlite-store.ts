@@ -3,7 +3,7 @@ import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { SystemError, WardenError } from '../spec/errors.ts';
 import type { EventType, JournalEvent } from '../spec/journal-events.ts';
 import type { JournalCheckpoint, NewTask, Store, TaskFilter, TaskUpdate } from '../spec/store.ts';
-import type { Task, TaskOwner } from '../spec/types.ts';
+import type { Task, TaskOwner, TaskStatus } from '../spec/types.ts';
 import { ensureDirectory } from './ensure-directory.ts';
 import { Statements } from './internal/statements.ts';
 import { EVENT_COLUMNS, toCheckpoint, toEvent, toTask, UPDATE_COLUMNS } from './internal/store-rows.ts';
@@ -194,6 +194,13 @@ export class SqliteStore implements Store {
       .get('SELECT * FROM events WHERE task_id = ? ORDER BY seq DESC LIMIT 1')
       .get(taskId) as Row | undefined;
     return row ? toEvent(row) : undefined;
+  }
+
+  async countTasks(): Promise<Partial<Record<TaskStatus, number>>> {
+    const rows = this.#statements
+      .get('SELECT status, COUNT(*) AS count FROM tasks GROUP BY status')
+      .all() as Row[];
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
   }
 
   async renewLease(taskId: string, owner: TaskOwner, until: string): Promise<boolean> {

@@ -191,6 +191,7 @@ export async function runStoreConformance(options: StoreConformanceOptions): Pro
       }
       await store.updateTask('task-03', { status: 'failed' });
       await store.updateTask('task-53', { status: 'failed' });
+      expect(await store.countTasks()).toEqual({ running: 53, failed: 2 });
       const all = await store.listTasks();
       expect(all).toHaveLength(50);
       // Newest first; the same created_at ordered by id, descending.

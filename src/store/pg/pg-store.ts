@@ -2,7 +2,7 @@ import pg, { type Pool, type PoolClient } from 'pg';
 import { SystemError, UserError } from '../../spec/errors.ts';
 import type { EventType, JournalEvent } from '../../spec/journal-events.ts';
 import type { JournalCheckpoint, NewTask, Store, TaskFilter, TaskUpdate } from '../../spec/store.ts';
-import type { Task, TaskOwner } from '../../spec/types.ts';
+import type { Task, TaskOwner, TaskStatus } from '../../spec/types.ts';
 import { EVENT_COLUMNS, toCheckpoint, toEvent, toTask, UPDATE_COLUMNS } from '../internal/store-rows.ts';
 import { pgFailure, redactUrl } from './pg-errors.ts';
 import { migratePg } from './pg-migrate.ts';
@@ -194,6 +194,11 @@ export class PgStore implements Store {
       taskId,
     ]);
     return row ? toEvent(row) : undefined;
+  }
+
+  async countTasks(): Promise<Partial<Record<TaskStatus, number>>> {
+    const rows = await this.#all('SELECT status, COUNT(*) AS count FROM tasks GROUP BY status', []);
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
   }
 
   async renewLease(taskId: string, owner: TaskOwner, until: string): Promise<boolean> {
