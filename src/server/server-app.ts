@@ -184,7 +184,7 @@ export function createServerApp(warden: Warden, queue: TaskQueue, token: string 
     } catch {
       return c.json({ error: 'the body is not JSON' }, 400);
     }
-    return started(c, queue, warden.receiveAlert(payload), 'the sender can deliver it again');
+    return started(c, queue, await warden.receiveAlert(payload), 'the sender can deliver it again');
   });
 
   // The dashboard (HTML under /, its own login and guards on each of its routes).

@@ -21,14 +21,17 @@ export interface TaskOutcomeRow {
   at: string;
 }
 
-/** Where each finished task's outcome is kept, for cost reports (the embedded one: `SqliteOutcomeStore`). */
+/**
+ * Where each finished task's outcome is kept, for cost reports: `SqliteOutcomeStore` in the embedded
+ * file, `PgOutcomeStore` in PostgreSQL.
+ */
 export interface OutcomeStore {
   /**
-   * Records (or replaces) a task's outcome.
+   * Records (or replaces) a task's outcome, dated `now` (default: the current time).
    *
    * @throws SystemError `store-failed` when the store cannot be written.
    */
-  record(outcome: Omit<TaskOutcomeRow, 'day' | 'at'>, now?: Date): void;
-  /** Outcomes recorded at or after `sinceAt` (ISO time); all when undefined. */
-  list(filter?: { sinceAt?: string }): TaskOutcomeRow[];
+  record(outcome: Omit<TaskOutcomeRow, 'day' | 'at'>, now?: Date): Promise<void>;
+  /** Outcomes recorded at or after `sinceAt` (ISO time), oldest first; all when undefined. */
+  list(filter?: { sinceAt?: string }): Promise<TaskOutcomeRow[]>;
 }

@@ -23,19 +23,22 @@ describe('webhook deliveries', () => {
     taskId: `t-${id}`,
   });
 
-  it('takes an id once, and counts every replay without changing the first record', () => {
-    expect(deliveries.claim(started('a', 'ci@main'))).toBe(true);
-    expect(deliveries.claim({ ...started('a', 'ci@main'), outcome: 'ignored: whatever' })).toBe(false);
-    expect(deliveries.claim(started('a', 'ci@main'))).toBe(false);
-    expect(deliveries.replaysOf('a')).toBe(2);
-    expect(deliveries.lastStarted('octo/shop', 'ci@main')).toMatchObject({ taskId: 't-a', status: null });
+  it('takes an id once, and counts every replay without changing the first record', async () => {
+    expect(await deliveries.claim(started('a', 'ci@main'))).toBe(true);
+    expect(await deliveries.claim({ ...started('a', 'ci@main'), outcome: 'ignored: whatever' })).toBe(false);
+    expect(await deliveries.claim(started('a', 'ci@main'))).toBe(false);
+    expect(await deliveries.replaysOf('a')).toBe(2);
+    expect(await deliveries.lastStarted('octo/shop', 'ci@main')).toMatchObject({
+      taskId: 't-a',
+      status: null,
+    });
   });
 
-  it('counts the started ones of a repository, and lets go of the subject of one that never started', () => {
-    deliveries.claim(started('b', 'ci@dev'));
-    expect(deliveries.startedSince('octo/shop', new Date(Date.now() - 60_000).toISOString())).toBe(2);
-    deliveries.failed('b', 'repository gone');
-    expect(deliveries.lastStarted('octo/shop', 'ci@dev')).toBeUndefined();
-    expect(deliveries.startedSince('octo/shop', new Date(Date.now() - 60_000).toISOString())).toBe(1);
+  it('counts the started ones of a repository, and lets go of the subject of one that never started', async () => {
+    await deliveries.claim(started('b', 'ci@dev'));
+    expect(await deliveries.startedSince('octo/shop', new Date(Date.now() - 60_000).toISOString())).toBe(2);
+    await deliveries.failed('b', 'repository gone');
+    expect(await deliveries.lastStarted('octo/shop', 'ci@dev')).toBeUndefined();
+    expect(await deliveries.startedSince('octo/shop', new Date(Date.now() - 60_000).toISOString())).toBe(1);
   });
 });

@@ -1,4 +1,10 @@
 export type {
+  AlertDiagnosis,
+  DeliveryStore,
+  StartedDelivery,
+  WebhookDelivery,
+} from '../spec/delivery-store.ts';
+export type {
   BreakerCounter,
   BreakerKind,
   BreakerRecord,
@@ -19,6 +25,7 @@ export type {
   UnreadableSpendEntry,
 } from '../spec/index.ts';
 export { utcDay } from '../spec/index.ts';
+export type { PullOutcomeRow, PullOutcomeStore, PullState } from '../spec/pull-outcome-store.ts';
 export { SqliteActionStore } from './actions-store.ts';
 export type { ApprovalStoreSettings } from './approvals-store.ts';
 export { approvalContentHash, DEFAULT_APPROVAL_TTL_MS, SqliteApprovalStore } from './approvals-store.ts';
@@ -26,7 +33,6 @@ export { SqliteBatchStore } from './batch-store.ts';
 export { SqliteBreakerStore } from './breaker-store.ts';
 export { SqliteDeliveryStore } from './delivery-store.ts';
 export { SqliteOutcomeStore } from './outcome-store.ts';
-export type { PullOutcomeRow, PullState } from './pull-outcome-store.ts';
 export { SqlitePullOutcomeStore } from './pull-outcome-store.ts';
 export { SqliteReportStore } from './report-store.ts';
 export type { StoreCheck, StoreFinding } from './spend-checks.ts';

@@ -14,12 +14,7 @@ export class SqliteOutcomeStore implements OutcomeStore {
     this.#db = database;
   }
 
-  /**
-   * Records (or replaces) a task's outcome.
-   *
-   * @throws SystemError `store-failed` when the database cannot be written.
-   */
-  record(outcome: Omit<TaskOutcomeRow, 'day' | 'at'>, now = new Date()): void {
+  async record(outcome: Omit<TaskOutcomeRow, 'day' | 'at'>, now = new Date()): Promise<void> {
     const parameters: SQLInputValue[] = [
       outcome.taskId,
       outcome.outcome,
@@ -44,13 +39,19 @@ export class SqliteOutcomeStore implements OutcomeStore {
     }
   }
 
-  /** Outcomes recorded at or after `sinceAt` (ISO time); all when undefined. */
-  list(filter: { sinceAt?: string } = {}): TaskOutcomeRow[] {
-    const rows = (
-      filter.sinceAt === undefined
-        ? this.#db.prepare('SELECT * FROM task_outcomes ORDER BY at').all()
-        : this.#db.prepare('SELECT * FROM task_outcomes WHERE at >= ? ORDER BY at').all(filter.sinceAt)
-    ) as Record<string, SQLInputValue>[];
+  async list(filter: { sinceAt?: string } = {}): Promise<TaskOutcomeRow[]> {
+    let rows: Record<string, SQLInputValue>[];
+    try {
+      rows = (
+        filter.sinceAt === undefined
+          ? this.#db.prepare('SELECT * FROM task_outcomes ORDER BY at').all()
+          : this.#db.prepare('SELECT * FROM task_outcomes WHERE at >= ? ORDER BY at').all(filter.sinceAt)
+      ) as Record<string, SQLInputValue>[];
+    } catch (error) {
+      throw new SystemError('store-failed', `task outcome read failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
     return rows.map((row) => ({
       taskId: row.task_id as string,
       outcome: row.outcome as TaskOutcome,

@@ -115,7 +115,7 @@ async function fill(seed: number): Promise<void> {
         cacheWrite1h: 0,
         topTierUsd: model.tier === null ? null : usd * 4.5,
       };
-      const held = spend.reserve({
+      const held = await spend.reserve({
         windows: [{ scope: `task:${taskId}`, window: 'all', limitUsd: null, limitTokens: null }],
         usd: 2,
         tokens: 100_000,
@@ -123,17 +123,17 @@ async function fill(seed: number): Promise<void> {
         ttlMs: 60_000,
       });
       if (!held.ok) throw new Error('refused');
-      spend.settle(held.reservation, { usd, tokens: entry.tokens }, entry, now);
+      await spend.settle(held.reservation, { usd, tokens: entry.tokens }, entry, now);
     }
     if (next() < 0.6) {
       const outcome = pick(OUTCOMES);
       const at = new Date(started + 6 * 3_600_000);
-      outcomes.record(
+      await outcomes.record(
         { taskId, outcome, agent: next() < 0.2 ? null : agent, team, earlyExit: next() < 0.5 },
         at,
       );
       if (index % 8 === 3)
-        outcomes.record({ taskId, outcome: 'succeeded', agent, team, earlyExit: false }, at);
+        await outcomes.record({ taskId, outcome: 'succeeded', agent, team, earlyExit: false }, at);
     }
   }
   const corrupt = store.database.prepare(
@@ -153,8 +153,8 @@ async function reference(sinceAt: string | undefined, by: CostGrouping | undefin
   const statuses = new Map((await store.listTasks({ limit: 1_000 })).map((task) => [task.id, task.status]));
   const unreadable: UnreadableSpendEntry[] = [];
   const summary = referenceCostSummary({
-    entries: spend.entries({ sinceAt }, (entry) => unreadable.push(entry)),
-    outcomes: outcomes.list({ sinceAt }),
+    entries: await spend.entries({ sinceAt }, (entry) => unreadable.push(entry)),
+    outcomes: await outcomes.list({ sinceAt }),
     status: (taskId) => statuses.get(taskId),
     by,
   });
@@ -259,7 +259,7 @@ describe('SqliteReportStore.costSummary', () => {
       'task-03: top_tier_nanos 2.5 is not an integer between 0 and 2^53',
       'task-04: usd_nanos lots is not an integer between 0 and 2^53',
     ]);
-    expect(summary.total.spend.calls).toBe(spend.entries().length);
+    expect(summary.total.spend.calls).toBe((await spend.entries()).length);
   });
 
   it('sums money exactly in nano-dollars: a hundred thousand calls of $0.000000001 and one of $0.1', async () => {

@@ -128,29 +128,29 @@ export function readAlert(payload: unknown): Alert | { reason: string } {
  * for a service not configured, while a task still works on the same incident or group, or past
  * `maxPerHour` tasks for the service in the last hour. Every delivery is recorded once, by id.
  */
-export function decideAlert(
+export async function decideAlert(
   config: Config,
   alert: Alert,
   newTaskId: () => string,
   book: DeliveryBook,
   now = new Date(),
-): TriggerDecision {
-  if (book.replayed()) return { outcome: 'replayed' };
+): Promise<TriggerDecision> {
+  if (await book.replayed()) return { outcome: 'replayed' };
   const settings = config.triggers.alerts;
   const checkout = settings.services[alert.service];
   const service = `service:${alert.service}`;
   let reason: string | undefined;
   if (checkout === undefined) reason = `service ${alert.service} is not in triggers.alerts.services`;
   else {
-    const busy = book.busyWith(service, alert.subject);
+    const busy = await book.busyWith(service, alert.subject);
     const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
     if (busy !== undefined) reason = `task ${busy} is already investigating ${alert.subject}`;
-    else if (book.startedSince(service, hourAgo) >= settings.maxPerHour) {
+    else if ((await book.startedSince(service, hourAgo)) >= settings.maxPerHour) {
       reason = `service ${alert.service} started ${settings.maxPerHour} task(s) in the last hour (triggers.alerts.maxPerHour)`;
     }
   }
   const taskId = reason === undefined ? newTaskId() : undefined;
-  const claimed = book.claim({
+  const claimed = await book.claim({
     outcome: reason === undefined ? 'started' : `ignored: ${reason}`,
     taskId,
     repository: service,

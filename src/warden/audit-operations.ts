@@ -34,7 +34,7 @@ export interface AuditMatch {
 /** The audit of `task`: its journal, the merge the forge reported, and where its branch was pushed. */
 export async function auditTask(parts: SharedParts, task: Task): Promise<AuditReport> {
   const events = await parts.journal.events(task.id);
-  const pull = new SqlitePullOutcomeStore(parts.store.database).get(task.id);
+  const pull = await new SqlitePullOutcomeStore(parts.store.database).get(task.id);
   const merged = pull?.state.startsWith('accepted-') ? pull.mergeCommit : null;
   const start = events[0]?.type === 'task-start' ? events[0] : undefined;
   return auditOf(task, events, { merged, forge: forgeTarget(parts.config, start?.trigger?.repository) });

@@ -279,7 +279,7 @@ class OpenWarden implements Warden {
     return await decideGithubDelivery(this.#parts.config, delivery, newTaskId, book, forge);
   }
 
-  receiveAlert(payload: unknown): TriggerDecision {
+  async receiveAlert(payload: unknown): Promise<TriggerDecision> {
     const alert = readAlert(payload);
     if ('reason' in alert) return { outcome: 'ignored', reason: alert.reason };
     const book = deliveryBook(this.#parts.store, {
@@ -291,15 +291,15 @@ class OpenWarden implements Warden {
     return decideAlert(this.#parts.config, alert, newTaskId, book);
   }
 
-  deliveryFailed(deliveryId: string, reason: string): void {
-    new SqliteDeliveryStore(this.#parts.store.database).failed(deliveryId, reason);
+  async deliveryFailed(deliveryId: string, reason: string): Promise<void> {
+    await new SqliteDeliveryStore(this.#parts.store.database).failed(deliveryId, reason);
   }
 
   costReport(request: CostReportRequest) {
     return costReport(this.#parts, request);
   }
 
-  outcomes(options: { since?: Date | undefined } = {}): OutcomeReport {
+  async outcomes(options: { since?: Date | undefined } = {}): Promise<OutcomeReport> {
     return outcomeReport(this.#parts, options.since);
   }
 

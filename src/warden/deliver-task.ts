@@ -66,7 +66,7 @@ export async function deliverTask(
   const delivery = await deliverResult(through, task, events);
   if (delivery?.pullRequest) {
     // What becomes of it (merged, rejected, reverted) comes back through the forge's webhooks.
-    new SqlitePullOutcomeStore(parts.store.database).opened({
+    await new SqlitePullOutcomeStore(parts.store.database).opened({
       taskId: task.id,
       repository: through.forge.repository,
       number: delivery.pullRequest.number,

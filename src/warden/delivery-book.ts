@@ -22,11 +22,11 @@ export function deliveryBook(
     });
   return {
     // Claiming a seen id again only counts the replay on its first record.
-    replayed: () => deliveries.seen(delivery.id) && !claim({ outcome: 'replayed' }),
+    replayed: async () => (await deliveries.seen(delivery.id)) && !(await claim({ outcome: 'replayed' })),
     claim,
     startedSince: (repository, sinceIso) => deliveries.startedSince(repository, sinceIso),
-    busyWith: (repository, subject) => {
-      const last = deliveries.lastStarted(repository, subject);
+    busyWith: async (repository, subject) => {
+      const last = await deliveries.lastStarted(repository, subject);
       if (!last) return undefined;
       // Not in the store yet: still waiting for a runner (a day later, it never started).
       if (last.status === null) {

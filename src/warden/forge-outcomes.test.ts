@@ -59,12 +59,12 @@ describe('outcomes of Warden pull requests, from the forge', () => {
   let pulls: SqlitePullOutcomeStore;
   const apply = (event: string, payload: unknown) => applyOutcomeEvent(config, event, payload, pulls);
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'warden-outcomes-'));
     store = openSqliteStore(path.join(dir, 'warden.db'));
     pulls = new SqlitePullOutcomeStore(store.database);
     for (const [number, taskId] of ['t-1', 't-2', 't-3', 't-4'].entries()) {
-      pulls.opened({
+      await pulls.opened({
         taskId,
         repository: REPO,
         number: number + 1,
@@ -78,37 +78,41 @@ describe('outcomes of Warden pull requests, from the forge', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('tells first pass from after changes, rejected and reverted, and reports the rate', () => {
-    expect(apply('pull_request', closed('t-1', true))).toEqual({
+  it('tells first pass from after changes, rejected and reverted, and reports the rate', async () => {
+    expect(await apply('pull_request', closed('t-1', true))).toEqual({
       taskIds: ['t-1'],
       change: 'accepted-first-pass',
     });
 
-    expect(apply('pull_request_review', changesRequested('t-2'))).toEqual({
+    expect(await apply('pull_request_review', changesRequested('t-2'))).toEqual({
       taskIds: ['t-2'],
       change: 'changes-requested',
     });
-    expect(apply('pull_request', closed('t-2', true))).toMatchObject({ change: 'accepted-after-changes' });
+    expect(await apply('pull_request', closed('t-2', true))).toMatchObject({
+      change: 'accepted-after-changes',
+    });
 
-    expect(apply('push', push('refs/heads/warden/t-3', 'ada', ['tidy the fix']))).toMatchObject({
+    expect(await apply('push', push('refs/heads/warden/t-3', 'ada', ['tidy the fix']))).toMatchObject({
       change: 'human-commits',
     });
     // Warden's own App pushing onto its branch is not a human commit.
-    expect(apply('push', push('refs/heads/warden/t-4', 'warden[bot]', ['x']))).toHaveProperty('reason');
-    expect(apply('pull_request', closed('t-3', true))).toMatchObject({ change: 'accepted-after-changes' });
-    expect(apply('pull_request', closed('t-4', false))).toMatchObject({ change: 'rejected' });
+    expect(await apply('push', push('refs/heads/warden/t-4', 'warden[bot]', ['x']))).toHaveProperty('reason');
+    expect(await apply('pull_request', closed('t-3', true))).toMatchObject({
+      change: 'accepted-after-changes',
+    });
+    expect(await apply('pull_request', closed('t-4', false))).toMatchObject({ change: 'rejected' });
 
     // A revert of t-1's merge on the default branch.
     const revert = push('refs/heads/master', 'ada', [
       `Revert "fix"\n\nThis reverts commit ${MERGE.slice(0, 39)}1.`,
     ]);
-    expect(apply('push', revert)).toEqual({ taskIds: ['t-1'], change: 'reverted' });
+    expect(await apply('push', revert)).toEqual({ taskIds: ['t-1'], change: 'reverted' });
 
     // Late or repeated events change nothing once a pull request is closed.
-    expect(apply('pull_request', closed('t-4', true))).toHaveProperty('reason');
-    expect(apply('pull_request_review', changesRequested('t-1'))).toHaveProperty('reason');
+    expect(await apply('pull_request', closed('t-4', true))).toHaveProperty('reason');
+    expect(await apply('pull_request_review', changesRequested('t-1'))).toHaveProperty('reason');
 
-    const report = outcomeReport({ store });
+    const report = await outcomeReport({ store });
     expect(report).toMatchObject({
       pulls: 4,
       acceptedFirstPass: 0,
@@ -121,14 +125,14 @@ describe('outcomes of Warden pull requests, from the forge', () => {
     });
   });
 
-  it('counts only Warden branches of configured repositories', () => {
+  it('counts only Warden branches of configured repositories', async () => {
     const other = closed('t-1', true);
     other.pull_request.head.ref = 'feature/x';
-    expect(apply('pull_request', other)).toEqual({ reason: 'not a Warden pull request or branch' });
+    expect(await apply('pull_request', other)).toEqual({ reason: 'not a Warden pull request or branch' });
     const elsewhere = closed('t-1', true);
     elsewhere.repository.full_name = 'someone/else';
-    expect(apply('pull_request', elsewhere)).toHaveProperty('reason');
-    expect(apply('pull_request', closed('t-1', true))).toMatchObject({ change: 'accepted-first-pass' });
-    expect(outcomeReport({ store }).firstPassAcceptRate).toBe(1);
+    expect(await apply('pull_request', elsewhere)).toHaveProperty('reason');
+    expect(await apply('pull_request', closed('t-1', true))).toMatchObject({ change: 'accepted-first-pass' });
+    expect((await outcomeReport({ store })).firstPassAcceptRate).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Config } from '../config/index.ts';
 import type { Journal } from '../journal/index.ts';
-import { SqlitePullOutcomeStore } from '../store/index.ts';
+import { type PullOutcomeStore, SqlitePullOutcomeStore } from '../store/index.ts';
 import { deliveryBook } from './delivery-book.ts';
 import type { GithubDelivery, TriggerDecision } from './github-trigger.ts';
 import type { SharedParts } from './task-runtime.ts';
@@ -47,13 +47,13 @@ export type OutcomeChange = { taskIds: string[]; change: string } | { reason: st
  * commit), and a push onto the default branch whose commits revert a merge commit (reverted). Events of
  * repositories not in `triggers.github.repositories` change nothing.
  */
-export function applyOutcomeEvent(
+export async function applyOutcomeEvent(
   config: Config,
   event: string,
   payload: unknown,
-  pulls: SqlitePullOutcomeStore,
+  pulls: PullOutcomeStore,
   now = new Date(),
-): OutcomeChange {
+): Promise<OutcomeChange> {
   const parsed = Payload.safeParse(payload);
   if (!parsed.success) return { reason: 'the payload is not a GitHub event this version reads' };
   const { repository, sender, pull_request: pull } = parsed.data;
@@ -71,7 +71,7 @@ export function applyOutcomeEvent(
   if (event === 'pull_request' && parsed.data.action === 'closed' && pull) {
     const taskId = taskOf(pull.head.ref);
     if (taskId === undefined) return notWarden;
-    const state = pulls.closed(name, taskId, {
+    const state = await pulls.closed(name, taskId, {
       merged: pull.merged === true,
       mergeCommit: pull.merged ? (pull.merge_commit_sha ?? null) : null,
       at: pull.closed_at ?? now.toISOString(),
@@ -83,7 +83,7 @@ export function applyOutcomeEvent(
       return { reason: 'not a change request' };
     const taskId = taskOf(pull.head.ref);
     if (taskId === undefined) return notWarden;
-    return done(taskId, pulls.changesRequested(name, taskId) ? 'changes-requested' : undefined);
+    return done(taskId, (await pulls.changesRequested(name, taskId)) ? 'changes-requested' : undefined);
   }
   if (event === 'push') {
     const commits = parsed.data.commits ?? [];
@@ -91,7 +91,7 @@ export function applyOutcomeEvent(
     if (taskId !== undefined) {
       const login = sender?.login ?? '';
       if (settings.ignoreActors.includes(login)) return { reason: `${login} is Warden's own account` };
-      const human = commits.length > 0 && pulls.humanCommits(name, taskId, commits.length);
+      const human = commits.length > 0 && (await pulls.humanCommits(name, taskId, commits.length));
       return done(taskId, human ? 'human-commits' : undefined);
     }
     if (
@@ -103,7 +103,7 @@ export function applyOutcomeEvent(
     const reverted = commits.flatMap((commit) =>
       [...(commit.message ?? '').matchAll(REVERTS)].map((match) => match[1]!),
     );
-    const tasks = pulls.reverted(name, reverted, now.toISOString());
+    const tasks = await pulls.reverted(name, reverted, now.toISOString());
     return tasks.length > 0
       ? { taskIds: tasks, change: 'reverted' }
       : { reason: 'no revert of a Warden merge' };
@@ -121,14 +121,14 @@ export async function receiveOutcomeEvent(
 ): Promise<TriggerDecision> {
   const book = deliveryBook(parts.store, { id: delivery.id, source: 'github', event: delivery.event });
   const claim = (outcome: string) => book.claim({ outcome });
-  if (book.replayed()) return { outcome: 'replayed' };
+  if (await book.replayed()) return { outcome: 'replayed' };
   const pulls = new SqlitePullOutcomeStore(parts.store.database);
-  const applied = applyOutcomeEvent(parts.config, delivery.event, delivery.payload, pulls);
+  const applied = await applyOutcomeEvent(parts.config, delivery.event, delivery.payload, pulls);
   if ('reason' in applied) {
-    claim(`ignored: ${applied.reason}`);
+    await claim(`ignored: ${applied.reason}`);
     return { outcome: 'ignored', reason: applied.reason };
   }
-  claim(`recorded: ${applied.change}`);
+  await claim(`recorded: ${applied.change}`);
   await journalOutcome(parts.journal, applied, delivery);
   return { outcome: 'recorded', change: applied.change, taskIds: applied.taskIds };
 }

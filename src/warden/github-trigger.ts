@@ -15,21 +15,21 @@ export interface GithubDelivery {
   payload: unknown;
 }
 
-/** The record of deliveries the decision consults and writes (`SqliteDeliveryStore`, and the tasks). */
+/** The record of deliveries the decision consults and writes (a `DeliveryStore`, and the tasks). */
 export interface DeliveryBook {
   /** Whether a delivery with this id was recorded before; if so, the replay is counted on that record. */
-  replayed(): boolean;
+  replayed(): Promise<boolean>;
   /** Records the delivery with its outcome; false when its id was seen before. */
   claim(record: {
     outcome: string;
     taskId?: string | undefined;
     repository?: string;
     subject?: string;
-  }): boolean;
+  }): Promise<boolean>;
   /** Tasks the repository's deliveries started since `sinceIso`. */
-  startedSince(repository: string, sinceIso: string): number;
+  startedSince(repository: string, sinceIso: string): Promise<number>;
   /** The task a delivery of this subject started and that has not ended yet; undefined when none. */
-  busyWith(repository: string, subject: string): string | undefined;
+  busyWith(repository: string, subject: string): Promise<string | undefined>;
   /** Records on a running task that this delivery of its subject came while it worked (never throws). */
   attach?(taskId: string, trigger: TaskTrigger): Promise<void>;
 }
@@ -69,10 +69,10 @@ export async function decideGithubDelivery(
   forge: ForgeQuestions,
   now = new Date(),
 ): Promise<TriggerDecision> {
-  if (book.replayed()) return { outcome: 'replayed' };
+  if (await book.replayed()) return { outcome: 'replayed' };
   const found = decide(config, delivery);
   if ('reason' in found) {
-    return book.claim({ outcome: `ignored: ${found.reason}` })
+    return (await book.claim({ outcome: `ignored: ${found.reason}` }))
       ? { outcome: 'ignored', reason: found.reason }
       : { outcome: 'replayed' };
   }
@@ -81,7 +81,7 @@ export async function decideGithubDelivery(
   const taskId = 'refused' in admitted ? undefined : newTaskId();
   const outcome = 'refused' in admitted ? `ignored: ${admitted.refused}` : 'started';
   // Claimed only now: a delivery GitHub could not be asked about is not recorded, and may come again.
-  if (!book.claim({ outcome, taskId, repository, subject })) return { outcome: 'replayed' };
+  if (!(await book.claim({ outcome, taskId, repository, subject }))) return { outcome: 'replayed' };
   if ('refused' in admitted || taskId === undefined) {
     // A second failure of the same subject belongs to the task already on it: its journal says so.
     if ('refused' in admitted && admitted.busy !== undefined) {
@@ -111,12 +111,13 @@ async function admit(
     };
   }
   const open = await forge.openWardenPulls(repository);
-  // No await from here to the claim: two deliveries of one subject cannot both pass.
-  const busy = book.busyWith(repository, subject);
+  // No I/O from here to the claim with the embedded store (its answers need no event-loop turn), so two
+  // deliveries of one subject cannot both pass in one process.
+  const busy = await book.busyWith(repository, subject);
   if (busy !== undefined) return { refused: `task ${busy} is already working on ${subject}`, busy };
   const { maxPerHour, maxOpenPullRequests } = config.triggers.github;
   const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
-  if (book.startedSince(repository, hourAgo) >= maxPerHour) {
+  if ((await book.startedSince(repository, hourAgo)) >= maxPerHour) {
     return {
       refused: `${repository} started ${maxPerHour} task(s) in the last hour (triggers.github.maxPerHour)`,
     };

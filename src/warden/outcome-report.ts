@@ -31,10 +31,12 @@ export interface OutcomeReport extends OutcomeCounts {
 }
 
 /** What the forge says became of Warden's pull requests opened since `since` (all when undefined). */
-export function outcomeReport(parts: Pick<SharedParts, 'store'>, since?: Date): OutcomeReport {
-  const rows = new SqlitePullOutcomeStore(parts.store.database).list({ sinceAt: since?.toISOString() });
+export async function outcomeReport(parts: Pick<SharedParts, 'store'>, since?: Date): Promise<OutcomeReport> {
+  const rows = await new SqlitePullOutcomeStore(parts.store.database).list({ sinceAt: since?.toISOString() });
   const agents = [...new Set(rows.map((row) => row.agent ?? '-'))].sort();
-  const alerts = new SqliteDeliveryStore(parts.store.database).alertDiagnoses(since?.toISOString() ?? '');
+  const alerts = await new SqliteDeliveryStore(parts.store.database).alertDiagnoses(
+    since?.toISOString() ?? '',
+  );
   const diagnosed = alerts.filter((alert) => alert.diagnosedAt !== null);
   return {
     since: since?.toISOString() ?? null,

@@ -196,7 +196,7 @@ async function finish(
   const { task } = result;
   // A task still waiting has no outcome yet.
   if (task.status !== 'running' && task.status !== 'awaiting_approval') {
-    new SqliteOutcomeStore(parts.store.database).record({
+    await new SqliteOutcomeStore(parts.store.database).record({
       taskId: task.id,
       outcome: task.status as TaskOutcome,
       agent: runtime.agent.name,

@@ -82,9 +82,9 @@ export interface Warden {
    * `incident.triggered` or Alertmanager's `firing`, on the service's checkout, with the investigator
    * agent. Recorded once by id (PagerDuty's event id; a hash of Alertmanager's group and alerts).
    */
-  receiveAlert(payload: unknown): TriggerDecision;
+  receiveAlert(payload: unknown): Promise<TriggerDecision>;
   /** Records that the task a delivery started never started (`runTask` threw): it holds no subject. */
-  deliveryFailed(deliveryId: string, reason: string): void;
+  deliveryFailed(deliveryId: string, reason: string): Promise<void>;
   /**
    * The four questions of an audit, from the task's journal: what the agent did, on whose authority,
    * what it touched, and how to undo it.
@@ -102,7 +102,7 @@ export interface Warden {
    * What the forge says became of Warden's pull requests (accepted first pass, after changes, rejected,
    * reverted), with the first-pass accept rate and times to merge, overall and per agent.
    */
-  outcomes(options?: { since?: Date | undefined }): OutcomeReport;
+  outcomes(options?: { since?: Date | undefined }): Promise<OutcomeReport>;
   /** Every breaker that has ever opened. */
   breakers(): BreakerRecord[];
   /** Closes the open breakers (of one scope); returns those closed. */

@@ -53,10 +53,10 @@ beforeAll(async () => {
     ['t3', 'reviewer', 'anthropic:claude-opus-4-7', 'top'],
   ];
   for (const [taskId, agent, key, tier] of calls) {
-    const held = ledger.reserve({ taskId, agent }, { usd: 1, tokens: 1 });
+    const held = await ledger.reserve({ taskId, agent }, { usd: 1, tokens: 1 });
     if (!held.ok) throw new Error(held.reason);
     const cost = costOf(table, key, usage);
-    ledger.settle(
+    await ledger.settle(
       held.reservation,
       { usd: cost.usd, tokens: 8500 },
       {
@@ -71,10 +71,22 @@ beforeAll(async () => {
       },
     );
   }
-  outcomes.record({ taskId: 't1', outcome: 'succeeded', agent: 'fixer', team: null, earlyExit: false });
-  outcomes.record({ taskId: 't2', outcome: 'failed', agent: 'fixer', team: null, earlyExit: false });
-  outcomes.record({ taskId: 't3', outcome: 'succeeded', agent: 'reviewer', team: null, earlyExit: false });
-  outcomes.record({ taskId: 't4', outcome: 'already-done', agent: 'fixer', team: null, earlyExit: true });
+  await outcomes.record({ taskId: 't1', outcome: 'succeeded', agent: 'fixer', team: null, earlyExit: false });
+  await outcomes.record({ taskId: 't2', outcome: 'failed', agent: 'fixer', team: null, earlyExit: false });
+  await outcomes.record({
+    taskId: 't3',
+    outcome: 'succeeded',
+    agent: 'reviewer',
+    team: null,
+    earlyExit: false,
+  });
+  await outcomes.record({
+    taskId: 't4',
+    outcome: 'already-done',
+    agent: 'fixer',
+    team: null,
+    earlyExit: true,
+  });
   await new CircuitBreakers({
     book: new SqliteBreakerStore(store.database),
     settings: {

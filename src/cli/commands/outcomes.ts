@@ -25,7 +25,7 @@ export async function outcomesCommand(argv: string[], io: CommandIo): Promise<nu
   const since = values.since === undefined ? undefined : new Date(Date.now() - parseDuration(values.since));
   const warden = await openWarden(values, io);
   try {
-    const report = warden.outcomes({ since });
+    const report = await warden.outcomes({ since });
     if (values.json) {
       io.out(`${JSON.stringify(report)}\n`);
       return EXIT.ok;

@@ -49,9 +49,9 @@ export async function serveCommand(argv: string[], io: CommandIo): Promise<numbe
   const queue = new TaskQueue(
     {
       run: (request) =>
-        warden.runTask(request).catch((error: unknown) => {
+        warden.runTask(request).catch(async (error: unknown) => {
           // It never started: the delivery that asked for it no longer holds its subject.
-          if (request.trigger) warden.deliveryFailed(request.trigger.deliveryId, describeError(error));
+          if (request.trigger) await warden.deliveryFailed(request.trigger.deliveryId, describeError(error));
           throw error;
         }),
       resume: (taskId) => warden.resumeTask(taskId, {}),

@@ -24,16 +24,16 @@ const DAY_MS = 86_400_000;
  */
 export async function overviewPage(warden: Warden, now = Date.now()): Promise<Html> {
   const sinceMidnight = now - Math.floor(now / DAY_MS) * DAY_MS;
-  const [counts, total, today, byAgent, byTeam, pending] = await Promise.all([
+  const [counts, total, today, byAgent, byTeam, pending, outcomes] = await Promise.all([
     warden.taskCounts(),
     warden.costReport({ now }),
     warden.costReport({ now, sinceMs: sinceMidnight }),
     warden.costReport({ now, sinceMs: sinceMidnight, by: 'agent' }),
     warden.costReport({ now, sinceMs: sinceMidnight, by: 'team' }),
     warden.approvals(),
+    warden.outcomes(),
   ]);
-  const outcomes = warden.outcomes();
-  const open = warden.breakers().filter((breaker) => breaker.state !== 'closed');
+  const open = (await warden.breakers()).filter((breaker) => breaker.state !== 'closed');
   const { limits, budget } = warden.config;
   const statuses = [
     ...STATUSES,
