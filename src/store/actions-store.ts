@@ -1,14 +1,13 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type {
-  ActionName,
   ActionRecord,
-  ActionRecordStatus,
   ActionStore,
   PullRequest,
   PullRequestComment,
   PullRequestStore,
 } from '../spec/actions.ts';
-import { SystemError, UserError } from '../spec/errors.ts';
+import { SystemError } from '../spec/errors.ts';
+import { localUrl, missingPullRequest, toAction, toPullRequest } from './internal/action-rows.ts';
 
 type Row = Record<string, SQLInputValue>;
 
@@ -180,41 +179,4 @@ export class SqliteActionStore implements ActionStore, PullRequestStore {
       });
     }
   }
-}
-
-function missingPullRequest(repository: string, number: number): UserError {
-  return new UserError('action-invalid', `the local forge ${repository} has no pull request #${number}`);
-}
-
-function localUrl(repository: string, number: number): string {
-  return `local://${repository}/pulls/${number}`;
-}
-
-function toAction(row: Row): ActionRecord {
-  return {
-    key: row.key as string,
-    taskId: row.task_id as string,
-    action: row.action as ActionName,
-    parameters: JSON.parse(row.parameters as string) as unknown,
-    status: row.status as ActionRecordStatus,
-    result: row.result === null ? null : (JSON.parse(row.result as string) as unknown),
-    error: (row.error as string | null) ?? null,
-    startedAt: row.started_at as string,
-    endedAt: (row.ended_at as string | null) ?? null,
-  };
-}
-
-function toPullRequest(row: Row): PullRequest {
-  const repository = row.repository as string;
-  const number = Number(row.number);
-  return {
-    number,
-    head: row.head as string,
-    base: row.base as string,
-    title: row.title as string,
-    body: row.body as string,
-    state: row.state as PullRequest['state'],
-    url: localUrl(repository, number),
-    reviewers: JSON.parse(row.reviewers as string) as string[],
-  };
 }

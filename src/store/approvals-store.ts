@@ -4,19 +4,20 @@ import type {
   ApprovalDecisionInput,
   ApprovalFilter,
   ApprovalRequest,
-  ApprovalState,
   ApprovalStore,
   ApprovalSubject,
   NewApprovalRequest,
 } from '../spec/approvals.ts';
 import { canonicalHash } from '../spec/canonical-hash.ts';
-import { SystemError, UserError } from '../spec/errors.ts';
+import { SystemError } from '../spec/errors.ts';
+import { assertDecidable, decidedMeanwhile, toApprovalRequest } from './internal/approval-rows.ts';
 
 type Row = Record<string, SQLInputValue>;
 
 /** How long a request (and an approval it gets) counts, unless configured: 24 hours. */
 export const DEFAULT_APPROVAL_TTL_MS = 24 * 60 * 60 * 1000;
 
+/** How an approval store is set up: the life of a request and the clock. */
 export interface ApprovalStoreSettings {
   /** Life of a request and of the approval it gets, in milliseconds. Default 24 hours. */
   ttlMs?: number;
@@ -119,23 +120,7 @@ export class SqliteApprovalStore implements ApprovalStore {
   }
 
   async decide(id: string, decision: ApprovalDecisionInput): Promise<ApprovalRequest> {
-    const current = await this.get(id);
-    if (!current) {
-      throw new UserError('approval-not-found', `no approval request has the id ${JSON.stringify(id)}`, {
-        hint: 'list pending requests with `warden approvals`',
-      });
-    }
-    if (current.status === 'expired') {
-      throw new UserError('approval-expired', `approval request ${id} expired at ${current.expiresAt}`, {
-        hint: 'resume the task to file a new request',
-      });
-    }
-    if (current.status !== 'pending') {
-      throw new UserError(
-        'approval-decided',
-        `approval request ${id} was already ${current.status} by ${current.decidedBy ?? 'someone'}`,
-      );
-    }
+    assertDecidable(id, await this.get(id));
     const status = decision.approve ? 'approved' : 'denied';
     // The status guard makes a concurrent second decision a no-op we can detect.
     const changes = this.#write(
@@ -143,9 +128,7 @@ export class SqliteApprovalStore implements ApprovalStore {
        WHERE id = ? AND status = 'pending'`,
       [status, decision.by, this.#now().toISOString(), decision.reason ?? null, id],
     );
-    if (changes === 0) {
-      throw new UserError('approval-decided', `approval request ${id} was decided by someone else meanwhile`);
-    }
+    if (changes === 0) throw decidedMeanwhile(id);
     return (await this.get(id))!;
   }
 
@@ -169,28 +152,6 @@ export class SqliteApprovalStore implements ApprovalStore {
   }
 
   #toRequest(row: Row): ApprovalRequest {
-    const stored = row.status as 'pending' | 'approved' | 'denied' | 'used';
-    const expiresAt = row.expires_at as string;
-    const final = stored === 'denied' || stored === 'used';
-    const expired = !final && Date.parse(expiresAt) <= this.#now().getTime();
-    const status: ApprovalState = expired ? 'expired' : stored;
-    const reasons = JSON.parse(row.reasons as string) as string[];
-    return {
-      id: row.id as string,
-      taskId: row.task_id as string,
-      kind: row.kind as ApprovalRequest['kind'],
-      tool: row.tool as string,
-      input: JSON.parse(row.input as string) as unknown,
-      reason: reasons.join('; '),
-      reasons,
-      policyIds: JSON.parse(row.policy_ids as string) as string[],
-      contentHash: row.content_hash as string,
-      createdAt: row.created_at as string,
-      expiresAt,
-      status,
-      decidedBy: (row.decided_by as string | null) ?? null,
-      decidedAt: (row.decided_at as string | null) ?? null,
-      decisionReason: (row.decision_reason as string | null) ?? null,
-    };
+    return toApprovalRequest(row, this.#now().getTime());
   }
 }

@@ -14,13 +14,16 @@ import { type Statements, statementsOf } from './internal/statements.ts';
  */
 export class SqliteDeliveryStore implements DeliveryStore {
   readonly #statements: Statements;
+  readonly #now: () => Date;
 
-  constructor(database: DatabaseSync) {
+  /** `settings.now`: the clock that dates receipts (tests pass their own). */
+  constructor(database: DatabaseSync, settings: { now?: () => Date } = {}) {
     this.#statements = statementsOf(database);
+    this.#now = settings.now ?? (() => new Date());
   }
 
   async claim(delivery: WebhookDelivery): Promise<boolean> {
-    const now = new Date().toISOString();
+    const now = this.#now().toISOString();
     const row = this.#run('webhook delivery write failed', () =>
       this.#statements
         .get(
