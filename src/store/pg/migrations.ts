@@ -1,4 +1,5 @@
 import { TASKS_EVENTS_AND_CHECKPOINTS } from './migrations/0001-tasks-and-events.ts';
+import { APPROVALS_ACTIONS_AND_OUTCOMES } from './migrations/0003-approvals-actions-and-outcomes.ts';
 import { TASK_LEASES } from './migrations/0004-task-leases.ts';
 
 /**
@@ -6,4 +7,8 @@ import { TASK_LEASES } from './migrations/0004-task-leases.ts';
  * recorded in `schema_migrations`. Its numbering is its own (not SQLite's). Append new migrations; never
  * edit one that has shipped.
  */
-export const PG_MIGRATIONS: readonly string[] = [TASKS_EVENTS_AND_CHECKPOINTS, TASK_LEASES];
+export const PG_MIGRATIONS: readonly string[] = [
+  TASKS_EVENTS_AND_CHECKPOINTS,
+  APPROVALS_ACTIONS_AND_OUTCOMES,
+  TASK_LEASES,
+];
