@@ -1,0 +1,24 @@
+import { afterAll, beforeAll } from 'vitest';
+import { runDeliveryStoreConformance } from '../../testing/delivery-store-conformance.ts';
+import { openPgEngineStores } from '../../testing/pg-engine-stores.ts';
+import {
+  createTestDatabase,
+  postgresForTests,
+  type TestDatabase,
+} from '../../testing/postgres-test-database.ts';
+
+const server = postgresForTests();
+let database: TestDatabase;
+
+beforeAll(async () => {
+  if (server.url) database = await createTestDatabase(server.url);
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+await runDeliveryStoreConformance({
+  name: 'PostgreSQL delivery store conformance',
+  skipReason: server.skipReason,
+  open: () => openPgEngineStores(database),
+});
