@@ -213,6 +213,40 @@ describe('ActionGateway with the local forge', () => {
     });
   });
 
+  it('settles an action its process left in flight by asking the forge, never doing it twice', async () => {
+    await execute('forge.push', { branch: 'warden/fix' });
+    const parameters = { head: 'warden/fix', title: 'Fix the greeting', body: 'Done by Warden.' };
+    await execute('forge.open_pr', parameters);
+    await execute('forge.comment', { number: 1, body: 'Tests pass.' });
+    // The process died after the forge answered and before the outcome was recorded.
+    const leaveInFlight = () =>
+      store.database.exec(
+        "UPDATE actions SET status = 'running', result = NULL WHERE action != 'forge.push'",
+      );
+    leaveInFlight();
+    const settled = await execute('forge.open_pr', parameters);
+    expect(settled).toMatchObject({
+      status: 'done',
+      replayed: true,
+      result: { number: 1, head: 'warden/fix' },
+    });
+    expect(await actions.listPullRequests('local/app')).toHaveLength(1);
+    // The forge cannot say whether a comment was posted: it stays in doubt rather than post twice.
+    await expect(execute('forge.comment', { number: 1, body: 'Tests pass.' })).rejects.toMatchObject({
+      code: 'action-in-doubt',
+    });
+    expect(await actions.listComments('local/app', 1)).toHaveLength(1);
+    // Died before the forge was reached: nothing is open from the branch, so it is opened now, once.
+    store.database.exec("UPDATE pull_requests SET state = 'closed'");
+    leaveInFlight();
+    const opened = await execute('forge.open_pr', parameters);
+    expect(opened).toMatchObject({ status: 'done', replayed: false, result: { number: 2 } });
+    expect(await execute('forge.open_pr', parameters)).toMatchObject({
+      replayed: true,
+      result: { number: 2 },
+    });
+  });
+
   it('always asks a human before a deploy, whatever policy says, and deploys once after approval', async () => {
     const parameters = { environment: 'production', ref: 'warden/fix' };
     const asked = await execute('deploy', parameters);

@@ -111,7 +111,6 @@ export class ActionGateway {
     if (recorded?.status === 'succeeded') {
       return { status: 'done', action: call.action, key, result: recorded.result, replayed: true };
     }
-    if (recorded?.status === 'running') throw inDoubt(call.action, key);
 
     const decision = await this.#decide(call, resolved);
     if (decision.decision === 'deny') {
@@ -231,7 +230,16 @@ export class ActionGateway {
     if (existing?.status === 'succeeded') {
       return { status: 'done', action: call.action, key, result: existing.result, replayed: true };
     }
-    if (existing) throw inDoubt(call.action, key);
+    if (existing) {
+      // Started before and never finished (its process died): the forge says whether it happened.
+      const found = await this.#foundOnForge(call.action, parameters);
+      if (found === undefined) throw inDoubt(call.action, key);
+      if (found.done) {
+        const result = broker.redactValue(found.result);
+        await actions.complete(key, { result });
+        return await this.#report(call, { status: 'done', action: call.action, key, result, replayed: true });
+      }
+    }
     let result: unknown;
     try {
       result = broker.redactValue(await this.#perform(call, parameters));
@@ -248,6 +256,22 @@ export class ActionGateway {
     }
     await actions.complete(key, { result });
     return await this.#report(call, { status: 'done', action: call.action, key, result, replayed: false });
+  }
+
+  /**
+   * Whether an action left in flight happened, as the forge tells: a pull request from the branch is
+   * open (found, not opened again); a push is safe to repeat (the same commit to the same branch).
+   * `undefined` when the forge cannot tell (a comment, a review, a deploy): the action stays in doubt.
+   */
+  async #foundOnForge(
+    action: ActionName,
+    parameters: unknown,
+  ): Promise<{ done: true; result: unknown } | { done: false } | undefined> {
+    if (action === 'forge.push') return { done: false };
+    if (action !== 'forge.open_pr') return undefined;
+    const { head } = parameters as ActionParameters['forge.open_pr'];
+    const open = (await this.#settings.forge.openPullRequests()).find((pull) => pull.head === head);
+    return open ? { done: true, result: open } : { done: false };
   }
 
   async #perform(call: ActionCall, parameters: unknown): Promise<unknown> {

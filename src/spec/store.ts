@@ -76,10 +76,18 @@ export interface Store {
   /** Tasks whose row head moved since the checkpoint that last sealed them (or that none sealed). */
   tasksChangedSinceCheckpoint(): Promise<Task[]>;
   /**
-   * Moves the lease of a running task held by `owner` (the same process, field for field) to `until`.
-   * False when the task is not running under that owner any more (it ended, or another worker took it
-   * over after the lease passed): the caller has lost the task and must stop working on it.
+   * Moves the lease of a task held by `owner` (the same process, field for field) to `until`, or lets
+   * it go (`null`: the task and its delivery are done). A lease outlives the task's end until its result
+   * is delivered. False when the task is not leased by that owner (another worker took it over after
+   * the lease passed, or it was let go): the caller must stop working on it.
    */
-  renewLease(taskId: string, owner: TaskOwner, until: string): Promise<boolean>;
+  renewLease(taskId: string, owner: TaskOwner, until: string | null): Promise<boolean>;
+  /**
+   * Takes over the lease of a task whose lease has passed at `now`, for `owner` until `until`; false
+   * when its lease has not passed (or it has none): another worker holds it.
+   */
+  takeLease(taskId: string, owner: TaskOwner, now: string, until: string): Promise<boolean>;
+  /** Tasks, of any status, whose lease passed at or before `now`: their worker is gone. Oldest lease first. */
+  passedLeases(now: string, limit: number): Promise<Task[]>;
   close(): Promise<void>;
 }

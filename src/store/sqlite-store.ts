@@ -203,12 +203,27 @@ export class SqliteStore implements Store {
     return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
   }
 
-  async renewLease(taskId: string, owner: TaskOwner, until: string): Promise<boolean> {
+  async renewLease(taskId: string, owner: TaskOwner, until: string | null): Promise<boolean> {
     const row = this.#write(
-      `UPDATE tasks SET lease_until = ? WHERE id = ? AND status = 'running' AND owner = ? RETURNING id`,
+      `UPDATE tasks SET lease_until = ? WHERE id = ? AND lease_until IS NOT NULL AND owner = ? RETURNING id`,
       [until, taskId, JSON.stringify(owner)],
     );
     return row !== undefined;
+  }
+
+  async takeLease(taskId: string, owner: TaskOwner, now: string, until: string): Promise<boolean> {
+    const row = this.#write(
+      `UPDATE tasks SET owner = ?, lease_until = ? WHERE id = ? AND lease_until <= ? RETURNING id`,
+      [JSON.stringify(owner), until, taskId, now],
+    );
+    return row !== undefined;
+  }
+
+  async passedLeases(now: string, limit: number): Promise<Task[]> {
+    const rows = this.#statements
+      .get('SELECT * FROM tasks WHERE lease_until <= ? ORDER BY lease_until LIMIT ?')
+      .all(now, limit) as Row[];
+    return rows.map(toTask);
   }
 
   async close(): Promise<void> {

@@ -145,9 +145,27 @@ export async function runStoreConformance(options: StoreConformanceOptions): Pro
       await store.updateTask('t1', { owner: taker, leaseUntil: '2025-01-01T00:02:00.000Z' });
       expect(await store.renewLease('t1', OWNER, '2025-01-01T00:09:00.000Z')).toBe(false);
       expect((await store.getTask('t1'))?.leaseUntil).toBe('2025-01-01T00:02:00.000Z');
-      // An ended task has no lease to renew, even for its owner.
+      // The lease outlives the task's end until its result is delivered, then is let go.
       await store.updateTask('t1', { status: 'succeeded' });
-      expect(await store.renewLease('t1', taker, '2025-01-01T00:09:00.000Z')).toBe(false);
+      expect(await store.renewLease('t1', taker, '2025-01-01T00:03:00.000Z')).toBe(true);
+      expect(await store.passedLeases('2025-01-01T00:02:59.000Z', 10)).toEqual([]);
+      expect((await store.passedLeases('2025-01-01T00:03:00.000Z', 10)).map((task) => task.id)).toEqual([
+        't1',
+      ]);
+      // Taking over needs the lease to have passed; only one of two takers gets it.
+      expect(await store.takeLease('t1', OWNER, '2025-01-01T00:02:00.000Z', '2025-01-01T00:05:00.000Z')).toBe(
+        false,
+      );
+      const takers = await Promise.all([
+        store.takeLease('t1', OWNER, '2025-01-01T00:04:00.000Z', '2025-01-01T00:05:00.000Z'),
+        store.takeLease('t1', taker, '2025-01-01T00:04:00.000Z', '2025-01-01T00:05:00.000Z'),
+      ]);
+      expect(takers.filter(Boolean)).toHaveLength(1);
+      const holder = takers[0] ? OWNER : taker;
+      expect(await store.renewLease('t1', holder, null)).toBe(true);
+      expect((await store.getTask('t1'))?.leaseUntil).toBeNull();
+      expect(await store.renewLease('t1', holder, until)).toBe(false);
+      expect(await store.passedLeases('2030-01-01T00:00:00.000Z', 10)).toEqual([]);
       expect(await store.renewLease('missing', OWNER, until)).toBe(false);
     });
 

@@ -27,6 +27,14 @@ export class PgStore implements Store {
     this.#url = url;
   }
 
+  /**
+   * The pool, for the other PostgreSQL stores of the same database (`PgSpendStore`, `PgBreakerStore`):
+   * not for use outside src/store/. Ended by `close`.
+   */
+  get pool(): Pool {
+    return this.#pool;
+  }
+
   async createTask(task: NewTask): Promise<Task> {
     const row = await this.#one(
       `INSERT INTO tasks (id, prompt, repo, base_commit, model, requested_by, status, created_at, owner, lease_until)
@@ -201,13 +209,30 @@ export class PgStore implements Store {
     return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
   }
 
-  async renewLease(taskId: string, owner: TaskOwner, until: string): Promise<boolean> {
+  async renewLease(taskId: string, owner: TaskOwner, until: string | null): Promise<boolean> {
     const row = await this.#one(
-      `UPDATE tasks SET lease_until = $1 WHERE id = $2 AND status = 'running' AND owner = $3 RETURNING id`,
+      `UPDATE tasks SET lease_until = $1 WHERE id = $2 AND lease_until IS NOT NULL AND owner = $3 RETURNING id`,
       [until, taskId, JSON.stringify(owner)],
       `cannot renew the lease of task ${taskId}`,
     );
     return row !== undefined;
+  }
+
+  async takeLease(taskId: string, owner: TaskOwner, now: string, until: string): Promise<boolean> {
+    const row = await this.#one(
+      `UPDATE tasks SET owner = $1, lease_until = $2 WHERE id = $3 AND lease_until <= $4 RETURNING id`,
+      [JSON.stringify(owner), until, taskId, now],
+      `cannot take over the lease of task ${taskId}`,
+    );
+    return row !== undefined;
+  }
+
+  async passedLeases(now: string, limit: number): Promise<Task[]> {
+    const rows = await this.#all(
+      'SELECT * FROM tasks WHERE lease_until <= $1 ORDER BY lease_until LIMIT $2',
+      [now, limit],
+    );
+    return rows.map(toTask);
   }
 
   /** Ends the pool; later calls fail. Calling it again does nothing. */
