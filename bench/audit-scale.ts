@@ -84,7 +84,7 @@ export async function benchAuditScale() {
     try {
       await opened.audit(taskId);
       const auditMs = summarize(await timeEach(20, () => opened.audit(taskId))).median / 1000;
-      opened.searchAudit({ path: 'notes/0.md' });
+      await opened.searchAudit({ path: 'notes/0.md' });
       const searchMs =
         summarize(await timeEach(5, async () => opened.searchAudit({ path: 'notes/0.md' }))).median / 1000;
       return {

@@ -81,8 +81,8 @@ export async function benchRouterOverhead(count = 2000) {
       backoffMaxMs: 30_000,
       priceTable: table,
       health: {
-        openBreaker: (modelKey) => {
-          const open = breakers.check([`model:${modelKey}`]);
+        openBreaker: async (modelKey) => {
+          const open = await breakers.check([`model:${modelKey}`]);
           return open && describeOpenBreaker(open);
         },
         record: async (modelKey, failed) => {
@@ -99,15 +99,15 @@ export async function benchRouterOverhead(count = 2000) {
     };
     const samples = await timeEach(count, async (index) => {
       const scopes = { taskId: `task-${index % 50}`, agent: 'fixer', team: 'payments' };
-      if (breakers.check(breakerScopesOf(scopes, key)))
+      if (await breakers.check(breakerScopesOf(scopes, key)))
         throw new SystemError('store-failed', 'a breaker opened during the benchmark');
-      const reserved = ledger.reserve(scopes, {
+      const reserved = await ledger.reserve(scopes, {
         usd: estimateCostUsd(table, key, 20_000, 4096),
         tokens: 24_096,
       });
       if (!reserved.ok) throw new SystemError('store-failed', reserved.reason);
       await routed.generate(request);
-      ledger.settle(
+      await ledger.settle(
         reserved.reservation,
         { usd: 0.01, tokens: 12_000 },
         {

@@ -56,7 +56,7 @@ beforeEach(async () => {
     fleetDailyUsd: null,
     fleetDailyTokens: null,
   };
-  guard = new TaskGuard({
+  guard = await TaskGuard.open({
     scopes: { taskId: 't1', agent: 'coder' },
     ledger: new SpendLedger({ book: new SqliteSpendStore(store.database), limits }),
     breakers,
@@ -123,7 +123,7 @@ describe('bookModelCall', () => {
       rawUsage: { input_tokens: 1e9 },
       reservedUsd: bound.usd,
     });
-    expect(breakers.check([`model:${KEY}`])).toMatchObject({ kind: 'provider' });
+    expect(await breakers.check([`model:${KEY}`])).toMatchObject({ kind: 'provider' });
   });
 
   it('books the reservation for a reply without usage, journals it and goes on', async () => {
@@ -132,6 +132,6 @@ describe('bookModelCall', () => {
     expect(result.turn.cost.usd).toBeCloseTo(bound.usd, 12);
     expect(guard.spent.usd).toBeCloseTo(bound.usd, 9);
     expect(await types()).toEqual(['usage-missing']);
-    expect(breakers.check([`model:${KEY}`])).toBeUndefined();
+    expect(await breakers.check([`model:${KEY}`])).toBeUndefined();
   });
 });

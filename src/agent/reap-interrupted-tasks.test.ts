@@ -53,8 +53,8 @@ describe('reaping a fleet worker’s task', () => {
       journal,
       scratchDir: path.join(dir, 'scratch'),
       keepMs: 60_000,
-      releaseReservations: () => 0,
-      bookedUsd: () => 0,
+      releaseReservations: async () => 0,
+      bookedUsd: async () => 0,
       now: NOW,
       here: currentTaskOwner(),
     });

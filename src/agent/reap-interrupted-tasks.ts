@@ -20,9 +20,9 @@ export interface ReapSettings {
   /** How long an interrupted task's workspace is kept for `warden resume`. */
   keepMs: number;
   /** Releases the task's held spend reservations; returns how many. */
-  releaseReservations: (taskId: string, now: Date) => number;
+  releaseReservations: (taskId: string, now: Date) => Promise<number>;
   /** What the task has been charged, in USD, from the spend ledger's booked entries. */
-  bookedUsd: (taskId: string) => number;
+  bookedUsd: (taskId: string) => Promise<number>;
   now?: Date;
   /** This process; default the real one. */
   here?: TaskOwner;
@@ -67,10 +67,10 @@ export async function reapInterruptedTasks(settings: ReapSettings): Promise<Reap
   const interrupted: string[] = [];
   for (const task of await store.listTasks({ status: 'running', limit: MOST_TASKS_PER_START })) {
     if (!task.owner || !isTaskAbandoned(task.owner, task.leaseUntil, here, now)) continue;
-    const released = settings.releaseReservations(task.id, now);
+    const released = await settings.releaseReservations(task.id, now);
     const events = await journal.events(task.id);
     const steps = events.filter((event) => event.type === 'model-response').length;
-    const costUsd = settings.bookedUsd(task.id);
+    const costUsd = await settings.bookedUsd(task.id);
     const dir = workspaceDir(settings.scratchDir, task.id);
     const kept = dir !== undefined && existsSync(dir);
     const resumableUntil = kept ? new Date(now.getTime() + settings.keepMs).toISOString() : null;

@@ -200,7 +200,7 @@ async function driveTask(
     egress: runtime.egress,
   });
   try {
-    const guard = new TaskGuard({
+    const guard = await TaskGuard.open({
       scopes: { taskId, agent: runtime.agent.name, team: runtime.agent.team },
       ledger: runtime.ledger,
       breakers: runtime.breakers,

@@ -113,7 +113,7 @@ describe('runToolStep', () => {
     expect(outcome.stop?.stopReason).toBe('stuck');
     expect(outcome.message?.content).toHaveLength(4);
     expect((await fixture.events('stuck-detected'))[0]).toMatchObject({ pattern: 'repeated-failure' });
-    expect(fixture.breakers.check([`task:${fixture.taskId}`])).toMatchObject({ kind: 'loop' });
+    expect(await fixture.breakers.check([`task:${fixture.taskId}`])).toMatchObject({ kind: 'loop' });
   });
 
   it('stops on the tool-error breaker once more than half of the recent calls failed', async () => {

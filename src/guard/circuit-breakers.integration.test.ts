@@ -28,7 +28,7 @@ const breakers = new CircuitBreakers({
 });
 const outcome = action === 'fail'
   ? ((await breakers.record({ type: 'model-call', modelKey: ${JSON.stringify(KEY)}, failed: true })) ? 'opened' : 'counted')
-  : (breakers.check([${JSON.stringify(`model:${KEY}`)}]) ? 'refused' : 'probe');
+  : ((await breakers.check([${JSON.stringify(`model:${KEY}`)}])) ? 'refused' : 'probe');
 await store.close();
 process.stdout.write(outcome);
 `;

@@ -1,4 +1,4 @@
-import type { BreakerKind, BreakerRecord, BreakerStore } from '../spec/index.ts';
+import type { BreakerKind, BreakerRecord, BreakerStore, BreakerTransaction } from '../spec/index.ts';
 
 /** Thresholds of the breakers (the `breakers` config section). */
 export interface BreakerSettings {
@@ -51,8 +51,8 @@ export interface CircuitBreakersSettings {
  * A tool-error breaker opens for the task whose calls failed; an agent's opens only when several of its
  * tasks tripped within a time window, the fleet's only when tasks of several agents did; no tool-error
  * breaker opens for a team. State, counters, trips and the half-open probe claim all live in the store
- * and change inside one immediate transaction, so every process and worker counts into the same windows
- * and exactly one of them probes.
+ * and change inside one of its transactions (`BreakerStore.atomically`), so every process and worker
+ * counts into the same windows and exactly one of them probes.
  */
 export class CircuitBreakers {
   readonly #book: BreakerStore;
@@ -75,15 +75,15 @@ export class CircuitBreakers {
    * call claims its one probe (it returns `undefined`); every other caller, in any process, is stopped
    * until the probe is recorded or its claim lapses after `probeTimeoutSeconds`.
    */
-  check(scopes: readonly string[]): BreakerRecord | undefined {
+  async check(scopes: readonly string[]): Promise<BreakerRecord | undefined> {
     const now = this.#clock();
     // Most calls find nothing open: answer those without taking the write lock.
-    if (this.#book.notClosed(scopes).length === 0) return undefined;
-    return this.#book.atomically(() => {
+    if ((await this.#book.notClosed(scopes)).length === 0) return undefined;
+    return this.#book.atomically(async (book) => {
       // Provider breakers last, so a probe is claimed only when nothing else stops the call.
-      const breakers = this.#book
-        .notClosed(scopes)
-        .sort((a, b) => Number(a.kind === 'provider') - Number(b.kind === 'provider'));
+      const breakers = (await book.notClosed(scopes)).sort(
+        (a, b) => Number(a.kind === 'provider') - Number(b.kind === 'provider'),
+      );
       const probes: BreakerRecord[] = [];
       for (const breaker of breakers) {
         const due = breaker.closesAt !== null && Date.parse(breaker.closesAt) <= now.getTime();
@@ -96,7 +96,7 @@ export class CircuitBreakers {
           return breaker;
         }
         if (breaker.state === 'open' && due) {
-          this.#book.put({
+          await book.put({
             ...breaker,
             state: 'closed',
             reason: 'closed by its timer',
@@ -108,7 +108,7 @@ export class CircuitBreakers {
         return breaker;
       }
       for (const breaker of probes) {
-        this.#book.put({
+        await book.put({
           ...breaker,
           state: 'half-open',
           reason: breaker.state === 'half-open' ? breaker.reason : `probing: ${breaker.reason}`,
@@ -126,15 +126,16 @@ export class CircuitBreakers {
    */
   async record(event: BreakerEvent): Promise<BreakerRecord | undefined> {
     const now = this.#clock();
-    const opened = this.#book.atomically((): BreakerRecord[] => {
+    const opened = await this.#book.atomically(async (book): Promise<BreakerRecord[]> => {
       switch (event.type) {
         case 'tool-call':
-          return this.#recordToolCall(event.taskId, event.agent, event.failed, now);
+          return this.#recordToolCall(book, event.taskId, event.agent, event.failed, now);
         case 'model-call':
-          return this.#recordModelCall(event.modelKey, event.failed, event.detail, now);
+          return this.#recordModelCall(book, event.modelKey, event.failed, event.detail, now);
         case 'loop':
           return [
-            this.#open(
+            await this.#open(
+              book,
               event.scope,
               'loop',
               `loop detected: ${event.detail}`,
@@ -143,7 +144,7 @@ export class CircuitBreakers {
             ),
           ];
         case 'spend-limit':
-          return [this.#open(event.scope, 'spend', event.detail, event.closesAt, now)];
+          return [await this.#open(book, event.scope, 'spend', event.detail, event.closesAt, now)];
       }
     });
     for (const breaker of opened) await this.#tell(breaker);
@@ -151,9 +152,9 @@ export class CircuitBreakers {
   }
 
   /** Every breaker, with run-out timers applied as `check` would. */
-  list(): BreakerRecord[] {
+  async list(): Promise<BreakerRecord[]> {
     const now = this.#clock().getTime();
-    return this.#book.list().map((breaker) => {
+    return (await this.#book.list()).map((breaker) => {
       const due =
         breaker.state === 'open' && breaker.closesAt !== null && Date.parse(breaker.closesAt) <= now;
       if (!due) return breaker;
@@ -167,11 +168,11 @@ export class CircuitBreakers {
    * Closes every breaker that is not closed, or only those of `scope`, and forgets what they had counted
    * (a reset agent does not re-open on its tasks' old trips); returns the ones it closed.
    */
-  reset(scope?: string): BreakerRecord[] {
+  reset(scope?: string): Promise<BreakerRecord[]> {
     const now = this.#clock().toISOString();
-    return this.#book.atomically(() => {
+    return this.#book.atomically(async (book) => {
       const closed: BreakerRecord[] = [];
-      for (const breaker of this.#book.list()) {
+      for (const breaker of await book.list()) {
         if (breaker.state === 'closed' || (scope !== undefined && breaker.scope !== scope)) continue;
         const record = {
           ...breaker,
@@ -181,30 +182,37 @@ export class CircuitBreakers {
           probeUntil: null,
           updatedAt: now,
         };
-        this.#book.put(record);
+        await book.put(record);
         closed.push(record);
       }
-      this.#book.forget(scope);
+      await book.forget(scope);
       return closed;
     });
   }
 
   /** In the caller's transaction: the task's window, then the trips it adds to its agent and the fleet. */
-  #recordToolCall(taskId: string, agent: string | undefined, failed: boolean, now: Date): BreakerRecord[] {
+  async #recordToolCall(
+    book: BreakerTransaction,
+    taskId: string,
+    agent: string | undefined,
+    failed: boolean,
+    now: Date,
+  ): Promise<BreakerRecord[]> {
     const { toolErrorWindow, toolErrorRate } = this.#settings;
     const scope = `task:${taskId}`;
-    const outcomes = `${this.#book.counter(scope, 'tool-errors').outcomes}${failed ? '1' : '0'}`.slice(
+    const outcomes = `${(await book.counter(scope, 'tool-errors')).outcomes}${failed ? '1' : '0'}`.slice(
       -toolErrorWindow,
     );
     const failures = [...outcomes].filter((outcome) => outcome === '1').length;
     // Judged over a full window only: a rate over the first few calls says little.
     if (outcomes.length < toolErrorWindow || failures <= toolErrorRate * toolErrorWindow) {
-      this.#book.putCounter(scope, 'tool-errors', { failures, outcomes }, now);
+      await book.putCounter(scope, 'tool-errors', { failures, outcomes }, now);
       return [];
     }
-    this.#book.putCounter(scope, 'tool-errors', { failures: 0, outcomes: '' }, now);
+    await book.putCounter(scope, 'tool-errors', { failures: 0, outcomes: '' }, now);
     const opened = [
-      this.#open(
+      await this.#open(
+        book,
         scope,
         'tool-errors',
         `${failures} of the task's last ${toolErrorWindow} tool calls failed (limit: more than ${Math.round(toolErrorRate * 100)}%)`,
@@ -216,11 +224,15 @@ export class CircuitBreakers {
     const since = this.#after(now, -this.#settings.tripWindowSeconds);
     const minutes = Math.round(this.#settings.tripWindowSeconds / 60);
     const agentScope = `agent:${agent}`;
-    this.#book.addTrip(agentScope, scope, now);
-    const tasks = this.#book.countTrips(agentScope, since);
-    if (tasks >= this.#settings.agentTaskTrips && !this.#isOpen(agentScope, 'tool-errors', now)) {
+    await book.addTrip(agentScope, scope, now);
+    const tasks = await book.countTrips(agentScope, since);
+    if (
+      tasks >= this.#settings.agentTaskTrips &&
+      !(await this.#isOpen(book, agentScope, 'tool-errors', now))
+    ) {
       opened.push(
-        this.#open(
+        await this.#open(
+          book,
           agentScope,
           'tool-errors',
           `the tool-error breakers of ${tasks} of its tasks opened within ${minutes} min (limit: ${this.#settings.agentTaskTrips} tasks)`,
@@ -229,11 +241,15 @@ export class CircuitBreakers {
         ),
       );
     }
-    this.#book.addTrip('fleet', agentScope, now);
-    const agents = this.#book.countTrips('fleet', since);
-    if (agents >= this.#settings.fleetAgentTrips && !this.#isOpen('fleet', 'tool-errors', now)) {
+    await book.addTrip('fleet', agentScope, now);
+    const agents = await book.countTrips('fleet', since);
+    if (
+      agents >= this.#settings.fleetAgentTrips &&
+      !(await this.#isOpen(book, 'fleet', 'tool-errors', now))
+    ) {
       opened.push(
-        this.#open(
+        await this.#open(
+          book,
           'fleet',
           'tool-errors',
           `tasks of ${agents} agents tripped their tool-error breakers within ${minutes} min (limit: ${this.#settings.fleetAgentTrips} agents)`,
@@ -246,22 +262,23 @@ export class CircuitBreakers {
   }
 
   /** In the caller's transaction: the model's consecutive failures, and its probe's outcome. */
-  #recordModelCall(
+  async #recordModelCall(
+    book: BreakerTransaction,
     modelKey: string,
     failed: boolean,
     detail: string | undefined,
     now: Date,
-  ): BreakerRecord[] {
+  ): Promise<BreakerRecord[]> {
     const scope = `model:${modelKey}`;
-    const current = this.#book.get(scope, 'provider');
+    const current = await book.get(scope, 'provider');
     if (!failed) {
       // A success resets what its model counted; with nothing counted there is nothing to write, and a
       // transaction that writes nothing costs no write to the store.
-      if (this.#book.counter(scope, 'provider').failures > 0) {
-        this.#book.putCounter(scope, 'provider', { failures: 0, outcomes: '' }, now);
+      if ((await book.counter(scope, 'provider')).failures > 0) {
+        await book.putCounter(scope, 'provider', { failures: 0, outcomes: '' }, now);
       }
       if (current && current.state !== 'closed') {
-        this.#book.put({
+        await book.put({
           ...current,
           state: 'closed',
           reason: current.state === 'half-open' ? 'a probe call succeeded' : 'a call succeeded',
@@ -274,9 +291,10 @@ export class CircuitBreakers {
     }
     const openSeconds = this.#settings.providerOpenSeconds;
     if (current?.state === 'half-open') {
-      this.#book.putCounter(scope, 'provider', { failures: 0, outcomes: '' }, now);
+      await book.putCounter(scope, 'provider', { failures: 0, outcomes: '' }, now);
       return [
-        this.#open(
+        await this.#open(
+          book,
           scope,
           'provider',
           `the probe call failed${detail ? `: ${detail}` : ''}`,
@@ -285,26 +303,33 @@ export class CircuitBreakers {
         ),
       ];
     }
-    const failures = this.#book.counter(scope, 'provider').failures + 1;
+    const failures = (await book.counter(scope, 'provider')).failures + 1;
     if (failures < this.#settings.providerFailures || current?.state === 'open') {
-      this.#book.putCounter(scope, 'provider', { failures, outcomes: '' }, now);
+      await book.putCounter(scope, 'provider', { failures, outcomes: '' }, now);
       return [];
     }
-    this.#book.putCounter(scope, 'provider', { failures: 0, outcomes: '' }, now);
+    await book.putCounter(scope, 'provider', { failures: 0, outcomes: '' }, now);
     const reason = `${failures} consecutive calls to ${modelKey} failed${detail ? ` (last: ${detail})` : ''}`;
-    return [this.#open(scope, 'provider', reason, this.#after(now, openSeconds), now)];
+    return [await this.#open(book, scope, 'provider', reason, this.#after(now, openSeconds), now)];
   }
 
   /** Whether the breaker stops work now (an open one whose timer ran out does not). */
-  #isOpen(scope: string, kind: BreakerKind, now: Date): boolean {
-    const breaker = this.#book.get(scope, kind);
+  async #isOpen(book: BreakerTransaction, scope: string, kind: BreakerKind, now: Date): Promise<boolean> {
+    const breaker = await book.get(scope, kind);
     if (!breaker || breaker.state === 'closed') return false;
     return breaker.closesAt === null || Date.parse(breaker.closesAt) > now.getTime();
   }
 
   /** Writes an open breaker (in the caller's transaction); `#tell` announces it after the commit. */
-  #open(scope: string, kind: BreakerKind, reason: string, closesAt: Date | null, now: Date): BreakerRecord {
-    const previous = this.#book.get(scope, kind);
+  async #open(
+    book: BreakerTransaction,
+    scope: string,
+    kind: BreakerKind,
+    reason: string,
+    closesAt: Date | null,
+    now: Date,
+  ): Promise<BreakerRecord> {
+    const previous = await book.get(scope, kind);
     const record: BreakerRecord = {
       scope,
       kind,
@@ -316,7 +341,7 @@ export class CircuitBreakers {
       updatedAt: now.toISOString(),
       probeUntil: null,
     };
-    this.#book.put(record);
+    await book.put(record);
     return record;
   }
 

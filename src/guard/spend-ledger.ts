@@ -87,10 +87,10 @@ export class SpendLedger {
    *
    * @throws SystemError `store-failed` when the ledger cannot be written (no call may then be made).
    */
-  reserve(
+  async reserve(
     scopes: SpendScopes,
     worstCase: { usd: number; tokens: number; unpriced?: boolean },
-  ): LedgerReserveResult {
+  ): Promise<LedgerReserveResult> {
     const windows = this.windowsOf(scopes);
     if (worstCase.unpriced) {
       const limited = windows.find((window) => window.limitUsd !== null);
@@ -104,7 +104,7 @@ export class SpendLedger {
         };
       }
     }
-    const outcome = this.#book.reserve({
+    const outcome = await this.#book.reserve({
       windows,
       usd: worstCase.usd,
       tokens: worstCase.tokens,
@@ -138,12 +138,15 @@ export class SpendLedger {
   /**
    * Releases the reservation and books what the call cost; with `details`, the call is booked as an
    * entry for reports. Settling twice books once.
+   *
+   * @throws SystemError `spend-out-of-range` when an amount is out of range (nothing is booked then),
+   *   `store-failed` when the ledger cannot be written.
    */
-  settle(
+  async settle(
     reservation: LedgerReservation,
     actual: { usd: number; tokens: number },
     details?: SpendDetails,
-  ): void {
+  ): Promise<void> {
     const entry = details && {
       ...details,
       taskId: reservation.scopes.taskId,
@@ -152,22 +155,22 @@ export class SpendLedger {
       usd: actual.usd,
       tokens: actual.tokens,
     };
-    this.#book.settle(reservation.held, actual, entry, this.#clock());
+    await this.#book.settle(reservation.held, actual, entry, this.#clock());
   }
 
   /** Releases a reservation whose call was never made or failed without a charge. */
-  release(reservation: LedgerReservation): void {
-    this.#book.settle(reservation.held, { usd: 0, tokens: 0 }, undefined, this.#clock());
+  async release(reservation: LedgerReservation): Promise<void> {
+    await this.#book.settle(reservation.held, { usd: 0, tokens: 0 }, undefined, this.#clock());
   }
 
   /**
    * Spent (settled) USD and tokens of each window of `scopes`, by stored scope; a window whose totals
    * cannot be read is left out (reserving in it is refused while a limit applies).
    */
-  spent(scopes: SpendScopes): Record<string, { usd: number; tokens: number }> {
+  async spent(scopes: SpendScopes): Promise<Record<string, { usd: number; tokens: number }>> {
     const spent: Record<string, { usd: number; tokens: number }> = {};
     for (const window of this.windowsOf(scopes)) {
-      const totals = this.#book.totals(window.scope, window.window);
+      const totals = await this.#book.totals(window.scope, window.window);
       if (totals) spent[window.scope] = { usd: totals.spentUsd, tokens: totals.spentTokens };
     }
     return spent;
@@ -177,8 +180,8 @@ export class SpendLedger {
    * Spent (settled) USD and tokens of one task, over all its runs (its window of {@link windowsOf});
    * `undefined` when its totals cannot be read.
    */
-  taskSpent(taskId: string): { usd: number; tokens: number } | undefined {
-    const totals = this.#book.totals(`task:${taskId}`, TASK_WINDOW);
+  async taskSpent(taskId: string): Promise<{ usd: number; tokens: number } | undefined> {
+    const totals = await this.#book.totals(`task:${taskId}`, TASK_WINDOW);
     return totals && { usd: totals.spentUsd, tokens: totals.spentTokens };
   }
 

@@ -24,7 +24,7 @@ const worstCase = { usd: 0.01, tokens: 1000 };
 let store: SqliteStore;
 const now = new Date('2026-11-02T10:00:00Z');
 
-function guardOf(taskId: string): TaskGuard {
+function guardOf(taskId: string): Promise<TaskGuard> {
   const ledger = new SpendLedger({
     book: new SqliteSpendStore(store.database),
     limits: {
@@ -44,7 +44,7 @@ function guardOf(taskId: string): TaskGuard {
     settings,
     clock: () => now,
   });
-  return new TaskGuard({
+  return TaskGuard.open({
     scopes: { taskId, agent: 'fixer', team: 'payments' },
     ledger,
     breakers,
@@ -70,14 +70,14 @@ describe('task guard and the provider breaker', () => {
   it("counts only the provider's faults, and then refuses the next call naming the breaker and its reset", async () => {
     // A bad request and a missing key are the caller's problem: however many, the provider stays usable.
     const refused = new ModelCallError('HTTP 400: prompt is too long', { status: 400, isRetryable: false });
-    for (let call = 0; call < 3; call++) await failedCall(guardOf('t1'), refused);
-    await failedCall(guardOf('t1'), new UserError('model-key-missing', 'OPENAI_API_KEY is not set'));
-    expect((await guardOf('t2').beforeModelCall(key, worstCase)).ok).toBe(true);
+    for (let call = 0; call < 3; call++) await failedCall(await guardOf('t1'), refused);
+    await failedCall(await guardOf('t1'), new UserError('model-key-missing', 'OPENAI_API_KEY is not set'));
+    expect((await (await guardOf('t2')).beforeModelCall(key, worstCase)).ok).toBe(true);
 
     const down = new ModelCallError('HTTP 500: server error', { status: 500, isRetryable: true });
-    await failedCall(guardOf('t3'), down);
-    await failedCall(guardOf('t4'), down);
-    const stopped = await guardOf('t5').beforeModelCall(key, worstCase);
+    await failedCall(await guardOf('t3'), down);
+    await failedCall(await guardOf('t4'), down);
+    const stopped = await (await guardOf('t5')).beforeModelCall(key, worstCase);
     expect(stopped).toEqual({
       ok: false,
       stopReason: 'breaker',

@@ -1,4 +1,5 @@
 import { describeError, WardenError } from '../spec/errors.ts';
+import { NANOS_PER_USD } from '../spec/spend-store.ts';
 import type { CircuitBreakers } from './circuit-breakers.ts';
 import { nextUtcMidnight } from './circuit-breakers.ts';
 import { describeOpenBreaker } from './describe-breaker.ts';
@@ -28,7 +29,7 @@ export interface TaskGuardSettings {
  * What stands between one task and its spending: before each model call the open breakers of its scopes
  * are checked and the worst case is reserved in the ledger (task, agent day, team day, fleet day); after
  * it the reservation is settled with what the vendor reported, and tool outcomes and loops feed the
- * breakers. Every refusal names its scope.
+ * breakers. Every refusal names its scope. Open one with `TaskGuard.open`.
  */
 export class TaskGuard {
   readonly scopes: SpendScopes;
@@ -37,17 +38,34 @@ export class TaskGuard {
   readonly #clock: () => Date;
   /** A part of the task's budget a child (a pipeline stage) may spend: spend up to `untilUsd`. */
   #cap: { untilUsd: number; label: string } | undefined;
+  /** Booked to the task so far, counted as the ledger counts it (integer nano-dollars), so sums are exact. */
+  #spentNanos: number;
+  #spentTokens: number;
 
-  constructor(settings: TaskGuardSettings) {
+  /**
+   * The guard of one task run. Reads, once, what the task has spent in its earlier runs (none when its
+   * totals cannot be read: its limit then refuses every call anyway); `spent` then stays current as the
+   * guard books the task's calls, since only the task itself books spend to its own window.
+   *
+   * @throws SystemError `store-failed` when the ledger cannot be read.
+   */
+  static async open(settings: TaskGuardSettings): Promise<TaskGuard> {
+    const before = await settings.ledger.taskSpent(settings.scopes.taskId);
+    return new TaskGuard(settings, before ?? { usd: 0, tokens: 0 });
+  }
+
+  private constructor(settings: TaskGuardSettings, before: { usd: number; tokens: number }) {
     this.scopes = settings.scopes;
     this.#ledger = settings.ledger;
     this.#breakers = settings.breakers;
     this.#clock = settings.clock ?? (() => new Date());
+    this.#spentNanos = Math.round(before.usd * NANOS_PER_USD);
+    this.#spentTokens = before.tokens;
   }
 
   /** What this task has spent so far, across all its runs. */
   get spent(): { usd: number; tokens: number } {
-    return this.#ledger.taskSpent(this.scopes.taskId) ?? { usd: 0, tokens: 0 };
+    return { usd: this.#spentNanos / NANOS_PER_USD, tokens: this.#spentTokens };
   }
 
   /**
@@ -66,7 +84,7 @@ export class TaskGuard {
     modelKey: string | null,
     worstCase: { usd: number; tokens: number },
   ): Promise<GuardReserveResult> {
-    const open = this.#breakers?.check(breakerScopesOf(this.scopes, modelKey ?? undefined));
+    const open = await this.#breakers?.check(breakerScopesOf(this.scopes, modelKey ?? undefined));
     if (open) return { ok: false, stopReason: 'breaker', reason: describeOpenBreaker(open).description };
     const cap = this.#cap;
     if (cap && this.spent.usd + worstCase.usd > cap.untilUsd) {
@@ -77,7 +95,7 @@ export class TaskGuard {
         reason: `${cap.label}: the next call could cost $${worstCase.usd.toFixed(4)}, more than the $${left.toFixed(4)} left`,
       };
     }
-    const reserved = this.#ledger.reserve(this.scopes, worstCase);
+    const reserved = await this.#ledger.reserve(this.scopes, worstCase);
     if (reserved.ok) return reserved;
     if (reserved.scope === 'task') return { ok: false, stopReason: 'budget', reason: reserved.reason };
     // An unreadable window is not a limit reached: refuse this call without opening a spend breaker.
@@ -99,7 +117,7 @@ export class TaskGuard {
     actual: { usd: number; tokens: number },
     details: SpendDetails,
   ): Promise<void> {
-    this.#ledger.settle(reservation, actual, details);
+    await this.#settle(reservation, actual, details);
     await this.#breakers?.record({ type: 'model-call', modelKey, failed: false });
   }
 
@@ -114,7 +132,7 @@ export class TaskGuard {
     details: SpendDetails,
     detail: string,
   ): Promise<void> {
-    this.#ledger.settle(reservation, { usd: reservation.usd, tokens: reservation.tokens }, details);
+    await this.#settle(reservation, { usd: reservation.usd, tokens: reservation.tokens }, details);
     await this.#breakers?.record({ type: 'model-call', modelKey, failed: true, detail });
   }
 
@@ -129,7 +147,7 @@ export class TaskGuard {
     modelKey: string | null,
     error: unknown,
   ): Promise<void> {
-    this.#ledger.release(reservation);
+    await this.#ledger.release(reservation);
     const providerFault =
       error instanceof WardenError && error.code === 'model-call-failed' && error.isRetryable;
     if (modelKey !== null && providerFault)
@@ -149,7 +167,7 @@ export class TaskGuard {
     if (!this.#breakers) return undefined;
     const { taskId, agent } = this.scopes;
     await this.#breakers.record({ type: 'tool-call', taskId, agent, failed });
-    const open = this.#breakers.check(breakerScopesOf(this.scopes));
+    const open = await this.#breakers.check(breakerScopesOf(this.scopes));
     return open ? { stopReason: 'breaker', reason: describeOpenBreaker(open).description } : undefined;
   }
 
@@ -160,5 +178,16 @@ export class TaskGuard {
    */
   async onLoop(detail: string): Promise<void> {
     await this.#breakers?.record({ type: 'loop', scope: `task:${this.scopes.taskId}`, detail });
+  }
+
+  /** Books the call in the ledger, then counts it in `spent` as the ledger rounds it. */
+  async #settle(
+    reservation: LedgerReservation,
+    actual: { usd: number; tokens: number },
+    details: SpendDetails,
+  ): Promise<void> {
+    await this.#ledger.settle(reservation, actual, details);
+    this.#spentNanos += Math.round(actual.usd * NANOS_PER_USD);
+    this.#spentTokens += Math.round(actual.tokens);
   }
 }

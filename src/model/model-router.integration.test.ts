@@ -52,7 +52,7 @@ async function midTier(options: { health?: Set<string>; failures?: string[] } = 
     backoffMaxMs: 30_000,
     priceTable,
     health: open && {
-      openBreaker: (key) =>
+      openBreaker: async (key) =>
         open.has(key)
           ? {
               scope: `model:${key}`,

@@ -72,7 +72,7 @@ export function createRoutedModelClient(settings: RoutedModelSettings): RoutedMo
       const skipped: OpenBreakerNotice[] = [];
       let why = `first model of the ${tier} tier${settings.because ? ` (${settings.because})` : ''}`;
       for (const [index, client] of candidates.entries()) {
-        const open = health?.openBreaker(client.priceKey);
+        const open = await health?.openBreaker(client.priceKey);
         if (open) {
           skipped.push(open);
           await decide({

@@ -34,37 +34,52 @@ export interface BreakerCounter {
 }
 
 /**
- * Where circuit breakers and their counters live, shared by every process that runs tasks (the embedded
- * implementation is `SqliteBreakerStore`). Methods are synchronous: a breaker decision reads, decides
- * and writes inside one `atomically` call, with no other writer in between.
+ * The reads and writes of one breaker decision, valid only inside the `BreakerStore.atomically` call that
+ * handed it over: between its first read and its last write no other writer, in any process, changes a
+ * breaker, a counter or a trip.
  */
-export interface BreakerStore {
-  /**
-   * Runs `work` with no other writer between its reads and its writes. `work` must be synchronous and
-   * must not call `atomically` again.
-   *
-   * @throws SystemError `store-failed` when the store cannot be locked or written (nothing is kept then).
-   */
-  atomically<T>(work: () => T): T;
+export interface BreakerTransaction {
   /** Every breaker, open ones first. */
-  list(): BreakerRecord[];
+  list(): Promise<BreakerRecord[]>;
   /** The breakers of `scopes` that are not closed. */
-  notClosed(scopes: readonly string[]): BreakerRecord[];
+  notClosed(scopes: readonly string[]): Promise<BreakerRecord[]>;
   /** Writes a breaker's state (insert or replace). */
-  put(record: BreakerRecord): void;
+  put(record: BreakerRecord): Promise<void>;
   /** The breaker of `scope` and `kind`; `undefined` when it was never written. */
-  get(scope: string, kind: BreakerKind): BreakerRecord | undefined;
+  get(scope: string, kind: BreakerKind): Promise<BreakerRecord | undefined>;
   /** What the breaker of `scope` and `kind` has counted; zero when nothing. */
-  counter(scope: string, kind: BreakerKind): BreakerCounter;
+  counter(scope: string, kind: BreakerKind): Promise<BreakerCounter>;
   /** Writes what the breaker of `scope` and `kind` has counted. */
-  putCounter(scope: string, kind: BreakerKind, counter: BreakerCounter, now: Date): void;
+  putCounter(scope: string, kind: BreakerKind, counter: BreakerCounter, now: Date): Promise<void>;
   /**
    * Records that the breaker of `source` (`task:ID`, `agent:NAME`) opened, as a trip that the wider
    * breaker of `scope` counts; a source counts once, at its latest trip.
    */
-  addTrip(scope: string, source: string, at: Date): void;
+  addTrip(scope: string, source: string, at: Date): Promise<void>;
   /** How many distinct sources tripped against `scope` at or after `since`. */
-  countTrips(scope: string, since: Date): number;
+  countTrips(scope: string, since: Date): Promise<number>;
   /** Forgets the counters and trips of `scope`, or of every scope. */
-  forget(scope?: string): void;
+  forget(scope?: string): Promise<void>;
+}
+
+/**
+ * Where circuit breakers and their counters live, shared by every process that runs tasks (the embedded
+ * implementation is `SqliteBreakerStore`, a fleet's `PgBreakerStore`). A breaker decision reads, decides
+ * and writes inside one `atomically` call, with no other writer in between; the two reads here are for
+ * callers that only look (and for the cheap "is anything open?" before taking the lock).
+ */
+export interface BreakerStore {
+  /**
+   * Runs `work` with no other writer between its reads and its writes, and keeps its writes only when it
+   * resolves: a throw (or rejection) keeps nothing. `work` must do its reads and writes through `book`,
+   * must await nothing else (no I/O, no timer) and must not call `atomically` again.
+   *
+   * @throws SystemError `store-failed` when the store cannot be locked or written (nothing is kept then);
+   *   a `WardenError` thrown by `work` passes through unchanged.
+   */
+  atomically<T>(work: (book: BreakerTransaction) => Promise<T>): Promise<T>;
+  /** Every breaker, open ones first. */
+  list(): Promise<BreakerRecord[]>;
+  /** The breakers of `scopes` that are not closed. */
+  notClosed(scopes: readonly string[]): Promise<BreakerRecord[]>;
 }

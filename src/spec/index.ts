@@ -5,6 +5,7 @@ export type {
   BreakerRecord,
   BreakerState,
   BreakerStore,
+  BreakerTransaction,
 } from './breaker-store.ts';
 export { canonicalHash, canonicalJson } from './canonical-hash.ts';
 export type { Environment, EnvName } from './env.ts';
@@ -76,7 +77,7 @@ export type {
   SpendWindow,
   UnreadableSpendEntry,
 } from './spend-store.ts';
-export { utcDay } from './spend-store.ts';
+export { NANOS_PER_USD, utcDay } from './spend-store.ts';
 export type { NewTask, Store, TaskFilter, TaskUpdate } from './store.ts';
 export { TASK_TRAILER, TRACE_TRAILER, taskTrailers } from './task-trailers.ts';
 export type {

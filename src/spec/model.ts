@@ -105,7 +105,7 @@ export interface ProviderHealth {
    * The open breaker that keeps `modelKey` from being called now, or `undefined` when it may be called
    * (which may claim the breaker's one half-open probe).
    */
-  openBreaker(modelKey: string): OpenBreakerNotice | undefined;
+  openBreaker(modelKey: string): Promise<OpenBreakerNotice | undefined>;
   /** Records the outcome of one call to `modelKey`, after its retries on that model. */
   record(modelKey: string, failed: boolean, detail?: string): Promise<void>;
 }

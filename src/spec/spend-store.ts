@@ -77,8 +77,9 @@ export interface SpendTotals {
 
 /**
  * Where spend is reserved and booked, shared by every process that runs tasks (the embedded one:
- * `SqliteSpendStore`). `reserve` checks and holds every window at once, so concurrent tasks can never
- * together pass a limit; `settle` releases the hold and books the real cost.
+ * `SqliteSpendStore`; a fleet's: `PgSpendStore`). `reserve` checks and holds every window at once, so
+ * concurrent tasks — in one process or many — can never together pass a limit; `settle` releases the
+ * hold and books the real cost.
  */
 export interface SpendStore {
   /**
@@ -95,7 +96,7 @@ export interface SpendStore {
     tokens: number;
     now: Date;
     ttlMs: number;
-  }): SpendReserveOutcome;
+  }): Promise<SpendReserveOutcome>;
   /**
    * Releases the reservation and books what the call really cost in every one of its windows, with the
    * call's entry (none for a call that was never made). Settling twice books once. A settled
@@ -109,9 +110,9 @@ export interface SpendStore {
     actual: { usd: number; tokens: number },
     entry?: SpendEntry,
     now?: Date,
-  ): void;
+  ): Promise<void>;
   /** Zeros for a window never used; `undefined` when the stored totals cannot be read. */
-  totals(scope: string, window: string): SpendTotals | undefined;
+  totals(scope: string, window: string): Promise<SpendTotals | undefined>;
   /**
    * Entries booked at or after `sinceAt` (ISO time) and of `taskId`, oldest first; a filter left
    * undefined matches all. An entry that cannot be read back is left out and passed to `onUnreadable`.
@@ -119,14 +120,17 @@ export interface SpendStore {
   entries(
     filter?: { sinceAt?: string; taskId?: string },
     onUnreadable?: (entry: UnreadableSpendEntry) => void,
-  ): SpendEntryRow[];
+  ): Promise<SpendEntryRow[]>;
   /**
    * Releases every reservation still held by a task (one whose process died mid-call); returns how many.
    *
    * @throws SystemError `store-failed`.
    */
-  releaseTaskReservations(taskId: string, now: Date): number;
+  releaseTaskReservations(taskId: string, now: Date): Promise<number>;
 }
+
+/** Nano-dollars per dollar: money is stored and summed as integers so a limit holds to the cent and beyond. */
+export const NANOS_PER_USD = 1_000_000_000;
 
 /** The UTC day of `time`, `YYYY-MM-DD`: the window of every daily scope. */
 export function utcDay(time: Date): string {

@@ -5,9 +5,10 @@ import type {
   BreakerRecord,
   BreakerState,
   BreakerStore,
+  BreakerTransaction,
 } from '../spec/breaker-store.ts';
 import { SystemError } from '../spec/errors.ts';
-import { immediateTransaction } from './internal/immediate-transaction.ts';
+import { SerialTransactions } from './internal/serial-transactions.ts';
 import { Statements } from './internal/statements.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -15,29 +16,49 @@ type Row = Record<string, SQLInputValue>;
 /**
  * Circuit breakers and their counters in the shared SQLite file, so every worker process sees the same
  * open breaker, counts into the same windows and `warden breakers reset` reaches them all. Callers
- * that read, decide and write wrap the three in `atomically`. The constructor does no I/O.
+ * that read, decide and write do it in `atomically`. The constructor does no I/O.
  */
 export class SqliteBreakerStore implements BreakerStore {
-  readonly #db: DatabaseSync;
-  readonly #statements: Statements;
+  readonly #transactions: SerialTransactions;
+  readonly #book: SqliteBreakerBook;
 
   constructor(database: DatabaseSync) {
-    this.#db = database;
-    this.#statements = new Statements(database);
+    this.#transactions = new SerialTransactions(database, 'the breaker store');
+    this.#book = new SqliteBreakerBook(database);
   }
 
   /**
-   * Runs `work` in one `BEGIN IMMEDIATE` transaction: no other process writes between its reads and its
-   * writes. `work` must be synchronous and must not call `atomically` again.
+   * Runs `work` in one `BEGIN IMMEDIATE` transaction, after every earlier `atomically` of this store has
+   * ended: no other process writes between its reads and its writes, and no other code of this process
+   * runs while it is open (see `SerialTransactions`). `work` must await nothing but `book`.
    *
    * @throws SystemError `store-failed` when the store cannot be locked or written (nothing is kept then).
    */
-  atomically<T>(work: () => T): T {
-    return immediateTransaction(this.#db, 'the breaker store', work);
+  atomically<T>(work: (book: BreakerTransaction) => Promise<T>): Promise<T> {
+    return this.#transactions.run(() => work(this.#book));
   }
 
   /** Every breaker, open ones first. */
-  list(): BreakerRecord[] {
+  async list(): Promise<BreakerRecord[]> {
+    return this.#book.list();
+  }
+
+  /** The breakers of `scopes` that are not closed. */
+  async notClosed(scopes: readonly string[]): Promise<BreakerRecord[]> {
+    return this.#book.notClosed(scopes);
+  }
+}
+
+/** The statements of the breaker tables; each runs at once, so an `await` on one never yields to I/O. */
+class SqliteBreakerBook implements BreakerTransaction {
+  readonly #statements: Statements;
+
+  constructor(database: DatabaseSync) {
+    this.#statements = new Statements(database);
+  }
+
+  /** Every breaker, open ones first. */
+  async list(): Promise<BreakerRecord[]> {
     const rows = this.#statements
       .get(`SELECT * FROM breakers ORDER BY CASE state WHEN 'closed' THEN 1 ELSE 0 END, updated_at DESC`)
       .all() as Row[];
@@ -45,7 +66,7 @@ export class SqliteBreakerStore implements BreakerStore {
   }
 
   /** The breakers of `scopes` that are not closed. */
-  notClosed(scopes: readonly string[]): BreakerRecord[] {
+  async notClosed(scopes: readonly string[]): Promise<BreakerRecord[]> {
     if (scopes.length === 0) return [];
     const marks = scopes.map(() => '?').join(', ');
     const rows = this.#statements
@@ -55,7 +76,7 @@ export class SqliteBreakerStore implements BreakerStore {
   }
 
   /** Writes a breaker's state (insert or replace). */
-  put(record: BreakerRecord): void {
+  async put(record: BreakerRecord): Promise<void> {
     this.#run(
       `INSERT INTO breakers (scope, kind, state, reason, opened_at, closes_at, trips, updated_at, probe_until)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -77,7 +98,7 @@ export class SqliteBreakerStore implements BreakerStore {
   }
 
   /** The breaker of `scope` and `kind`; `undefined` when it was never written. */
-  get(scope: string, kind: BreakerKind): BreakerRecord | undefined {
+  async get(scope: string, kind: BreakerKind): Promise<BreakerRecord | undefined> {
     const row = this.#statements
       .get('SELECT * FROM breakers WHERE scope = ? AND kind = ?')
       .get(scope, kind) as Row | undefined;
@@ -85,7 +106,7 @@ export class SqliteBreakerStore implements BreakerStore {
   }
 
   /** What the breaker of `scope` and `kind` has counted; zero when nothing. */
-  counter(scope: string, kind: BreakerKind): BreakerCounter {
+  async counter(scope: string, kind: BreakerKind): Promise<BreakerCounter> {
     const row = this.#statements
       .get('SELECT failures, outcomes FROM breaker_counters WHERE scope = ? AND kind = ?')
       .get(scope, kind) as Row | undefined;
@@ -95,7 +116,7 @@ export class SqliteBreakerStore implements BreakerStore {
   }
 
   /** Writes what the breaker of `scope` and `kind` has counted. */
-  putCounter(scope: string, kind: BreakerKind, counter: BreakerCounter, now: Date): void {
+  async putCounter(scope: string, kind: BreakerKind, counter: BreakerCounter, now: Date): Promise<void> {
     this.#run(
       `INSERT INTO breaker_counters (scope, kind, failures, outcomes, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (scope, kind) DO UPDATE SET failures = excluded.failures, outcomes = excluded.outcomes,
@@ -108,7 +129,7 @@ export class SqliteBreakerStore implements BreakerStore {
    * Records that the breaker of `source` (`task:ID`, `agent:NAME`) opened, as a trip that the wider
    * breaker of `scope` counts; a source counts once, at its latest trip.
    */
-  addTrip(scope: string, source: string, at: Date): void {
+  async addTrip(scope: string, source: string, at: Date): Promise<void> {
     this.#run(
       `INSERT INTO breaker_trips (scope, source, at) VALUES (?, ?, ?)
        ON CONFLICT (scope, source) DO UPDATE SET at = excluded.at`,
@@ -117,7 +138,7 @@ export class SqliteBreakerStore implements BreakerStore {
   }
 
   /** How many distinct sources tripped against `scope` at or after `since`. */
-  countTrips(scope: string, since: Date): number {
+  async countTrips(scope: string, since: Date): Promise<number> {
     const row = this.#statements
       .get('SELECT COUNT(*) AS trips FROM breaker_trips WHERE scope = ? AND at >= ?')
       .get(scope, since.toISOString()) as Row;
@@ -125,7 +146,7 @@ export class SqliteBreakerStore implements BreakerStore {
   }
 
   /** Forgets the counters and trips of `scope`, or of every scope. */
-  forget(scope?: string): void {
+  async forget(scope?: string): Promise<void> {
     if (scope === undefined) {
       this.#run('DELETE FROM breaker_counters', []);
       this.#run('DELETE FROM breaker_trips', []);

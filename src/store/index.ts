@@ -29,6 +29,7 @@ export type { PullOutcomeRow, PullOutcomeStore, PullState } from '../spec/pull-o
 export { SqliteActionStore } from './actions-store.ts';
 export type { ApprovalStoreSettings } from './approvals-store.ts';
 export { approvalContentHash, DEFAULT_APPROVAL_TTL_MS, SqliteApprovalStore } from './approvals-store.ts';
+export { SqliteAuditSearch } from './audit-search.ts';
 export { SqliteBatchStore } from './batch-store.ts';
 export { SqliteBreakerStore } from './breaker-store.ts';
 export { SqliteDeliveryStore } from './delivery-store.ts';
@@ -42,7 +43,7 @@ export { PgPullOutcomeStore } from './pg/pg-pull-outcome-store.ts';
 export { SqlitePullOutcomeStore } from './pull-outcome-store.ts';
 export { SqliteReportStore } from './report-store.ts';
 export type { StoreCheck, StoreFinding } from './spend-checks.ts';
-export { SPEND_CHECKS } from './spend-checks.ts';
+export { sqliteSpendChecks } from './spend-checks.ts';
 export {
   MAX_CALL_NANOS,
   MAX_CALL_TOKENS,

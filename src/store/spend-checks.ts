@@ -12,10 +12,25 @@ export interface StoreFinding {
   hint: string;
 }
 
-/** A health check of the embedded store, as `warden doctor` runs it. Reads only; never repairs. */
+/**
+ * A health check of a store, as `warden doctor` runs it, made for one store (see `sqliteSpendChecks`).
+ * Reads only; never repairs.
+ */
 export interface StoreCheck {
   name: string;
   /** What it looks at, for people. */
+  description: string;
+  /**
+   * What is wrong in the store the check was made for; empty when nothing is.
+   *
+   * @throws SystemError `store-failed` when the store cannot be read.
+   */
+  run(now: Date): Promise<StoreFinding[]>;
+}
+
+/** A check of the SQLite spend tables, given the database when run. */
+interface SqliteCheck {
+  name: string;
   description: string;
   run(database: DatabaseSync, now: Date): StoreFinding[];
 }
@@ -40,7 +55,7 @@ function badColumns(row: Record<string, SQLOutputValue>, columns: readonly strin
     .map((column) => `${column} ${String(row[column])}`);
 }
 
-const windowsCheck: StoreCheck = {
+const windowsCheck: SqliteCheck = {
   name: 'spend-windows',
   description: 'spent and held totals of every spend window are integers between 0 and 2^53',
   run(database) {
@@ -60,7 +75,7 @@ const windowsCheck: StoreCheck = {
   },
 };
 
-const entriesCheck: StoreCheck = {
+const entriesCheck: SqliteCheck = {
   name: 'spend-entries',
   description: 'amounts and token counts of every booked model call are integers between 0 and 2^53',
   run(database) {
@@ -84,7 +99,7 @@ const entriesCheck: StoreCheck = {
   },
 };
 
-const reservationsCheck: StoreCheck = {
+const reservationsCheck: SqliteCheck = {
   name: 'spend-reservations',
   description: 'no reservation is held past its time to live, and every held amount is in range',
   run(database, now) {
@@ -113,5 +128,18 @@ const reservationsCheck: StoreCheck = {
   },
 };
 
-/** The checks of the spend ledger, in the order `warden doctor` runs them. Append new checks here. */
-export const SPEND_CHECKS: readonly StoreCheck[] = [windowsCheck, entriesCheck, reservationsCheck];
+/** The checks of the spend ledger in SQLite, in the order they run. Append new checks here. */
+const SQLITE_SPEND_CHECKS: readonly SqliteCheck[] = [windowsCheck, entriesCheck, reservationsCheck];
+
+/**
+ * The checks of the spend ledger in the SQLite file open as `database` (`SqliteStore.database`), in the
+ * order `warden doctor` runs them. Each reads only what it names, with integers read as bigints so an
+ * out-of-range amount is seen rather than thrown.
+ */
+export function sqliteSpendChecks(database: DatabaseSync): readonly StoreCheck[] {
+  return SQLITE_SPEND_CHECKS.map((check) => ({
+    name: check.name,
+    description: check.description,
+    run: async (now: Date) => check.run(database, now),
+  }));
+}

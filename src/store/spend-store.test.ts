@@ -1,127 +1,116 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SystemError } from '../spec/errors.ts';
-import { SPEND_CHECKS } from './spend-checks.ts';
+import { spendEntryOf } from '../testing/spend-store-conformance.ts';
+import { MIGRATIONS } from './migrations.ts';
+import { sqliteSpendChecks } from './spend-checks.ts';
 import { SqliteSpendStore } from './spend-store.ts';
 import { openSqliteStore, type SqliteStore } from './sqlite-store.ts';
 
-const now = new Date('2026-05-01T12:00:00.000Z');
-const window = (limitUsd: number | null) => ({
-  scope: 'fleet',
-  window: '2026-05-01',
-  limitUsd,
-  limitTokens: null,
-});
-const entry = {
-  taskId: 't1',
-  agent: null,
-  team: null,
-  stage: null,
-  priceKey: 'anthropic:claude-haiku-4-5',
-  priceTableVersion: 'v',
-  tier: null,
-  batch: false,
-  usd: 0,
-  tokens: 0,
-  input: 10,
-  output: 5,
-  cacheRead: 0,
-  cacheWrite: 0,
-  cacheWrite1h: 0,
-  topTierUsd: null,
-};
+// What every spend store does is in src/testing/spend-store-conformance.ts (run on SQLite by
+// spend-store.conformance.test.ts); here is what only the SQLite file has: its doctor checks and its upgrades.
 
+const now = new Date('2026-12-02T12:00:00.000Z');
+const day = '2026-12-02';
+
+let dir: string;
 let store: SqliteStore;
-let book: SqliteSpendStore;
 
 beforeEach(() => {
-  store = openSqliteStore(':memory:');
-  book = new SqliteSpendStore(store.database);
+  dir = mkdtempSync(path.join(tmpdir(), 'warden-spend-'));
+  store = openSqliteStore(path.join(dir, 'warden.db'));
 });
-afterEach(() => store.close());
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
-function hold(limitUsd: number | null = null) {
-  const outcome = book.reserve({ windows: [window(limitUsd)], usd: 0.1, tokens: 100, now, ttlMs: 60_000 });
-  if (!outcome.ok) throw new Error('refused');
-  return outcome.reservation;
-}
-
-describe('SqliteSpendStore at its boundary', () => {
-  it.each([
-    ['a negative amount', { usd: -4.5, tokens: 10 }],
-    ['an amount past the per-call cap', { usd: 7.5e8, tokens: 10 }],
-    ['a token count past the cap', { usd: 1, tokens: 1e15 }],
-    ['an amount that is not a number', { usd: Number.NaN, tokens: 10 }],
-  ])('refuses to book %s, and books nothing', (_name, actual) => {
-    const reservation = hold();
-    expect(() => book.settle(reservation, actual, entry, now)).toThrow(SystemError);
-    expect(book.totals('fleet', '2026-05-01')).toMatchObject({ spentUsd: 0, heldUsd: 0.1 });
-    expect(book.entries()).toEqual([]);
-  });
-
-  it('refuses to book an entry whose counts are negative', () => {
-    expect(() => book.settle(hold(), { usd: 0.01, tokens: 10 }, { ...entry, output: -50 }, now)).toThrow(
-      /spend entry/,
-    );
-  });
-
-  it('reads an out-of-range window as unreadable: refused under a limit, added to without one', () => {
+describe("the SQLite spend ledger's doctor checks", () => {
+  it('name an out-of-range window, an out-of-range entry and a reservation held past its time to live', async () => {
+    const book = new SqliteSpendStore(store.database);
     store.database
       .prepare('INSERT INTO spend_windows (scope, window, spent_nanos) VALUES (?, ?, ?)')
-      .run('fleet', '2026-05-01', 750_000_000_000_000_000n);
-    expect(book.totals('fleet', '2026-05-01')).toBeUndefined();
-    const limited = book.reserve({ windows: [window(100)], usd: 0.1, tokens: 1, now, ttlMs: 60_000 });
-    expect(limited).toMatchObject({ ok: false, limit: 'unreadable', scope: 'fleet' });
-    expect(book.reserve({ windows: [window(null)], usd: 0.1, tokens: 1, now, ttlMs: 60_000 }).ok).toBe(true);
-    expect(SPEND_CHECKS[0]?.run(store.database, now)).toHaveLength(1);
-  });
-
-  it('leaves an out-of-range entry out of what it reads, and says which', () => {
-    book.settle(hold(), { usd: 0.01, tokens: 15 }, entry, now);
+      .run('fleet', day, 750_000_000_000_000_000n);
     store.database
       .prepare(
         `INSERT INTO spend_entries (task_id, day, at, price_key, price_table_version, usd_nanos, tokens,
            input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens)
-         VALUES ('old', '2026-04-30', '2026-04-30T00:00:00.000Z', 'k', 'v', ?, 1, 1, 1, 0, 0, 0)`,
+         VALUES ('old', ?, ?, 'k', 'v', 5, 1, -1, 1, 0, 0, 0)`,
       )
-      .run(750_000_000_000_000_000n);
-    const skipped: string[] = [];
-    const entries = book.entries({}, (bad) => skipped.push(`${bad.taskId}: ${bad.reason}`));
-    expect(entries.map((row) => row.taskId)).toEqual(['t1']);
-    expect(skipped).toEqual(['old: usd_nanos 750000000000000000 is not an integer between 0 and 2^53']);
+      .run(day, now.toISOString());
+    const windows = [{ scope: 'task:t1', window: 'all', limitUsd: null, limitTokens: null }];
+    await book.reserve({ windows, usd: 0.1, tokens: 1, now, ttlMs: 1000 });
+    const later = new Date(now.getTime() + 60_000);
+    const findings = [];
+    for (const check of sqliteSpendChecks(store.database)) findings.push(...(await check.run(later)));
+    expect(findings.map((finding) => `${finding.check}: ${finding.subject}`)).toEqual([
+      `spend-windows: spend window fleet ${day}`,
+      `spend-entries: spend entry 1 (task old, ${day})`,
+      expect.stringMatching(/^spend-reservations: reservation /),
+    ]);
   });
 });
 
-describe('releasing the reservations of a task whose process died', () => {
-  let dir: string;
-  let store: SqliteStore;
-  let spend: SqliteSpendStore;
-  const now = new Date('2026-12-02T12:00:00Z');
-  const windows = (taskId: string) => [
-    { scope: `task:${taskId}`, window: 'all', limitUsd: 1, limitTokens: null },
-    { scope: 'agent:coder', window: '2026-12-02', limitUsd: 1, limitTokens: null },
-  ];
+describe('a store written before compaction', () => {
+  it('loses its settled rows on upgrade, keeps its held ones, and never books a settled call again', async () => {
+    const file = path.join(dir, 'old.db');
+    const old = new DatabaseSync(file);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    for (const [index, migration] of MIGRATIONS.slice(0, 6).entries()) {
+      old.exec(migration);
+      old.prepare('INSERT INTO schema_migrations VALUES (?, ?)').run(index + 1, now.toISOString());
+    }
+    const oldWindows = JSON.stringify([{ scope: 'fleet', window: day }]);
+    const insertReservation = old.prepare(
+      `INSERT INTO spend_reservations (id, windows, nanos, tokens, state, created_at, expires_at)
+       VALUES (?, ?, 100000000, 100, ?, '2026-12-02T12:00:00.000Z', '2026-12-02T13:00:00.000Z')`,
+    );
+    for (const [id, state] of [
+      ['booked', 'settled'],
+      ['released-late', 'expired'],
+      ['freed', 'released'],
+      ['in-flight', 'held'],
+    ] as const) {
+      insertReservation.run(id, oldWindows, state);
+    }
+    old
+      .prepare(
+        `INSERT INTO spend_entries (reservation_id, task_id, day, at, price_key, price_table_version, usd_nanos,
+           tokens, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens)
+         VALUES ('booked', 't1', ?, ?, 'k', 'v', 50000000, 100, 90, 10, 0, 0, 0)`,
+      )
+      .run(day, now.toISOString());
+    old
+      .prepare(
+        `INSERT INTO spend_windows (scope, window, spent_nanos, spent_tokens, held_nanos, held_tokens)
+         VALUES ('fleet', ?, 50000000, 100, 100000000, 100)`,
+      )
+      .run(day);
+    old.close();
 
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'warden-spend-'));
-    store = openSqliteStore(path.join(dir, 'warden.db'));
-    spend = new SqliteSpendStore(store.database);
-  });
-  afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it("frees only that task's holds, in its own window and in the shared ones, once", () => {
-    spend.reserve({ windows: windows('dead'), usd: 0.25, tokens: 100, now, ttlMs: 3_600_000 });
-    spend.reserve({ windows: windows('alive'), usd: 0.1, tokens: 50, now, ttlMs: 3_600_000 });
-    expect(spend.releaseTaskReservations('dead', now)).toBe(1);
-    expect(spend.totals('task:dead', 'all')?.heldUsd).toBe(0);
-    expect(spend.totals('task:alive', 'all')?.heldUsd).toBeCloseTo(0.1, 9);
-    expect(spend.totals('agent:coder', '2026-12-02')?.heldUsd).toBeCloseTo(0.1, 9);
-    expect(spend.releaseTaskReservations('dead', now)).toBe(0);
-    expect(spend.totals('agent:coder', '2026-12-02')?.heldUsd).toBeCloseTo(0.1, 9);
+    const upgraded = openSqliteStore(file);
+    try {
+      const rows = upgraded.database.prepare('SELECT id, state FROM spend_reservations ORDER BY id').all();
+      expect(rows).toEqual([{ id: 'in-flight', state: 'held' }]);
+      const upgradedBook = new SqliteSpendStore(upgraded.database);
+      const booked = {
+        id: 'booked',
+        windows: [{ scope: 'fleet', window: day }],
+        nanos: 100_000_000,
+        tokens: 100,
+      };
+      await upgradedBook.settle(booked, { usd: 0.05, tokens: 100 }, spendEntryOf(0.05), now);
+      expect(await upgradedBook.totals('fleet', day)).toEqual({
+        spentUsd: 0.05,
+        spentTokens: 100,
+        heldUsd: 0.1,
+        heldTokens: 100,
+      });
+      expect(await upgradedBook.entries()).toHaveLength(1);
+    } finally {
+      await upgraded.close();
+    }
   });
 });

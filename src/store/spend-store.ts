@@ -39,8 +39,9 @@ type Row = Record<string, SQLInputValue>;
 /**
  * The spend ledger in the shared SQLite file. `reserve` checks and holds every window in one immediate
  * transaction, so concurrent tasks — in this process or in others on the same file — can never together
- * pass a limit; `settle` releases the hold and books the real cost. Construct with the open database of
- * a `SqliteStore` (`store.database`); the constructor does no I/O.
+ * pass a limit; `settle` releases the hold and books the real cost. Every transaction runs synchronously
+ * inside its method (the promise is settled after it committed), so nothing else runs while it is open.
+ * Construct with the open database of a `SqliteStore` (`store.database`); the constructor does no I/O.
  */
 export class SqliteSpendStore implements SpendStore {
   readonly #db: DatabaseSync;
@@ -60,13 +61,13 @@ export class SqliteSpendStore implements SpendStore {
    * @throws SystemError `spend-out-of-range` when the amounts are not within 0 and the per-call caps,
    *   `store-failed` when the database cannot be written.
    */
-  reserve(request: {
+  async reserve(request: {
     windows: readonly SpendWindow[];
     usd: number;
     tokens: number;
     now: Date;
     ttlMs: number;
-  }): SpendReserveOutcome {
+  }): Promise<SpendReserveOutcome> {
     const nanos = Math.ceil(request.usd * NANOS_PER_USD);
     const tokens = Math.ceil(request.tokens);
     checkAmounts('reservation', nanos, tokens);
@@ -128,12 +129,12 @@ export class SqliteSpendStore implements SpendStore {
    *   within 0 and the per-call caps (nothing is booked then), `store-failed` when the database cannot
    *   be written.
    */
-  settle(
+  async settle(
     reservation: SpendReservation,
     actual: { usd: number; tokens: number },
     entry?: SpendEntry,
     now = new Date(),
-  ): void {
+  ): Promise<void> {
     const nanos = Math.round(actual.usd * NANOS_PER_USD);
     const tokens = Math.round(actual.tokens);
     checkAmounts('booking', nanos, tokens);
@@ -192,7 +193,7 @@ export class SqliteSpendStore implements SpendStore {
    * Spent and held in one window, USD and tokens; zeros for a window never used; `undefined` when the
    * stored totals cannot be read (out of range or corrupt: see `warden doctor`).
    */
-  totals(scope: string, window: string): SpendTotals | undefined {
+  async totals(scope: string, window: string): Promise<SpendTotals | undefined> {
     const current = this.#window(scope, window);
     if (current === undefined) return undefined;
     return {
@@ -208,10 +209,10 @@ export class SqliteSpendStore implements SpendStore {
    * matches all. An entry that cannot be read back (an amount out of range or negative, written by an older
    * version) is left out and passed to `onUnreadable`, so one bad row never stops a report.
    */
-  entries(
+  async entries(
     filter: { sinceAt?: string; taskId?: string } = {},
     onUnreadable: (entry: UnreadableSpendEntry) => void = () => {},
-  ): SpendEntryRow[] {
+  ): Promise<SpendEntryRow[]> {
     const conditions: string[] = [];
     const parameters: SQLInputValue[] = [];
     if (filter.sinceAt !== undefined) {
@@ -336,7 +337,7 @@ export class SqliteSpendStore implements SpendStore {
    *
    * @throws SystemError `store-failed` when the database cannot be written.
    */
-  releaseTaskReservations(taskId: string, _now: Date): number {
+  async releaseTaskReservations(taskId: string, _now: Date): Promise<number> {
     return this.#transaction(() => {
       const held = this.#statements
         .get(

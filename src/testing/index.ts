@@ -1,5 +1,8 @@
 // Warden's testing entry: conformance suites that every driver of a family must pass, and local servers
 // that speak a vendor's wire format on 127.0.0.1. Tests import it; production code never does.
+
+export type { BreakerStoreConformanceOptions, BreakerStoreUnderTest } from './breaker-store-conformance.ts';
+export { runBreakerStoreConformance } from './breaker-store-conformance.ts';
 export type { ProxyReply } from './egress-test-client.ts';
 export { getThroughTunnel, requestThroughProxy } from './egress-test-client.ts';
 export type { ForgeConformanceOptions, ForgeFixture, ForgeUnderTest } from './forge-conformance.ts';
@@ -20,6 +23,8 @@ export type { TestDatabase } from './postgres-test-database.ts';
 export { createTestDatabase, postgresForTests } from './postgres-test-database.ts';
 export type { SandboxConformanceOptions } from './sandbox-conformance.ts';
 export { runSandboxConformance } from './sandbox-conformance.ts';
+export type { SpendStoreConformanceOptions, SpendStoreUnderTest } from './spend-store-conformance.ts';
+export { runSpendStoreConformance, spendEntryOf } from './spend-store-conformance.ts';
 export { createStaticEgressResolver } from './static-egress-resolver.ts';
 export type { StoreConformanceOptions, StoreUnderTest } from './store-conformance.ts';
 export { eventOf, newTask, runStoreConformance } from './store-conformance.ts';

@@ -1,10 +1,11 @@
 import path from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
 import type { Environment } from '../spec/env.ts';
-import { openSqliteStore, SPEND_CHECKS, type StoreCheck, type StoreFinding } from '../store/index.ts';
+import { openSqliteStore, type StoreCheck, type StoreFinding, sqliteSpendChecks } from '../store/index.ts';
 import { resolveHome } from './data-dir.ts';
 
-/** Every check `warden doctor` runs, in order. Append new ones here. */
-const CHECKS: readonly StoreCheck[] = [...SPEND_CHECKS];
+/** Every check `warden doctor` runs on the embedded store, in order. Append new ones here. */
+const checksOf = (database: DatabaseSync): readonly StoreCheck[] => [...sqliteSpendChecks(database)];
 
 /** One check's result. */
 export interface DataDirCheck {
@@ -24,11 +25,11 @@ export async function checkDataDir(options: {
   const store = openSqliteStore(path.join(resolveHome(options.dataDir, options.env), 'warden.db'));
   const now = new Date();
   try {
-    return CHECKS.map((check) => ({
-      name: check.name,
-      description: check.description,
-      findings: check.run(store.database, now),
-    }));
+    const results: DataDirCheck[] = [];
+    for (const check of checksOf(store.database)) {
+      results.push({ name: check.name, description: check.description, findings: await check.run(now) });
+    }
+    return results;
   } finally {
     await store.close();
   }

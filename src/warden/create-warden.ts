@@ -14,6 +14,7 @@ import {
 } from '../policy/index.ts';
 import { createSandboxDriver } from '../sandbox/index.ts';
 import type { ApprovalRequest } from '../spec/approvals.ts';
+import type { AuditMatch, AuditQuery } from '../spec/audit-search.ts';
 import type { Environment } from '../spec/env.ts';
 import type { TaskTrigger } from '../spec/journal-events.ts';
 import type { SandboxDriver } from '../spec/sandbox.ts';
@@ -29,13 +30,7 @@ import {
 import { storeMetricsText } from '../telemetry/index.ts';
 import { decideAlert, readAlert } from './alert-trigger.ts';
 import type { AuditReport } from './audit.ts';
-import {
-  type AuditMatch,
-  type AuditQuery,
-  auditTask,
-  searchAudit,
-  verifyJournals,
-} from './audit-operations.ts';
+import { auditTask, searchAudit, verifyJournals } from './audit-operations.ts';
 import { type CostReportRequest, costReport } from './cost-report.ts';
 import { resolveConfigPath, resolveHome } from './data-dir.ts';
 import { deliveryBook } from './delivery-book.ts';
@@ -95,7 +90,7 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
       keepMs: config.recovery.keepInterruptedHours * 3_600_000,
       releaseReservations: (taskId, now) => spend.releaseTaskReservations(taskId, now),
       // An unreadable window (see `warden doctor`) books nothing here rather than stopping every command.
-      bookedUsd: (taskId) => spend.totals(`task:${taskId}`, 'all')?.spentUsd ?? 0,
+      bookedUsd: async (taskId) => (await spend.totals(`task:${taskId}`, 'all'))?.spentUsd ?? 0,
     });
     const parts: SharedParts = {
       config,
@@ -179,11 +174,8 @@ class OpenWarden implements Warden {
     return this.#parts.store.listTasks(options);
   }
 
-  async taskCounts(): Promise<Partial<Record<TaskStatus, number>>> {
-    const rows = this.#parts.store.database
-      .prepare('SELECT status, COUNT(*) AS count FROM tasks GROUP BY status')
-      .all() as Array<{ status: TaskStatus; count: number }>;
-    return Object.fromEntries(rows.map((row) => [row.status, row.count]));
+  taskCounts(): Promise<Partial<Record<TaskStatus, number>>> {
+    return this.#parts.store.countTasks();
   }
 
   async taskDetails(taskIds: readonly string[]): Promise<Map<string, TaskDetails>> {
@@ -224,7 +216,7 @@ class OpenWarden implements Warden {
     return await verifyJournals(this.#parts, tasks);
   }
 
-  searchAudit(query: AuditQuery): AuditMatch[] {
+  searchAudit(query: AuditQuery): Promise<AuditMatch[]> {
     return searchAudit(this.#parts, query);
   }
 

@@ -92,8 +92,8 @@ export async function createTaskRuntime(
       role: stage?.role,
       tier: stage?.tier,
       health: {
-        openBreaker: (modelKey) => {
-          const open = breakers.check([`model:${modelKey}`]);
+        openBreaker: async (modelKey) => {
+          const open = await breakers.check([`model:${modelKey}`]);
           return open && describeOpenBreaker(open);
         },
         record: async (modelKey, failed, detail) => {

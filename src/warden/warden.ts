@@ -4,13 +4,13 @@ import type { ChainVerification } from '../journal/index.ts';
 import type { PriceTable } from '../model/index.ts';
 import type { JournalOfTask, PolicyBundle, PolicyStats } from '../policy/index.ts';
 import type { ApprovalRequest } from '../spec/approvals.ts';
+import type { AuditMatch, AuditQuery } from '../spec/audit-search.ts';
 import type { Environment } from '../spec/env.ts';
 import type { JournalEvent, TaskTrigger } from '../spec/journal-events.ts';
 import type { SandboxDriver } from '../spec/sandbox.ts';
 import type { Task, TaskStatus } from '../spec/types.ts';
 import type { BreakerRecord } from '../store/index.ts';
 import type { AuditReport } from './audit.ts';
-import type { AuditMatch, AuditQuery } from './audit-operations.ts';
 import type { CostReportRequest } from './cost-report.ts';
 import type { ShadowResult } from './deliver-task.ts';
 import type { GithubDelivery, TriggerDecision } from './github-trigger.ts';
@@ -93,7 +93,7 @@ export interface Warden {
   /** Each task's journal verified (one task, or all), naming the first bad event of a broken one. */
   verifyJournals(idOrPrefix?: string): Promise<Array<{ taskId: string; verification: ChainVerification }>>;
   /** Events across tasks that touched a path, contacted a host, were decided by a policy, used a credential. */
-  searchAudit(query: AuditQuery): AuditMatch[];
+  searchAudit(query: AuditQuery): Promise<AuditMatch[]>;
   /** What started each task (its trigger) and what a task in shadow mode would have delivered. */
   taskDetails(taskIds: readonly string[]): Promise<Map<string, TaskDetails>>;
   /** Spend, outcomes and unit economics. */
@@ -104,9 +104,9 @@ export interface Warden {
    */
   outcomes(options?: { since?: Date | undefined }): Promise<OutcomeReport>;
   /** Every breaker that has ever opened. */
-  breakers(): BreakerRecord[];
+  breakers(): Promise<BreakerRecord[]>;
   /** Closes the open breakers (of one scope); returns those closed. */
-  resetBreakers(scope?: string): BreakerRecord[];
+  resetBreakers(scope?: string): Promise<BreakerRecord[]>;
   /** The price table in force: `pricing.tablePath` or the shipped one, with the config's declared prices. */
   priceTable(): PriceTable;
   /** The policy bundle in force, read once. */

@@ -24,10 +24,10 @@ const WORKER = `
   ];
   const now = new Date('2026-12-02T12:00:00.000Z');
   for (let call = 1; ; call++) {
-    const held = book.reserve({ windows, usd: 0.05, tokens: 500, now, ttlMs: 3_600_000 });
+    const held = await book.reserve({ windows, usd: 0.05, tokens: 500, now, ttlMs: 3_600_000 });
     if (!held.ok) throw new Error('refused');
     const usd = (call % 7) / 1000;
-    book.settle(held.reservation, { usd, tokens: 120 }, {
+    await book.settle(held.reservation, { usd, tokens: 120 }, {
       taskId: 'crash', agent: 'coder', team: null, stage: null, priceKey: 'k', priceTableVersion: 'v',
       tier: 'mid', batch: false, usd, tokens: 120, input: 100, output: 20, cacheRead: 0, cacheWrite: 0,
       cacheWrite1h: 0, topTierUsd: null,
@@ -99,8 +99,10 @@ describe('a worker killed while booking calls', () => {
       expect(summary.total.spend.spendUsd).toBe((entries.nanos ?? 0) / 1e9);
 
       const book = new SqliteSpendStore(db);
-      expect(book.releaseTaskReservations('crash', new Date('2026-12-02T12:00:00.000Z'))).toBe(held.rows);
-      expect(book.totals('fleet', '2026-12-02')).toMatchObject({ heldUsd: 0, heldTokens: 0 });
+      expect(await book.releaseTaskReservations('crash', new Date('2026-12-02T12:00:00.000Z'))).toBe(
+        held.rows,
+      );
+      expect(await book.totals('fleet', '2026-12-02')).toMatchObject({ heldUsd: 0, heldTokens: 0 });
       expect(sum('SELECT COUNT(*) AS rows FROM spend_reservations').rows).toBe(0);
     } finally {
       await store.close();

@@ -89,7 +89,7 @@ describe('a daily budget shared by concurrent tasks of one agent', () => {
           usd: estimateCostUsd(priceTable, client.priceKey, 1200, MAX_OUTPUT),
           tokens: 1600,
         };
-        const reserved = ledger.reserve(scopes, worstCase);
+        const reserved = await ledger.reserve(scopes, worstCase);
         if (!reserved.ok) {
           refusals.push(reserved.scope);
           await journal.append(taskId, 'budget-exceeded', {
@@ -106,7 +106,7 @@ describe('a daily budget shared by concurrent tasks of one agent', () => {
           maxOutputTokens: MAX_OUTPUT,
         });
         const tokens = turn.usage.input + turn.usage.output;
-        ledger.settle(
+        await ledger.settle(
           reserved.reservation,
           { usd: turn.cost.usd, tokens },
           {
@@ -161,13 +161,13 @@ describe('a daily budget shared by concurrent tasks of one agent', () => {
       DAILY_LIMIT_USD - estimateCostUsd(priceTable, client.priceKey, 1200, MAX_OUTPUT),
     );
     expect(journaled).toBeCloseTo(calls * perCall, 9);
-    const spent = ledger.spent({ taskId: 'task-0', agent: 'fixer' })['agent:fixer']!;
+    const spent = (await ledger.spent({ taskId: 'task-0', agent: 'fixer' }))['agent:fixer']!;
     expect(Math.round(spent.usd * 100)).toBe(Math.round(journaled * 100));
     expect(spent.usd).toBeCloseTo(journaled, 9);
     expect(server.requests.filter((request) => request.path === '/v1/messages')).toHaveLength(calls);
   });
 
-  it('holds across connections: two ledgers on the same file see each other’s reservations', () => {
+  it('holds across connections: two ledgers on the same file see each other’s reservations', async () => {
     const limits = {
       taskUsd: null,
       taskTokens: null,
@@ -182,15 +182,17 @@ describe('a daily budget shared by concurrent tasks of one agent', () => {
     try {
       const first = new SpendLedger({ book: new SqliteSpendStore(store.database), limits });
       const second = new SpendLedger({ book: new SqliteSpendStore(other.database), limits });
-      const held = first.reserve({ taskId: 'x', agent: 'nightly' }, { usd: 0.6, tokens: 1 });
+      const held = await first.reserve({ taskId: 'x', agent: 'nightly' }, { usd: 0.6, tokens: 1 });
       expect(held.ok).toBe(true);
-      expect(second.reserve({ taskId: 'y', agent: 'nightly' }, { usd: 0.6, tokens: 1 })).toMatchObject({
+      expect(await second.reserve({ taskId: 'y', agent: 'nightly' }, { usd: 0.6, tokens: 1 })).toMatchObject({
         ok: false,
         scope: 'agent-day',
         scopeId: 'agent:nightly',
       });
-      if (held.ok) second.release(held.reservation);
-      expect(second.reserve({ taskId: 'y', agent: 'nightly' }, { usd: 0.6, tokens: 1 }).ok).toBe(true);
+      if (held.ok) await second.release(held.reservation);
+      expect((await second.reserve({ taskId: 'y', agent: 'nightly' }, { usd: 0.6, tokens: 1 })).ok).toBe(
+        true,
+      );
     } finally {
       void other.close();
     }

@@ -51,17 +51,19 @@ describe('warden run reports what happened', { timeout: 300_000 }, () => {
     const now = new Date().toISOString();
     await runWarden(['tasks', '--data-dir', home]);
     const store = openSqliteStore(path.join(home, 'warden.db'));
-    new SqliteBreakerStore(store.database).put({
-      scope: 'fleet',
-      kind: 'spend',
-      state: 'open',
-      reason: 'the fleet spent its daily limit',
-      openedAt: now,
-      closesAt: null,
-      trips: 1,
-      updatedAt: now,
-      probeUntil: null,
-    });
+    await new SqliteBreakerStore(store.database).atomically((book) =>
+      book.put({
+        scope: 'fleet',
+        kind: 'spend',
+        state: 'open',
+        reason: 'the fleet spent its daily limit',
+        openedAt: now,
+        closesAt: null,
+        trips: 1,
+        updatedAt: now,
+        probeUntil: null,
+      }),
+    );
     await store.close();
 
     const script = writeScript(work.dir, { turns: [{ text: 'done' }] }, 'done.json');

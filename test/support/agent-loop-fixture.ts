@@ -94,7 +94,7 @@ export async function openLoopFixture(options: LoopFixtureOptions = {}): Promise
       fleetDailyTokens: null,
     },
   });
-  const guard = new TaskGuard({ scopes: { taskId, agent: 'coder' }, ledger, breakers });
+  const guard = await TaskGuard.open({ scopes: { taskId, agent: 'coder' }, ledger, breakers });
   const events = async () => journal.events(taskId);
   return {
     dir,

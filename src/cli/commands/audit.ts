@@ -66,7 +66,7 @@ export async function auditCommand(argv: string[], io: CommandIo): Promise<numbe
       if ([query.path, query.host, query.policy, query.credential].every((value) => value === undefined)) {
         throw new UserError('usage', 'warden audit search: give --path, --host, --policy or --credential');
       }
-      const matches = warden.searchAudit(query);
+      const matches = await warden.searchAudit(query);
       if (values.json) io.out(`${JSON.stringify(matches)}\n`);
       else if (matches.length === 0) io.err('nothing matched\n');
       for (const match of values.json ? [] : matches) {

@@ -30,7 +30,7 @@ export async function breakersCommand(argv: string[], io: CommandIo): Promise<nu
   const warden = await openWarden(values, io);
   try {
     if (action === 'reset') {
-      const closed = warden.resetBreakers(scope);
+      const closed = await warden.resetBreakers(scope);
       if (values.json) io.out(`${JSON.stringify(closed)}\n`);
       else
         io.err(
@@ -40,7 +40,7 @@ export async function breakersCommand(argv: string[], io: CommandIo): Promise<nu
         );
       return EXIT.ok;
     }
-    const list = warden.breakers();
+    const list = await warden.breakers();
     if (values.json) {
       io.out(`${JSON.stringify(list)}\n`);
     } else if (list.length === 0) {

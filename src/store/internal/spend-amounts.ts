@@ -1,10 +1,9 @@
 import type { SQLInputValue } from 'node:sqlite';
 import { SystemError } from '../../spec/errors.ts';
-import type { SpendEntry, SpendEntryRow } from '../../spec/spend-store.ts';
+import { NANOS_PER_USD, type SpendEntry, type SpendEntryRow } from '../../spec/spend-store.ts';
 import { storedCount } from '../stored-count.ts';
 
-/** Nano-dollars per dollar: money is summed as integers so a limit holds to the cent and beyond. */
-export const NANOS_PER_USD = 1_000_000_000;
+export { NANOS_PER_USD };
 
 /**
  * Most one reservation or booked call may hold, in nano-dollars ($100,000) and in tokens (10^12). Far
