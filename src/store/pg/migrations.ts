@@ -1,4 +1,5 @@
 import { TASKS_EVENTS_AND_CHECKPOINTS } from './migrations/0001-tasks-and-events.ts';
+import { SPEND_AND_BREAKERS } from './migrations/0002-spend-and-breakers.ts';
 import { APPROVALS_ACTIONS_AND_OUTCOMES } from './migrations/0003-approvals-actions-and-outcomes.ts';
 import { TASK_LEASES } from './migrations/0004-task-leases.ts';
 
@@ -9,6 +10,7 @@ import { TASK_LEASES } from './migrations/0004-task-leases.ts';
  */
 export const PG_MIGRATIONS: readonly string[] = [
   TASKS_EVENTS_AND_CHECKPOINTS,
+  SPEND_AND_BREAKERS,
   APPROVALS_ACTIONS_AND_OUTCOMES,
   TASK_LEASES,
 ];
