@@ -1,17 +1,10 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { SystemError } from '../spec/errors.ts';
-import type {
-  CostAggregate,
-  CostGrouping,
-  CostSummary,
-  DecisionTallies,
-  ReportStore,
-  SpendAggregate,
-  TaskAggregate,
-} from '../spec/report-store.ts';
+import type { CostGrouping, CostSummary, DecisionTallies, ReportStore } from '../spec/report-store.ts';
 import type { UnreadableSpendEntry } from '../spec/spend-store.ts';
+import { costSummaryOf } from './internal/cost-summary-rows.ts';
 import { decisionTallies } from './internal/decision-tallies.ts';
-import { NANOS_PER_USD, READABLE_ENTRY_SQL, toEntry } from './internal/spend-amounts.ts';
+import { READABLE_ENTRY_SQL, toEntry } from './internal/spend-amounts.ts';
 
 type Row = Record<string, SQLInputValue>;
 
@@ -49,33 +42,13 @@ export class SqliteReportStore implements ReportStore {
       const since = request.sinceAt;
       this.#reportUnreadable(since, onUnreadable);
       const grouping = request.groupBy ?? 'total';
-      const groups = new Map<string, CostAggregate>();
-      const group = (key: string) => {
-        let found = groups.get(key);
-        if (found === undefined) {
-          found = emptyAggregate();
-          groups.set(key, found);
-        }
-        return found;
+      const read = {
+        spend: this.#spendRows(grouping, since),
+        tasks: this.#taskRows(grouping, since),
+        allTasks: grouping === 'model' ? this.#taskRows('total', since) : undefined,
+        firstAt: this.#firstAt(since),
       };
-      const total = emptyAggregate();
-      for (const row of this.#spendRows(grouping, since)) {
-        addSpend(group(String(row.key)).spend, row);
-        addSpend(total.spend, row);
-      }
-      for (const figures of [total, ...groups.values()]) inDollars(figures.spend);
-      for (const row of this.#taskRows(grouping, since)) addTasks(group(String(row.key)).tasks, row);
-      // A task counts under one key of every grouping but the model one (a task may use several models).
-      if (grouping === 'model') {
-        for (const row of this.#taskRows('total', since)) addTasks(total.tasks, row);
-      } else {
-        for (const figures of groups.values()) addTaskAggregate(total.tasks, figures.tasks);
-      }
-      const summary: CostSummary = { total, firstAt: this.#firstAt(since) };
-      if (request.groupBy !== undefined) {
-        summary.groups = [...groups].map(([key, figures]) => ({ key, ...figures }));
-      }
-      return summary;
+      return costSummaryOf(read, request.groupBy !== undefined);
     } catch (error) {
       if (error instanceof SystemError) throw error;
       throw new SystemError('store-failed', `the cost report cannot be read: ${(error as Error).message}`, {
@@ -224,59 +197,5 @@ function periodCalls(since: string | undefined): { cte: string; parameters: SQLI
         FROM spend_entries WHERE day = ? AND at >= ? AND ${READABLE_ENTRY_SQL}
         GROUP BY task_id, agent, team, day, price_key, tier)`,
     parameters: [firstDay, firstDay, since],
-  };
-}
-
-/** Turns the nano-dollar sums of `addSpend` into dollars, once. */
-function inDollars(spend: SpendAggregate): void {
-  spend.spendUsd /= NANOS_PER_USD;
-  spend.topTierUsd /= NANOS_PER_USD;
-}
-
-/** Adds a spend row (one key and tier) to `spend`, the tier after those already there. */
-function addSpend(spend: SpendAggregate, row: Row): void {
-  const calls = Number(row.calls);
-  spend.calls += calls;
-  // Nano-dollars while summing (exact), dollars once summed: see `inDollars`.
-  spend.spendUsd += Number(row.spend);
-  spend.topTierUsd += Number(row.top_tier);
-  spend.inputTokens += Number(row.input);
-  spend.cacheReadTokens += Number(row.cache_read);
-  spend.cacheWriteTokens += Number(row.cache_write);
-  const tier = spend.callsByTier.find((known) => known.tier === String(row.tier));
-  if (tier) tier.calls += calls;
-  else spend.callsByTier.push({ tier: String(row.tier), calls });
-}
-
-function addTasks(tasks: TaskAggregate, row: Row): void {
-  addTaskAggregate(tasks, {
-    tasks: Number(row.tasks),
-    succeeded: Number(row.succeeded),
-    unverified: Number(row.unverified),
-    earlyAlreadyDone: Number(row.early_already_done),
-    earlyNotActionable: Number(row.early_not_actionable),
-  });
-}
-
-function addTaskAggregate(into: TaskAggregate, from: TaskAggregate): void {
-  into.tasks += from.tasks;
-  into.succeeded += from.succeeded;
-  into.unverified += from.unverified;
-  into.earlyAlreadyDone += from.earlyAlreadyDone;
-  into.earlyNotActionable += from.earlyNotActionable;
-}
-
-function emptyAggregate(): CostAggregate {
-  return {
-    spend: {
-      calls: 0,
-      spendUsd: 0,
-      topTierUsd: 0,
-      inputTokens: 0,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      callsByTier: [],
-    },
-    tasks: { tasks: 0, succeeded: 0, unverified: 0, earlyAlreadyDone: 0, earlyNotActionable: 0 },
   };
 }
