@@ -41,6 +41,7 @@ export { PgBreakerStore } from './pg/pg-breaker-store.ts';
 export { PgDeliveryStore } from './pg/pg-delivery-store.ts';
 export { PgOutcomeStore } from './pg/pg-outcome-store.ts';
 export { PgPullOutcomeStore } from './pg/pg-pull-outcome-store.ts';
+export { PgReportStore } from './pg/pg-report-store.ts';
 export { PgSpendStore } from './pg/pg-spend-store.ts';
 export { SqlitePullOutcomeStore } from './pull-outcome-store.ts';
 export { SqliteReportStore } from './report-store.ts';
