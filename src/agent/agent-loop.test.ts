@@ -130,6 +130,7 @@ describe('runAgentLoop', () => {
       spentTokens: 0,
       finalText: 'earlier',
       escalations: 1,
+      modelFinished: false,
     };
     const { settings, ran } = settingsOf(small, { resume, check: checkGiving([true], [mid]) });
     const result = await runAgentLoop(settings);
@@ -137,6 +138,32 @@ describe('runAgentLoop', () => {
     expect(ran).toEqual(['echo again']);
     expect(small.requests).toEqual([]);
     expect(mid.requests[0]!.messages.at(-1)).toMatchObject({ role: 'tool' });
+  });
+
+  it('resumes a task whose model had finished with its check, not with another model call', async () => {
+    const small = new RecordingModel('small', []);
+    const resume: ResumeState = {
+      messages: [
+        { role: 'user', content: 'fix it' },
+        { role: 'assistant', content: [{ type: 'text', text: 'fixed it' }] },
+      ],
+      finishedResults: [],
+      pendingCalls: [],
+      steps: 3,
+      spentUsd: 0,
+      spentTokens: 0,
+      finalText: 'fixed it',
+      escalations: 0,
+      modelFinished: true,
+    };
+    const { settings } = settingsOf(small, { resume, check: checkGiving([true], []) });
+    expect(await runAgentLoop(settings)).toMatchObject({
+      stopReason: 'finished',
+      steps: 3,
+      finalText: 'fixed it',
+    });
+    expect(small.requests).toEqual([]);
+    expect(await fixture.types()).toEqual(['check']);
   });
 
   it('refuses to resume on a tier the config no longer has, without a model call', async () => {
@@ -150,6 +177,7 @@ describe('runAgentLoop', () => {
       spentTokens: 0,
       finalText: '',
       escalations: 2,
+      modelFinished: false,
     };
     const { settings } = settingsOf(small, { resume, check: checkGiving([], []) });
     const result = await runAgentLoop(settings);

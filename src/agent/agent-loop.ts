@@ -137,7 +137,24 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
     if (stopped) return stop(stopped);
   }
 
+  // The model had said it was finished when the task was interrupted: its check comes next, not a call.
+  let finished = resume?.modelFinished === true && resume.pendingCalls.length === 0;
   for (;;) {
+    if (finished) {
+      finished = false;
+      const checked = await runCheckStep({ taskId, journal, step: steps }, settings.check);
+      if (checked.kind === 'done') return stop(checked);
+      const escalation = await escalate(
+        { taskId, journal, step: steps },
+        higher,
+        escalations,
+        checked.failure,
+      );
+      if (escalation.kind === 'stopped') return stop(escalation);
+      ({ model, escalations } = escalation);
+      messages.push(escalation.message);
+      continue;
+    }
     if (steps >= limits.maxSteps) {
       return stop({ stopReason: 'max-steps', detail: `reached the limit of ${limits.maxSteps} model calls` });
     }
@@ -157,12 +174,7 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
       continue;
     }
 
-    // No tool call: the model says it is finished.
-    const checked = await runCheckStep({ taskId, journal, step: steps }, settings.check);
-    if (checked.kind === 'done') return stop(checked);
-    const escalation = await escalate({ taskId, journal, step: steps }, higher, escalations, checked.failure);
-    if (escalation.kind === 'stopped') return stop(escalation);
-    ({ model, escalations } = escalation);
-    messages.push(escalation.message);
+    // No tool call: the model says it is finished; its check is next.
+    finished = true;
   }
 }

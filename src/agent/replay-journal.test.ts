@@ -107,6 +107,25 @@ describe('replayJournal', () => {
     expect(state.pendingCalls.map((call) => call.id)).toEqual(['call_9']);
   });
 
+  it('knows the model had finished when only its check came after, and not once a failed check escalated', () => {
+    const finished = [
+      event('task-start', { prompt: 'fix' }),
+      event('model-response', { step: 1, text: 'done', toolCalls: [], usage, costUsd: 0.01 }),
+    ];
+    expect(replayJournal(finished)).toMatchObject({ modelFinished: true, steps: 1, finalText: 'done' });
+    const failed = event('check', {
+      step: 1,
+      check: 'npm test',
+      passed: false,
+      summary: 'exit 1',
+      output: '',
+    });
+    expect(replayJournal([...finished, failed]).modelFinished).toBe(true);
+    const escalated = event('route-decision', { step: 1, kind: 'escalate', tier: 'mid', reason: 'failed' });
+    expect(replayJournal([...finished, failed, escalated]).modelFinished).toBe(false);
+    expect(replayJournal(events).modelFinished).toBe(false);
+  });
+
   it('refuses a journal that does not start with the task', () => {
     expect(() => replayJournal(events.slice(1))).toThrow(/task start/);
   });

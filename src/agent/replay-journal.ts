@@ -19,6 +19,11 @@ export interface ResumeState {
   finalText: string;
   /** Tiers the cascade had moved up: the task continues on that tier. */
   escalations: number;
+  /**
+   * The last model call answered without tool calls (the model said it was finished), and only its check
+   * came after: the task goes on with that check, not with another model call.
+   */
+  modelFinished: boolean;
 }
 
 /**
@@ -36,7 +41,14 @@ export function replayJournal(events: readonly JournalEvent[]): ResumeState {
   const messages: ModelMessage[] = [{ role: 'user', content: start.prompt }];
   let calls: ToolCall[] = [];
   let results = new Map<string, ToolResultPart>();
-  const state = { steps: 0, spentUsd: 0, spentTokens: 0, finalText: '', escalations: 0 };
+  const state = {
+    steps: 0,
+    spentUsd: 0,
+    spentTokens: 0,
+    finalText: '',
+    escalations: 0,
+    modelFinished: false,
+  };
   let failedCheck: JournalEvent<'check'> | undefined;
   const flush = () => {
     if (calls.length === 0) return;
@@ -67,12 +79,14 @@ export function replayJournal(events: readonly JournalEvent[]): ResumeState {
       state.spentUsd += event.costUsd;
       state.spentTokens += usage.input + usage.output + usage.cacheRead + usage.cacheWrite;
       if (text) state.finalText = text;
+      state.modelFinished = calls.length === 0;
     } else if (event.type === 'check') {
       failedCheck = event.passed ? undefined : event;
     } else if (event.type === 'route-decision' && event.kind === 'escalate' && failedCheck) {
       const { check, summary, output } = failedCheck;
       messages.push({ role: 'user', content: checkFailedMessage(check, summary, output) });
       state.escalations += 1;
+      state.modelFinished = false;
     } else if (event.type === 'tool-call-end') {
       results.set(event.toolCallId, {
         type: 'tool-result',
