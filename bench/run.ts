@@ -8,6 +8,7 @@ import { benchRouterOverhead } from './cost-router-overhead.ts';
 import { benchDashboardTaskPage } from './dashboard-task-page.ts';
 import { benchDemoWallTime } from './demo-wall-time.ts';
 import { benchEgressDownload } from './egress-download.ts';
+import { benchFleetDispatch, describeFleetDispatch } from './fleet-dispatch.ts';
 import { benchOrchestratorOverhead } from './orchestrator-overhead.ts';
 import { benchPolicyDecisions } from './policy-decisions.ts';
 import { benchRealRepositories } from './real-repositories.ts';
@@ -91,3 +92,5 @@ const audited = await benchAuditScale();
 console.log(
   `(r) \`warden audit\` of one task in a store of ${audited.events.toLocaleString('en-US')} journal events ${format(audited.auditMs, 2)} ms vs a full scan of the events table ${format(audited.scanMs, 0)} ms: ratio ${format(audited.auditRatio, 4)}; \`warden audit search --path\` over all of it ${format(audited.searchMs, 0)} ms: ratio ${format(audited.searchRatio, 2)}`,
 );
+
+console.log(describeFleetDispatch(await benchFleetDispatch()));
