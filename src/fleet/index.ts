@@ -1,0 +1,14 @@
+export { createJobQueue } from './create-job-queue.ts';
+export type {
+  CreateJobQueueOptions,
+  EnqueueOptions,
+  FleetDelivery,
+  FleetJob,
+  FleetJobKind,
+  FleetLimitKey,
+  JobQueue,
+  JobQueueEvent,
+} from './job-queue.ts';
+export { FLEET_JOB_KINDS, FLEET_LIMIT_KEYS } from './job-queue.ts';
+export type { JobQueueSettings, JobQueueSettingsInput } from './job-queue-settings.ts';
+export { JobQueueSettingsSchema, parseJobQueueSettings } from './job-queue-settings.ts';
