@@ -200,6 +200,9 @@ describe('ActionGateway with the local forge', () => {
     const opened = await execute('forge.open_pr', parameters);
     expect(opened).toMatchObject({ status: 'done', result: { number: 1, base: 'main', head: 'warden/fix' } });
     expect(await execute('forge.open_pr', parameters)).toMatchObject({ status: 'done', replayed: true });
+    // Written again later (a delivery taken over after a crash) with another body: the same pull request.
+    const rewritten = { ...parameters, body: 'Done by Warden; the journal has grown since.' };
+    expect(await execute('forge.open_pr', rewritten)).toMatchObject({ status: 'done', replayed: true });
     expect(await actions.listPullRequests('local/app')).toHaveLength(1);
 
     await execute('forge.comment', { number: 1, body: 'Tests pass.' });

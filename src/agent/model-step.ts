@@ -88,6 +88,7 @@ export async function runModelStep(
     estimatedInputTokens: bound.inputTokens,
     maxOutputTokens: settings.maxOutputTokens,
     reservedUsd: worstCase.usd,
+    reservationId: reserved.reservation.held.id,
   });
   let turn: ModelTurn;
   try {

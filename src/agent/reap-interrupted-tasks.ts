@@ -89,6 +89,8 @@ export async function reapInterruptedTasks(settings: ReapSettings): Promise<Reap
           resumableUntil,
         },
         { status: 'interrupted', steps, costUsd, resumableUntil },
+        // Only after the head it was found gone at: a task another process reaped (or resumed) since is theirs.
+        { seq: task.headSeq, hash: task.headHash },
       );
       interrupted.push(task.id);
     } catch (error) {

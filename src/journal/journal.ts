@@ -1,7 +1,7 @@
 import { SystemError } from '../spec/errors.ts';
 import type { EventFields, EventType, JournalEvent } from '../spec/journal-events.ts';
 import type { Store, TaskUpdate } from '../spec/store.ts';
-import type { Task } from '../spec/types.ts';
+import type { Task, TaskOwner } from '../spec/types.ts';
 import { checkChain } from './check-chain.ts';
 import type { Checkpoints } from './checkpoints.ts';
 import { GENESIS_HASH, hashEvent } from './hash-event.ts';
@@ -36,6 +36,7 @@ export class Journal {
   readonly #store: Store;
   readonly #now: () => Date;
   readonly #checkpoints: Checkpoints | undefined;
+  readonly #fence: TaskOwner | undefined;
   readonly #listeners = new Set<EventListener>();
   readonly #tails = new Map<string, Promise<unknown>>();
   /** The last event this journal wrote per task, so an append needs no read. */
@@ -45,12 +46,19 @@ export class Journal {
 
   /**
    * `checkpoints`: seals a signed checkpoint after each event that ends a run (`task-end`, `task-pause`,
-   * `task-interrupted`) and checks chains against them; without it neither happens.
+   * `task-interrupted`) and checks chains against them; without it neither happens. `fence` (a fleet
+   * worker, this process): every append is refused with `lease-lost` unless the task row names it as
+   * the task's owner, except one made `after` a head it read (a sweeper recording that a task's worker
+   * is gone).
    */
-  constructor(store: Store, options: { now?: () => Date; checkpoints?: Checkpoints } = {}) {
+  constructor(
+    store: Store,
+    options: { now?: () => Date; checkpoints?: Checkpoints; fence?: TaskOwner | undefined } = {},
+  ) {
     this.#store = store;
     this.#now = options.now ?? (() => new Date());
     this.#checkpoints = options.checkpoints;
+    this.#fence = options.fence;
   }
 
   /**
@@ -77,22 +85,35 @@ export class Journal {
   }
 
   /**
+   * Forgets the head this journal last wrote for `taskId`: the task was taken over from another process
+   * (which wrote on since), so the next append reads the head from the store.
+   */
+  forgetHead(taskId: string): void {
+    this.#heads.delete(taskId);
+  }
+
+  /**
    * Records an event and applies `update` to the task row in the same transaction (how a task's end is
    * written: the row's status, steps and cost can never disagree with the `task-end` event). After an
-   * event that ends a run, seals a checkpoint.
+   * event that ends a run, seals a checkpoint. With `after`, the event goes right after that head or not
+   * at all (`journal-corrupt`): a decision taken on a task as read (another process's task found gone)
+   * is not recorded once someone else has written since.
    */
   appendAndUpdate<T extends EventType>(
     taskId: string,
     type: T,
     fields: EventFields<T>,
     update: TaskUpdate = {},
+    after?: { seq: number; hash: string },
   ): Promise<{ event: JournalEvent<T>; task: Task }> {
     if (this.#parent) {
       const { journal, child } = this.#parent;
-      return journal.appendAndUpdate(taskId, type, { ...fields, child }, update);
+      return journal.appendAndUpdate(taskId, type, { ...fields, child }, update, after);
     }
     const previous = this.#tails.get(taskId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.#appendNow(taskId, type, fields, update));
+    const next = previous
+      .catch(() => undefined)
+      .then(() => this.#appendNow(taskId, type, fields, update, after));
     this.#tails.set(taskId, next);
     return next.then(async (written) => {
       if (RUN_ENDS.has(type)) await this.#checkpoints?.seal();
@@ -148,8 +169,9 @@ export class Journal {
     type: T,
     fields: EventFields<T>,
     update: TaskUpdate,
+    after: { seq: number; hash: string } | undefined,
   ): Promise<{ event: JournalEvent<T>; task: Task }> {
-    const last = this.#heads.get(taskId) ?? (await this.#store.lastEvent(taskId));
+    const last = after ?? this.#heads.get(taskId) ?? (await this.#store.lastEvent(taskId));
     const unsigned = {
       ...fields,
       taskId,
@@ -164,7 +186,7 @@ export class Journal {
     const event = { ...stored, hash: hashEvent(stored) } as JournalEvent<T> & JournalEvent;
     let task: Task;
     try {
-      task = await this.#store.appendEvent(event, update);
+      task = await this.#store.appendEvent(event, update, after === undefined ? this.#fence : undefined);
       this.#heads.set(taskId, { seq: event.seq, hash: event.hash });
     } catch (error) {
       // Another writer may have moved the chain on; read the head again next time.

@@ -196,6 +196,27 @@ describe('Workspace.createBranch builds the commit from the files as data', () =
     expect(tree.has('trace.log/kept.txt')).toBe(false);
   });
 
+  test('replaces the branch an interrupted run of the same task saved, and no one else’s', async () => {
+    const workspace = await createWorkspace({ repo, scratchDir, taskId: 'resumed' });
+    await workspace.ready;
+    await writeFile(path.join(workspace.dir, 'NOTES.md'), 'first\n');
+    const trailer = '\n\nWarden-Task: resumed\n';
+    await workspace.createBranch('resumed', `First run${trailer}`);
+    await writeFile(path.join(workspace.dir, 'NOTES.md'), 'after the resume\n');
+    const second = (await workspace.createBranch('resumed', `Second run${trailer}`))!;
+    expect(await git(repo, 'rev-parse', 'warden/resumed')).toBe(second.commit);
+    expect((await treeOf('warden/resumed')).get('NOTES.md')?.content).toBe('after the resume');
+    // A branch of that name whose commit names no task (or another) is not Warden's to drop.
+    const other = await git(repo, 'commit-tree', 'main^{tree}', '-p', 'main', '-m', 'someone else');
+    await git(repo, 'update-ref', 'refs/heads/warden/resumed', other);
+    await writeFile(path.join(workspace.dir, 'NOTES.md'), 'third\n');
+    await expect(workspace.createBranch('resumed', `Third run${trailer}`)).rejects.toMatchObject({
+      code: 'git-failed',
+    });
+    expect(await git(repo, 'rev-parse', 'warden/resumed')).toBe(other);
+    await workspace.destroy();
+  });
+
   test('makes no branch when only left-out paths changed', async () => {
     const workspace = await createWorkspace({ repo, scratchDir, taskId: 'only-left-out' });
     await workspace.ready;

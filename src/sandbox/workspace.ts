@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { SystemError, UserError } from '../spec/errors.ts';
+import { TASK_TRAILER } from '../spec/task-trailers.ts';
 import { type DiffStat, readDiffStat } from './diff-stat.ts';
 import { type GitIdentity, runGit } from './git.ts';
 import { BASE_REF, cloneRef, cloneWorkspace } from './internal/clone-workspace.ts';
@@ -87,6 +88,9 @@ export interface Workspace {
    * `git add --all`. No git runs on the workspace as a work tree: the commit is built from the files as
    * data, in a git directory the sandbox never sees, and what had to be left out is in `skipped`.
    * Returns `null` when nothing that may be committed changed (left-out paths alone make no branch).
+   *
+   * A branch an interrupted run of the same task saved already (its commit names the task in its
+   * trailers) is replaced, and only while it still points there.
    *
    * @throws SystemError `git-failed` when committing or fetching fails (for example when the branch
    *   already exists and points elsewhere, or is checked out).
@@ -297,6 +301,23 @@ async function fetchResultBranch(
   }
 }
 
+/**
+ * Deletes `branch` when an earlier run of the same task saved it (a run interrupted after it landed the
+ * branch, then resumed): its commit's trailers name the task. Only while it points at that commit; a
+ * branch that names no task, or another, is left for the landing to refuse.
+ */
+async function dropEarlierResult(workTree: string, taskId: string, branch: string): Promise<void> {
+  const ref = `refs/heads/${branch}`;
+  const earlier = await runGit(['log', '-1', '--format=%H%n%B', ref, '--'], { cwd: workTree }).then(
+    (result) => result.stdout,
+    () => undefined,
+  );
+  if (earlier === undefined) return;
+  const [commit = '', ...message] = earlier.split('\n');
+  if (!message.includes(`${TASK_TRAILER}: ${taskId}`)) return;
+  await runGit(['update-ref', '-d', ref, commit], { cwd: workTree });
+}
+
 /** The workspace object over a clone at `<taskDir>/repo` of the user's work tree. */
 function workspaceAt(settings: {
   workTree: string;
@@ -354,6 +375,7 @@ function workspaceAt(settings: {
       const { gitDir, commit, skipped } = await commitAll(message);
       if (commit === null) return null;
       const branch = `warden/${taskId}`;
+      await dropEarlierResult(workTree, taskId, branch);
       // Counted in the private directory while the user's repository fetches: neither writes the other.
       const stat = readDiffStat(gitDir, commit);
       stat.catch(() => {});

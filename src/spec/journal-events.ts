@@ -158,6 +158,11 @@ export interface JournalEventFields {
     maxOutputTokens: number;
     /** The worst case reserved before the call, in USD. */
     reservedUsd: number;
+    /**
+     * The spend ledger's reservation of this call: its booking carries the same id, so a call whose
+     * answer was lost (the process died after paying, before journaling it) is still tied to its cost.
+     */
+    reservationId?: string | undefined;
   };
   /** The router picked, retried, fell back, skipped, escalated or gave up (`RouteDecision` of `model/`). */
   'route-decision': {

@@ -122,7 +122,8 @@ export interface SpendStore {
     onUnreadable?: (entry: UnreadableSpendEntry) => void,
   ): Promise<SpendEntryRow[]>;
   /**
-   * Releases every reservation still held by a task (one whose process died mid-call); returns how many.
+   * Releases every reservation a task made before `now` and still holds (its process died mid-call);
+   * returns how many. One made since belongs to whoever took the task over, and is kept.
    *
    * @throws SystemError `store-failed`.
    */

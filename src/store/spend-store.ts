@@ -337,14 +337,15 @@ export class SqliteSpendStore implements SpendStore {
    *
    * @throws SystemError `store-failed` when the database cannot be written.
    */
-  async releaseTaskReservations(taskId: string, _now: Date): Promise<number> {
+  async releaseTaskReservations(taskId: string, now: Date): Promise<number> {
     return this.#transaction(() => {
       const held = this.#statements
         .get(
           `SELECT id, windows, nanos, tokens FROM spend_reservations WHERE state = 'held'
-           AND EXISTS (SELECT 1 FROM json_each(spend_reservations.windows) WHERE json_extract(value, '$.scope') = ?)`,
+           AND EXISTS (SELECT 1 FROM json_each(spend_reservations.windows) WHERE json_extract(value, '$.scope') = ?)
+           AND created_at < ?`,
         )
-        .all(`task:${taskId}`) as Row[];
+        .all(`task:${taskId}`, now.toISOString()) as Row[];
       for (const row of held) {
         for (const window of JSON.parse(row.windows as string) as { scope: string; window: string }[]) {
           this.#statements

@@ -237,14 +237,14 @@ export class PgSpendStore implements SpendStore {
    *
    * @throws SystemError `store-failed` when the database cannot be written.
    */
-  async releaseTaskReservations(taskId: string, _now: Date): Promise<number> {
+  async releaseTaskReservations(taskId: string, now: Date): Promise<number> {
     return this.#queries.transaction(
       `the spend ledger: cannot release the holds of task ${taskId}`,
       async (client) => {
         const { rows } = await client.query<Hold & { id: string }>(
           `SELECT id, windows, nanos, tokens FROM spend_reservations
-         WHERE state = 'held' AND windows @> $1::jsonb ORDER BY id FOR UPDATE`,
-          [JSON.stringify([{ scope: `task:${taskId}` }])],
+         WHERE state = 'held' AND windows @> $1::jsonb AND created_at < $2 ORDER BY id FOR UPDATE`,
+          [JSON.stringify([{ scope: `task:${taskId}` }]), now.toISOString()],
         );
         await lockWindows(
           client,
