@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'store-failed'
   | 'spend-out-of-range'
   | 'journal-corrupt'
+  | 'lease-lost'
   | 'webhook-failed'
   | 'telemetry-failed'
   | 'breaker-open'

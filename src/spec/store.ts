@@ -1,4 +1,4 @@
-import type { JournalEvent } from './journal-events.ts';
+import type { EventType, JournalEvent } from './journal-events.ts';
 import type { StopReason, Task, TaskOwner, TaskStatus } from './types.ts';
 
 /** The fields a task is created with; the rest start empty. */
@@ -60,11 +60,15 @@ export interface Store {
    * Appends one event and, in the same transaction, moves the task row's head (`headSeq`, `headHash`) to
    * it and applies `update` (the terminal state written with `task-end`), so the row and the chain never
    * disagree after a crash. Fails with `journal-corrupt` when `seq` is not the next number for the task
-   * (another writer got there first), so the chain never forks. Returns the task as updated.
+   * (another writer got there first), so the chain never forks. With `fence` (a fleet worker's own
+   * appends), fails with `lease-lost` unless the task row still names that owner: a worker whose lease
+   * passed and was taken over cannot write into the new owner's run. Returns the task as updated.
    */
-  appendEvent(event: JournalEvent, update?: TaskUpdate): Promise<Task>;
+  appendEvent(event: JournalEvent, update?: TaskUpdate, fence?: TaskOwner): Promise<Task>;
   /** The task's events in `seq` order. */
   listEvents(taskId: string): Promise<JournalEvent[]>;
+  /** The events of one type of these tasks, by task id and then in journal order. */
+  eventsOfType(type: EventType, taskIds: readonly string[]): Promise<JournalEvent[]>;
   /** The last event of the task, `undefined` when it has none. */
   lastEvent(taskId: string): Promise<JournalEvent | undefined>;
   /** Stores a sealed checkpoint; fails with `journal-corrupt` when its seq is not the next one. */
@@ -83,11 +87,14 @@ export interface Store {
    */
   renewLease(taskId: string, owner: TaskOwner, until: string | null): Promise<boolean>;
   /**
-   * Takes over the lease of a task whose lease has passed at `now`, for `owner` until `until`; false
-   * when its lease has not passed (or it has none): another worker holds it.
+   * Takes over the lease of a task whose lease has passed at `now` (or an `interrupted` task that has
+   * none), for `owner` until `until`; false when its lease has not passed, or an ended task has none
+   * (its result was delivered): another worker holds it, or there is nothing to take.
    */
   takeLease(taskId: string, owner: TaskOwner, now: string, until: string): Promise<boolean>;
   /** Tasks, of any status, whose lease passed at or before `now`: their worker is gone. Oldest lease first. */
   passedLeases(now: string, limit: number): Promise<Task[]>;
+  /** The schema migrations applied to this database, oldest first, with when each ran. */
+  schemaMigrations(): Promise<Array<{ version: number; appliedAt: string }>>;
   close(): Promise<void>;
 }

@@ -33,6 +33,7 @@ export { SqliteAuditSearch } from './audit-search.ts';
 export { SqliteBatchStore } from './batch-store.ts';
 export { SqliteBreakerStore } from './breaker-store.ts';
 export { SqliteDeliveryStore } from './delivery-store.ts';
+export { openSqliteStores, type SqliteStoreSet } from './open-stores.ts';
 export { SqliteOutcomeStore } from './outcome-store.ts';
 export { PgActionStore } from './pg/pg-action-store.ts';
 export { PgApprovalStore } from './pg/pg-approval-store.ts';

@@ -82,10 +82,16 @@ export class SqliteStore implements Store {
     return rows.map(toTask);
   }
 
-  async appendEvent(event: JournalEvent, update: TaskUpdate = {}): Promise<Task> {
+  async appendEvent(event: JournalEvent, update: TaskUpdate = {}, fence?: TaskOwner): Promise<Task> {
     const body: Record<string, unknown> = { ...event };
     for (const column of EVENT_COLUMNS) delete body[column];
     const row = this.#transaction(() => {
+      if (fence !== undefined) {
+        const task = this.#statements.get('SELECT owner FROM tasks WHERE id = ?').get(event.taskId) as
+          | Row
+          | undefined;
+        if (task?.owner !== JSON.stringify(fence)) throw leaseLost(event.taskId);
+      }
       const last = this.#statements
         .get('SELECT MAX(seq) AS seq FROM events WHERE task_id = ?')
         .get(event.taskId) as {
@@ -196,6 +202,13 @@ export class SqliteStore implements Store {
     return row ? toEvent(row) : undefined;
   }
 
+  async schemaMigrations(): Promise<Array<{ version: number; appliedAt: string }>> {
+    const rows = this.#statements
+      .get('SELECT version, applied_at FROM schema_migrations ORDER BY version')
+      .all() as Row[];
+    return rows.map((row) => ({ version: Number(row.version), appliedAt: String(row.applied_at) }));
+  }
+
   async countTasks(): Promise<Partial<Record<TaskStatus, number>>> {
     const rows = this.#statements
       .get('SELECT status, COUNT(*) AS count FROM tasks GROUP BY status')
@@ -213,7 +226,8 @@ export class SqliteStore implements Store {
 
   async takeLease(taskId: string, owner: TaskOwner, now: string, until: string): Promise<boolean> {
     const row = this.#write(
-      `UPDATE tasks SET owner = ?, lease_until = ? WHERE id = ? AND lease_until <= ? RETURNING id`,
+      `UPDATE tasks SET owner = ?, lease_until = ? WHERE id = ?
+       AND (lease_until <= ? OR (lease_until IS NULL AND status = 'interrupted')) RETURNING id`,
       [JSON.stringify(owner), until, taskId, now],
     );
     return row !== undefined;
@@ -315,6 +329,13 @@ function migrate(db: DatabaseSync): void {
       throw error;
     }
   }
+}
+
+function leaseLost(taskId: string): SystemError {
+  return new SystemError(
+    'lease-lost',
+    `task ${taskId} is another worker's now: this one's lease passed and the task was taken over`,
+  );
 }
 
 function writeFailed(error: unknown): SystemError {

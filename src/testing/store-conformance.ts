@@ -166,7 +166,31 @@ export async function runStoreConformance(options: StoreConformanceOptions): Pro
       expect((await store.getTask('t1'))?.leaseUntil).toBeNull();
       expect(await store.renewLease('t1', holder, until)).toBe(false);
       expect(await store.passedLeases('2030-01-01T00:00:00.000Z', 10)).toEqual([]);
+      // Delivered: nothing left to take. An interrupted task without a lease (no worker held it) is free.
+      expect(await store.takeLease('t1', OWNER, '2030-01-01T00:00:00.000Z', '2030-01-01T00:01:00.000Z')).toBe(
+        false,
+      );
+      await store.createTask({ ...newTask('t2'), owner: taker });
+      await store.updateTask('t2', { status: 'interrupted' });
+      expect(await store.takeLease('t2', OWNER, '2025-01-01T00:00:00.000Z', until)).toBe(true);
+      expect(await store.getTask('t2')).toMatchObject({ owner: OWNER, leaseUntil: until });
       expect(await store.renewLease('missing', OWNER, until)).toBe(false);
+    });
+
+    it('appends a fenced event only while the task row names that owner', { timeout }, async () => {
+      await store.createTask({ ...newTask('t1'), owner: OWNER });
+      const first = eventOf('t1', 1, ZERO_HASH);
+      await store.appendEvent(first, {}, OWNER);
+      const other = { ...OWNER, host: 'worker-2' };
+      await expect(store.appendEvent(eventOf('t1', 2, first.hash), {}, other)).rejects.toMatchObject({
+        code: 'lease-lost',
+      });
+      expect((await store.getTask('t1'))?.headSeq).toBe(1);
+      await store.updateTask('t1', { owner: other });
+      await expect(store.appendEvent(eventOf('t1', 2, first.hash), {}, OWNER)).rejects.toMatchObject({
+        code: 'lease-lost',
+      });
+      expect((await store.appendEvent(eventOf('t1', 2, first.hash), {}, other)).headSeq).toBe(2);
     });
 
     it('refuses a second task with the same id and keeps the first', { timeout }, async () => {
@@ -210,6 +234,11 @@ export async function runStoreConformance(options: StoreConformanceOptions): Pro
       await store.updateTask('task-03', { status: 'failed' });
       await store.updateTask('task-53', { status: 'failed' });
       expect(await store.countTasks()).toEqual({ running: 53, failed: 2 });
+      const migrations = await store.schemaMigrations();
+      expect(migrations.map((migration) => migration.version)).toEqual(
+        migrations.map((_, index) => index + 1),
+      );
+      expect(migrations.every((migration) => !Number.isNaN(Date.parse(migration.appliedAt)))).toBe(true);
       const all = await store.listTasks();
       expect(all).toHaveLength(50);
       // Newest first; the same created_at ordered by id, descending.
@@ -260,6 +289,13 @@ export async function runStoreConformance(options: StoreConformanceOptions): Pro
       // Another task's journal numbers from 1 on its own.
       await store.appendEvent(eventOf('t2', 1, ZERO_HASH));
       expect((await store.listEvents('t2')).map((event) => event.seq)).toEqual([1]);
+      const ofType = await store.eventsOfType('tool-call-start', ['t2', 't1', 'missing']);
+      expect(ofType.map((event) => [event.taskId, event.seq])).toEqual([
+        ['t1', 1],
+        ['t1', 2],
+        ['t2', 1],
+      ]);
+      expect(await store.eventsOfType('tool-call-start', [])).toEqual([]);
       expect((await store.getTask('t2'))?.headSeq).toBe(1);
     });
 

@@ -90,16 +90,25 @@ export class PgStore implements Store {
     return rows.map(toTask);
   }
 
-  async appendEvent(event: JournalEvent, update: TaskUpdate = {}): Promise<Task> {
+  async appendEvent(event: JournalEvent, update: TaskUpdate = {}, fence?: TaskOwner): Promise<Task> {
     const body: Record<string, unknown> = { ...event };
     for (const column of EVENT_COLUMNS) delete body[column];
     const row = await this.#transaction(
       `cannot append event ${event.seq} of task ${event.taskId}`,
       async (client) => {
         // The row lock makes a second writer of this task wait here until the first commits, then see its event.
-        const task = await client.query('SELECT id FROM tasks WHERE id = $1 FOR UPDATE', [event.taskId]);
+        const task = await client.query<{ owner: string | null }>(
+          'SELECT owner FROM tasks WHERE id = $1 FOR UPDATE',
+          [event.taskId],
+        );
         if (task.rowCount === 0) {
           throw new UserError('task-not-found', `journal of task ${event.taskId}: no such task in the store`);
+        }
+        if (fence !== undefined && task.rows[0]?.owner !== JSON.stringify(fence)) {
+          throw new SystemError(
+            'lease-lost',
+            `task ${event.taskId} is another worker's now: this one's lease passed and the task was taken over`,
+          );
         }
         const last = await client.query<{ seq: string | null }>(
           'SELECT MAX(seq) AS seq FROM events WHERE task_id = $1',
@@ -204,6 +213,11 @@ export class PgStore implements Store {
     return row ? toEvent(row) : undefined;
   }
 
+  async schemaMigrations(): Promise<Array<{ version: number; appliedAt: string }>> {
+    const rows = await this.#all('SELECT version, applied_at FROM schema_migrations ORDER BY version', []);
+    return rows.map((row) => ({ version: Number(row.version), appliedAt: String(row.applied_at) }));
+  }
+
   async countTasks(): Promise<Partial<Record<TaskStatus, number>>> {
     const rows = await this.#all('SELECT status, COUNT(*) AS count FROM tasks GROUP BY status', []);
     return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
@@ -220,7 +234,8 @@ export class PgStore implements Store {
 
   async takeLease(taskId: string, owner: TaskOwner, now: string, until: string): Promise<boolean> {
     const row = await this.#one(
-      `UPDATE tasks SET owner = $1, lease_until = $2 WHERE id = $3 AND lease_until <= $4 RETURNING id`,
+      `UPDATE tasks SET owner = $1, lease_until = $2 WHERE id = $3
+       AND (lease_until <= $4 OR (lease_until IS NULL AND status = 'interrupted')) RETURNING id`,
       [JSON.stringify(owner), until, taskId, now],
       `cannot take over the lease of task ${taskId}`,
     );

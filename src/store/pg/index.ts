@@ -1,0 +1,1 @@
+export { openPgStores } from './open-pg-stores.ts';
