@@ -6,6 +6,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 /** Options every command accepts. */
 export const COMMON_OPTIONS = {
   'data-dir': { type: 'string' },
+  db: { type: 'string' },
   config: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },

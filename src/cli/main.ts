@@ -21,6 +21,14 @@ const COMMANDS: Record<string, () => Promise<LoadedCommand>> = {
     const { serveCommand, SERVE_HELP } = await import('./commands/serve.ts');
     return { run: serveCommand, help: SERVE_HELP };
   },
+  migrate: async () => {
+    const { migrateCommand, MIGRATE_HELP } = await import('./commands/migrate.ts');
+    return { run: migrateCommand, help: MIGRATE_HELP };
+  },
+  worker: async () => {
+    const { workerCommand, WORKER_HELP } = await import('./commands/worker.ts');
+    return { run: workerCommand, help: WORKER_HELP };
+  },
   agents: async () => {
     const { agentsCommand, AGENTS_HELP } = await import('./commands/agents.ts');
     return { run: agentsCommand, help: AGENTS_HELP };
@@ -97,6 +105,8 @@ usage: warden <command> [options]
 
   run      run an agent on a task in a repository; the change comes back as a branch
   serve    run the HTTP API: start tasks, read tasks and traces, answer approvals
+  worker   run tasks from a fleet's PostgreSQL queue (any number of workers, any machines)
+  migrate  bring the store (SQLite, or the fleet's PostgreSQL) to this version's schema
   agents   list the declared agents (agents check: validate them)
   resume   continue a task that waited for an approval, or was interrupted
   tasks    list recent tasks
@@ -115,7 +125,8 @@ usage: warden <command> [options]
   approve  approve a pending request: warden approve ID
   deny     deny a pending request: warden deny ID [--reason TEXT]
 
-Every command takes --data-dir DIR, --config FILE, --json and --help. \`warden --version\` prints the version.
+Every command takes --data-dir DIR, --db URL (PostgreSQL for a fleet; or $WARDEN_DATABASE_URL), --config FILE,
+--json and --help. \`warden --version\` prints the version.
 Exit codes: 0 ok, 1 task failed (or a broken journal), 2 usage or config error, 3 stopped by a limit,
 4 awaiting approval, 5 interrupted (resume it).
 `;

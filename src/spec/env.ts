@@ -5,6 +5,11 @@
 export const ENV = {
   /** Warden's data directory (store, scratch workspaces). Default: `~/.warden`. */
   home: 'WARDEN_HOME',
+  /**
+   * Where Warden's data lives when not in the data directory's SQLite file: a PostgreSQL URL
+   * (`postgres://…`) for a fleet, or `sqlite:PATH`. `--db` overrides it.
+   */
+  databaseUrl: 'WARDEN_DATABASE_URL',
   /** Anthropic API key, read by the `anthropic:` provider. */
   anthropicKey: 'ANTHROPIC_API_KEY',
   /** Overrides the Anthropic API base URL (a gateway, or a local server in tests). */

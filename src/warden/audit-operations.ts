@@ -1,7 +1,6 @@
 import type { ChainVerification } from '../journal/index.ts';
 import type { AuditMatch, AuditQuery } from '../spec/audit-search.ts';
 import type { Task } from '../spec/types.ts';
-import { SqliteAuditSearch, SqlitePullOutcomeStore } from '../store/index.ts';
 import { type AuditReport, auditOf } from './audit.ts';
 import { forgeTarget } from './forge-target.ts';
 import type { SharedParts } from './task-runtime.ts';
@@ -9,7 +8,7 @@ import type { SharedParts } from './task-runtime.ts';
 /** The audit of `task`: its journal, the merge the forge reported, and where its branch was pushed. */
 export async function auditTask(parts: SharedParts, task: Task): Promise<AuditReport> {
   const events = await parts.journal.events(task.id);
-  const pull = await new SqlitePullOutcomeStore(parts.store.database).get(task.id);
+  const pull = await parts.stores.pullOutcomes.get(task.id);
   const merged = pull?.state.startsWith('accepted-') ? pull.mergeCommit : null;
   const start = events[0]?.type === 'task-start' ? events[0] : undefined;
   return auditOf(task, events, { merged, forge: forgeTarget(parts.config, start?.trigger?.repository) });
@@ -28,5 +27,5 @@ export async function verifyJournals(
 
 /** Events across every task that answer an audit question (see `AuditSearch`). */
 export function searchAudit(parts: SharedParts, query: AuditQuery): Promise<AuditMatch[]> {
-  return new SqliteAuditSearch(parts.store.database).searchEvents(query);
+  return parts.stores.audit.searchEvents(query);
 }

@@ -1,6 +1,5 @@
 import type { CostGrouping, CostReport } from '../guard/index.ts';
 import { buildCostReport } from '../guard/index.ts';
-import { SqliteReportStore } from '../store/index.ts';
 import type { SharedParts } from './task-runtime.ts';
 
 /** What `warden cost` asks for. */
@@ -18,14 +17,14 @@ export interface CostReportRequest {
  * with a warning.
  */
 export async function costReport(
-  parts: Pick<SharedParts, 'config' | 'store' | 'warn'>,
+  parts: Pick<SharedParts, 'config' | 'stores' | 'warn'>,
   request: CostReportRequest,
 ): Promise<CostReport> {
-  const { config, store, warn } = parts;
+  const { config, stores, warn } = parts;
   const now = request.now ?? Date.now();
   const { sinceMs, by } = request;
   const sinceAt = sinceMs === undefined ? undefined : new Date(now - sinceMs).toISOString();
-  const summary = await new SqliteReportStore(store.database).costSummary({ sinceAt, groupBy: by }, (entry) =>
+  const summary = await stores.reports.costSummary({ sinceAt, groupBy: by }, (entry) =>
     warn(
       `warning: spend entry ${entry.id} (task ${entry.taskId ?? '-'}, ${entry.day}) left out of the report: ${entry.reason}; run \`warden doctor\`\n`,
     ),

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { ApprovalInbox, journalApprovalDecision } from '../actions/index.ts';
-import { newTaskId, reapInterruptedTasks } from '../agent/index.ts';
+import { currentTaskOwner, newTaskId, reapInterruptedTasks } from '../agent/index.ts';
 import { type Config, loadConfig } from '../config/index.ts';
+import type { JobQueue } from '../fleet/index.ts';
 import { CircuitBreakers, postWebhook } from '../guard/index.ts';
 import { Checkpoints, Journal, loadCheckpointKey } from '../journal/index.ts';
 import { loadConfiguredPriceTable, type PriceTable } from '../model/index.ts';
@@ -15,18 +16,11 @@ import {
 import { createSandboxDriver } from '../sandbox/index.ts';
 import type { ApprovalRequest } from '../spec/approvals.ts';
 import type { AuditMatch, AuditQuery } from '../spec/audit-search.ts';
+import type { BreakerStore } from '../spec/breaker-store.ts';
 import type { Environment } from '../spec/env.ts';
 import type { TaskTrigger } from '../spec/journal-events.ts';
 import type { SandboxDriver } from '../spec/sandbox.ts';
-import type { Task, TaskStatus } from '../spec/types.ts';
-import {
-  openSqliteStore,
-  SqliteApprovalStore,
-  SqliteBreakerStore,
-  SqliteDeliveryStore,
-  SqliteReportStore,
-  SqliteSpendStore,
-} from '../store/index.ts';
+import type { Task, TaskOwner, TaskStatus } from '../spec/types.ts';
 import { storeMetricsText } from '../telemetry/index.ts';
 import { decideAlert, readAlert } from './alert-trigger.ts';
 import type { AuditReport } from './audit.ts';
@@ -35,8 +29,10 @@ import { type CostReportRequest, costReport } from './cost-report.ts';
 import { resolveConfigPath, resolveHome } from './data-dir.ts';
 import { deliveryBook } from './delivery-book.ts';
 import { findTask } from './find-task.ts';
+import { FleetOperations } from './fleet-operations.ts';
 import { isOutcomeEvent, receiveOutcomeEvent } from './forge-outcomes.ts';
 import { decideGithubDelivery, type GithubDelivery, type TriggerDecision } from './github-trigger.ts';
+import { openStores } from './open-stores.ts';
 import { type OutcomeReport, outcomeReport } from './outcome-report.ts';
 import { createResultDelivery } from './result-delivery.ts';
 import {
@@ -61,6 +57,13 @@ export interface WardenOptions {
   env: Environment;
   /** Warnings and notices for people (a breaker opened, a model left out, an unreadable row). */
   warn?: ((text: string) => void) | undefined;
+  /**
+   * Where the data lives: a PostgreSQL URL (a fleet's shared store) or `sqlite:PATH`; default the data
+   * directory's SQLite file.
+   */
+  database?: string | undefined;
+  /** A fleet worker: the tasks it runs hold leases of this many ms, renewed while it lives. */
+  leaseMs?: number | undefined;
 }
 
 /**
@@ -78,24 +81,33 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
   const home = resolveHome(options.dataDir, env);
   const configPath = resolveConfigPath(options.configPath, home);
   const config = loadConfig(configPath);
-  const store = openSqliteStore(path.join(home, 'warden.db'));
+  const stores = await openStores(options.database, home);
   try {
-    const journal = new Journal(store, { checkpoints: new Checkpoints(store, loadCheckpointKey(home)) });
-    const scratchDir = path.join(home, 'scratch');
-    const spend = new SqliteSpendStore(store.database);
-    await reapInterruptedTasks({
-      store,
-      journal,
-      scratchDir,
-      keepMs: config.recovery.keepInterruptedHours * 3_600_000,
-      releaseReservations: (taskId, now) => spend.releaseTaskReservations(taskId, now),
-      // An unreadable window (see `warden doctor`) books nothing here rather than stopping every command.
-      bookedUsd: async (taskId) => (await spend.totals(`task:${taskId}`, 'all'))?.spentUsd ?? 0,
+    const { store, spend } = stores;
+    const journal = new Journal(store, {
+      checkpoints: new Checkpoints(store, loadCheckpointKey(home)),
+      // A fleet worker writes only into the tasks it owns: one whose lease passed is refused (lease-lost).
+      fence: options.leaseMs === undefined ? undefined : currentTaskOwner(),
     });
+    const scratchDir = path.join(home, 'scratch');
+    const reap = () =>
+      reapInterruptedTasks({
+        store,
+        journal,
+        scratchDir,
+        keepMs: config.recovery.keepInterruptedHours * 3_600_000,
+        releaseReservations: (taskId, now) => spend.releaseTaskReservations(taskId, now),
+        // An unreadable window (see `warden doctor`) books nothing here rather than stopping every command.
+        bookedUsd: async (taskId) => (await spend.totals(`task:${taskId}`, 'all'))?.spentUsd ?? 0,
+      });
+    // One machine: every start reaps. A fleet's workers reap in their sweeps, and queue the resumes.
+    if (stores.engine === 'sqlite') await reap();
     const parts: SharedParts = {
       config,
       env,
       store,
+      stores,
+      leaseMs: options.leaseMs,
       journal,
       scratchDir,
       mirrorsDir: path.join(home, 'mirrors'),
@@ -107,11 +119,9 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
           cacheDir: path.join(home, 'cache', 'policy-bundles'),
         }),
       ),
-      breakers: createBreakers(config, store, warn),
+      breakers: createBreakers(config, stores.breakers, warn),
       approvals: new ApprovalInbox({
-        store: new SqliteApprovalStore(store.database, {
-          ttlMs: config.policy.approvalTtlHours * 3_600_000,
-        }),
+        store: stores.approvals({ ttlMs: config.policy.approvalTtlHours * 3_600_000 }),
         journal,
       }),
       sandbox: once(() => createSandboxDriver(config.sandbox, env)),
@@ -119,9 +129,10 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
     };
     const delivery = once(() => createResultDelivery(parts));
     const telemetry = new TaskTelemetry({ config, env, journal, warn });
-    return new OpenWarden({ home, configPath, parts, delivery, telemetry });
+    const fleet = new FleetOperations({ parts, delivery, reap, database: options.database });
+    return new OpenWarden({ home, configPath, parts, delivery, telemetry, fleet });
   } catch (error) {
-    await store.close();
+    await stores.close();
     throw error;
   }
 }
@@ -133,6 +144,7 @@ class OpenWarden implements Warden {
   readonly #delivery: () => ReturnType<typeof createResultDelivery>;
   readonly #triggered: TriggeredRequests;
   readonly #telemetry: TaskTelemetry;
+  readonly #fleet: FleetOperations;
 
   constructor(settings: {
     home: string;
@@ -140,6 +152,7 @@ class OpenWarden implements Warden {
     parts: SharedParts;
     delivery: () => ReturnType<typeof createResultDelivery>;
     telemetry: TaskTelemetry;
+    fleet: FleetOperations;
   }) {
     this.home = settings.home;
     this.configPath = settings.configPath;
@@ -147,6 +160,39 @@ class OpenWarden implements Warden {
     this.#delivery = settings.delivery;
     this.#triggered = new TriggeredRequests(settings.home, settings.delivery);
     this.#telemetry = settings.telemetry;
+    this.#fleet = settings.fleet;
+  }
+
+  get storeLocation(): string {
+    return this.#parts.stores.location;
+  }
+
+  getTask(id: string): Promise<Task | undefined> {
+    return this.#parts.store.getTask(id);
+  }
+
+  renewLease(taskId: string, owner: TaskOwner, until: string | null): Promise<boolean> {
+    return this.#parts.store.renewLease(taskId, owner, until);
+  }
+
+  reapAbandoned(): Promise<Array<{ taskId: string; key: string }>> {
+    return this.#fleet.reapAbandoned();
+  }
+
+  takeOver(taskId: string): Promise<boolean> {
+    return this.#fleet.takeOver(taskId);
+  }
+
+  finishDelivery(taskId: string): Promise<void> {
+    return this.#fleet.finishDelivery(taskId);
+  }
+
+  fleetQueue(): Promise<JobQueue> {
+    return this.#fleet.queue();
+  }
+
+  enqueueTask(request: TaskRequest): Promise<string> {
+    return this.#fleet.enqueueTask({ ...request, taskId: request.taskId ?? newTaskId() });
   }
 
   get config(): Config {
@@ -233,20 +279,21 @@ class OpenWarden implements Warden {
   }
 
   async policyStats(options: { since?: Date | undefined } = {}): Promise<PolicyStats> {
-    const reports = new SqliteReportStore(this.#parts.store.database);
-    return policyStatsOf(await reports.decisionTallies({ sinceAt: options.since?.toISOString() }));
+    return policyStatsOf(
+      await this.#parts.stores.reports.decisionTallies({ sinceAt: options.since?.toISOString() }),
+    );
   }
 
   approvals(options: { all?: boolean } = {}): Promise<ApprovalRequest[]> {
-    return new SqliteApprovalStore(this.#parts.store.database).list(options.all ? {} : { status: 'pending' });
+    return this.#parts.stores.approvals().list(options.all ? {} : { status: 'pending' });
   }
 
   async decideApproval(
     id: string,
     decision: { approve: boolean; by?: string | undefined; reason?: string | undefined },
   ): Promise<ApprovalRequest> {
-    const { store, journal, env } = this.#parts;
-    const decided = await new SqliteApprovalStore(store.database).decide(id, {
+    const { store, stores, journal, env } = this.#parts;
+    const decided = await stores.approvals().decide(id, {
       approve: decision.approve,
       by: decision.by ?? env.USER ?? 'local',
       ...(decision.reason !== undefined ? { reason: decision.reason } : {}),
@@ -259,7 +306,11 @@ class OpenWarden implements Warden {
   async receiveGithubDelivery(delivery: GithubDelivery): Promise<TriggerDecision> {
     if (isOutcomeEvent(delivery)) return await receiveOutcomeEvent(this.#parts, delivery);
     const book = {
-      ...deliveryBook(this.#parts.store, { id: delivery.id, source: 'github', event: delivery.event }),
+      ...deliveryBook(this.#parts.stores.deliveries, {
+        id: delivery.id,
+        source: 'github',
+        event: delivery.event,
+      }),
       attach: async (taskId: string, trigger: TaskTrigger) => {
         // A task not in the store yet (still waiting for a runner) has no journal: the delivery's record
         // names it anyway.
@@ -274,7 +325,7 @@ class OpenWarden implements Warden {
   async receiveAlert(payload: unknown): Promise<TriggerDecision> {
     const alert = readAlert(payload);
     if ('reason' in alert) return { outcome: 'ignored', reason: alert.reason };
-    const book = deliveryBook(this.#parts.store, {
+    const book = deliveryBook(this.#parts.stores.deliveries, {
       id: alert.id,
       source: 'alert',
       event: alert.event,
@@ -284,7 +335,7 @@ class OpenWarden implements Warden {
   }
 
   async deliveryFailed(deliveryId: string, reason: string): Promise<void> {
-    await new SqliteDeliveryStore(this.#parts.store.database).failed(deliveryId, reason);
+    await this.#parts.stores.deliveries.failed(deliveryId, reason);
   }
 
   costReport(request: CostReportRequest) {
@@ -327,19 +378,16 @@ class OpenWarden implements Warden {
   async close(): Promise<void> {
     // Bounded: a collector that hangs delays the exit by two seconds at most.
     await this.#telemetry.close();
-    return await this.#parts.store.close();
+    await this.#fleet.close();
+    return await this.#parts.stores.close();
   }
 }
 
 /** The circuit breakers, announcing each one that opens as a warning and on the webhook. */
-function createBreakers(
-  config: Config,
-  store: SharedParts['store'],
-  warn: (text: string) => void,
-): CircuitBreakers {
+function createBreakers(config: Config, book: BreakerStore, warn: (text: string) => void): CircuitBreakers {
   const webhook = config.webhook.url;
   return new CircuitBreakers({
-    book: new SqliteBreakerStore(store.database),
+    book,
     settings: config.breakers,
     notify: async (breaker) => {
       warn(`breaker open: ${breaker.kind} on ${breaker.scope}: ${breaker.reason}\n`);

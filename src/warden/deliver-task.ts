@@ -8,7 +8,6 @@ import {
 } from '../actions/index.ts';
 import type { ShadowResultFields } from '../spec/journal-events.ts';
 import type { Task } from '../spec/types.ts';
-import { SqlitePullOutcomeStore } from '../store/index.ts';
 import { forgeTarget } from './forge-target.ts';
 import type { Deliveries } from './result-delivery.ts';
 import type { SharedParts } from './task-runtime.ts';
@@ -66,7 +65,7 @@ export async function deliverTask(
   const delivery = await deliverResult(through, task, events);
   if (delivery?.pullRequest) {
     // What becomes of it (merged, rejected, reverted) comes back through the forge's webhooks.
-    await new SqlitePullOutcomeStore(parts.store.database).opened({
+    await parts.stores.pullOutcomes.opened({
       taskId: task.id,
       repository: through.forge.repository,
       number: delivery.pullRequest.number,

@@ -1,5 +1,4 @@
-import type { SqliteStore } from '../store/index.ts';
-import { SqliteDeliveryStore } from '../store/index.ts';
+import type { DeliveryStore } from '../spec/delivery-store.ts';
 import type { DeliveryBook } from './github-trigger.ts';
 
 /**
@@ -8,10 +7,9 @@ import type { DeliveryBook } from './github-trigger.ts';
  * working on a subject. A task still waiting for a runner holds its subject for a day at most.
  */
 export function deliveryBook(
-  store: SqliteStore,
+  deliveries: DeliveryStore,
   delivery: { id: string; source: string; event: string; occurredAt?: string | undefined },
 ): DeliveryBook {
-  const deliveries = new SqliteDeliveryStore(store.database);
   const claim: DeliveryBook['claim'] = (record) =>
     deliveries.claim({
       ...record,

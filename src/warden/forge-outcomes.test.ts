@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../config/index.ts';
-import { openSqliteStore, SqlitePullOutcomeStore, type SqliteStore } from '../store/index.ts';
+import { openSqliteStores, type SqliteStoreSet } from '../store/index.ts';
 import { applyOutcomeEvent } from './forge-outcomes.ts';
 import { outcomeReport } from './outcome-report.ts';
 
@@ -55,14 +55,14 @@ function push(ref: string, sender: string, messages: string[]) {
 
 describe('outcomes of Warden pull requests, from the forge', () => {
   let dir: string;
-  let store: SqliteStore;
-  let pulls: SqlitePullOutcomeStore;
+  let stores: SqliteStoreSet;
+  let pulls: SqliteStoreSet['pullOutcomes'];
   const apply = (event: string, payload: unknown) => applyOutcomeEvent(config, event, payload, pulls);
 
   beforeEach(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'warden-outcomes-'));
-    store = openSqliteStore(path.join(dir, 'warden.db'));
-    pulls = new SqlitePullOutcomeStore(store.database);
+    stores = openSqliteStores(path.join(dir, 'warden.db'));
+    pulls = stores.pullOutcomes;
     for (const [number, taskId] of ['t-1', 't-2', 't-3', 't-4'].entries()) {
       await pulls.opened({
         taskId,
@@ -74,7 +74,7 @@ describe('outcomes of Warden pull requests, from the forge', () => {
     }
   });
   afterEach(async () => {
-    await store.close();
+    await stores.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -112,7 +112,7 @@ describe('outcomes of Warden pull requests, from the forge', () => {
     expect(await apply('pull_request', closed('t-4', true))).toHaveProperty('reason');
     expect(await apply('pull_request_review', changesRequested('t-1'))).toHaveProperty('reason');
 
-    const report = await outcomeReport({ store });
+    const report = await outcomeReport({ stores });
     expect(report).toMatchObject({
       pulls: 4,
       acceptedFirstPass: 0,
@@ -133,6 +133,6 @@ describe('outcomes of Warden pull requests, from the forge', () => {
     elsewhere.repository.full_name = 'someone/else';
     expect(await apply('pull_request', elsewhere)).toHaveProperty('reason');
     expect(await apply('pull_request', closed('t-1', true))).toMatchObject({ change: 'accepted-first-pass' });
-    expect((await outcomeReport({ store })).firstPassAcceptRate).toBe(1);
+    expect((await outcomeReport({ stores })).firstPassAcceptRate).toBe(1);
   });
 });

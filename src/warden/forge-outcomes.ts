@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Config } from '../config/index.ts';
 import type { Journal } from '../journal/index.ts';
-import { type PullOutcomeStore, SqlitePullOutcomeStore } from '../store/index.ts';
+import type { PullOutcomeStore } from '../store/index.ts';
 import { deliveryBook } from './delivery-book.ts';
 import type { GithubDelivery, TriggerDecision } from './github-trigger.ts';
 import type { SharedParts } from './task-runtime.ts';
@@ -116,13 +116,17 @@ export async function applyOutcomeEvent(
  * the pull requests, and journaled on each task it moved (`forge-outcome`).
  */
 export async function receiveOutcomeEvent(
-  parts: Pick<SharedParts, 'config' | 'store' | 'journal'>,
+  parts: Pick<SharedParts, 'config' | 'stores' | 'journal'>,
   delivery: GithubDelivery,
 ): Promise<TriggerDecision> {
-  const book = deliveryBook(parts.store, { id: delivery.id, source: 'github', event: delivery.event });
+  const book = deliveryBook(parts.stores.deliveries, {
+    id: delivery.id,
+    source: 'github',
+    event: delivery.event,
+  });
   const claim = (outcome: string) => book.claim({ outcome });
   if (await book.replayed()) return { outcome: 'replayed' };
-  const pulls = new SqlitePullOutcomeStore(parts.store.database);
+  const pulls = parts.stores.pullOutcomes;
   const applied = await applyOutcomeEvent(parts.config, delivery.event, delivery.payload, pulls);
   if ('reason' in applied) {
     await claim(`ignored: ${applied.reason}`);

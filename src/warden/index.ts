@@ -16,10 +16,12 @@ export { createWarden } from './create-warden.ts';
 export { resolveConfigPath, resolveHome } from './data-dir.ts';
 export type { ShadowResult } from './deliver-task.ts';
 export { createDemoRepository, DEMO_TASK } from './demo-repository.ts';
+export { type FleetWorker, type FleetWorkerSettings, startFleetWorker } from './fleet-worker.ts';
 export type { GithubDelivery, TriggerDecision } from './github-trigger.ts';
 export type { AgentSummary } from './list-agents.ts';
 export { checkAgents, listAgents } from './list-agents.ts';
 export { sortedModels } from './list-models.ts';
+export { type MigrationReport, migrateStore } from './migrate-store.ts';
 export type { OutcomeCounts, OutcomeReport } from './outcome-report.ts';
 export type { BundleSummary, ExplainRequest, PolicyStats, PolicyTestReport } from './policy-operations.ts';
 export {

@@ -1,4 +1,4 @@
-import { type PullOutcomeRow, SqliteDeliveryStore, SqlitePullOutcomeStore } from '../store/index.ts';
+import type { PullOutcomeRow } from '../store/index.ts';
 import type { SharedParts } from './task-runtime.ts';
 
 /** What Warden's pull requests came to, for everyone or one agent. */
@@ -31,12 +31,13 @@ export interface OutcomeReport extends OutcomeCounts {
 }
 
 /** What the forge says became of Warden's pull requests opened since `since` (all when undefined). */
-export async function outcomeReport(parts: Pick<SharedParts, 'store'>, since?: Date): Promise<OutcomeReport> {
-  const rows = await new SqlitePullOutcomeStore(parts.store.database).list({ sinceAt: since?.toISOString() });
+export async function outcomeReport(
+  parts: Pick<SharedParts, 'stores'>,
+  since?: Date,
+): Promise<OutcomeReport> {
+  const rows = await parts.stores.pullOutcomes.list({ sinceAt: since?.toISOString() });
   const agents = [...new Set(rows.map((row) => row.agent ?? '-'))].sort();
-  const alerts = await new SqliteDeliveryStore(parts.store.database).alertDiagnoses(
-    since?.toISOString() ?? '',
-  );
+  const alerts = await parts.stores.deliveries.alertDiagnoses(since?.toISOString() ?? '');
   const diagnosed = alerts.filter((alert) => alert.diagnosedAt !== null);
   return {
     since: since?.toISOString() ?? null,

@@ -4,7 +4,6 @@ import { createForge, fetchGitHubCheckout, GitHubForge, gitUrlOf, readGitHubApp 
 import { asActionDecider, createCedarPolicyEngine } from '../policy/index.ts';
 import { UserError } from '../spec/errors.ts';
 import type { Forge } from '../spec/forge.ts';
-import { SqliteActionStore, SqliteApprovalStore } from '../store/index.ts';
 import type { SharedParts } from './task-runtime.ts';
 
 /** How long an actor's write access, as GitHub said it, is trusted before asking again. */
@@ -46,11 +45,11 @@ export interface Deliveries {
  * @throws UserError `config-invalid` when the GitHub App key cannot be read.
  */
 export function createResultDelivery(parts: SharedParts): Deliveries | null {
-  const { config, store, journal } = parts;
+  const { config, journal } = parts;
   if (config.forge.kind === 'none') return null;
   const github = config.forge.github;
   const broker = new CredentialBroker({ github: readGitHubApp(github) });
-  const actions = new SqliteActionStore(store.database);
+  const actions = parts.stores.actions;
   const tokenFor = (name: string) => async (permissions: Readonly<Record<string, 'read' | 'write'>>) =>
     (await broker.githubToken({ repository: name, permissions })).token;
   const configured = createForge(config.forge, {
@@ -74,7 +73,7 @@ export function createResultDelivery(parts: SharedParts): Deliveries | null {
     return forge;
   };
   const approvals = new ApprovalInbox({
-    store: new SqliteApprovalStore(store.database, { ttlMs: config.policy.approvalTtlHours * 3_600_000 }),
+    store: parts.stores.approvals({ ttlMs: config.policy.approvalTtlHours * 3_600_000 }),
     journal,
     redact: (text) => broker.redact(text),
   });

@@ -1,9 +1,17 @@
 import type { Delivery } from '../actions/index.ts';
-import { type RunTaskResult, resumeTask, runTask, startWorkspace, type TaskRuntime } from '../agent/index.ts';
+import {
+  currentTaskOwner,
+  type RunTaskResult,
+  resumeTask,
+  runTask,
+  startWorkspace,
+  type TaskRuntime,
+} from '../agent/index.ts';
 import { resolveRepository } from '../sandbox/index.ts';
 import type { JournalEvent, TaskTrigger } from '../spec/journal-events.ts';
 import type { Task } from '../spec/types.ts';
-import { SqliteOutcomeStore, type TaskOutcome } from '../store/index.ts';
+import type { TaskOutcome } from '../store/index.ts';
+import { resolveAgent } from './agent-config.ts';
 import { type Delivers, deliverTask, type ShadowResult } from './deliver-task.ts';
 import type { ForgeContext } from './github-events.ts';
 import type { Deliveries } from './result-delivery.ts';
@@ -196,7 +204,7 @@ async function finish(
   const { task } = result;
   // A task still waiting has no outcome yet.
   if (task.status !== 'running' && task.status !== 'awaiting_approval') {
-    await new SqliteOutcomeStore(parts.store.database).record({
+    await parts.stores.outcomes.record({
       taskId: task.id,
       outcome: task.status as TaskOutcome,
       agent: runtime.agent.name,
@@ -209,7 +217,28 @@ async function finish(
   // The forge is built for the first task that has something to deliver.
   const { delivery: delivered, shadow } =
     delivers === null ? { delivery: null, shadow: null } : await deliverTask(parts, delivery, task, delivers);
+  // A fleet worker's lease lasts until the result is delivered: a worker that dies before takes it over.
+  if (runtime.leaseMs !== undefined) await parts.store.renewLease(task.id, currentTaskOwner(), null);
   // Telemetry goes in the background, after delivery so its events are in the trace too.
   finished?.(task);
   return { ...result, unpriced, delivery: delivered, shadow, agent: runtime.agent.name };
+}
+
+/**
+ * Delivers the result of a task that ended under a fleet worker which died before its delivery was
+ * done (its lease passed after the task's end), once this worker has taken the lease over. Actions the
+ * dead worker finished are replayed from their idempotency keys; one it left in flight is checked
+ * against the forge before it is tried again. The lease is let go at the end.
+ */
+export async function finishDeliveryWith(
+  parts: SharedParts,
+  delivery: DeliveryOf,
+  task: Task,
+): Promise<void> {
+  const [start] = await parts.journal.events(task.id);
+  const agent =
+    start?.type === 'task-start' && Object.hasOwn(parts.config.agents, start.agent) ? start.agent : undefined;
+  const { config } = resolveAgent(parts.config, agent);
+  await deliverTask(parts, delivery, task, config.agent.delivers);
+  await parts.store.renewLease(task.id, currentTaskOwner(), null);
 }

@@ -16,14 +16,17 @@ import { createCedarPolicyEngine, createShellParser, type PolicyBundle } from '.
 import { sandboxEgressOf } from '../sandbox/index.ts';
 import type { Environment } from '../spec/env.ts';
 import type { SandboxDriver } from '../spec/sandbox.ts';
-import { SqliteBatchStore, SqliteSpendStore, type SqliteStore } from '../store/index.ts';
+import type { Store } from '../spec/store.ts';
+import type { StoreSet } from '../spec/store-set.ts';
 import { type ResolvedAgent, resolveAgent } from './agent-config.ts';
 
 /** The parts a task runtime is made of that the Warden builds once and shares between tasks. */
 export interface SharedParts {
   config: Config;
   env: Environment;
-  store: SqliteStore;
+  store: Store;
+  /** Every store of the installation, on its engine (the same database as `store`). */
+  stores: StoreSet;
   journal: Journal;
   scratchDir: string;
   /** Where repository mirrors are kept (`<dataDir>/mirrors`); undefined: workspaces use none. */
@@ -100,7 +103,7 @@ export async function createTaskRuntime(
           await breakers.record({ type: 'model-call', modelKey, failed, detail });
         },
       },
-      batch: config.agent.batch ? { book: new SqliteBatchStore(store.database) } : undefined,
+      batch: config.agent.batch ? { book: parts.stores.batches } : undefined,
       warn: parts.warn,
     });
     prices = models.priceTable;
@@ -166,7 +169,7 @@ export async function createTaskRuntime(
       )
     : { limits: current, changes: [] };
   const ledger = new SpendLedger({
-    book: new SqliteSpendStore(store.database),
+    book: parts.stores.spend,
     limits: { ...config.limits, taskUsd: limits.maxUsd, taskTokens: limits.maxTokens },
   });
   // The first decision would load the bash grammar and Cedar (WASM, ~0.5 s together). Started now,

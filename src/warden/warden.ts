@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.ts';
+import type { JobQueue } from '../fleet/index.ts';
 import type { CostReport } from '../guard/index.ts';
 import type { ChainVerification } from '../journal/index.ts';
 import type { PriceTable } from '../model/index.ts';
@@ -8,7 +9,7 @@ import type { AuditMatch, AuditQuery } from '../spec/audit-search.ts';
 import type { Environment } from '../spec/env.ts';
 import type { JournalEvent, TaskTrigger } from '../spec/journal-events.ts';
 import type { SandboxDriver } from '../spec/sandbox.ts';
-import type { Task, TaskStatus } from '../spec/types.ts';
+import type { Task, TaskOwner, TaskStatus } from '../spec/types.ts';
 import type { BreakerRecord } from '../store/index.ts';
 import type { AuditReport } from './audit.ts';
 import type { CostReportRequest } from './cost-report.ts';
@@ -124,5 +125,29 @@ export interface Warden {
   /** Every task's metrics (tokens, durations, cost, outcomes, decisions, breaker refusals) as Prometheus text. */
   metricsText(): Promise<string>;
   /** Closes the store, after waiting at most two seconds for telemetry still being sent. */
+  /** Where the data is: the SQLite file, or the PostgreSQL URL without its password. */
+  readonly storeLocation: string;
+  /** The task with this exact id; `undefined` when there is none. */
+  getTask(id: string): Promise<Task | undefined>;
+  /** See `Store.renewLease`: a fleet worker keeps its lease on the tasks it runs. */
+  renewLease(taskId: string, owner: TaskOwner, until: string | null): Promise<boolean>;
+  /**
+   * A fleet worker's sweep: tasks whose worker is gone (its process dead, or its lease passed) become
+   * `interrupted`; those and the ended tasks whose worker died before delivering are returned, each with
+   * a key naming this abandonment, to be queued once for another worker.
+   */
+  reapAbandoned(): Promise<Array<{ taskId: string; key: string }>>;
+  /** Takes an abandoned task's lease for this process (see `Store.takeLease`); false when another holds it. */
+  takeOver(taskId: string): Promise<boolean>;
+  /** Delivers the result of an ended task this process took over (its worker died first), then lets it go. */
+  finishDelivery(taskId: string): Promise<void>;
+  /**
+   * The fleet's job queue in the PostgreSQL store.
+   *
+   * @throws UserError `usage` when the store is SQLite.
+   */
+  fleetQueue(): Promise<JobQueue>;
+  /** Queues a task for the fleet's workers instead of running it here; returns its id. */
+  enqueueTask(request: TaskRequest): Promise<string>;
   close(): Promise<void>;
 }

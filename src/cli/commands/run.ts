@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { ENV } from '../../spec/env.ts';
 import { UserError } from '../../spec/errors.ts';
 import type { Verification } from '../../spec/types.ts';
 import {
@@ -32,7 +33,11 @@ branch warden/<task-id> in the repository. Your checkout is never touched.
   --kind NAME        the kind of task (ci-fix, dependency-update, …): picks the tier of a
                      router.routes entry kind:NAME
   --no-branch        do not create the result branch
+  --queue            queue the task for the fleet's workers (\`warden worker\`) and print its id,
+                     instead of running it here; needs --db postgres://… (or WARDEN_DATABASE_URL)
   --data-dir DIR     Warden's data directory (default: $WARDEN_HOME or ~/.warden)
+  --db URL           where the data lives: postgres://… (a fleet), or sqlite:PATH
+                     (default: $WARDEN_DATABASE_URL, else the data directory's SQLite file)
   --json             print only the result as one JSON object
 
 A task succeeds only when its check (agent.check, by default the repository's own test command) passed
@@ -94,6 +99,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
     kind: { type: 'string' },
     agent: { type: 'string' },
     'no-branch': { type: 'boolean' },
+    queue: { type: 'boolean' },
   });
   if (values.help) {
     io.out(RUN_HELP);
@@ -110,21 +116,24 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
       hint: 'letters, digits, ".", "_" and "-", as in router.routes kind:NAME',
     });
   }
+  const request = {
+    repo: path.resolve(io.cwd, values.repo),
+    task: values.task,
+    model: values.model,
+    maxUsd,
+    maxSteps,
+    kind: values.kind,
+    agent: values.agent,
+    createBranch: !values['no-branch'],
+  };
   const warden = await openWarden(values, io);
   try {
-    const result = await warden.runTask(
-      {
-        repo: path.resolve(io.cwd, values.repo),
-        task: values.task,
-        model: values.model,
-        maxUsd,
-        maxSteps,
-        kind: values.kind,
-        agent: values.agent,
-        createBranch: !values['no-branch'],
-      },
-      taskHooks(io, Boolean(values.json)),
-    );
+    if (values.queue) {
+      const taskId = await warden.enqueueTask(request);
+      io.out(values.json ? `${JSON.stringify({ taskId, status: 'queued' })}\n` : `task ${taskId} queued\n`);
+      return EXIT.ok;
+    }
+    const result = await warden.runTask(request, taskHooks(io, Boolean(values.json)));
     const report = toReport(result);
     io.out(values.json ? `${JSON.stringify(report)}\n` : formatReport(report));
     return exitCodeOf(report.status);
@@ -135,10 +144,18 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
 
 /** The Warden of the data directory and config the command's flags name; its warnings go to stderr. */
 export function openWarden(
-  values: { 'data-dir'?: string | undefined; config?: string | undefined },
+  values: { 'data-dir'?: string | undefined; db?: string | undefined; config?: string | undefined },
   io: CommandIo,
+  fleet: { leaseMs?: number | undefined } = {},
 ): Promise<Warden> {
-  return createWarden({ dataDir: values['data-dir'], configPath: values.config, env: io.env, warn: io.err });
+  return createWarden({
+    dataDir: values['data-dir'],
+    database: values.db ?? (io.env[ENV.databaseUrl] || undefined),
+    configPath: values.config,
+    env: io.env,
+    warn: io.err,
+    leaseMs: fleet.leaseMs,
+  });
 }
 
 /**

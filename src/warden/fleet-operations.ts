@@ -1,0 +1,127 @@
+import { currentTaskOwner, type ReapResult } from '../agent/index.ts';
+import { createJobQueue, type JobQueue } from '../fleet/index.ts';
+import { describeError, UserError } from '../spec/errors.ts';
+import type { createResultDelivery } from './result-delivery.ts';
+import { finishDeliveryWith, type TaskRequest } from './task-operations.ts';
+import type { SharedParts } from './task-runtime.ts';
+
+/** What a fleet's processes do with the shared store besides running tasks: leases, sweeps, the queue. */
+export class FleetOperations {
+  readonly #parts: SharedParts;
+  readonly #delivery: () => ReturnType<typeof createResultDelivery>;
+  readonly #reap: () => Promise<ReapResult>;
+  readonly #database: string | undefined;
+  #queue: Promise<JobQueue> | undefined;
+
+  constructor(settings: {
+    parts: SharedParts;
+    delivery: () => ReturnType<typeof createResultDelivery>;
+    reap: () => Promise<ReapResult>;
+    /** The PostgreSQL URL the queue lives in; undefined or SQLite: there is no queue. */
+    database: string | undefined;
+  }) {
+    this.#parts = settings.parts;
+    this.#delivery = settings.delivery;
+    this.#reap = settings.reap;
+    this.#database = settings.database;
+  }
+
+  /**
+   * The tasks whose worker is gone and that need another: running ones whose process died or whose lease
+   * passed (made `interrupted` now, their journal saying whose lease passed), interrupted ones nobody
+   * took, and ended ones whose worker died before their result was delivered. Each comes with a key
+   * naming this abandonment (the task and the lease that passed), so a job queued for it once is not
+   * queued again, while a worker that takes it and dies leaves a new one.
+   */
+  async reapAbandoned(): Promise<Array<{ taskId: string; key: string }>> {
+    const { interrupted } = await this.#reap();
+    const passed = await this.#parts.store.passedLeases(new Date().toISOString(), 100);
+    const abandoned = new Map<string, string>();
+    for (const task of passed) {
+      if (task.status !== 'running') abandoned.set(task.id, `${task.id}@${task.leaseUntil}`);
+    }
+    for (const taskId of interrupted) if (!abandoned.has(taskId)) abandoned.set(taskId, `${taskId}@unleased`);
+    return [...abandoned].map(([taskId, key]) => ({ taskId, key }));
+  }
+
+  /**
+   * Takes over an abandoned task (its lease passed, or an interrupted one without a lease) for this
+   * process; false when another worker holds it.
+   */
+  async takeOver(taskId: string): Promise<boolean> {
+    const now = Date.now();
+    const until = new Date(now + (this.#parts.leaseMs ?? 30_000)).toISOString();
+    const taken = await this.#parts.store.takeLease(
+      taskId,
+      currentTaskOwner(),
+      new Date(now).toISOString(),
+      until,
+    );
+    // This process may have run the task before, and others have written on since.
+    if (taken) this.#parts.journal.forgetHead(taskId);
+    return taken;
+  }
+
+  /** Delivers the result of an ended task taken over from a worker that died first, then lets it go. */
+  async finishDelivery(taskId: string): Promise<void> {
+    const task = await this.#parts.store.getTask(taskId);
+    if (task) await finishDeliveryWith(this.#parts, this.#delivery, task);
+  }
+
+  /**
+   * The fleet's job queue, opened on first use in the same PostgreSQL database.
+   *
+   * @throws UserError `usage` when the store is not PostgreSQL.
+   */
+  queue(): Promise<JobQueue> {
+    const database = this.#database;
+    if (database === undefined || this.#parts.stores.engine !== 'postgres') {
+      return Promise.reject(
+        new UserError('usage', 'a fleet queue needs the fleet’s PostgreSQL database, and none was given', {
+          hint: 'pass --db postgres://USER@HOST/DATABASE or set WARDEN_DATABASE_URL',
+        }),
+      );
+    }
+    const warn = this.#parts.warn;
+    this.#queue ??= createJobQueue(
+      database,
+      {},
+      {
+        onEvent: (event) => {
+          if (event.type === 'job-failed') {
+            const then = event.willRetry ? 'it will be retried' : 'it failed for good';
+            warn(
+              `warden: job ${event.id} (${event.kind}, attempt ${event.attempt}): ${describeError(event.error)}; ${then}\n`,
+            );
+          } else if (event.type === 'queue-error') {
+            warn(`warden: the job queue: ${describeError(event.error)}\n`);
+          }
+        },
+      },
+    );
+    return this.#queue;
+  }
+
+  /** Queues a new task for the fleet's workers; returns its id (the request's, or a new one). */
+  async enqueueTask(request: TaskRequest & { taskId: string }): Promise<string> {
+    const queue = await this.queue();
+    await queue.enqueue(
+      {
+        kind: 'run-task',
+        payload: { taskId: request.taskId, request },
+        limits: {
+          ...(request.agent !== undefined ? { agent: request.agent } : {}),
+          repository: request.fetch?.repository ?? request.repo,
+        },
+      },
+      { singletonKey: `task:${request.taskId}` },
+    );
+    return request.taskId;
+  }
+
+  /** Stops the queue's connections, if it was opened. */
+  async close(): Promise<void> {
+    const queue = await this.#queue?.catch(() => undefined);
+    await queue?.stop(0);
+  }
+}
