@@ -20,6 +20,9 @@ const HEAVY = [
   '@cedar-policy',
   'web-tree-sitter',
   '@opentelemetry',
+  // The PostgreSQL client and the fleet's queue: loaded only for a --db postgres://… store.
+  'pg',
+  'pg-boss',
 ];
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'warden-imports-'));
