@@ -1,13 +1,12 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { SystemError, UserError } from '../spec/errors.ts';
-import { TASK_TRAILER } from '../spec/task-trailers.ts';
 import { type DiffStat, readDiffStat } from './diff-stat.ts';
 import { type GitIdentity, runGit } from './git.ts';
 import { BASE_REF, cloneRef, cloneWorkspace } from './internal/clone-workspace.ts';
 import { discardTaskDir, sweepDiscardedWorkspaces } from './internal/discarded-workspaces.ts';
 import { writeFreshGitIndex } from './internal/fresh-git-index.ts';
-import { landResultBranch } from './internal/land-result-branch.ts';
+import { dropEarlierResult, landResultBranch } from './internal/land-result-branch.ts';
 import { RESULT_REF, readResultBase, writeResultCommit } from './internal/result-commit.ts';
 import type { SkippedPath } from './internal/workspace-snapshot.ts';
 import { type ResolvedRepository, resolveRepository } from './resolve-repository.ts';
@@ -299,23 +298,6 @@ async function fetchResultBranch(
   if (landed !== commit) {
     throw new SystemError('git-failed', `branch ${branch} points at ${landed}, expected ${commit}`);
   }
-}
-
-/**
- * Deletes `branch` when an earlier run of the same task saved it (a run interrupted after it landed the
- * branch, then resumed): its commit's trailers name the task. Only while it points at that commit; a
- * branch that names no task, or another, is left for the landing to refuse.
- */
-async function dropEarlierResult(workTree: string, taskId: string, branch: string): Promise<void> {
-  const ref = `refs/heads/${branch}`;
-  const earlier = await runGit(['log', '-1', '--format=%H%n%B', ref, '--'], { cwd: workTree }).then(
-    (result) => result.stdout,
-    () => undefined,
-  );
-  if (earlier === undefined) return;
-  const [commit = '', ...message] = earlier.split('\n');
-  if (!message.includes(`${TASK_TRAILER}: ${taskId}`)) return;
-  await runGit(['update-ref', '-d', ref, commit], { cwd: workTree });
 }
 
 /** The workspace object over a clone at `<taskDir>/repo` of the user's work tree. */

@@ -3,7 +3,6 @@ import { ApprovalInbox, journalApprovalDecision } from '../actions/index.ts';
 import { currentTaskOwner, newTaskId, reapInterruptedTasks } from '../agent/index.ts';
 import { type Config, loadConfig } from '../config/index.ts';
 import type { JobQueue } from '../fleet/index.ts';
-import { CircuitBreakers, postWebhook } from '../guard/index.ts';
 import { Checkpoints, Journal, loadCheckpointKey } from '../journal/index.ts';
 import { loadConfiguredPriceTable, type PriceTable } from '../model/index.ts';
 import {
@@ -16,7 +15,6 @@ import {
 import { createSandboxDriver } from '../sandbox/index.ts';
 import type { ApprovalRequest } from '../spec/approvals.ts';
 import type { AuditMatch, AuditQuery } from '../spec/audit-search.ts';
-import type { BreakerStore } from '../spec/breaker-store.ts';
 import type { Environment } from '../spec/env.ts';
 import type { TaskTrigger } from '../spec/journal-events.ts';
 import type { SandboxDriver } from '../spec/sandbox.ts';
@@ -26,6 +24,7 @@ import { decideAlert, readAlert } from './alert-trigger.ts';
 import type { AuditReport } from './audit.ts';
 import { auditTask, searchAudit, verifyJournals } from './audit-operations.ts';
 import { type CostReportRequest, costReport } from './cost-report.ts';
+import { createBreakers } from './create-breakers.ts';
 import { resolveConfigPath, resolveHome } from './data-dir.ts';
 import { deliveryBook } from './delivery-book.ts';
 import { findTask } from './find-task.ts';
@@ -381,20 +380,6 @@ class OpenWarden implements Warden {
     await this.#fleet.close();
     return await this.#parts.stores.close();
   }
-}
-
-/** The circuit breakers, announcing each one that opens as a warning and on the webhook. */
-function createBreakers(config: Config, book: BreakerStore, warn: (text: string) => void): CircuitBreakers {
-  const webhook = config.webhook.url;
-  return new CircuitBreakers({
-    book,
-    settings: config.breakers,
-    notify: async (breaker) => {
-      warn(`breaker open: ${breaker.kind} on ${breaker.scope}: ${breaker.reason}\n`);
-      if (webhook) await postWebhook({ url: webhook, timeoutMs: config.webhook.timeoutMs }, breaker);
-    },
-    onNotifyError: (error) => warn(`warning: the breaker webhook failed: ${(error as Error).message}\n`),
-  });
 }
 
 /** `build`'s value, built on the first call and kept. */

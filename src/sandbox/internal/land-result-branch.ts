@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { chmod, copyFile, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { TASK_TRAILER } from '../../spec/task-trailers.ts';
 import { runGit } from '../git.ts';
 
 export interface LandSettings {
@@ -116,4 +117,21 @@ async function copyPacks(fromDir: string, toDir: string): Promise<void> {
       }
     }
   }
+}
+
+/**
+ * Deletes `branch` when an earlier run of the same task saved it (a run interrupted after it landed the
+ * branch, then resumed): its commit's trailers name the task. Only while it points at that commit; a
+ * branch that names no task, or another, is left for the landing to refuse.
+ */
+export async function dropEarlierResult(workTree: string, taskId: string, branch: string): Promise<void> {
+  const ref = `refs/heads/${branch}`;
+  const earlier = await runGit(['log', '-1', '--format=%H%n%B', ref, '--'], { cwd: workTree }).then(
+    (result) => result.stdout,
+    () => undefined,
+  );
+  if (earlier === undefined) return;
+  const [commit = '', ...message] = earlier.split('\n');
+  if (!message.includes(`${TASK_TRAILER}: ${taskId}`)) return;
+  await runGit(['update-ref', '-d', ref, commit], { cwd: workTree });
 }
