@@ -10,17 +10,22 @@ export interface QueuedTask {
   error?: string | undefined;
 }
 
+/** What the queue runs: a new task, or the resume of one the store holds. */
+export interface TaskRunners {
+  run(request: TaskRequest & { taskId: string }): Promise<TaskResult | string>;
+  resume(taskId: string): Promise<TaskResult | string>;
+}
+
+/** Tasks handed to a fleet are remembered as queued (until the store has them) up to this many. */
+const MOST_HANDED_OFF = 10_000;
+
 /**
  * Runs accepted tasks at most `concurrency` at a time, in the order they came. A task's own failure (a
  * bad repository, a model that cannot be made) is kept on it, never thrown at the server. `drain` stops
- * taking new tasks and settles once the running ones have ended.
+ * taking new tasks and settles once the running ones have ended. With `handsOff` (a fleet: the runners
+ * only queue the task for `warden worker`), a task handed over stays `queued` here until a worker puts
+ * it in the store.
  */
-/** What the queue runs: a new task, or the resume of one the store holds. */
-export interface TaskRunners {
-  run(request: TaskRequest & { taskId: string }): Promise<TaskResult>;
-  resume(taskId: string): Promise<TaskResult>;
-}
-
 export class TaskQueue {
   readonly #runners: TaskRunners;
   readonly #concurrency: number;
@@ -30,9 +35,12 @@ export class TaskQueue {
   #draining = false;
   #idle: (() => void) | undefined;
 
-  constructor(runners: TaskRunners, concurrency: number) {
+  readonly #handsOff: boolean;
+
+  constructor(runners: TaskRunners, concurrency: number, options: { handsOff?: boolean } = {}) {
     this.#runners = runners;
     this.#concurrency = concurrency;
+    this.#handsOff = options.handsOff === true;
   }
 
   /** Whether new tasks are still taken. */
@@ -73,6 +81,12 @@ export class TaskQueue {
       (request ? this.#runners.run({ ...request, taskId: task.taskId }) : this.#runners.resume(task.taskId))
         .then(
           () => {
+            if (this.#handsOff) {
+              // A worker will put it in the store; until then it is queued, as far as anyone asking knows.
+              task.state = 'queued';
+              if (this.#known.size > MOST_HANDED_OFF) this.#known.delete(this.#known.keys().next().value!);
+              return;
+            }
             task.state = 'done';
             // The store knows it from here on.
             this.#known.delete(task.taskId);

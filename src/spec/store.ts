@@ -87,9 +87,10 @@ export interface Store {
    */
   renewLease(taskId: string, owner: TaskOwner, until: string | null): Promise<boolean>;
   /**
-   * Takes over the lease of a task whose lease has passed at `now` (or an `interrupted` task that has
-   * none), for `owner` until `until`; false when its lease has not passed, or an ended task has none
-   * (its result was delivered): another worker holds it, or there is nothing to take.
+   * Takes over the lease of a task whose lease has passed at `now` (or an `interrupted` task, or one
+   * awaiting approval, that has none), for `owner` until `until`; false when its lease has not passed,
+   * or an ended task has none (its result was delivered): another worker holds it, or there is nothing
+   * to take.
    */
   takeLease(taskId: string, owner: TaskOwner, now: string, until: string): Promise<boolean>;
   /** Tasks, of any status, whose lease passed at or before `now`: their worker is gone. Oldest lease first. */

@@ -227,7 +227,7 @@ export class SqliteStore implements Store {
   async takeLease(taskId: string, owner: TaskOwner, now: string, until: string): Promise<boolean> {
     const row = this.#write(
       `UPDATE tasks SET owner = ?, lease_until = ? WHERE id = ?
-       AND (lease_until <= ? OR (lease_until IS NULL AND status = 'interrupted')) RETURNING id`,
+       AND (lease_until <= ? OR (lease_until IS NULL AND status IN ('interrupted', 'awaiting_approval'))) RETURNING id`,
       [JSON.stringify(owner), until, taskId, now],
     );
     return row !== undefined;

@@ -174,6 +174,11 @@ export async function runStoreConformance(options: StoreConformanceOptions): Pro
       await store.updateTask('t2', { status: 'interrupted' });
       expect(await store.takeLease('t2', OWNER, '2025-01-01T00:00:00.000Z', until)).toBe(true);
       expect(await store.getTask('t2')).toMatchObject({ owner: OWNER, leaseUntil: until });
+      // So is one paused for an approval (its lease let go when it paused): a worker resumes it once decided.
+      await store.createTask({ ...newTask('t3'), owner: taker });
+      await store.updateTask('t3', { status: 'awaiting_approval' });
+      expect(await store.takeLease('t3', OWNER, '2025-01-01T00:00:00.000Z', until)).toBe(true);
+      expect(await store.takeLease('t3', taker, '2025-01-01T00:00:00.000Z', until)).toBe(false);
       expect(await store.renewLease('missing', OWNER, until)).toBe(false);
     });
 

@@ -18,6 +18,7 @@ import type { AuditMatch, AuditQuery } from '../spec/audit-search.ts';
 import type { Environment } from '../spec/env.ts';
 import type { TaskTrigger } from '../spec/journal-events.ts';
 import type { SandboxDriver } from '../spec/sandbox.ts';
+import type { StoreEngine } from '../spec/store-set.ts';
 import type { Task, TaskOwner, TaskStatus } from '../spec/types.ts';
 import { storeMetricsText } from '../telemetry/index.ts';
 import { decideAlert, readAlert } from './alert-trigger.ts';
@@ -164,6 +165,14 @@ class OpenWarden implements Warden {
 
   get storeLocation(): string {
     return this.#parts.stores.location;
+  }
+
+  get storeEngine(): StoreEngine {
+    return this.#parts.stores.engine;
+  }
+
+  enqueueResume(taskId: string): Promise<string> {
+    return this.#fleet.enqueueResume(taskId);
   }
 
   getTask(id: string): Promise<Task | undefined> {

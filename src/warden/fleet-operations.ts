@@ -119,6 +119,16 @@ export class FleetOperations {
     return request.taskId;
   }
 
+  /** Queues the resume of a task (its approval decided) for the fleet's workers. */
+  async enqueueResume(taskId: string): Promise<string> {
+    const queue = await this.queue();
+    await queue.enqueue(
+      { kind: 'resume-task', payload: { taskId } },
+      { singletonKey: `resume:${taskId}@decided` },
+    );
+    return taskId;
+  }
+
   /** Stops the queue's connections, if it was opened. */
   async close(): Promise<void> {
     const queue = await this.#queue?.catch(() => undefined);

@@ -113,7 +113,10 @@ async function runTaskJob(warden: Warden, job: TaskJob, warn: (text: string) => 
   const letGo = () => warden.renewLease(taskId, currentTaskOwner(), null);
   try {
     const task = await warden.getTask(taskId);
-    if (task?.status === 'interrupted') {
+    if (task?.status === 'awaiting_approval') {
+      // Its approval was decided (`warden serve` queued the resume): it goes on, or pauses again.
+      await warden.resumeTask(taskId, {});
+    } else if (task?.status === 'interrupted') {
       if (task.resumableUntil === null) {
         warn(
           `warden worker: task ${taskId} was interrupted and its workspace is gone; it cannot be resumed\n`,

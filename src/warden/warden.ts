@@ -9,6 +9,7 @@ import type { AuditMatch, AuditQuery } from '../spec/audit-search.ts';
 import type { Environment } from '../spec/env.ts';
 import type { JournalEvent, TaskTrigger } from '../spec/journal-events.ts';
 import type { SandboxDriver } from '../spec/sandbox.ts';
+import type { StoreEngine } from '../spec/store-set.ts';
 import type { Task, TaskOwner, TaskStatus } from '../spec/types.ts';
 import type { BreakerRecord } from '../store/index.ts';
 import type { AuditReport } from './audit.ts';
@@ -149,5 +150,9 @@ export interface Warden {
   fleetQueue(): Promise<JobQueue>;
   /** Queues a task for the fleet's workers instead of running it here; returns its id. */
   enqueueTask(request: TaskRequest): Promise<string>;
+  /** Queues the resume of a task for the fleet's workers (its approval was decided); returns its id. */
+  enqueueResume(taskId: string): Promise<string>;
+  /** Which engine holds the data: `postgres` is a fleet, whose tasks `warden worker` runs. */
+  readonly storeEngine: StoreEngine;
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@ import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
 import { openWarden } from './run.ts';
 
-export const SERVE_HELP = `warden serve [--host 127.0.0.1] [--port 8484] [--concurrency 2] [--insecure-local]
+export const SERVE_HELP = `warden serve [--host 127.0.0.1] [--port 8484] [--concurrency 2] [--insecure-local] [--db URL]
 
 Runs Warden as a server: GET /healthz, GET /readyz, and the JSON API behind a bearer token
 (WARDEN_API_TOKEN): POST /api/tasks {repo, task, agent?, model?, kind?, maxUsd?, maxSteps?, noBranch?}
@@ -21,6 +21,9 @@ Without WARDEN_API_TOKEN it refuses to start, unless bound to a loopback address
 then it exits; tasks still waiting are dropped (send them again). A second signal stops at once: the
 running tasks are left interrupted, and the next \`warden serve\` resumes them (as it resumes any task
 a killed process left interrupted with its workspace kept).
+With --db postgres://… (or WARDEN_DATABASE_URL), a fleet: tasks, resumes after an approval, webhook and
+schedule tasks are queued for \`warden worker\` processes instead of running here (--concurrency does not
+apply), and a task shows as queued until a worker starts it.
 `;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -46,17 +49,20 @@ export async function serveCommand(argv: string[], io: CommandIo): Promise<numbe
     });
   }
   const warden = await openWarden(values, io);
+  // A fleet (--db postgres://…): tasks go to the queue, and `warden worker` processes run them.
+  const fleet = warden.storeEngine === 'postgres';
   const queue = new TaskQueue(
     {
       run: (request) =>
-        warden.runTask(request).catch(async (error: unknown) => {
+        (fleet ? warden.enqueueTask(request) : warden.runTask(request)).catch(async (error: unknown) => {
           // It never started: the delivery that asked for it no longer holds its subject.
           if (request.trigger) await warden.deliveryFailed(request.trigger.deliveryId, describeError(error));
           throw error;
         }),
-      resume: (taskId) => warden.resumeTask(taskId, {}),
+      resume: (taskId) => (fleet ? warden.enqueueResume(taskId) : warden.resumeTask(taskId, {})),
     },
     concurrency,
+    { handsOff: fleet },
   );
   const app = createServerApp(warden, queue, token);
   let stopSchedules: () => void;
@@ -84,8 +90,9 @@ export async function serveCommand(argv: string[], io: CommandIo): Promise<numbe
     `warden serve: listening on http://${host.includes(':') ? `[${host}]` : host}:${bound}${token ? '' : ' (no token: local use only)'}\n`,
   );
 
-  // Tasks a killed server left interrupted, their workspaces kept, go on first.
-  const interrupted = (await warden.tasks({ limit: 1000 })).filter(
+  // Tasks a killed server left interrupted, their workspaces kept, go on first (a fleet's workers find
+  // their own).
+  const interrupted = (fleet ? [] : await warden.tasks({ limit: 1000 })).filter(
     (task) => task.status === 'interrupted' && task.resumableUntil !== null,
   );
   for (const task of interrupted) queue.add(task.id);

@@ -235,7 +235,7 @@ export class PgStore implements Store {
   async takeLease(taskId: string, owner: TaskOwner, now: string, until: string): Promise<boolean> {
     const row = await this.#one(
       `UPDATE tasks SET owner = $1, lease_until = $2 WHERE id = $3
-       AND (lease_until <= $4 OR (lease_until IS NULL AND status = 'interrupted')) RETURNING id`,
+       AND (lease_until <= $4 OR (lease_until IS NULL AND status IN ('interrupted', 'awaiting_approval'))) RETURNING id`,
       [JSON.stringify(owner), until, taskId, now],
       `cannot take over the lease of task ${taskId}`,
     );
