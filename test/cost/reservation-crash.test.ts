@@ -99,7 +99,7 @@ describe('a worker killed while booking calls', () => {
       expect(summary.total.spend.spendUsd).toBe((entries.nanos ?? 0) / 1e9);
 
       const book = new SqliteSpendStore(db);
-      expect(await book.releaseTaskReservations('crash', new Date('2026-12-02T12:00:00.000Z'))).toBe(
+      expect(await book.releaseTaskReservations('crash', new Date('2026-12-02T12:00:01.000Z'))).toBe(
         held.rows,
       );
       expect(await book.totals('fleet', '2026-12-02')).toMatchObject({ heldUsd: 0, heldTokens: 0 });
