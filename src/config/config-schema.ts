@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EGRESS_GROUPS, type EgressGroupName, SANDBOX_DRIVERS } from '../sandbox/index.ts';
 import { DEFAULT_PROTECTED_PATHS } from '../spec/sandbox.ts';
 import { AgentSchema, AgentsSchema } from './agents-schema.ts';
+import { FleetSchema } from './fleet-schema.ts';
 import { TriggersSchema } from './triggers-schema.ts';
 
 const positive = (description: string) => z.number().positive().describe(description);
@@ -552,6 +553,7 @@ export const ConfigSchema = z
     forge: ForgeSchema.prefault({}),
     recovery: RecoverySchema.prefault({}),
     triggers: TriggersSchema.prefault({}),
+    fleet: FleetSchema.prefault({}),
     telemetry: TelemetrySchema.prefault({}),
   })
   .superRefine((config, context) => {

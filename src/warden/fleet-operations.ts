@@ -1,5 +1,6 @@
 import { currentTaskOwner, type ReapResult } from '../agent/index.ts';
-import { createJobQueue, type JobQueue } from '../fleet/index.ts';
+import type { Config } from '../config/index.ts';
+import { createJobQueue, type FleetLimitKey, type JobQueue } from '../fleet/index.ts';
 import { describeError, UserError } from '../spec/errors.ts';
 import type { createResultDelivery } from './result-delivery.ts';
 import { finishDeliveryWith, type TaskRequest } from './task-operations.ts';
@@ -83,9 +84,11 @@ export class FleetOperations {
       );
     }
     const warn = this.#parts.warn;
+    const { concurrency } = this.#parts.config.fleet;
+    const limits = Object.fromEntries(Object.entries(concurrency).filter(([, most]) => most !== null));
     this.#queue ??= createJobQueue(
       database,
-      {},
+      { limits },
       {
         onEvent: (event) => {
           if (event.type === 'job-failed') {
@@ -109,10 +112,7 @@ export class FleetOperations {
       {
         kind: 'run-task',
         payload: { taskId: request.taskId, request },
-        limits: {
-          ...(request.agent !== undefined ? { agent: request.agent } : {}),
-          repository: request.fetch?.repository ?? request.repo,
-        },
+        limits: limitKeysOf(this.#parts.config, request),
       },
       { singletonKey: `task:${request.taskId}` },
     );
@@ -134,4 +134,15 @@ export class FleetOperations {
     const queue = await this.#queue?.catch(() => undefined);
     await queue?.stop(0);
   }
+}
+
+/** The keys a task's concurrency counts against: its agent and team, its repository, its model's vendor. */
+function limitKeysOf(config: Config, request: TaskRequest): Partial<Record<FleetLimitKey, string>> {
+  const declared = request.agent !== undefined ? config.agents[request.agent] : undefined;
+  return {
+    agent: request.agent ?? config.agent.name,
+    team: declared?.team ?? config.agent.team,
+    repository: request.fetch?.repository ?? request.repo,
+    provider: (request.model ?? declared?.model ?? config.model).split(':')[0]!,
+  };
 }
