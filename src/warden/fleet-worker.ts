@@ -13,8 +13,11 @@ export interface FleetWorkerSettings {
   /** The lease on each running task; the sweep for passed leases runs every half of it. */
   leaseMs: number;
   warn: (text: string) => void;
-  /** This worker lost a task's lease to another; default: the process exits (see below). */
-  onLeaseLost?: ((taskId: string) => void) | undefined;
+  /**
+   * This worker lost a task's lease to another (it stalled longer than the lease): whatever it still does
+   * for the task must stop. `warden worker` exits at once (status 75) and its supervisor starts it again.
+   */
+  onLeaseLost: (taskId: string) => void;
 }
 
 /** A running fleet worker. */
@@ -28,18 +31,13 @@ export type TaskJob =
   | { kind: 'run-task'; payload: { taskId: string; request: TaskRequest } }
   | { kind: 'resume-task'; payload: { taskId: string } };
 
-/** Exit status of a worker that lost a lease: its supervisor restarts it, and nothing it held is trusted. */
-const LEASE_LOST_EXIT = 75;
-
 /**
  * Runs tasks from the fleet's queue in this process until `stop`. A task is run under a lease on its row
  * that this worker renews; a worker that dies (kill -9, a lost machine) stops renewing, and once the lease
  * has passed any worker's sweep takes the task over: `task-interrupted` records whose lease passed, and
  * the resume continues from the journal — finished model calls are not paid again, finished tool calls
  * are not run again, and an action already taken is recognised by its idempotency key.
- *
- * A worker that finds its own lease taken (it stalled longer than the lease) exits at once, with status
- * 75, rather than race the new owner: its supervisor starts it again.
+ * A worker whose lease was taken is told (`onLeaseLost`); its journal appends are refused meanwhile.
  */
 export async function startFleetWorker(settings: FleetWorkerSettings): Promise<FleetWorker> {
   const { warden, warn } = settings;
@@ -48,14 +46,7 @@ export async function startFleetWorker(settings: FleetWorkerSettings): Promise<F
     store: warden,
     owner: currentTaskOwner(),
     leaseMs: settings.leaseMs,
-    onLost:
-      settings.onLeaseLost ??
-      ((taskId) => {
-        warn(
-          `warden worker: task ${taskId} was taken over by another worker (this one's lease passed); exiting\n`,
-        );
-        process.exit(LEASE_LOST_EXIT);
-      }),
+    onLost: settings.onLeaseLost,
     onError: (error) => warn(`warden worker: a lease renewal failed: ${describeError(error)}\n`),
   });
   const sweep = async () => {

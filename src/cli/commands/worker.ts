@@ -22,6 +22,9 @@ give workers on one machine one --data-dir.
 SIGTERM or SIGINT: no new task is taken, the running ones finish (up to a minute), then it exits.
 `;
 
+/** Exit status of a worker that lost a lease to another. */
+const EXIT_LEASE_LOST = 75;
+
 export async function workerCommand(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseCommandArgs('worker', argv, {
     concurrency: { type: 'string' },
@@ -42,7 +45,20 @@ export async function workerCommand(argv: string[], io: CommandIo): Promise<numb
   const warden = await openWarden({ ...values, db: database }, io, { leaseMs });
   let worker: Awaited<ReturnType<typeof startFleetWorker>>;
   try {
-    worker = await startFleetWorker({ warden, concurrency, leaseMs, warn: io.err });
+    worker = await startFleetWorker({
+      warden,
+      concurrency,
+      leaseMs,
+      warn: io.err,
+      // Stalled past its lease: the task is another worker's now. Exit rather than race it; the
+      // supervisor (systemd, the container runtime) starts a fresh worker.
+      onLeaseLost: (taskId) => {
+        io.err(
+          `warden worker: task ${taskId} was taken over by another worker (this one's lease passed); exiting\n`,
+        );
+        process.exit(EXIT_LEASE_LOST);
+      },
+    });
   } catch (error) {
     await warden.close();
     throw error;
