@@ -66,4 +66,16 @@ describe.skipIf(server.url === undefined)('warden migrate', () => {
     expect(result.stderr).toContain('mysql: is not a database Warden knows');
     expect(result.stderr).not.toContain('hunter2');
   });
+
+  it('warden doctor refuses a --db rather than call another database healthy', async () => {
+    const result = await runWarden([
+      'doctor',
+      '--db',
+      database.url,
+      '--data-dir',
+      path.join(work.dir, 'home'),
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('no checks for --db yet');
+  });
 });
