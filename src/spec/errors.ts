@@ -49,6 +49,10 @@ export type ErrorCode =
   | 'forge-failed'
   | 'deploy-failed'
   | 'install-damaged'
+  | 'eval-suite-invalid'
+  | 'eval-predictions-invalid'
+  | 'eval-report-invalid'
+  | 'test-output-invalid'
   | 'unsupported';
 
 export interface WardenErrorOptions {
