@@ -10,6 +10,7 @@ export type { BreakerRecord } from '../store/index.ts';
 export type { AuditAction, AuditReport } from './audit.ts';
 export type { DataDirCheck } from './check-data-dir.ts';
 export { checkDataDir } from './check-data-dir.ts';
+export { type BrokenJournal, copyStore, type StoreCopyReport } from './copy-store.ts';
 export type { CostReportRequest } from './cost-report.ts';
 export type { WardenOptions } from './create-warden.ts';
 export { createWarden } from './create-warden.ts';
