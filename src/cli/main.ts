@@ -25,6 +25,10 @@ const COMMANDS: Record<string, () => Promise<LoadedCommand>> = {
     const { migrateCommand, MIGRATE_HELP } = await import('./commands/migrate.ts');
     return { run: migrateCommand, help: MIGRATE_HELP };
   },
+  db: async () => {
+    const { dbCommand, DB_HELP } = await import('./commands/db.ts');
+    return { run: dbCommand, help: DB_HELP };
+  },
   worker: async () => {
     const { workerCommand, WORKER_HELP } = await import('./commands/worker.ts');
     return { run: workerCommand, help: WORKER_HELP };
@@ -107,6 +111,7 @@ usage: warden <command> [options]
   serve    run the HTTP API: start tasks, read tasks and traces, answer approvals
   worker   run tasks from a fleet's PostgreSQL queue (any number of workers, any machines)
   migrate  bring the store (SQLite, or the fleet's PostgreSQL) to this version's schema
+  db       db copy: move an installation from its SQLite file to PostgreSQL, journals verified after
   agents   list the declared agents (agents check: validate them)
   resume   continue a task that waited for an approval, or was interrupted
   tasks    list recent tasks
