@@ -29,6 +29,10 @@ const COMMANDS: Record<string, () => Promise<LoadedCommand>> = {
     const { dbCommand, DB_HELP } = await import('./commands/db.ts');
     return { run: dbCommand, help: DB_HELP };
   },
+  eval: async () => {
+    const { evalCommand, EVAL_HELP } = await import('./commands/eval.ts');
+    return { run: evalCommand, help: EVAL_HELP };
+  },
   worker: async () => {
     const { workerCommand, WORKER_HELP } = await import('./commands/worker.ts');
     return { run: workerCommand, help: WORKER_HELP };
@@ -120,6 +124,7 @@ usage: warden <command> [options]
   init     write a commented starter config
   demo     run the offline demo (scripted model, sample repository)
   policy   test, check, explain, backtest policy bundles; decision statistics
+  eval     run a SWE-bench-format suite (predictions, gold, or an agent); compare and gate two runs
   models   list priced models, tiers and prices
   cost     spend, cost per successful outcome, cache hit ratio, unit economics
   outcomes what became of Warden's pull requests: first-pass accept rate, time to merge

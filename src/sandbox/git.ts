@@ -28,7 +28,8 @@ export interface RunGitOptions {
   /**
    * Lets this one git reach one remote: the transport of `url`'s scheme (http or https) is allowed,
    * redirects are not followed, and `authorization` is sent as the `Authorization` header to URLs
-   * under `url` only. The header goes through the environment (`GIT_CONFIG_*`), never the command line.
+   * under `url` only (none when it is empty). The header goes through the environment (`GIT_CONFIG_*`),
+   * never the command line.
    */
   network?: { url: string; authorization: string };
 }
@@ -191,10 +192,14 @@ function networkSettings(network: { url: string; authorization: string }): {
       [`protocol.${scheme}.allow`, 'always'],
       ['http.followRedirects', 'false'],
     ],
-    env: {
-      GIT_CONFIG_COUNT: '1',
-      GIT_CONFIG_KEY_0: `http.${url.origin}/.extraHeader`,
-      GIT_CONFIG_VALUE_0: `Authorization: ${network.authorization}`,
-    },
+    // No header at all for an anonymous fetch (an empty `authorization`).
+    env:
+      network.authorization === ''
+        ? {}
+        : {
+            GIT_CONFIG_COUNT: '1',
+            GIT_CONFIG_KEY_0: `http.${url.origin}/.extraHeader`,
+            GIT_CONFIG_VALUE_0: `Authorization: ${network.authorization}`,
+          },
   };
 }

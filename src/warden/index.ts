@@ -36,3 +36,7 @@ export {
 export type { ResumeOptions, TaskHooks, TaskRequest, TaskResult } from './task-operations.ts';
 export { wardenVersion } from './version.ts';
 export type { PolicyJournal, TaskDetails, TraceView, Warden } from './warden.ts';
+export type { EvalProgress, EvalReport } from '../eval/index.ts';
+export { type EvalRunRequest, runEvalSuite } from './eval-operations.ts';
+export { type GateResult, type RunComparison, renderComparison } from '../eval/index.ts';
+export { type ComparisonRequest, compareEvalRuns, gateEvalRuns } from './eval-comparison.ts';
