@@ -199,6 +199,26 @@ describe.skipIf(server.url === undefined)('warden db copy', () => {
     expect(await pgCounts(database.url, ['tasks', 'events', 'spend_entries'])).toEqual(before);
   });
 
+  it('refuses a source a newer Warden wrote, and copies nothing', { timeout: 60_000 }, async () => {
+    const newer = path.join(work.dir, 'newer.db');
+    const original = new DatabaseSync(source);
+    original.exec(`VACUUM INTO '${newer}'`);
+    original.close();
+    const edit = new DatabaseSync(newer);
+    edit.exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (999, '2099-01-01T00:00:00Z')`);
+    edit.close();
+    const database = await freshDatabase();
+    const result = await copy(database.url, `sqlite:${newer}`);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/newer Warden \(schema 999.*nothing was copied/);
+    // Refused before the target was even opened: not a table was made there.
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    const { rows } = await client.query("SELECT to_regclass('tasks') AS tasks");
+    await client.end();
+    expect(rows).toEqual([{ tasks: null }]);
+  });
+
   it('says so when the source file does not exist, and creates none', { timeout: 60_000 }, async () => {
     const database = await freshDatabase();
     const missing = path.join(work.dir, 'nowhere', 'warden.db');
