@@ -59,7 +59,6 @@ export async function copyStore(options: {
 }): Promise<StoreCopyReport> {
   const started = performance.now();
   const home = resolveHome(options.dataDir, options.env);
-  const from = sourcePath(options.from, home);
   if (!/^postgres(ql)?:\/\//i.test(options.to)) {
     // The value may hold a password: only its scheme is repeated.
     const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(options.to)?.[0] ?? 'a path';
@@ -67,6 +66,7 @@ export async function copyStore(options: {
       hint: 'give --to postgres://USER@HOST/DATABASE (an empty database) to copy into',
     });
   }
+  const from = sourcePath(options.from, home);
   const keyFile = path.join(path.dirname(from), CHECKPOINT_KEY_FILE);
   const key = existsSync(keyFile) ? loadCheckpointKey(path.dirname(from)) : undefined;
   const pg = await import('../store/pg/index.ts');

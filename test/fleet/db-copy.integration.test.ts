@@ -190,7 +190,22 @@ describe.skipIf(server.url === undefined)('warden db copy', () => {
 
   it('refuses a target that already holds tasks, and writes nothing', { timeout: 60_000 }, async () => {
     const database = await freshDatabase();
-    expect((await copy(database.url)).code).toBe(0);
+    // Without --json: a line per table, then what was verified.
+    const first = await warden([
+      'db',
+      'copy',
+      '--from',
+      `sqlite:${source}`,
+      '--to',
+      withPassword(database.url),
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^tasks +3$/m);
+    expect(first.stdout).toMatch(
+      /3 task\(s\), 3 journal\(s\) verified on the target with their signed checkpoints/,
+    );
+    expect(first.stdout).toContain(':***@');
+    expect(first.stdout + first.stderr).not.toContain(PASSWORD);
     const before = await pgCounts(database.url, ['tasks', 'events', 'spend_entries']);
     const again = await copy(database.url);
     expect(again.code).toBe(2);
