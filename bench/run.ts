@@ -8,6 +8,7 @@ import { benchRouterOverhead } from './cost-router-overhead.ts';
 import { benchDashboardTaskPage } from './dashboard-task-page.ts';
 import { benchDemoWallTime } from './demo-wall-time.ts';
 import { benchEgressDownload } from './egress-download.ts';
+import { benchEvalHarness, describeEvalHarness } from './eval-harness.ts';
 import { benchFleetDispatch, describeFleetDispatch } from './fleet-dispatch.ts';
 import { benchOrchestratorOverhead } from './orchestrator-overhead.ts';
 import { benchPolicyDecisions } from './policy-decisions.ts';
@@ -94,3 +95,5 @@ console.log(
 );
 
 console.log(describeFleetDispatch(await benchFleetDispatch()));
+
+console.log(describeEvalHarness(await benchEvalHarness()));
