@@ -40,3 +40,4 @@ export type { EvalProgress, EvalReport } from '../eval/index.ts';
 export { type EvalRunRequest, runEvalSuite } from './eval-operations.ts';
 export { type GateResult, type RunComparison, renderComparison } from '../eval/index.ts';
 export { type ComparisonRequest, compareEvalRuns, gateEvalRuns } from './eval-comparison.ts';
+export { type PromotedInstance, type PromoteRequest, type Promotion, promoteTask } from './eval-promote.ts';

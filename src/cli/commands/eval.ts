@@ -5,6 +5,7 @@ import { parseCommandArgs, positiveInteger } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandIo } from '../io.ts';
 import { compareCommand, gateCommand } from './eval-compare.ts';
+import { promoteCommand } from './eval-promote.ts';
 import { openWarden } from './run.ts';
 
 export const EVAL_HELP = `warden eval <subcommand> [options]
@@ -12,6 +13,8 @@ export const EVAL_HELP = `warden eval <subcommand> [options]
   run      runs a suite: evaluates predictions or gold patches, or runs an agent on every instance
   compare  compares two runs instance by instance (McNemar's exact test, bootstrap intervals)
   gate     exits 1 when a candidate run resolves significantly fewer instances or costs too much more
+  promote  turns a production task that failed (or whose pull request was rejected, reverted or fixed
+           by a human) into an instance of a suite
 
 warden eval run --suite FILE (--predictions FILE | --predictions gold | --agent NAME [--model SPEC])
                 [--epochs N] [--concurrency N] [--instances ID,…] --out DIR [--json]
@@ -31,7 +34,19 @@ warden eval gate BASE CAND [--alpha A] [--max-cost-increase PCT] [--json]
 
   BASE, CAND           two run directories (or their report.json)
 
-Exit codes: run 0 when every trial finished (whatever it resolved), 2 usage; gate 0 pass, 1 fail, 2 usage.
+warden eval promote TASK --out FILE [--fix COMMIT] [--json]
+
+  TASK                 a task (id or unique prefix) that failed, stopped or ended unverified after its
+                       check failed, or whose pull request was rejected, reverted, or merged only after
+                       a human commit on its branch
+  --out FILE           the suite to append the instance to (created when missing); an id already in it
+                       is refused
+  --fix COMMIT         the commit holding the human fix, in the task's repository; without it: the merged
+                       pull request's head, or a later commit naming the task. Its diff from the base is
+                       split into patch and test_patch; FAIL_TO_PASS and PASS_TO_PASS are left to name
+
+Exit codes: run 0 when every trial finished (whatever it resolved), 2 usage; gate 0 pass, 1 fail, 2 usage;
+promote 0 appended, 2 usage (a task that does not qualify, an id already in FILE).
 `;
 
 /** `warden eval …`. */
@@ -44,6 +59,8 @@ export async function evalCommand(argv: string[], io: CommandIo): Promise<number
       return await compareCommand(rest, io);
     case 'gate':
       return await gateCommand(rest, io);
+    case 'promote':
+      return await promoteCommand(rest, io);
     case undefined:
     case 'help':
     case '--help':
