@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../spec/errors.ts';
 import type { EvalReport, PatchSource, TrialResult } from './eval-report.ts';
+import { renderHtmlReport } from './html-report.ts';
 
 /** What a run directory was made for: a rerun must ask for the same, or use another directory. */
 export interface RunIdentity {
@@ -83,9 +84,10 @@ export class TrialStore {
     return trials;
   }
 
-  /** Writes `report.json`. */
+  /** Writes `report.json`, and `report.html` beside it (the same report, for a person to read). */
   async saveReport(report: EvalReport): Promise<void> {
     await writeAtomically(path.join(this.dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    await writeAtomically(path.join(this.dir, 'report.html'), renderHtmlReport(report));
   }
 
   /** Saves a finished trial. */
