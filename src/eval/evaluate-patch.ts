@@ -34,8 +34,9 @@ export interface EvaluateSettings {
  * Evaluates `patch` as SWE-bench does: on a fresh checkout of the base commit, in a sandbox, runs the
  * instance's setup, applies the patch and then the instance's `test_patch`, runs its test command and
  * reads which tests passed. Resolved: every `FAIL_TO_PASS` and every `PASS_TO_PASS` test passed. An empty
- * patch is `empty_patch`; a patch that does not apply, a failed setup or a test run that timed out or
- * printed nothing Warden can read is `error`.
+ * patch is `empty_patch`; an instance with no `FAIL_TO_PASS` test (a promoted task whose tests are not
+ * named yet), a patch that does not apply, a failed setup or a test run that timed out or printed nothing
+ * Warden can read is `error`.
  *
  * The patches are applied inside the sandbox (the tree is the patch's to shape from then on), from files
  * under a directory named at random, so a patch cannot aim at the test patch applied after it.
@@ -48,6 +49,14 @@ export async function evaluatePatch(settings: EvaluateSettings): Promise<PatchEv
     passToPass: { passed: [], failed: instance.passToPass },
   };
   if (settings.patch.trim() === '') return { status: 'empty_patch', ...notRun };
+  // With no test that must start passing, any patch (or none) would count as a fix.
+  if (instance.failToPass.length === 0) {
+    return {
+      status: 'error',
+      error: 'the instance names no FAIL_TO_PASS test, so no patch can be told from one that changes nothing',
+      ...notRun,
+    };
+  }
   const workspace = await createWorkspace({
     repo: settings.repository.root,
     resolved: settings.repository,

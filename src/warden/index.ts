@@ -2,6 +2,8 @@
 export type { Delivery } from '../actions/index.ts';
 export { childrenOf, newTaskId, type TaskChild } from '../agent/index.ts';
 export { starterConfig } from '../config/index.ts';
+export type { EvalProgress, EvalReport } from '../eval/index.ts';
+export { type GateResult, type RunComparison, renderComparison } from '../eval/index.ts';
 export type { CostGrouping, CostReport } from '../guard/index.ts';
 export type { ModelPrice, PriceTable } from '../model/index.ts';
 export type { DiffStat, SkippedPath } from '../sandbox/index.ts';
@@ -17,6 +19,9 @@ export { createWarden } from './create-warden.ts';
 export { resolveConfigPath, resolveHome } from './data-dir.ts';
 export type { ShadowResult } from './deliver-task.ts';
 export { createDemoRepository, DEMO_TASK } from './demo-repository.ts';
+export { type ComparisonRequest, compareEvalRuns, gateEvalRuns } from './eval-comparison.ts';
+export { type EvalRunRequest, runEvalSuite } from './eval-operations.ts';
+export { type PromotedInstance, type PromoteRequest, type Promotion, promoteTask } from './eval-promote.ts';
 export { type FleetWorker, type FleetWorkerSettings, startFleetWorker } from './fleet-worker.ts';
 export type { GithubDelivery, TriggerDecision } from './github-trigger.ts';
 export type { AgentSummary } from './list-agents.ts';
@@ -36,8 +41,3 @@ export {
 export type { ResumeOptions, TaskHooks, TaskRequest, TaskResult } from './task-operations.ts';
 export { wardenVersion } from './version.ts';
 export type { PolicyJournal, TaskDetails, TraceView, Warden } from './warden.ts';
-export type { EvalProgress, EvalReport } from '../eval/index.ts';
-export { type EvalRunRequest, runEvalSuite } from './eval-operations.ts';
-export { type GateResult, type RunComparison, renderComparison } from '../eval/index.ts';
-export { type ComparisonRequest, compareEvalRuns, gateEvalRuns } from './eval-comparison.ts';
-export { type PromotedInstance, type PromoteRequest, type Promotion, promoteTask } from './eval-promote.ts';

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSuite } from '../../src/eval/index.ts';
@@ -158,11 +158,17 @@ describe('warden eval promote', () => {
       { timeoutMs: 120_000 },
     );
     expect(gold.code, gold.stderr).toBe(0);
+    // Its patches apply, but until its tests are named it cannot be resolved (nor anything else).
     expect(JSON.parse(gold.stdout)).toMatchObject({
       total_instances: 1,
       submitted_instances: 1,
-      error_ids: [],
+      resolved_ids: [],
+      error_ids: [expect.stringMatching(/^warden-/)],
     });
+    const [trial] = readdirSync(path.join(work.dir, 'gold', 'trials'));
+    expect(
+      JSON.parse(readFileSync(path.join(work.dir, 'gold', 'trials', trial!, '1.json'), 'utf8')).error,
+    ).toMatch(/names no FAIL_TO_PASS test/);
     // Promoting the same task again is refused: the id is already in the suite.
     const again = await promote(task.taskId, '--out', out, '--fix', fix);
     expect(again.code).toBe(2);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,6 +113,59 @@ describe('warden eval run on the example suite', () => {
     ) as { error: string };
     expect(trial.error).toMatch(/the patch does not apply/);
   }, 120_000);
+
+  it('does not call a patch resolved that adds a passing test under the name of a failing one', async () => {
+    const spoof = [
+      'diff --git a/test/zz.test.js b/test/zz.test.js',
+      'new file mode 100644',
+      '--- /dev/null',
+      '+++ b/test/zz.test.js',
+      '@@ -0,0 +1,2 @@',
+      "+import { test } from 'node:test';",
+      "+test('escapes single quotes', () => {});",
+      '',
+    ].join('\n');
+    const file = path.join(work.dir, 'spoof.jsonl');
+    writeFileSync(file, `${JSON.stringify({ instance_id: 'escape-html-1', model_patch: spoof })}\n`);
+    const result = await evalRun('spoof', '--predictions', file);
+    expect(result.code).toBe(0);
+    const spoofed = report('spoof');
+    // The real test still fails; the worst status of a name wins.
+    expect(spoofed.unresolved_ids).toEqual(['escape-html-1']);
+  }, 120_000);
+
+  it('never lets a patch write a git hook or anything outside the checkout', async () => {
+    const canary = path.join(work.dir, 'hook-ran');
+    const hook = [
+      'diff --git a/.git/hooks/post-checkout b/.git/hooks/post-checkout',
+      'new file mode 100755',
+      '--- /dev/null',
+      '+++ b/.git/hooks/post-checkout',
+      '@@ -0,0 +1,2 @@',
+      '+#!/bin/sh',
+      `+touch ${canary}`,
+      'diff --git a/../../outside.txt b/../../outside.txt',
+      'new file mode 100644',
+      '--- /dev/null',
+      '+++ b/../../outside.txt',
+      '@@ -0,0 +1 @@',
+      '+escaped',
+      '',
+    ].join('\n');
+    const file = path.join(work.dir, 'hook.jsonl');
+    writeFileSync(file, `${JSON.stringify({ instance_id: 'escape-html-1', model_patch: hook })}\n`);
+    const result = await evalRun('hook', '--predictions', file);
+    expect(result.code).toBe(0);
+    expect(report('hook').error_ids).toEqual(['escape-html-1']);
+    // A later run checks the same repository out again: no hook of the patch's runs.
+    const gold = await evalRun('after-hook', '--predictions', 'gold', '--instances', 'escape-html-1');
+    expect(gold.code).toBe(0);
+    expect(existsSync(canary)).toBe(false);
+    expect(existsSync(path.join(work.dir, 'repos', 'escape-html', '.git', 'hooks', 'post-checkout'))).toBe(
+      false,
+    );
+    expect(readdirSync(work.dir).filter((name) => name === 'outside.txt')).toEqual([]);
+  }, 180_000);
 
   it('finishes a run killed midway without redoing its finished trials', async () => {
     const out = path.join(work.dir, 'killed');
