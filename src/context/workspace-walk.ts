@@ -1,0 +1,196 @@
+import { constants } from 'node:fs';
+import { type FileHandle, open, readdir, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+
+/** A file the walk listed: its path relative to the root (`/`-separated) and its size in bytes. */
+export interface WorkspaceFile {
+  path: string;
+  bytes: number;
+}
+
+export interface WorkspaceWalkOptions {
+  /** Most files listed; the walk stops there (`truncated`). Default 200,000. */
+  maxFiles?: number;
+  /** Larger files are skipped. Default 1 MB. */
+  maxFileBytes?: number;
+}
+
+/** What a walk found, and whether it stopped at `maxFiles` before seeing everything. */
+export interface WorkspaceWalk {
+  files: WorkspaceFile[];
+  truncated: boolean;
+}
+
+export const DEFAULT_MAX_FILES = 200_000;
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+/** Bytes read from the head of a file to tell text from binary, as git and ripgrep do. */
+const SNIFF_BYTES = 8 * 1024;
+const ALWAYS_SKIPPED = new Set(['.git', 'node_modules']);
+/** Files whose heads are sniffed at once: enough to overlap I/O, few enough to bound open handles. */
+const PARALLEL_READS = 16;
+/** A `.gitignore` larger than this is not read (a hostile one would only cost memory). */
+const MAX_GITIGNORE_BYTES = 256 * 1024;
+
+/**
+ * The text files of a workspace: paths relative to `root`, `/`-separated, sorted by code unit.
+ * Honours every `.gitignore` inside `root` (a deeper file overrides a shallower one, as in git) and
+ * always skips `.git/` and `node_modules/`. Never follows a symbolic link: a link, file or directory,
+ * is not listed, so loops end and nothing outside `root` is read. Skips special files, binaries (a NUL
+ * byte in the first 8 KB) and files over `maxFileBytes`. Stops at `maxFiles`; use `walkWorkspace` to
+ * learn whether it did.
+ *
+ * Throws when `root` itself cannot be read; an unreadable file or directory below it is skipped.
+ */
+export async function listWorkspaceFiles(
+  root: string,
+  options?: { maxFiles?: number; maxFileBytes?: number },
+): Promise<Array<{ path: string; bytes: number }>> {
+  return (await walkWorkspace(root, options)).files;
+}
+
+/** `listWorkspaceFiles`, plus `truncated`: true when the walk stopped at `maxFiles`. */
+export async function walkWorkspace(
+  root: string,
+  options: WorkspaceWalkOptions = {},
+): Promise<WorkspaceWalk> {
+  const maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES;
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const realRoot = await realpath(root);
+  const files: WorkspaceFile[] = [];
+  let truncated = false;
+  // Depth-first with an explicit stack: a tree thousands of levels deep cannot overflow the call stack.
+  const stack: Array<{ relative: string; rules: IgnoreRules[] }> = [{ relative: '', rules: [] }];
+  while (stack.length > 0 && !truncated) {
+    const directory = stack.pop() as { relative: string; rules: IgnoreRules[] };
+    const absolute = directory.relative === '' ? realRoot : path.join(realRoot, directory.relative);
+    const entries = await readdir(absolute, { withFileTypes: true }).catch((error) => {
+      if (directory.relative === '') throw error;
+      return undefined;
+    });
+    if (entries === undefined) continue;
+    // The directory was listed by its parent as a directory, not a link; if it was swapped for one
+    // since, its real path has moved and it is not walked.
+    if (directory.relative !== '' && (await realpath(absolute).catch(() => '')) !== absolute) continue;
+    const rules = [...directory.rules];
+    if (entries.some((entry) => entry.name === '.gitignore' && entry.isFile())) {
+      const own = await readGitignore(path.join(absolute, '.gitignore'), directory.relative);
+      if (own !== undefined) rules.push(own);
+    }
+    const candidates: string[] = [];
+    const subdirectories: string[] = [];
+    for (const entry of entries) {
+      const relative = directory.relative === '' ? entry.name : `${directory.relative}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (!ALWAYS_SKIPPED.has(entry.name) && !isIgnored(rules, relative, true))
+          subdirectories.push(relative);
+      } else if (entry.isFile()) {
+        if (!isIgnored(rules, relative, false)) candidates.push(relative);
+      }
+      // Symbolic links, sockets, FIFOs and devices are never listed.
+    }
+    candidates.sort(compareCodeUnits);
+    for (let start = 0; start < candidates.length && !truncated; start += PARALLEL_READS) {
+      const batch = candidates.slice(start, start + PARALLEL_READS);
+      const sizes = await Promise.all(
+        batch.map((relative) => textFileSize(path.join(realRoot, relative), maxFileBytes)),
+      );
+      for (const [index, bytes] of sizes.entries()) {
+        if (bytes === undefined) continue;
+        if (files.length >= maxFiles) {
+          truncated = true;
+          break;
+        }
+        files.push({ path: batch[index] as string, bytes });
+      }
+    }
+    // Pushed in reverse so the stack pops them in order (the final sort does not depend on it, but
+    // a truncated walk then keeps the first files in path order).
+    subdirectories.sort(compareCodeUnits);
+    for (let index = subdirectories.length - 1; index >= 0; index -= 1)
+      stack.push({ relative: subdirectories[index] as string, rules });
+  }
+  files.sort((left, right) => compareCodeUnits(left.path, right.path));
+  return { files, truncated };
+}
+
+/** One `.gitignore`: its rules and the directory (relative to the root) its patterns are relative to. */
+interface IgnoreRules {
+  base: string;
+  matcher: Ignore;
+}
+
+async function readGitignore(file: string, base: string): Promise<IgnoreRules | undefined> {
+  const content = await readSmallText(file, MAX_GITIGNORE_BYTES);
+  if (content === undefined) return undefined;
+  return { base, matcher: ignore({ allowRelativePaths: true }).add(content) };
+}
+
+/**
+ * Git's precedence: the deepest `.gitignore` with a rule that matches decides (a `!` rule un-ignores).
+ * A file inside an ignored directory never gets here, since that directory is not walked.
+ */
+function isIgnored(rules: readonly IgnoreRules[], relative: string, isDirectory: boolean): boolean {
+  for (let index = rules.length - 1; index >= 0; index -= 1) {
+    const { base, matcher } = rules[index] as IgnoreRules;
+    const own = base === '' ? relative : relative.slice(base.length + 1);
+    let result: { ignored: boolean; unignored: boolean };
+    try {
+      result = matcher.test(isDirectory ? `${own}/` : own);
+    } catch {
+      // A name the library refuses as a path (it never is one git could ignore either).
+      continue;
+    }
+    if (result.ignored) return true;
+    if (result.unignored) return false;
+  }
+  return false;
+}
+
+/**
+ * The size of a regular text file no larger than `maxBytes`, or undefined: opened without following
+ * a final link and without blocking (a FIFO swapped in after the listing neither hangs nor counts).
+ */
+async function textFileSize(file: string, maxBytes: number): Promise<number | undefined> {
+  const handle = await openForReading(file);
+  if (handle === undefined) return undefined;
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile() || stats.size > maxBytes) return undefined;
+    const head = Buffer.alloc(Math.min(SNIFF_BYTES, stats.size));
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    if (head.subarray(0, bytesRead).includes(0)) return undefined;
+    return stats.size;
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readSmallText(file: string, maxBytes: number): Promise<string | undefined> {
+  const handle = await openForReading(file);
+  if (handle === undefined) return undefined;
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile() || stats.size > maxBytes) return undefined;
+    return await handle.readFile('utf8');
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function openForReading(file: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sorts as ripgrep and `git ls-files` do: by UTF-16 code unit, not by locale. */
+export function compareCodeUnits(left: string, right: string): number {
+  return left < right ? -1 : left > right ? 1 : 0;
+}
