@@ -72,6 +72,22 @@ export interface JournalEventFields {
     /** How the task ends because the check matched; absent when it did not. */
     outcome?: 'already-done' | 'not-actionable' | undefined;
   };
+  /**
+   * Before the first model call, the agent's `localize` setting ranked the workspace's files for the
+   * task and the result (files, their best-matching symbols and line ranges, at most `tokens` estimated
+   * tokens) was put before the task in the first user message. A resume finds it here and sends the same
+   * text.
+   */
+  'context-localized': {
+    /** The files shown, best first, with the localizer's scores. */
+    files: Array<{ path: string; score: number }>;
+    /** Estimated tokens (characters / 4) of the text added to the first message. */
+    tokens: number;
+    /** The text added, verbatim, so a resume sends what this run sent. */
+    text: string;
+    /** How long the localization took. */
+    durationMs: number;
+  };
   /** A pipeline stage begins; the events up to its `stage-end` are its own. */
   'stage-start': {
     stage: string;
@@ -433,6 +449,7 @@ export const EVENT_TYPES = [
   'net-connect',
   'check',
   'pre-check',
+  'context-localized',
   'task-interrupted',
   'stage-start',
   'stage-end',
