@@ -1,7 +1,13 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import ignore, { type Ignore } from 'ignore';
+import {
+  type IgnoreRules,
+  isIgnored,
+  MAX_GITIGNORE_BYTES,
+  parseGitignore,
+} from './internal/gitignore-rules.ts';
+import type { GlobDecision } from './internal/glob-selector.ts';
 
 /** A file the walk listed: its path relative to the root (`/`-separated) and its size in bytes. */
 export interface WorkspaceFile {
@@ -14,6 +20,12 @@ export interface WorkspaceWalkOptions {
   maxFiles?: number;
   /** Larger files are skipped. Default 1 MB. */
   maxFileBytes?: number;
+  /**
+   * Decides about a path before `.gitignore` does: `include` lists a file (or walks a directory) that
+   * `.gitignore` excludes, `exclude` skips it, undefined leaves it to `.gitignore`. `.git`,
+   * `node_modules`, links and binaries stay skipped whatever it says.
+   */
+  select?: (relative: string, isDirectory: boolean) => GlobDecision;
 }
 
 /** What a walk found, and whether it stopped at `maxFiles` before seeing everything. */
@@ -29,8 +41,6 @@ const SNIFF_BYTES = 8 * 1024;
 const ALWAYS_SKIPPED = new Set(['.git', 'node_modules']);
 /** Files whose heads are sniffed at once: enough to overlap I/O, few enough to bound open handles. */
 const PARALLEL_READS = 16;
-/** A `.gitignore` larger than this is not read (a hostile one would only cost memory). */
-const MAX_GITIGNORE_BYTES = 256 * 1024;
 
 /**
  * The text files of a workspace: paths relative to `root`, `/`-separated, sorted by code unit.
@@ -82,10 +92,10 @@ export async function walkWorkspace(
     for (const entry of entries) {
       const relative = directory.relative === '' ? entry.name : `${directory.relative}/${entry.name}`;
       if (entry.isDirectory()) {
-        if (!ALWAYS_SKIPPED.has(entry.name) && !isIgnored(rules, relative, true))
+        if (!ALWAYS_SKIPPED.has(entry.name) && isWanted(rules, relative, true, options.select))
           subdirectories.push(relative);
-      } else if (entry.isFile()) {
-        if (!isIgnored(rules, relative, false)) candidates.push(relative);
+      } else if (entry.isFile() && !ALWAYS_SKIPPED.has(entry.name)) {
+        if (isWanted(rules, relative, false, options.select)) candidates.push(relative);
       }
       // Symbolic links, sockets, FIFOs and devices are never listed.
     }
@@ -114,37 +124,20 @@ export async function walkWorkspace(
   return { files, truncated };
 }
 
-/** One `.gitignore`: its rules and the directory (relative to the root) its patterns are relative to. */
-interface IgnoreRules {
-  base: string;
-  matcher: Ignore;
+function isWanted(
+  rules: readonly IgnoreRules[],
+  relative: string,
+  isDirectory: boolean,
+  select: WorkspaceWalkOptions['select'],
+): boolean {
+  const decision = select?.(relative, isDirectory);
+  if (decision !== undefined) return decision === 'include';
+  return !isIgnored(rules, relative, isDirectory);
 }
 
 async function readGitignore(file: string, base: string): Promise<IgnoreRules | undefined> {
   const content = await readSmallText(file, MAX_GITIGNORE_BYTES);
-  if (content === undefined) return undefined;
-  return { base, matcher: ignore({ allowRelativePaths: true }).add(content) };
-}
-
-/**
- * Git's precedence: the deepest `.gitignore` with a rule that matches decides (a `!` rule un-ignores).
- * A file inside an ignored directory never gets here, since that directory is not walked.
- */
-function isIgnored(rules: readonly IgnoreRules[], relative: string, isDirectory: boolean): boolean {
-  for (let index = rules.length - 1; index >= 0; index -= 1) {
-    const { base, matcher } = rules[index] as IgnoreRules;
-    const own = base === '' ? relative : relative.slice(base.length + 1);
-    let result: { ignored: boolean; unignored: boolean };
-    try {
-      result = matcher.test(isDirectory ? `${own}/` : own);
-    } catch {
-      // A name the library refuses as a path (it never is one git could ignore either).
-      continue;
-    }
-    if (result.ignored) return true;
-    if (result.unignored) return false;
-  }
-  return false;
+  return content === undefined ? undefined : parseGitignore(content, base);
 }
 
 /**
