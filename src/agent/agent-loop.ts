@@ -6,6 +6,11 @@ import type { PolicyDecider } from '../spec/policy.ts';
 import type { StopReason } from '../spec/types.ts';
 import type { ApprovalGate } from './approval-gate.ts';
 import { runCheckStep, type TaskCheck } from './check-step.ts';
+import {
+  type CompactionSettings,
+  type CompactionStepSettings,
+  runCompactionStep,
+} from './compaction-step.ts';
 import { escalate, modelAtTier } from './escalation.ts';
 import { createDeadline, wallTimeStop, withinDeadline } from './internal/deadline.ts';
 import { SerializedSizes } from './internal/serialized-sizes.ts';
@@ -51,6 +56,11 @@ export interface AgentLoopSettings {
   maxOutputTokens: number;
   toolOutputChars: number;
   /**
+   * When and how far old tool outputs are dropped from the conversation before a model call
+   * (`compaction-step.ts`); null or undefined: never.
+   */
+  compaction?: CompactionSettings | null | undefined;
+  /**
    * Aborted with a `LoopStop` as its reason (a swarm's coordinator ending every role): the loop stops
    * before its next model call, as the reason says.
    */
@@ -72,9 +82,9 @@ export interface AgentLoopResult {
 /**
  * The step loop: ask the model, check each tool call against policy, run it, feed the result back,
  * until the model stops calling tools or a limit is reached; then the check, and on its failure the
- * escalation to a higher tier. This file only orchestrates: the model step (`model-step.ts`), the tool
- * step (`tool-step.ts`), the check (`check-step.ts`) and the escalation (`escalation.ts`) each do and
- * journal their own part.
+ * escalation to a higher tier. This file only orchestrates: the compaction (`compaction-step.ts`), the
+ * model step (`model-step.ts`), the tool step (`tool-step.ts`), the check (`check-step.ts`) and the
+ * escalation (`escalation.ts`) each do and journal their own part.
  */
 export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLoopResult> {
   const { journal, taskId, guard, limits, resume } = settings;
@@ -94,6 +104,8 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
     finalText,
     detail,
   });
+  const tools = toolSchemasOf(settings.tools);
+  const sizes = new SerializedSizes();
   const modelStep: ModelStepSettings = {
     taskId,
     journal,
@@ -101,10 +113,18 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
     priceTable: settings.priceTable,
     counterfactualKey: settings.counterfactualKey,
     system: settings.system,
-    tools: toolSchemasOf(settings.tools),
+    tools,
     maxOutputTokens: settings.maxOutputTokens,
     deadline,
-    sizes: new SerializedSizes(),
+    sizes,
+  };
+  const compactionStep: CompactionStepSettings = {
+    taskId,
+    journal,
+    compaction: settings.compaction ?? null,
+    system: settings.system,
+    tools,
+    sizes,
   };
   const toolStep: ToolStepSettings = {
     taskId,
@@ -161,6 +181,8 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
     if (deadline.passed()) return stop(wallTimeStop(deadline));
     if (settings.signal?.aborted) return stop(settings.signal.reason as LoopStop);
 
+    const compacted = await runCompactionStep(compactionStep, messages, steps + 1);
+    if (compacted) messages.splice(0, messages.length, ...compacted);
     const answer = await runModelStep(modelStep, { model, messages, step: steps + 1 });
     if (answer.called) steps += 1;
     if (answer.kind === 'stopped') return stop(answer);

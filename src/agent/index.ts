@@ -3,6 +3,7 @@ export { runAgentLoop } from './agent-loop.ts';
 export type { ApprovalGate, ApprovalStatus } from './approval-gate.ts';
 export { checkDefinitionOf } from './check-definition.ts';
 export type { TaskCheck } from './check-step.ts';
+export type { CompactionSettings } from './compaction-step.ts';
 export type { DetectedCheck } from './detect-check-command.ts';
 export { detectCheckCommand } from './detect-check-command.ts';
 export type { EarlyExit, PreCheck } from './pre-checks.ts';

@@ -100,5 +100,6 @@ export function loopRunner(
       limits: { maxSteps: run.maxSteps, maxWallSeconds: run.maxWallSeconds },
       maxOutputTokens: runtime.maxOutputTokens,
       toolOutputChars: runtime.toolOutputChars,
+      compaction: runtime.compaction,
     });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JournalEvent } from '../spec/journal-events.ts';
+import { toolResultStub } from './internal/compact-conversation.ts';
 import { replayJournal } from './replay-journal.ts';
 
 let seq = 0;
@@ -124,6 +125,48 @@ describe('replayJournal', () => {
     const escalated = event('route-decision', { step: 1, kind: 'escalate', tier: 'mid', reason: 'failed' });
     expect(replayJournal([...finished, failed, escalated]).modelFinished).toBe(false);
     expect(replayJournal(events).modelFinished).toBe(false);
+  });
+
+  it('replaces the outputs a compaction dropped by the same stubs, once, and goes on after it', () => {
+    const long = 'x'.repeat(2000);
+    const state = replayJournal([
+      event('task-start', { prompt: 'fix' }),
+      event('model-response', {
+        step: 1,
+        text: '',
+        toolCalls: [{ id: 'call_1', name: 'read_file', input: { path: 'a.ts' } }],
+        usage,
+        costUsd: 0.01,
+      }),
+      event('tool-call-end', { toolCallId: 'call_1', tool: 'read_file', output: long, isError: false }),
+      event('context-compacted', { step: 2, tokensBefore: 900, tokensAfter: 400, dropped: ['call_1'] }),
+      event('model-request', { step: 2 }),
+      event('model-response', {
+        step: 2,
+        text: '',
+        toolCalls: [{ id: 'call_2', name: 'read_file', input: { path: 'b.ts' } }],
+        usage,
+        costUsd: 0.01,
+      }),
+      event('tool-call-end', { toolCallId: 'call_2', tool: 'read_file', output: long, isError: false }),
+    ]);
+    expect(state.messages.map((message) => message.role)).toEqual([
+      'user',
+      'assistant',
+      'tool',
+      'assistant',
+      'tool',
+    ]);
+    expect(state.messages[2]!.content).toEqual([
+      {
+        type: 'tool-result',
+        toolCallId: 'call_1',
+        toolName: 'read_file',
+        output: { type: 'text', value: toolResultStub('read_file', { path: 'a.ts' }, 2000, 2) },
+      },
+    ]);
+    expect(state.messages[4]!.content).toMatchObject([{ toolCallId: 'call_2', output: { value: long } }]);
+    expect(state.pendingCalls).toEqual([]);
   });
 
   it('refuses a journal that does not start with the task', () => {

@@ -3,6 +3,7 @@ import { SystemError } from '../spec/errors.ts';
 import type { JournalEvent } from '../spec/journal-events.ts';
 import type { ToolCall } from '../spec/types.ts';
 import { checkFailedMessage } from './check-failed-message.ts';
+import { stubToolResults } from './internal/compact-conversation.ts';
 
 /** Where a task stood when its journal ends: enough to continue without calling the model again. */
 export interface ResumeState {
@@ -29,7 +30,7 @@ export interface ResumeState {
 /**
  * Rebuilds the conversation of a task from its journal: the prompt, each model reply (text and tool
  * calls), each tool result and each failed check that moved the task up a tier, exactly as the model
- * saw them. Model calls already paid for are not made again; tool calls already run are not run again.
+ * saw them; each `context-compacted` replaces the same outputs by the same stubs as the loop did. Model calls already paid for are not made again; tool calls already run are not run again.
  *
  * @throws SystemError `journal-corrupt` when the journal does not start with `task-start`.
  */
@@ -38,7 +39,7 @@ export function replayJournal(events: readonly JournalEvent[]): ResumeState {
   if (start?.type !== 'task-start' || typeof start.prompt !== 'string') {
     throw new SystemError('journal-corrupt', 'cannot resume: the journal does not begin with the task start');
   }
-  const messages: ModelMessage[] = [{ role: 'user', content: start.prompt }];
+  let messages: ModelMessage[] = [{ role: 'user', content: start.prompt }];
   let calls: ToolCall[] = [];
   let results = new Map<string, ToolResultPart>();
   const state = {
@@ -87,6 +88,11 @@ export function replayJournal(events: readonly JournalEvent[]): ResumeState {
       messages.push({ role: 'user', content: checkFailedMessage(check, summary, output) });
       state.escalations += 1;
       state.modelFinished = false;
+    } else if (event.type === 'context-compacted') {
+      // Compaction comes after the last step's results, before the next call: they are in the conversation.
+      flush();
+      calls = [];
+      messages = stubToolResults(messages, event.dropped, event.step);
     } else if (event.type === 'tool-call-end') {
       results.set(event.toolCallId, {
         type: 'tool-result',

@@ -9,6 +9,7 @@ import type { Store } from '../spec/store.ts';
 import type { Task, Verification } from '../spec/types.ts';
 import type { LoopLimits } from './agent-loop.ts';
 import type { ApprovalGate } from './approval-gate.ts';
+import type { CompactionSettings } from './compaction-step.ts';
 import type { PreCheck } from './pre-checks.ts';
 import type { PipelineStage } from './run-pipeline.ts';
 import type { TaskChild } from './task-children.ts';
@@ -62,6 +63,8 @@ export interface TaskRuntime {
   egress?: Omit<SandboxEgress, 'onConnection'> | undefined;
   maxOutputTokens: number;
   toolOutputChars: number;
+  /** When old tool outputs are dropped from a loop's conversation (`compaction-step.ts`); null or undefined: never. */
+  compaction?: CompactionSettings | null | undefined;
   /** Called with the task as soon as it exists (before the first model call). */
   onStart?: (task: Task) => void;
   /**

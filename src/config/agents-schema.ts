@@ -35,6 +35,20 @@ export const AgentSchema = z
     toolOutputChars: positiveInt(
       'Characters of a tool result shown to the model; the rest is cut, and said so.',
     ).default(16_000),
+    compaction: z
+      .strictObject({
+        triggerTokens: positiveInt(
+          'Estimated prompt tokens (characters / 4 of the system prompt, tool schemas and conversation) at which, before a model call, old tool outputs are replaced by stubs.',
+        ).default(64_000),
+        keepRecentTurns: positiveInt(
+          'Newest model turns whose tool outputs are always kept whole; older outputs over 1 KB become stubs naming the call.',
+        ).default(6),
+      })
+      .nullable()
+      .describe(
+        "Compaction of long conversations: once the prompt reaches triggerTokens, the outputs of older tool calls become stubs naming the call and saying to call it again (the task, every assistant turn and the newest turns stay byte for byte), all at once so the prompt cache's prefix stays stable until the next one; journaled as context-compacted. null: never compacted.",
+      )
+      .prefault({}),
     check: z
       .string()
       .min(1)

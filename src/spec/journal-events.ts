@@ -266,6 +266,21 @@ export interface JournalEventFields {
     /** The approval this call ran under; absent when policy allowed it. */
     approvalId?: string | undefined;
   };
+  /**
+   * Before a model call, the conversation passed its agent's `compaction.triggerTokens`: the outputs of the
+   * tool calls in `dropped` (all older than the turns kept whole) were replaced by short stubs naming the
+   * call. A resume replays it on the same messages, so the resumed task sends what this one would have.
+   */
+  'context-compacted': {
+    /** The model call the compaction came before (that call's `step`); the stubs name it. */
+    step: number;
+    /** Estimated prompt tokens (characters / 4 of system prompt, tool schemas and messages) before. */
+    tokensBefore: number;
+    /** The same estimate after. */
+    tokensAfter: number;
+    /** The tool calls whose outputs were replaced, in conversation order. */
+    dropped: string[];
+  };
   /** The same failure or result kept coming back: the task stops. */
   'stuck-detected': {
     pattern: 'repeated-result' | 'repeated-failure' | 'alternating';
@@ -438,6 +453,7 @@ export const EVENT_TYPES = [
   'decision',
   'budget-exceeded',
   'stuck-detected',
+  'context-compacted',
   'workspace-ready',
   'branch-created',
   'error',

@@ -223,6 +223,7 @@ export async function createTaskRuntime(
     egress,
     maxOutputTokens: config.agent.maxOutputTokens,
     toolOutputChars: config.agent.toolOutputChars,
+    compaction: config.agent.compaction,
     check: config.agent.check,
     higherTiers,
     preChecks: config.agent.preChecks,
