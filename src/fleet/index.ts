@@ -8,6 +8,7 @@ export type {
   FleetLimitKey,
   JobQueue,
   JobQueueEvent,
+  ScheduledJob,
 } from './job-queue.ts';
 export { FLEET_JOB_KINDS, FLEET_LIMIT_KEYS } from './job-queue.ts';
 export type { JobQueueSettings, JobQueueSettingsInput } from './job-queue-settings.ts';

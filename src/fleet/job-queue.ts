@@ -1,12 +1,12 @@
 /** What a fleet job asks a worker to do. */
-export type FleetJobKind = 'run-task' | 'resume-task' | 'trigger-event' | 'schedule' | 'forge-outcome';
+export type FleetJobKind = 'run-task' | 'resume-task' | 'trigger-event' | 'schedule-tick' | 'forge-outcome';
 
 /** Every kind, in one list (for parsing and exhaustive checks). */
 export const FLEET_JOB_KINDS: readonly FleetJobKind[] = [
   'run-task',
   'resume-task',
   'trigger-event',
-  'schedule',
+  'schedule-tick',
   'forge-outcome',
 ];
 
@@ -32,6 +32,18 @@ export interface FleetDelivery extends FleetJob {
   attempt: number;
   /** Aborted when the job outlives `maxRunSeconds` or `stop()` gives up waiting for it. */
   signal: AbortSignal;
+  /** When the queue created this job (ISO); a job put back because its limit was full: when its copy was. */
+  createdAt: string;
+}
+
+/** A recurring job as the queue's scheduler holds it. */
+export interface ScheduledJob {
+  /** The schedule's name, unique in the queue. */
+  key: string;
+  /** When it fires: a cron pattern, in UTC. */
+  cron: string;
+  /** The job each firing creates. */
+  job: FleetJob;
 }
 
 /** Options of `enqueue`. */
@@ -82,6 +94,20 @@ export interface JobQueue {
    */
   work(handler: (job: FleetDelivery) => Promise<void>, options: { concurrency: number }): Promise<void>;
   /**
+   * Registers the recurring job `key`, or replaces it: at each time of `cron` (UTC; five fields, or six
+   * with seconds first) the queue creates `job` once for the whole fleet, however many processes run
+   * the scheduler. The scheduler's resolution is a minute: a pattern that matches more often fires at
+   * most once a minute. While the job of an earlier firing is still queued or running, a firing creates
+   * nothing. Jobs are created only while some process has the queue open with `fireSchedules`.
+   * Throws `UserError('config-invalid')` for a pattern the scheduler cannot read,
+   * `SystemError('store-failed')` when PostgreSQL cannot take it.
+   */
+  schedule(key: string, cron: string, job: FleetJob): Promise<void>;
+  /** Removes the recurring job `key` (nothing when there is none). Throws `SystemError('store-failed')`. */
+  unschedule(key: string): Promise<void>;
+  /** Every recurring job registered. Throws `SystemError('store-failed')`. */
+  schedules(): Promise<ScheduledJob[]>;
+  /**
    * Stops taking jobs and waits up to `graceMs` (default 30 s) for running handlers; jobs still running
    * then are aborted and handed back to the queue for a retry. Closes every connection.
    */
@@ -92,4 +118,10 @@ export interface JobQueue {
 export interface CreateJobQueueOptions {
   /** Told of deferrals, failed handlers and the queue's own errors. */
   onEvent?: (event: JobQueueEvent) => void;
+  /**
+   * Run the scheduler in this process: it creates the jobs of `schedule` when they come due (the
+   * processes that have it on take turns, one pass at a time across the fleet). Default off: a process
+   * that only enqueues (`warden run --queue`) does not need it.
+   */
+  fireSchedules?: boolean;
 }

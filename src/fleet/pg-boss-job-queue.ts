@@ -1,8 +1,9 @@
+import { AssertionError } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { type Db, type JobWithMetadata, PgBoss, type QueueOptions } from 'pg-boss';
 import { SystemError, UserError } from '../spec/errors.ts';
-import { type FleetJobData, toFleetJobData } from './internal/fleet-job-data.ts';
+import { type FleetJobData, parseFleetJobData, toFleetJobData } from './internal/fleet-job-data.ts';
 import { LimitSlots } from './internal/limit-slots.ts';
 import { queueFailure } from './internal/queue-failure.ts';
 import { runDelivery } from './internal/run-delivery.ts';
@@ -13,6 +14,7 @@ import type {
   FleetJob,
   JobQueue,
   JobQueueEvent,
+  ScheduledJob,
 } from './job-queue.ts';
 import {
   type JobQueueSettings,
@@ -42,8 +44,9 @@ export async function openPgBossJobQueue(
     max: settings.maxConnections,
     application_name: 'warden-fleet',
     useListenNotify: true,
-    // Warden's schedules fire through its own triggers; pg-boss's cron loop stays off.
-    schedule: false,
+    // pg-boss's scheduler: every instance that has it on offers a pass, and one a pass (claimed in the
+    // database) turns due schedules into jobs, each occurrence once (a singleton per schedule a minute).
+    schedule: options.fireSchedules === true,
     // Every instance offers to supervise; one a pass (pg-boss claims the pass in the database) fails the
     // jobs whose heartbeat stopped, so they are retried.
     supervise: true,
@@ -118,6 +121,54 @@ export class PgBossJobQueue implements JobQueue {
     } catch (error) {
       throw queueFailure(error, `cannot enqueue a ${job.kind} job`, this.#url);
     }
+  }
+
+  async schedule(key: string, cron: string, job: FleetJob): Promise<void> {
+    const data = toFleetJobData(job);
+    try {
+      await this.#boss.schedule(FLEET_QUEUE, cron, data, {
+        key,
+        tz: 'UTC',
+        // The queue is exclusive: no firing while this schedule's last job still waits or runs.
+        singletonKey: `schedule:${key}`,
+      });
+    } catch (error) {
+      if (error instanceof AssertionError) {
+        throw new UserError('config-invalid', `schedule ${key}: ${JSON.stringify(cron)}: ${error.message}`, {
+          cause: error,
+          hint: 'five fields (minute hour day month weekday), or six with seconds first, in UTC',
+        });
+      }
+      throw queueFailure(error, `cannot register schedule ${key}`, this.#url);
+    }
+  }
+
+  async unschedule(key: string): Promise<void> {
+    try {
+      await this.#boss.unschedule(FLEET_QUEUE, key);
+    } catch (error) {
+      throw queueFailure(error, `cannot remove schedule ${key}`, this.#url);
+    }
+  }
+
+  async schedules(): Promise<ScheduledJob[]> {
+    let rows: Awaited<ReturnType<PgBoss['getSchedules']>>;
+    try {
+      rows = await this.#boss.getSchedules(FLEET_QUEUE);
+    } catch (error) {
+      throw queueFailure(error, 'cannot list the schedules', this.#url);
+    }
+    return rows.flatMap((row) => {
+      // A row some other program wrote into this queue is not one of ours to report.
+      const data = parseFleetJobData(row.data);
+      if (!data) return [];
+      const job: FleetJob = {
+        kind: data.kind,
+        payload: data.payload,
+        ...(data.limits ? { limits: data.limits } : {}),
+      };
+      return [{ key: row.key, cron: row.cron, job }];
+    });
   }
 
   async work(

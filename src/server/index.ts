@@ -1,4 +1,4 @@
-export { startSchedules } from './schedules.ts';
+export { registerFleetSchedules, startSchedules } from './schedules.ts';
 export { createServerApp } from './server-app.ts';
 export type { QueuedTask } from './task-queue.ts';
 export { TaskQueue } from './task-queue.ts';

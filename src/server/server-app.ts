@@ -203,8 +203,12 @@ export function createServerApp(warden: Warden, queue: TaskQueue, token: string 
   return app;
 }
 
-/** The answer to a decided delivery: 202 with the task once queued, else the decision as it is. */
+/**
+ * The answer to a decided delivery: 202 with the task once queued (or, in a fleet, the job that decides
+ * it), else the decision as it is.
+ */
 function started(c: Context, queue: TaskQueue, decision: TriggerDecision, again: string): Response {
+  if (decision.outcome === 'queued') return c.json(decision, 202);
   if (decision.outcome !== 'started') return c.json(decision);
   if (!queue.add(decision.taskId, decision.request)) {
     return c.json({ error: `the server is shutting down; ${again}` }, 503);

@@ -195,8 +195,20 @@ class OpenWarden implements Warden {
     return this.#fleet.finishDelivery(taskId);
   }
 
-  fleetQueue(): Promise<JobQueue> {
-    return this.#fleet.queue();
+  fleetQueue(options: { fireSchedules?: boolean } = {}): Promise<JobQueue> {
+    return this.#fleet.queue(options);
+  }
+
+  syncFleetSchedules(): Promise<string[]> {
+    return this.#fleet.syncSchedules();
+  }
+
+  scheduleTick(payload: unknown, createdAt: string): Promise<TriggerDecision> {
+    return this.#fleet.scheduleTick(payload, createdAt);
+  }
+
+  recordForgeOutcome(delivery: GithubDelivery): Promise<TriggerDecision> {
+    return receiveOutcomeEvent(this.#parts, delivery);
   }
 
   enqueueTask(request: TaskRequest): Promise<string> {
@@ -312,7 +324,12 @@ class OpenWarden implements Warden {
   }
 
   async receiveGithubDelivery(delivery: GithubDelivery): Promise<TriggerDecision> {
-    if (isOutcomeEvent(delivery)) return await receiveOutcomeEvent(this.#parts, delivery);
+    if (isOutcomeEvent(delivery)) {
+      // A fleet records outcomes on a worker, one job per delivery; one machine records them here.
+      return this.#parts.stores.engine === 'postgres'
+        ? await this.#fleet.enqueueForgeOutcome(delivery)
+        : await receiveOutcomeEvent(this.#parts, delivery);
+    }
     const book = {
       ...deliveryBook(this.#parts.stores.deliveries, {
         id: delivery.id,

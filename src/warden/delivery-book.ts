@@ -1,4 +1,4 @@
-import type { DeliveryStore } from '../spec/delivery-store.ts';
+import type { DeliveryStore, StartedDelivery } from '../spec/delivery-store.ts';
 import type { DeliveryBook } from './github-trigger.ts';
 
 /**
@@ -23,14 +23,18 @@ export function deliveryBook(
     replayed: async () => (await deliveries.seen(delivery.id)) && !(await claim({ outcome: 'replayed' })),
     claim,
     startedSince: (repository, sinceIso) => deliveries.startedSince(repository, sinceIso),
-    busyWith: async (repository, subject) => {
-      const last = await deliveries.lastStarted(repository, subject);
-      if (!last) return undefined;
-      // Not in the store yet: still waiting for a runner (a day later, it never started).
-      if (last.status === null) {
-        return Date.now() - Date.parse(last.receivedAt) < 86_400_000 ? last.taskId : undefined;
-      }
-      return last.status === 'running' || last.status === 'awaiting_approval' ? last.taskId : undefined;
-    },
+    busyWith: async (repository, subject) => taskStillBusy(await deliveries.lastStarted(repository, subject)),
   };
+}
+
+/**
+ * The task of a subject's last started delivery while it still waits or runs (or awaits an approval);
+ * undefined once it ended. One not in the store yet waits for a runner, for a day at most.
+ */
+export function taskStillBusy(last: StartedDelivery | undefined, now = new Date()): string | undefined {
+  if (!last) return undefined;
+  if (last.status === null) {
+    return now.getTime() - Date.parse(last.receivedAt) < 86_400_000 ? last.taskId : undefined;
+  }
+  return last.status === 'running' || last.status === 'awaiting_approval' ? last.taskId : undefined;
 }

@@ -2,7 +2,11 @@ import { currentTaskOwner, type ReapResult } from '../agent/index.ts';
 import type { Config } from '../config/index.ts';
 import { createJobQueue, type FleetLimitKey, type JobQueue } from '../fleet/index.ts';
 import { describeError, UserError } from '../spec/errors.ts';
+import { deliveryBook } from './delivery-book.ts';
+import { forgeOutcomeJob } from './forge-outcomes.ts';
+import type { GithubDelivery, TriggerDecision } from './github-trigger.ts';
 import type { createResultDelivery } from './result-delivery.ts';
+import { decideScheduleTick, scheduleTickJob } from './schedule-tick.ts';
 import { finishDeliveryWith, type TaskRequest } from './task-operations.ts';
 import type { SharedParts } from './task-runtime.ts';
 
@@ -70,11 +74,13 @@ export class FleetOperations {
   }
 
   /**
-   * The fleet's job queue, opened on first use in the same PostgreSQL database.
+   * The fleet's job queue, opened on first use in the same PostgreSQL database. `fireSchedules`: this
+   * process runs the queue's scheduler too (a worker); the first call decides, later ones get the
+   * same queue.
    *
    * @throws UserError `usage` when the store is not PostgreSQL.
    */
-  queue(): Promise<JobQueue> {
+  queue(options: { fireSchedules?: boolean } = {}): Promise<JobQueue> {
     const database = this.#database;
     if (database === undefined || this.#parts.stores.engine !== 'postgres') {
       return Promise.reject(
@@ -100,6 +106,7 @@ export class FleetOperations {
             warn(`warden: the job queue: ${describeError(event.error)}\n`);
           }
         },
+        fireSchedules: options.fireSchedules === true,
       },
     );
     return this.#queue;
@@ -127,6 +134,52 @@ export class FleetOperations {
       { singletonKey: `resume:${taskId}@decided` },
     );
     return taskId;
+  }
+
+  /**
+   * Makes the queue's schedules those of the config (`triggers.schedules`): each registered (or
+   * replaced) by its name, and any registered before that the config no longer has removed. Returns
+   * the names removed.
+   */
+  async syncSchedules(): Promise<string[]> {
+    const queue = await this.queue();
+    const schedules = this.#parts.config.triggers.schedules;
+    for (const schedule of schedules) {
+      await queue.schedule(schedule.name, schedule.cron, scheduleTickJob(schedule));
+    }
+    const kept = new Set(schedules.map((schedule) => schedule.name));
+    const removed = (await queue.schedules()).map(({ key }) => key).filter((key) => !kept.has(key));
+    for (const key of removed) await queue.unschedule(key);
+    return removed;
+  }
+
+  /**
+   * Handles one firing of a schedule (its job created at `createdAt`): decides it once per tick and
+   * queues the tick's task, unless the schedule's last task still waits or runs.
+   */
+  async scheduleTick(payload: unknown, createdAt: string): Promise<TriggerDecision> {
+    const decision = await decideScheduleTick(this.#parts.stores.deliveries, payload, createdAt);
+    if (decision.outcome === 'started') await this.enqueueTask(decision.request);
+    return decision;
+  }
+
+  /**
+   * Queues a verified outcome event (a pull request closed, a review, a push) for a worker to record,
+   * one job per delivery id; `replayed` when the id was recorded before (counted on its record) or its
+   * job is still waiting.
+   */
+  async enqueueForgeOutcome(delivery: GithubDelivery): Promise<TriggerDecision> {
+    const book = deliveryBook(this.#parts.stores.deliveries, {
+      id: delivery.id,
+      source: 'github',
+      event: delivery.event,
+    });
+    if (await book.replayed()) return { outcome: 'replayed' };
+    const queue = await this.queue();
+    const jobId = await queue.enqueue(forgeOutcomeJob(delivery), {
+      singletonKey: `forge-outcome:${delivery.id}`,
+    });
+    return jobId === undefined ? { outcome: 'replayed' } : { outcome: 'queued', jobId };
   }
 
   /** Stops the queue's connections, if it was opened. */

@@ -1,6 +1,7 @@
 import { currentTaskOwner } from '../agent/index.ts';
-import { type FleetJob, LeaseKeeper } from '../fleet/index.ts';
+import { type FleetDelivery, type FleetJob, LeaseKeeper } from '../fleet/index.ts';
 import { describeError, WardenError } from '../spec/errors.ts';
+import { deliveryOfForgeOutcomeJob } from './forge-outcomes.ts';
 import type { TaskRequest } from './task-operations.ts';
 import type { Warden } from './warden.ts';
 
@@ -41,7 +42,8 @@ export type TaskJob =
  */
 export async function startFleetWorker(settings: FleetWorkerSettings): Promise<FleetWorker> {
   const { warden, warn } = settings;
-  const queue = await warden.fleetQueue();
+  // Workers run the queue's scheduler: schedules fire while any worker lives, one firing per tick.
+  const queue = await warden.fleetQueue({ fireSchedules: true });
   const leases = new LeaseKeeper({
     store: warden,
     owner: currentTaskOwner(),
@@ -63,6 +65,7 @@ export async function startFleetWorker(settings: FleetWorkerSettings): Promise<F
   sweeper.unref();
   await queue.work(
     async (job) => {
+      if (await handleTriggerJob(warden, job)) return;
       const task = taskJobOf(job);
       if (task === undefined) {
         warn(`warden worker: job ${job.id} of kind ${job.kind} is not a task; left to the queue\n`);
@@ -124,6 +127,22 @@ async function runTaskJob(warden: Warden, job: TaskJob, warn: (text: string) => 
     if (!(error instanceof WardenError && error.isRetryable)) await letGo().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Handles a job that decides rather than runs: a schedule's firing (its tick's task queued once) or an
+ * outcome event (recorded once). False for any other kind.
+ */
+async function handleTriggerJob(warden: Warden, job: FleetDelivery): Promise<boolean> {
+  if (job.kind === 'schedule-tick') {
+    await warden.scheduleTick(job.payload, job.createdAt);
+    return true;
+  }
+  if (job.kind === 'forge-outcome') {
+    await warden.recordForgeOutcome(deliveryOfForgeOutcomeJob(job.payload));
+    return true;
+  }
+  return false;
 }
 
 function taskJobOf(job: FleetJob): TaskJob | undefined {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Config } from '../config/index.ts';
-import type { Journal } from '../journal/index.ts';
+import type { FleetJob } from '../fleet/index.ts';
+import { UserError, WardenError } from '../spec/errors.ts';
 import type { PullOutcomeStore } from '../store/index.ts';
 import { deliveryBook } from './delivery-book.ts';
 import type { GithubDelivery, TriggerDecision } from './github-trigger.ts';
@@ -116,7 +117,7 @@ export async function applyOutcomeEvent(
  * the pull requests, and journaled on each task it moved (`forge-outcome`).
  */
 export async function receiveOutcomeEvent(
-  parts: Pick<SharedParts, 'config' | 'stores' | 'journal'>,
+  parts: Pick<SharedParts, 'config' | 'store' | 'stores' | 'journal'>,
   delivery: GithubDelivery,
 ): Promise<TriggerDecision> {
   const book = deliveryBook(parts.stores.deliveries, {
@@ -133,22 +134,57 @@ export async function receiveOutcomeEvent(
     return { outcome: 'ignored', reason: applied.reason };
   }
   await claim(`recorded: ${applied.change}`);
-  await journalOutcome(parts.journal, applied, delivery);
+  await journalOutcome(parts, applied, delivery);
   return { outcome: 'recorded', change: applied.change, taskIds: applied.taskIds };
 }
 
 async function journalOutcome(
-  journal: Journal,
+  parts: Pick<SharedParts, 'store' | 'journal'>,
   applied: { taskIds: string[]; change: string },
   delivery: GithubDelivery,
 ): Promise<void> {
   const sender = (delivery.payload as { sender?: { login?: unknown } }).sender?.login;
+  const fields = {
+    change: applied.change,
+    event: delivery.event,
+    deliveryId: delivery.id,
+    actor: typeof sender === 'string' ? sender : 'unknown',
+  };
   for (const taskId of applied.taskIds) {
-    await journal.append(taskId, 'forge-outcome', {
-      change: applied.change,
-      event: delivery.event,
-      deliveryId: delivery.id,
-      actor: typeof sender === 'string' ? sender : 'unknown',
-    });
+    for (let attempt = 1; ; attempt++) {
+      // Right after the head as read now, whichever worker ran the task: an outcome is news of the task,
+      // not a step of its run, so a fleet worker's lease fence does not apply. A writer that got there
+      // first refuses it (`journal-corrupt`), and the head is read again.
+      const head = await parts.store.lastEvent(taskId);
+      try {
+        await parts.journal.appendAndUpdate(taskId, 'forge-outcome', fields, {}, head);
+        break;
+      } catch (error) {
+        if (attempt >= 3 || !(error instanceof WardenError && error.code === 'journal-corrupt')) throw error;
+      }
+    }
   }
+}
+
+/** A GitHub delivery as a `forge-outcome` job carries it. */
+const ForgeOutcomePayload = z.object({
+  delivery: z.object({ id: z.string().min(1), event: z.string().min(1), payload: z.unknown() }),
+});
+
+/** The fleet job that records an outcome event on a worker (see `receiveOutcomeEvent`). */
+export function forgeOutcomeJob(delivery: GithubDelivery): FleetJob {
+  const { id, event, payload } = delivery;
+  return { kind: 'forge-outcome', payload: { delivery: { id, event, payload } } };
+}
+
+/**
+ * The delivery a `forge-outcome` job carries.
+ *
+ * @throws UserError `usage` when the payload is not one (the job fails for good).
+ */
+export function deliveryOfForgeOutcomeJob(payload: unknown): GithubDelivery {
+  const parsed = ForgeOutcomePayload.safeParse(payload);
+  if (!parsed.success) throw new UserError('usage', `not a forge-outcome job: ${parsed.error.message}`);
+  const { id, event } = parsed.data.delivery;
+  return { id, event, payload: parsed.data.delivery.payload };
 }

@@ -46,7 +46,9 @@ export type TriggerDecision =
   | { outcome: 'ignored'; reason: string }
   | { outcome: 'replayed' }
   /** An outcome event (a merge, a change request…) moved these tasks' pull requests. */
-  | { outcome: 'recorded'; change: string; taskIds: string[] };
+  | { outcome: 'recorded'; change: string; taskIds: string[] }
+  /** A fleet: the delivery was queued as this job, for a worker to decide. */
+  | { outcome: 'queued'; jobId: string };
 
 /**
  * Decides what a verified GitHub delivery starts, by `triggers.github`: a completed `workflow_run` or

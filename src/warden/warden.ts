@@ -76,7 +76,9 @@ export interface Warden {
    * What a GitHub delivery whose signature was verified starts (`triggers.github`): a task to run (not
    * started here: the caller queues `request`), nothing and why, or nothing because its delivery id was
    * seen before. Every delivery is recorded once, by id; one GitHub could not be asked about (who may
-   * write, the open pull requests) is not recorded and throws a retryable `forge-failed`.
+   * write, the open pull requests) is not recorded and throws a retryable `forge-failed`. In a fleet
+   * (PostgreSQL), an outcome event (a pull request closed, a review, a push) is `queued` for a worker
+   * (`recordForgeOutcome`) instead of recorded here.
    */
   receiveGithubDelivery(delivery: GithubDelivery): Promise<TriggerDecision>;
   /**
@@ -143,11 +145,29 @@ export interface Warden {
   /** Delivers the result of an ended task this process took over (its worker died first), then lets it go. */
   finishDelivery(taskId: string): Promise<void>;
   /**
-   * The fleet's job queue in the PostgreSQL store.
+   * The fleet's job queue in the PostgreSQL store. `fireSchedules`: this process also runs the queue's
+   * scheduler, which turns due schedules into jobs (a worker); the first call decides.
    *
    * @throws UserError `usage` when the store is SQLite.
    */
-  fleetQueue(): Promise<JobQueue>;
+  fleetQueue(options?: { fireSchedules?: boolean }): Promise<JobQueue>;
+  /**
+   * A fleet's `warden serve`: registers the config's `triggers.schedules` with the queue's scheduler
+   * (by name, replacing what was there) and removes those the config no longer has; returns their names.
+   *
+   * @throws UserError `config-invalid` for a pattern the scheduler cannot read, `usage` on SQLite.
+   */
+  syncFleetSchedules(): Promise<string[]>;
+  /**
+   * A fleet worker's handling of a schedule's firing (a `schedule-tick` job created at `createdAt`):
+   * the tick is decided once, and its task queued unless the schedule's last one still waits or runs.
+   */
+  scheduleTick(payload: unknown, createdAt: string): Promise<TriggerDecision>;
+  /**
+   * A fleet worker's handling of an outcome event `receiveGithubDelivery` queued: recorded once by
+   * delivery id, applied to the pull requests and journaled on each task it moved.
+   */
+  recordForgeOutcome(delivery: GithubDelivery): Promise<TriggerDecision>;
   /** Queues a task for the fleet's workers instead of running it here; returns its id. */
   enqueueTask(request: TaskRequest): Promise<string>;
   /** Queues the resume of a task for the fleet's workers (its approval was decided); returns its id. */

@@ -1,5 +1,5 @@
 import { serve } from '@hono/node-server';
-import { createServerApp, startSchedules, TaskQueue } from '../../server/index.ts';
+import { createServerApp, registerFleetSchedules, startSchedules, TaskQueue } from '../../server/index.ts';
 import { describeError, UserError } from '../../spec/errors.ts';
 import { parseCommandArgs, positiveInteger } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -23,7 +23,9 @@ running tasks are left interrupted, and the next \`warden serve\` resumes them (
 a killed process left interrupted with its workspace kept).
 With --db postgres://… (or WARDEN_DATABASE_URL), a fleet: tasks, resumes after an approval, webhook and
 schedule tasks are queued for \`warden worker\` processes instead of running here (--concurrency does not
-apply), and a task shows as queued until a worker starts it.
+apply), and a task shows as queued until a worker starts it. Schedules are registered with the fleet's
+queue (those no longer in the config removed) and fire once per tick however many servers run, at most
+once a minute; GitHub outcome events (a pull request closed, a review, a push) are queued for a worker.
 `;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -65,9 +67,11 @@ export async function serveCommand(argv: string[], io: CommandIo): Promise<numbe
     { handsOff: fleet },
   );
   const app = createServerApp(warden, queue, token);
-  let stopSchedules: () => void;
+  let stopSchedules = () => {};
   try {
-    stopSchedules = startSchedules(warden, queue);
+    // A fleet's schedules fire through the queue's scheduler, once per tick for every server.
+    if (fleet) await registerFleetSchedules(warden, io.err);
+    else stopSchedules = startSchedules(warden, queue);
   } catch (error) {
     await warden.close();
     throw error;

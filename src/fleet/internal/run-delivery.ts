@@ -64,6 +64,7 @@ export async function runDelivery(
       id: job.id,
       attempt,
       signal: job.signal,
+      createdAt: new Date(job.createdOn).toISOString(),
     });
     return { id: job.id, status: 'completed' };
   } catch (error) {
