@@ -29,6 +29,10 @@ const COMMANDS: Record<string, () => Promise<LoadedCommand>> = {
     const { dbCommand, DB_HELP } = await import('./commands/db.ts');
     return { run: dbCommand, help: DB_HELP };
   },
+  context: async () => {
+    const { contextCommand, CONTEXT_HELP } = await import('./commands/context.ts');
+    return { run: contextCommand, help: CONTEXT_HELP };
+  },
   eval: async () => {
     const { evalCommand, EVAL_HELP } = await import('./commands/eval.ts');
     return { run: evalCommand, help: EVAL_HELP };
@@ -124,6 +128,7 @@ usage: warden <command> [options]
   init     write a commented starter config
   demo     run the offline demo (scripted model, sample repository)
   policy   test, check, explain, backtest policy bundles; decision statistics
+  context  context map: the repository map a model gets for a task (search, localize)
   eval     run a SWE-bench-format suite (predictions, gold, or an agent); compare and gate two runs
   models   list priced models, tiers and prices
   cost     spend, cost per successful outcome, cache hit ratio, unit economics
