@@ -12,6 +12,13 @@ export type { BreakerRecord } from '../store/index.ts';
 export type { AuditAction, AuditReport } from './audit.ts';
 export type { DataDirCheck } from './check-data-dir.ts';
 export { checkDataDir } from './check-data-dir.ts';
+export {
+  type Localization,
+  type LocalizeCommandRequest,
+  type LocalizedFile,
+  type LocalizedSymbol,
+  localizeRepository,
+} from './context-localize.ts';
 export { mapRepository, type RepoMap, type RepoMapCommandRequest } from './context-operations.ts';
 export { type BrokenJournal, copyStore, type StoreCopyReport } from './copy-store.ts';
 export type { CostReportRequest } from './cost-report.ts';
