@@ -5,7 +5,13 @@ import type { JournalEvent } from '../spec/journal-events.ts';
  * Tools that only read the workspace: running one again after an interruption changes nothing, so a
  * resumed task runs it again. Every other tool (a shell command, a write) may have half-happened.
  */
-export const READ_ONLY_TOOLS: ReadonlySet<string> = new Set(['read_file', 'list_files', 'search']);
+export const READ_ONLY_TOOLS: ReadonlySet<string> = new Set([
+  'read_file',
+  'list_files',
+  'search',
+  'find_symbol',
+  'first_look',
+]);
 
 /** What the model is told about a call that was cut off mid-run. */
 export const INTERRUPTED_CALL_OUTPUT =

@@ -3,7 +3,16 @@ import { z } from 'zod';
 const positiveInt = (description: string) => z.number().int().positive().describe(description);
 
 /** The tools a built-in agent loop can be given (`tools:` of an agent or a stage). */
-export const TOOL_NAMES = ['list_files', 'read_file', 'search', 'shell', 'edit_file', 'write_file'] as const;
+export const TOOL_NAMES = [
+  'list_files',
+  'read_file',
+  'search',
+  'find_symbol',
+  'first_look',
+  'shell',
+  'edit_file',
+  'write_file',
+] as const;
 
 /** A name of an agent, a stage or a role: what `agent:NAME` and `stage:NAME` routes and the journal use. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -171,7 +180,7 @@ export const StageSchema = z
 export type Stage = z.output<typeof StageSchema>;
 
 /** The tools a planner may have: it reads, and plans; it changes nothing. */
-export const PLANNER_TOOL_NAMES = ['list_files', 'read_file', 'search'] as const;
+export const PLANNER_TOOL_NAMES = ['list_files', 'read_file', 'search', 'find_symbol', 'first_look'] as const;
 
 const roleFields = {
   prompt: z.string().min(1).optional().describe("Instructions added to the role's own."),

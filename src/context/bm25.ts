@@ -72,9 +72,9 @@ export class Bm25Index<Field extends string> {
         else if (counts.size < this.#maxTerms) counts.set(token, 1);
       }
       for (const [term, count] of counts) {
-        let postings = index.postings.get(term);
-        if (postings === undefined) index.postings.set(term, (postings = []));
-        postings.push(document, count);
+        const postings = index.postings.get(term);
+        if (postings === undefined) index.postings.set(term, [document, count]);
+        else postings.push(document, count);
       }
     }
   }

@@ -20,6 +20,8 @@ export interface TextSearchOptions {
   caseSensitive?: boolean;
   /** ripgrep's `--glob` rules: `*.ts`, `src/**`, `!*.test.ts`; a matching glob overrides `.gitignore`. */
   globs?: readonly string[];
+  /** A directory (or file) relative to the root to search instead of all of it. */
+  under?: string;
   /** Lines shown before and after each match; default 0, at most 10. */
   contextLines?: number;
   /** 1-based; default 1. */
@@ -93,18 +95,22 @@ export async function searchTextWith(
     options.caseSensitive ?? true,
   );
   const globs = options.globs ?? [];
+  const under = normalizeUnder(options.under);
   const useRipgrep = sources.ripgrep !== undefined && options.engine !== 'javascript';
   let found: { files: FileHits[]; truncated: boolean };
   if (useRipgrep && sources.ripgrep !== undefined) {
     // Per match ripgrep writes the match and its context lines; begin and end frame each file.
     const maxLines = (maxMatches + 1) * (2 * contextLines + 3) + 2;
-    const output = await sources.ripgrep(ripgrepArguments({ pattern, globs, contextLines, maxFileBytes }), {
-      timeoutMs,
-      maxLines,
-    });
+    const output = await sources.ripgrep(
+      ripgrepArguments({ pattern, globs, contextLines, maxFileBytes, under }),
+      {
+        timeoutMs,
+        maxLines,
+      },
+    );
     found = parseRipgrepOutput(output, maxMatches);
   } else {
-    found = await searchWithJavaScript(sources.files, {
+    found = await searchWithJavaScript(withinUnder(sources.files, under), {
       pattern,
       select: createGlobSelector(globs),
       contextLines,
@@ -125,6 +131,33 @@ export async function searchTextWith(
   };
   if (start + pageSize < all.length) result.nextPage = page + 1;
   return result;
+}
+
+/** `under` as a clean relative path; undefined for the whole root. Refuses a path that leaves it. */
+function normalizeUnder(under: string | undefined): string | undefined {
+  if (under === undefined) return undefined;
+  const parts = under
+    .replace(/^\/workspace(\/|$)/, '')
+    .split('/')
+    .filter((part) => part !== '' && part !== '.');
+  if ((under.startsWith('/') && !under.startsWith('/workspace')) || parts.includes('..')) {
+    throw new UserError('path-outside-workspace', `${under} is not inside the searched directory`);
+  }
+  return parts.length === 0 ? undefined : parts.join('/');
+}
+
+function withinUnder(files: SearchableFiles, under: string | undefined): SearchableFiles {
+  if (under === undefined) return files;
+  return {
+    read: (path) => files.read(path),
+    async list(options) {
+      const listed = await files.list(options);
+      return {
+        files: listed.files.filter((path) => path === under || path.startsWith(`${under}/`)),
+        truncated: listed.truncated,
+      };
+    },
+  };
 }
 
 function bounded(name: string, value: number, least: number, most: number): number {

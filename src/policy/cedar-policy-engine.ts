@@ -68,6 +68,8 @@ const FILE_TOOLS: Record<string, string> = {
   edit_file: 'tool.edit_file',
   list_files: 'tool.list_files',
   search: 'tool.search',
+  find_symbol: 'tool.find_symbol',
+  first_look: 'tool.first_look',
 };
 
 const PathInput = z.object({ path: z.string().optional(), pattern: z.string().optional() });

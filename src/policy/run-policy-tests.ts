@@ -26,7 +26,11 @@ const Principal = z.object({
 const Case = z.union([
   z.strictObject({
     name: z.string().optional().describe('what the case shows; defaults to the call'),
-    tool: z.string().describe('a tool name: shell, read_file, write_file, edit_file, list_files, search'),
+    tool: z
+      .string()
+      .describe(
+        'a tool name: shell, read_file, write_file, edit_file, list_files, search, find_symbol, first_look',
+      ),
     input: z.unknown().describe("the tool's input, as the model would send it"),
     principal: Principal.partial().optional(),
     expect: Expect,

@@ -24,37 +24,6 @@ export const shellTool: ToolDefinition<z.infer<typeof ShellInput>> = {
   },
 };
 
-const MAX_MATCHES = 200;
-
-const SearchInput = z.strictObject({
-  pattern: z.string().min(1).describe('Extended regular expression (grep -E) to search for.'),
-  path: z.string().optional().describe('File or directory to search, relative to the repository root.'),
-});
-
-export const searchTool: ToolDefinition<z.infer<typeof SearchInput>> = {
-  name: 'search',
-  description: 'Search file contents for a regular expression; prints file:line:text for each match.',
-  input: SearchInput,
-  async run(input, context) {
-    const target = input.path ?? '.';
-    const command =
-      `grep -rnIE --exclude-dir=.git --exclude-dir=node_modules -e ${quote(input.pattern)} -- ${quote(target)}` +
-      ` | head -n ${MAX_MATCHES + 1}`;
-    const result = await context.exec(command, { timeoutMs: context.commandTimeoutMs });
-    if (result.timedOut) return { output: 'search timed out; narrow the path or the pattern', isError: true };
-    const lines = result.stdout.split('\n').filter(Boolean);
-    if (lines.length === 0) {
-      const problem = result.stderr.trim();
-      return problem
-        ? { output: `search failed: ${problem}`, isError: true }
-        : { output: `no matches for ${input.pattern}`, isError: false };
-    }
-    const shown = lines.slice(0, MAX_MATCHES).map((line) => line.replace(/^\.\//, ''));
-    const more = lines.length > MAX_MATCHES ? `\n[more than ${MAX_MATCHES} matches; narrow the search]` : '';
-    return { output: shown.join('\n') + more, isError: false };
-  },
-};
-
 /** Quotes text for /bin/sh so it is one literal word. */
 export function quote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;

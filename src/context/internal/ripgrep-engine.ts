@@ -21,6 +21,8 @@ export interface RipgrepSearch {
   globs: readonly string[];
   contextLines: number;
   maxFileBytes: number;
+  /** A relative path to search instead of the whole root (already checked to stay inside it). */
+  under?: string;
 }
 
 /**
@@ -50,7 +52,7 @@ export function ripgrepArguments(search: RipgrepSearch): string[] {
   if (search.contextLines > 0) args.push('--context', String(search.contextLines));
   // The fixed exclusions come last: the last glob that matches decides, so no user glob revives them.
   for (const glob of [...search.globs, '!.git', '!node_modules']) args.push('--glob', glob);
-  args.push('--regexp', search.pattern.text, '--', '.');
+  args.push('--regexp', search.pattern.text, '--', search.under ?? '.');
   return args;
 }
 
