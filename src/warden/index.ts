@@ -20,6 +20,7 @@ export {
   localizeRepository,
 } from './context-localize.ts';
 export { mapRepository, type RepoMap, type RepoMapCommandRequest } from './context-operations.ts';
+export { type ContextSearchReport, type ContextSearchRequest, searchRepository } from './context-search.ts';
 export { type BrokenJournal, copyStore, type StoreCopyReport } from './copy-store.ts';
 export type { CostReportRequest } from './cost-report.ts';
 export type { WardenOptions } from './create-warden.ts';
