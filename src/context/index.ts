@@ -1,3 +1,4 @@
+export { type Bm25Field, type Bm25Hit, Bm25Index, type Bm25Options, pathTokens, tokenize } from './bm25.ts';
 export { type ExtractTagsOptions, extractTags } from './extract-tags.ts';
 export {
   DEFAULT_TAG_LIMITS,
@@ -7,6 +8,7 @@ export {
   type TagReference,
   type TagSource,
 } from './file-tags.ts';
+export { type FirstLookOptions, firstLook, firstLookWith, type RankedFile } from './first-look.ts';
 export { createGrammars, type Grammar, type Grammars, type LanguageId, languageOf } from './grammars.ts';
 export { estimateTokens } from './internal/render-map.ts';
 export {
@@ -17,7 +19,26 @@ export {
   type RepoMapRequest,
   type RepoMapStats,
 } from './repo-map.ts';
+export {
+  findSymbol,
+  findSymbolWith,
+  type SymbolLocation,
+  type SymbolSearchOptions,
+  type SymbolSearchResult,
+} from './symbol-search.ts';
 export { type CachedTags, createTagCache, type TagCache, type TagCacheSettings } from './tag-cache.ts';
+export {
+  type RipgrepOutput,
+  type RipgrepRunner,
+  type SearchableFiles,
+  searchText,
+  searchTextWith,
+  type TextMatch,
+  type TextSearchOptions,
+  type TextSearchResult,
+  type TextSearchSources,
+} from './text-search.ts';
+export { createViewSearchableFiles, type ReadOnlyWorkspaceView } from './view-searchable-files.ts';
 export {
   listWorkspaceFiles,
   type WorkspaceFile,
@@ -25,8 +46,3 @@ export {
   type WorkspaceWalkOptions,
   walkWorkspace,
 } from './workspace-walk.ts';
-export { type Bm25Field, type Bm25Hit, Bm25Index, type Bm25Options, pathTokens, tokenize } from './bm25.ts';
-export { type FirstLookOptions, firstLook, firstLookWith, type RankedFile } from './first-look.ts';
-export { findSymbol, findSymbolWith, type SymbolLocation, type SymbolSearchOptions, type SymbolSearchResult } from './symbol-search.ts';
-export { type RipgrepOutput, type RipgrepRunner, type SearchableFiles, searchText, searchTextWith, type TextMatch, type TextSearchOptions, type TextSearchResult, type TextSearchSources } from './text-search.ts';
-export { createViewSearchableFiles, type ReadOnlyWorkspaceView } from './view-searchable-files.ts';
