@@ -29,6 +29,8 @@ export interface JavaScriptSearch {
 /** Bytes of file text sent to the matching thread at once. */
 const BATCH_BYTES = 4 * 1024 * 1024;
 const BATCH_FILES = 512;
+/** Files read at once: enough to overlap I/O, few enough to bound open handles and memory. */
+const PARALLEL_READS = 16;
 
 /**
  * ripgrep's search in JavaScript, over `files`: the same files (the caller's list applies the same
@@ -77,16 +79,19 @@ export async function searchWithJavaScript(
       batchBytes = 0;
       return true;
     };
-    for (const path of paths) {
-      const bytes = await files.read(path);
-      if (bytes === undefined || bytes.length > search.maxFileBytes || bytes.subarray(0, 8192).includes(0))
-        continue;
-      const text = bytes.toString('utf8');
-      batch.push({ path, text });
-      batchBytes += bytes.length;
-      if ((batchBytes >= BATCH_BYTES || batch.length >= BATCH_FILES) && !(await flush())) {
-        return withoutExtra(found, search.maxMatches);
+    for (let start = 0; start < paths.length; start += PARALLEL_READS) {
+      const group = paths.slice(start, start + PARALLEL_READS);
+      const contents = await Promise.all(group.map((path) => files.read(path)));
+      for (const [index, bytes] of contents.entries()) {
+        if (bytes === undefined || bytes.length > search.maxFileBytes || bytes.subarray(0, 8192).includes(0))
+          continue;
+        batch.push({ path: group[index] as string, text: bytes.toString('utf8') });
+        batchBytes += bytes.length;
+        if ((batchBytes >= BATCH_BYTES || batch.length >= BATCH_FILES) && !(await flush())) {
+          return withoutExtra(found, search.maxMatches);
+        }
       }
+      if (Date.now() > deadline) return withoutExtra(found, search.maxMatches);
     }
     if (batch.length > 0 && !(await flush())) return withoutExtra(found, search.maxMatches);
     return { files: found, truncated };
