@@ -4,6 +4,8 @@ const WORD = /[A-Za-z_$][\w$]*/g;
 const MAX_WORD_CHARS = 64;
 /** Boundaries inside an identifier: `getRequestHost` → get|Request|Host, `XMLParser` → XML|Parser. */
 const CAMEL = /(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/;
+/** A word with at least one such boundary (tested first: most words have none, and a split costs). */
+const COMPOUND = /[a-z0-9][A-Z]|[A-Z][A-Z][a-z]|[_$]/;
 
 /** Words too common in English or in code to tell one file from another. */
 const STOP_WORDS = new Set(
@@ -35,6 +37,7 @@ export function forEachTerm(text: string, emit: (term: string) => void): void {
     if (word.length > MAX_WORD_CHARS) continue;
     const whole = normaliseTerm(word);
     if (whole.length >= 2 && !STOP_WORDS.has(whole)) emit(whole);
+    if (!COMPOUND.test(word)) continue;
     const parts = word.split(/[_$]+/).flatMap((part) => part.split(CAMEL));
     if (parts.length < 2) continue;
     for (const part of parts) {

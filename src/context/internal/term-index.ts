@@ -25,13 +25,21 @@ export interface TermIndex {
   cached: boolean;
 }
 
-const INDEX_VERSION = 'warden-term-index-1';
+const INDEX_VERSION = 'warden-term-index-2';
+/**
+ * Characters of a file's content that are indexed (its head): what bounds a cold build's time on a
+ * repository of large generated files. Definitions and the words about them are near the top of most
+ * hand-written files.
+ */
+const MAX_INDEXED_CHARS = 64 * 1024;
 const PARALLEL_READS = 16;
 
+// Checked by hand rather than element by element with zod: 20,000 tuples through a schema cost more
+// than the rest of a warm load. Every value read is still checked before it is used.
 const IndexMeta = z.object({
   version: z.literal(INDEX_VERSION),
-  files: z.array(z.tuple([z.string(), z.number(), z.number()])),
-  terms: z.array(z.string()),
+  files: z.array(z.unknown()),
+  terms: z.array(z.unknown()),
 });
 
 /**
@@ -103,7 +111,9 @@ async function buildIndex(
       const add = (term: string) => counts.set(term, (counts.get(term) ?? 0) + 1);
       forEachTerm(file, add);
       const content = await readInside(root, file, maxFileBytes);
-      if (content !== undefined) forEachTerm(new TextDecoder().decode(content), add);
+      if (content !== undefined) {
+        forEachTerm(new TextDecoder().decode(content.subarray(0, MAX_INDEXED_CHARS)), add);
+      }
       let length = 0;
       for (const [term, frequency] of counts) {
         length += frequency;
@@ -147,9 +157,16 @@ async function readCached(
     const meta = IndexMeta.parse(JSON.parse(await readFile(path.join(dir, 'meta.json'), 'utf8')));
     if (meta.files.length !== files.length) return undefined;
     for (let document = 0; document < files.length; document++) {
-      const [file, bytes, mtimeMs] = meta.files[document] as [string, number, number];
+      const entry = meta.files[document];
       const now = files[document] as { path: string; bytes: number; mtimeMs: number };
-      if (file !== now.path || bytes !== now.bytes || mtimeMs !== now.mtimeMs) return undefined;
+      if (
+        !Array.isArray(entry) ||
+        entry[0] !== now.path ||
+        entry[1] !== now.bytes ||
+        entry[2] !== now.mtimeMs
+      ) {
+        return undefined;
+      }
     }
     const binary = await readFile(path.join(dir, 'postings.bin'));
     const words = new Uint32Array(binary.buffer, binary.byteOffset, binary.byteLength / 4);
@@ -162,9 +179,13 @@ async function readCached(
     const documents = words.slice(count + terms + 1, count + terms + 1 + postingCount);
     const frequencies = words.slice(count + terms + 1 + postingCount);
     const spans = new Map<string, [number, number]>();
-    meta.terms.forEach((term, index) => {
-      spans.set(term, [offsets[index] as number, offsets[index + 1] as number]);
-    });
+    for (let index = 0; index < terms; index++) {
+      const term = meta.terms[index];
+      const start = offsets[index] as number;
+      const end = offsets[index + 1] as number;
+      if (typeof term !== 'string' || end < start) return undefined;
+      spans.set(term, [start, end]);
+    }
     if ((offsets[terms] as number) !== postingCount) return undefined;
     for (const document of documents) if (document >= count) return undefined;
     return { paths: files.map((file) => file.path), lengths, documents, frequencies, spans, cached: true };
