@@ -53,6 +53,8 @@ export type ErrorCode =
   | 'eval-predictions-invalid'
   | 'eval-report-invalid'
   | 'test-output-invalid'
+  | 'registry-unreachable'
+  | 'registry-reply-invalid'
   | 'unsupported';
 
 export interface WardenErrorOptions {

@@ -17,6 +17,13 @@ export {
   testAppPrivateKey,
   testGitHubForge,
 } from './github-test-server.ts';
+export type {
+  FixturePackage,
+  FixtureVersion,
+  PackageRegistryFixtures,
+  PackageRegistryServer,
+} from './package-registry-server.ts';
+export { packageRegistryFixtures, startPackageRegistry } from './package-registry-server.ts';
 export type { PostgresCluster } from './postgres-cluster.ts';
 export { findPostgresBin, startPostgresCluster } from './postgres-cluster.ts';
 export type { TestDatabase } from './postgres-test-database.ts';

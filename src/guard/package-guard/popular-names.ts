@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { editDistance } from './internal/edit-distance.ts';
+import type { PackageEcosystem } from './parse-installs.ts';
+
+/** The most-downloaded names of each ecosystem: what a typosquat imitates and a suggestion offers. */
+export interface PopularNames {
+  /** Whether `name` is itself on the list (compared in the ecosystem's normal form). */
+  has(ecosystem: PackageEcosystem, name: string): boolean;
+  /**
+   * The popular name nearest to `name` within `limit` edits (adjacent transpositions count one), the
+   * most popular first among equals; undefined when none is that near.
+   */
+  nearest(ecosystem: PackageEcosystem, name: string, limit: number): string | undefined;
+}
+
+/** How near a name must be to a popular one to look like it: none for short names, which collide. */
+export function typoLimit(name: string): number {
+  const length = name.length;
+  if (length <= 4) return 0;
+  if (length <= 8) return 1;
+  return 2;
+}
+
+/**
+ * A name as its registry compares names: PyPI folds case and runs of `-`, `_`, `.` (PEP 503); npm
+ * names are lower case already; Go module paths and crate names are compared as written (crates.io
+ * treats `-` and `_` alike, so they are folded too).
+ */
+export function normalName(ecosystem: PackageEcosystem, name: string): string {
+  if (ecosystem === 'pypi') return name.toLowerCase().replace(/[-_.]+/g, '-');
+  if (ecosystem === 'crates') return name.toLowerCase().replace(/_/g, '-');
+  if (ecosystem === 'npm') return name.toLowerCase();
+  return name;
+}
+
+/**
+ * The shipped lists (`popular/npm.txt`, `pypi.txt`, `crates.txt`, `go.txt`: one name a line, most
+ * popular first, `#` comments), read on first use of each ecosystem.
+ */
+export function loadPopularNames(): PopularNames {
+  const lists = new Map<PackageEcosystem, { names: string[]; normal: Set<string> }>();
+  const listOf = (ecosystem: PackageEcosystem) => {
+    let list = lists.get(ecosystem);
+    if (list === undefined) {
+      const text = readFileSync(new URL(`./popular/${ecosystem}.txt`, import.meta.url), 'utf8');
+      const names = text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#'));
+      list = { names, normal: new Set(names.map((name) => normalName(ecosystem, name))) };
+      lists.set(ecosystem, list);
+    }
+    return list;
+  };
+  return {
+    has: (ecosystem, name) => listOf(ecosystem).normal.has(normalName(ecosystem, name)),
+    nearest(ecosystem, name, limit) {
+      const wanted = normalName(ecosystem, name);
+      let best: { name: string; distance: number } | undefined;
+      for (const candidate of listOf(ecosystem).names) {
+        const normal = normalName(ecosystem, candidate);
+        if (normal === wanted) continue;
+        const distance = editDistance(wanted, normal, best ? Math.min(limit, best.distance - 1) : limit);
+        if (distance <= limit && (best === undefined || distance < best.distance))
+          best = { name: candidate, distance };
+      }
+      return best?.name;
+    },
+  };
+}
