@@ -57,7 +57,7 @@ export function describeContextSearch(bench: ContextSearchBench): string {
   const rg =
     bench.ripgrepMs === undefined ? 'ripgrep not on the PATH' : `ripgrep ${bench.ripgrepMs.toFixed(0)} ms`;
   const ratio = bench.ratio === undefined ? '' : `: JavaScript / ripgrep ${bench.ratio.toFixed(2)}`;
-  return `text search on this repository (${SEARCHES.length} searches, ${bench.matches} matches): ${rg} vs JavaScript ${bench.javascriptMs.toFixed(0)} ms${ratio}`;
+  return `(x) text search on this repository (${SEARCHES.length} searches, ${bench.matches} matches): ${rg} vs JavaScript ${bench.javascriptMs.toFixed(0)} ms${ratio}`;
 }
 
 if (import.meta.main) console.log(describeContextSearch(await benchContextSearch()));

@@ -1,6 +1,8 @@
 // `npm run bench`: every benchmark figure Warden claims, each measured in this run against its baseline.
 import './wasm-flags.ts';
 import { benchAuditScale } from './audit-scale.ts';
+import { benchContextCompaction, describeContextCompaction } from './context-compaction.ts';
+import { benchContextSearch, describeContextSearch } from './context-search.ts';
 import { benchCostPerSuccess } from './cost-per-success.ts';
 import { benchPromptCache } from './cost-prompt-cache.ts';
 import { benchCostReportScale } from './cost-report-scale.ts';
@@ -10,6 +12,8 @@ import { benchDemoWallTime } from './demo-wall-time.ts';
 import { benchEgressDownload } from './egress-download.ts';
 import { benchEvalHarness, describeEvalHarness } from './eval-harness.ts';
 import { benchFleetDispatch, describeFleetDispatch } from './fleet-dispatch.ts';
+import { benchLocalization, describeLocalization } from './localization.ts';
+import { benchLocalizeScale, describeLocalizeScale } from './localize-scale.ts';
 import { benchOrchestratorOverhead } from './orchestrator-overhead.ts';
 import { benchPolicyDecisions } from './policy-decisions.ts';
 import { benchRealRepositories } from './real-repositories.ts';
@@ -97,3 +101,7 @@ console.log(
 console.log(describeFleetDispatch(await benchFleetDispatch()));
 
 console.log(describeEvalHarness(await benchEvalHarness()));
+console.log(describeLocalization(await benchLocalization()));
+console.log(describeLocalizeScale(await benchLocalizeScale()));
+console.log(describeContextCompaction(await benchContextCompaction()));
+console.log(describeContextSearch(await benchContextSearch()));

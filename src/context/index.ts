@@ -12,6 +12,19 @@ export { type FirstLookOptions, firstLook, firstLookWith, type RankedFile } from
 export { createGrammars, type Grammar, type Grammars, type LanguageId, languageOf } from './grammars.ts';
 export { estimateTokens } from './internal/render-map.ts';
 export {
+  DEFAULT_LOCALIZE_WEIGHTS,
+  type Localization,
+  type LocalizedFile,
+  type LocalizedSymbol,
+  type LocalizeRequest,
+  type LocalizeWeights,
+  localize,
+  localizeSignals,
+  type Reranker,
+  type RerankInput,
+  rankCandidates,
+} from './localize.ts';
+export {
   buildRepoMap,
   type RepoMap,
   type RepoMapDefinition,

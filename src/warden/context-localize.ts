@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type Localization, localize } from '../context/localize.ts';
+import { type Localization, localize } from '../context/index.ts';
 import type { Environment } from '../spec/env.ts';
 import { UserError } from '../spec/errors.ts';
 import { resolveHome } from './data-dir.ts';
@@ -17,7 +17,7 @@ export interface LocalizeCommandRequest {
   env: Environment;
 }
 
-export type { Localization, LocalizedFile, LocalizedSymbol } from '../context/localize.ts';
+export type { Localization, LocalizedFile, LocalizedSymbol } from '../context/index.ts';
 
 /**
  * The files of `repo` a task is probably about, best first, each with its best-matching definitions and
