@@ -41,6 +41,12 @@ export const AgentSchema = z
       .max(3)
       .describe('How far policies trust this agent: 0 untrusted … 3 most trusted.')
       .default(1),
+    installScripts: z
+      .boolean()
+      .describe(
+        "Let installs run packages' install scripts (npm's preinstall, install, postinstall). Default false: an install that would run one is refused unless it carries --ignore-scripts.",
+      )
+      .default(false),
     toolOutputChars: positiveInt(
       'Characters of a tool result shown to the model; the rest is cut, and said so.',
     ).default(16_000),

@@ -396,6 +396,68 @@ export const PolicySchema = z
   })
   .describe('The policy engine that decides allow / deny / ask for every tool call.');
 
+export const PackagesSchema = z
+  .strictObject({
+    guard: z
+      .boolean()
+      .describe(
+        'Check every install a shell call makes (npm, pnpm, yarn, npx, pip, cargo, go) on its registry before it runs: the package exists, is not a near-name of a popular one, is old enough, gained no install script since the lockfile, matches the lockfile integrity. false: no check.',
+      )
+      .default(true),
+    minAgeDays: z
+      .number()
+      .min(0)
+      .describe(
+        'Days a version must have been published before it may be installed (a version without a publish time is refused). 0: no age check.',
+      )
+      .default(7),
+    failOpen: z
+      .boolean()
+      .describe(
+        'Let an install through when its registry cannot be reached. Default false: it is refused, saying so.',
+      )
+      .default(false),
+    registries: z
+      .strictObject({
+        npm: z
+          .string()
+          .url()
+          .describe('The npm registry the guard asks: GET {npm}/{name}.')
+          .default('https://registry.npmjs.org'),
+        pypi: z
+          .string()
+          .url()
+          .describe('The PyPI the guard asks: GET {pypi}/pypi/{name}/json.')
+          .default('https://pypi.org'),
+        crates: z
+          .string()
+          .url()
+          .describe('crates.io, as the guard asks it: GET {crates}/api/v1/crates/{name}.')
+          .default('https://crates.io'),
+        go: z
+          .string()
+          .url()
+          .describe('The Go module proxy the guard asks: GET {go}/{module}/@v/{version}.info.')
+          .default('https://proxy.golang.org'),
+      })
+      .describe(
+        'Where the guard looks packages up (from the host, not the sandbox); point them at a mirror the sandbox installs from.',
+      )
+      .prefault({}),
+    allow: z
+      .array(z.string().min(1))
+      .describe(
+        'Package names the operator vouches for, skipped by the typosquat check: `npm:name`, `pypi:name`, `crates:name`, `go:path`, or a bare name for every ecosystem.',
+      )
+      .default([]),
+    timeoutMs: positiveInt(
+      'Milliseconds one registry lookup may take before the registry counts as unreachable.',
+    ).default(10_000),
+  })
+  .describe(
+    'The package guard: supply-chain checks on installs before they run (see docs/architecture/supply-chain.md).',
+  );
+
 export const ForgeSchema = z
   .strictObject({
     kind: z
@@ -548,6 +610,7 @@ export const ConfigSchema = z
     limits: LimitsSchema.prefault({}),
     breakers: BreakersSchema.prefault({}),
     policy: PolicySchema.prefault({}),
+    packages: PackagesSchema.prefault({}),
     economics: EconomicsSchema.prefault({}),
     webhook: WebhookSchema.prefault({}),
     forge: ForgeSchema.prefault({}),

@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createWorkspaceFiles } from '../agent/index.ts';
+import { type Config, loadConfig } from '../config/index.ts';
+import { judgeInstalls, type PackageVerdict, withVerdicts } from '../guard/package-guard/index.ts';
 import {
   type BacktestReport,
   backtestPolicy,
@@ -8,6 +11,7 @@ import {
   createShellParser,
   loadPolicyBundle,
 } from '../policy/index.ts';
+import { packageGuardOf } from './package-guard-of.ts';
 import type { PolicyJournal } from './warden.ts';
 
 export type { PolicyStats, PolicyTestReport } from '../policy/index.ts';
@@ -39,17 +43,37 @@ export interface ExplainRequest {
   input: unknown;
   principal: { agent: string; team: string; trustTier: number };
   unparsable: 'ask' | 'deny';
+  /**
+   * The config file whose `packages` (and `agent.installScripts`) the package guard runs with, as a
+   * task would; undefined: the defaults (the guard on, the public registries).
+   */
+  configPath?: string | undefined;
 }
 
-/** The decision of the bundle at `bundleDir` on one tool call, the policies that made it and the facts. */
+/**
+ * The decision of the bundle at `bundleDir` on one tool call, the policies that made it and the facts,
+ * and the package guard's verdict on every install the call makes (`packages`), folded into the decision
+ * as a task's decider folds it.
+ */
 export async function explainToolCall(request: ExplainRequest) {
+  const shellParser = createShellParser();
   const engine = createCedarPolicyEngine({
     bundle: loadPolicyBundle(request.bundleDir),
     principal: request.principal,
     workspace: { hostDir: request.workspaceDir },
     unparsable: request.unparsable,
+    shellParser,
   });
-  return await engine.explain({ id: 'explain', name: request.tool, input: request.input });
+  const call = { id: 'explain', name: request.tool, input: request.input };
+  const explanation = await engine.explain(call);
+  const config: Config = loadConfig(request.configPath);
+  const guard = packageGuardOf(config);
+  let packages: PackageVerdict[] = [];
+  if (guard !== undefined && explanation.decision !== 'deny') {
+    const workspace = createWorkspaceFiles(request.workspaceDir, config.sandbox.protectedPaths);
+    packages = await judgeInstalls({ guard, parser: shellParser, workspace }, call);
+  }
+  return { ...withVerdicts(explanation, packages), packages };
 }
 
 /**

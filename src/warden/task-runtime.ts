@@ -1,5 +1,6 @@
 import type { ApprovalInbox } from '../actions/index.ts';
 import {
+  createWorkspaceFiles,
   type LimitChange,
   limitsForResume,
   type OrchestratorRuntime,
@@ -10,6 +11,7 @@ import {
 } from '../agent/index.ts';
 import type { Config, Stage } from '../config/index.ts';
 import { type CircuitBreakers, describeOpenBreaker, SpendLedger } from '../guard/index.ts';
+import { withPackageGuard } from '../guard/package-guard/index.ts';
 import type { Journal } from '../journal/index.ts';
 import { createTaskModels, type PriceTable, type TaskModels } from '../model/index.ts';
 import { createCedarPolicyEngine, createShellParser, type PolicyBundle } from '../policy/index.ts';
@@ -19,6 +21,7 @@ import type { SandboxDriver } from '../spec/sandbox.ts';
 import type { Store } from '../spec/store.ts';
 import type { StoreSet } from '../spec/store-set.ts';
 import { type ResolvedAgent, resolveAgent } from './agent-config.ts';
+import { packageGuardOf } from './package-guard-of.ts';
 
 /** The parts a task runtime is made of that the Warden builds once and shares between tasks. */
 export interface SharedParts {
@@ -184,18 +187,25 @@ export async function createTaskRuntime(
       // The first decision meets it again.
     }
   };
+  // One guard per task: its registry lookups are cached for the task's life.
+  const packageGuard = packageGuardOf(config);
   const runtime: TaskRuntime = {
     store,
     journal,
     sandbox: parts.sandbox(),
-    createDecider: (workspaceDir) =>
-      createCedarPolicyEngine({
+    createDecider: (workspaceDir) => {
+      const engine = createCedarPolicyEngine({
         bundle,
         principal: { agent: agent.name, team: agent.team, trustTier: config.agent.trustTier },
         workspace: { hostDir: workspaceDir, protectedPaths: config.sandbox.protectedPaths },
         shellParser,
         unparsable: config.policy.unparsable,
-      }),
+      });
+      if (packageGuard === undefined) return engine;
+      // Lockfiles and requirement files are read through the same view the file tools get.
+      const workspace = createWorkspaceFiles(workspaceDir, config.sandbox.protectedPaths);
+      return withPackageGuard(engine, { guard: packageGuard, parser: shellParser, workspace });
+    },
     approvals: parts.approvals,
     ledger,
     breakers,

@@ -7,6 +7,8 @@ import {
   explainToolCall,
   type PolicyStats,
   type PolicyTestReport,
+  resolveConfigPath,
+  resolveHome,
   runPolicyTests,
 } from '../../warden/index.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -19,8 +21,9 @@ export const POLICY_HELP = `warden policy <subcommand> [options]
   test [DIR]        run the bundle's test cases (DIR/tests/*.yaml); exit 0 when all hold, 1 otherwise
   check [DIR]       parse the bundle and validate every policy against its schema; exit 1 when invalid
   explain COMMAND [--bundle DIR] [--workspace DIR]
-  explain --tool NAME --input JSON [--bundle DIR] [--workspace DIR]
-                    the decision for one tool call, the policies that made it and the facts they saw;
+  explain --tool NAME --input JSON [--bundle DIR] [--workspace DIR] [--config FILE]
+                    the decision for one tool call, the policies that made it and the facts they saw,
+                    and the package guard's verdict on each install (with the config's \`packages\`);
                     COMMAND alone is a shell call: \`warden policy explain 'rm -rf /'\`
   stats [--since DURATION]
                     rejection and ask rates per agent, tool and policy, from the journals
@@ -118,6 +121,8 @@ async function explain(argv: string[], io: CommandIo): Promise<number> {
       team: { type: 'string' },
       'trust-tier': { type: 'string' },
       unparsable: { type: 'string' },
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
     },
     1,
   );
@@ -135,6 +140,7 @@ async function explain(argv: string[], io: CommandIo): Promise<number> {
     input,
     principal: { agent: values.agent ?? 'explain', team: values.team ?? 'default', trustTier },
     unparsable,
+    configPath: resolveConfigPath(values.config, resolveHome(values['data-dir'], io.env)),
   });
   if (values.json) {
     io.out(`${JSON.stringify(explanation)}\n`);
@@ -145,6 +151,10 @@ async function explain(argv: string[], io: CommandIo): Promise<number> {
   for (const reason of explanation.reasons) io.out(`  - ${reason}\n`);
   if (explanation.unparsable !== undefined) io.out(`unparsable: ${explanation.unparsable}\n`);
   if (explanation.beyondLimits !== undefined) io.out(`judged in part: ${explanation.beyondLimits}\n`);
+  for (const verdict of explanation.packages) {
+    const suggestion = verdict.suggestion === undefined ? '' : ` (suggested: ${verdict.suggestion})`;
+    io.out(`package guard: ${verdict.decision} [${verdict.check}] ${verdict.reason}${suggestion}\n`);
+  }
   for (const evaluation of explanation.evaluations) {
     io.out(
       `\n${evaluation.action} on ${evaluation.resource.type} ${JSON.stringify(evaluation.resource.id)}: ${evaluation.decision} (${evaluation.policyIds.join(', ') || 'no policy'})\n`,
