@@ -194,6 +194,39 @@ describe('ActionGateway with the local forge', () => {
     });
   });
 
+  it('refuses a comment, a pull request body or a review comment holding a secret, without posting it', async () => {
+    // Made up: the shape of an AWS secret access key, of no account.
+    const key = 'R6g3mKp9Qw2Zt7Lx1Vb8Nc4Hj5Fd0Sa3Ey6Uo2Ti';
+    await execute('forge.push', { branch: 'warden/fix' });
+    const body = `Set it up.\n\naws_secret_access_key = ${key}`;
+    expect(await execute('forge.open_pr', { head: 'warden/fix', title: 'Fix', body })).toMatchObject({
+      status: 'denied',
+      by: 'rule',
+      reasons: [expect.stringContaining('pull request body:3')],
+    });
+    expect(await actions.listPullRequests('local/app')).toEqual([]);
+    await execute('forge.open_pr', { head: 'warden/fix', title: 'Fix', body: 'Done.' });
+    const comment = await execute('forge.comment', { number: 1, body: `The key: ${key}` });
+    expect(comment).toMatchObject({ status: 'denied', by: 'rule' });
+    const review = await execute('forge.review', {
+      number: 1,
+      body: 'Looks fine.',
+      comments: [{ path: 'README.md', line: 1, body: `use aws_secret_access_key=${key}` }],
+    });
+    expect(review).toMatchObject({ status: 'denied', by: 'rule' });
+    expect(await actions.listComments('local/app', 1)).toEqual([]);
+    // Refused before policy was asked; journaled without the secret.
+    expect(decider.asked.map((request) => request.action)).toEqual(['forge.push', 'forge.open_pr']);
+    const events = await new Journal(store).events('t1');
+    const detected = events.filter((event) => event.type === 'secret-detected');
+    expect(detected.map((event) => event.type === 'secret-detected' && event.action)).toEqual([
+      'forge.open_pr',
+      'forge.comment',
+      'forge.review',
+    ]);
+    expect(JSON.stringify(events)).not.toContain(key);
+  });
+
   it('opens a pull request once, then comments and requests review', async () => {
     await execute('forge.push', { branch: 'warden/fix' });
     const parameters = { head: 'warden/fix', title: 'Fix the greeting', body: 'Done by Warden.' };

@@ -1,5 +1,6 @@
 import type { CredentialBroker } from '../credentials/index.ts';
 import type { Forge } from '../forge/index.ts';
+import { createSecretScanner, describeSecretFinding, type SecretScanner } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
 import { runGit } from '../sandbox/index.ts';
 import type { ActionDecider, ActionDecisionRequest, ActionName, ActionStore } from '../spec/actions.ts';
@@ -12,6 +13,7 @@ import type { ApprovalInbox } from './approval-inbox.ts';
 import { refusePush } from './branch-rules.ts';
 import { type DeployTarget, runDeploy } from './deploy-target.ts';
 import { actionIdempotencyKey } from './idempotency-key.ts';
+import { scanOutgoingText } from './outgoing-secrets.ts';
 
 /** The policy id reported when the gateway's own rules refuse an action before policy is asked. */
 export const GATEWAY_RULE_ID = 'warden.gateway';
@@ -30,6 +32,11 @@ export interface ActionGatewaySettings {
   workspaceDir?: string;
   /** How to deploy; undefined: deploys are refused. */
   deploy?: DeployTarget;
+  /**
+   * What text bound for the forge (pull request titles and bodies, comments, reviews) is scanned with;
+   * undefined: the default rules, with a salt of this gateway's own. The scan is never off.
+   */
+  secretScanner?: SecretScanner;
 }
 
 /** One action as the agent (or a pattern) asks for it. */
@@ -72,9 +79,11 @@ export type ActionOutcome =
  */
 export class ActionGateway {
   readonly #settings: ActionGatewaySettings;
+  readonly #scanner: SecretScanner;
 
   constructor(settings: ActionGatewaySettings) {
     this.#settings = settings;
+    this.#scanner = settings.secretScanner ?? createSecretScanner();
   }
 
   /**
@@ -93,7 +102,8 @@ export class ActionGateway {
       action: call.action,
     });
     // The fixed rules come first: nothing (not policy, not an approval) can let these through.
-    const refusal = await this.#fixedRules(call.action, parameters);
+    const refusal =
+      (await this.#fixedRules(call.action, parameters)) ?? (await this.#secretRule(call, parameters));
     if (refusal !== undefined) {
       return await this.#report(call, {
         status: 'denied',
@@ -184,6 +194,23 @@ export class ActionGateway {
     }
     if (action === 'deploy' && !this.#settings.deploy) return 'no deploy target is configured';
     return undefined;
+  }
+
+  /** Text with a secret is not posted: journaled (`secret-detected`, no secret) and refused. */
+  async #secretRule(call: ActionCall, parameters: unknown): Promise<string | undefined> {
+    const findings = await scanOutgoingText(
+      this.#scanner,
+      call.action,
+      parameters,
+      this.#settings.workspaceDir,
+    );
+    if (findings.length === 0) return undefined;
+    await this.#settings.journal?.append(call.taskId, 'secret-detected', {
+      where: 'action',
+      action: call.action,
+      findings,
+    });
+    return `the secret scan found a secret in what it would post: ${findings.map(describeSecretFinding).join('; ')}`;
   }
 
   async #decide(call: ActionCall, parameters: unknown): Promise<Decision> {

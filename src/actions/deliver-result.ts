@@ -1,5 +1,6 @@
 import type { CredentialBroker } from '../credentials/index.ts';
 import type { Forge } from '../forge/index.ts';
+import type { SecretScanner } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { ActionDecider, ActionStore } from '../spec/actions.ts';
 import type { JournalEvent } from '../spec/journal-events.ts';
@@ -22,6 +23,8 @@ export interface ResultDelivery {
   reviewers: readonly string[];
   /** Labels put on the pull request (`forge.labels`). */
   labels?: readonly string[] | undefined;
+  /** What text bound for the forge is scanned with; undefined: the gateway's default scanner. */
+  secretScanner?: SecretScanner | undefined;
 }
 
 /**
@@ -113,6 +116,7 @@ function gatewayOf(delivery: ResultDelivery, task: Task): ActionGateway {
     journal: delivery.journal,
     // The result branch lives in the user's repository; pushes read it from there (never write it).
     workspaceDir: task.repo,
+    secretScanner: delivery.secretScanner,
   });
 }
 

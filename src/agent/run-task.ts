@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { TaskGuard } from '../guard/index.ts';
+import { createSecretScanner, TaskGuard } from '../guard/index.ts';
 import {
   type BranchResult,
   createWorkspace,
@@ -17,7 +17,7 @@ import { checkLimitRaised } from './internal/limit-raised.ts';
 import { openTaskSandbox } from './internal/open-task-sandbox.ts';
 import { RESUMABLE_STOPS } from './internal/resumable-stop.ts';
 import { loadResumableTask } from './internal/resumable-task.ts';
-import { saveResultBranch } from './internal/save-result-branch.ts';
+import { saveResultBranch, screenForSecrets } from './internal/save-result-branch.ts';
 import { recordInterruptedCalls } from './record-interrupted-calls.ts';
 import { type ResumeState, replayJournal } from './replay-journal.ts';
 import { type CheckCommand, recordedCheckCommand, resolveCheckCommand } from './resolve-check-command.ts';
@@ -220,6 +220,8 @@ async function driveTask(
 
     const events = await journal.events(taskId);
     const verification = verificationOf(events);
+    // Always on: without a configured scanner, the default rules with a salt of this run's own.
+    const scanner = runtime.secretScanner ?? createSecretScanner();
     let branch: BranchResult | null = null;
     // Known only when the change is saved or measured: undefined when it could not be.
     let changed: boolean | undefined;
@@ -238,9 +240,16 @@ async function driveTask(
       const { result } = done;
       if (options.createBranch) {
         try {
-          branch = await workspace.landBranch(taskId, result);
-          await journal.append(taskId, 'branch-created', { ...branch });
-          changed = true;
+          const screen = screenForSecrets({ journal, taskId, scanner, repo: task.repo, where: 'the change' });
+          branch = await workspace.landBranch(taskId, result, { screen: screen.screen });
+          const blocked = screen.blocked();
+          if (blocked !== undefined) {
+            stopReason = 'secret-found';
+            detail = blocked;
+          } else if (branch) {
+            await journal.append(taskId, 'branch-created', { ...branch });
+            changed = true;
+          }
         } catch (error) {
           stopReason = 'error';
           detail = `the change could not be saved as a branch: ${describeError(error)}`;
@@ -263,12 +272,18 @@ async function driveTask(
         prompt: task.prompt,
         status: taskStatusOf(stopReason, verification, true),
         workspace,
+        scanner,
+        repo: task.repo,
       });
       branch = saved.branch;
       changed = branch !== null;
       if ('failure' in saved) {
         stopReason = 'error';
         detail = saved.failure;
+        changed = undefined;
+      } else if ('blocked' in saved) {
+        stopReason = 'secret-found';
+        detail = saved.blocked;
         changed = undefined;
       }
     } else {

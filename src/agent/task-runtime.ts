@@ -1,4 +1,4 @@
-import type { CircuitBreakers, SpendLedger } from '../guard/index.ts';
+import type { CircuitBreakers, SecretScanner, SpendLedger } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { ModelClient, PriceTable } from '../model/index.ts';
 import type { BranchResult, DiffStat, ResolvedRepository, Workspace } from '../sandbox/index.ts';
@@ -93,6 +93,11 @@ export interface TaskRuntime {
   instructions?: string | undefined;
   /** The tools the agent may call, by name; undefined: every built-in tool. */
   tools?: readonly string[] | undefined;
+  /**
+   * What a task's change is scanned with before its branch is made (a secret blocks it). Undefined: the
+   * default rules, no allowances, fingerprints salted for the run only. The scan is never off.
+   */
+  secretScanner?: SecretScanner | undefined;
 }
 
 /** An orchestrator as a task runs it (`run-orchestrator.ts`). */

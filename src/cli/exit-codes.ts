@@ -5,7 +5,10 @@ export const EXIT = {
   failed: 1,
   /** A usage or config error: bad flag, bad config, unknown task, unusable repository. */
   usage: 2,
-  /** Stopped by a limit: budget, steps, wall time, stuck detection, or an open circuit breaker. */
+  /**
+   * Stopped by a limit (budget, steps, wall time, stuck detection, an open circuit breaker), or blocked:
+   * the secret scan found a secret in the change.
+   */
   stopped: 3,
   /** The task waits for a human approval: `warden approvals`, then `warden resume TASK`. */
   awaitingApproval: 4,

@@ -102,6 +102,40 @@ export const AgentSchema = z
         "Not latency-sensitive (evals, nightly jobs): every model call goes through the vendor's batch API (Anthropic Message Batches, OpenAI Batch) at the batch price, waiting durably; a restarted task polls the batch it already submitted. A model with no batch API (scripted, openai-compatible) is refused.",
       )
       .default(false),
+    secretAllow: z
+      .array(
+        z
+          .strictObject({
+            fingerprint: z
+              .string()
+              .regex(/^[0-9a-f]{16}$/, 'must be the 16 hex digits a secret-detected event names')
+              .optional()
+              .describe('The finding’s fingerprint, as `secret-detected` and the task’s detail name it.'),
+            path: z
+              .string()
+              .min(1)
+              .optional()
+              .describe('A repository file, or a folder ending in `/` (`test/fixtures/`).'),
+            rule: z
+              .string()
+              .min(1)
+              .optional()
+              .describe('Only findings of this rule (`high-entropy`, `aws`, `privatekey`…).'),
+            repo: z
+              .string()
+              .min(1)
+              .optional()
+              .describe('Only in this repository (its absolute path, as `warden run --repo` resolves it).'),
+            reason: z.string().min(1).describe('Why it is no secret, for the next reader.'),
+          })
+          .refine((entry) => entry.fingerprint !== undefined || entry.path !== undefined, {
+            message: 'name a fingerprint or a path: an entry may not allow a rule everywhere',
+          }),
+      )
+      .describe(
+        "Findings of the secret scan that are not secrets (a test fixture's fake key, a public hash): each entry allows the findings that match every field it gives. The scan itself (of every change before its branch is made, and of every text posted on the forge) cannot be switched off.",
+      )
+      .default([]),
   })
   .describe('The agent step loop.');
 

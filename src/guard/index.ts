@@ -6,6 +6,15 @@ export { describeOpenBreaker } from './describe-breaker.ts';
 export type { WebhookTarget } from './post-webhook.ts';
 export { breakerMessage, postWebhook } from './post-webhook.ts';
 export type {
+  AddedLine,
+  ScanContext,
+  SecretAllowance,
+  SecretFinding,
+  SecretScanner,
+  SecretScannerSettings,
+} from './secret-scan.ts';
+export { createSecretScanner, describeSecretFinding } from './secret-scan.ts';
+export type {
   LedgerReservation,
   LedgerReserveResult,
   SpendDetails,

@@ -1,3 +1,5 @@
+export type { AddedLine } from './added-lines.ts';
+export { readAddedLines } from './added-lines.ts';
 export type { BubblewrapSettings } from './bubblewrap-driver.ts';
 export { createBubblewrapDriver } from './bubblewrap-driver.ts';
 export type { ChainConflict, ChainLink, ChainOutcome } from './commit-chain.ts';
@@ -43,5 +45,13 @@ export type { ResolveOptions } from './safe-path.ts';
 export { openNoFollow, resolveInWorkspace } from './safe-path.ts';
 export type { EgressConfig } from './sandbox-egress-config.ts';
 export { sandboxEgressOf } from './sandbox-egress-config.ts';
-export type { BranchResult, SkippedPath, SkipReason, Workspace, WorkspaceSettings } from './workspace.ts';
+export type {
+  BranchResult,
+  ChangeScreen,
+  LandOptions,
+  SkippedPath,
+  SkipReason,
+  Workspace,
+  WorkspaceSettings,
+} from './workspace.ts';
 export { AGENT_IDENTITY, createWorkspace, reopenWorkspace } from './workspace.ts';

@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { SystemError, UserError } from '../spec/errors.ts';
+import { type AddedLine, readAddedLines } from './added-lines.ts';
 import { type DiffStat, readDiffStat } from './diff-stat.ts';
 import { type GitIdentity, runGit } from './git.ts';
 import { BASE_REF, cloneRef, cloneWorkspace } from './internal/clone-workspace.ts';
@@ -65,6 +66,18 @@ export interface BranchResult {
   skipped: SkippedPath[];
 }
 
+/**
+ * What a change must pass before it lands in the user's repository: called with the lines it adds
+ * (read from Warden's private git directory, as data); `false` keeps it out.
+ */
+export type ChangeScreen = (added: readonly AddedLine[]) => Promise<boolean>;
+
+/** How a change lands. */
+export interface LandOptions {
+  /** Looked at before the branch is made; undefined: none. */
+  screen?: ChangeScreen | undefined;
+}
+
 /** A private clone of the user's HEAD that an agent may change freely. */
 export interface Workspace {
   /** Absolute path of the clone's work tree. */
@@ -86,7 +99,8 @@ export interface Workspace {
    * tree, index or HEAD. Files ignored by the workspace's `.gitignore` files stay out, as with
    * `git add --all`. No git runs on the workspace as a work tree: the commit is built from the files as
    * data, in a git directory the sandbox never sees, and what had to be left out is in `skipped`.
-   * Returns `null` when nothing that may be committed changed (left-out paths alone make no branch).
+   * Returns `null` when nothing that may be committed changed (left-out paths alone make no branch),
+   * or when `options.screen` kept the change out (nothing of it reached the user's repository).
    *
    * A branch an interrupted run of the same task saved already (its commit names the task in its
    * trailers) is replaced, and only while it still points there.
@@ -94,7 +108,7 @@ export interface Workspace {
    * @throws SystemError `git-failed` when committing or fetching fails (for example when the branch
    *   already exists and points elsewhere, or is checked out).
    */
-  createBranch(taskId: string, message: string): Promise<BranchResult | null>;
+  createBranch(taskId: string, message: string, options?: LandOptions): Promise<BranchResult | null>;
   /**
    * Commits everything in the workspace as `createBranch` does, into `<taskDir>/result.git` (kept until
    * `destroy`), without landing it anywhere: `commit` is `null` when nothing changed.
@@ -103,10 +117,15 @@ export interface Workspace {
   /**
    * Brings `commit` of `gitDir` (a chain of commits on the base commit, made by Warden) into the user's
    * repository as `warden/<taskId>`, as `createBranch` does; the stat counts it against the base commit.
+   * `null` when `options.screen` kept it out (the screen sees what it adds to the base commit).
    *
    * @throws SystemError `git-failed` as `createBranch` does.
    */
-  landBranch(taskId: string, source: { gitDir: string; commit: string }): Promise<BranchResult>;
+  landBranch(
+    taskId: string,
+    source: { gitDir: string; commit: string },
+    options?: LandOptions,
+  ): Promise<BranchResult | null>;
   /**
    * The change the workspace holds against its base commit, counted as `createBranch` would commit it
    * (the same rules, in a private git directory removed afterwards), without making a branch; `null`
@@ -339,8 +358,13 @@ function workspaceAt(settings: {
     dirty: settings.dirty,
     ready: settings.ready,
     commit: commitAll,
-    async landBranch(taskId, source) {
+    async landBranch(taskId, source, options = {}) {
       checkTaskId(taskId);
+      if (
+        options.screen &&
+        !(await options.screen(await readAddedLines(source.gitDir, source.commit, settings.baseCommit)))
+      )
+        return null;
       const branch = `warden/${taskId}`;
       const ref = `refs/warden/land-${taskId}`;
       await runGit(['update-ref', ref, source.commit], {
@@ -352,10 +376,12 @@ function workspaceAt(settings: {
       await fetchResultBranch(workTree, source.gitDir, branch, source.commit, ref);
       return { branch, commit: source.commit, stat: await stat, skipped: [] };
     },
-    async createBranch(taskId, message) {
+    async createBranch(taskId, message, options = {}) {
       checkTaskId(taskId);
       const { gitDir, commit, skipped } = await commitAll(message);
       if (commit === null) return null;
+      // Before anything reaches the user's repository (an earlier result dropped included).
+      if (options.screen && !(await options.screen(await readAddedLines(gitDir, commit)))) return null;
       const branch = `warden/${taskId}`;
       await dropEarlierResult(workTree, taskId, branch);
       // Counted in the private directory while the user's repository fetches: neither writes the other.

@@ -358,6 +358,26 @@ export interface JournalEventFields {
      */
     skipped?: Array<{ path: string; reason: string }> | undefined;
   };
+  /**
+   * The secret scan found secrets in what was about to leave: the task's change (`branch`: no branch was
+   * made) or text an action would post (`action`: the action was refused). Never the secret itself.
+   */
+  'secret-detected': {
+    where: 'branch' | 'action';
+    /** The refused action (`forge.comment`, `forge.open_pr`…), when `where` is `action`. */
+    action?: string | undefined;
+    findings: Array<{
+      /** The repository path, or what the text is (`pull request body`). */
+      file: string;
+      line: number;
+      /** `aws`, `privatekey`… (secretlint's recommended rules) or `high-entropy`. */
+      rule: string;
+      /** What was found, the secret masked out. */
+      message: string;
+      /** Salted hash of the secret (16 hex digits): what an allow-list entry names. */
+      fingerprint: string;
+    }>;
+  };
   /** The run ended; the task row's status, steps and cost are written in the same transaction. */
   'task-end': RunEndFields;
   /** The task's process was found dead and the task marked `interrupted` by a later start. */
@@ -456,6 +476,7 @@ export const EVENT_TYPES = [
   'context-compacted',
   'workspace-ready',
   'branch-created',
+  'secret-detected',
   'error',
   'route-decision',
   'breaker-open',

@@ -13,7 +13,9 @@ export type TaskStatus =
   /** A pre-check found the work already done, before any planner call. */
   | 'already-done'
   /** A pre-check found nothing to act on, before any planner call. */
-  | 'not-actionable';
+  | 'not-actionable'
+  /** Its change held a secret (`secret-detected`): no branch was made, nothing was delivered. */
+  | 'blocked';
 
 /**
  * How a task's work was verified: its check ran and `passed` or `failed` (the last run counts), or no
@@ -36,6 +38,8 @@ export type StopReason =
   | 'not-actionable'
   | 'awaiting-approval'
   | 'model-error'
+  /** The secret scan found a secret in the change; the task ends `blocked`. */
+  | 'secret-found'
   | 'error';
 
 /**

@@ -84,8 +84,9 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
   const stores = await openStores(options.database, home);
   try {
     const { store, spend } = stores;
+    const checkpointKey = loadCheckpointKey(home);
     const journal = new Journal(store, {
-      checkpoints: new Checkpoints(store, loadCheckpointKey(home)),
+      checkpoints: new Checkpoints(store, checkpointKey),
       // A fleet worker writes only into the tasks it owns: one whose lease passed is refused (lease-lost).
       fence: options.leaseMs === undefined ? undefined : currentTaskOwner(),
     });
@@ -126,6 +127,9 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
       }),
       sandbox: once(() => createSandboxDriver(config.sandbox, env)),
       warn,
+      // Ed25519 signatures are deterministic: the data directory's key gives one salt for every run,
+      // which no one without the key can compute.
+      secretSalt: checkpointKey.sign('warden secret fingerprint salt'),
     };
     const delivery = once(() => createResultDelivery(parts));
     const telemetry = new TaskTelemetry({ config, env, journal, warn });

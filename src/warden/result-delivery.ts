@@ -1,6 +1,7 @@
 import { ApprovalInbox, type ResultDelivery } from '../actions/index.ts';
 import { CredentialBroker } from '../credentials/index.ts';
 import { createForge, fetchGitHubCheckout, GitHubForge, gitUrlOf, readGitHubApp } from '../forge/index.ts';
+import { createSecretScanner } from '../guard/index.ts';
 import { asActionDecider, createCedarPolicyEngine } from '../policy/index.ts';
 import { UserError } from '../spec/errors.ts';
 import type { Forge } from '../spec/forge.ts';
@@ -78,6 +79,7 @@ export function createResultDelivery(parts: SharedParts): Deliveries | null {
     redact: (text) => broker.redact(text),
   });
   const access = new Map<string, { at: number; answer: { allowed: boolean; permission: string } }>();
+  const secretScanner = createSecretScanner({ salt: parts.secretSalt, allow: config.agent.secretAllow });
   return {
     to(checkout, forgeRepository) {
       const forge: Forge =
@@ -104,6 +106,7 @@ export function createResultDelivery(parts: SharedParts): Deliveries | null {
         journal,
         reviewers: config.forge.reviewers,
         labels: config.forge.labels,
+        secretScanner,
       };
     },
     async writeAccess(forgeRepository, login) {

@@ -10,7 +10,12 @@ import {
   type TaskRuntime,
 } from '../agent/index.ts';
 import type { Config, Stage } from '../config/index.ts';
-import { type CircuitBreakers, describeOpenBreaker, SpendLedger } from '../guard/index.ts';
+import {
+  type CircuitBreakers,
+  createSecretScanner,
+  describeOpenBreaker,
+  SpendLedger,
+} from '../guard/index.ts';
 import { withPackageGuard } from '../guard/package-guard/index.ts';
 import type { Journal } from '../journal/index.ts';
 import { createTaskModels, type PriceTable, type TaskModels } from '../model/index.ts';
@@ -42,6 +47,11 @@ export interface SharedParts {
   warn: (text: string) => void;
   /** A fleet worker's lease on its tasks, in ms (see `TaskRuntime.leaseMs`); undefined: none. */
   leaseMs?: number | undefined;
+  /**
+   * What secret fingerprints are salted with: a secret of the data directory, so that a fingerprint in
+   * `agent.secretAllow` names the same secret in every run. Undefined: a salt per scanner.
+   */
+  secretSalt?: string | undefined;
 }
 
 /** What a command may override of the config for one run. */
@@ -243,6 +253,7 @@ export async function createTaskRuntime(
     warmUp,
     instructions: declared.prompt,
     tools: declared.tools,
+    secretScanner: createSecretScanner({ salt: parts.secretSalt, allow: config.agent.secretAllow }),
   };
   return {
     runtime,

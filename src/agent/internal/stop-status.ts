@@ -14,6 +14,7 @@ const STATUS_OF: Record<StopReason, TaskStatus> = {
   'not-actionable': 'not-actionable',
   'awaiting-approval': 'awaiting_approval',
   'model-error': 'failed',
+  'secret-found': 'blocked',
   error: 'failed',
 };
 

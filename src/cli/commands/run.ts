@@ -285,7 +285,8 @@ export function exitCodeOf(status: string): number {
     status === 'not-actionable'
   )
     return EXIT.ok;
-  if (status === 'stopped') return EXIT.stopped;
+  // Denied or stopped: a secret in the change blocked it.
+  if (status === 'stopped' || status === 'blocked') return EXIT.stopped;
   if (status === 'awaiting_approval') return EXIT.awaitingApproval;
   if (status === 'interrupted') return EXIT.interrupted;
   return EXIT.failed;

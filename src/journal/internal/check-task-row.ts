@@ -16,6 +16,7 @@ const TERMINAL_EVENT: Partial<Record<TaskStatus, { type: RunEnd['type']; state: 
   stopped: { type: 'task-end', state: 'complete' },
   'already-done': { type: 'task-end', state: 'complete' },
   'not-actionable': { type: 'task-end', state: 'complete' },
+  blocked: { type: 'task-end', state: 'complete' },
   awaiting_approval: { type: 'task-pause', state: 'paused' },
   interrupted: { type: 'task-interrupted', state: 'interrupted' },
 };
@@ -44,6 +45,7 @@ const AFTER_RUN = new Set([
   'approval-decision',
   'forge-outcome',
   'shadow-result',
+  'secret-detected',
   'credential-issued',
   'trigger-attached',
 ]);

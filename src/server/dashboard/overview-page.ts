@@ -14,6 +14,7 @@ export const STATUSES: readonly TaskStatus[] = [
   'interrupted',
   'already-done',
   'not-actionable',
+  'blocked',
 ];
 
 const DAY_MS = 86_400_000;
