@@ -25,7 +25,7 @@ function codeLine(index: number): string {
 }
 
 /**
- * (x) The secret scan's added latency per 1,000 changed lines, against committing the same change
+ * (z) The secret scan's added latency per 1,000 changed lines, against committing the same change
  * alone, as a ratio of medians. The change: `lines` new lines of code over 10 files in a workspace made
  * by `createWorkspace`. The commit is `workspace.commit` (the result commit in the private git
  * directory, as `createBranch` makes it before landing); the scan is what `createBranch` adds before it
@@ -91,7 +91,7 @@ export async function benchSecretScan(lines = 1000, rounds = 15) {
 }
 
 export function describeSecretScan(result: Awaited<ReturnType<typeof benchSecretScan>>): string {
-  return `(x) secret scan of ${result.lines} changed lines ${result.scanMs.toFixed(1)} ms (read added lines + secretlint + entropy) vs the workspace commit alone ${result.commitMs.toFixed(1)} ms: ratio ${result.ratio.toFixed(2)} (secretlint's first load ${result.loadMs.toFixed(0)} ms, once per process; ${result.findings} findings)`;
+  return `(z) secret scan of ${result.lines} changed lines ${result.scanMs.toFixed(1)} ms (read added lines + secretlint + entropy) vs the workspace commit alone ${result.commitMs.toFixed(1)} ms: ratio ${result.ratio.toFixed(2)} (secretlint's first load ${result.loadMs.toFixed(0)} ms, once per process; ${result.findings} findings)`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
