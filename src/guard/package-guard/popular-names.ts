@@ -33,12 +33,17 @@ export function normalName(ecosystem: PackageEcosystem, name: string): string {
   return name;
 }
 
+/** Names whose nearest popular name is remembered; the oldest is forgotten first. */
+const MAX_REMEMBERED = 4096;
+
 /**
  * The shipped lists (`popular/npm.txt`, `pypi.txt`, `crates.txt`, `go.txt`: one name a line, most
  * popular first, `#` comments), read on first use of each ecosystem.
  */
 export function loadPopularNames(): PopularNames {
   const lists = new Map<PackageEcosystem, { names: string[]; normal: Set<string> }>();
+  // Agents install the same few names again and again: each answer is worked out once.
+  const found = new Map<string, string | undefined>();
   const listOf = (ecosystem: PackageEcosystem) => {
     let list = lists.get(ecosystem);
     if (list === undefined) {
@@ -55,6 +60,8 @@ export function loadPopularNames(): PopularNames {
   return {
     has: (ecosystem, name) => listOf(ecosystem).normal.has(normalName(ecosystem, name)),
     nearest(ecosystem, name, limit) {
+      const key = `${ecosystem}\0${limit}\0${name}`;
+      if (found.has(key)) return found.get(key);
       const wanted = normalName(ecosystem, name);
       let best: { name: string; distance: number } | undefined;
       for (const candidate of listOf(ecosystem).names) {
@@ -64,6 +71,8 @@ export function loadPopularNames(): PopularNames {
         if (distance <= limit && (best === undefined || distance < best.distance))
           best = { name: candidate, distance };
       }
+      if (found.size >= MAX_REMEMBERED) found.delete(found.keys().next().value as string);
+      found.set(key, best?.name);
       return best?.name;
     },
   };
