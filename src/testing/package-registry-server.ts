@@ -33,7 +33,8 @@ const DAY_MS = 86_400_000;
 /**
  * The fixtures the package-guard tests use, dated from `now`: lodash with old versions and one published
  * yesterday (its `latest`), requests likewise, `colorful-logger` whose newest (old enough) version gains
- * a postinstall, and `native-thing` whose every version runs an install script.
+ * a postinstall, `native-thing` whose every version runs an install script, `expresss` (a young
+ * near-name of express) and `colors` (a near-name of color with years of versions).
  */
 export function packageRegistryFixtures(now: Date = new Date()): PackageRegistryFixtures {
   const daysAgo = (days: number) => new Date(now.getTime() - days * DAY_MS);
@@ -48,6 +49,12 @@ export function packageRegistryFixtures(now: Date = new Date()): PackageRegistry
         '1.0.0': { publishedAt: daysAgo(400) },
         '1.1.0': { publishedAt: daysAgo(30), scripts: { postinstall: 'node collect.js' } },
       },
+      // A near-name of `express` published weeks ago: a typosquat.
+      expresss: { '1.0.0': { publishedAt: daysAgo(20) } },
+      // A near-name of `color` with years of versions: a package of its own.
+      colors: Object.fromEntries(
+        [0, 1, 2, 3, 4, 5].map((minor) => [`1.${minor}.0`, { publishedAt: daysAgo(3000 - minor * 300) }]),
+      ),
       'native-thing': {
         '2.0.0': { publishedAt: daysAgo(300), scripts: { install: 'node-gyp rebuild' } },
       },

@@ -74,6 +74,14 @@ describe('the package guard against a local npm and PyPI registry', () => {
     expect(decision.reasons.join('\n')).toMatch(/did you mean requests\?/);
   });
 
+  it('refuses a young package a typo away from a popular one, and lets an established near-name be', async () => {
+    const squat = await decide('npm install expresss@1.0.0');
+    expect(squat).toMatchObject({ decision: 'deny', policyIds: ['package-guard:typosquat'] });
+    expect(squat.reasons[0]).toMatch(/looks like a typosquat of express .*did you mean express\?/);
+    expect((await decide('npm install colors@1.5.0')).decision).toBe('allow');
+    expect((await decide('npm install expresss@1.0.0', { allow: ['npm:expresss'] })).decision).toBe('allow');
+  });
+
   it('refuses a package that does not exist', async () => {
     const decision = await decide('npm install does-not-exist-xyz');
     expect(decision).toMatchObject({ decision: 'deny', policyIds: ['package-guard:exists'] });

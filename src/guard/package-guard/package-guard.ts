@@ -69,6 +69,14 @@ const REGISTRY_NAMES: Record<PackageEcosystem, string> = {
 };
 
 const DAY_MS = 86_400_000;
+/**
+ * A near-name of a popular package that has this many versions, the first published this long ago, is
+ * taken for a package of its own (`preact`, `colors`, `scapy`), not a typosquat: typosquats are young
+ * and thin. One that is not is refused.
+ */
+const ESTABLISHED_VERSIONS = 5;
+const ESTABLISHED_DAYS = 365;
+
 /** Nested `-r` files followed at most this deep. */
 const MAX_REQUIREMENT_DEPTH = 3;
 
@@ -140,7 +148,10 @@ export function createPackageGuard(settings: PackageGuardSettings): PackageGuard
         { suggestion: near },
       );
     }
-    if (squatted !== undefined) return typosquat(' and is not itself a popular package');
+    if (squatted !== undefined && !established(record, now().getTime()))
+      return typosquat(
+        ` and is not itself a popular package (fewer than ${ESTABLISHED_VERSIONS} versions, or first published within ${ESTABLISHED_DAYS} days)`,
+      );
     const version = resolveVersion(record, spec);
     if (version === undefined)
       return verdict('deny', 'exists', `no published version matches ${spec.version}`, {
@@ -313,6 +324,15 @@ function resolveVersion(record: PackageRecord, spec: PackageSpec): string | unde
     case 'go':
       return record.latest;
   }
+}
+
+/** Whether the package has a history of its own: enough versions, the first long enough ago. */
+function established(record: PackageRecord, now: number): boolean {
+  if (record.versions.size < ESTABLISHED_VERSIONS) return false;
+  let first = Number.POSITIVE_INFINITY;
+  for (const entry of record.versions.values())
+    first = Math.min(first, entry.publishedAt?.getTime() ?? first);
+  return now - first >= ESTABLISHED_DAYS * DAY_MS;
 }
 
 /** The newest version published before `before` (ms), skipping prereleases. */

@@ -64,11 +64,19 @@ export function loadPopularNames(): PopularNames {
       if (found.has(key)) return found.get(key);
       const wanted = normalName(ecosystem, name);
       let best: { name: string; distance: number } | undefined;
+      const [scope, bare] = splitScope(wanted);
       for (const candidate of listOf(ecosystem).names) {
         const normal = normalName(ecosystem, candidate);
         if (normal === wanted) continue;
-        const distance = editDistance(wanted, normal, best ? Math.min(limit, best.distance - 1) : limit);
-        if (distance <= limit && (best === undefined || distance < best.distance))
+        // Within one npm scope only the names after it are compared, each by its own length
+        // (`@types/pg` is no typo of `@types/ws`); across scopes, the whole (`@typse/node`).
+        const [candidateScope, candidateBare] = splitScope(normal);
+        const same = scope !== '' && scope === candidateScope;
+        const bound = same ? Math.min(limit, typoLimit(bare)) : limit;
+        const distance = same
+          ? editDistance(bare, candidateBare, best ? Math.min(bound, best.distance - 1) : bound)
+          : editDistance(wanted, normal, best ? Math.min(bound, best.distance - 1) : bound);
+        if (distance <= bound && (best === undefined || distance < best.distance))
           best = { name: candidate, distance };
       }
       if (found.size >= MAX_REMEMBERED) found.delete(found.keys().next().value as string);
@@ -76,4 +84,10 @@ export function loadPopularNames(): PopularNames {
       return best?.name;
     },
   };
+}
+
+/** `@scope/name` as `['@scope', 'name']`; an unscoped name as `['', name]`. */
+function splitScope(name: string): [string, string] {
+  const slash = name.indexOf('/');
+  return name.startsWith('@') && slash > 0 ? [name.slice(0, slash), name.slice(slash + 1)] : ['', name];
 }
