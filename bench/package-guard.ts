@@ -136,7 +136,7 @@ function benchOfflineInstall(dir: string, rounds: number): number {
 /** One line for `npm run bench`. */
 export function describePackageGuard(result: Awaited<ReturnType<typeof benchPackageGuard>>): string {
   const format = (value: number, digits = 1) => value.toFixed(digits);
-  return `(z) package guard per install (local npm/PyPI registry on 127.0.0.1): policy decision alone ${format(result.policyUs)} µs; guarded, first lookup ${format(result.coldUs)} µs (p99 ${format(result.coldP99Us)} µs), cached ${format(result.warmUs)} µs; \`npm install --offline\` of a one-file tarball ${format(result.installMs)} ms: ratios to the install ${format(result.coldOverInstall, 4)} (first) / ${format(result.warmOverInstall, 4)} (cached), to the decision alone ${format(result.coldOverPolicy, 2)} / ${format(result.warmOverPolicy, 2)}`;
+  return `(y) package guard per install (local npm/PyPI registry on 127.0.0.1): policy decision alone ${format(result.policyUs)} µs; guarded, first lookup ${format(result.coldUs)} µs (p99 ${format(result.coldP99Us)} µs), cached ${format(result.warmUs)} µs; \`npm install --offline\` of a one-file tarball ${format(result.installMs)} ms: ratios to the install ${format(result.coldOverInstall, 4)} (first) / ${format(result.warmOverInstall, 4)} (cached), to the decision alone ${format(result.coldOverPolicy, 2)} / ${format(result.warmOverPolicy, 2)}`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url))
