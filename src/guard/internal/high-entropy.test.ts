@@ -46,6 +46,7 @@ describe('findHighEntropyTokens', () => {
       '      "integrity": "sha512-Q3bdrvKW6YJ8Ve9z5MBxvN2uLzCvCOGnX2Zl+Nq0J8TzVfnV1cpwFo0f7n3mDTCqG3K1Fz8v2XcAXDkUqG0a9w==",';
     expect(findHighEntropyTokens('package-lock.json', integrity)).toEqual([]);
     expect(findHighEntropyTokens('sub/package-lock.json', integrity)).toEqual([]);
+    expect(findHighEntropyTokens('node_modules/.package-lock.json', integrity)).toEqual([]);
     // The same line anywhere else is judged.
     expect(findHighEntropyTokens('config.json', integrity)).not.toEqual([]);
     expect(

@@ -91,8 +91,8 @@ export function findHighEntropyTokens(file: string, text: string): HighEntropyTo
 }
 
 const LOCKFILE_KEYS: ReadonlyArray<[RegExp, RegExp]> = [
-  // npm: "integrity": "sha512-…", "resolved": "https://…"
-  [/(^|\/)(package-lock|npm-shrinkwrap)\.json$/, /^\s*"(integrity|resolved)"\s*:/],
+  // npm (and the copy npm keeps in node_modules/.package-lock.json): "integrity": "sha512-…", "resolved": …
+  [/(^|\/)\.?(package-lock|npm-shrinkwrap)\.json$/, /^\s*"(integrity|resolved)"\s*:/],
   [/(^|\/)yarn\.lock$/, /^\s*(integrity|resolved|checksum)\b/],
   [/(^|\/)pnpm-lock\.yaml$/, /^\s*(integrity|resolution|tarball)\s*:|\{\s*integrity\s*:/],
   [/(^|\/)Cargo\.lock$/, /^\s*checksum\s*=/],
