@@ -4,6 +4,7 @@ import type { JournalEvent } from '../spec/journal-events.ts';
 import type { ToolCall } from '../spec/types.ts';
 import { checkFailedMessage } from './check-failed-message.ts';
 import { stubToolResults } from './internal/compact-conversation.ts';
+import { withLocalization } from './localize-step.ts';
 
 /** Where a task stood when its journal ends: enough to continue without calling the model again. */
 export interface ResumeState {
@@ -39,7 +40,17 @@ export function replayJournal(events: readonly JournalEvent[]): ResumeState {
   if (start?.type !== 'task-start' || typeof start.prompt !== 'string') {
     throw new SystemError('journal-corrupt', 'cannot resume: the journal does not begin with the task start');
   }
-  let messages: ModelMessage[] = [{ role: 'user', content: start.prompt }];
+  // The first-turn localization, when the task had one, went before the task's text.
+  const located = events.find((event) => event.type === 'context-localized');
+  let messages: ModelMessage[] = [
+    {
+      role: 'user',
+      content: withLocalization(
+        located?.type === 'context-localized' ? located.text : undefined,
+        start.prompt,
+      ),
+    },
+  ];
   let calls: ToolCall[] = [];
   let results = new Map<string, ToolResultPart>();
   const state = {

@@ -10,6 +10,7 @@ import type { Task, Verification } from '../spec/types.ts';
 import type { LoopLimits } from './agent-loop.ts';
 import type { ApprovalGate } from './approval-gate.ts';
 import type { CompactionSettings } from './compaction-step.ts';
+import type { LocalizeSettings } from './localize-step.ts';
 import type { PreCheck } from './pre-checks.ts';
 import type { PipelineStage } from './run-pipeline.ts';
 import type { TaskChild } from './task-children.ts';
@@ -65,6 +66,8 @@ export interface TaskRuntime {
   toolOutputChars: number;
   /** When old tool outputs are dropped from a loop's conversation (`compaction-step.ts`); null or undefined: never. */
   compaction?: CompactionSettings | null | undefined;
+  /** The first turn's localization (`localize-step.ts`): ranked files put before the task; null or undefined: none. */
+  localize?: LocalizeSettings | null | undefined;
   /** Called with the task as soon as it exists (before the first model call). */
   onStart?: (task: Task) => void;
   /**

@@ -4,6 +4,7 @@ import { describeError, UserError } from '../spec/errors.ts';
 import type { Sandbox } from '../spec/sandbox.ts';
 import type { Task } from '../spec/types.ts';
 import { errorCode } from './internal/error-code.ts';
+import { localizeFirstTurn, withLocalization } from './localize-step.ts';
 import { loopRunner } from './loop-runner.ts';
 import { runPreChecks } from './pre-checks.ts';
 import type { ResumeState } from './replay-journal.ts';
@@ -95,8 +96,20 @@ export async function work(
           }),
       });
     }
+    // A new single-loop task may start with the localizer's ranked files before its text; a resumed
+    // one gets them back from the journal (replay-journal.ts), so it sends the same first message.
+    const located =
+      resume || !runtime.localize
+        ? undefined
+        : await localizeFirstTurn({
+            taskId,
+            journal,
+            root: workspace.dir,
+            prompt: task.prompt,
+            localize: runtime.localize,
+          });
     return await loop({
-      prompt: task.prompt,
+      prompt: withLocalization(located, task.prompt),
       model: runtime.model,
       higherTiers: runtime.higherTiers ?? [],
       check,

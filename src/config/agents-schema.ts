@@ -64,6 +64,18 @@ export const AgentSchema = z
         "Compaction of long conversations: once the prompt reaches triggerTokens, the outputs of older tool calls become stubs naming the call and saying to call it again (the task, every assistant turn and the newest turns stay byte for byte), all at once so the prompt cache's prefix stays stable until the next one; journaled as context-compacted. null: never compacted.",
       )
       .prefault({}),
+    localize: z
+      .strictObject({
+        k: positiveInt('Files shown at most, best first.').default(8),
+        tokens: positiveInt(
+          'Estimated tokens (characters / 4) the list may take at most; files that do not fit are left out whole.',
+        ).default(1_500),
+      })
+      .nullable()
+      .describe(
+        "Localization of the first turn: before the first model call of a single-loop task, the repository is searched for the task's text (BM25 over paths, symbols and content, the repository map's rank, the names the task writes as code) and the ranked files with their symbols and line ranges go before the task in the first message, marked as a hint; journaled as context-localized (a resume sends the same). Not for pipelines, orchestrators and swarms yet. null (the default): none.",
+      )
+      .default(null),
     check: z
       .string()
       .min(1)

@@ -112,6 +112,7 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
       journal,
       scratchDir,
       mirrorsDir: path.join(home, 'mirrors'),
+      cacheDir: path.join(home, 'cache'),
       priceTable: once(() => loadConfiguredPriceTable(config)),
       // The bundle is read from disk once per process, for the runs and for delivery alike; a bundle
       // checked by an earlier process (same content, same Cedar) is not validated again.

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { ApprovalInbox } from '../actions/index.ts';
 import {
   createWorkspaceFiles,
@@ -39,6 +40,8 @@ export interface SharedParts {
   scratchDir: string;
   /** Where repository mirrors are kept (`<dataDir>/mirrors`); undefined: workspaces use none. */
   mirrorsDir?: string | undefined;
+  /** Where derived data is cached (`<dataDir>/cache`: the localizer's index); undefined: nothing cached. */
+  cacheDir?: string | undefined;
   priceTable: () => PriceTable;
   bundle: () => PolicyBundle;
   breakers: CircuitBreakers;
@@ -244,6 +247,10 @@ export async function createTaskRuntime(
     maxOutputTokens: config.agent.maxOutputTokens,
     toolOutputChars: config.agent.toolOutputChars,
     compaction: config.agent.compaction,
+    localize: config.agent.localize && {
+      ...config.agent.localize,
+      cacheDir: parts.cacheDir === undefined ? undefined : path.join(parts.cacheDir, 'context'),
+    },
     check: config.agent.check,
     higherTiers,
     preChecks: config.agent.preChecks,
