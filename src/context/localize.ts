@@ -4,7 +4,7 @@ import { UserError } from '../spec/errors.ts';
 import { normaliseTerm } from './internal/code-terms.ts';
 import { readInside } from './internal/read-inside.ts';
 import { type TaskTerms, taskTerms } from './internal/task-terms.ts';
-import { loadTermIndex, modificationTimes, scoreBm25 } from './internal/term-index.ts';
+import { loadTermIndex, readSavedIndex, scoreBm25 } from './internal/term-index.ts';
 import { buildRepoMap } from './repo-map.ts';
 import { createTagCache } from './tag-cache.ts';
 import { walkWorkspace } from './workspace-walk.ts';
@@ -156,14 +156,19 @@ export async function localizeSignals(request: LocalizeRequest): Promise<Localiz
   const root = await realpath(request.root).catch((error: unknown) => {
     throw new UserError('path-not-found', `cannot read the repository ${request.root}`, { cause: error });
   });
-  const walk = await walkWorkspace(root, { maxFiles: request.maxFiles ?? 200_000, maxFileBytes });
+  // A saved index vouches for the files it saw: the walk only stats those still the same.
+  const saved = await readSavedIndex(root, request.cacheDir);
+  const walk = await walkWorkspace(root, {
+    maxFiles: request.maxFiles ?? 200_000,
+    maxFileBytes,
+    known: saved === undefined ? undefined : (relative) => saved.known.get(relative),
+  });
   const paths = walk.files.map((file) => file.path);
-  const times = await modificationTimes(root, paths);
-  const index = await loadTermIndex(
-    root,
-    walk.files.map((file, position) => ({ ...file, mtimeMs: times[position] as number })),
-    { cacheDir: request.cacheDir, maxFileBytes },
-  );
+  const index = await loadTermIndex(root, walk.files, {
+    cacheDir: request.cacheDir,
+    maxFileBytes,
+    saved: saved?.saved,
+  });
   const terms = taskTerms(request.task);
   const bm25 = scoreBm25(index, terms.query);
   const pathScores = scorePaths(paths, terms);

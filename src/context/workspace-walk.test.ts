@@ -122,3 +122,23 @@ describe('listWorkspaceFiles', () => {
     await expect(listWorkspaceFiles(path.join(root, 'missing'))).rejects.toThrow();
   });
 });
+
+describe('a walk told what an earlier walk found (known)', () => {
+  it('trusts only a regular file with the same size and time: a link or a changed file is looked at again', async () => {
+    await put('same.ts', 'export const a = 1;\n');
+    await put('swapped.ts', 'export const b = 2;\n');
+    await put('changed.ts', 'export const c = 3;\n');
+    const first = await walkWorkspace(root);
+    const known = new Map(
+      first.files.map((file) => [file.path, { bytes: file.bytes, mtimeMs: file.mtimeMs }]),
+    );
+    // Since then: one file became a link out of the workspace, one became binary (another size).
+    const canary = path.join(scratch, 'outside.ts');
+    await writeFile(canary, 'export const secret = 1;\n');
+    await rm(path.join(root, 'swapped.ts'));
+    await symlink(canary, path.join(root, 'swapped.ts'));
+    await writeFile(path.join(root, 'changed.ts'), Buffer.from([0, 1, 2, 3]));
+    const again = await walkWorkspace(root, { known: (relative) => known.get(relative) });
+    expect(again.files.map((file) => file.path)).toEqual(['same.ts']);
+  });
+});

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { type FileHandle, open, readdir, realpath } from 'node:fs/promises';
+import { type FileHandle, lstat, open, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import {
   type IgnoreRules,
@@ -9,10 +9,11 @@ import {
 } from './internal/gitignore-rules.ts';
 import type { GlobDecision } from './internal/glob-selector.ts';
 
-/** A file the walk listed: its path relative to the root (`/`-separated) and its size in bytes. */
+/** A file the walk listed: its path relative to the root (`/`-separated), its size in bytes and when it last changed. */
 export interface WorkspaceFile {
   path: string;
   bytes: number;
+  mtimeMs: number;
 }
 
 export interface WorkspaceWalkOptions {
@@ -26,6 +27,12 @@ export interface WorkspaceWalkOptions {
    * `node_modules`, links and binaries stay skipped whatever it says.
    */
   select?: (relative: string, isDirectory: boolean) => GlobDecision;
+  /**
+   * What an earlier walk found for a path (a caller's cache): when the file's size and modification time
+   * still match, it is taken as the same text file without reading its head again (one `lstat` instead
+   * of an open, a read and a close). Undefined: every file's head is read.
+   */
+  known?: (relative: string) => { bytes: number; mtimeMs: number } | undefined;
 }
 
 /** What a walk found, and whether it stopped at `maxFiles` before seeing everything. */
@@ -56,7 +63,7 @@ export async function listWorkspaceFiles(
   root: string,
   options?: { maxFiles?: number; maxFileBytes?: number },
 ): Promise<Array<{ path: string; bytes: number }>> {
-  return (await walkWorkspace(root, options)).files;
+  return (await walkWorkspace(root, options)).files.map(({ path: file, bytes }) => ({ path: file, bytes }));
 }
 
 /** `listWorkspaceFiles`, plus `truncated`: true when the walk stopped at `maxFiles`. */
@@ -103,15 +110,17 @@ export async function walkWorkspace(
     for (let start = 0; start < candidates.length && !truncated; start += PARALLEL_READS) {
       const batch = candidates.slice(start, start + PARALLEL_READS);
       const sizes = await Promise.all(
-        batch.map((relative) => textFileSize(path.join(realRoot, relative), maxFileBytes)),
+        batch.map((relative) =>
+          textFileStat(path.join(realRoot, relative), maxFileBytes, options.known?.(relative)),
+        ),
       );
-      for (const [index, bytes] of sizes.entries()) {
-        if (bytes === undefined) continue;
+      for (const [index, found] of sizes.entries()) {
+        if (found === undefined) continue;
         if (files.length >= maxFiles) {
           truncated = true;
           break;
         }
-        files.push({ path: batch[index] as string, bytes });
+        files.push({ path: batch[index] as string, ...found });
       }
     }
     // Pushed in reverse so the stack pops them in order (the final sort does not depend on it, but
@@ -141,10 +150,26 @@ async function readGitignore(file: string, base: string): Promise<IgnoreRules | 
 }
 
 /**
- * The size of a regular text file no larger than `maxBytes`, or undefined: opened without following
- * a final link and without blocking (a FIFO swapped in after the listing neither hangs nor counts).
+ * The size and modification time of a regular text file no larger than `maxBytes`, or undefined:
+ * opened without following a final link and without blocking (a FIFO swapped in after the listing
+ * neither hangs nor counts). A file `known` as text with this size and time is only `lstat`ed.
  */
-async function textFileSize(file: string, maxBytes: number): Promise<number | undefined> {
+async function textFileStat(
+  file: string,
+  maxBytes: number,
+  known: { bytes: number; mtimeMs: number } | undefined,
+): Promise<{ bytes: number; mtimeMs: number } | undefined> {
+  if (known !== undefined) {
+    const stats = await lstat(file).catch(() => undefined);
+    if (
+      stats?.isFile() &&
+      stats.size === known.bytes &&
+      stats.mtimeMs === known.mtimeMs &&
+      stats.size <= maxBytes
+    ) {
+      return { bytes: stats.size, mtimeMs: stats.mtimeMs };
+    }
+  }
   const handle = await openForReading(file);
   if (handle === undefined) return undefined;
   try {
@@ -153,7 +178,7 @@ async function textFileSize(file: string, maxBytes: number): Promise<number | un
     const head = Buffer.alloc(Math.min(SNIFF_BYTES, stats.size));
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     if (head.subarray(0, bytesRead).includes(0)) return undefined;
-    return stats.size;
+    return { bytes: stats.size, mtimeMs: stats.mtimeMs };
   } catch {
     return undefined;
   } finally {

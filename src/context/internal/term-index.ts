@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { forEachTerm } from './code-terms.ts';
@@ -51,14 +51,11 @@ const IndexMeta = z.object({
 export async function loadTermIndex(
   root: string,
   files: ReadonlyArray<{ path: string; bytes: number; mtimeMs: number }>,
-  options: { cacheDir?: string | undefined; maxFileBytes: number },
+  options: { cacheDir?: string | undefined; maxFileBytes: number; saved?: SavedIndex | undefined },
 ): Promise<TermIndex> {
-  const dir =
-    options.cacheDir === undefined
-      ? undefined
-      : path.join(options.cacheDir, 'term-index', createHash('sha1').update(root).digest('hex').slice(0, 16));
+  const dir = indexDir(root, options.cacheDir);
   if (dir !== undefined) {
-    const cached = await readCached(dir, files);
+    const cached = await readCached(dir, files, options.saved);
     if (cached !== undefined) return cached;
   }
   const index = await buildIndex(root, files, options.maxFileBytes);
@@ -149,12 +146,48 @@ async function buildIndex(
   return { paths: files.map((file) => file.path), lengths, documents, frequencies, spans, cached: false };
 }
 
+/** The metadata of an index saved for a root: read once, for the walk's `known` and for the index. */
+export type SavedIndex = z.infer<typeof IndexMeta>;
+
+/**
+ * The index saved in `cacheDir` for `root` (its metadata), with what it knew of each file, so a walk can
+ * skip re-reading the heads of files unchanged since; undefined without one.
+ */
+export async function readSavedIndex(
+  root: string,
+  cacheDir: string | undefined,
+): Promise<{ saved: SavedIndex; known: Map<string, { bytes: number; mtimeMs: number }> } | undefined> {
+  const dir = indexDir(root, cacheDir);
+  if (dir === undefined) return undefined;
+  try {
+    const saved = IndexMeta.parse(JSON.parse(await readFile(path.join(dir, 'meta.json'), 'utf8')));
+    const known = new Map<string, { bytes: number; mtimeMs: number }>();
+    for (const entry of saved.files) {
+      if (!Array.isArray(entry)) continue;
+      const [file, bytes, mtimeMs] = entry as unknown[];
+      if (typeof file === 'string' && typeof bytes === 'number' && typeof mtimeMs === 'number') {
+        known.set(file, { bytes, mtimeMs });
+      }
+    }
+    return { saved, known };
+  } catch {
+    return undefined;
+  }
+}
+
+function indexDir(root: string, cacheDir: string | undefined): string | undefined {
+  return cacheDir === undefined
+    ? undefined
+    : path.join(cacheDir, 'term-index', createHash('sha1').update(root).digest('hex').slice(0, 16));
+}
+
 async function readCached(
   dir: string,
   files: ReadonlyArray<{ path: string; bytes: number; mtimeMs: number }>,
+  saved: SavedIndex | undefined,
 ): Promise<TermIndex | undefined> {
   try {
-    const meta = IndexMeta.parse(JSON.parse(await readFile(path.join(dir, 'meta.json'), 'utf8')));
+    const meta = saved ?? IndexMeta.parse(JSON.parse(await readFile(path.join(dir, 'meta.json'), 'utf8')));
     if (meta.files.length !== files.length) return undefined;
     for (let document = 0; document < files.length; document++) {
       const entry = meta.files[document];
@@ -221,21 +254,4 @@ async function save(
   // the new postings (a torn pair fails the span checks and is rebuilt).
   await rename(path.join(dir, `postings.bin.${suffix}`), path.join(dir, 'postings.bin'));
   await rename(path.join(dir, `meta.json.${suffix}`), path.join(dir, 'meta.json'));
-}
-
-/** Modification times of `files` under `root` (0 for one that cannot be stat'ed). */
-export async function modificationTimes(root: string, files: readonly string[]): Promise<number[]> {
-  const times = new Array<number>(files.length).fill(0);
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const index = next++;
-      times[index] = await stat(path.join(root, files[index] as string)).then(
-        (info) => info.mtimeMs,
-        () => 0,
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: 32 }, worker));
-  return times;
 }
