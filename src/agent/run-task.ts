@@ -65,31 +65,34 @@ export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Pr
   try {
     // Chosen from the base commit, before the agent can change the files detection reads.
     check = await resolveCheckCommand(runtime.check, workspace.dir);
-    task = await runtime.store.createTask({
-      id: taskId,
-      prompt: request.prompt,
-      repo: request.repo,
-      baseCommit: workspace.baseCommit,
-      model: request.modelName,
-      requestedBy: request.requestedBy,
-      createdAt: new Date().toISOString(),
-      owner: currentTaskOwner(),
-      leaseUntil: leaseUntil(runtime),
-    });
-    await runtime.journal.append(taskId, 'task-start', {
-      prompt: request.prompt,
-      repo: request.repo,
-      baseCommit: workspace.baseCommit,
-      model: runtime.model.label,
-      requestedBy: request.requestedBy,
-      agent: runtime.agent.name,
-      team: runtime.agent.team,
-      trustTier: runtime.agent.trustTier,
-      createBranch: request.createBranch,
-      limits: runtime.taskLimits,
-      trigger: request.trigger,
-      shadow: request.shadow === true ? true : undefined,
-    });
+    // The row and its start in one transaction: a worker killed in between leaves neither behind.
+    ({ task } = await runtime.journal.start(
+      {
+        id: taskId,
+        prompt: request.prompt,
+        repo: request.repo,
+        baseCommit: workspace.baseCommit,
+        model: request.modelName,
+        requestedBy: request.requestedBy,
+        createdAt: new Date().toISOString(),
+        owner: currentTaskOwner(),
+        leaseUntil: leaseUntil(runtime),
+      },
+      {
+        prompt: request.prompt,
+        repo: request.repo,
+        baseCommit: workspace.baseCommit,
+        model: runtime.model.label,
+        requestedBy: request.requestedBy,
+        agent: runtime.agent.name,
+        team: runtime.agent.team,
+        trustTier: runtime.agent.trustTier,
+        createBranch: request.createBranch,
+        limits: runtime.taskLimits,
+        trigger: request.trigger,
+        shadow: request.shadow === true ? true : undefined,
+      },
+    ));
     await runtime.journal.append(taskId, 'workspace-ready', {
       baseCommit: workspace.baseCommit,
       dirty: workspace.dirty,

@@ -1,6 +1,6 @@
-import { SystemError } from '../spec/errors.ts';
+import { SystemError, WardenError } from '../spec/errors.ts';
 import type { EventFields, EventType, JournalEvent } from '../spec/journal-events.ts';
-import type { Store, TaskUpdate } from '../spec/store.ts';
+import type { NewTask, Store, TaskUpdate } from '../spec/store.ts';
 import type { Task, TaskOwner } from '../spec/types.ts';
 import { checkChain } from './check-chain.ts';
 import type { Checkpoints } from './checkpoints.ts';
@@ -164,14 +164,34 @@ export class Journal {
     return { ok: true, events: events.length, state: row.state, ...(checkpoint ? { checkpoint } : {}) };
   }
 
-  async #appendNow<T extends EventType>(
+  /**
+   * Creates a task and records its first event (`task-start`) in one transaction, so that no process
+   * killed in between leaves a task whose start is unknown (which nothing could resume).
+   */
+  async start(
+    task: NewTask,
+    fields: EventFields<'task-start'>,
+  ): Promise<{ event: JournalEvent<'task-start'>; task: Task }> {
+    const event = this.#build(task.id, 'task-start', fields, undefined);
+    let created: Task;
+    try {
+      created = await this.#store.createTask(task, event);
+    } catch (error) {
+      if (error instanceof WardenError) throw error;
+      throw new SystemError('store-failed', `cannot create task ${task.id}`, { cause: error });
+    }
+    this.#heads.set(task.id, { seq: event.seq, hash: event.hash });
+    for (const listener of this.#listeners) listener(event);
+    return { event, task: created };
+  }
+
+  /** An event as it will be stored: numbered after `last`, stamped, linked and hashed. */
+  #build<T extends EventType>(
     taskId: string,
     type: T,
     fields: EventFields<T>,
-    update: TaskUpdate,
-    after: { seq: number; hash: string } | undefined,
-  ): Promise<{ event: JournalEvent<T>; task: Task }> {
-    const last = after ?? this.#heads.get(taskId) ?? (await this.#store.lastEvent(taskId));
+    last: { seq: number; hash: string } | undefined,
+  ): JournalEvent<T> & JournalEvent {
     const unsigned = {
       ...fields,
       taskId,
@@ -183,7 +203,18 @@ export class Journal {
     // Store exactly what was hashed: a JSON round trip drops undefined fields and normalises values. The
     // fields were checked against the type's map by `append`'s signature; the round trip keeps them so.
     const stored = JSON.parse(JSON.stringify(unsigned)) as Record<string, unknown>;
-    const event = { ...stored, hash: hashEvent(stored) } as JournalEvent<T> & JournalEvent;
+    return { ...stored, hash: hashEvent(stored) } as JournalEvent<T> & JournalEvent;
+  }
+
+  async #appendNow<T extends EventType>(
+    taskId: string,
+    type: T,
+    fields: EventFields<T>,
+    update: TaskUpdate,
+    after: { seq: number; hash: string } | undefined,
+  ): Promise<{ event: JournalEvent<T>; task: Task }> {
+    const last = after ?? this.#heads.get(taskId) ?? (await this.#store.lastEvent(taskId));
+    const event = this.#build(taskId, type, fields, last);
     let task: Task;
     try {
       task = await this.#store.appendEvent(event, update, after === undefined ? this.#fence : undefined);

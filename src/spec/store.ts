@@ -47,7 +47,12 @@ export interface TaskFilter {
  * before the call or after it, never in between.
  */
 export interface Store {
-  createTask(task: NewTask): Promise<Task>;
+  /**
+   * Creates a running task. With `first` (its `task-start`, seq 1), the event is written and the row's
+   * head set to it in the same transaction: no process killed in between can leave a task without its
+   * start, which nothing could resume.
+   */
+  createTask(task: NewTask, first?: JournalEvent): Promise<Task>;
   updateTask(id: string, update: TaskUpdate): Promise<Task>;
   /** `undefined` when no task has this id. */
   getTask(id: string): Promise<Task | undefined>;

@@ -34,23 +34,42 @@ export class SqliteStore implements Store {
     return this.#db;
   }
 
-  async createTask(task: NewTask): Promise<Task> {
-    this.#run(
-      `INSERT INTO tasks (id, prompt, repo, base_commit, model, requested_by, status, created_at, owner, lease_until)
-       VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
-      [
-        task.id,
-        task.prompt,
-        task.repo,
-        task.baseCommit,
-        task.model,
-        task.requestedBy,
-        task.createdAt,
-        task.owner ? JSON.stringify(task.owner) : null,
-        task.leaseUntil ?? null,
-      ],
-    );
+  async createTask(task: NewTask, first?: JournalEvent): Promise<Task> {
+    this.#transaction(() => {
+      this.#run(
+        `INSERT INTO tasks (id, prompt, repo, base_commit, model, requested_by, status, created_at, owner, lease_until)
+         VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
+        [
+          task.id,
+          task.prompt,
+          task.repo,
+          task.baseCommit,
+          task.model,
+          task.requestedBy,
+          task.createdAt,
+          task.owner ? JSON.stringify(task.owner) : null,
+          task.leaseUntil ?? null,
+        ],
+      );
+      if (first !== undefined) this.#insertFirstEvent(task.id, first);
+    });
     return (await this.getTask(task.id))!;
+  }
+
+  /** Writes a new task's first event and sets its head, inside the caller's transaction. */
+  #insertFirstEvent(taskId: string, event: JournalEvent): void {
+    if (event.taskId !== taskId || event.seq !== 1) {
+      throw new SystemError(
+        'journal-corrupt',
+        `task ${taskId} must start with its own event 1, not ${event.seq}`,
+      );
+    }
+    const body: Record<string, unknown> = { ...event };
+    for (const column of EVENT_COLUMNS) delete body[column];
+    this.#statements
+      .get('INSERT INTO events (task_id, seq, type, at, prev_hash, hash, body) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(event.taskId, event.seq, event.type, event.at, event.prevHash, event.hash, JSON.stringify(body));
+    this.#run('UPDATE tasks SET head_seq = ?, head_hash = ? WHERE id = ?', [event.seq, event.hash, taskId]);
   }
 
   async updateTask(id: string, update: TaskUpdate): Promise<Task> {

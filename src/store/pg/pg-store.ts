@@ -35,24 +35,45 @@ export class PgStore implements Store {
     return this.#pool;
   }
 
-  async createTask(task: NewTask): Promise<Task> {
-    const row = await this.#one(
-      `INSERT INTO tasks (id, prompt, repo, base_commit, model, requested_by, status, created_at, owner, lease_until)
-       VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8, $9) RETURNING *`,
-      [
-        task.id,
-        task.prompt,
-        task.repo,
-        task.baseCommit,
-        task.model,
-        task.requestedBy,
-        task.createdAt,
-        task.owner ? JSON.stringify(task.owner) : null,
-        task.leaseUntil ?? null,
-      ],
-      `cannot create task ${task.id}`,
-    );
-    return toTask(row!);
+  async createTask(task: NewTask, first?: JournalEvent): Promise<Task> {
+    const values = [
+      task.id,
+      task.prompt,
+      task.repo,
+      task.baseCommit,
+      task.model,
+      task.requestedBy,
+      task.createdAt,
+      task.owner ? JSON.stringify(task.owner) : null,
+      task.leaseUntil ?? null,
+    ];
+    const insert = `INSERT INTO tasks (id, prompt, repo, base_commit, model, requested_by, status, created_at, owner, lease_until)
+       VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8, $9) RETURNING *`;
+    if (first === undefined)
+      return toTask((await this.#one(insert, values, `cannot create task ${task.id}`))!);
+    if (first.taskId !== task.id || first.seq !== 1) {
+      throw new SystemError(
+        'journal-corrupt',
+        `task ${task.id} must start with its own event 1, not ${first.seq}`,
+      );
+    }
+    const body: Record<string, unknown> = { ...first };
+    for (const column of EVENT_COLUMNS) delete body[column];
+    // The row and its first event in one transaction: a process killed in between leaves neither.
+    const row = await this.#transaction(`cannot create task ${task.id}`, async (client) => {
+      await client.query(insert, values);
+      await client.query(
+        'INSERT INTO events (task_id, seq, type, at, prev_hash, hash, body) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [first.taskId, first.seq, first.type, first.at, first.prevHash, first.hash, JSON.stringify(body)],
+      );
+      const updated = await client.query(
+        'UPDATE tasks SET head_seq = $1, head_hash = $2 WHERE id = $3 RETURNING *',
+        [first.seq, first.hash, task.id],
+      );
+      return updated.rows[0] as Row | undefined;
+    });
+    if (!row) throw new SystemError('store-failed', `task ${task.id} vanished from the store`);
+    return toTask(row);
   }
 
   async updateTask(id: string, update: TaskUpdate): Promise<Task> {
