@@ -2,23 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runInProcess } from '../../../test/support/command-io.ts';
 import { Journal } from '../../journal/index.ts';
 import { openSqliteStore, SqliteApprovalStore } from '../../store/index.ts';
-import type { CommandIo } from '../io.ts';
 import { main } from '../main.ts';
 
 async function run(argv: string[], home: string) {
-  let out = '';
-  let err = '';
-  const io: CommandIo = {
-    out: (text) => (out += text),
-    err: (text) => (err += text),
-    interactive: false,
-    env: {},
-    cwd: home,
-  };
-  const code = await main([...argv, '--data-dir', home], io);
-  return { code, out, err };
+  return runInProcess(main, [...argv, '--data-dir', home], home);
 }
 
 describe('warden approvals, approve, deny', () => {

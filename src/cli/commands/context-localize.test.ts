@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CommandIo } from '../io.ts';
+import { runInProcess } from '../../../test/support/command-io.ts';
 import { contextLocalizeCommand } from './context-localize.ts';
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'warden-localize-cli-'));
@@ -18,17 +18,7 @@ writeFileSync(
 );
 
 async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: CommandIo = {
-    out: (text) => (out += text),
-    err: (text) => (err += text),
-    interactive: false,
-    env: {},
-    cwd: home,
-  };
-  const code = await contextLocalizeCommand([...argv, '--data-dir', path.join(home, 'data')], io);
-  return { code, out, err };
+  return runInProcess(contextLocalizeCommand, [...argv, '--data-dir', path.join(home, 'data')], home);
 }
 
 describe('warden context localize', () => {

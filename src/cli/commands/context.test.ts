@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CommandIo } from '../io.ts';
+import { runInProcess } from '../../../test/support/command-io.ts';
 import { main } from '../main.ts';
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'warden-context-cli-'));
@@ -18,17 +18,7 @@ writeFileSync(
 );
 
 async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: CommandIo = {
-    out: (text) => (out += text),
-    err: (text) => (err += text),
-    interactive: false,
-    env: {},
-    cwd: home,
-  };
-  const code = await main([...argv, '--data-dir', home], io);
-  return { code, out, err };
+  return runInProcess(main, [...argv, '--data-dir', home], home);
 }
 
 describe('warden context map', () => {

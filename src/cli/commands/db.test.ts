@@ -2,23 +2,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CommandIo } from '../io.ts';
+import { runInProcess } from '../../../test/support/command-io.ts';
 import { main } from '../main.ts';
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'warden-db-cli-'));
 
 async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: CommandIo = {
-    out: (text) => (out += text),
-    err: (text) => (err += text),
-    interactive: false,
-    env: {},
-    cwd: home,
-  };
-  const code = await main([...argv, '--data-dir', home], io);
-  return { code, out, err };
+  return runInProcess(main, [...argv, '--data-dir', home], home);
 }
 
 /** The mistakes refused before any database is opened (no PostgreSQL needed). */
