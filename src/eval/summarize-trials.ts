@@ -1,17 +1,9 @@
-import type { EvalReport, EvalTotals, InstanceSummary, PatchSource, TrialResult } from './eval-report.ts';
+import type { EvalReport, EvalTotals, InstanceSummary, TrialResult } from './eval-report.ts';
 import type { EvalInstance } from './eval-suite.ts';
 import { passHatK, percentile } from './statistics.ts';
 
 /** What a report says about the run besides its trials. */
-export interface RunHeader {
-  suite: string;
-  source: PatchSource;
-  agent?: string | undefined;
-  model?: string | undefined;
-  epochs: number;
-  startedAt: string;
-  finishedAt: string;
-}
+export type RunHeader = Omit<EvalReport['warden'], 'totals' | 'instances'>;
 
 /**
  * The report of a run: SWE-bench's keys over epoch 1 of every instance of `instances` (those without a

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSuite } from '../../src/eval/index.ts';
+import type { PromotedInstance } from '../../src/warden/index.ts';
 import { git, makeRepo, runWarden, scratch, writeScript } from '../support/cli.ts';
 
 /**
@@ -23,24 +24,7 @@ test('sum adds', () => assert.equal(sum(1, 2), 3));
 const BROKEN_SUM = 'export const sum = (a, b) => a - b;\n';
 const FIXED_SUM = 'export const sum = (a, b) => a + b;\n';
 
-interface Instance {
-  instance_id: string;
-  repo: string;
-  base_commit: string;
-  problem_statement: string;
-  patch: string;
-  test_patch: string;
-  FAIL_TO_PASS: string[];
-  PASS_TO_PASS: string[];
-  repo_path: string;
-  test_cmd?: string;
-  warden_task: string;
-  warden_reason: string;
-  warden_fix_commit?: string;
-  warden_fix_source?: string;
-  warden_needs_fix?: boolean;
-  warden_needs_tests: boolean;
-}
+type Instance = PromotedInstance;
 
 describe('warden eval promote', () => {
   const work = scratch('promote');
