@@ -5,9 +5,8 @@
 //
 // Where the repositories come from, first match wins:
 //   1. `--mirrors DIR` (default `<cache>/mirrors`): a bare git directory per repository at
-//      `DIR/<owner>+<name>/repo`, the layout the search tool's `fetch github:<owner>/<name>` leaves under
-//      /work/.mirror (so `--mirrors /work/.mirror` after fetching honojs/hono, colinhacks/zod,
-//      date-fns/date-fns, unjs/h3, sindresorhus/ky and eslint/eslint);
+//      `DIR/<owner>+<name>/repo` (for example bare clones of honojs/hono, colinhacks/zod,
+//      date-fns/date-fns, unjs/h3, sindresorhus/ky and eslint/eslint made beforehand);
 //   2. with `--clone`, `git clone --bare <url>` of the instance's `url` into `<cache>/mirrors`.
 // The cache defaults to `<os tmpdir>/warden-localization`; checkouts land at
 // `<cache>/checkouts/<owner>+<name>@<base commit>`. A checkout is written to a temporary directory and
