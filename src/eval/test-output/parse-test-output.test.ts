@@ -17,7 +17,7 @@ ok 1 - suite
 1..1
 `;
 const JUNIT = `
- RUN  v4.1.12 /work/project
+ RUN  v4.1.12 /home/dev/project
 
 <?xml version="1.0" encoding="UTF-8" ?>
 <testsuites name="vitest tests" tests="1" failures="0" errors="0" time="0.01">
