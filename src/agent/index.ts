@@ -6,6 +6,7 @@ export type { TaskCheck } from './check-step.ts';
 export type { CompactionSettings } from './compaction-step.ts';
 export type { DetectedCheck } from './detect-check-command.ts';
 export { detectCheckCommand } from './detect-check-command.ts';
+export type { LocalizeSettings } from './localize-step.ts';
 export type { EarlyExit, PreCheck } from './pre-checks.ts';
 export { runPreChecks } from './pre-checks.ts';
 export type { ReapResult, ReapSettings } from './reap-interrupted-tasks.ts';
@@ -17,6 +18,7 @@ export {
 } from './record-interrupted-calls.ts';
 export type { ResumeState } from './replay-journal.ts';
 export { replayJournal } from './replay-journal.ts';
+export type { RerankSettings } from './rerank-step.ts';
 export type { CheckCommand } from './resolve-check-command.ts';
 export { recordedCheckCommand, resolveCheckCommand } from './resolve-check-command.ts';
 export type { CommandStage, ModelStage, PipelineStage } from './run-pipeline.ts';

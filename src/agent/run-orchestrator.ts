@@ -6,6 +6,7 @@ import type { PlannedSubtask } from '../spec/journal-events.ts';
 import { taskTrailers } from '../spec/task-trailers.ts';
 import type { Task } from '../spec/types.ts';
 import { ChildTree, commitSubject, conflictText, lastCheckOutput } from './child-tree.ts';
+import { withLocalization } from './localize-step.ts';
 import { type LoopPlace, loopRunner } from './loop-runner.ts';
 import type { LoopStop } from './loop-stop.ts';
 import { createPlanTool, decidePlan, type PlanHolder } from './plan-tool.ts';
@@ -26,6 +27,8 @@ export interface OrchestratorSettings {
   guard: TaskGuard;
   /** The task's check, run on the combined change; `null`: none (the task ends unverified). */
   check: CheckCommand | null;
+  /** Localizes the task once, for the planner's first message (`localizeFirstTurn`); undefined: none. */
+  localize?: (() => Promise<string | undefined>) | undefined;
 }
 
 /** How an orchestration ended; `result` is the chain of subtask commits to land, when it may land. */
@@ -51,6 +54,8 @@ export async function runOrchestrator(settings: OrchestratorSettings): Promise<O
     Math.max(0, runtime.limits.maxWallSeconds - (performance.now() - started) / 1000);
 
   const holder: PlanHolder = { plan: undefined };
+  // The planner reads first: the localizer's files go before its task (workers get their subtask's goal).
+  const localization = await settings.localize?.();
   const planner = await loopRunner(runtime, task, guard, {
     workspaceDir: workspace.dir,
     execute: settings.execute,
@@ -58,7 +63,10 @@ export async function runOrchestrator(settings: OrchestratorSettings): Promise<O
     // Nobody is asked mid-plan: a call that needs a human is refused.
     approvals: null,
   })({
-    prompt: plannerPrompt(task.prompt, orchestrator.planner.prompt, settings.check),
+    prompt: withLocalization(
+      localization,
+      plannerPrompt(task.prompt, orchestrator.planner.prompt, settings.check),
+    ),
     model: runtime.model,
     higherTiers: [],
     check: null,

@@ -3,6 +3,7 @@ import type { Journal } from '../journal/index.ts';
 import type { ModelClient } from '../model/index.ts';
 import type { JournalEvent } from '../spec/journal-events.ts';
 import type { ExecResult } from '../spec/sandbox.ts';
+import { withLocalization } from './localize-step.ts';
 import type { LoopStop } from './loop-stop.ts';
 import { exitMeets } from './pre-checks.ts';
 import { type ResumeState, replayJournal } from './replay-journal.ts';
@@ -70,6 +71,11 @@ export interface PipelineSettings {
   outputChars: number;
   /** A resumed task: where its pipeline stopped (`pipelineResumeOf`). */
   resume?: PipelineResume | undefined;
+  /**
+   * Localizes the task once, before its first model stage (`localizeFirstTurn`): the text goes before the
+   * prompt of every model stage, each a fresh conversation. Undefined: no localization.
+   */
+  localize?: (() => Promise<string | undefined>) | undefined;
 }
 
 /** Where a resumed pipeline goes on: after its passed stages, inside the stage that was running. */
@@ -85,6 +91,13 @@ export interface PipelineResume {
   running?: ResumeState | undefined;
   /** Model calls the task had made when that stage started. */
   runningStepsBefore?: number | undefined;
+  /**
+   * The task's localization as journaled (`context-localized`), which later stages are shown again;
+   * undefined: none was made.
+   */
+  localization?: string | undefined;
+  /** The localization is settled (journaled, or a model stage started without one): it is not made again. */
+  localized: boolean;
 }
 
 /**
@@ -101,12 +114,22 @@ export async function runPipeline(
   const found: string[] = [...(resume?.found ?? [])];
   let steps = resume?.steps ?? 0;
   let finalText = resume?.finalText ?? '';
+  let localization = resume?.localization;
+  let localized = resume?.localized ?? false;
   for (const [position, stage] of settings.stages.entries()) {
     if (resume && position < resume.passed) continue;
     // The stage a resumed task was in goes on from its journal; its start is recorded already.
     const running =
       resume && position === resume.passed && stage.kind === 'model' ? resume.running : undefined;
-    const prompt = stage.kind === 'model' ? stagePrompt(settings, position, found) : undefined;
+    // Localized once, after the command stages before it (which may end the task for nothing).
+    if (stage.kind === 'model' && !running && !localized) {
+      localization = await settings.localize?.();
+      localized = true;
+    }
+    const prompt =
+      stage.kind === 'model'
+        ? withLocalization(localization, stagePrompt(settings, position, found))
+        : undefined;
     if (!running) {
       await journal.append(taskId, 'stage-start', {
         stage: stage.name,
@@ -186,7 +209,16 @@ function handoffOf(stage: ModelStage, finalText: string): string {
  */
 export function pipelineResumeOf(events: readonly JournalEvent[]): PipelineResume {
   const whole = replayJournal(events);
-  const resume: PipelineResume = { passed: 0, found: [], steps: whole.steps, finalText: whole.finalText };
+  const located = events.find((event) => event.type === 'context-localized');
+  const resume: PipelineResume = {
+    passed: 0,
+    found: [],
+    steps: whole.steps,
+    finalText: whole.finalText,
+    localization: located?.type === 'context-localized' ? located.text : undefined,
+    localized:
+      located !== undefined || events.some((event) => event.type === 'stage-start' && event.kind === 'model'),
+  };
   let open: { start: JournalEvent<'stage-start'>; at: number } | undefined;
   for (const [at, event] of events.entries()) {
     if (event.type === 'stage-start') open = { start: event, at };

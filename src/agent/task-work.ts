@@ -47,11 +47,26 @@ export async function work(
         );
     if (early) return { ...early, steps, finalText };
     const loop = loopRunner(runtime, task, guard, { workspaceDir: workspace.dir, execute, journal });
+    // The localizer's ranked files (and the rerank, when set), made once per task; journaled.
+    const { localize } = runtime;
+    const localizeTask = localize
+      ? () =>
+          localizeFirstTurn({
+            taskId,
+            journal,
+            guard,
+            counterfactualKey: runtime.counterfactualKey,
+            root: workspace.dir,
+            prompt: task.prompt,
+            localize,
+          })
+      : undefined;
     const { stages, orchestrator, swarm } = runtime;
     if (swarm) return await runSwarm({ runtime: { ...runtime, swarm }, task, workspace, guard, check });
     if (orchestrator) {
       return await runOrchestrator({
         runtime: { ...runtime, orchestrator },
+        localize: localizeTask,
         task,
         workspace,
         execute,
@@ -71,6 +86,7 @@ export async function work(
         execute: (command) => execute(command, runtime.commandTimeoutMs),
         outputChars: runtime.toolOutputChars,
         resume: options.pipeline,
+        localize: localizeTask,
         runLoop: ({ stage, prompt, stepsBefore, resume: running }) =>
           loop({
             prompt,
@@ -98,16 +114,7 @@ export async function work(
     }
     // A new single-loop task may start with the localizer's ranked files before its text; a resumed
     // one gets them back from the journal (replay-journal.ts), so it sends the same first message.
-    const located =
-      resume || !runtime.localize
-        ? undefined
-        : await localizeFirstTurn({
-            taskId,
-            journal,
-            root: workspace.dir,
-            prompt: task.prompt,
-            localize: runtime.localize,
-          });
+    const located = resume || !localizeTask ? undefined : await localizeTask();
     return await loop({
       prompt: withLocalization(located, task.prompt),
       model: runtime.model,

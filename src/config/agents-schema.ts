@@ -70,10 +70,45 @@ export const AgentSchema = z
         tokens: positiveInt(
           'Estimated tokens (characters / 4) the list may take at most; files that do not fit are left out whole.',
         ).default(1_500),
+        rerank: z
+          .strictObject({
+            tier: z
+              .enum(['nano', 'small'])
+              .describe(
+                "The router tier whose model reranks (router.enabled); with the router off, the agent's own model does (a scripted model answers as its role rerank).",
+              )
+              .default('nano'),
+            model: z
+              .string()
+              .min(1)
+              .optional()
+              .describe('A model spec to rerank with instead of the tier (anthropic:claude-haiku-4-5).'),
+            candidates: z
+              .number()
+              .int()
+              .min(2)
+              .max(30)
+              .describe("The localizer's best files sent to the model, each with its path and top symbols.")
+              .default(10),
+            maxOutputTokens: z
+              .number()
+              .int()
+              .min(16)
+              .max(4_096)
+              .describe(
+                'Most output tokens the reply may take (also its budget reservation); a reply cut there is refused.',
+              )
+              .default(400),
+          })
+          .nullable()
+          .describe(
+            "A cheap model reorders the localizer's top candidates: it is sent the task's text and the candidates' paths and top symbols, and must answer a JSON list of paths, best first. Charged to the task like any model call. A reply that is not such a list, names a path that was not a candidate or is cut at maxOutputTokens, or a call that fails or is refused by the budget, keeps the localizer's order; either way it is journaled in context-localized (rerank). null (the default): the localizer's order.",
+          )
+          .default(null),
       })
       .nullable()
       .describe(
-        "Localization of the first turn: before the first model call of a single-loop task, the repository is searched for the task's text (BM25 over paths, symbols and content, the repository map's rank, the names the task writes as code) and the ranked files with their symbols and line ranges go before the task in the first message, marked as a hint; journaled as context-localized (a resume sends the same). Not for pipelines, orchestrators and swarms yet. null (the default): none.",
+        "Localization of the first turn: before the first model call of a single-loop task, before the first model stage of a pipeline (every model stage is shown it) and before an orchestrator's planner, the repository is searched for the task's text (BM25 over paths, symbols and content, the repository map's rank, the names the task writes as code) and the ranked files with their symbols and line ranges go before the task in the first message, marked as a hint; journaled once as context-localized (a resume sends the same and never reranks again). Not for swarms. null (the default): none.",
       )
       .default(null),
     check: z

@@ -85,8 +85,10 @@ export interface JournalEventFields {
     tokens: number;
     /** The text added, verbatim, so a resume sends what this run sent. */
     text: string;
-    /** How long the localization took. */
+    /** How long the localization took (the rerank's call included). */
     durationMs: number;
+    /** What the cheap model's rerank did (`agent.localize.rerank`); absent when none was asked for. */
+    rerank?: LocalizationRerank | undefined;
   };
   /** A pipeline stage begins; the events up to its `stage-end` are its own. */
   'stage-start': {
@@ -508,6 +510,32 @@ void everyTypeListed;
 /** Whether `value` names an event type this version of Warden knows. */
 export function isEventType(value: unknown): value is EventType {
   return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);
+}
+
+/**
+ * A rerank of the localizer's top candidates by a cheap model, as `context-localized` records it. The
+ * call is booked like any model call (it is in the task's spend), though it is not one of the task's
+ * steps; a resume reuses the order recorded here and never calls the model again.
+ */
+export interface LocalizationRerank {
+  /** The model as people read it, and its price-table entry. */
+  model: string;
+  priceKey: string;
+  /** The candidates sent, in the localizer's order. */
+  candidates: string[];
+  /** The candidates in the order shown: the model's, or the localizer's when `kept` says why not. */
+  order: string[];
+  /** Whether the model's order was used. */
+  applied: boolean;
+  /** Why the localizer's order was kept (no call made, a failed call, a reply refused); absent when applied. */
+  kept?: string | undefined;
+  /** The reply's text, cut to 2,000 characters; absent when nothing answered. */
+  reply?: string | undefined;
+  /** Tokens and USD booked for the call (cache reads and writes counted as input); 0 when none was made. */
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  latencyMs: number;
 }
 
 /** A tool call as a `model-response` keeps it: an input too long for the journal is kept cut, as text. */

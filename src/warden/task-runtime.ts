@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { ApprovalInbox } from '../actions/index.ts';
 import {
   createWorkspaceFiles,
@@ -27,6 +26,7 @@ import type { SandboxDriver } from '../spec/sandbox.ts';
 import type { Store } from '../spec/store.ts';
 import type { StoreSet } from '../spec/store-set.ts';
 import { type ResolvedAgent, resolveAgent } from './agent-config.ts';
+import { localizeSettingsOf } from './localize-settings.ts';
 import { packageGuardOf } from './package-guard-of.ts';
 
 /** The parts a task runtime is made of that the Warden builds once and shares between tasks. */
@@ -247,10 +247,7 @@ export async function createTaskRuntime(
     maxOutputTokens: config.agent.maxOutputTokens,
     toolOutputChars: config.agent.toolOutputChars,
     compaction: config.agent.compaction,
-    localize: config.agent.localize && {
-      ...config.agent.localize,
-      cacheDir: parts.cacheDir === undefined ? undefined : path.join(parts.cacheDir, 'context'),
-    },
+    localize: await localizeSettingsOf({ ...parts, config, priceTable, requested: overrides.model }),
     check: config.agent.check,
     higherTiers,
     preChecks: config.agent.preChecks,
