@@ -1,7 +1,7 @@
 import type { CredentialBroker } from '../credentials/index.ts';
 import type { Forge } from '../forge/index.ts';
 import { createSecretScanner, describeSecretFinding, type SecretScanner } from '../guard/index.ts';
-import type { Journal } from '../journal/index.ts';
+import { type Journal, taintFacts } from '../journal/index.ts';
 import { runGit } from '../sandbox/index.ts';
 import type { ActionDecider, ActionDecisionRequest, ActionName, ActionStore } from '../spec/actions.ts';
 import { matchesBranchPattern } from '../spec/branch-pattern.ts';
@@ -226,6 +226,9 @@ export class ActionGateway {
           matchesBranchPattern(pattern, branch),
         );
       }
+      // What the task read decides too: a task tainted by untrusted content asks before it sends.
+      const journal = this.#settings.journal;
+      if (journal !== undefined) request.context.taint = taintFacts(await journal.events(call.taskId));
       decision = await this.#settings.decider.decideAction(request);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);

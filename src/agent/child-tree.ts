@@ -186,6 +186,7 @@ async function runCheckOn(
     limits: runtime.sandboxLimits,
     protectedPaths: runtime.protectedPaths,
     egress: runtime.egress,
+    taint: runtime.taint,
   });
   try {
     const check = createCommandCheck({

@@ -40,6 +40,7 @@ export type {
   SwarmRuntime,
   TaskRuntime,
 } from './task-runtime.ts';
+export { DEFAULT_TAINT_SETTINGS, DEFAULT_UNTRUSTED, type TaintSettings, TaskTaint } from './task-taint.ts';
 export { taskStatusOf, verificationOf } from './task-verification.ts';
 export { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
 export type {

@@ -62,7 +62,8 @@ export function loopRunner(
     commandTimeoutMs: runtime.commandTimeoutMs,
     maxCommandTimeoutMs: runtime.maxCommandTimeoutMs,
   };
-  const decider = runtime.createDecider(workspaceDir);
+  const { taint } = runtime;
+  const decider = runtime.createDecider(workspaceDir, taint && (() => taint.facts()));
   const system = runtime.instructions ? `${SYSTEM_PROMPT}\n\n${runtime.instructions}` : SYSTEM_PROMPT;
   return (run: LoopRun) =>
     runAgentLoop({

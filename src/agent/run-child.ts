@@ -107,6 +107,7 @@ export async function runChild(settings: ChildSettings): Promise<ChildOutcome> {
       limits: runtime.sandboxLimits,
       protectedPaths: runtime.protectedPaths,
       egress: runtime.egress,
+      taint: runtime.taint,
     });
     let ended: Awaited<ReturnType<ReturnType<typeof loopRunner>>>;
     try {

@@ -10,6 +10,7 @@ import {
   type Workspace,
 } from '../sandbox/index.ts';
 import { describeError, SystemError, UserError } from '../spec/errors.ts';
+import type { ContextSource } from '../spec/provenance.ts';
 import type { Task } from '../spec/types.ts';
 import { errorCode } from './internal/error-code.ts';
 import { finishTask } from './internal/finish-task.ts';
@@ -27,6 +28,7 @@ import { newTaskId } from './task-id.ts';
 import type { LimitChange } from './task-limits.ts';
 import { currentTaskOwner } from './task-owner.ts';
 import type { NewTaskRequest, RunTaskResult, StartedWorkspace, TaskRuntime } from './task-runtime.ts';
+import { DEFAULT_TAINT_SETTINGS, TaskTaint } from './task-taint.ts';
 import { taskStatusOf, verificationOf } from './task-verification.ts';
 import { work } from './task-work.ts';
 
@@ -108,7 +110,11 @@ export async function runTask(runtime: TaskRuntime, request: NewTaskRequest): Pr
     throw error;
   }
   runtime.onStart?.(task);
-  return driveTask(runtime, task, workspace, { createBranch: request.createBranch, check });
+  return driveTask(runtime, task, workspace, {
+    createBranch: request.createBranch,
+    check,
+    sources: request.sources,
+  });
 }
 
 /**
@@ -188,11 +194,23 @@ async function driveTask(
     resume?: ResumeState;
     pipeline?: PipelineResume;
     check: CheckCommand | null;
+    /** A new task's sources beyond its operator: the untrusted ones taint it before its first step. */
+    sources?: readonly ContextSource[] | undefined;
   },
 ): Promise<RunTaskResult> {
   const { journal } = runtime;
   const taskId = task.id;
   let keepWorkspace = false;
+  // The task's taint, from its journal (a resume's) and the sources of its text; every part of the task
+  // (its sandbox, its decider, its children) shares it.
+  const taint = new TaskTaint(
+    journal,
+    taskId,
+    runtime.taintSettings ?? DEFAULT_TAINT_SETTINGS,
+    await journal.events(taskId),
+  );
+  for (const source of options.sources ?? []) await taint.enter(source);
+  runtime = { ...runtime, taint };
   const { sandbox, connectionsJournaled } = await openTaskSandbox({
     driver: runtime.sandbox,
     journal,
@@ -201,6 +219,7 @@ async function driveTask(
     limits: runtime.sandboxLimits,
     protectedPaths: runtime.protectedPaths,
     egress: runtime.egress,
+    taint,
   });
   try {
     const guard = await TaskGuard.open({

@@ -4,6 +4,7 @@ import type { ModelClient, PriceTable } from '../model/index.ts';
 import type { BranchResult, DiffStat, ResolvedRepository, Workspace } from '../sandbox/index.ts';
 import type { TaskTrigger } from '../spec/journal-events.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
+import type { ContextSource, TaintFacts } from '../spec/provenance.ts';
 import type { ResourceLimits, SandboxDriver, SandboxEgress } from '../spec/sandbox.ts';
 import type { Store } from '../spec/store.ts';
 import type { Task, Verification } from '../spec/types.ts';
@@ -15,6 +16,7 @@ import type { PreCheck } from './pre-checks.ts';
 import type { PipelineStage } from './run-pipeline.ts';
 import type { TaskChild } from './task-children.ts';
 import type { TaskLimits } from './task-limits.ts';
+import type { TaintSettings, TaskTaint } from './task-taint.ts';
 
 /** Everything a task runs with, built once at the edge. */
 export interface TaskRuntime {
@@ -31,8 +33,15 @@ export interface TaskRuntime {
   store: Store;
   journal: Journal;
   sandbox: SandboxDriver;
-  /** The policy decider for a task whose workspace is at `workspaceDir` (paths are judged there). */
-  createDecider: (workspaceDir: string) => PolicyDecider;
+  /**
+   * The policy decider for a task whose workspace is at `workspaceDir` (paths are judged there), its
+   * requests carrying the task's `taint` as it is at each request.
+   */
+  createDecider: (workspaceDir: string, taint?: () => TaintFacts) => PolicyDecider;
+  /** Which sources taint a task (`provenance` of the config); undefined: `DEFAULT_UNTRUSTED`, no quiet host. */
+  taintSettings?: TaintSettings | undefined;
+  /** The driven task's taint: set by `runTask` and `resumeTask` for the task they drive, for its children too. */
+  taint?: TaskTaint | undefined;
   /** Files and answers approval requests; without one, `ask` is refused as if denied. */
   approvals?: ApprovalGate | undefined;
   ledger: SpendLedger;
@@ -163,6 +172,11 @@ export interface NewTaskRequest {
   /** The task's workspace, already being made (`startWorkspace`); undefined: made by `runTask`. */
   started?: StartedWorkspace | undefined;
   /** What started it without a person (a webhook), journaled on `task-start`. */
+  /**
+   * Where the task's text came from beyond its operator (an issue body and its author, CI logs): each
+   * untrusted one taints the task from its start (`context-tainted`). Undefined: the operator's alone.
+   */
+  sources?: readonly ContextSource[] | undefined;
   trigger?: TaskTrigger | undefined;
   /** Shadow mode: the result is kept and shown, never delivered; journaled on `task-start`. */
   shadow?: boolean | undefined;

@@ -3,6 +3,7 @@ import { EGRESS_GROUPS, type EgressGroupName, SANDBOX_DRIVERS } from '../sandbox
 import { DEFAULT_PROTECTED_PATHS } from '../spec/sandbox.ts';
 import { AgentSchema, AgentsSchema } from './agents-schema.ts';
 import { FleetSchema } from './fleet-schema.ts';
+import { ProvenanceSchema } from './provenance-schema.ts';
 import { TriggersSchema } from './triggers-schema.ts';
 
 const positive = (description: string) => z.number().positive().describe(description);
@@ -611,6 +612,7 @@ export const ConfigSchema = z
     breakers: BreakersSchema.prefault({}),
     policy: PolicySchema.prefault({}),
     packages: PackagesSchema.prefault({}),
+    provenance: ProvenanceSchema.prefault({}),
     economics: EconomicsSchema.prefault({}),
     webhook: WebhookSchema.prefault({}),
     forge: ForgeSchema.prefault({}),

@@ -5,3 +5,4 @@ export { GENESIS_HASH, hashEvent } from './hash-event.ts';
 export type { ChainVerification, EventListener } from './journal.ts';
 export { Journal } from './journal.ts';
 export type { JournalState } from './journal-state.ts';
+export { taintFacts } from './taint-facts.ts';

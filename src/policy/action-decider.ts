@@ -19,7 +19,7 @@ export function toPolicyRequest(request: ActionDecisionRequest): ActionRequest {
     return {
       action: request.action,
       resource: { type: 'Repository', id: repository },
-      context: { repository, environment: environment ?? '' },
+      context: { repository, environment: environment ?? '', ...taintOf(request) },
     };
   }
   const facts = request.context;
@@ -42,6 +42,12 @@ export function toPolicyRequest(request: ActionDecisionRequest): ActionRequest {
       force: facts.force === true,
       defaultBranch: flag('defaultBranch'),
       protectedBranch: flag('protectedBranch'),
+      ...taintOf(request),
     },
   };
+}
+
+/** The task's taint the gateway found in its journal, passed on as it is; nothing when it gave none. */
+function taintOf(request: ActionDecisionRequest): { taint?: unknown } {
+  return request.context.taint === undefined ? {} : { taint: request.context.taint };
 }

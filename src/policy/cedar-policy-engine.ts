@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { describeError } from '../spec/errors.ts';
 import type { ActionRequest, PolicyDecision, PolicyEngine, PolicyResource } from '../spec/policy.ts';
+import { type TaintFacts, UNTAINTED } from '../spec/provenance.ts';
 import { SANDBOX_WORKDIR } from '../spec/sandbox.ts';
 import type { DecisionKind, ToolCall } from '../spec/types.ts';
 import { type EntityJson, statefulIsAuthorized } from './internal/cedar.ts';
@@ -34,6 +35,11 @@ export interface CedarPolicyEngineSettings {
   unparsable: 'ask' | 'deny';
   /** Shares one bash parser between engines; default: a parser of its own, loaded on first use. */
   shellParser?: ShellParser;
+  /**
+   * The task's taint at the moment of each request (`context.taint`); an action request that carries
+   * its own `taint` keeps it. Default: untainted. Given only to bundles whose schema declares it.
+   */
+  taint?: (() => TaintFacts) | undefined;
 }
 
 /** One Cedar request made for a decision, with its outcome: what `warden policy explain` shows. */
@@ -142,6 +148,7 @@ export function createCedarPolicyEngine(settings: CedarPolicyEngineSettings): Ce
     context: Record<string, unknown>,
     validate: boolean,
   ): PolicyEvaluation => {
+    context = withTaint(ensure().bundle, context, settings.taint);
     const key = JSON.stringify([action, resource.type, resource.id, validate, context]);
     const known = answers.get(key);
     if (known !== undefined) {
@@ -406,6 +413,26 @@ interface Beyond {
   reason: string;
   decision: 'ask' | 'deny';
   message: string;
+}
+
+/**
+ * The context with the task's `taint` (the request's own, else the task's now, else untainted), for a
+ * bundle whose schema declares it; without it for one that does not (its validation would refuse it).
+ */
+function withTaint(
+  bundle: PolicyBundle,
+  context: Record<string, unknown>,
+  taint: (() => TaintFacts) | undefined,
+): Record<string, unknown> {
+  const { taint: given, ...rest } = context;
+  if (!declaresTaint(bundle)) return rest;
+  const facts = (given as TaintFacts | undefined) ?? taint?.() ?? UNTAINTED;
+  return { ...rest, taint: { tainted: facts.tainted, sources: [...facts.sources], since: facts.since } };
+}
+
+/** Whether the bundle's schema gives its requests `context.taint` (the default bundle's does). */
+export function declaresTaint(bundle: PolicyBundle): boolean {
+  return /\btaint\s*:/.test(bundle.schema);
 }
 
 function refusal(bundle: PolicyBundle, reason: string, id: string): PolicyExplanation {

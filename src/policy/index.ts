@@ -8,7 +8,7 @@ export type {
   PolicyExplanation,
   PolicyPrincipal,
 } from './cedar-policy-engine.ts';
-export { createCedarPolicyEngine } from './cedar-policy-engine.ts';
+export { createCedarPolicyEngine, declaresTaint } from './cedar-policy-engine.ts';
 export { defaultBundleDir } from './default-bundle-dir.ts';
 export type { BundlePolicy, PolicyBundle, PolicyBundleSource } from './load-policy-bundle.ts';
 export { compilePolicyBundle, loadPolicyBundle } from './load-policy-bundle.ts';

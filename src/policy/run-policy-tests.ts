@@ -12,6 +12,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../spec/errors.ts';
+import { UNTAINTED } from '../spec/provenance.ts';
 import type { DecisionKind } from '../spec/types.ts';
 import { createCedarPolicyEngine, type PolicyPrincipal } from './cedar-policy-engine.ts';
 import { loadPolicyBundle } from './load-policy-bundle.ts';
@@ -23,6 +24,11 @@ const Principal = z.object({
   team: z.string().default('test-team'),
   trustTier: z.number().int().default(1),
 });
+const Taint = z
+  .array(z.string())
+  .min(1)
+  .optional()
+  .describe('the kinds of untrusted source that tainted the task (issue, network...); default: untainted');
 const Case = z.union([
   z.strictObject({
     name: z.string().optional().describe('what the case shows; defaults to the call'),
@@ -33,6 +39,7 @@ const Case = z.union([
       ),
     input: z.unknown().describe("the tool's input, as the model would send it"),
     principal: Principal.partial().optional(),
+    taint: Taint,
     expect: Expect,
   }),
   z.strictObject({
@@ -41,6 +48,7 @@ const Case = z.union([
     resource: z.object({ type: z.enum(['Repository', 'Path', 'Host', 'Branch', 'Command']), id: z.string() }),
     context: z.record(z.string(), z.unknown()).default({}),
     principal: Principal.partial().optional(),
+    taint: Taint,
     expect: Expect,
   }),
 ]);
@@ -126,6 +134,10 @@ export async function runPolicyTests(dir: string): Promise<PolicyTestReport> {
           workspace: { hostDir: workspace },
           unparsable: parsed.data.unparsable,
           shellParser,
+          taint: () =>
+            testCase.taint === undefined
+              ? UNTAINTED
+              : { tainted: true, sources: testCase.taint, since: '2026-01-01T00:00:00.000Z' },
         });
         const decision =
           'tool' in testCase

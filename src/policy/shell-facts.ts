@@ -30,6 +30,8 @@ export interface ShellFacts {
   remoteEffectUncertain: boolean;
   hiddenCharacters: boolean;
   mixedScripts: boolean;
+  /** Hosts named by URLs in its words (`https://host/...`, `git@host:path`), lower case. */
+  urlHosts: string[];
   /** Not given to Cedar: the write targets as resolved, for `warden policy explain`. */
   [extra: string]: unknown;
 }
@@ -124,8 +126,25 @@ export function deriveShellFacts(
     remoteEffectUncertain: remote.uncertain,
     hiddenCharacters: lineFacts.hiddenCharacters,
     mixedScripts: lineFacts.mixedScripts,
+    urlHosts: urlHostsOf([command.line, ...args.map((word) => word.value)]),
     resolvedWrites,
   };
+}
+
+/** `scheme://[user@]host`, and git's `user@host:path`. */
+const URL_HOST =
+  /\b[a-z][a-z0-9+.-]*:\/\/(?:[^\s/@'"]*@)?(\[[0-9a-f:.]+\]|[^\s/:'"?#)\\]+)|\b[\w.-]+@([a-z0-9-]+(?:\.[a-z0-9-]+)+):(?!\/\/)/gi;
+
+/** The hosts URLs in `texts` name, once each, in lower case. */
+function urlHostsOf(texts: readonly string[]): string[] {
+  const hosts = new Set<string>();
+  for (const text of texts) {
+    for (const match of text.matchAll(URL_HOST)) {
+      const host = (match[1] ?? match[2] ?? '').toLowerCase().replace(/\.$/, '');
+      if (host !== '') hosts.add(host);
+    }
+  }
+  return [...hosts];
 }
 
 /** A word that starts in the home directory through a variable: `$HOME/.ssh`, `"${HOME}"/.aws`. */

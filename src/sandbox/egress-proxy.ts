@@ -26,6 +26,8 @@ export interface EgressProxySettings {
    * Default: none. Credentialed upstreams and secrets carry their own `allowWrite`.
    */
   readOnly?: EgressAllowList | readonly string[];
+  /** A reason to refuse a target the allow-list admits (see `SandboxEgress.hold`); default: none. */
+  hold?: ((host: string, port: number) => string | undefined) | undefined;
   /** Placeholders to replace and credentialed upstreams, from `createSecretPlaceholders`. Default: none. */
   secrets?: EgressSecretSettings;
   /** Client connections open at once; more are closed at once and recorded as refused. Default 64. */
@@ -72,6 +74,7 @@ export function createEgressProxy(settings: EgressProxySettings): EgressProxy {
     allow,
     readOnly: isCompiled(readOnly) ? readOnly : createEgressAllowList(readOnly),
     resolve: settings.resolve ?? resolveWithSystemDns,
+    hold: settings.hold,
     secrets: settings.secrets ?? { substitutions: [], upstreams: [] },
     idleTimeoutMs: settings.idleTimeoutMs ?? 60_000,
     connectTimeoutMs: settings.connectTimeoutMs ?? 10_000,

@@ -1,5 +1,6 @@
 import type { ActionDecisionRequest, ActionName } from './actions.ts';
 import type { ApprovalState } from './approvals.ts';
+import type { ContextSource } from './provenance.ts';
 import type { EgressConnection } from './sandbox.ts';
 import type {
   Decision,
@@ -273,6 +274,11 @@ export interface JournalEventFields {
    * tool calls in `dropped` (all older than the turns kept whole) were replaced by short stubs naming the
    * call. A resume replays it on the same messages, so the resumed task sends what this one would have.
    */
+  /**
+   * Untrusted content entered the task (`ContextSource` of `spec/provenance.ts`): from now on its policy
+   * requests carry `context.taint`, and the default bundle asks a human before anything leaves.
+   */
+  'context-tainted': ContextSource;
   'context-compacted': {
     /** The model call the compaction came before (that call's `step`); the stubs name it. */
     step: number;
@@ -475,6 +481,7 @@ export const EVENT_TYPES = [
   'decision',
   'budget-exceeded',
   'stuck-detected',
+  'context-tainted',
   'context-compacted',
   'workspace-ready',
   'branch-created',

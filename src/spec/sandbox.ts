@@ -190,6 +190,11 @@ export interface SandboxEgress {
   readOnly?: readonly string[];
   /** Called once per connection or request, allowed or refused, when it ends. */
   onConnection?: (connection: EgressConnection) => void;
+  /**
+   * Asked for each target the allow-list admits: a reason to refuse it now (a tainted task holds back
+   * hosts beyond the package registries), or undefined to let it through. Default: nothing held.
+   */
+  hold?: (host: string, port: number) => string | undefined;
 }
 
 /** One workspace's isolated environment. Calls after `destroy` throw `sandbox-failed`. */

@@ -184,6 +184,7 @@ export async function decideAlert(
       agent: settings.agent,
       requestedBy: `alert:${alert.sender}`,
       trigger,
+      sources: [{ kind: 'alert', label: `the alert "${alert.title}" from ${alert.sender}` }],
       shadow: settings.mode === undefined ? undefined : settings.mode === 'shadow',
     },
   };

@@ -62,6 +62,11 @@ export interface AuditReport {
       issuedAt: string;
       expiresAt: string;
     }>;
+    /**
+     * The untrusted content that entered the task (`context-tainted`), first first: from then on its
+     * policy requests carried `context.taint`. Empty: the task was never tainted.
+     */
+    taint: Array<{ seq: number; at: string; kind: string; label: string; author: string | null }>;
   };
   /** What did it touch. */
   touched: {
@@ -115,6 +120,7 @@ export function auditOf(
   const requests = new Map<string, JournalEvent<'approval-request'>>();
   const approvals: AuditReport['authority']['approvals'] = [];
   const credentials: AuditReport['authority']['credentials'] = [];
+  const taint: AuditReport['authority']['taint'] = [];
   const hosts = new Map<string, AuditReport['touched']['hosts'][number]>();
   const external: AuditReport['touched']['externalActions'] = [];
   let branch: JournalEvent<'branch-created'> | undefined;
@@ -232,6 +238,15 @@ export function auditOf(
         push(event, 'approval', event.tool, event.approvalId, `${event.status} by ${event.decidedBy ?? '-'}`);
         break;
       }
+      case 'context-tainted':
+        taint.push({
+          seq: event.seq,
+          at: event.at,
+          kind: event.kind,
+          label: event.label,
+          author: event.author ?? null,
+        });
+        break;
       case 'credential-issued':
         credentials.push({
           kind: event.kind,
@@ -305,6 +320,7 @@ export function auditOf(
       consequential,
       approvals,
       credentials,
+      taint,
     },
     touched: {
       filesRead: [...read].sort(),

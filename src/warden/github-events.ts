@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import type { Config } from '../config/index.ts';
+import type { ContextSource } from '../spec/provenance.ts';
+
+const Author = z.looseObject({ login: z.string() }).nullish();
 
 /** The parts of a payload the triggers read; anything else in it is left alone. */
 export const EventPayload = z.looseObject({
@@ -14,6 +17,7 @@ export const EventPayload = z.looseObject({
       head_branch: z.string().nullish(),
       head_sha: z.string().nullish(),
       html_url: z.string().nullish(),
+      head_repository: z.looseObject({ full_name: z.string() }).nullish(),
     })
     .optional(),
   check_suite: z
@@ -30,6 +34,8 @@ export const EventPayload = z.looseObject({
       title: z.string(),
       body: z.string().nullish(),
       html_url: z.string().nullish(),
+      user: Author,
+      author_association: z.string().optional(),
     })
     .optional(),
   label: z.looseObject({ name: z.string() }).optional(),
@@ -40,9 +46,18 @@ export const EventPayload = z.looseObject({
       body: z.string().nullish(),
       html_url: z.string().nullish(),
       head: z.looseObject({ ref: z.string() }),
+      user: Author,
+      author_association: z.string().optional(),
     })
     .optional(),
-  comment: z.looseObject({ body: z.string(), html_url: z.string().nullish() }).optional(),
+  comment: z
+    .looseObject({
+      body: z.string(),
+      html_url: z.string().nullish(),
+      user: Author,
+      author_association: z.string().optional(),
+    })
+    .optional(),
 });
 
 /** Something of the forge a task is given in its text before it starts. */
@@ -60,6 +75,26 @@ export interface EventTask {
   needs?: ForgeContext | undefined;
   /** What a task on Warden's own checkout starts from: the commit, the pull request's head; default HEAD. */
   ref?: string | undefined;
+  /** Where the task's text comes from beyond Warden's own words, with the author's association. */
+  sources: AuthoredSource[];
+}
+
+/** A source of a task's text and its author's GitHub association (`MEMBER`, `NONE`…), when known. */
+export type AuthoredSource = ContextSource & { association?: string | undefined };
+
+/** The source of a forge text: its kind, what it is, its author and their association. */
+function authored(
+  kind: 'issue' | 'pull-request' | 'comment',
+  label: string,
+  thing: { user?: { login: string } | null | undefined; author_association?: string | undefined },
+): AuthoredSource {
+  const author = thing.user?.login;
+  return {
+    kind,
+    label: author === undefined ? label : `${label} by @${author}`,
+    author,
+    association: thing.author_association,
+  };
 }
 
 /** The footer of Warden's own comments (`commentBody`): a comment carrying it never starts work. */
@@ -88,6 +123,18 @@ export function taskOf(
         payload.workflow_run?.id === undefined
           ? undefined
           : { kind: 'run-logs', runId: payload.workflow_run.id },
+      // Logs of a run on the repository's own code are the repository's; a fork's (or one whose head
+      // GitHub does not name) print what an outsider wrote.
+      sources:
+        payload.workflow_run?.id === undefined ||
+        payload.workflow_run.head_repository?.full_name === payload.repository?.full_name
+          ? []
+          : [
+              {
+                kind: 'ci-log',
+                label: `the logs of ${name} run ${payload.workflow_run.id} from ${payload.workflow_run.head_repository?.full_name ?? 'an unnamed repository'}`,
+              },
+            ],
     };
   }
   if (rule.event === 'pull_request') {
@@ -102,6 +149,7 @@ export function taskOf(
       number: pull.number,
       needs: { kind: 'diff', number: pull.number },
       ref: `refs/pull/${pull.number}/head`,
+      sources: [authored('pull-request', `pull request #${pull.number}`, pull)],
     };
   }
   if (rule.event === 'issue_comment') {
@@ -121,6 +169,10 @@ export function taskOf(
       url: comment.html_url ?? issue.html_url ?? undefined,
       subject: `issue#${issue.number}`,
       number: issue.number,
+      sources: [
+        authored('issue', `issue #${issue.number}`, issue),
+        authored('comment', `a comment on issue #${issue.number}`, comment),
+      ],
     };
   }
   if (payload.action !== 'labeled' || !payload.issue || payload.label?.name !== rule.label) return undefined;
@@ -130,5 +182,6 @@ export function taskOf(
     url: issue.html_url ?? undefined,
     subject: `issue#${issue.number}`,
     number: issue.number,
+    sources: [authored('issue', `issue #${issue.number}`, issue)],
   };
 }

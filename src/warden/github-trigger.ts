@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.ts';
 import type { TaskTrigger } from '../spec/journal-events.ts';
-import { EventPayload, type ForgeContext, taskOf } from './github-events.ts';
+import type { ContextSource } from '../spec/provenance.ts';
+import { type AuthoredSource, EventPayload, type ForgeContext, taskOf } from './github-events.ts';
 import type { TaskRequest } from './task-operations.ts';
 
 /** The value of `triggers.github.repositories` that asks Warden to keep its own checkout. */
@@ -177,9 +178,32 @@ function decide(
         agent: rule.agent,
         requestedBy: `github:${actor}`,
         trigger,
+        sources: untrustedOf(found.sources, actor, config.provenance.trustedAssociations),
         shadow: rule.mode === undefined ? undefined : rule.mode === 'shadow',
       },
     };
   }
   return { reason: `no trigger for ${event}` };
+}
+
+/**
+ * The sources of a triggered task's text that taint it: forge text by an author who is neither the
+ * event's actor (whose write access is checked before any task starts) nor of a trusted association;
+ * CI logs always. An author or association GitHub did not give counts as untrusted.
+ */
+export function untrustedOf(
+  sources: readonly AuthoredSource[],
+  actor: string,
+  trustedAssociations: readonly string[],
+): ContextSource[] {
+  return sources
+    .filter(
+      (source) =>
+        source.kind === 'ci-log' ||
+        !(
+          (source.author !== undefined && source.author === actor) ||
+          (source.association !== undefined && trustedAssociations.includes(source.association))
+        ),
+    )
+    .map(({ association: _association, ...source }) => source);
 }

@@ -9,6 +9,7 @@ import {
 } from '../agent/index.ts';
 import { resolveRepository } from '../sandbox/index.ts';
 import type { JournalEvent, TaskTrigger } from '../spec/journal-events.ts';
+import type { ContextSource } from '../spec/provenance.ts';
 import type { Task } from '../spec/types.ts';
 import type { TaskOutcome } from '../store/index.ts';
 import { resolveAgent } from './agent-config.ts';
@@ -42,6 +43,11 @@ export interface TaskRequest {
   taskId?: string | undefined;
   /** What started it without a person (a webhook); recorded in its journal. */
   trigger?: TaskTrigger | undefined;
+  /**
+   * The untrusted sources of its text (an issue body by an outside author, CI logs): each taints the
+   * task from its start (`context-tainted`). Undefined: the text is the operator's.
+   */
+  sources?: readonly ContextSource[] | undefined;
   /** Shadow mode (deliver nothing; keep and show the would-be pull request); default the agent's `mode`. */
   shadow?: boolean | undefined;
   /**
@@ -129,6 +135,7 @@ export async function runTaskWith(
       requestedBy: request.requestedBy ?? parts.env.USER ?? 'local',
       createBranch: request.createBranch ?? true,
       trigger: request.trigger,
+      sources: request.sources,
       shadow: request.shadow ?? shadow,
     }),
   );

@@ -6,6 +6,7 @@ import {
   type OrchestratorRuntime,
   type PipelineStage,
   parseRecordedLimits,
+  type TaintSettings,
   type TaskLimits,
   type TaskRuntime,
 } from '../agent/index.ts';
@@ -19,8 +20,13 @@ import {
 import { withPackageGuard } from '../guard/package-guard/index.ts';
 import type { Journal } from '../journal/index.ts';
 import { createTaskModels, type PriceTable, type TaskModels } from '../model/index.ts';
-import { createCedarPolicyEngine, createShellParser, type PolicyBundle } from '../policy/index.ts';
-import { sandboxEgressOf } from '../sandbox/index.ts';
+import {
+  createCedarPolicyEngine,
+  createShellParser,
+  declaresTaint,
+  type PolicyBundle,
+} from '../policy/index.ts';
+import { createEgressAllowList, EGRESS_GROUPS, sandboxEgressOf } from '../sandbox/index.ts';
 import type { Environment } from '../spec/env.ts';
 import type { SandboxDriver } from '../spec/sandbox.ts';
 import type { Store } from '../spec/store.ts';
@@ -200,25 +206,33 @@ export async function createTaskRuntime(
       // The first decision meets it again.
     }
   };
+  if (!declaresTaint(bundle) && !warnedTaint.has(bundle.hash)) {
+    warnedTaint.add(bundle.hash);
+    parts.warn(
+      `the policy bundle's schema gives no context.taint, so untrusted input (an issue body, CI logs) makes nothing ask: add \`taint: Taint\` to its context types and the rules of the default bundle's taint.cedar (see docs/architecture/untrusted-content.md)`,
+    );
+  }
   // One guard per task: its registry lookups are cached for the task's life.
   const packageGuard = packageGuardOf(config);
   const runtime: TaskRuntime = {
     store,
     journal,
     sandbox: parts.sandbox(),
-    createDecider: (workspaceDir) => {
+    createDecider: (workspaceDir, taint) => {
       const engine = createCedarPolicyEngine({
         bundle,
         principal: { agent: agent.name, team: agent.team, trustTier: config.agent.trustTier },
         workspace: { hostDir: workspaceDir, protectedPaths: config.sandbox.protectedPaths },
         shellParser,
         unparsable: config.policy.unparsable,
+        taint,
       });
       if (packageGuard === undefined) return engine;
       // Lockfiles and requirement files are read through the same view the file tools get.
       const workspace = createWorkspaceFiles(workspaceDir, config.sandbox.protectedPaths);
       return withPackageGuard(engine, { guard: packageGuard, parser: shellParser, workspace });
     },
+    taintSettings: taintSettingsOf(config),
     approvals: parts.approvals,
     ledger,
     breakers,
@@ -332,4 +346,23 @@ function egressHostsOf(egress: ReturnType<typeof sandboxEgressOf>): string[] {
   if (!egress) return [];
   const upstreams = (egress.upstreams ?? []).map((upstream) => `upstream:${upstream.name}=${upstream.url}`);
   return [...new Set([...egress.allow, ...upstreams])].sort();
+}
+
+/** Bundles already warned about lacking `context.taint`, by hash: once per process. */
+const warnedTaint = new Set<string>();
+
+/**
+ * Which sources taint the config's tasks: its `provenance.untrusted`; responses from the package
+ * registries of its egress groups never taint (what they serve is judged by the package guard).
+ */
+function taintSettingsOf(config: Config): TaintSettings {
+  const registries = createEgressAllowList(
+    config.sandbox.egress.groups.flatMap(
+      (group) => EGRESS_GROUPS[typeof group === 'string' ? group : group.name],
+    ),
+  );
+  return {
+    untrusted: new Set(config.provenance.untrusted),
+    quietHost: (host, port) => registries.allows(host, port),
+  };
 }

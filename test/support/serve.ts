@@ -96,7 +96,9 @@ export function exampleOf(event: string, action: string): Record<string, unknown
  * GitHub's example of a completed `workflow_run` (of Codertocat/Hello-World), made a failure on `branch`
  * by `sender`, as a CI failure webhook would come.
  */
-export function workflowRun(options: { branch?: string; sender?: string; conclusion?: string } = {}) {
+export function workflowRun(
+  options: { branch?: string; sender?: string; conclusion?: string; fork?: string } = {},
+) {
   const payload = exampleOf('workflow_run', 'completed') as {
     repository: { full_name: string };
     workflow_run: { conclusion: string | null; head_branch: string; name: string };
@@ -105,6 +107,10 @@ export function workflowRun(options: { branch?: string; sender?: string; conclus
   payload.workflow_run.conclusion = options.conclusion ?? 'failure';
   payload.workflow_run.head_branch = options.branch ?? 'main';
   payload.sender.login = options.sender ?? 'octocat';
+  // A run of the repository's own branch (GitHub's example names a fork as its head).
+  (payload.workflow_run as { head_repository?: unknown }).head_repository = options.fork
+    ? { full_name: options.fork }
+    : structuredClone(payload.repository);
   return payload;
 }
 

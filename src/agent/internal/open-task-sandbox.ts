@@ -1,6 +1,7 @@
 import type { Journal } from '../../journal/index.ts';
 import type { Workspace } from '../../sandbox/index.ts';
 import type { ResourceLimits, Sandbox, SandboxDriver, SandboxEgress } from '../../spec/sandbox.ts';
+import type { TaskTaint } from '../task-taint.ts';
 
 export interface TaskSandboxSettings {
   driver: SandboxDriver;
@@ -13,6 +14,8 @@ export interface TaskSandboxSettings {
   protectedPaths?: readonly string[] | undefined;
   /** What the sandbox may reach through the egress proxy. Undefined: nothing. */
   egress?: Omit<SandboxEgress, 'onConnection'> | undefined;
+  /** The task's taint: grown by network responses, and what holds hosts back once it is tainted. */
+  taint?: TaskTaint | undefined;
 }
 
 /** A task's sandbox, and the journaling of its network connections. */
@@ -28,7 +31,7 @@ export interface TaskSandbox {
  * reordered. A sandbox that cannot be opened removes the workspace before the error goes on.
  */
 export async function openTaskSandbox(settings: TaskSandboxSettings): Promise<TaskSandbox> {
-  const { journal, taskId, workspace } = settings;
+  const { journal, taskId, workspace, taint } = settings;
   let connections = Promise.resolve();
   const sandbox = await settings.driver
     .create({
@@ -38,10 +41,14 @@ export async function openTaskSandbox(settings: TaskSandboxSettings): Promise<Ta
       egress: settings.egress && {
         ...settings.egress,
         onConnection: (connection) => {
+          // The taint grows at once (the next decision sees it); its entry follows the connection's.
+          const tainting = settings.taint?.connection(connection);
           connections = connections
             .then(() => journal.append(taskId, 'net-connect', { ...connection }))
+            .then(() => tainting)
             .then(() => undefined);
         },
+        ...(taint === undefined ? {} : { hold: (host: string, port: number) => taint.hold(host, port) }),
       },
     })
     .catch(async (error: unknown) => {

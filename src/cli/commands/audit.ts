@@ -135,6 +135,8 @@ function formatAudit(report: AuditReport): string {
       `  approval ${approval.approvalId} (${approval.tool}): ${approval.status} by ${approval.decidedBy ?? '-'} at ${approval.decidedAt ?? '-'}${approval.reason ? `: ${approval.reason}` : ''}`,
     );
   }
+  for (const source of authority.taint)
+    lines.push(`  tainted at #${source.seq} ${source.at} by ${source.kind}: ${source.label}`);
   for (const credential of authority.credentials) {
     lines.push(
       `  credential ${credential.kind} for ${credential.repository} [${credential.scope.join(', ')}] ${credential.issuedAt} until ${credential.expiresAt}`,

@@ -100,6 +100,8 @@ function describe(event: JournalEvent): string {
       return `${event.tool} ${oneLine(JSON.stringify(event.input), 100)}`;
     case 'tool-call-end':
       return `${event.tool} ${event.isError ? 'error' : 'ok'}${event.exitCode === undefined || event.exitCode === null ? '' : ` exit ${event.exitCode}`} ${event.durationMs} ms, ${event.outputChars} chars: ${oneLine(event.output, 60)}`;
+    case 'context-tainted':
+      return `untrusted ${event.kind}: ${event.label}; from now on the task's requests carry context.taint`;
     case 'net-connect':
       return `${event.method} ${event.host}:${event.port} ${event.decision === 'allow' ? 'allowed' : 'refused'} (${event.reason}), ${event.bytesUp} B up, ${event.bytesDown} B down`;
     case 'branch-created':

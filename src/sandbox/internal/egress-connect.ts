@@ -44,7 +44,7 @@ export async function handleConnect(
     refuseRaw(client, '400 Bad Request', 'malformed CONNECT target');
     return;
   }
-  const verdict = await decideEgress(target.host, target.port, context.allow, context.resolve);
+  const verdict = await decideEgress(target.host, target.port, context.allow, context.resolve, context.hold);
   if (verdict.decision === 'refuse') {
     record.finish({
       host: verdict.host,

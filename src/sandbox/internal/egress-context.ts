@@ -13,6 +13,8 @@ export interface EgressContext {
   /** Hosts whose plain-HTTP requests may only read (GET and HEAD). */
   readOnly: EgressAllowList;
   resolve: EgressResolver;
+  /** A reason to refuse a target the allow-list admits; undefined: none is held. */
+  hold?: ((host: string, port: number) => string | undefined) | undefined;
   secrets: EgressSecretSettings;
   idleTimeoutMs: number;
   connectTimeoutMs: number;

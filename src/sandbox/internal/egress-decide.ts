@@ -22,6 +22,7 @@ export async function decideEgress(
   port: number,
   allow: EgressAllowList,
   resolve: EgressResolver,
+  hold?: (host: string, port: number) => string | undefined,
 ): Promise<EgressDecision> {
   const parsed = parseHost(rawHost);
   const host = parsed.kind === 'name' ? parsed.name : parsed.kind === 'address' ? parsed.address : rawHost;
@@ -31,6 +32,8 @@ export async function decideEgress(
     if (parsed.kind === 'invalid') return refuse(parsed.reason);
     if (parsed.kind === 'address') {
       if (!allow.allows(parsed.address, port)) return refuse('IP literal not on the allow-list');
+      const held = hold?.(parsed.address, port);
+      if (held !== undefined) return refuse(held);
       const forbidden = forbiddenAddressReason(parsed.address);
       if (forbidden !== null) return refuse(`address is ${forbidden}`);
       return { decision: 'allow', host, addresses: [parsed.address] };
@@ -38,6 +41,8 @@ export async function decideEgress(
     const name = parsed.name;
     if (DENIED_NAMES.includes(name) || name.endsWith('.localhost')) return refuse('name is never reachable');
     if (!allow.allows(name, port)) return refuse('not on the allow-list');
+    const held = hold?.(name, port);
+    if (held !== undefined) return refuse(held);
     let timer: NodeJS.Timeout | undefined;
     const answer = await Promise.race([
       resolve(name),

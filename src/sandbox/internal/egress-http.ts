@@ -199,7 +199,7 @@ export async function handleHttpRequest(
   if (headerName !== hostName || headerPort !== port) {
     return refused(hostName, port, 403, 'Host header does not match the request target');
   }
-  const verdict = await decideEgress(hostName, port, context.allow, context.resolve);
+  const verdict = await decideEgress(hostName, port, context.allow, context.resolve, context.hold);
   if (verdict.decision === 'refuse') return refused(verdict.host, port, 403, verdict.reason);
   const readOnly = writeRefusal(context, method, verdict.host, port, request);
   if (readOnly !== null) return refused(verdict.host, port, 405, readOnly);

@@ -53,6 +53,7 @@ export async function startSandboxEgress(
       resolve,
       secrets: placeholders.proxy,
       onConnection: egress.onConnection ?? (() => {}),
+      hold: egress.hold,
     });
     await proxy.listenOnSocket(socketPath);
     return {
