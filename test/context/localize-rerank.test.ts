@@ -220,4 +220,46 @@ describe('the rerank of the first turn localization (real CLI, scripted model)',
       expect(start.prompt?.startsWith(`${located.text}\n\n${TASK}`)).toBe(true);
     expect(resumed.body.costUsd).toBeCloseTo(charged(events, located.rerank), 9);
   });
+
+  it("localizes an orchestrator once, for its planner's first turn", async () => {
+    const reversed = [...searched].reverse();
+    const config = `${CONFIG}agents:
+  planned:
+    pattern: orchestrator
+    check: "true"
+    localize:
+      k: 3
+      tokens: 400
+      rerank:
+        candidates: 3
+    worker:
+      tools: [write_file]
+`;
+    const subtask = { id: 'a', goal: 'Write a.txt.', check: 'test -f a.txt' };
+    const script = {
+      model: 'anthropic:claude-haiku-4-5',
+      roles: {
+        rerank: {
+          turns: [{ text: JSON.stringify(reversed), usage: { input_tokens: 300, output_tokens: 30 } }],
+        },
+        planner: {
+          turns: [{ tool_calls: [{ name: 'plan', input: { subtasks: [subtask] } }], usage }, say('planned')],
+        },
+        'worker:a': {
+          turns: [
+            { tool_calls: [{ name: 'write_file', input: { path: 'a.txt', content: 'a\n' } }], usage },
+            say('done'),
+          ],
+        },
+      },
+    };
+    const result = await run('orchestrator', script, config, '--agent', 'planned');
+    expect(result.code, result.stderr).toBe(0);
+    const located = localizedIn(result.events);
+    expect(located.rerank).toMatchObject({ order: reversed, applied: true });
+    expect(listed(located.text)).toEqual(reversed);
+    const types = result.events.map((event) => event.type);
+    expect(types.indexOf('context-localized')).toBeLessThan(types.indexOf('model-request'));
+    expect(result.body.costUsd).toBeCloseTo(charged(result.events, located.rerank), 9);
+  });
 });
