@@ -26,3 +26,19 @@ export type {
 export { breakerScopesOf, SpendLedger } from './spend-ledger.ts';
 export type { GuardReserveResult, GuardStop, TaskGuardSettings } from './task-guard.ts';
 export { TaskGuard } from './task-guard.ts';
+export type {
+  InstructionFinding,
+  InstructionKind,
+  InvisibleFinding,
+  InvisibleKind,
+  RevealedText,
+  SpotlightOptions,
+  UntrustedSource,
+} from './untrusted-text.ts';
+export {
+  DATAMARK,
+  findInstructionLike,
+  revealInvisible,
+  SPOTLIGHT_INSTRUCTIONS,
+  spotlight,
+} from './untrusted-text.ts';
