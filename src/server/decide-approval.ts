@@ -34,3 +34,15 @@ export async function decideApproval(
     return { approval, resumed: false };
   return { approval, resumed: queue.add(task.id) };
 }
+
+/**
+ * Whether a task that has just paused goes on at once: it waits for approval and none of its requests
+ * is pending any more (a human decided while it was still pausing, when `decideApproval` could not
+ * queue it yet).
+ */
+export async function decidedWhilePausing(warden: Warden, taskId: string): Promise<boolean> {
+  const task = await warden.findTask(taskId);
+  if (task.status !== 'awaiting_approval') return false;
+  const pending = await warden.approvals();
+  return !pending.some((request) => request.taskId === taskId);
+}

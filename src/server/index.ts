@@ -1,3 +1,4 @@
+export { decidedWhilePausing } from './decide-approval.ts';
 export { registerFleetSchedules, startSchedules } from './schedules.ts';
 export { createServerApp } from './server-app.ts';
 export type { QueuedTask } from './task-queue.ts';

@@ -14,6 +14,11 @@ export interface QueuedTask {
 export interface TaskRunners {
   run(request: TaskRequest & { taskId: string }): Promise<TaskResult | string>;
   resume(taskId: string): Promise<TaskResult | string>;
+  /**
+   * Asked once a run or resume has settled: whether the task goes on at once (it paused for approvals a
+   * human had all decided before it finished pausing). Default: never.
+   */
+  goesOn?(taskId: string): Promise<boolean>;
 }
 
 /** Tasks handed to a fleet are remembered as queued (until the store has them) up to this many. */
@@ -96,8 +101,11 @@ export class TaskQueue {
             task.error = error instanceof Error ? error.message : String(error);
           },
         )
-        .finally(() => {
+        .then(() => (task.state === 'done' ? this.#runners.goesOn?.(task.taskId) : false))
+        .catch(() => false)
+        .then((goesOn) => {
           this.#running -= 1;
+          if (goesOn === true) this.add(task.taskId);
           if (this.#running === 0 && this.#draining) this.#idle?.();
           this.#next();
         });

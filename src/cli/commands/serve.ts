@@ -1,5 +1,11 @@
 import { serve } from '@hono/node-server';
-import { createServerApp, registerFleetSchedules, startSchedules, TaskQueue } from '../../server/index.ts';
+import {
+  createServerApp,
+  decidedWhilePausing,
+  registerFleetSchedules,
+  startSchedules,
+  TaskQueue,
+} from '../../server/index.ts';
 import { describeError, UserError } from '../../spec/errors.ts';
 import { parseCommandArgs, positiveInteger } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -62,6 +68,8 @@ export async function serveCommand(argv: string[], io: CommandIo): Promise<numbe
           throw error;
         }),
       resume: (taskId) => (fleet ? warden.enqueueResume(taskId) : warden.resumeTask(taskId, {})),
+      // An approval decided while its task was still pausing: the task goes on now.
+      goesOn: (taskId) => (fleet ? Promise.resolve(false) : decidedWhilePausing(warden, taskId)),
     },
     concurrency,
     { handsOff: fleet },
