@@ -1,6 +1,19 @@
-import { constants } from 'node:fs';
-import { type FileHandle, lstat, open, readdir, realpath } from 'node:fs/promises';
+import {
+  closeSync,
+  constants,
+  type Dirent,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  type Stats,
+} from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   type IgnoreRules,
   isIgnored,
@@ -46,8 +59,8 @@ export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 /** Bytes read from the head of a file to tell text from binary, as git and ripgrep do. */
 const SNIFF_BYTES = 8 * 1024;
 const ALWAYS_SKIPPED = new Set(['.git', 'node_modules']);
-/** Files whose heads are sniffed at once: enough to overlap I/O, few enough to bound open handles. */
-const PARALLEL_READS = 16;
+/** Longest stretch of synchronous file system calls before the walk lets the event loop run. */
+const SLICE_MS = 10;
 
 /**
  * The text files of a workspace: paths relative to `root`, `/`-separated, sorted by code unit.
@@ -78,20 +91,30 @@ export async function walkWorkspace(
   let truncated = false;
   // Depth-first with an explicit stack: a tree thousands of levels deep cannot overflow the call stack.
   const stack: Array<{ relative: string; rules: IgnoreRules[] }> = [{ relative: '', rules: [] }];
+  // Synchronous calls, a few milliseconds at a time: a promise per file costs more than the system call,
+  // and the event loop still runs between slices.
+  let sliceStart = performance.now();
+  const pause = async () => {
+    await yieldToEventLoop();
+    sliceStart = performance.now();
+  };
   while (stack.length > 0 && !truncated) {
+    if (performance.now() - sliceStart > SLICE_MS) await pause();
     const directory = stack.pop() as { relative: string; rules: IgnoreRules[] };
     const absolute = directory.relative === '' ? realRoot : path.join(realRoot, directory.relative);
-    const entries = await readdir(absolute, { withFileTypes: true }).catch((error) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(absolute, { withFileTypes: true });
+    } catch (error) {
       if (directory.relative === '') throw error;
-      return undefined;
-    });
-    if (entries === undefined) continue;
+      continue;
+    }
     // The directory was listed by its parent as a directory, not a link; if it was swapped for one
     // since, its real path has moved and it is not walked.
-    if (directory.relative !== '' && (await realpath(absolute).catch(() => '')) !== absolute) continue;
+    if (directory.relative !== '' && realPathOf(absolute) !== absolute) continue;
     const rules = [...directory.rules];
     if (entries.some((entry) => entry.name === '.gitignore' && entry.isFile())) {
-      const own = await readGitignore(path.join(absolute, '.gitignore'), directory.relative);
+      const own = readGitignore(path.join(absolute, '.gitignore'), directory.relative);
       if (own !== undefined) rules.push(own);
     }
     const candidates: string[] = [];
@@ -107,21 +130,19 @@ export async function walkWorkspace(
       // Symbolic links, sockets, FIFOs and devices are never listed.
     }
     candidates.sort(compareCodeUnits);
-    for (let start = 0; start < candidates.length && !truncated; start += PARALLEL_READS) {
-      const batch = candidates.slice(start, start + PARALLEL_READS);
-      const sizes = await Promise.all(
-        batch.map((relative) =>
-          textFileStat(path.join(realRoot, relative), maxFileBytes, options.known?.(relative)),
-        ),
-      );
-      for (const [index, found] of sizes.entries()) {
-        if (found === undefined) continue;
-        if (files.length >= maxFiles) {
-          truncated = true;
-          break;
-        }
-        files.push({ path: batch[index] as string, ...found });
+    for (const relative of candidates) {
+      if (performance.now() - sliceStart > SLICE_MS) await pause();
+      const absoluteFile = path.join(realRoot, relative);
+      // A file known unchanged is settled by one `lstat`; the others are opened and sniffed.
+      const found =
+        knownStat(absoluteFile, maxFileBytes, options.known?.(relative)) ??
+        textFileStat(absoluteFile, maxFileBytes);
+      if (found === undefined) continue;
+      if (files.length >= maxFiles) {
+        truncated = true;
+        break;
       }
+      files.push({ path: relative, ...found });
     }
     // Pushed in reverse so the stack pops them in order (the final sort does not depend on it, but
     // a truncated walk then keeps the first files in path order).
@@ -144,67 +165,84 @@ function isWanted(
   return !isIgnored(rules, relative, isDirectory);
 }
 
-async function readGitignore(file: string, base: string): Promise<IgnoreRules | undefined> {
-  const content = await readSmallText(file, MAX_GITIGNORE_BYTES);
+function readGitignore(file: string, base: string): IgnoreRules | undefined {
+  const content = readSmallText(file, MAX_GITIGNORE_BYTES);
   return content === undefined ? undefined : parseGitignore(content, base);
+}
+
+function realPathOf(absolute: string): string {
+  try {
+    return realpathSync.native(absolute);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The size and modification time of a file `known` as text with this size and time, when `lstat` still
+ * finds a regular file with both (no larger than `maxBytes`); otherwise undefined, and the file is
+ * sniffed again.
+ */
+function knownStat(
+  file: string,
+  maxBytes: number,
+  known: { bytes: number; mtimeMs: number } | undefined,
+): { bytes: number; mtimeMs: number } | undefined {
+  if (known === undefined) return undefined;
+  let stats: Stats | undefined;
+  try {
+    stats = lstatSync(file, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+  if (
+    stats?.isFile() &&
+    stats.size === known.bytes &&
+    stats.mtimeMs === known.mtimeMs &&
+    stats.size <= maxBytes
+  )
+    return { bytes: stats.size, mtimeMs: stats.mtimeMs };
+  return undefined;
 }
 
 /**
  * The size and modification time of a regular text file no larger than `maxBytes`, or undefined:
  * opened without following a final link and without blocking (a FIFO swapped in after the listing
- * neither hangs nor counts). A file `known` as text with this size and time is only `lstat`ed.
+ * neither hangs nor counts).
  */
-async function textFileStat(
-  file: string,
-  maxBytes: number,
-  known: { bytes: number; mtimeMs: number } | undefined,
-): Promise<{ bytes: number; mtimeMs: number } | undefined> {
-  if (known !== undefined) {
-    const stats = await lstat(file).catch(() => undefined);
-    if (
-      stats?.isFile() &&
-      stats.size === known.bytes &&
-      stats.mtimeMs === known.mtimeMs &&
-      stats.size <= maxBytes
-    ) {
-      return { bytes: stats.size, mtimeMs: stats.mtimeMs };
-    }
-  }
-  const handle = await openForReading(file);
-  if (handle === undefined) return undefined;
-  try {
-    const stats = await handle.stat();
+function textFileStat(file: string, maxBytes: number): { bytes: number; mtimeMs: number } | undefined {
+  return withOpenFile(file, (descriptor) => {
+    const stats = fstatSync(descriptor);
     if (!stats.isFile() || stats.size > maxBytes) return undefined;
     const head = Buffer.alloc(Math.min(SNIFF_BYTES, stats.size));
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const bytesRead = readSync(descriptor, head, 0, head.length, 0);
     if (head.subarray(0, bytesRead).includes(0)) return undefined;
     return { bytes: stats.size, mtimeMs: stats.mtimeMs };
-  } catch {
-    return undefined;
-  } finally {
-    await handle.close();
-  }
+  });
 }
 
-async function readSmallText(file: string, maxBytes: number): Promise<string | undefined> {
-  const handle = await openForReading(file);
-  if (handle === undefined) return undefined;
-  try {
-    const stats = await handle.stat();
+function readSmallText(file: string, maxBytes: number): string | undefined {
+  return withOpenFile(file, (descriptor) => {
+    const stats = fstatSync(descriptor);
     if (!stats.isFile() || stats.size > maxBytes) return undefined;
-    return await handle.readFile('utf8');
+    return readFileSync(descriptor, 'utf8');
+  });
+}
+
+/** `use` on the file opened for reading (no final link followed, never blocking); undefined on any error. */
+function withOpenFile<T>(file: string, use: (descriptor: number) => T | undefined): T | undefined {
+  let descriptor: number;
+  try {
+    descriptor = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    return use(descriptor);
   } catch {
     return undefined;
   } finally {
-    await handle.close();
-  }
-}
-
-async function openForReading(file: string): Promise<FileHandle | undefined> {
-  try {
-    return await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    return undefined;
+    closeSync(descriptor);
   }
 }
 
