@@ -1,11 +1,13 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../spec/errors.ts';
+import type { FileTags } from './file-tags.ts';
 import { normaliseTerm } from './internal/code-terms.ts';
+import { focusTerms } from './internal/focus.ts';
+import { rankTags, type TaggedFile } from './internal/rank-tags.ts';
 import { readInside } from './internal/read-inside.ts';
 import { type TaskTerms, taskTerms } from './internal/task-terms.ts';
 import { loadTermIndex, readSavedIndex, scoreBm25 } from './internal/term-index.ts';
-import { buildRepoMap } from './repo-map.ts';
 import { createTagCache } from './tag-cache.ts';
 import { walkWorkspace } from './workspace-walk.ts';
 
@@ -161,15 +163,16 @@ export async function localizeSignals(request: LocalizeRequest): Promise<Localiz
   const walk = await walkWorkspace(root, {
     maxFiles: request.maxFiles ?? 200_000,
     maxFileBytes,
-    known: saved === undefined ? undefined : (relative) => saved.known.get(relative),
+    known: saved?.known,
   });
   const paths = walk.files.map((file) => file.path);
+  const terms = taskTerms(request.task);
   const index = await loadTermIndex(root, walk.files, {
     cacheDir: request.cacheDir,
     maxFileBytes,
+    terms: new Set(terms.query),
     saved: saved?.saved,
   });
-  const terms = taskTerms(request.task);
   const bm25 = scoreBm25(index, terms.query);
   const pathScores = scorePaths(paths, terms);
   const candidateList = [
@@ -177,15 +180,15 @@ export async function localizeSignals(request: LocalizeRequest): Promise<Localiz
   ];
   const tagsDir = request.cacheDir === undefined ? undefined : path.join(request.cacheDir, 'tags');
   const cache = createTagCache({ dir: tagsDir });
-  const definitions = await Promise.all(
-    candidateList.map(async (position) => {
-      const content = await readInside(root, paths[position] as string, maxFileBytes);
-      if (content === undefined) return [];
-      return (await cache.tags(paths[position] as string, content)).tags.definitions;
+  const candidatePaths = candidateList.map((position) => paths[position] as string);
+  const tags = await Promise.all(
+    candidatePaths.map(async (file) => {
+      const content = await readInside(root, file, maxFileBytes);
+      return content === undefined ? undefined : (await cache.tags(file, content)).tags;
     }),
   );
-  const candidatePaths = candidateList.map((position) => paths[position] as string);
-  const mapRanks = await mapRanksOf(root, candidatePaths, request.task, tagsDir);
+  const definitions = tags.map((found) => found?.definitions ?? []);
+  const mapRanks = mapRanksOf(candidatePaths, tags, request.task);
   return {
     terms,
     considered: paths.length,
@@ -291,21 +294,34 @@ function bestSymbols(
     }));
 }
 
-async function mapRanksOf(
-  root: string,
-  files: string[],
+/**
+ * The repository map's PageRank of each candidate (`buildRepoMap` over the candidates, from the tags
+ * already read), personalised by the task; 0 for a file with no tags.
+ */
+function mapRanksOf(
+  files: readonly string[],
+  tags: ReadonlyArray<FileTags | undefined>,
   task: string,
-  cacheDir: string | undefined,
-): Promise<number[]> {
-  if (files.length === 0) return [];
-  const map = await buildRepoMap({
-    root,
-    files,
-    cacheDir,
-    focus: { text: task },
-    tokenBudget: 0,
+): number[] {
+  const tagged: TaggedFile[] = [];
+  files.forEach((file, at) => {
+    const found = tags[at];
+    if (found === undefined || found.via === 'skipped') return;
+    const references = new Map<string, number>();
+    for (const reference of found.references) {
+      references.set(reference.name, (references.get(reference.name) ?? 0) + 1);
+    }
+    tagged.push({ path: file, definitions: found.definitions, references });
   });
-  const ranks = new Map(map.files.map((file) => [file.path, file.rank]));
+  if (tagged.length === 0) return files.map(() => 0);
+  const ranking = rankTags(
+    tagged,
+    focusTerms(
+      tagged.map((file) => file.path),
+      { text: task },
+    ),
+  );
+  const ranks = new Map(tagged.map((file, at) => [file.path, ranking.fileRanks[at] as number]));
   return files.map((file) => ranks.get(file) ?? 0);
 }
 

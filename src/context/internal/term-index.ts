@@ -1,31 +1,29 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
-import { forEachTerm } from './code-terms.ts';
+import { createPostingsBuilder, mergePostings, type Postings } from './postings.ts';
 import { readInside } from './read-inside.ts';
+import { type IndexedFile, readTermIndex, type SavedTermIndex, writeTermIndex } from './term-index-file.ts';
 
 /**
- * An inverted index of a workspace's files: for each term, the files holding it and how often. A file's
- * document is its path's terms and its content's terms (`forEachTerm`). Postings are two flat typed
- * arrays, so 20,000 files cost a few tens of MB and load from disk in one read.
+ * An inverted index of a workspace's files, as much of it as a query needs: for each term, the files
+ * holding it and how often. A file's document is its path's terms and its content's terms
+ * (`forEachTerm`).
  */
 export interface TermIndex {
   /** Paths relative to the root, by document number. */
   paths: string[];
   /** Terms per document. */
   lengths: Uint32Array;
-  /** Document number of each posting, grouped by term. */
-  documents: Uint32Array;
-  /** Term frequency of each posting. */
-  frequencies: Uint32Array;
-  /** Where a term's postings start and end in `documents`/`frequencies`. */
-  spans: Map<string, [number, number]>;
-  /** Whether it was read from the cache (`false`: built by reading every file). */
+  /**
+   * The (document, frequency) pairs of a term, in document order; undefined when no document holds it.
+   * An index read from the cache holds only the terms it was loaded for.
+   */
+  postings(term: string): Uint32Array | undefined;
+  /** Whether it was read whole from the cache (`false`: some or every file was read and indexed now). */
   cached: boolean;
 }
 
-const INDEX_VERSION = 'warden-term-index-2';
 /**
  * Characters of a file's content that are indexed (its head): what bounds a cold build's time on a
  * repository of large generated files. Definitions and the words about them are near the top of most
@@ -34,33 +32,71 @@ const INDEX_VERSION = 'warden-term-index-2';
 const MAX_INDEXED_CHARS = 64 * 1024;
 const PARALLEL_READS = 16;
 
-// Checked by hand rather than element by element with zod: 20,000 tuples through a schema cost more
-// than the rest of a warm load. Every value read is still checked before it is used.
-const IndexMeta = z.object({
-  version: z.literal(INDEX_VERSION),
-  files: z.array(z.unknown()),
-  terms: z.array(z.unknown()),
-});
-
 /**
- * The index of `files` (paths under `root` with the sizes and modification times the walk saw). With a
- * `cacheDir`, an index saved there for the same root is reused when every file still has its size and
- * modification time, and a freshly built one is saved; a damaged cache is rebuilt, never trusted.
- * Files that cannot be read inside `root` get an empty document.
+ * The index of `files` (paths under `root` with the sizes and modification times the walk saw), holding
+ * at least the postings of `terms`. With a `cacheDir`, an index saved there for the same root is reused:
+ * whole when every file still has its size and modification time (only the postings of `terms` are
+ * read), else updated by indexing only the files added or changed and dropping those gone. The result
+ * is saved back; a damaged cache is rebuilt, never trusted. Files that cannot be read inside `root` get
+ * a document of their path's terms.
  */
 export async function loadTermIndex(
   root: string,
-  files: ReadonlyArray<{ path: string; bytes: number; mtimeMs: number }>,
-  options: { cacheDir?: string | undefined; maxFileBytes: number; saved?: SavedIndex | undefined },
+  files: ReadonlyArray<IndexedFile>,
+  options: {
+    cacheDir?: string | undefined;
+    maxFileBytes: number;
+    terms: Iterable<string>;
+    saved?: SavedTermIndex | undefined;
+  },
 ): Promise<TermIndex> {
   const dir = indexDir(root, options.cacheDir);
-  if (dir !== undefined) {
-    const cached = await readCached(dir, files, options.saved);
-    if (cached !== undefined) return cached;
+  const saved = dir === undefined ? undefined : (options.saved ?? (await readTermIndex(dir)));
+  if (saved !== undefined && sameFiles(saved, files)) {
+    const found = await saved.readPostings(options.terms);
+    if (found !== undefined) {
+      return {
+        paths: saved.paths,
+        lengths: saved.lengths,
+        postings: (term) => found.get(term),
+        cached: true,
+      };
+    }
   }
-  const index = await buildIndex(root, files, options.maxFileBytes);
-  if (dir !== undefined) await save(dir, files, index).catch(() => undefined);
-  return index;
+  const old = saved === undefined ? undefined : await saved.readAll();
+  const { postings, lengths } =
+    saved !== undefined && old !== undefined
+      ? await update(root, files, saved, old, options.maxFileBytes)
+      : await build(root, files, Array.from(files.keys()), options.maxFileBytes);
+  if (dir !== undefined) {
+    await writeTermIndex(dir, { files, lengths, postings }).catch(() => undefined);
+    // The files of the index's earlier format, if any, are not read any more.
+    await rm(path.join(dir, 'meta.json'), { force: true }).catch(() => undefined);
+    await rm(path.join(dir, 'postings.bin'), { force: true }).catch(() => undefined);
+  }
+  return { paths: files.map((file) => file.path), lengths, postings: postingsOf(postings), cached: false };
+}
+
+/**
+ * The index saved in `cacheDir` for `root`, with what it knew of each file, so a walk can skip
+ * re-reading the heads of files unchanged since; undefined without one (or with a damaged one).
+ */
+export async function readSavedIndex(
+  root: string,
+  cacheDir: string | undefined,
+): Promise<
+  | { saved: SavedTermIndex; known: (file: string) => { bytes: number; mtimeMs: number } | undefined }
+  | undefined
+> {
+  const dir = indexDir(root, cacheDir);
+  const saved = dir === undefined ? undefined : await readTermIndex(dir);
+  if (saved === undefined) return undefined;
+  const known = (file: string) => {
+    const document = saved.documentOf(file);
+    if (document === undefined) return undefined;
+    return { bytes: saved.sizes[document] as number, mtimeMs: saved.mtimes[document] as number };
+  };
+  return { saved, known };
 }
 
 /**
@@ -77,13 +113,13 @@ export function scoreBm25(index: TermIndex, query: readonly string[]): Float64Ar
   const weights = new Map<string, number>();
   for (const term of query) weights.set(term, (weights.get(term) ?? 0) + 1);
   for (const [term, weight] of weights) {
-    const span = index.spans.get(term);
-    if (span === undefined) continue;
-    const [start, end] = span;
-    const idf = Math.log(1 + (count - (end - start) + 0.5) / (end - start + 0.5));
-    for (let posting = start; posting < end; posting++) {
-      const document = index.documents[posting] as number;
-      const frequency = index.frequencies[posting] as number;
+    const pairs = index.postings(term);
+    if (pairs === undefined) continue;
+    const frequencyOfTerm = pairs.length / 2;
+    const idf = Math.log(1 + (count - frequencyOfTerm + 0.5) / (frequencyOfTerm + 0.5));
+    for (let at = 0; at < pairs.length; at += 2) {
+      const document = pairs[at] as number;
+      const frequency = pairs[at + 1] as number;
       const norm = 1.2 * (0.25 + (0.75 * (index.lengths[document] as number)) / average);
       scores[document] =
         (scores[document] as number) + (weight * idf * (frequency * 2.2)) / (frequency + norm);
@@ -92,166 +128,95 @@ export function scoreBm25(index: TermIndex, query: readonly string[]): Float64Ar
   return scores;
 }
 
-async function buildIndex(
+function sameFiles(saved: SavedTermIndex, files: ReadonlyArray<IndexedFile>): boolean {
+  if (saved.paths.length !== files.length) return false;
+  for (let document = 0; document < files.length; document++) {
+    const file = files[document] as IndexedFile;
+    if (
+      saved.paths[document] !== file.path ||
+      saved.sizes[document] !== file.bytes ||
+      saved.mtimes[document] !== file.mtimeMs
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Indexes `which` of `files` (document numbers) by reading them. */
+async function build(
   root: string,
-  files: ReadonlyArray<{ path: string }>,
+  files: ReadonlyArray<IndexedFile>,
+  which: readonly number[],
   maxFileBytes: number,
-): Promise<TermIndex> {
-  const lengths = new Uint32Array(files.length);
-  const postings = new Map<string, number[]>();
+): Promise<{ postings: Postings; lengths: Uint32Array }> {
+  const builder = createPostingsBuilder(files.length, MAX_INDEXED_CHARS);
   let next = 0;
   const worker = async () => {
-    while (next < files.length) {
-      const document = next++;
-      const file = (files[document] as { path: string }).path;
-      const counts = new Map<string, number>();
-      const add = (term: string) => counts.set(term, (counts.get(term) ?? 0) + 1);
-      forEachTerm(file, add);
-      const content = await readInside(root, file, maxFileBytes);
-      if (content !== undefined) {
-        forEachTerm(new TextDecoder().decode(content.subarray(0, MAX_INDEXED_CHARS)), add);
-      }
-      let length = 0;
-      for (const [term, frequency] of counts) {
-        length += frequency;
-        const list = postings.get(term);
-        if (list === undefined) postings.set(term, [document, frequency]);
-        else list.push(document, frequency);
-      }
-      lengths[document] = length;
+    while (next < which.length) {
+      const document = which[next++] as number;
+      const file = (files[document] as IndexedFile).path;
+      builder.add(document, file, await readInside(root, file, maxFileBytes));
     }
   };
   await Promise.all(Array.from({ length: PARALLEL_READS }, worker));
-  let size = 0;
-  for (const list of postings.values()) size += list.length / 2;
-  const documents = new Uint32Array(size);
-  const frequencies = new Uint32Array(size);
-  const spans = new Map<string, [number, number]>();
-  let at = 0;
-  for (const term of [...postings.keys()].sort()) {
-    const list = postings.get(term) as number[];
-    // Workers finish files out of order: keep each term's postings in document order.
-    const pairs: Array<[number, number]> = [];
-    for (let item = 0; item < list.length; item += 2)
-      pairs.push([list[item] as number, list[item + 1] as number]);
-    pairs.sort((left, right) => left[0] - right[0]);
-    const start = at;
-    for (const [document, frequency] of pairs) {
-      documents[at] = document;
-      frequencies[at] = frequency;
-      at++;
-    }
-    spans.set(term, [start, at]);
-  }
-  return { paths: files.map((file) => file.path), lengths, documents, frequencies, spans, cached: false };
+  return builder.finish();
 }
 
-/** The metadata of an index saved for a root: read once, for the walk's `known` and for the index. */
-export type SavedIndex = z.infer<typeof IndexMeta>;
-
-/**
- * The index saved in `cacheDir` for `root` (its metadata), with what it knew of each file, so a walk can
- * skip re-reading the heads of files unchanged since; undefined without one.
- */
-export async function readSavedIndex(
+/** The saved index brought up to `files`: unchanged files keep their postings, the others are read. */
+async function update(
   root: string,
-  cacheDir: string | undefined,
-): Promise<{ saved: SavedIndex; known: Map<string, { bytes: number; mtimeMs: number }> } | undefined> {
-  const dir = indexDir(root, cacheDir);
-  if (dir === undefined) return undefined;
-  try {
-    const saved = IndexMeta.parse(JSON.parse(await readFile(path.join(dir, 'meta.json'), 'utf8')));
-    const known = new Map<string, { bytes: number; mtimeMs: number }>();
-    for (const entry of saved.files) {
-      if (!Array.isArray(entry)) continue;
-      const [file, bytes, mtimeMs] = entry as unknown[];
-      if (typeof file === 'string' && typeof bytes === 'number' && typeof mtimeMs === 'number') {
-        known.set(file, { bytes, mtimeMs });
-      }
+  files: ReadonlyArray<IndexedFile>,
+  saved: SavedTermIndex,
+  old: Postings,
+  maxFileBytes: number,
+): Promise<{ postings: Postings; lengths: Uint32Array }> {
+  const renumber = new Int32Array(saved.paths.length).fill(-1);
+  const kept: Array<[number, number]> = [];
+  const changed: number[] = [];
+  let last = -1;
+  for (let document = 0; document < files.length; document++) {
+    const file = files[document] as IndexedFile;
+    const before = saved.documentOf(file.path);
+    if (before !== undefined && saved.sizes[before] === file.bytes && saved.mtimes[before] === file.mtimeMs) {
+      // Postings are merged in document order: files listed in another order than the saved one (not
+      // what a walk does) are all indexed again.
+      if (before < last) return build(root, files, Array.from(files.keys()), maxFileBytes);
+      last = before;
+      renumber[before] = document;
+      kept.push([before, document]);
+    } else {
+      changed.push(document);
     }
-    return { saved, known };
-  } catch {
-    return undefined;
   }
+  const fresh = await build(root, files, changed, maxFileBytes);
+  for (const [before, document] of kept) fresh.lengths[document] = saved.lengths[before] as number;
+  return { postings: mergePostings(old, renumber, fresh.postings), lengths: fresh.lengths };
+}
+
+/** Binary search over the sorted terms. */
+function postingsOf(postings: Postings): (term: string) => Uint32Array | undefined {
+  return (term) => {
+    let low = 0;
+    let high = postings.terms.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const found = postings.terms[middle] as string;
+      if (found === term) {
+        return postings.pairs.subarray(
+          2 * (postings.starts[middle] as number),
+          2 * (postings.starts[middle + 1] as number),
+        );
+      }
+      if (found < term) low = middle + 1;
+      else high = middle;
+    }
+    return undefined;
+  };
 }
 
 function indexDir(root: string, cacheDir: string | undefined): string | undefined {
   return cacheDir === undefined
     ? undefined
     : path.join(cacheDir, 'term-index', createHash('sha1').update(root).digest('hex').slice(0, 16));
-}
-
-async function readCached(
-  dir: string,
-  files: ReadonlyArray<{ path: string; bytes: number; mtimeMs: number }>,
-  saved: SavedIndex | undefined,
-): Promise<TermIndex | undefined> {
-  try {
-    const meta = saved ?? IndexMeta.parse(JSON.parse(await readFile(path.join(dir, 'meta.json'), 'utf8')));
-    if (meta.files.length !== files.length) return undefined;
-    for (let document = 0; document < files.length; document++) {
-      const entry = meta.files[document];
-      const now = files[document] as { path: string; bytes: number; mtimeMs: number };
-      if (
-        !Array.isArray(entry) ||
-        entry[0] !== now.path ||
-        entry[1] !== now.bytes ||
-        entry[2] !== now.mtimeMs
-      ) {
-        return undefined;
-      }
-    }
-    const binary = await readFile(path.join(dir, 'postings.bin'));
-    const words = new Uint32Array(binary.buffer, binary.byteOffset, binary.byteLength / 4);
-    const terms = meta.terms.length;
-    const count = files.length;
-    const postingCount = (words.length - count - terms - 1) / 2;
-    if (!Number.isInteger(postingCount) || postingCount < 0) return undefined;
-    const lengths = words.slice(0, count);
-    const offsets = words.subarray(count, count + terms + 1);
-    const documents = words.slice(count + terms + 1, count + terms + 1 + postingCount);
-    const frequencies = words.slice(count + terms + 1 + postingCount);
-    const spans = new Map<string, [number, number]>();
-    for (let index = 0; index < terms; index++) {
-      const term = meta.terms[index];
-      const start = offsets[index] as number;
-      const end = offsets[index + 1] as number;
-      if (typeof term !== 'string' || end < start) return undefined;
-      spans.set(term, [start, end]);
-    }
-    if ((offsets[terms] as number) !== postingCount) return undefined;
-    for (const document of documents) if (document >= count) return undefined;
-    return { paths: files.map((file) => file.path), lengths, documents, frequencies, spans, cached: true };
-  } catch {
-    return undefined;
-  }
-}
-
-async function save(
-  dir: string,
-  files: ReadonlyArray<{ path: string; bytes: number; mtimeMs: number }>,
-  index: TermIndex,
-): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const terms = [...index.spans.keys()];
-  const words = new Uint32Array(files.length + terms.length + 1 + 2 * index.documents.length);
-  words.set(index.lengths, 0);
-  terms.forEach((term, position) => {
-    words[files.length + position] = (index.spans.get(term) as [number, number])[0];
-  });
-  words[files.length + terms.length] = index.documents.length;
-  words.set(index.documents, files.length + terms.length + 1);
-  words.set(index.frequencies, files.length + terms.length + 1 + index.documents.length);
-  const meta = {
-    version: INDEX_VERSION,
-    files: files.map((file) => [file.path, file.bytes, file.mtimeMs]),
-    terms,
-  };
-  const suffix = `${process.pid}-${Date.now()}`;
-  await writeFile(path.join(dir, `postings.bin.${suffix}`), words);
-  await writeFile(path.join(dir, `meta.json.${suffix}`), JSON.stringify(meta));
-  // Postings first, then the metadata that vouches for them: a reader that sees the new meta.json finds
-  // the new postings (a torn pair fails the span checks and is rebuilt).
-  await rename(path.join(dir, `postings.bin.${suffix}`), path.join(dir, 'postings.bin'));
-  await rename(path.join(dir, `meta.json.${suffix}`), path.join(dir, 'meta.json'));
 }
