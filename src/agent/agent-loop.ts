@@ -18,6 +18,7 @@ import { toolSchemasOf } from './internal/tool-schemas.ts';
 import type { LoopStop } from './loop-stop.ts';
 import { type ModelStepSettings, runModelStep } from './model-step.ts';
 import type { ResumeState } from './replay-journal.ts';
+import type { ToolCallSettings } from './run-tool-call.ts';
 import { StuckDetector } from './stuck-detector.ts';
 import { runToolStep, type ToolStepOutcome, type ToolStepSettings } from './tool-step.ts';
 import type { AnyToolDefinition, ToolContext } from './tools/tool.ts';
@@ -60,6 +61,8 @@ export interface AgentLoopSettings {
    * (`compaction-step.ts`); null or undefined: never.
    */
   compaction?: CompactionSettings | null | undefined;
+  /** What each tool result becomes before the model sees it (`ToolCallSettings.screen`); undefined: as it is. */
+  screen?: ToolCallSettings['screen'];
   /**
    * Aborted with a `LoopStop` as its reason (a swarm's coordinator ending every role): the loop stops
    * before its next model call, as the reason says.
@@ -137,6 +140,7 @@ export async function runAgentLoop(settings: AgentLoopSettings): Promise<AgentLo
     context: withinDeadline(settings.toolContext, deadline),
     outputChars: settings.toolOutputChars,
     remainingMs: () => deadline.remainingMs(),
+    screen: settings.screen,
     stuck: new StuckDetector(),
   };
   /** Adds the step's tool results to the conversation; the stop, when the loop must end. */

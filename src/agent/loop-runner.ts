@@ -9,6 +9,7 @@ import type { ApprovalGate } from './approval-gate.ts';
 import { createCommandCheck } from './command-check.ts';
 import type { ResumeState } from './replay-journal.ts';
 import type { CheckCommand } from './resolve-check-command.ts';
+import { screenResult } from './screen-tool-output.ts';
 import { SYSTEM_PROMPT } from './system-prompt.ts';
 import type { TaskRuntime } from './task-runtime.ts';
 import { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
@@ -92,6 +93,8 @@ export function loopRunner(
         ...(run.tools ? BUILTIN_TOOLS.filter((tool) => run.tools!.includes(tool.name)) : BUILTIN_TOOLS),
         ...(run.extraTools ?? []),
       ],
+      // What a tool returns is screened before the model sees it (hidden characters, injected orders).
+      screen: (result, tool) => screenResult(result, tool, { journal, taskId: task.id, taint }),
       toolContext,
       decider: run.decider ? run.decider(decider) : decider,
       signal: run.signal,

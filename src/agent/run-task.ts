@@ -23,6 +23,7 @@ import { recordInterruptedCalls } from './record-interrupted-calls.ts';
 import { type ResumeState, replayJournal } from './replay-journal.ts';
 import { type CheckCommand, recordedCheckCommand, resolveCheckCommand } from './resolve-check-command.ts';
 import { type PipelineResume, pipelineResumeOf } from './run-pipeline.ts';
+import { screenText } from './screen-tool-output.ts';
 import { childrenOf } from './task-children.ts';
 import { newTaskId } from './task-id.ts';
 import type { LimitChange } from './task-limits.ts';
@@ -210,6 +211,9 @@ async function driveTask(
     await journal.events(taskId),
   );
   for (const source of options.sources ?? []) await taint.enter(source);
+  // Forge text in a triggered task's text: what it hides or orders is on the record.
+  if ((options.sources ?? []).length > 0)
+    await screenText(task.prompt, { where: 'task' }, { journal, taskId, taint });
   runtime = { ...runtime, taint };
   const { sandbox, connectionsJournaled } = await openTaskSandbox({
     driver: runtime.sandbox,

@@ -18,6 +18,11 @@ export interface ToolCallSettings {
   outputChars: number;
   /** Milliseconds a call may still take: the task's remaining wall time. Undefined: no bound. */
   remainingMs?: () => number;
+  /**
+   * What a tool's result becomes before the model and the journal see it (`screenResult`: hidden
+   * characters revealed, injected orders flagged). Undefined: it is shown as it is.
+   */
+  screen?: ((result: ToolResult, tool: string) => Promise<ToolResult>) | undefined;
 }
 
 export type ToolCallOutcome =
@@ -99,6 +104,7 @@ export async function runToolCall(settings: ToolCallSettings, call: ToolCall): P
       result = { output: `${call.name} failed: ${describeError(error)}`, isError: true };
     }
   }
+  if (settings.screen) result = await settings.screen(result, call.name);
   const shown = truncateText(result.output, settings.outputChars);
   await journal.append(taskId, 'tool-call-end', {
     toolCallId: call.id,

@@ -19,6 +19,7 @@ export const DEFAULT_UNTRUSTED: readonly ContextSourceKind[] = [
   'ci-log',
   'alert',
   'network',
+  'suspected-injection',
 ];
 
 /** Without a config's `provenance`: every kind but the operator's and the repository's; no quiet host. */

@@ -279,6 +279,17 @@ export interface JournalEventFields {
    * requests carry `context.taint`, and the default bundle asks a human before anything leaves.
    */
   'context-tainted': ContextSource;
+  /**
+   * Text shown to the model held hidden characters (revealed to it as `⟦U+…⟧`) or read as instructions
+   * aimed at the agent: what was found, never the whole text. A signal; the taint rules are the defence.
+   */
+  'injection-suspected': {
+    where: 'task' | 'tool-output';
+    /** The tool whose output it was. */
+    tool?: string | undefined;
+    invisible: Array<{ kind: string; count: number; decoded?: string | undefined }>;
+    instructions: Array<{ kind: string; excerpt: string; concealed: boolean }>;
+  };
   'context-compacted': {
     /** The model call the compaction came before (that call's `step`); the stubs name it. */
     step: number;
@@ -482,6 +493,7 @@ export const EVENT_TYPES = [
   'budget-exceeded',
   'stuck-detected',
   'context-tainted',
+  'injection-suspected',
   'context-compacted',
   'workspace-ready',
   'branch-created',

@@ -2,7 +2,9 @@
  * Where a piece of a task's context came from. `operator`: the config and a task given by an
  * authenticated human; `repository`: the workspace's files and what its commands print; `issue`,
  * `pull-request`, `comment`: forge text, with its author; `ci-log`: a failed run's logs; `alert`: an
- * on-call page's text; `network`: responses from a host reached through the egress proxy.
+ * on-call page's text; `network`: responses from a host reached through the egress proxy;
+ * `suspected-injection`: text anywhere (a README, test output) flagged as instructions aimed at the agent,
+ * or hiding tag-character text.
  */
 export const CONTEXT_SOURCE_KINDS = [
   'operator',
@@ -13,6 +15,7 @@ export const CONTEXT_SOURCE_KINDS = [
   'ci-log',
   'alert',
   'network',
+  'suspected-injection',
 ] as const;
 
 export type ContextSourceKind = (typeof CONTEXT_SOURCE_KINDS)[number];

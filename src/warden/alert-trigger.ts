@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../config/index.ts';
+import { spotlight } from '../guard/index.ts';
 import type { TaskTrigger } from '../spec/journal-events.ts';
 import type { DeliveryBook, TriggerDecision } from './github-trigger.ts';
 
@@ -169,7 +170,13 @@ export async function decideAlert(
   };
   const task = [
     `Alert: ${alert.title} (service ${alert.service}, fired ${alert.occurredAt}${alert.url ? `, ${alert.url}` : ''})`,
-    alert.details,
+    alert.details.trim() === ''
+      ? ''
+      : spotlight(
+          alert.details,
+          { kind: 'alert', label: `the alert's details from ${alert.sender}` },
+          randomBytes(8).toString('hex'),
+        ),
     'Find the most likely cause in this repository and write the diagnosis.',
   ]
     .filter((part) => part.trim() !== '')

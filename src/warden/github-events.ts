@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../config/index.ts';
+import { revealInvisible, spotlight } from '../guard/index.ts';
 import type { ContextSource } from '../spec/provenance.ts';
 
 const Author = z.looseObject({ login: z.string() }).nullish();
@@ -142,7 +144,12 @@ export function taskOf(
     if (!pull || (payload.action !== 'opened' && payload.action !== 'synchronize')) return undefined;
     if (pull.head.ref.startsWith('warden/')) return { skip: `pull request #${pull.number} is Warden's own` };
     return {
-      task: `Review pull request #${pull.number}: ${pull.title}\n\n${pull.body ?? ''}`.trim(),
+      task: [
+        `Review pull request #${pull.number}: ${oneLine(pull.title)}`,
+        quoted(pull.body, authored('pull-request', `the body of pull request #${pull.number}`, pull)),
+      ]
+        .filter((part) => part !== '')
+        .join('\n\n'),
       url: pull.html_url ?? undefined,
       // A push to a pull request under review belongs to the review already running.
       subject: `pull#${pull.number}`,
@@ -160,11 +167,12 @@ export function taskOf(
     const actor = payload.sender?.login ?? 'unknown';
     return {
       task: [
-        `Issue #${issue.number}: ${issue.title}`,
-        issue.body ?? '',
-        `@${actor} asks, in a comment: ${comment.body}`,
+        `Issue #${issue.number}: ${oneLine(issue.title)}`,
+        quoted(issue.body, authored('issue', `the body of issue #${issue.number}`, issue)),
+        `@${actor} asks, in a comment:`,
+        quoted(comment.body, authored('comment', `a comment on issue #${issue.number}`, comment)),
       ]
-        .filter((part) => part.trim() !== '')
+        .filter((part) => part !== '')
         .join('\n\n'),
       url: comment.html_url ?? issue.html_url ?? undefined,
       subject: `issue#${issue.number}`,
@@ -178,10 +186,26 @@ export function taskOf(
   if (payload.action !== 'labeled' || !payload.issue || payload.label?.name !== rule.label) return undefined;
   const { issue } = payload;
   return {
-    task: `Resolve issue #${issue.number}: ${issue.title}\n\n${issue.body ?? ''}`.trim(),
+    task: [
+      `Resolve issue #${issue.number}: ${oneLine(issue.title)}`,
+      quoted(issue.body, authored('issue', `the body of issue #${issue.number}`, issue)),
+    ]
+      .filter((part) => part !== '')
+      .join('\n\n'),
     url: issue.html_url ?? undefined,
     subject: `issue#${issue.number}`,
     number: issue.number,
     sources: [authored('issue', `issue #${issue.number}`, issue)],
   };
+}
+
+/** Forge text as the model is shown it: in a spotlight block (see `spotlight`); empty text is nothing. */
+function quoted(text: string | null | undefined, source: ContextSource): string {
+  if (text === undefined || text === null || text.trim() === '') return '';
+  return spotlight(text, source, randomBytes(8).toString('hex'));
+}
+
+/** A title on one line, its hidden characters shown. */
+function oneLine(text: string): string {
+  return revealInvisible(text).text.replace(/\s+/g, ' ').trim();
 }

@@ -79,7 +79,7 @@ function whyNot(task: Task, pull: PullFate | undefined): string {
 
 /** What `contextOf` (forge-context.ts) appends to a triggered task's text, each after a blank line. */
 const CONTEXT_STARTS = [
-  "The pull request's diff:\n\n```diff\n",
+  "The pull request's diff:\n\n<<untrusted ",
   'The log of the failed job "',
   'No job of the run is marked failed; its logs were not read.',
   "The failed jobs' logs could not be read: ",

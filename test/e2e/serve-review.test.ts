@@ -173,8 +173,9 @@ describe('warden serve: the reviewer on pull requests, work asked for in a comme
       interval: 200,
     });
     const { events } = await taskOf(taskId);
-    expect(events?.[0]?.prompt).toContain(
-      '@octocat asks, in a comment: @Warden why is the cart total wrong?',
+    // The comment is shown as data, in a block of its own, after who asked.
+    expect(events?.[0]?.prompt).toMatch(
+      /@octocat asks, in a comment:\n\n<<untrusted (\w+) kind="comment" source="a comment on issue #2 by @\w+">>\n@Warden why is the cart total wrong\?\n<<end untrusted \1>>/,
     );
 
     // The answer it posted, delivered back to it as a new comment, starts nothing.

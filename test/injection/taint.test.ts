@@ -155,9 +155,14 @@ describe('taint: after reading an untrusted issue body, what leaves needs a huma
     const taskId = await labelIssue(1, 'mallory', 'NONE', 'd-mallory');
     const curl = await nextAsk(taskId, 'shell');
     expect(curl.policyIds).toContain('taint-url-asks');
-    // The journal says what tainted the task, and when.
-    const tainted = (await eventsOf(taskId)).filter((event) => event.type === 'context-tainted');
-    expect(tainted).toMatchObject([{ kind: 'issue', label: 'issue #1 by @mallory', author: 'mallory' }]);
+    // The journal says what tainted the task, and when; the note aimed at the agent is flagged too.
+    const events = await eventsOf(taskId);
+    const tainted = events.filter((event) => event.type === 'context-tainted');
+    expect(tainted).toMatchObject([
+      { kind: 'issue', label: 'issue #1 by @mallory', author: 'mallory' },
+      { kind: 'suspected-injection', label: "instruction-like text (addressed-to-agent) in the task's text" },
+    ]);
+    expect(events.find((event) => event.type === 'injection-suspected')).toMatchObject({ where: 'task' });
     // Denied at once, maybe before the task has finished pausing: it goes on all the same.
     expect((await deny(curl.id)).status).toBe(200);
 
@@ -168,13 +173,13 @@ describe('taint: after reading an untrusted issue body, what leaves needs a huma
     // The fix itself goes through, and passes its check; delivering it waits for a human.
     const push = await nextAsk(taskId, 'forge.push');
     expect(push.policyIds).toContain('taint-forge-asks');
-    const events = await eventsOf(taskId);
-    expect(events.find((event) => event.type === 'task-end')).toMatchObject({ status: 'succeeded' });
-    const pushDecision = events.find((event) => event.type === 'decision' && event.action === 'forge.push');
+    const ended = await eventsOf(taskId);
+    expect(ended.find((event) => event.type === 'task-end')).toMatchObject({ status: 'succeeded' });
+    const pushDecision = ended.find((event) => event.type === 'decision' && event.action === 'forge.push');
     expect(pushDecision).toMatchObject({ decision: 'ask' });
     expect((pushDecision!.request as { context: { taint: unknown } }).context.taint).toMatchObject({
       tainted: true,
-      sources: ['issue'],
+      sources: ['issue', 'suspected-injection'],
     });
     // Nothing reached the forge: no branch pushed, no pull request.
     expect(
