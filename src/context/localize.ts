@@ -240,22 +240,38 @@ export function rankCandidates(
 
 /** For each path, the summed rarity (log N/df over all paths) of its segments that are words of the task. */
 function scorePaths(paths: readonly string[], terms: TaskTerms): Float64Array {
-  const segmentsOf = (file: string) => {
-    const parts = file.split('/');
-    const last = parts.pop() ?? '';
-    const stem = last.replace(/(\.[A-Za-z0-9]+)+$/, '');
-    return new Set([...parts, stem].filter((part) => part !== '').map(normaliseTerm));
-  };
-  const perFile = paths.map(segmentsOf);
-  const frequency = new Map<string, number>();
-  for (const segments of perFile)
-    for (const segment of segments) frequency.set(segment, (frequency.get(segment) ?? 0) + 1);
-  const scores = new Float64Array(paths.length);
-  perFile.forEach((segments, position) => {
-    let score = 0;
-    for (const segment of segments) {
-      if (terms.words.has(segment)) score += Math.log(1 + paths.length / (frequency.get(segment) as number));
+  // Only segments that are words of the task count, so only theirs are counted; directory names
+  // repeat, so each distinct segment is normalised once ('' when it is no word of the task).
+  const wordOf = new Map<string, string>();
+  const matchOf = (segment: string) => {
+    let word = wordOf.get(segment);
+    if (word === undefined) {
+      const normal = normaliseTerm(segment);
+      word = terms.words.has(normal) ? normal : '';
+      wordOf.set(segment, word);
     }
+    return word;
+  };
+  const perFile: Array<string[] | undefined> = [];
+  const frequency = new Map<string, number>();
+  for (const file of paths) {
+    const parts = file.split('/');
+    parts.push((parts.pop() ?? '').replace(/(\.[A-Za-z0-9]+)+$/, ''));
+    let matched: string[] | undefined;
+    for (const part of parts) {
+      if (part === '') continue;
+      const word = matchOf(part);
+      if (word === '' || matched?.includes(word)) continue;
+      matched ??= [];
+      matched.push(word);
+      frequency.set(word, (frequency.get(word) ?? 0) + 1);
+    }
+    perFile.push(matched);
+  }
+  const scores = new Float64Array(paths.length);
+  perFile.forEach((matched, position) => {
+    let score = 0;
+    for (const word of matched ?? []) score += Math.log(1 + paths.length / (frequency.get(word) as number));
     scores[position] = score;
   });
   return scores;

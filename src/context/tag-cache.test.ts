@@ -50,6 +50,31 @@ describe('createTagCache', () => {
     expect((await cache.tags('a.ts', bytes('export class A {}'))).cached).toBe(true);
   });
 
+  it('ignores an entry of the wrong shape (a tuple too short, a line not a number) and rebuilds it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'warden-tag-cache-'));
+    const cache = createTagCache({ dir });
+    await cache.tags('a.ts', bytes('export class A {}\nnew A();'));
+    const wrong = [
+      { definitions: [['A', 'class', 1, 1, 'export class A {}']], references: [] },
+      { definitions: [['A', 'class', '1', 1, 'export class A {}', false]], references: [] },
+      { definitions: [], references: [['A', 2, 3]] },
+      { definitions: [], references: {} },
+    ];
+    for (const shape of wrong) {
+      for (const shard of readdirSync(dir)) {
+        for (const entry of readdirSync(path.join(dir, shard))) {
+          writeFileSync(
+            path.join(dir, shard, entry),
+            JSON.stringify({ version: 'warden-tags-3', via: 'syntax', ...shape }),
+          );
+        }
+      }
+      const rebuilt = await cache.tags('a.ts', bytes('export class A {}\nnew A();'));
+      expect(rebuilt.cached).toBe(false);
+      expect(rebuilt.tags.definitions).toMatchObject([{ name: 'A', kind: 'class', line: 1 }]);
+    }
+  });
+
   it('keeps working when the directory cannot be written', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'warden-tag-cache-')), 'not-a-dir');
     writeFileSync(file, '');

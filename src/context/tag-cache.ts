@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
 import { extractTags } from './extract-tags.ts';
 import type { FileTags } from './file-tags.ts';
 import { languageOf } from './grammars.ts';
@@ -13,15 +12,14 @@ import { languageOf } from './grammars.ts';
 const TAGS_VERSION = 'warden-tags-3';
 
 /** An entry on disk: definitions and references as tuples, which keeps a 100k-file cache small. */
-const CacheEntry = z.object({
-  version: z.literal(TAGS_VERSION),
-  via: z.enum(['syntax', 'text', 'skipped']),
-  definitions: z.array(
-    z.tuple([z.string(), z.string(), z.number().int(), z.number().int(), z.string(), z.boolean()]),
-  ),
-  references: z.array(z.tuple([z.string(), z.number().int()])),
-});
-type CacheEntry = z.infer<typeof CacheEntry>;
+interface CacheEntry {
+  version: typeof TAGS_VERSION;
+  via: FileTags['via'];
+  /** name, kind, line, end line, signature, local */
+  definitions: Array<[string, string, number, number, string, boolean]>;
+  /** name, line */
+  references: Array<[string, number]>;
+}
 
 /** The tags of one file, and whether they came from the cache (`false`: the file was parsed). */
 export interface CachedTags {
@@ -79,20 +77,56 @@ async function readEntry(entryPath: string): Promise<FileTags | undefined> {
   } catch {
     return undefined;
   }
-  let parsed: ReturnType<typeof CacheEntry.safeParse>;
+  let value: unknown;
   try {
-    parsed = CacheEntry.safeParse(JSON.parse(text));
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (!parsed.success) return undefined;
+  // Checked by hand, every field of every tuple, rather than by a schema: a file's thousands of
+  // references through zod cost more than reading them.
+  if (!isCacheEntry(value)) return undefined;
   return {
-    via: parsed.data.via,
-    definitions: parsed.data.definitions.map(([name, kind, line, endLine, signature, local]) =>
+    via: value.via,
+    definitions: value.definitions.map(([name, kind, line, endLine, signature, local]) =>
       local ? { name, kind, line, endLine, signature, local } : { name, kind, line, endLine, signature },
     ),
-    references: parsed.data.references.map(([name, line]) => ({ name, line })),
+    references: value.references.map(([name, line]) => ({ name, line })),
   };
+}
+
+function isCacheEntry(value: unknown): value is CacheEntry {
+  if (typeof value !== 'object' || value === null) return false;
+  const entry = value as Record<string, unknown>;
+  if (entry.version !== TAGS_VERSION) return false;
+  if (entry.via !== 'syntax' && entry.via !== 'text' && entry.via !== 'skipped') return false;
+  const { definitions, references } = entry;
+  if (!Array.isArray(definitions) || !Array.isArray(references)) return false;
+  for (const definition of definitions) {
+    if (
+      !Array.isArray(definition) ||
+      definition.length !== 6 ||
+      typeof definition[0] !== 'string' ||
+      typeof definition[1] !== 'string' ||
+      !Number.isSafeInteger(definition[2]) ||
+      !Number.isSafeInteger(definition[3]) ||
+      typeof definition[4] !== 'string' ||
+      typeof definition[5] !== 'boolean'
+    ) {
+      return false;
+    }
+  }
+  for (const reference of references) {
+    if (
+      !Array.isArray(reference) ||
+      reference.length !== 2 ||
+      typeof reference[0] !== 'string' ||
+      !Number.isSafeInteger(reference[1])
+    ) {
+      return false;
+    }
+  }
+  return true;
 }
 
 async function writeEntry(entryPath: string, tags: FileTags): Promise<void> {
