@@ -100,11 +100,12 @@ export async function runToolCall(settings: ToolCallSettings, call: ToolCall): P
         settings,
         contextFor(settings.context, tool, parsed.data, approvalId),
       );
+      // What the tool returned, never Warden's own refusals, is screened before anyone reads it.
+      if (settings.screen) result = await settings.screen(result, call.name);
     } catch (error) {
       result = { output: `${call.name} failed: ${describeError(error)}`, isError: true };
     }
   }
-  if (settings.screen) result = await settings.screen(result, call.name);
   const shown = truncateText(result.output, settings.outputChars);
   await journal.append(taskId, 'tool-call-end', {
     toolCallId: call.id,
