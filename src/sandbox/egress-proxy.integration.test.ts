@@ -107,6 +107,23 @@ describe('egress proxy over real HTTP on 127.0.0.1', () => {
     );
   });
 
+  test('holds back an allowed name while `hold` gives a reason, and lets it through once it gives none', async () => {
+    let held: string | undefined = 'held: the task read untrusted content (issue #3 by @mallory)';
+    const { port, recordsAfter } = await startProxy({ hold: () => held });
+    const tunnel = await getThroughTunnel(port, `allowed.test:${targetPort}`, '/held');
+    expect(tunnel.status).toBe(403);
+    expect(tunnel.body).toContain('issue #3 by @mallory');
+    expect((await requestThroughProxy(port, `http://allowed.test:${targetPort}/held`)).status).toBe(403);
+    expect(received).toEqual([]);
+    const records = await recordsAfter(2);
+    expect(records.map((record) => [record.decision, record.reason])).toEqual([
+      ['refuse', held],
+      ['refuse', held],
+    ]);
+    held = undefined;
+    expect((await getThroughTunnel(port, `allowed.test:${targetPort}`, '/free')).status).toBe(200);
+  });
+
   test('refuses by default: an empty allow-list lets nothing through', async () => {
     const { port, recordsAfter } = await startProxy({ allow: [] });
     expect((await requestThroughProxy(port, `http://allowed.test:${targetPort}/`)).status).toBe(403);
