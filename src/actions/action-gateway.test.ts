@@ -194,6 +194,31 @@ describe('ActionGateway with the local forge', () => {
     });
   });
 
+  it('refuses to push a warden branch a secret was committed to by hand since, journaled without it', async () => {
+    // Made up: the shape of an AWS access key pair, of no account.
+    const secret = 'R6g3mKp9Qw2Zt7Lx1Vb8Nc4Hj5Fd0Sa3Ey6Uo2Ti';
+    await writeFile(
+      path.join(work, 'deploy.env'),
+      `AWS_ACCESS_KEY_ID=AKIAQ3EGRTV5ZX7WQ2NB\naws_secret_access_key = ${secret}\n`,
+    );
+    await git(['add', 'deploy.env']);
+    await git(['commit', '-m', 'add deploy settings']);
+    // Another commit on top does not hide it: every commit the push would add is read.
+    await writeFile(path.join(work, 'README.md'), 'hello, fixed again\n');
+    await git(['commit', '-am', 'more']);
+    const outcome = await execute('forge.push', { branch: 'warden/fix' });
+    expect(outcome).toMatchObject({ status: 'denied', by: 'rule' });
+    expect(String((outcome as { reasons: string[] }).reasons)).toContain(
+      'the secret scan found a secret in the commits it would push',
+    );
+    expect(String((outcome as { reasons: string[] }).reasons)).toContain('deploy.env:2');
+    expect(decider.asked).toEqual([]);
+    expect(await bareHead('warden/fix')).toBeNull();
+    const journal = JSON.stringify(await new Journal(store).events('t1'));
+    expect(journal).toContain('secret-detected');
+    expect(journal).not.toContain(secret);
+  });
+
   it('refuses a comment, a pull request body or a review comment holding a secret, without posting it', async () => {
     // Made up: the shape of an AWS secret access key, of no account.
     const key = 'R6g3mKp9Qw2Zt7Lx1Vb8Nc4Hj5Fd0Sa3Ey6Uo2Ti';

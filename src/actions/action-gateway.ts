@@ -1,6 +1,6 @@
 import type { CredentialBroker } from '../credentials/index.ts';
 import type { Forge } from '../forge/index.ts';
-import { createSecretScanner, describeSecretFinding, type SecretScanner } from '../guard/index.ts';
+import { createSecretScanner, type SecretScanner } from '../guard/index.ts';
 import { type Journal, taintFacts } from '../journal/index.ts';
 import { runGit } from '../sandbox/index.ts';
 import type { ActionDecider, ActionDecisionRequest, ActionName, ActionStore } from '../spec/actions.ts';
@@ -13,7 +13,7 @@ import type { ApprovalInbox } from './approval-inbox.ts';
 import { refusePush } from './branch-rules.ts';
 import { type DeployTarget, runDeploy } from './deploy-target.ts';
 import { actionIdempotencyKey } from './idempotency-key.ts';
-import { scanOutgoingText } from './outgoing-secrets.ts';
+import { refuseSecrets } from './outgoing-secrets.ts';
 
 /** The policy id reported when the gateway's own rules refuse an action before policy is asked. */
 export const GATEWAY_RULE_ID = 'warden.gateway';
@@ -101,22 +101,31 @@ export class ActionGateway {
       repository: forge.repository,
       action: call.action,
     });
-    // The fixed rules come first: nothing (not policy, not an approval) can let these through.
-    const refusal =
-      (await this.#fixedRules(call.action, parameters)) ?? (await this.#secretRule(call, parameters));
+    // The fixed rules come first: nothing (not policy, not an approval) can let these through. Then
+    // the secret scan, of the text it would post or the commits it would push.
+    let refusal = await this.#fixedRules(call.action, parameters);
+    const resolved = refusal === undefined ? await this.#resolve(call.action, parameters) : parameters;
+    const key = actionIdempotencyKey(call.taskId, call.action, resolved);
+    refusal ??= await refuseSecrets(
+      {
+        scanner: this.#scanner,
+        journal: this.#settings.journal,
+        workspaceDir: this.#settings.workspaceDir,
+        defaultBranch: () => this.#settings.forge.defaultBranch(),
+      },
+      call,
+      resolved,
+    );
     if (refusal !== undefined) {
       return await this.#report(call, {
         status: 'denied',
         action: call.action,
-        key: actionIdempotencyKey(call.taskId, call.action, parameters),
+        key,
         by: 'rule',
         reasons: [refusal],
         policyIds: [GATEWAY_RULE_ID],
       });
     }
-
-    const resolved = await this.#resolve(call.action, parameters);
-    const key = actionIdempotencyKey(call.taskId, call.action, resolved);
     const recorded = await this.#settings.actions.get(key);
     if (recorded?.status === 'succeeded') {
       return { status: 'done', action: call.action, key, result: recorded.result, replayed: true };
@@ -194,23 +203,6 @@ export class ActionGateway {
     }
     if (action === 'deploy' && !this.#settings.deploy) return 'no deploy target is configured';
     return undefined;
-  }
-
-  /** Text with a secret is not posted: journaled (`secret-detected`, no secret) and refused. */
-  async #secretRule(call: ActionCall, parameters: unknown): Promise<string | undefined> {
-    const findings = await scanOutgoingText(
-      this.#scanner,
-      call.action,
-      parameters,
-      this.#settings.workspaceDir,
-    );
-    if (findings.length === 0) return undefined;
-    await this.#settings.journal?.append(call.taskId, 'secret-detected', {
-      where: 'action',
-      action: call.action,
-      findings,
-    });
-    return `the secret scan found a secret in what it would post: ${findings.map(describeSecretFinding).join('; ')}`;
   }
 
   async #decide(call: ActionCall, parameters: unknown): Promise<Decision> {
