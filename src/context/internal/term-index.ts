@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { createPostingsBuilder, mergePostings, type Postings } from './postings.ts';
-import { readInside } from './read-inside.ts';
+import { createInsideReader } from './read-inside.ts';
 import { type IndexedFile, readTermIndex, type SavedTermIndex, writeTermIndex } from './term-index-file.ts';
 
 /**
@@ -30,7 +31,8 @@ export interface TermIndex {
  * hand-written files.
  */
 const MAX_INDEXED_CHARS = 64 * 1024;
-const PARALLEL_READS = 16;
+/** Longest stretch of reading and indexing before the event loop runs. */
+const SLICE_MS = 10;
 
 /**
  * The index of `files` (paths under `root` with the sizes and modification times the walk saw), holding
@@ -151,15 +153,17 @@ async function build(
   maxFileBytes: number,
 ): Promise<{ postings: Postings; lengths: Uint32Array }> {
   const builder = createPostingsBuilder(files.length, MAX_INDEXED_CHARS);
-  let next = 0;
-  const worker = async () => {
-    while (next < which.length) {
-      const document = which[next++] as number;
-      const file = (files[document] as IndexedFile).path;
-      builder.add(document, file, await readInside(root, file, maxFileBytes));
+  const read = createInsideReader(root);
+  // Read and indexed synchronously, a few milliseconds at a time: the event loop runs between slices.
+  let sliceStart = performance.now();
+  for (const document of which) {
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await yieldToEventLoop();
+      sliceStart = performance.now();
     }
-  };
-  await Promise.all(Array.from({ length: PARALLEL_READS }, worker));
+    const file = (files[document] as IndexedFile).path;
+    builder.add(document, file, read(file, maxFileBytes));
+  }
   return builder.finish();
 }
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { termsOf } from './code-terms.ts';
 import { createTermScanner } from './term-scanner.ts';
 
-const scanned = (bytes: Uint8Array, limit = bytes.length) => {
-  const scanner = createTermScanner();
+const scanned = (bytes: Uint8Array, limit = bytes.length, maxRememberedWords?: number) => {
+  const scanner = createTermScanner({ maxRememberedWords });
   const terms: string[] = [];
   scanner.scanBytes(bytes, limit, (term) => terms.push(scanner.terms[term] as string));
   return terms;
@@ -19,6 +19,11 @@ describe('createTermScanner', () => {
     ]);
     expect(scanned(bytes)).toEqual(termsOf(new TextDecoder().decode(bytes)));
     expect(scanned(bytes)).toContain('request');
+  });
+
+  it('finds the same terms once it remembers no more words', () => {
+    const text = 'alphaBeta gamma_delta alphaBeta epsilonZeta gamma_delta etaTheta iotaKappa alphaBeta';
+    expect(scanned(Buffer.from(text), text.length, 2)).toEqual(termsOf(text));
   });
 
   it('reads only the first `limit` bytes, as decoding them would', () => {
