@@ -36,6 +36,23 @@ describe('createSecretScanner', () => {
     for (const finding of findings) expect(finding.fingerprint).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  it('redacts every secret of a text by fingerprint, and leaves a text without one as it is', async () => {
+    const scanner = createSecretScanner({ salt: 'test' });
+    const text = [
+      `id = "${ACCESS_KEY_ID}"`,
+      `aws_secret_access_key = "${SECRET_ACCESS_KEY}"`,
+      ...PRIVATE_KEY,
+      'done',
+    ].join('\n');
+    const redacted = await scanner.redact(JSON.stringify({ content: text }));
+    for (const secret of [ACCESS_KEY_ID, SECRET_ACCESS_KEY, PRIVATE_KEY[1]!.slice(0, 20)])
+      expect(redacted).not.toContain(secret);
+    expect(redacted).toMatch(/\[secret [0-9a-f]{16}\]/);
+    expect(redacted).toContain('done');
+    const plain = 'npm test passed: 12 tests, 0 failures in src/a.test.ts';
+    expect(await scanner.redact(plain)).toBe(plain);
+  });
+
   it('gives one secret the same fingerprint under one salt, and another under another salt', async () => {
     const scan = (salt: string) =>
       createSecretScanner({ salt }).scanLines(lines('a.env', [`AWS_SECRET_ACCESS_KEY=${SECRET_ACCESS_KEY}`]));

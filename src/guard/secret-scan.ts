@@ -70,6 +70,11 @@ export interface SecretScanner {
   scanLines(lines: Iterable<AddedLine>, context?: ScanContext): Promise<SecretFinding[]>;
   /** The secrets in `text` bound for the forge (a pull request body, a comment), named `what`. */
   scanText(what: string, text: string, context?: ScanContext): Promise<SecretFinding[]>;
+  /**
+   * `text` with every secret the rules or the entropy check find replaced by `[secret FINGERPRINT]`, for
+   * text shown outside (exported telemetry). No allowance applies: an allowed secret is still one.
+   */
+  redact(text: string): Promise<string>;
 }
 
 /**
@@ -149,6 +154,32 @@ export function createSecretScanner(settings: SecretScannerSettings = {}): Secre
     async scanText(what, text, context = {}) {
       const lines = text.split('\n').map((line, index) => ({ file: what, line: index + 1, text: line }));
       return (await scanFile(what, lines)).filter((finding) => !allowed(finding, context));
+    },
+    async redact(text) {
+      if (text.length < 8) return text;
+      const mask = (secret: string) => `[secret ${fingerprint(secret)}]`;
+      // Overlapping matches merged, then replaced from the last: earlier offsets stay true.
+      const merged: Array<[number, number]> = [];
+      for (const [start, end] of (await lint('text', text))
+        .map((match) => match.range)
+        .sort((a, b) => a[0] - b[0])) {
+        const last = merged.at(-1);
+        if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+        else merged.push([start, end]);
+      }
+      let redacted = text;
+      for (const [start, end] of merged.reverse()) {
+        redacted = redacted.slice(0, start) + mask(text.slice(start, end)) + redacted.slice(end);
+      }
+      return redacted
+        .split('\n')
+        .map((line) =>
+          findHighEntropyTokens('text', line).reduce(
+            (masked, token) => masked.split(token.token).join(mask(token.token)),
+            line,
+          ),
+        )
+        .join('\n');
     },
   };
 }

@@ -2,10 +2,12 @@ import type { Counter, Histogram } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { createSecretScanner } from '../guard/index.ts';
 import type { JournalEvent } from '../spec/journal-events.ts';
 import { DURATION_BUCKETS, METRIC, SCHEMA_URL, SCOPE_NAME, TOKEN_BUCKETS } from './genai-conventions.ts';
 import { measurementsOfJournal } from './measurements-of-journal.ts';
 import { sendOtlp } from './otlp-sender.ts';
+import { redactContent } from './redact-content.ts';
 import { spansOfJournal } from './spans-of-journal.ts';
 import type { TelemetrySettings } from './telemetry-settings.ts';
 import type { TelemetryMeasurement, TelemetrySpan } from './telemetry-span.ts';
@@ -44,9 +46,11 @@ interface Loaded {
  */
 export function createTelemetryExporter(
   settings: TelemetrySettings,
-  options: { serviceVersion?: string | undefined } = {},
+  options: { serviceVersion?: string | undefined; secretSalt?: string | undefined } = {},
 ): TelemetryExporter {
   const aborts = new AbortController();
+  // Content leaves the machine: its secrets do not (fingerprints salted as the task's own findings).
+  const scanner = createSecretScanner({ salt: options.secretSalt });
   const inFlight = new Set<Promise<unknown>>();
   let loaded: Promise<Loaded> | undefined;
   const load = () => (loaded ??= loadSdk(settings, options.serviceVersion));
@@ -63,6 +67,7 @@ export function createTelemetryExporter(
     const sdk = await load();
     const spans = spansOfJournal(events, { captureContent: settings.captureContent });
     if (spans.length === 0) return;
+    if (settings.captureContent) await redactContent(spans, (text) => scanner.redact(text));
     const readable = spans.map((span) => readableSpan(span, sdk.resource, options.serviceVersion));
     const serializer =
       settings.protocol === 'http/json'

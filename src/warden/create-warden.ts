@@ -133,7 +133,7 @@ export async function createWarden(options: WardenOptions): Promise<Warden> {
       secretSalt: checkpointKey.sign('warden secret fingerprint salt'),
     };
     const delivery = once(() => createResultDelivery(parts));
-    const telemetry = new TaskTelemetry({ config, env, journal, warn });
+    const telemetry = new TaskTelemetry({ config, env, journal, warn, secretSalt: parts.secretSalt });
     const fleet = new FleetOperations({ parts, delivery, reap, database: options.database });
     return new OpenWarden({ home, configPath, parts, delivery, telemetry, fleet });
   } catch (error) {

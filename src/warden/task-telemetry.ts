@@ -27,6 +27,7 @@ export class TaskTelemetry {
   readonly #env: Environment;
   readonly #journal: Journal;
   readonly #warn: (text: string) => void;
+  readonly #secretSalt: string | undefined;
   #exporter: Built | null | undefined;
   #warned = false;
   #closed = false;
@@ -36,7 +37,10 @@ export class TaskTelemetry {
     env: Environment;
     journal: Journal;
     warn: (text: string) => void;
+    /** What the fingerprints of secrets redacted from exported content are salted with. */
+    secretSalt?: string | undefined;
   }) {
+    this.#secretSalt = settings.secretSalt;
     this.#config = settings.config;
     this.#env = settings.env;
     this.#journal = settings.journal;
@@ -105,7 +109,10 @@ export class TaskTelemetry {
       const settings = telemetrySettings(this.#config.telemetry, this.#env);
       this.#exporter = settings && {
         settings,
-        exporter: createTelemetryExporter(settings, { serviceVersion: wardenVersion() }),
+        exporter: createTelemetryExporter(settings, {
+          serviceVersion: wardenVersion(),
+          secretSalt: this.#secretSalt,
+        }),
       };
     }
     return this.#exporter;

@@ -154,6 +154,55 @@ describe('OpenTelemetry export of a task', () => {
     ).toContain('looking around');
   }, 60_000);
 
+  it('keeps a secret the model wrote out of the exported content, naming it by fingerprint', async () => {
+    // Made up: the shape of an AWS key pair, of no account.
+    const secret = 'Zq8wR3nT6yB1mK4vX7cL0pH5sJ2dF9gA6eU3iO1k';
+    const script = writeScript(
+      work.dir,
+      {
+        turns: [
+          {
+            tool_calls: [
+              {
+                name: 'write_file',
+                input: { path: 'deploy.env', content: `aws_secret_access_key = ${secret}\n` },
+              },
+            ],
+            usage: { input_tokens: 500, output_tokens: 20 },
+          },
+          { text: `wrote the key ${secret}`, usage: { input_tokens: 600, output_tokens: 10 } },
+        ],
+      },
+      'secret-script.json',
+    );
+    const config = path.join(work.dir, 'secret.yaml');
+    writeFileSync(
+      config,
+      `telemetry:\n  endpoint: ${receiver.url}\n  protocol: http/json\n  captureContent: true\n`,
+    );
+    const result = await runWarden(
+      [
+        'run',
+        '--repo',
+        repo,
+        '--task',
+        'write the deploy settings',
+        '--model',
+        `scripted:${script}`,
+        '--json',
+      ].concat(home('secret'), ['--config', config]),
+      { env: { OTEL_EXPORTER_OTLP_ENDPOINT: '' } },
+    );
+    // The secret scan kept it off the branch; the export keeps it off the collector.
+    const { taskId } = JSON.parse(result.stdout) as { taskId: string };
+    const traceId = receiver.spans().find((one) => one.attributes['warden.task.id'] === taskId)?.traceId;
+    expect(traceId).toBeDefined();
+    const spans = receiver.spans().filter((span) => span.traceId === traceId);
+    const write = spans.find((span) => span.name === 'execute_tool write_file')!;
+    expect(String(write.attributes['gen_ai.tool.call.arguments'])).toMatch(/\[secret [0-9a-f]{16}\]/);
+    expect(JSON.stringify(receiver.requests.map((request) => request.body))).not.toContain(secret);
+  }, 60_000);
+
   it('exits 2 when asked to export without a collector, and 1 when the collector is down', async () => {
     const tasks = JSON.parse((await runWarden(['tasks', '--json', ...home('proto')])).stdout) as Array<{
       id: string;
