@@ -163,6 +163,12 @@ describe('taint: after reading an untrusted issue body, what leaves needs a huma
       { kind: 'suspected-injection', label: "instruction-like text (addressed-to-agent) in the task's text" },
     ]);
     expect(events.find((event) => event.type === 'injection-suspected')).toMatchObject({ where: 'task' });
+    // The dashboard's timeline shows it too.
+    const page = await (
+      await fetch(`${server.url}/tasks/${taskId}`, { headers: { cookie: `warden_session=${TOKEN}` } })
+    ).text();
+    expect(page).toContain('<strong>tainted</strong> by untrusted issue: issue #1 by @mallory');
+    expect(page).toContain('<strong>suspected injection</strong> in the task&#39;s text');
     // Denied at once, maybe before the task has finished pausing: it goes on all the same.
     expect((await deny(curl.id)).status).toBe(200);
 

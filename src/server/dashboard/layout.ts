@@ -111,7 +111,7 @@ pre{white-space:pre-wrap;word-break:break-word;background:#f1f3f6;padding:.4rem 
 .timeline li{background:#fff;border-left:3px solid #c9d3e6;margin:.3rem 0;padding:.35rem .7rem}
 .timeline li.model{border-color:#6ea8fe}.timeline li.tool{border-color:#a78bfa}
 .timeline li.check{border-color:#34d399}.timeline li.approval{border-color:#f59e0b}
-.timeline li.problem{border-color:#ef4444}
+.timeline li.problem{border-color:#ef4444}.timeline li.taint{border-color:#f97316;background:#fff7ed}
 .meta{color:#5b6475;font-size:.85rem}
 section.child{border:1px solid #e3e6ec;border-radius:6px;padding:.3rem .8rem;margin:.8rem 0;background:#fafbfc}
 form.decide{display:flex;gap:.5rem;align-items:flex-start;flex-wrap:wrap}

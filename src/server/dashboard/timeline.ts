@@ -144,6 +144,24 @@ function describe(event: JournalEvent): [string, Html] {
     case 'budget-exceeded':
     case 'breaker-open':
       return ['problem', html`<strong>${event.type}</strong> (${event.stopReason}): ${event.reason}`];
+    case 'context-tainted':
+      return [
+        'taint',
+        html`<strong>tainted</strong> by untrusted ${event.kind}: ${event.label} · from here on a human approves what leaves`,
+      ];
+    case 'injection-suspected':
+      return [
+        'taint',
+        html`<strong>suspected injection</strong> in ${event.tool === undefined ? "the task's text" : `${event.tool} output`}: ${clip(
+          [
+            ...event.invisible.map(
+              (found) => `${found.count} hidden ${found.kind}${found.decoded ? ` (${found.decoded})` : ''}`,
+            ),
+            ...event.instructions.map((found) => `${found.kind}: ${found.excerpt}`),
+          ].join('; '),
+          500,
+        )}`,
+      ];
     case 'stuck-detected':
       return ['problem', html`<strong>stuck</strong> (${event.pattern}): ${event.detail}`];
     default: {
