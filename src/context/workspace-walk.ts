@@ -87,6 +87,13 @@ export async function walkWorkspace(
   const maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES;
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const realRoot = await realpath(root);
+  // Where separators are `/`, names are joined without normalising: each is a name a directory listed,
+  // never `.` or `..`.
+  const rootPrefix = realRoot.endsWith('/') ? realRoot : `${realRoot}/`;
+  const absoluteOf =
+    path.sep === '/'
+      ? (relative: string) => `${rootPrefix}${relative}`
+      : (relative: string) => path.join(realRoot, relative);
   const files: WorkspaceFile[] = [];
   let truncated = false;
   // Depth-first with an explicit stack: a tree thousands of levels deep cannot overflow the call stack.
@@ -101,7 +108,7 @@ export async function walkWorkspace(
   while (stack.length > 0 && !truncated) {
     if (performance.now() - sliceStart > SLICE_MS) await pause();
     const directory = stack.pop() as { relative: string; rules: IgnoreRules[] };
-    const absolute = directory.relative === '' ? realRoot : path.join(realRoot, directory.relative);
+    const absolute = directory.relative === '' ? realRoot : absoluteOf(directory.relative);
     let entries: Dirent[];
     try {
       entries = readdirSync(absolute, { withFileTypes: true });
@@ -132,7 +139,7 @@ export async function walkWorkspace(
     candidates.sort(compareCodeUnits);
     for (const relative of candidates) {
       if (performance.now() - sliceStart > SLICE_MS) await pause();
-      const absoluteFile = path.join(realRoot, relative);
+      const absoluteFile = absoluteOf(relative);
       // A file known unchanged is settled by one `lstat`; the others are opened and sniffed.
       const found =
         knownStat(absoluteFile, maxFileBytes, options.known?.(relative)) ??

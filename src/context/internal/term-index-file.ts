@@ -124,7 +124,8 @@ export async function writeTermIndex(dir: string, contents: TermIndexContents): 
     pathText.length,
     termText.length,
   );
-  const buffer = new ArrayBuffer(layout.total);
+  // The tables in one buffer; the postings are written from where they are, not copied beside them.
+  const buffer = new ArrayBuffer(layout.pairsAt);
   const bytes = new Uint8Array(buffer);
   new Uint32Array(buffer, 0, 7).set([
     MAGIC,
@@ -155,12 +156,12 @@ export async function writeTermIndex(dir: string, contents: TermIndexContents): 
   new Uint32Array(buffer, layout.startsAt, layout.terms + 1).set(postings.starts);
   bytes.set(pathText, layout.pathTextAt);
   bytes.set(termText, layout.termTextAt);
-  new Uint32Array(buffer, layout.pairsAt, postings.pairs.length).set(postings.pairs);
   new Uint32Array(buffer, 28, 1)[0] = checksum(bytes, layout);
   await mkdir(dir, { recursive: true });
   const temporary = path.join(dir, `${FILE_NAME}.${randomUUID()}.tmp`);
   try {
-    await writeFile(temporary, bytes);
+    const { pairs } = postings;
+    await writeFile(temporary, [bytes, new Uint8Array(pairs.buffer, pairs.byteOffset, pairs.byteLength)]);
     await rename(temporary, path.join(dir, FILE_NAME));
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => undefined);
