@@ -2,12 +2,14 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { describeError } from '../spec/errors.ts';
 import type { ActionRequest, PolicyDecision, PolicyEngine, PolicyResource } from '../spec/policy.ts';
-import { type TaintFacts, UNTAINTED } from '../spec/provenance.ts';
+import type { TaintFacts } from '../spec/provenance.ts';
 import { SANDBOX_WORKDIR } from '../spec/sandbox.ts';
 import type { DecisionKind, ToolCall } from '../spec/types.ts';
-import { type EntityJson, statefulIsAuthorized } from './internal/cedar.ts';
+import { statefulIsAuthorized } from './internal/cedar.ts';
 import { stricter } from './internal/combine-decisions.ts';
+import { principalEntities, resourceEntities } from './internal/request-entities.ts';
 import { scanUnjudged } from './internal/scan-unjudged.ts';
+import { withTaint } from './internal/taint-context.ts';
 import { entityKey, loadPolicyBundle, type PolicyBundle } from './load-policy-bundle.ts';
 import { deriveShellFacts, describeLine, type ShellFacts } from './shell-facts.ts';
 import { createShellParser, type ShellParser } from './shell-parser.ts';
@@ -101,37 +103,6 @@ export function createCedarPolicyEngine(settings: CedarPolicyEngineSettings): Ce
     return loaded;
   };
 
-  const principalEntities = (): EntityJson[] => [
-    {
-      uid: { type: `${NAMESPACE}::Agent`, id: settings.principal.agent },
-      attrs: {
-        name: settings.principal.agent,
-        team: settings.principal.team,
-        trustTier: settings.principal.trustTier,
-      },
-      parents: [{ type: `${NAMESPACE}::Team`, id: settings.principal.team }],
-    },
-  ];
-
-  /** The resource entity and its ancestors from the bundle: only what the request needs. */
-  const resourceEntities = (bundle: PolicyBundle, resource: PolicyResource): EntityJson[] => {
-    const found: EntityJson[] = [];
-    const queue = [entityKey(`${NAMESPACE}::${resource.type}`, resource.id)];
-    const seen = new Set<string>();
-    while (queue.length > 0) {
-      const key = queue.shift() as string;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const entity = bundle.entities.get(key);
-      if (!entity) continue;
-      found.push(entity);
-      for (const parent of entity.parents) {
-        if ('type' in parent) queue.push(entityKey(parent.type, parent.id));
-      }
-    }
-    return found;
-  };
-
   // Cedar's answer is a function of the request alone (the bundle and the principal are fixed per
   // engine), and agents run the same few commands again and again: each distinct request is evaluated
   // once. Bounded; only clean answers are kept, so an error is met again rather than remembered.
@@ -178,7 +149,7 @@ export function createCedarPolicyEngine(settings: CedarPolicyEngineSettings): Ce
       preparsedPolicySetId: bundle.policySetFor(action),
       // Tool facts are built by typed code; requests from other callers are checked against the schema.
       ...(validate ? { preparsedSchemaName: bundle.schemaId, validateRequest: true } : {}),
-      entities: [...principalEntities(), ...resourceEntities(bundle, resource)],
+      entities: [...principalEntities(settings.principal), ...resourceEntities(bundle, resource)],
     });
     const base = { action, resource, context };
     if (answer.type === 'failure') {
@@ -413,26 +384,6 @@ interface Beyond {
   reason: string;
   decision: 'ask' | 'deny';
   message: string;
-}
-
-/**
- * The context with the task's `taint` (the request's own, else the task's now, else untainted), for a
- * bundle whose schema declares it; without it for one that does not (its validation would refuse it).
- */
-function withTaint(
-  bundle: PolicyBundle,
-  context: Record<string, unknown>,
-  taint: (() => TaintFacts) | undefined,
-): Record<string, unknown> {
-  const { taint: given, ...rest } = context;
-  if (!declaresTaint(bundle)) return rest;
-  const facts = (given as TaintFacts | undefined) ?? taint?.() ?? UNTAINTED;
-  return { ...rest, taint: { tainted: facts.tainted, sources: [...facts.sources], since: facts.since } };
-}
-
-/** Whether the bundle's schema gives its requests `context.taint` (the default bundle's does). */
-export function declaresTaint(bundle: PolicyBundle): boolean {
-  return /\btaint\s*:/.test(bundle.schema);
 }
 
 function refusal(bundle: PolicyBundle, reason: string, id: string): PolicyExplanation {

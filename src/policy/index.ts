@@ -8,8 +8,9 @@ export type {
   PolicyExplanation,
   PolicyPrincipal,
 } from './cedar-policy-engine.ts';
-export { createCedarPolicyEngine, declaresTaint } from './cedar-policy-engine.ts';
+export { createCedarPolicyEngine } from './cedar-policy-engine.ts';
 export { defaultBundleDir } from './default-bundle-dir.ts';
+export { declaresTaint } from './internal/taint-context.ts';
 export type { BundlePolicy, PolicyBundle, PolicyBundleSource } from './load-policy-bundle.ts';
 export { compilePolicyBundle, loadPolicyBundle } from './load-policy-bundle.ts';
 export type { DecisionCounts, JournalOfTask, PolicyStats } from './policy-stats.ts';
