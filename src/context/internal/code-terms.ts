@@ -32,18 +32,20 @@ export function normaliseTerm(word: string): string {
  * order, so a caller can count without building a list.
  */
 export function forEachTerm(text: string, emit: (term: string) => void): void {
-  for (const match of text.matchAll(WORD)) {
-    const word = match[0];
-    if (word.length > MAX_WORD_CHARS) continue;
-    const whole = normaliseTerm(word);
-    if (whole.length >= 2 && !STOP_WORDS.has(whole)) emit(whole);
-    if (!COMPOUND.test(word)) continue;
-    const parts = word.split(/[_$]+/).flatMap((part) => part.split(CAMEL));
-    if (parts.length < 2) continue;
-    for (const part of parts) {
-      const term = normaliseTerm(part);
-      if (term.length >= 2 && term !== whole && !STOP_WORDS.has(term)) emit(term);
-    }
+  for (const match of text.matchAll(WORD)) forEachTermOfWord(match[0], emit);
+}
+
+/** `forEachTerm` of one word (a match of `[A-Za-z_$][\w$]*`), for a caller that found the words itself. */
+export function forEachTermOfWord(word: string, emit: (term: string) => void): void {
+  if (word.length > MAX_WORD_CHARS) return;
+  const whole = normaliseTerm(word);
+  if (whole.length >= 2 && !STOP_WORDS.has(whole)) emit(whole);
+  if (!COMPOUND.test(word)) return;
+  const parts = word.split(/[_$]+/).flatMap((part) => part.split(CAMEL));
+  if (parts.length < 2) return;
+  for (const part of parts) {
+    const term = normaliseTerm(part);
+    if (term.length >= 2 && term !== whole && !STOP_WORDS.has(term)) emit(term);
   }
 }
 

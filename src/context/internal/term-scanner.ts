@@ -1,4 +1,4 @@
-import { forEachTerm } from './code-terms.ts';
+import { forEachTermOfWord } from './code-terms.ts';
 
 /** Longer runs are data (base64, hashes): `forEachTerm` skips them, and so does the scanner. */
 const MAX_WORD_CHARS = 64;
@@ -37,7 +37,7 @@ export function createTermScanner(options: { maxRememberedWords?: number } = {})
   };
   const termsOfWord = (word: string): number[] => {
     const list: number[] = [];
-    forEachTerm(word, (term) => list.push(numberOf(term)));
+    forEachTermOfWord(word, (term) => list.push(numberOf(term)));
     return list;
   };
   const rememberedText = new Map<string, readonly number[]>();
