@@ -41,6 +41,11 @@ const SLICE_MS = 10;
  * read), else updated by indexing only the files added or changed and dropping those gone. The result
  * is saved back; a damaged cache is rebuilt, never trusted. Files that cannot be read inside `root` get
  * a document of their path's terms.
+ *
+ * Memory: a load from the cache holds each file's path and 24 bytes, the term dictionary (its text and
+ * 8 bytes a term) and the postings of `terms` only. A build or an update also holds every posting (8
+ * bytes per file and distinct term in it) two or three times while it sorts or merges them, and the
+ * words it remembers (`createTermScanner`): 20,000 files of JavaScript have 2.3 million postings.
  */
 export async function loadTermIndex(
   root: string,
