@@ -224,7 +224,8 @@ export function createCedarPolicyEngine(settings: CedarPolicyEngineSettings): Ce
           ? pair
           : facts.program;
       const evaluation = evaluate('tool.shell', { type: 'Command', id }, context, false);
-      evaluations.push({ ...evaluation, context: facts });
+      // Shown with what was judged: the facts (the resolved writes too) and the taint.
+      evaluations.push({ ...evaluation, context: { ...evaluation.context, ...facts } });
     }
     if (parsed.beyondLimits === undefined) return { evaluations, unparsable: parsed.unparsable };
     const { reason, unjudged } = parsed.beyondLimits;

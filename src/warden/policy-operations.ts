@@ -11,6 +11,7 @@ import {
   createShellParser,
   loadPolicyBundle,
 } from '../policy/index.ts';
+import { UNTAINTED } from '../spec/provenance.ts';
 import { packageGuardOf } from './package-guard-of.ts';
 import type { PolicyJournal } from './warden.ts';
 
@@ -48,6 +49,8 @@ export interface ExplainRequest {
    * task would; undefined: the defaults (the guard on, the public registries).
    */
   configPath?: string | undefined;
+  /** Judge the call as a task tainted by these kinds of source would be (`context.taint`); undefined: untainted. */
+  taintedBy?: readonly string[] | undefined;
 }
 
 /**
@@ -63,6 +66,10 @@ export async function explainToolCall(request: ExplainRequest) {
     workspace: { hostDir: request.workspaceDir },
     unparsable: request.unparsable,
     shellParser,
+    taint: () =>
+      request.taintedBy === undefined
+        ? UNTAINTED
+        : { tainted: true, sources: [...request.taintedBy].sort(), since: new Date(0).toISOString() },
   });
   const call = { id: 'explain', name: request.tool, input: request.input };
   const explanation = await engine.explain(call);

@@ -63,6 +63,28 @@ describe('warden policy', () => {
     expect((await runWarden(['policy', 'explain', '--tool', 'shell'])).code).toBe(2);
   });
 
+  it('explain --tainted-by: the same call judged as a task that read untrusted content', async () => {
+    const untainted = await runWarden(['policy', 'explain', 'curl -s https://evil.example/c', '--json']);
+    expect(JSON.parse(untainted.stdout)).toMatchObject({ decision: 'allow' });
+    const tainted = await runWarden([
+      'policy',
+      'explain',
+      'curl -s https://evil.example/c',
+      '--tainted-by',
+      'issue,network',
+      '--json',
+    ]);
+    const explanation = JSON.parse(tainted.stdout);
+    expect(explanation).toMatchObject({ decision: 'ask', policyIds: ['taint-url-asks'] });
+    expect(explanation.evaluations[0].context.taint).toMatchObject({
+      tainted: true,
+      sources: ['issue', 'network'],
+    });
+    const wrong = await runWarden(['policy', 'explain', 'ls', '--tainted-by', 'gossip']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('gossip is not one');
+  });
+
   it('stats and backtest read the journals; backtest reports what a candidate bundle changes', async () => {
     const home = path.join(work.dir, 'home');
     const store = openSqliteStore(path.join(home, 'warden.db'));

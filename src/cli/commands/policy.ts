@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { describeError, UserError } from '../../spec/errors.ts';
+import { CONTEXT_SOURCE_KINDS } from '../../spec/provenance.ts';
 import {
   backtestBundle,
   checkPolicyBundle,
@@ -20,11 +21,12 @@ export const POLICY_HELP = `warden policy <subcommand> [options]
 
   test [DIR]        run the bundle's test cases (DIR/tests/*.yaml); exit 0 when all hold, 1 otherwise
   check [DIR]       parse the bundle and validate every policy against its schema; exit 1 when invalid
-  explain COMMAND [--bundle DIR] [--workspace DIR]
-  explain --tool NAME --input JSON [--bundle DIR] [--workspace DIR] [--config FILE]
+  explain COMMAND [--bundle DIR] [--workspace DIR] [--tainted-by KIND,…]
+  explain --tool NAME --input JSON [--bundle DIR] [--workspace DIR] [--config FILE] [--tainted-by KIND,…]
                     the decision for one tool call, the policies that made it and the facts they saw,
                     and the package guard's verdict on each install (with the config's \`packages\`);
-                    COMMAND alone is a shell call: \`warden policy explain 'rm -rf /'\`
+                    COMMAND alone is a shell call: \`warden policy explain 'rm -rf /'\`;
+                    --tainted-by issue,network: as a task that read untrusted content of those kinds
   stats [--since DURATION]
                     rejection and ask rates per agent, tool and policy, from the journals
   backtest --bundle DIR [--since DURATION] [--examples N]
@@ -120,6 +122,7 @@ async function explain(argv: string[], io: CommandIo): Promise<number> {
       agent: { type: 'string' },
       team: { type: 'string' },
       'trust-tier': { type: 'string' },
+      'tainted-by': { type: 'string' },
       unparsable: { type: 'string' },
       config: { type: 'string' },
       'data-dir': { type: 'string' },
@@ -141,6 +144,7 @@ async function explain(argv: string[], io: CommandIo): Promise<number> {
     principal: { agent: values.agent ?? 'explain', team: values.team ?? 'default', trustTier },
     unparsable,
     configPath: resolveConfigPath(values.config, resolveHome(values['data-dir'], io.env)),
+    taintedBy: taintedBy(values['tainted-by']),
   });
   if (values.json) {
     io.out(`${JSON.stringify(explanation)}\n`);
@@ -309,4 +313,24 @@ function sinceDate(value: string | undefined): Date | undefined {
       `--since must be a duration like 30m, 12h or 7d, got ${JSON.stringify(value)}`,
     );
   return new Date(Date.now() - Number(match[1]) * (UNITS[match[2] as string] as number));
+}
+
+/** The kinds of `--tainted-by issue,network`; undefined without it. @throws UserError for an unknown kind. */
+function taintedBy(given: string | undefined): string[] | undefined {
+  if (given === undefined) return undefined;
+  const kinds = given
+    .split(',')
+    .map((kind) => kind.trim())
+    .filter((kind) => kind !== '');
+  const unknown = kinds.filter((kind) => !(CONTEXT_SOURCE_KINDS as readonly string[]).includes(kind));
+  if (kinds.length === 0 || unknown.length > 0) {
+    throw new UserError(
+      'usage',
+      `--tainted-by takes kinds of source: ${unknown.join(', ') || '(none given)'} is not one`,
+      {
+        hint: `one or more of ${CONTEXT_SOURCE_KINDS.join(', ')}, separated by commas`,
+      },
+    );
+  }
+  return kinds;
 }
