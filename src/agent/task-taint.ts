@@ -1,6 +1,11 @@
 import type { Journal } from '../journal/index.ts';
 import type { JournalEvent } from '../spec/journal-events.ts';
-import type { ContextSource, ContextSourceKind, TaintFacts } from '../spec/provenance.ts';
+import {
+  type ContextSource,
+  type ContextSourceKind,
+  type TaintFacts,
+  UNTRUSTABLE_KINDS,
+} from '../spec/provenance.ts';
 import type { EgressConnection } from '../spec/sandbox.ts';
 
 /** Which sources taint a task, from `provenance` of the config. */
@@ -12,15 +17,7 @@ export interface TaintSettings {
 }
 
 /** Every kind but the operator's and the repository's: the config's default. */
-export const DEFAULT_UNTRUSTED: readonly ContextSourceKind[] = [
-  'issue',
-  'pull-request',
-  'comment',
-  'ci-log',
-  'alert',
-  'network',
-  'suspected-injection',
-];
+export const DEFAULT_UNTRUSTED: readonly ContextSourceKind[] = UNTRUSTABLE_KINDS;
 
 /** Without a config's `provenance`: every kind but the operator's and the repository's; no quiet host. */
 export const DEFAULT_TAINT_SETTINGS: TaintSettings = {

@@ -6,9 +6,8 @@
  * `suspected-injection`: text anywhere (a README, test output) flagged as instructions aimed at the agent,
  * or hiding tag-character text.
  */
-export const CONTEXT_SOURCE_KINDS = [
-  'operator',
-  'repository',
+/** The kinds of source that can taint a task: every one but the operator's and the repository's. */
+export const UNTRUSTABLE_KINDS = [
   'issue',
   'pull-request',
   'comment',
@@ -17,6 +16,8 @@ export const CONTEXT_SOURCE_KINDS = [
   'network',
   'suspected-injection',
 ] as const;
+
+export const CONTEXT_SOURCE_KINDS = ['operator', 'repository', ...UNTRUSTABLE_KINDS] as const;
 
 export type ContextSourceKind = (typeof CONTEXT_SOURCE_KINDS)[number];
 
