@@ -53,15 +53,15 @@ export const AgentSchema = z
     compaction: z
       .strictObject({
         triggerTokens: positiveInt(
-          'Estimated prompt tokens (characters / 4 of the system prompt, tool schemas and conversation) at which, before a model call, old tool outputs are replaced by stubs.',
-        ).default(64_000),
+          'Estimated prompt tokens (characters / 4 of the system prompt, tool schemas and conversation) at which, before a model call, old tool outputs are replaced by stubs: the high watermark. Each compaction re-sends everything after its first stub uncached, so a high trigger with a deep drop (few turns kept) makes compactions rare.',
+        ).default(80_000),
         keepRecentTurns: positiveInt(
-          'Newest model turns whose tool outputs are always kept whole; older outputs over 1 KB become stubs naming the call.',
-        ).default(6),
+          'Newest model turns whose tool outputs are always kept whole; older outputs over 1 KB become stubs naming the call. These turns are re-sent uncached at each compaction, so fewer is cheaper and keeps the cache hit ratio higher.',
+        ).default(3),
       })
       .nullable()
       .describe(
-        "Compaction of long conversations: once the prompt reaches triggerTokens, the outputs of older tool calls become stubs naming the call and saying to call it again (the task, every assistant turn and the newest turns stay byte for byte), all at once so the prompt cache's prefix stays stable until the next one; journaled as context-compacted. null: never compacted.",
+        "Compaction of long conversations: once the prompt reaches triggerTokens, the outputs of older tool calls become stubs naming the call and saying to call it again (the task, every assistant turn and the newest turns stay byte for byte), all at once and only when that frees at least a quarter of triggerTokens, so the prompt drops far below the trigger and the prompt cache's prefix stays stable until the next one; journaled as context-compacted. null: never compacted.",
       )
       .prefault({}),
     localize: z
