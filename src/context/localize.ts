@@ -5,7 +5,7 @@ import type { FileTags } from './file-tags.ts';
 import { normaliseTerm } from './internal/code-terms.ts';
 import { focusTerms } from './internal/focus.ts';
 import { rankTags, type TaggedFile } from './internal/rank-tags.ts';
-import { readInside } from './internal/read-inside.ts';
+import { createInsideReader } from './internal/read-inside.ts';
 import { type TaskTerms, taskTerms } from './internal/task-terms.ts';
 import { loadTermIndex, readSavedIndex, scoreBm25 } from './internal/term-index.ts';
 import { createTagCache } from './tag-cache.ts';
@@ -181,9 +181,10 @@ export async function localizeSignals(request: LocalizeRequest): Promise<Localiz
   const tagsDir = request.cacheDir === undefined ? undefined : path.join(request.cacheDir, 'tags');
   const cache = createTagCache({ dir: tagsDir });
   const candidatePaths = candidateList.map((position) => paths[position] as string);
+  const read = createInsideReader(root);
   const tags = await Promise.all(
     candidatePaths.map(async (file) => {
-      const content = await readInside(root, file, maxFileBytes);
+      const content = read(file, maxFileBytes);
       return content === undefined ? undefined : (await cache.tags(file, content)).tags;
     }),
   );
