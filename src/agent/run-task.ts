@@ -23,13 +23,12 @@ import { recordInterruptedCalls } from './record-interrupted-calls.ts';
 import { type ResumeState, replayJournal } from './replay-journal.ts';
 import { type CheckCommand, recordedCheckCommand, resolveCheckCommand } from './resolve-check-command.ts';
 import { type PipelineResume, pipelineResumeOf } from './run-pipeline.ts';
-import { screenText } from './screen-tool-output.ts';
+import { openTaskTaint } from './screen-tool-output.ts';
 import { childrenOf } from './task-children.ts';
 import { newTaskId } from './task-id.ts';
 import type { LimitChange } from './task-limits.ts';
 import { currentTaskOwner } from './task-owner.ts';
 import type { NewTaskRequest, RunTaskResult, StartedWorkspace, TaskRuntime } from './task-runtime.ts';
-import { DEFAULT_TAINT_SETTINGS, TaskTaint } from './task-taint.ts';
 import { taskStatusOf, verificationOf } from './task-verification.ts';
 import { work } from './task-work.ts';
 
@@ -202,18 +201,8 @@ async function driveTask(
   const { journal } = runtime;
   const taskId = task.id;
   let keepWorkspace = false;
-  // The task's taint, from its journal (a resume's) and the sources of its text; every part of the task
-  // (its sandbox, its decider, its children) shares it.
-  const taint = new TaskTaint(
-    journal,
-    taskId,
-    runtime.taintSettings ?? DEFAULT_TAINT_SETTINGS,
-    await journal.events(taskId),
-  );
-  for (const source of options.sources ?? []) await taint.enter(source);
-  // Forge text in a triggered task's text: what it hides or orders is on the record.
-  if ((options.sources ?? []).length > 0)
-    await screenText(task.prompt, { where: 'task' }, { journal, taskId, taint });
+  // Shared by every part of the task: its sandbox, its decider, its children.
+  const taint = await openTaskTaint(runtime, task, options.sources);
   runtime = { ...runtime, taint };
   const { sandbox, connectionsJournaled } = await openTaskSandbox({
     driver: runtime.sandbox,

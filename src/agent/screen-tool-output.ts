@@ -1,6 +1,9 @@
 import { findInstructionLike, revealInvisible } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
-import type { TaskTaint } from './task-taint.ts';
+import type { ContextSource } from '../spec/provenance.ts';
+import type { Task } from '../spec/types.ts';
+import type { TaskRuntime } from './task-runtime.ts';
+import { DEFAULT_TAINT_SETTINGS, TaskTaint } from './task-taint.ts';
 import type { ToolResult } from './tools/tool.ts';
 
 /** The delimiter lines `spotlight` writes around untrusted text. */
@@ -61,4 +64,26 @@ export async function screenText(
     });
   }
   return revealed.found.length === 0 ? undefined : revealed.text;
+}
+
+/**
+ * A driven task's taint: rebuilt from its journal (a resume's), then grown by the untrusted sources of
+ * a new task's text, whose text is screened once (what it hides or orders goes on the record).
+ */
+export async function openTaskTaint(
+  runtime: Pick<TaskRuntime, 'journal' | 'taintSettings'>,
+  task: Task,
+  sources: readonly ContextSource[] = [],
+): Promise<TaskTaint> {
+  const { journal } = runtime;
+  const taint = new TaskTaint(
+    journal,
+    task.id,
+    runtime.taintSettings ?? DEFAULT_TAINT_SETTINGS,
+    await journal.events(task.id),
+  );
+  for (const source of sources) await taint.enter(source);
+  if (sources.length > 0)
+    await screenText(task.prompt, { where: 'task' }, { journal, taskId: task.id, taint });
+  return taint;
 }
