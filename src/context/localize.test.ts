@@ -80,6 +80,34 @@ describe('localize', () => {
     expect(result.cached).toBe(false);
   });
 
+  it('counts a test file named test.ts or test_*.py as a test, whatever its directory', async () => {
+    const own = mkdtempSync(path.join(os.tmpdir(), 'warden-localize-tests-'));
+    try {
+      const put = (file: string, content: string) => {
+        mkdirSync(path.dirname(path.join(own, file)), { recursive: true });
+        writeFileSync(path.join(own, file), content);
+      };
+      put(
+        'src/addWeeks/index.ts',
+        'export function addWeeks(date: Date, amount: number) {\n  return date;\n}\n',
+      );
+      const saying = 'addWeeks negative amount weeks date '.repeat(4);
+      put('src/addWeeks/test.ts', `import { addWeeks } from './index.ts';\n// ${saying}\n`);
+      put('lib/test_add_weeks.py', `# ${saying}\n`);
+      const result = await localize({
+        root: own,
+        task: '`addWeeks` with a negative amount of weeks returns the date unchanged',
+      });
+      // Both tests say more of the task's words than the code; each counts a tenth.
+      const scoreOf = (file: string) => result.files.find((found) => found.path === file)?.score ?? 0;
+      expect(result.files[0]?.path).toBe('src/addWeeks/index.ts');
+      expect(scoreOf('src/addWeeks/test.ts')).toBeLessThan(scoreOf('src/addWeeks/index.ts') / 2);
+      expect(scoreOf('lib/test_add_weeks.py')).toBeLessThan(scoreOf('src/addWeeks/index.ts') / 2);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   it('reads its index from the cache the second time and answers the same', async () => {
     const first = await localize({ root, task: TASK, k: 5, cacheDir });
     const second = await localize({ root, task: TASK, k: 5, cacheDir });

@@ -101,7 +101,7 @@ export interface Localization {
 const CANDIDATES_BY_CONTENT = 60;
 const CANDIDATES_BY_PATH = 20;
 const AUXILIARY =
-  /(^|\/)(tests?|__tests__|__mocks__|spec|specs|fixtures?|e2e|examples?|docs?|documentation|benchmarks?|bench|playground|scripts)\/|\.(test|spec|bench)\.[cm]?[jt]sx?$|\.(md|mdx|snap|json|ya?ml|lock|txt|html|css)$/i;
+  /(^|\/)(tests?|__tests__|__mocks__|spec|specs|fixtures?|e2e|examples?|docs?|documentation|benchmarks?|bench|playground|scripts)\/|(^|\/|\.)(test|spec|bench)\.[cm]?[jt]sx?$|(^|\/)test_[^/]*\.py$|_test\.(go|py)$|\.(md|mdx|snap|json|ya?ml|lock|txt|html|css)$/i;
 
 /**
  * The files (and in each, the definitions) a task is probably about, best first: BM25 over paths and
