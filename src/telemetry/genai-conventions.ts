@@ -82,6 +82,8 @@ export const WARDEN = {
   triggerDeliveryId: 'warden.trigger.delivery_id',
   triggerRepository: 'warden.trigger.repository',
   scripted: 'warden.model.scripted',
+  rerankApplied: 'warden.localize.rerank.applied',
+  rerankKept: 'warden.localize.rerank.kept',
 } as const;
 
 /** Metric instruments: the two of the GenAI conventions, and Warden's counters. */

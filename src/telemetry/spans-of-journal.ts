@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { JournalEvent } from '../spec/journal-events.ts';
+import type { JournalEvent, LocalizationRerank } from '../spec/journal-events.ts';
 import { GEN_AI, OPERATION, providerAndModel, WARDEN } from './genai-conventions.ts';
 import type { Attributes, TelemetrySpan } from './telemetry-span.ts';
 
@@ -17,7 +17,8 @@ export function traceIdOf(taskId: string): string {
 /**
  * A task's journal as an OpenTelemetry GenAI span tree: `invoke_agent {agent}` for the task, one
  * `invoke_agent {child}` per pipeline stage, orchestrator subtask or swarm role under it, `chat {model}`
- * per model call (request to response) and `execute_tool {tool}` per tool call (start to end), each under
+ * per model call (request to response, and the localization's rerank) and `execute_tool {tool}` per tool
+ * call (start to end), each under
  * the task or child that made it. A span whose end the journal lacks (a killed process) ends at the
  * journal's last event. An empty list when there is no `task-start`.
  */
@@ -108,6 +109,9 @@ class SpanTree {
         return;
       case 'model-response':
         this.#endChat(event, at);
+        return;
+      case 'context-localized':
+        if (event.rerank?.reply !== undefined) this.#rerankChat(event, event.rerank, at);
         return;
       case 'decision':
         if (event.toolCallId !== undefined) this.#decisions.set(this.#keyOf(event, event.toolCallId), event);
@@ -253,6 +257,30 @@ class SpanTree {
         { role: 'assistant', parts, finish_reason: event.finishReason },
       ]);
     }
+    this.#close(span, at);
+  }
+
+  /** The rerank's model call (it has no `model-request` or `model-response` of its own). */
+  #rerankChat(event: JournalEvent<'context-localized'>, rerank: LocalizationRerank, at: number): void {
+    const { provider, model } = providerAndModel(rerank.model);
+    const span = this.#open_(`chat ${model}`, `rerank:${event.seq}`, this.#ownerOf(event, at), at, {
+      [GEN_AI.operationName]: OPERATION.chat,
+      [GEN_AI.providerName]: provider,
+      [GEN_AI.requestModel]: model,
+      [GEN_AI.responseModel]: model,
+      [GEN_AI.usageInputTokens]: rerank.inputTokens,
+      [GEN_AI.usageOutputTokens]: rerank.outputTokens,
+      [WARDEN.costUsd]: rerank.costUsd,
+      [WARDEN.priceKey]: rerank.priceKey,
+      [WARDEN.rerankApplied]: rerank.applied,
+    });
+    span.kind = 'client';
+    span.startMs = at - rerank.latencyMs;
+    if (rerank.kept !== undefined) span.attributes[WARDEN.rerankKept] = rerank.kept;
+    if (this.#options.captureContent && rerank.reply !== undefined)
+      span.attributes[GEN_AI.outputMessages] = JSON.stringify([
+        { role: 'assistant', parts: [{ type: 'text', content: rerank.reply }] },
+      ]);
     this.#close(span, at);
   }
 

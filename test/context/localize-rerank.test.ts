@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayJournal } from '../../src/agent/replay-journal.ts';
 import type { JournalEvent, LocalizationRerank } from '../../src/spec/journal-events.ts';
+import { measurementsOfJournal, spansOfJournal } from '../../src/telemetry/index.ts';
 import { makeRepo, runWarden, scratch, traceEvents } from '../support/cli.ts';
 
 /**
@@ -120,6 +121,20 @@ describe('the rerank of the first turn localization (real CLI, scripted model)',
       role: 'user',
       content: `${located.text}\n\n${TASK}`,
     });
+    // The user's OpenTelemetry stack sees the rerank as a model call, and its cost in the task's.
+    const chats = spansOfJournal(events, { captureContent: false }).filter((span) =>
+      span.name.startsWith('chat '),
+    );
+    expect(chats).toHaveLength(3);
+    expect(chats[0]?.attributes).toMatchObject({
+      'gen_ai.usage.input_tokens': 300,
+      'gen_ai.usage.output_tokens': 30,
+      'warden.localize.rerank.applied': true,
+    });
+    const exportedUsd = measurementsOfJournal(events)
+      .filter((measurement) => measurement.metric === 'costUsd')
+      .reduce((sum, measurement) => sum + measurement.value, 0);
+    expect(exportedUsd).toBeCloseTo(resumed.body.costUsd, 9);
   });
 
   it('keeps the search order, and journals why, when the reply is not a list of candidate paths', async () => {
