@@ -111,12 +111,12 @@ describe('runCompactionStep', () => {
           type: 'tool-result',
           toolCallId: 'call_1',
           toolName: 'read',
-          output: { type: 'text', value: toolResultStub('read', { n: 1 }, 4000, 11) },
+          output: { type: 'text', value: toolResultStub('read', 'call_1', { n: 1 }, 4000, 11) },
         },
       ],
     });
-    expect(toolResultStub('read', { n: 1 }, 4000, 11)).toBe(
-      '[read {"n":1}: output dropped at step 11 (4000 chars) to keep the context small; call the tool again to see it]',
+    expect(toolResultStub('read', 'call_1', { n: 1 }, 4000, 11)).toBe(
+      '[read {"n":1}: output dropped at step 11 (4000 chars) to keep the context small; recall_output {"call_id":"call_1"} shows it again]',
     );
   });
 

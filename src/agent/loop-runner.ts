@@ -1,6 +1,7 @@
 import type { TaskGuard } from '../guard/index.ts';
 import type { Journal } from '../journal/index.ts';
 import type { ModelClient } from '../model/index.ts';
+import type { JournalEvent } from '../spec/journal-events.ts';
 import type { PolicyDecider } from '../spec/policy.ts';
 import type { ExecResult } from '../spec/sandbox.ts';
 import type { Task } from '../spec/types.ts';
@@ -13,6 +14,7 @@ import { screenResult } from './screen-tool-output.ts';
 import { SYSTEM_PROMPT } from './system-prompt.ts';
 import type { TaskRuntime } from './task-runtime.ts';
 import { BUILTIN_TOOLS } from './tools/builtin-tools.ts';
+import { recallOutputTool } from './tools/recall-tool.ts';
 import type { AnyToolDefinition } from './tools/tool.ts';
 import { createWorkspaceFiles } from './tools/workspace-files.ts';
 
@@ -62,6 +64,7 @@ export function loopRunner(
     exec: (command: string, execOptions: { timeoutMs: number }) => execute(command, execOptions.timeoutMs),
     commandTimeoutMs: runtime.commandTimeoutMs,
     maxCommandTimeoutMs: runtime.maxCommandTimeoutMs,
+    recall: (toolCallId: string) => recallOutput(journal, task.id, toolCallId),
   };
   const { taint } = runtime;
   const decider = runtime.createDecider(workspaceDir, taint && (() => taint.facts()));
@@ -92,6 +95,8 @@ export function loopRunner(
       tools: [
         ...(run.tools ? BUILTIN_TOOLS.filter((tool) => run.tools!.includes(tool.name)) : BUILTIN_TOOLS),
         ...(run.extraTools ?? []),
+        // Compaction's stubs name it: a dropped output comes back from the journal, nothing runs again.
+        ...(runtime.compaction ? [recallOutputTool] : []),
       ],
       // What a tool returns is screened before the model sees it (hidden characters, injected orders).
       screen: (result, tool) => screenResult(result, tool, { journal, taskId: task.id, taint }),
@@ -106,4 +111,23 @@ export function loopRunner(
       toolOutputChars: runtime.toolOutputChars,
       compaction: runtime.compaction,
     });
+}
+
+/**
+ * The latest `tool-call-end` of `toolCallId` written by `journal`'s own child (the task's own events for
+ * the task's journal): what `recall_output` shows. An interrupted call has no output to show.
+ */
+async function recallOutput(
+  journal: Journal,
+  taskId: string,
+  toolCallId: string,
+): Promise<{ tool: string; output: string; isError: boolean } | undefined> {
+  const events = await journal.events(taskId);
+  for (let at = events.length - 1; at >= 0; at -= 1) {
+    const event = events[at] as JournalEvent;
+    if (event.type !== 'tool-call-end' || event.toolCallId !== toolCallId) continue;
+    if (event.child !== journal.child || event.interrupted) continue;
+    return { tool: event.tool, output: event.output, isError: event.isError };
+  }
+  return undefined;
 }

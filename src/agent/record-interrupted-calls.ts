@@ -11,6 +11,7 @@ export const READ_ONLY_TOOLS: ReadonlySet<string> = new Set([
   'search',
   'find_symbol',
   'first_look',
+  'recall_output',
 ]);
 
 /** What the model is told about a call that was cut off mid-run. */

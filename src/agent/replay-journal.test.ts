@@ -162,7 +162,7 @@ describe('replayJournal', () => {
         type: 'tool-result',
         toolCallId: 'call_1',
         toolName: 'read_file',
-        output: { type: 'text', value: toolResultStub('read_file', { path: 'a.ts' }, 2000, 2) },
+        output: { type: 'text', value: toolResultStub('read_file', 'call_1', { path: 'a.ts' }, 2000, 2) },
       },
     ]);
     expect(state.messages[4]!.content).toMatchObject([{ toolCallId: 'call_2', output: { value: long } }]);

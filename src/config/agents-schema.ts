@@ -61,7 +61,7 @@ export const AgentSchema = z
       })
       .nullable()
       .describe(
-        "Compaction of long conversations: once the prompt reaches triggerTokens, the outputs of older tool calls become stubs naming the call and saying to call it again (the task, every assistant turn and the newest turns stay byte for byte), all at once and only when that frees at least a quarter of triggerTokens, so the prompt drops far below the trigger and the prompt cache's prefix stays stable until the next one; journaled as context-compacted. null: never compacted.",
+        "Compaction of long conversations: once the prompt reaches triggerTokens, the outputs of older tool calls become stubs naming the call, and the loop gets the recall_output tool, which reads a dropped output back from the journal without running anything again (the task, every assistant turn and the newest turns stay byte for byte), all at once and only when that frees at least a quarter of triggerTokens, so the prompt drops far below the trigger and the prompt cache's prefix stays stable until the next one; journaled as context-compacted. null: never compacted.",
       )
       .prefault({}),
     localize: z

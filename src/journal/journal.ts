@@ -121,6 +121,11 @@ export class Journal {
     });
   }
 
+  /** The child this view writes as (`forChild`); undefined for the task's own journal. */
+  get child(): string | undefined {
+    return this.#parent?.child;
+  }
+
   /** Seals a checkpoint over every head that moved since the last one; see `Checkpoints.seal`. */
   async seal(): Promise<void> {
     await this.#checkpoints?.seal();

@@ -35,7 +35,7 @@ const Case = z.union([
     tool: z
       .string()
       .describe(
-        'a tool name: shell, read_file, write_file, edit_file, list_files, search, find_symbol, first_look',
+        'a tool name: shell, read_file, write_file, edit_file, list_files, search, find_symbol, first_look, recall_output',
       ),
     input: z.unknown().describe("the tool's input, as the model would send it"),
     principal: Principal.partial().optional(),

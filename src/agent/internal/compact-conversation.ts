@@ -117,7 +117,13 @@ export function stubToolResults(
       if (part.type !== 'tool-result' || !ids.has(part.toolCallId)) return part;
       const { output } = part;
       if (output.type !== 'text' && output.type !== 'error-text') return part;
-      const value = toolResultStub(part.toolName, inputs.get(part.toolCallId), output.value.length, step);
+      const value = toolResultStub(
+        part.toolName,
+        part.toolCallId,
+        inputs.get(part.toolCallId),
+        output.value.length,
+        step,
+      );
       return { ...part, output: { type: output.type, value } };
     });
     return { ...message, content };
@@ -126,12 +132,19 @@ export function stubToolResults(
 
 /**
  * What the model sees instead of a dropped output: the tool, its input (cut to 200 characters), when it
- * was dropped and how long it was, and how to see it again.
+ * was dropped and how long it was, and how to see it again (`recall_output`, which a compacting loop
+ * always has, reads it back from the journal).
  */
-export function toolResultStub(toolName: string, input: unknown, outputChars: number, step: number): string {
+export function toolResultStub(
+  toolName: string,
+  toolCallId: string,
+  input: unknown,
+  outputChars: number,
+  step: number,
+): string {
   const json = JSON.stringify(input ?? {}) ?? '{}';
   const quoted = json.length > STUB_INPUT_CHARS ? `${json.slice(0, STUB_INPUT_CHARS)}…` : json;
-  return `[${toolName.slice(0, 64)} ${quoted}: output dropped at step ${step} (${outputChars} chars) to keep the context small; call the tool again to see it]`;
+  return `[${toolName.slice(0, 64)} ${quoted}: output dropped at step ${step} (${outputChars} chars) to keep the context small; recall_output {"call_id":${JSON.stringify(toolCallId.slice(0, 200))}} shows it again]`;
 }
 
 /**

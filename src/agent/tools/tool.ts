@@ -27,6 +27,11 @@ export interface ToolContext {
   exec: (command: string, options: { timeoutMs: number }) => Promise<ExecResult>;
   commandTimeoutMs: number;
   maxCommandTimeoutMs: number;
+  /**
+   * The output of an earlier tool call of this loop's conversation (by its id), as the model saw it,
+   * from the task's journal; undefined when there is none. Absent: nothing can be recalled.
+   */
+  recall?: (toolCallId: string) => Promise<{ tool: string; output: string; isError: boolean } | undefined>;
 }
 
 /** A tool's answer. `isError` results still go back to the model, which can correct itself. */
