@@ -100,7 +100,10 @@ async function runTaskJob(warden: Warden, job: TaskJob, warn: (text: string) => 
   const { taskId } = job.payload;
   const found = await warden.getTask(taskId);
   if (found === undefined) {
-    if (job.kind === 'run-task') await warden.runTask({ ...job.payload.request, taskId });
+    if (job.kind === 'run-task') {
+      await warden.runTask({ ...job.payload.request, taskId });
+      await goOnIfDecided(warden, taskId);
+    }
     return;
   }
   if (found.status === 'running' || !(await warden.takeOver(taskId))) return;
@@ -110,6 +113,7 @@ async function runTaskJob(warden: Warden, job: TaskJob, warn: (text: string) => 
     if (task?.status === 'awaiting_approval') {
       // Its approval was decided (`warden serve` queued the resume): it goes on, or pauses again.
       await warden.resumeTask(taskId, {});
+      await goOnIfDecided(warden, taskId);
     } else if (task?.status === 'interrupted') {
       if (task.resumableUntil === null) {
         warn(
@@ -126,6 +130,26 @@ async function runTaskJob(warden: Warden, job: TaskJob, warn: (text: string) => 
   } catch (error) {
     if (!(error instanceof WardenError && error.isRetryable)) await letGo().catch(() => {});
     throw error;
+  }
+}
+
+/** Most resumes in one job of a task whose humans keep deciding before it has paused. */
+const DECIDED_ROUNDS = 10;
+
+/**
+ * A task this worker has just paused for approval goes on at once when none of its requests is pending
+ * any more: a human decided while it was still pausing, when `warden serve` saw it running and queued
+ * no resume, so no other job would ever continue it. Taking the task over is atomic: when a resume
+ * queued by a decision after the pause gets there first, this one does nothing.
+ */
+export async function goOnIfDecided(warden: Warden, taskId: string): Promise<void> {
+  for (let round = 0; round < DECIDED_ROUNDS; round += 1) {
+    const task = await warden.getTask(taskId);
+    if (task?.status !== 'awaiting_approval') return;
+    const pending = await warden.approvals();
+    if (pending.some((request) => request.taskId === taskId)) return;
+    if (!(await warden.takeOver(taskId))) return;
+    await warden.resumeTask(taskId, {});
   }
 }
 

@@ -31,7 +31,12 @@ export { createDemoRepository, DEMO_TASK } from './demo-repository.ts';
 export { type ComparisonRequest, compareEvalRuns, gateEvalRuns } from './eval-comparison.ts';
 export { type EvalRunRequest, runEvalSuite } from './eval-operations.ts';
 export { type PromotedInstance, type PromoteRequest, type Promotion, promoteTask } from './eval-promote.ts';
-export { type FleetWorker, type FleetWorkerSettings, startFleetWorker } from './fleet-worker.ts';
+export {
+  type FleetWorker,
+  type FleetWorkerSettings,
+  goOnIfDecided,
+  startFleetWorker,
+} from './fleet-worker.ts';
 export type { GithubDelivery, TriggerDecision } from './github-trigger.ts';
 export type { AgentSummary } from './list-agents.ts';
 export { checkAgents, listAgents } from './list-agents.ts';
