@@ -3,6 +3,7 @@ import type { Journal } from '../journal/index.ts';
 import type { ModelClient } from '../model/index.ts';
 import type { JournalEvent } from '../spec/journal-events.ts';
 import type { ExecResult } from '../spec/sandbox.ts';
+import { RESUMABLE_STOPS } from './internal/resumable-stop.ts';
 import { withLocalization } from './localize-step.ts';
 import type { LoopStop } from './loop-stop.ts';
 import { exitMeets } from './pre-checks.ts';
@@ -203,7 +204,8 @@ function handoffOf(stage: ModelStage, finalText: string): string {
 
 /**
  * Where a pipeline stopped, from the task's journal: the stages that passed and what they handed on,
- * and the model stage that was running, its conversation rebuilt from its own events.
+ * and the model stage that was running (or that a limit stopped: `RESUMABLE_STOPS`), its conversation
+ * rebuilt from its own events.
  *
  * @throws SystemError `journal-corrupt` as `replayJournal` does.
  */
@@ -223,10 +225,18 @@ export function pipelineResumeOf(events: readonly JournalEvent[]): PipelineResum
   for (const [at, event] of events.entries()) {
     if (event.type === 'stage-start') open = { start: event, at };
     else if (event.type === 'stage-end') {
+      if (event.status === 'passed') {
+        open = undefined;
+        resume.passed += 1;
+        if (event.handoff !== undefined) resume.found.push(event.handoff);
+        continue;
+      }
+      // A model stage stopped by a limit goes on from its conversation once the limit is raised: its
+      // calls are not made (and paid) again. Any other end ended the pipeline.
+      const raised = event.stopReason !== undefined && RESUMABLE_STOPS.has(event.stopReason);
+      if (open?.start.kind === 'model' && raised) continue;
       open = undefined;
-      if (event.status !== 'passed') break;
-      resume.passed += 1;
-      if (event.handoff !== undefined) resume.found.push(event.handoff);
+      break;
     }
   }
   if (open?.start.kind === 'model' && open.start.prompt !== undefined) {

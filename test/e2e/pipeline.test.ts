@@ -58,6 +58,15 @@ agents:
       - name: look
         prompt: Look at the change.
         tools: [read_file]
+  stepwise:
+    pattern: pipeline
+    check: sh check.sh
+    stages:
+      - name: patch
+        prompt: Fix value.txt.
+      - name: look
+        prompt: Look at the change.
+        tools: [read_file]
 `;
 
 /** Each stage's model speaks its own role; the review tries a tool its stage does not give it. */
@@ -83,6 +92,14 @@ const SCRIPT = {
       ],
     },
     look: { turns: [call('read_file', { path: 'value.txt' }), say('it is right')] },
+    // Stopped by --max-steps after its first turn; resumed, it goes on with its second.
+    patch: {
+      turns: [
+        call('write_file', { path: 'value.txt', content: 'fixed\n' }),
+        call('read_file', { path: 'value.txt' }),
+        say('value.txt is fixed'),
+      ],
+    },
   },
 };
 
@@ -237,6 +254,51 @@ describe('a pipeline agent', () => {
     expect(git(repo, 'show', `${report.branch}:value.txt`)).toBe('fixed');
   });
 
+  it('stopped by --max-steps inside a stage, resumes in that stage with its conversation, paying no call twice', async () => {
+    const repo = repoWith('limited-repo', 'broken\n');
+    const args = [
+      'run',
+      '--repo',
+      repo,
+      '--task',
+      'fix value.txt',
+      '--config',
+      config,
+      '--agent',
+      'stepwise',
+    ];
+    const stopped = await runWarden([...args, '--max-steps', '1', '--json', ...home()]);
+    expect(stopped.code, stopped.stderr).toBe(3);
+    const { taskId } = JSON.parse(stopped.stdout) as { taskId: string };
+
+    const resumed = await runWarden([
+      'resume',
+      taskId,
+      '--max-steps',
+      '10',
+      '--allow-loosen',
+      '--json',
+      '--config',
+      config,
+      ...home(),
+    ]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const report = JSON.parse(resumed.stdout);
+    expect(report).toMatchObject({ status: 'succeeded', verification: 'passed', steps: 5 });
+    const events = JSON.parse((await runWarden(['trace', taskId, '--json', ...home()])).stdout) as Array<
+      Record<string, unknown>
+    >;
+    // The stage was started once: the resume went on in it, not from a fresh conversation.
+    const starts = events.filter((event) => event.type === 'stage-start').map((event) => event.stage);
+    expect(starts).toEqual(['patch', 'look']);
+    // Five model calls in all, the one before the stop not made again; one write of value.txt.
+    const steps = events.filter((event) => event.type === 'model-request').map((event) => event.step);
+    expect(steps).toEqual([1, 2, 3, 4, 5]);
+    const writes = events.filter((event) => event.type === 'tool-call-start' && event.tool === 'write_file');
+    expect(writes).toHaveLength(1);
+    expect(git(repo, 'show', `${report.branch}:value.txt`)).toBe('fixed');
+  });
+
   it('is listed and checked by `warden agents`, beside the default agent', async () => {
     const listed = await runWarden(['agents', '--json', '--config', config, ...home()]);
     expect(listed.code, listed.stderr).toBe(0);
@@ -252,6 +314,7 @@ describe('a pipeline agent', () => {
       ['fixer', 'pipeline'],
       ['thrifty', 'pipeline'],
       ['patient', 'pipeline'],
+      ['stepwise', 'pipeline'],
     ]);
     expect(agents[1]!.stages.map((stage: { name: string; kind: string }) => stage.kind)).toEqual([
       'command',
@@ -259,7 +322,7 @@ describe('a pipeline agent', () => {
       'model',
     ]);
     const checked = await runWarden(['agents', 'check', '--config', config, ...home()]);
-    expect(checked).toMatchObject({ code: 0, stdout: '9 agents: all valid\n' });
+    expect(checked).toMatchObject({ code: 0, stdout: '10 agents: all valid\n' });
   });
 
   it('refuses a bad definition, naming its field or file, and an agent that does not exist', async () => {
@@ -285,7 +348,7 @@ describe('a pipeline agent', () => {
     const missing = await run(repoWith('any-repo', 'broken\n'), '--agent', 'nope');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no agent is named nope');
-    expect(missing.stderr).toContain('coder, fixer, thrifty, patient');
+    expect(missing.stderr).toContain('coder, fixer, thrifty, patient, stepwise');
   });
 
   it('as shipped in examples/pipeline fixes the demo repository and verifies it', async () => {
