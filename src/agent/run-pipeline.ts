@@ -92,6 +92,8 @@ export interface PipelineResume {
   running?: ResumeState | undefined;
   /** Model calls the task had made when that stage started. */
   runningStepsBefore?: number | undefined;
+  /** What the running stage cost before a limit stopped it (0 unless it did): its last `stage-end` adds it. */
+  runningCostBefore?: number | undefined;
   /**
    * The task's localization as journaled (`context-localized`), which later stages are shown again;
    * undefined: none was made.
@@ -181,7 +183,7 @@ export async function runPipeline(
       status: passed ? 'passed' : 'ended-task',
       stopReason: passed ? undefined : ended.stopReason,
       steps: steps - stepsBefore,
-      costUsd: guard.spent.usd - spentBefore,
+      costUsd: guard.spent.usd - spentBefore + (running ? (resume?.runningCostBefore ?? 0) : 0),
       detail: `stage ${stage.name}: ${ended.detail}`,
       handoff: passed ? handoffOf(stage, ended.finalText) : undefined,
     });
@@ -223,8 +225,10 @@ export function pipelineResumeOf(events: readonly JournalEvent[]): PipelineResum
   };
   let open: { start: JournalEvent<'stage-start'>; at: number } | undefined;
   for (const [at, event] of events.entries()) {
-    if (event.type === 'stage-start') open = { start: event, at };
-    else if (event.type === 'stage-end') {
+    if (event.type === 'stage-start') {
+      open = { start: event, at };
+      resume.runningCostBefore = undefined;
+    } else if (event.type === 'stage-end') {
       if (event.status === 'passed') {
         open = undefined;
         resume.passed += 1;
@@ -234,7 +238,10 @@ export function pipelineResumeOf(events: readonly JournalEvent[]): PipelineResum
       // A model stage stopped by a limit goes on from its conversation once the limit is raised: its
       // calls are not made (and paid) again. Any other end ended the pipeline.
       const raised = event.stopReason !== undefined && RESUMABLE_STOPS.has(event.stopReason);
-      if (open?.start.kind === 'model' && raised) continue;
+      if (open?.start.kind === 'model' && raised) {
+        resume.runningCostBefore = (resume.runningCostBefore ?? 0) + event.costUsd;
+        continue;
+      }
       open = undefined;
       break;
     }

@@ -63,7 +63,10 @@ export function childrenOf(events: readonly JournalEvent[]): TaskChild[] {
       owner.verification = event.passed === true ? 'passed' : 'failed';
     } else if (event.type === 'model-response' && owner && owner.kind !== 'stage') {
       owner.costUsd += event.costUsd;
-    } else if (event.type === 'stage-end' && stage) {
+    } else if (event.type === 'stage-end') {
+      // A stage a limit stopped and a resume went on with ends again: its last end is what it did.
+      stage ??= children.findLast((found) => found.id === `stage:${event.stage}`);
+      if (stage === undefined) continue;
       stage.status = event.status;
       stage.stopReason = event.stopReason ?? null;
       stage.steps = event.steps;

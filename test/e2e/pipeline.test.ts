@@ -285,6 +285,16 @@ describe('a pipeline agent', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     const report = JSON.parse(resumed.stdout);
     expect(report).toMatchObject({ status: 'succeeded', verification: 'passed', steps: 5 });
+    expect(
+      report.children.map((stage: { name: string; status: string; steps: number }) => [
+        stage.name,
+        stage.status,
+        stage.steps,
+      ]),
+    ).toEqual([
+      ['patch', 'passed', 3],
+      ['look', 'passed', 2],
+    ]);
     const events = JSON.parse((await runWarden(['trace', taskId, '--json', ...home()])).stdout) as Array<
       Record<string, unknown>
     >;
@@ -297,6 +307,12 @@ describe('a pipeline agent', () => {
     const writes = events.filter((event) => event.type === 'tool-call-start' && event.tool === 'write_file');
     expect(writes).toHaveLength(1);
     expect(git(repo, 'show', `${report.branch}:value.txt`)).toBe('fixed');
+    // The stage's cost is that of its three calls, the one before the stop included.
+    const patchUsd = events
+      .filter((event) => event.type === 'model-response' && (event.step as number) <= 3)
+      .reduce((sum, event) => sum + (event.costUsd as number), 0);
+    expect(patchUsd).toBeGreaterThan(0);
+    expect(report.children[0].costUsd).toBeCloseTo(patchUsd, 9);
   });
 
   it('is listed and checked by `warden agents`, beside the default agent', async () => {
