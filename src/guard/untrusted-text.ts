@@ -6,7 +6,7 @@ import {
   instructionPatterns,
 } from './internal/instruction-patterns.ts';
 import { forEachInvisibleRun, type InvisibleKind, type InvisibleRun } from './internal/invisible-chars.ts';
-import { buildSkeleton, type SourceSpan, sourceSpans } from './internal/text-skeleton.ts';
+import { buildSkeleton, foldLookAlikes, type SourceSpan, sourceSpans } from './internal/text-skeleton.ts';
 
 export type { InstructionKind, InvisibleKind };
 
@@ -150,11 +150,13 @@ interface Candidate {
  */
 export function findInstructionLike(text: string): InstructionFinding[] {
   const skeleton = buildSkeleton(text);
+  // Read with look-alike letters as the letters they imitate (same length: the offsets hold).
+  const folded = foldLookAlikes(skeleton);
   const byKind = new Map<InstructionKind, Candidate[]>();
   for (const pattern of instructionPatterns()) {
     const found = byKind.get(pattern.kind) ?? [];
     byKind.set(pattern.kind, found);
-    collectMatches(pattern, skeleton, found);
+    collectMatches(pattern, folded, found);
   }
   const candidates: Candidate[] = [];
   for (const found of byKind.values()) {
@@ -177,7 +179,9 @@ export function findInstructionLike(text: string): InstructionFinding[] {
       kind: candidate.kind,
       offset: start,
       excerpt: excerptOf(text, start, end),
-      concealed: end - start !== candidate.end - candidate.start,
+      concealed:
+        end - start !== candidate.end - candidate.start ||
+        folded.slice(candidate.start, candidate.end) !== skeleton.slice(candidate.start, candidate.end),
     };
   });
 }

@@ -1,3 +1,4 @@
+import confusables from 'unhomoglyph/data.json' with { type: 'json' };
 import { forEachInvisibleRun, type InvisibleRun } from './invisible-chars.ts';
 
 /**
@@ -66,4 +67,49 @@ function spanInRun(run: InvisibleRun, index: number, length: number): SourceSpan
   if (index === 0) return { offset: run.start, width: 0 };
   if (index === length - 1) return { offset: run.end, width: 0 };
   return { offset: run.start + 2 * (index - 1), width: 2 };
+}
+
+/**
+ * For each UTF-16 code unit, the ASCII letter or digit it imitates (Cyrillic `о`, Greek `ο`, fullwidth
+ * `Ｎ`), 0 when none: the single-character entries of Unicode's confusables (`unhomoglyph`'s data) whose
+ * skeleton is one ASCII letter or digit. Built on first use (128 KB).
+ */
+let lookAlikes: Uint16Array | undefined;
+
+function lookAlikeTable(): Uint16Array {
+  if (lookAlikes) return lookAlikes;
+  lookAlikes = new Uint16Array(0x10000);
+  for (const [glyph, base] of Object.entries(confusables as Record<string, string>)) {
+    if (glyph.length !== 1 || glyph.charCodeAt(0) < 0x80 || !/^[A-Za-z0-9]$/.test(base)) continue;
+    // The skeleton writes I as l; a capital that looks like I reads as I.
+    lookAlikes[glyph.charCodeAt(0)] = (base === 'l' && glyph.toLowerCase() !== glyph ? 'I' : base).charCodeAt(
+      0,
+    );
+  }
+  return lookAlikes;
+}
+
+const UTF16 = new TextDecoder('utf-16le');
+
+/**
+ * `text` with every look-alike letter replaced by the ASCII letter it imitates, one code unit for one
+ * (offsets stay those of `text`), so that `іgnоre` with Cyrillic letters reads as `ignore`. ASCII and
+ * letters that imitate nothing are kept. The same text when there is nothing to replace.
+ */
+export function foldLookAlikes(text: string): string {
+  // Cheap exit: most text is ASCII.
+  if (!/[^\x00-\x7f]/.test(text)) return text;
+  const table = lookAlikeTable();
+  const units = new Uint16Array(text.length);
+  let changed = false;
+  for (let at = 0; at < text.length; at += 1) {
+    const unit = text.charCodeAt(at);
+    const base = table[unit] as number;
+    if (base === 0) units[at] = unit;
+    else {
+      units[at] = base;
+      changed = true;
+    }
+  }
+  return changed ? UTF16.decode(units) : text;
 }
