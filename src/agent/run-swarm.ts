@@ -3,6 +3,7 @@ import type { ChainLink, Workspace } from '../sandbox/index.ts';
 import { taskTrailers } from '../spec/task-trailers.ts';
 import type { Task } from '../spec/types.ts';
 import { ChildTree, commitSubject, lastCheckOutput } from './child-tree.ts';
+import { withLocalization } from './localize-step.ts';
 import type { LoopStop } from './loop-stop.ts';
 import type { CheckCommand } from './resolve-check-command.ts';
 import { type ChildOutcome, childEndFields, runChild } from './run-child.ts';
@@ -18,6 +19,8 @@ export interface SwarmSettings {
   guard: TaskGuard;
   /** The task's check, run on the merged change; `null`: none (the task ends unverified). */
   check: CheckCommand | null;
+  /** Localizes the task once, before the roles start (`localizeFirstTurn`); undefined: none. */
+  localize?: (() => Promise<string | undefined>) | undefined;
 }
 
 type RoleOutcome = ChildOutcome & { role: string };
@@ -37,6 +40,8 @@ export async function runSwarm(settings: SwarmSettings): Promise<OrchestratorEnd
   const started = performance.now();
   const maxWallSeconds = () =>
     Math.max(0, runtime.limits.maxWallSeconds - (performance.now() - started) / 1000);
+  // Once for the swarm, before any role: every role's first message shows the same files.
+  const localization = await settings.localize?.();
   const board = new SwarmBoard();
   const tree = await ChildTree.create(task, workspace);
   const coordinator = new AbortController();
@@ -71,6 +76,7 @@ export async function runSwarm(settings: SwarmSettings): Promise<OrchestratorEnd
   try {
     const outcomes = await Promise.all(
       roles.map(async (role, index): Promise<RoleOutcome> => {
+        const prompt = withLocalization(localization, rolePrompt(task.prompt, role.name, role.prompt, names));
         const outcome = await runChild({
           runtime,
           task,
@@ -82,7 +88,7 @@ export async function runSwarm(settings: SwarmSettings): Promise<OrchestratorEnd
           spec: {
             child: `role:${role.name}`,
             slot: `r${index + 1}`,
-            prompt: rolePrompt(task.prompt, role.name, role.prompt, names),
+            prompt,
             check: role.check ?? null,
             models: role.models,
             tools: role.tools,
@@ -95,6 +101,7 @@ export async function runSwarm(settings: SwarmSettings): Promise<OrchestratorEnd
                 role: role.name,
                 startCommit: child.baseCommit,
                 model: model.label,
+                prompt,
               }),
             ended: (journal, ended) =>
               journal.append(task.id, 'role-end', { role: role.name, ...childEndFields(ended) }),

@@ -62,7 +62,16 @@ export async function work(
           })
       : undefined;
     const { stages, orchestrator, swarm } = runtime;
-    if (swarm) return await runSwarm({ runtime: { ...runtime, swarm }, task, workspace, guard, check });
+    if (swarm) {
+      return await runSwarm({
+        runtime: { ...runtime, swarm },
+        task,
+        workspace,
+        guard,
+        check,
+        localize: localizeTask,
+      });
+    }
     if (orchestrator) {
       return await runOrchestrator({
         runtime: { ...runtime, orchestrator },

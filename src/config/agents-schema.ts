@@ -108,7 +108,7 @@ export const AgentSchema = z
       })
       .nullable()
       .describe(
-        "Localization of the first turn: before the first model call of a single-loop task, before the first model stage of a pipeline (every model stage is shown it) and before an orchestrator's planner, the repository is searched for the task's text (BM25 over paths, symbols and content, the repository map's rank, the names the task writes as code) and the ranked files with their symbols and line ranges go before the task in the first message, marked as a hint; journaled once as context-localized (a resume sends the same and never reranks again). Not for swarms. null (the default): none.",
+        "Localization of the first turn: before the first model call of a single-loop task, before the first model stage of a pipeline (every model stage is shown it), before an orchestrator's planner and before a swarm's roles (every role is shown it), the repository is searched for the task's text (BM25 over paths, symbols and content, the repository map's rank, the names the task writes as code) and the ranked files with their symbols and line ranges go before the task in the first message, marked as a hint; journaled once as context-localized (a resume sends the same and never reranks again). null (the default): none.",
       )
       .default(null),
     check: z

@@ -152,6 +152,8 @@ export interface JournalEventFields {
     role: string;
     startCommit: string;
     model: string;
+    /** What the role was told: the task, its part and the swarm's rules (the localization first, when on). */
+    prompt?: string | undefined;
   };
   /** A swarm's role ended: `passed` only when its loop finished (and its check, if any, passed). */
   'role-end': {

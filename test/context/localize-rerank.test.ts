@@ -277,4 +277,55 @@ describe('the rerank of the first turn localization (real CLI, scripted model)',
     expect(types.indexOf('context-localized')).toBeLessThan(types.indexOf('model-request'));
     expect(result.body.costUsd).toBeCloseTo(charged(result.events, located.rerank), 9);
   });
+
+  it('localizes a swarm once, before its roles, and shows every role the reranked list', async () => {
+    const reversed = [...searched].reverse();
+    const config = `${CONFIG}agents:
+  crowd:
+    pattern: swarm
+    check: "true"
+    localize:
+      k: 3
+      tokens: 400
+      rerank:
+        candidates: 3
+    roles:
+      - name: left
+        prompt: Write left.txt.
+      - name: right
+        prompt: Write right.txt.
+`;
+    const writes = (file: string) => ({
+      turns: [
+        { tool_calls: [{ name: 'write_file', input: { path: file, content: 'x\n' } }], usage },
+        say('done'),
+      ],
+    });
+    const script = {
+      model: 'anthropic:claude-haiku-4-5',
+      roles: {
+        rerank: {
+          turns: [{ text: JSON.stringify(reversed), usage: { input_tokens: 300, output_tokens: 30 } }],
+        },
+        left: writes('left.txt'),
+        right: writes('right.txt'),
+      },
+    };
+    const result = await run('swarm', script, config, '--agent', 'crowd');
+    expect(result.code, result.stderr).toBe(0);
+    const located = localizedIn(result.events);
+    expect(located.rerank).toMatchObject({ order: reversed, applied: true });
+    const starts = result.events.filter(
+      (event): event is JournalEvent<'role-start'> => event.type === 'role-start',
+    );
+    expect(starts.map((event) => event.role).sort()).toEqual(['left', 'right']);
+    for (const start of starts) {
+      // Each role's first message: the reranked files, then the task and its part.
+      expect(start.prompt?.startsWith(`${located.text}\n\n${TASK}`)).toBe(true);
+      expect(listed(start.prompt ?? '')).toEqual(reversed);
+    }
+    const types = result.events.map((event) => event.type);
+    expect(types.indexOf('context-localized')).toBeLessThan(types.indexOf('role-start'));
+    expect(result.body.costUsd).toBeCloseTo(charged(result.events, located.rerank), 9);
+  });
 });
