@@ -71,6 +71,14 @@ describe('the rerank of the first turn localization (real CLI, scripted model)',
   });
   afterAll(work.cleanup);
 
+  /** An agent's localization with a rerank of three candidates (indented for an entry of `agents:`). */
+  const AGENT_LOCALIZES =
+    '    localize:\n      k: 3\n      tokens: 400\n      rerank:\n        candidates: 3\n';
+  /** The scripted rerank role's one reply: the order given. */
+  const answers = (order: readonly string[]) => ({
+    turns: [{ text: JSON.stringify(order), usage: { input_tokens: 300, output_tokens: 30 } }],
+  });
+
   const CONFIG =
     'agent:\n  check: "true"\n  localize:\n    k: 3\n    tokens: 400\n    rerank:\n      candidates: 3\n';
 
@@ -80,9 +88,7 @@ describe('the rerank of the first turn localization (real CLI, scripted model)',
       model: 'anthropic:claude-haiku-4-5',
       turns: [read('src/cart.js'), say('the discount is subtracted, not applied as a percentage')],
       roles: {
-        rerank: {
-          turns: [{ text: JSON.stringify(reversed), usage: { input_tokens: 300, output_tokens: 30 } }],
-        },
+        rerank: answers(reversed),
       },
     };
     const stopped = await run('single', script, CONFIG, '--max-steps', '1');
@@ -178,12 +184,7 @@ describe('the rerank of the first turn localization (real CLI, scripted model)',
   fixer:
     pattern: pipeline
     check: "true"
-    localize:
-      k: 3
-      tokens: 400
-      rerank:
-        candidates: 3
-    stages:
+${AGENT_LOCALIZES}    stages:
       - name: reproduce
         run: "true"
       - name: fix
@@ -194,9 +195,7 @@ describe('the rerank of the first turn localization (real CLI, scripted model)',
     const script = {
       model: 'anthropic:claude-haiku-4-5',
       roles: {
-        rerank: {
-          turns: [{ text: JSON.stringify(reversed), usage: { input_tokens: 300, output_tokens: 30 } }],
-        },
+        rerank: answers(reversed),
         fix: { turns: [read('src/discount.js'), say('applyDiscount now takes a percentage')] },
         review: { turns: [say('the change is right')] },
       },
@@ -242,21 +241,14 @@ describe('the rerank of the first turn localization (real CLI, scripted model)',
   planned:
     pattern: orchestrator
     check: "true"
-    localize:
-      k: 3
-      tokens: 400
-      rerank:
-        candidates: 3
-    worker:
+${AGENT_LOCALIZES}    worker:
       tools: [write_file]
 `;
     const subtask = { id: 'a', goal: 'Write a.txt.', check: 'test -f a.txt' };
     const script = {
       model: 'anthropic:claude-haiku-4-5',
       roles: {
-        rerank: {
-          turns: [{ text: JSON.stringify(reversed), usage: { input_tokens: 300, output_tokens: 30 } }],
-        },
+        rerank: answers(reversed),
         planner: {
           turns: [{ tool_calls: [{ name: 'plan', input: { subtasks: [subtask] } }], usage }, say('planned')],
         },
@@ -284,12 +276,7 @@ describe('the rerank of the first turn localization (real CLI, scripted model)',
   crowd:
     pattern: swarm
     check: "true"
-    localize:
-      k: 3
-      tokens: 400
-      rerank:
-        candidates: 3
-    roles:
+${AGENT_LOCALIZES}    roles:
       - name: left
         prompt: Write left.txt.
       - name: right
@@ -304,9 +291,7 @@ describe('the rerank of the first turn localization (real CLI, scripted model)',
     const script = {
       model: 'anthropic:claude-haiku-4-5',
       roles: {
-        rerank: {
-          turns: [{ text: JSON.stringify(reversed), usage: { input_tokens: 300, output_tokens: 30 } }],
-        },
+        rerank: answers(reversed),
         left: writes('left.txt'),
         right: writes('right.txt'),
       },

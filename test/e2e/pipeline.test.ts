@@ -198,6 +198,14 @@ describe('a pipeline agent', () => {
     ]);
   });
 
+  /** Each stage of a run report as [name, status, steps]. */
+  const stagesOf = (report: { children: Array<{ name: string; status: string; steps: number }> }) =>
+    report.children.map((stage) => [stage.name, stage.status, stage.steps]);
+  const eventsOf = async (taskId: string) =>
+    JSON.parse((await runWarden(['trace', taskId, '--json', ...home()])).stdout) as Array<
+      Record<string, unknown>
+    >;
+
   it('killed with SIGKILL inside a stage, resumes in that stage without repeating a model call', async () => {
     const repo = repoWith('killed-repo', 'broken\n');
     const dataDir = path.join(work.dir, 'home');
@@ -235,19 +243,11 @@ describe('a pipeline agent', () => {
       steps: 5,
     });
     // Each stage counts all of its own calls, those made before the kill too.
-    expect(
-      report.children.map((stage: { name: string; status: string; steps: number }) => [
-        stage.name,
-        stage.status,
-        stage.steps,
-      ]),
-    ).toEqual([
+    expect(stagesOf(report)).toEqual([
       ['mend', 'passed', 3],
       ['look', 'passed', 2],
     ]);
-    const events = JSON.parse((await runWarden(['trace', taskId, '--json', ...home()])).stdout) as Array<
-      Record<string, unknown>
-    >;
+    const events = await eventsOf(taskId);
     // Five model calls in all: the two made before the kill were not made again.
     const steps = events.filter((event) => event.type === 'model-request').map((event) => event.step);
     expect(steps).toEqual([1, 2, 3, 4, 5]);
@@ -285,19 +285,11 @@ describe('a pipeline agent', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     const report = JSON.parse(resumed.stdout);
     expect(report).toMatchObject({ status: 'succeeded', verification: 'passed', steps: 5 });
-    expect(
-      report.children.map((stage: { name: string; status: string; steps: number }) => [
-        stage.name,
-        stage.status,
-        stage.steps,
-      ]),
-    ).toEqual([
+    expect(stagesOf(report)).toEqual([
       ['patch', 'passed', 3],
       ['look', 'passed', 2],
     ]);
-    const events = JSON.parse((await runWarden(['trace', taskId, '--json', ...home()])).stdout) as Array<
-      Record<string, unknown>
-    >;
+    const events = await eventsOf(taskId);
     // The stage was started once: the resume went on in it, not from a fresh conversation.
     const starts = events.filter((event) => event.type === 'stage-start').map((event) => event.stage);
     expect(starts).toEqual(['patch', 'look']);
