@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { JournalEvent, LocalizationRerank } from '../spec/journal-events.ts';
 import { GEN_AI, OPERATION, providerAndModel, WARDEN } from './genai-conventions.ts';
+import { digest, firstLine, maxUsdOf, round, statusOf, userMessage } from './internal/span-values.ts';
 import type { Attributes, TelemetrySpan } from './telemetry-span.ts';
 
 /** What the spans may carry besides metadata. */
@@ -389,34 +389,4 @@ class SpanTree {
     span.endMs = Math.max(span.startMs, at);
     this.#open.delete(span);
   }
-}
-
-function statusOf(status: string, detail: string): TelemetrySpan['status'] {
-  if (status === 'succeeded') return { code: 'ok' };
-  if (status === 'failed' || status === 'stopped' || status === 'interrupted')
-    return { code: 'error', message: firstLine(detail) };
-  return { code: 'unset' };
-}
-
-/** `limits.maxUsd` as recorded at the task's start (kept `unknown` there); `undefined` when absent. */
-function maxUsdOf(limits: unknown): number | undefined {
-  if (typeof limits !== 'object' || limits === null) return undefined;
-  const value = (limits as { maxUsd?: unknown }).maxUsd;
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-function userMessage(text: string): string {
-  return JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: text }] }]);
-}
-
-function firstLine(text: string): string {
-  return (text.split('\n')[0] ?? '').slice(0, 200);
-}
-
-function round(usd: number): number {
-  return Math.round(usd * 1e9) / 1e9;
-}
-
-function digest(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

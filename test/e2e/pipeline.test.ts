@@ -256,18 +256,7 @@ describe('a pipeline agent', () => {
 
   it('stopped by --max-steps inside a stage, resumes in that stage with its conversation, paying no call twice', async () => {
     const repo = repoWith('limited-repo', 'broken\n');
-    const args = [
-      'run',
-      '--repo',
-      repo,
-      '--task',
-      'fix value.txt',
-      '--config',
-      config,
-      '--agent',
-      'stepwise',
-    ];
-    const stopped = await runWarden([...args, '--max-steps', '1', '--json', ...home()]);
+    const stopped = await run(repo, '--agent', 'stepwise', '--max-steps', '1');
     expect(stopped.code, stopped.stderr).toBe(3);
     const { taskId } = JSON.parse(stopped.stdout) as { taskId: string };
 
