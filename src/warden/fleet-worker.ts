@@ -123,6 +123,7 @@ async function runTaskJob(warden: Warden, job: TaskJob, warn: (text: string) => 
         return;
       }
       await warden.resumeTask(taskId, {});
+      await goOnIfDecided(warden, taskId);
     } else if (task !== undefined && task.status !== 'running') {
       // It ended, but its worker died before delivering: the result goes out now, checked against the forge.
       await warden.finishDelivery(taskId);
