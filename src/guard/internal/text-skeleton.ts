@@ -98,7 +98,7 @@ const UTF16 = new TextDecoder('utf-16le');
  */
 export function foldLookAlikes(text: string): string {
   // Cheap exit: most text is ASCII.
-  if (!/[^\x00-\x7f]/.test(text)) return text;
+  if (!/[\u0080-\uffff]/.test(text)) return text;
   const table = lookAlikeTable();
   const units = new Uint16Array(text.length);
   let changed = false;
