@@ -4,21 +4,28 @@
 // bench/localization/instances.jsonl; their checkouts are rebuilt by bench/localization/rebuild-checkouts.ts
 // (see its header). Without them the bench says so and skips.
 //
-//   node bench/localization.ts [--cache DIR] [--tune]
+//   node bench/localization.ts [--cache DIR] [--tune] [--rerank-model SPEC]
 //
 // `--tune` searches the weights on the tune half and prints the best set with its held-out figures.
+// `--rerank-model SPEC` (or WARDEN_BENCH_RERANK_MODEL; e.g. `anthropic:claude-haiku-4-5` with its key
+// in the environment) adds a row: Warden's top 10 reordered by that model exactly as
+// `agent.localize.rerank` does (same prompt, same reply rules; a refused reply keeps the order). Without
+// it no model is called. A `scripted:` spec is simulated, so its row measures nothing but the wiring.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseRerankReply, RERANK_SYSTEM, rerankPrompt } from '../src/agent/internal/rerank-prompt.ts';
 import {
+  type LocalizedFile,
   type LocalizeSignals,
   type LocalizeWeights,
   localizeSignals,
   rankCandidates,
 } from '../src/context/localize.ts';
+import { createModelClient } from '../src/model/index.ts';
 import {
   checkoutDir,
   defaultCacheDir,
@@ -39,6 +46,8 @@ export interface LocalizationBench {
   skipped?: string;
   warden: { tune: Recall; test: Recall; all: Recall };
   bm25: { tune: Recall; test: Recall; all: Recall };
+  /** Warden's top 10 reordered by a model (`--rerank-model`); absent when none was named. */
+  reranked?: { model: string; tune: Recall; test: Recall; all: Recall; kept: number } | undefined;
   /** Instances where Warden's top 5 missed a gold file, with the gold file's rank (or `>10`). */
   misses: string[];
 }
@@ -74,6 +83,35 @@ const rankAll = (measured: Measured[], weights: Partial<LocalizeWeights>): Ranke
       .map((file) => file.path),
   }));
 
+/** Candidates the rerank model is shown, as `agent.localize.rerank` shows them by default. */
+const RERANK_CANDIDATES = 10;
+
+/**
+ * Warden's ranking with its top 10 reordered by the model `spec`, one call per instance, with the
+ * rerank's own prompt and reply rules; a failed call or a refused reply keeps the order (counted).
+ */
+async function rerankAll(measured: Measured[], spec: string): Promise<{ ranked: Ranked[]; kept: number }> {
+  const model = await createModelClient({ spec, env: process.env, role: 'rerank' });
+  let kept = 0;
+  const ranked: Ranked[] = [];
+  for (const { instance, signals } of measured) {
+    const files: LocalizedFile[] = rankCandidates(signals).slice(0, RERANK_CANDIDATES);
+    const paths = files.map((file) => file.path);
+    const order = await model
+      .generate({
+        system: RERANK_SYSTEM,
+        messages: [{ role: 'user', content: rerankPrompt(instance.problem_statement, files) }],
+        tools: {},
+        maxOutputTokens: 400,
+      })
+      .then((turn) => parseRerankReply(turn.text, paths))
+      .catch((error: unknown) => ({ refused: String(error) }));
+    if ('refused' in order) kept += 1;
+    ranked.push({ instance, ranked: 'refused' in order ? paths : order.order });
+  }
+  return { ranked, kept };
+}
+
 function recall(ranked: Ranked[], split?: 'tune' | 'test'): Recall {
   const chosen = ranked.filter((item) => split === undefined || item.instance.split === split);
   const at = (k: number) =>
@@ -94,7 +132,7 @@ const summary = (ranked: Ranked[]) => ({
  * Runs both rankers on every instance whose checkout exists. Skips (with the reason) when none does.
  */
 export async function benchLocalization(
-  options: { cacheDir?: string; weights?: Partial<LocalizeWeights> } = {},
+  options: { cacheDir?: string; weights?: Partial<LocalizeWeights>; rerankModel?: string | undefined } = {},
 ): Promise<LocalizationBench> {
   const cacheRoot = options.cacheDir ?? defaultCacheDir();
   const all = await loadInstances();
@@ -114,6 +152,15 @@ export async function benchLocalization(
     const measured = await measureAll(present, cacheRoot, indexCache);
     const warden = rankAll(measured, options.weights ?? {});
     const bm25 = rankAll(measured, BM25_ONLY);
+    const rerankModel = options.rerankModel;
+    const reranked =
+      rerankModel === undefined
+        ? undefined
+        : await rerankAll(measured, rerankModel).then(({ ranked, kept }) => ({
+            model: rerankModel,
+            ...summary(ranked),
+            kept,
+          }));
     const misses = warden.flatMap(({ instance, ranked }) =>
       instance.gold_files
         .filter((gold) => !ranked.slice(0, 5).includes(gold))
@@ -123,6 +170,7 @@ export async function benchLocalization(
       ...(present.length < all.length ? { skipped: `${all.length - present.length} checkouts missing` } : {}),
       warden: summary(warden),
       bm25: summary(bm25),
+      reranked,
       misses,
     };
   } finally {
@@ -140,6 +188,11 @@ export function describeLocalization(result: LocalizationBench): string {
   const { warden, bm25 } = result;
   return [
     `(u) localization of ${warden.all.instances} real bug fixes (recall of the fixed files): Warden ${line(warden.all)} vs plain BM25 ${line(bm25.all)}; held-out half (${warden.test.instances}): Warden ${line(warden.test)} vs BM25 ${line(bm25.test)}; tuning half (${warden.tune.instances}): Warden ${line(warden.tune)} vs BM25 ${line(bm25.tune)}`,
+    ...(result.reranked === undefined
+      ? []
+      : [
+          `    reranked by ${result.reranked.model}: ${line(result.reranked.all)}; held-out ${line(result.reranked.test)}; tuning ${line(result.reranked.tune)}; order kept (call failed or reply refused) on ${result.reranked.kept}`,
+        ]),
     ...(result.skipped === undefined ? [] : [`    (${result.skipped})`]),
   ].join('\n');
 }
@@ -175,11 +228,14 @@ async function tune(cacheRoot: string): Promise<void> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { cache: { type: 'string' }, tune: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { cache: { type: 'string' }, tune: { type: 'boolean' }, 'rerank-model': { type: 'string' } },
+  });
   const cacheRoot = values.cache ?? defaultCacheDir();
   if (values.tune) await tune(cacheRoot);
   else {
-    const result = await benchLocalization({ cacheDir: cacheRoot });
+    const rerankModel = values['rerank-model'] ?? (process.env.WARDEN_BENCH_RERANK_MODEL || undefined);
+    const result = await benchLocalization({ cacheDir: cacheRoot, rerankModel });
     console.log(describeLocalization(result));
     if (process.env.WARDEN_BENCH_VERBOSE !== undefined)
       for (const miss of result.misses) console.log(`  miss ${miss}`);

@@ -104,7 +104,11 @@ console.log(
 console.log(describeFleetDispatch(await benchFleetDispatch()));
 
 console.log(describeEvalHarness(await benchEvalHarness()));
-console.log(describeLocalization(await benchLocalization()));
+console.log(
+  describeLocalization(
+    await benchLocalization({ rerankModel: process.env.WARDEN_BENCH_RERANK_MODEL || undefined }),
+  ),
+);
 console.log(describeLocalizeScale(await benchLocalizeScale()));
 console.log(describeContextCompaction(await benchContextCompaction()));
 console.log(describeContextSearch(await benchContextSearch()));
