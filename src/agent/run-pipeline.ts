@@ -3,7 +3,7 @@ import type { Journal } from '../journal/index.ts';
 import type { ModelClient } from '../model/index.ts';
 import type { JournalEvent } from '../spec/journal-events.ts';
 import type { ExecResult } from '../spec/sandbox.ts';
-import { RESUMABLE_STOPS } from './internal/resumable-stop.ts';
+import { RESUMABLE_STOPS } from '../spec/types.ts';
 import { withLocalization } from './localize-step.ts';
 import type { LoopStop } from './loop-stop.ts';
 import { exitMeets } from './pre-checks.ts';

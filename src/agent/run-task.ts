@@ -11,12 +11,11 @@ import {
 } from '../sandbox/index.ts';
 import { describeError, SystemError, UserError } from '../spec/errors.ts';
 import type { ContextSource } from '../spec/provenance.ts';
-import type { Task } from '../spec/types.ts';
+import { RESUMABLE_STOPS, type Task } from '../spec/types.ts';
 import { errorCode } from './internal/error-code.ts';
 import { finishTask } from './internal/finish-task.ts';
 import { checkLimitRaised } from './internal/limit-raised.ts';
 import { openTaskSandbox } from './internal/open-task-sandbox.ts';
-import { RESUMABLE_STOPS } from './internal/resumable-stop.ts';
 import { loadResumableTask } from './internal/resumable-task.ts';
 import { saveResultBranch, screenForSecrets } from './internal/save-result-branch.ts';
 import { recordInterruptedCalls } from './record-interrupted-calls.ts';

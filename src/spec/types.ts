@@ -43,6 +43,17 @@ export type StopReason =
   | 'error';
 
 /**
+ * The stops a task can be resumed from once the limit is raised: its workspace is kept (no branch yet)
+ * for `recovery.keepInterruptedHours`. A breaker, a stuck loop or a failure is not a limit to raise.
+ */
+export const RESUMABLE_STOPS: ReadonlySet<StopReason> = new Set<StopReason>([
+  'max-steps',
+  'wall-time',
+  'budget',
+  'budget-daily',
+]);
+
+/**
  * The process that runs a task, so a later start of Warden can tell a task that is still running from
  * one whose process is gone. The pid alone is not enough (pids are reused), so the process start time
  * in clock ticks since boot (`/proc/<pid>/stat` field 22) and the boot id are kept with it.

@@ -1,4 +1,5 @@
 import type { JournalEvent, LocalizationRerank } from '../spec/journal-events.ts';
+import { RESUMABLE_STOPS } from '../spec/types.ts';
 import { GEN_AI, OPERATION, providerAndModel, WARDEN } from './genai-conventions.ts';
 import { digest, firstLine, maxUsdOf, round, statusOf, userMessage } from './internal/span-values.ts';
 import type { Attributes, TelemetrySpan } from './telemetry-span.ts';
@@ -90,7 +91,8 @@ class SpanTree {
       }
       case 'stage-end':
         this.#endChild(`stage:${event.stage}`, at, event.status === 'passed', event.detail, event.costUsd);
-        this.#stage = undefined;
+        // A model stage a limit stopped is where a resume goes on: its later calls are still its own.
+        if (event.stopReason === undefined || !RESUMABLE_STOPS.has(event.stopReason)) this.#stage = undefined;
         return;
       case 'subtask-start':
         this.#childSpan(`subtask:${event.subtask}`, at).attributes[GEN_AI.requestModel] = event.model;
@@ -346,7 +348,8 @@ class SpanTree {
     const span = this.#childSpan(key, at);
     span.attributes[WARDEN.childStatus] = passed ? 'passed' : 'failed';
     if (costUsd !== undefined) span.attributes[WARDEN.costUsd] = costUsd;
-    if (!passed) span.status = { code: 'error', message: firstLine(detail) };
+    // The last end decides: a stage a limit stopped may pass after its resume.
+    span.status = passed ? { code: 'unset' } : { code: 'error', message: firstLine(detail) };
     this.#close(span, at);
   }
 

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { JournalEvent } from '../../src/spec/journal-events.ts';
+import { spansOfJournal } from '../../src/telemetry/index.ts';
 import { createDemoRepository } from '../../src/warden/demo-repository.ts';
 import { git, makeRepo, runWarden, scratch } from '../support/cli.ts';
 
@@ -294,6 +296,18 @@ describe('a pipeline agent', () => {
       .reduce((sum, event) => sum + (event.costUsd as number), 0);
     expect(patchUsd).toBeGreaterThan(0);
     expect(report.children[0].costUsd).toBeCloseTo(patchUsd, 9);
+    // In the exported trace, the calls made after the resume are the stage's too.
+    const spans = spansOfJournal(events as unknown as JournalEvent[], { captureContent: false });
+    const patchSpan = spans.find((span) => span.name === 'invoke_agent stage:patch');
+    const chats = spans.filter((span) => span.name.startsWith('chat '));
+    expect(chats.map((span) => span.parentSpanId === patchSpan?.spanId)).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(patchSpan?.status.code).not.toBe('error');
   });
 
   it('is listed and checked by `warden agents`, beside the default agent', async () => {

@@ -1,7 +1,6 @@
 import { UserError } from '../../spec/errors.ts';
 import type { Store } from '../../spec/store.ts';
-import type { Task } from '../../spec/types.ts';
-import { RESUMABLE_STOPS } from './resumable-stop.ts';
+import { RESUMABLE_STOPS, type Task } from '../../spec/types.ts';
 
 /**
  * The task `taskId`, if it can be resumed: one that waits for an approval, one that was interrupted, or
