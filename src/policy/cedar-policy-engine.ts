@@ -78,8 +78,7 @@ const FILE_TOOLS: Record<string, string> = {
   search: 'tool.search',
   find_symbol: 'tool.find_symbol',
   first_look: 'tool.first_look',
-  // It reads the task's own journal, not the workspace: judged as a read of the workspace's root.
-  recall_output: 'tool.recall_output',
+  recall_output: 'tool.recall_output', // reads the task's own journal: judged on the root
 };
 
 const PathInput = z.object({ path: z.string().optional(), pattern: z.string().optional() });

@@ -4,9 +4,8 @@ import type { TelemetryMeasurement } from './telemetry-span.ts';
 
 /**
  * What one task's journal adds to the metrics: per model call (the localization's rerank included) its
- * input and output tokens
- * (`gen_ai.client.token.usage`, input counting cached tokens as the convention asks), its duration and
- * its cost; per policy decision one count by allow / ask / deny; per `breaker-open` one count; and the
+ * input and output tokens (`gen_ai.client.token.usage`, input counting cached tokens as the convention
+ * asks), its duration and its cost; per policy decision one count by allow / ask / deny; per `breaker-open` one count; and the
  * task's outcome once, from the last event that ended a run. Both the OTLP export and `GET /metrics`
  * count from here, so the two agree.
  */

@@ -9,16 +9,13 @@ const RecallInput = z.strictObject({
     .describe('The id of the earlier tool call whose output was dropped, as its stub names it.'),
 });
 
-/** The tool a compacting loop is given (only then): an output compaction dropped, read back from the journal. */
-export const RECALL_TOOL_NAME = 'recall_output';
-
 /**
  * Shows again the output of an earlier tool call of this conversation as the model saw it then, read
  * from the task's journal: what compaction replaced by a stub comes back without running anything again
  * (a test run, a command with effects). Given to a loop only when its agent compacts.
  */
 export const recallOutputTool: ToolDefinition<z.infer<typeof RecallInput>> = {
-  name: RECALL_TOOL_NAME,
+  name: 'recall_output',
   description:
     'Show again the output of an earlier tool call whose output was dropped from the conversation (its stub names the call id). Runs nothing.',
   input: RecallInput,

@@ -89,7 +89,8 @@ function lookAlikeTable(): Uint16Array {
   return lookAlikes;
 }
 
-const UTF16 = new TextDecoder('utf-16le');
+/** Code units turned back into a string per call (below engines' argument limits). */
+const CHUNK = 8192;
 
 /**
  * `text` with every look-alike letter replaced by the ASCII letter it imitates, one code unit for one
@@ -111,5 +112,9 @@ export function foldLookAlikes(text: string): string {
       changed = true;
     }
   }
-  return changed ? UTF16.decode(units) : text;
+  if (!changed) return text;
+  let folded = '';
+  for (let at = 0; at < units.length; at += CHUNK)
+    folded += String.fromCharCode.apply(null, units.subarray(at, at + CHUNK) as unknown as number[]);
+  return folded;
 }
